@@ -1,0 +1,66 @@
+import { Command, CommanderError } from 'commander';
+import { EXIT, EvqError, type ExitCode } from '../errors.js';
+import { makeBenchCommand } from './commands/bench.js';
+import { makeConsumeCommand } from './commands/consume.js';
+import { makeProduceCommand } from './commands/produce.js';
+import { makeServeCommand } from './commands/serve.js';
+import { makeSubscribeCommand } from './commands/subscribe.js';
+import { makeTopicsCommand } from './commands/topics.js';
+import { withExamples } from './help.js';
+import { createOutput, type Output } from './output.js';
+import { evqVersion } from './version.js';
+
+/** The whole command line, built without side effects so tests can parse argv without spawning. */
+export function buildProgram(): Command {
+  const program = new Command('evq')
+    .description('an embedded, durable event broker, its client and a load generator in one command')
+    .version(evqVersion(), '-V, --version')
+    .showSuggestionAfterError(true)
+    .addCommand(makeServeCommand())
+    .addCommand(makeProduceCommand())
+    .addCommand(makeSubscribeCommand())
+    .addCommand(makeConsumeCommand())
+    .addCommand(makeTopicsCommand())
+    .addCommand(makeBenchCommand());
+  withExamples(program, [
+    'evq serve',
+    'evq produce orders \'{"amount": 120}\'',
+    'evq subscribe orders --filter \'value.amount > 100\'',
+    'evq consume orders --group billing',
+    'evq bench --embedded',
+  ]);
+  forEachCommand(program, (cmd) => cmd.exitOverride());
+  return program;
+}
+
+function forEachCommand(command: Command, fn: (cmd: Command) => void): void {
+  fn(command);
+  for (const sub of command.commands) forEachCommand(sub, fn);
+}
+
+/** Maps anything thrown by a command to its exit code, printing the one line that explains it. */
+export function exitCodeFor(err: unknown, output: Output): ExitCode {
+  if (err instanceof CommanderError) {
+    // commander has already printed its message (help, version, or the usage error)
+    return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (err instanceof EvqError) {
+    output.error(err.message);
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  output.error(`unexpected failure: ${message} (set EVQ_DEBUG=1 for details)`);
+  if (process.env.EVQ_DEBUG) console.error(err);
+  return EXIT.failure;
+}
+
+/** Runs the CLI; the only place that sets the process exit code. */
+export async function main(argv: readonly string[] = process.argv): Promise<void> {
+  const output = createOutput();
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv as string[]);
+  } catch (err) {
+    process.exitCode = exitCodeFor(err, output);
+  }
+}

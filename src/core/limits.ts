@@ -1,0 +1,109 @@
+/**
+ * Every default limit of evq in one place. Each is an option somewhere (a flag of `evq serve`, an option of
+ * the client or of a core component) and is checked at the boundary where data enters.
+ */
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+export const LIMITS = {
+  // messages and batches
+  /** Largest message value accepted by the broker (HTTP 413 / WebSocket close 1009 past it). */
+  maxMessageBytes: 1 * MiB,
+  /** Largest batch of messages, in bytes of values, keys and headers together. */
+  maxBatchBytes: 8 * MiB,
+  /** Largest batch of messages, in messages. */
+  maxBatchCount: 1000,
+  /** Largest key of a message. */
+  maxKeyBytes: 16 * KiB,
+  /** Most headers on one message. */
+  maxHeaderCount: 64,
+  /** Largest total size of the header names and values of one message. */
+  maxHeaderBytes: 16 * KiB,
+  /** Longest idempotency key. */
+  maxIdempotencyKeyLength: 256,
+
+  // names
+  /** Longest topic name (as Kafka). */
+  maxTopicNameLength: 249,
+  /** Longest consumer group name. */
+  maxGroupNameLength: 249,
+
+  // filters
+  /** Longest filter expression, in characters. */
+  maxFilterLength: 1 * KiB,
+  /** Deepest nesting of a filter expression (parentheses, operators, arrays). */
+  maxFilterDepth: 32,
+  /** Most syntax nodes in one filter expression. */
+  maxFilterNodes: 512,
+  /** Longest field path (`value.a.b.c…`) in a filter. */
+  maxFilterPathSegments: 16,
+  /** Most elements in an array literal of a filter. */
+  maxFilterArrayElements: 256,
+  /** Deepest JSON nesting a filter will parse in a message value (deeper values are treated as text). */
+  maxFilterJsonDepth: 64,
+
+  // batching (client side defaults)
+  /** Default number of messages per produce batch. */
+  defaultBatchCount: 1000,
+  /** Default bytes per produce batch. */
+  defaultBatchBytes: 1 * MiB,
+  /** Default linger before a partial batch is sent, in ms. */
+  defaultLingerMs: 5,
+  /** Default number of batches in flight (awaiting acknowledgement) per producer. */
+  defaultMaxInFlight: 16,
+
+  // buffer pool
+  /** Smallest size class of the buffer pool. */
+  bufferPoolMinSize: 4 * KiB,
+  /** Largest buffer the pool keeps; larger ones are allocated and dropped. */
+  bufferPoolMaxSize: 16 * MiB,
+  /** Most free buffers kept per size class. */
+  bufferPoolMaxFreePerClass: 32,
+
+  // scheduler and delayed delivery
+  /** Most pending items in one scheduler (delayed messages waiting in the broker, paced sends in bench). */
+  maxScheduledItems: 10_000_000,
+  /** Longest delay a message may be produced with. */
+  maxDelayMs: 30 * 24 * 3600 * 1000,
+
+  // broker: storage
+  /** Size at which a topic's segment file is sealed and a new one started. */
+  segmentBytes: 64 * MiB,
+  /** With `--fsync interval`, the longest time an acknowledged write may wait for its fsync. */
+  fsyncIntervalMs: 1000,
+  /** Window in which a repeated idempotency key is recognised. */
+  idempotencyWindowMs: 2 * 60 * 1000,
+  /** Most idempotency keys remembered per topic within the window. */
+  maxIdempotencyKeys: 1_000_000,
+  /** Most topics one broker serves. */
+  maxTopics: 10_000,
+
+  // broker: reads
+  /** Most records one read returns. */
+  maxReadLimit: 10_000,
+  /** Default number of records one read returns. */
+  defaultReadLimit: 1000,
+  /** Longest long-poll wait of a read. */
+  maxLongPollMs: 60_000,
+
+  // broker: connections
+  maxConnections: 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  /** Largest WebSocket frame accepted (ws `maxPayload`): one full batch plus framing. */
+  maxWsPayloadBytes: 8 * MiB + 64 * KiB,
+  /** Largest HTTP request body (a full NDJSON batch, which carries some JSON overhead). */
+  maxHttpBodyBytes: 12 * MiB,
+  /** Interval of WebSocket pings; a connection that misses two pongs is closed. */
+  pingIntervalMs: 30_000,
+  /** Most subscriptions on one WebSocket connection. */
+  maxSubscriptionsPerConnection: 256,
+  /** Bytes queued for a subscriber before it stops getting live data and catches up from the log. */
+  subscriberSoftLimitBytes: 4 * MiB,
+  /** Bytes queued for a subscriber past which it is disconnected (memory topics, or a socket that never drains). */
+  subscriberHardLimitBytes: 64 * MiB,
+} as const;
+
+export type Limits = typeof LIMITS;

@@ -1,0 +1,123 @@
+/**
+ * The error tree of evq. Every error that crosses a boundary (library API, HTTP reply, WebSocket close,
+ * CLI exit) is an EvqError with a stable `code`. The table below is the single source of truth for what
+ * each code means on the wire (HTTP status) and on the command line (exit code).
+ */
+
+/** Exit codes of the CLI: 0 success, 1 runtime failure, 2 usage error. */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export const ERROR_CODES = {
+  // usage: the caller asked for something that can never work as written
+  EVQ_ERR_INVALID_ARGUMENT: { status: 400, exit: EXIT.usage },
+  EVQ_ERR_INVALID_FILTER: { status: 400, exit: EXIT.usage },
+  EVQ_ERR_INVALID_TOPIC: { status: 400, exit: EXIT.usage },
+  EVQ_ERR_INVALID_OFFSET: { status: 400, exit: EXIT.usage },
+  // rejected by the broker: the request was understood and refused
+  EVQ_ERR_MALFORMED: { status: 400, exit: EXIT.failure },
+  EVQ_ERR_UNAUTHORIZED: { status: 401, exit: EXIT.failure },
+  EVQ_ERR_NOT_FOUND: { status: 404, exit: EXIT.failure },
+  EVQ_ERR_METHOD_NOT_ALLOWED: { status: 405, exit: EXIT.failure },
+  EVQ_ERR_CONFLICT: { status: 409, exit: EXIT.failure },
+  EVQ_ERR_MESSAGE_TOO_LARGE: { status: 413, exit: EXIT.failure },
+  EVQ_ERR_BATCH_TOO_LARGE: { status: 413, exit: EXIT.failure },
+  EVQ_ERR_LIMIT_EXCEEDED: { status: 429, exit: EXIT.failure },
+  // the broker's own trouble
+  EVQ_ERR_INTERNAL: { status: 500, exit: EXIT.failure },
+  EVQ_ERR_CORRUPT_LOG: { status: 500, exit: EXIT.failure },
+  EVQ_ERR_NOT_IMPLEMENTED: { status: 501, exit: EXIT.failure },
+  EVQ_ERR_UNAVAILABLE: { status: 503, exit: EXIT.failure },
+  EVQ_ERR_STORAGE: { status: 507, exit: EXIT.failure },
+  // the client's view of the network
+  EVQ_ERR_UNREACHABLE: { status: 502, exit: EXIT.failure },
+  EVQ_ERR_TIMEOUT: { status: 504, exit: EXIT.failure },
+  EVQ_ERR_CLOSED: { status: 503, exit: EXIT.failure },
+  EVQ_ERR_SLOW_CONSUMER: { status: 503, exit: EXIT.failure },
+} as const satisfies Record<string, { status: number; exit: ExitCode }>;
+
+export type EvqErrorCode = keyof typeof ERROR_CODES;
+
+export function isEvqErrorCode(code: unknown): code is EvqErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
+}
+
+export class EvqError extends Error {
+  override name = 'EvqError';
+  readonly code: EvqErrorCode;
+
+  constructor(code: EvqErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
+
+  /** The HTTP status this error is answered with. */
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+
+  /** The CLI exit code this error ends a command with. */
+  get exitCode(): ExitCode {
+    return ERROR_CODES[this.code].exit;
+  }
+}
+
+/** The caller's input can never work as written (bad flag, bad filter, bad topic name). Exit 2. */
+export class EvqUsageError extends EvqError {
+  override name = 'EvqUsageError';
+  constructor(
+    code: 'EVQ_ERR_INVALID_ARGUMENT' | 'EVQ_ERR_INVALID_FILTER' | 'EVQ_ERR_INVALID_TOPIC' | 'EVQ_ERR_INVALID_OFFSET',
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** A filter expression that does not compile; `column` is 1-based. */
+export class EvqFilterError extends EvqUsageError {
+  override name = 'EvqFilterError';
+  readonly column: number;
+  constructor(message: string, column: number, options?: ErrorOptions) {
+    super('EVQ_ERR_INVALID_FILTER', message, options);
+    this.column = column;
+  }
+}
+
+/** The broker could not be reached or did not answer in time: worth a retry. */
+export class EvqConnectionError extends EvqError {
+  override name = 'EvqConnectionError';
+  constructor(code: 'EVQ_ERR_UNREACHABLE' | 'EVQ_ERR_TIMEOUT' | 'EVQ_ERR_CLOSED', message: string, options?: ErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+/** The log or the disk failed: nothing covered by this error was acknowledged. */
+export class EvqStorageError extends EvqError {
+  override name = 'EvqStorageError';
+  constructor(code: 'EVQ_ERR_STORAGE' | 'EVQ_ERR_CORRUPT_LOG', message: string, options?: ErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+/** Rebuild an EvqError from a code and a message received over the wire. Unknown codes become INTERNAL. */
+export function errorFromWire(code: unknown, message: unknown): EvqError {
+  const text = typeof message === 'string' && message.length > 0 ? message : 'the broker reported an error';
+  if (!isEvqErrorCode(code)) return new EvqError('EVQ_ERR_INTERNAL', text);
+  switch (code) {
+    case 'EVQ_ERR_INVALID_ARGUMENT':
+    case 'EVQ_ERR_INVALID_FILTER':
+    case 'EVQ_ERR_INVALID_TOPIC':
+    case 'EVQ_ERR_INVALID_OFFSET':
+      return new EvqUsageError(code, text);
+    case 'EVQ_ERR_UNREACHABLE':
+    case 'EVQ_ERR_TIMEOUT':
+    case 'EVQ_ERR_CLOSED':
+      return new EvqConnectionError(code, text);
+    case 'EVQ_ERR_STORAGE':
+    case 'EVQ_ERR_CORRUPT_LOG':
+      return new EvqStorageError(code, text);
+    default:
+      return new EvqError(code, text);
+  }
+}
