@@ -60,6 +60,8 @@ export const LIMITS = {
   bufferPoolMaxSize: 16 * MiB,
   /** Most free buffers kept per size class. */
   bufferPoolMaxFreePerClass: 32,
+  /** Most bytes the pool's free lists hold in all (32 free 16 MiB buffers alone would pin 512 MiB). */
+  bufferPoolMaxBytesHeld: 64 * MiB,
 
   // scheduler and delayed delivery
   /** Most pending items in one scheduler (delayed messages waiting in the broker, paced sends in bench). */
