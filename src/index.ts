@@ -1,0 +1,28 @@
+// evq's public library API: named exports only.
+
+// errors
+export {
+  ERROR_CODES,
+  EXIT,
+  EvqConnectionError,
+  EvqError,
+  EvqFilterError,
+  EvqStorageError,
+  EvqUsageError,
+  errorFromWire,
+  isEvqErrorCode,
+  type EvqErrorCode,
+  type ExitCode,
+} from './errors.js';
+
+// the shared core
+export { LIMITS, type Limits } from './core/limits.js';
+export { formatDuration, parseDuration, MAX_DURATION_MS } from './core/durations.js';
+export { formatSize, parseSize } from './core/sizes.js';
+export * from './core/clock.js';
+export * from './core/ring-buffer.js';
+export * from './core/batcher.js';
+export * from './core/buffer-pool.js';
+export * from './core/heap.js';
+export * from './core/scheduler.js';
+export * from './core/filter/index.js';
