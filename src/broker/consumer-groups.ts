@@ -1,0 +1,135 @@
+import { join } from 'node:path';
+import { EvqUsageError } from '../errors.js';
+import { LIMITS } from '../core/limits.js';
+import type { FileIO } from './storage/file-io.js';
+import { readJsonFile, writeFileAtomic } from './storage/atomic-file.js';
+
+const GROUP_NAME = /^[a-zA-Z0-9._-]+$/;
+const FILE = 'groups.json';
+
+export interface GroupState {
+  topic: string;
+  group: string;
+  /** The next offset the group reads: everything below it is committed. */
+  committed: number;
+  updatedAt: number;
+}
+
+/** Checks a consumer group name: the same alphabet and length as topic names. */
+export function validateGroupName(name: string): void {
+  if (name.length === 0 || name.length > LIMITS.maxGroupNameLength || !GROUP_NAME.test(name) || name === '.' || name === '..') {
+    throw new EvqUsageError(
+      'EVQ_ERR_INVALID_ARGUMENT',
+      `invalid group name: use 1 to ${LIMITS.maxGroupNameLength} characters of a-z, A-Z, 0-9, ".", "_" and "-"`,
+    );
+  }
+}
+
+/**
+ * Committed offsets of consumer groups, per topic. Commits are durable before they are acknowledged: the
+ * whole table is written with write-temp + fsync + rename, and commits that arrive while a write is running
+ * share the next write (group commit), so a busy group costs one write per round, not one per commit.
+ * Offsets never move backwards unless a caller explicitly resets them.
+ */
+export class ConsumerGroups {
+  readonly #groups = new Map<string, GroupState>();
+  #dirty = false;
+  #writing: Promise<void> | null = null;
+  #next: Promise<void> | null = null;
+
+  private constructor(
+    private readonly io: FileIO | null,
+    private readonly dir: string,
+  ) {}
+
+  /** Loads the table from `dir` (or keeps it in memory only when `io` is null). */
+  static async open(io: FileIO | null, dir: string): Promise<ConsumerGroups> {
+    const groups = new ConsumerGroups(io, dir);
+    if (io !== null) {
+      const saved = (await readJsonFile(io, join(dir, FILE))) as { groups?: GroupState[] } | null;
+      for (const state of saved?.groups ?? []) {
+        if (typeof state.topic === 'string' && typeof state.group === 'string' && Number.isSafeInteger(state.committed)) {
+          groups.#groups.set(keyOf(state.topic, state.group), state);
+        }
+      }
+    }
+    return groups;
+  }
+
+  get(topic: string, group: string): GroupState | undefined {
+    return this.#groups.get(keyOf(topic, group));
+  }
+
+  list(): GroupState[] {
+    return [...this.#groups.values()];
+  }
+
+  /**
+   * Commits `offset` (the next offset to read) for the group; resolves once it is durable. A commit below
+   * the current one is ignored unless `force` (an explicit reset).
+   */
+  async commit(topic: string, group: string, offset: number, now: number, force = false): Promise<GroupState> {
+    validateGroupName(group);
+    const key = keyOf(topic, group);
+    const current = this.#groups.get(key);
+    if (current !== undefined && offset <= current.committed && !force) return current;
+    if (current === undefined && this.#groups.size >= LIMITS.maxTopics * 10) {
+      throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', 'too many consumer groups');
+    }
+    const state: GroupState = { topic, group, committed: offset, updatedAt: now };
+    this.#groups.set(key, state);
+    this.#dirty = true;
+    await this.#persist();
+    return state;
+  }
+
+  /** Forgets every group of a deleted topic. */
+  async forgetTopic(topic: string): Promise<void> {
+    for (const [key, state] of this.#groups) if (state.topic === topic) this.#groups.delete(key);
+    this.#dirty = true;
+    await this.#persist();
+  }
+
+  /** Waits for pending writes. */
+  async close(): Promise<void> {
+    await this.#next;
+    await this.#writing;
+  }
+
+  #persist(): Promise<void> {
+    if (this.io === null) return Promise.resolve();
+    if (this.#writing === null) {
+      this.#writing = this.#write().finally(() => {
+        this.#writing = null;
+      });
+      return this.#writing;
+    }
+    // a write is running: join the one after it, which will include this change
+    this.#next ??= this.#writing.then(
+      () => this.#chain(),
+      () => this.#chain(),
+    );
+    return this.#next;
+  }
+
+  #chain(): Promise<void> {
+    this.#next = null;
+    return this.#persist();
+  }
+
+  async #write(): Promise<void> {
+    if (!this.#dirty || this.io === null) return;
+    this.#dirty = false;
+    const body = JSON.stringify({ version: 1, groups: [...this.#groups.values()] });
+    try {
+      await writeFileAtomic(this.io, join(this.dir, FILE), Buffer.from(body, 'utf8'));
+    } catch (err) {
+      this.#dirty = true;
+      throw err;
+    }
+  }
+}
+
+function keyOf(topic: string, group: string): string {
+  return `${topic}\u0000${group}`;
+}

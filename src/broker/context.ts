@@ -1,0 +1,37 @@
+import type { Clock } from '../core/clock.js';
+import type { ConsumerGroups } from './consumer-groups.js';
+import type { Ingest } from './ingest.js';
+import type { BrokerMetrics } from './metrics.js';
+import type { Reader } from './reader.js';
+import type { TopicStore } from './storage/topic-store.js';
+
+/** The broker's limits as configured (defaults from LIMITS, some changed by flags). */
+export interface BrokerLimits {
+  maxMessageBytes: number;
+  maxKeyBytes: number;
+  maxHeaderCount: number;
+  maxHeaderBytes: number;
+  maxBatchBytes: number;
+  maxBatchCount: number;
+  maxDelayMs: number;
+  maxHttpBodyBytes: number;
+  maxReadLimit: number;
+  defaultReadLimit: number;
+  maxLongPollMs: number;
+  maxFilterLength: number;
+}
+
+/** What the HTTP routes and the WebSocket hub share. */
+export interface BrokerContext {
+  store: TopicStore;
+  ingest: Ingest;
+  reader: Reader;
+  groups: ConsumerGroups;
+  metrics: BrokerMetrics;
+  limits: BrokerLimits;
+  clock: Clock;
+  /** Subscriber counts per topic, for GET /topics (filled by the WebSocket hub). */
+  subscriberCount(topic: string): number;
+  /** Tells the live side and the caches that a topic is gone. */
+  topicDeleted(topic: string): void;
+}

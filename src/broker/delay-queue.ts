@@ -1,0 +1,206 @@
+import { EvqError } from '../errors.js';
+import type { Clock } from '../core/clock.js';
+import { Scheduler, type ScheduleId } from '../core/scheduler.js';
+import { TRUSTED_CODEC_LIMITS, decodeBatch, encodeBatch } from '../protocol/record-codec.js';
+import type { MessageInput, TimestampedMessage } from '../protocol/record.js';
+import type { DelaySink, Ingest } from './ingest.js';
+import type { BrokerMetrics } from './metrics.js';
+import type { Log } from './storage/log.js';
+
+/**
+ * Opens the journal of a generation. The delay queue keeps its journal in a log of its own (checksums,
+ * group commit and torn-tail recovery come with it) and starts a new generation to compact it.
+ */
+export interface JournalStore {
+  /** The generation to open at start (the newest complete one). */
+  current(): Promise<number>;
+  open(generation: number): Promise<Log>;
+  /** Makes `generation` the current one (durably), then removes the older ones. */
+  commit(generation: number): Promise<void>;
+}
+
+interface Pending {
+  id: string;
+  topic: string;
+  dueAt: number;
+  messages: MessageInput[];
+  handle: ScheduleId | null;
+}
+
+const OP = 'evq-delay-op';
+const ID = 'evq-delay-id';
+const TOPIC = 'evq-delay-topic';
+const DUE = 'evq-delay-due';
+/** A failed delivery (the disk, say) is tried again after this long; it is never dropped. */
+const RETRY_MS = 1000;
+/** Compact when the journal is this large and mostly done entries. */
+const COMPACT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Delayed delivery: a message produced with a delay waits here, durably, and is appended to its topic when
+ * due — never early. Each request is one `add` record in the journal (acknowledged once the journal has
+ * it, so it survives restart and kill -9); when it has been appended to its topic a `done` record follows.
+ * A crash between the two can deliver a message a second time (at least once), never lose it.
+ * The messages keep their original produce time in the `evq-produced-at` header.
+ */
+export class DelayQueue implements DelaySink {
+  readonly #pending = new Map<string, Pending>();
+  readonly #scheduler: Scheduler<Pending>;
+  #journal: Log;
+  #generation: number;
+  #seq = 0;
+  #delivering: Promise<void> = Promise.resolve();
+  #closed = false;
+  #compaction: Promise<void> | null = null;
+
+  private constructor(
+    journal: Log,
+    generation: number,
+    private readonly store: JournalStore,
+    private readonly ingest: Ingest,
+    private readonly clock: Clock,
+    private readonly metrics: BrokerMetrics,
+    private readonly maxPending: number,
+  ) {
+    this.#journal = journal;
+    this.#generation = generation;
+    this.#scheduler = new Scheduler<Pending>({ clock, onDue: (entry) => this.#due(entry) });
+  }
+
+  static async open(store: JournalStore, ingest: Ingest, clock: Clock, metrics: BrokerMetrics, maxPending = 1_000_000): Promise<DelayQueue> {
+    const generation = await store.current();
+    const journal = await store.open(generation);
+    const queue = new DelayQueue(journal, generation, store, ingest, clock, metrics, maxPending);
+    await queue.#replay();
+    metrics.collect(() => metrics.delayedPending.set({}, queue.pending));
+    return queue;
+  }
+
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  /** The journal's recovery report (a torn tail cut at start). */
+  get recovery(): Log['recovery'] {
+    return this.#journal.recovery;
+  }
+
+  async add(topic: string, messages: MessageInput[], dueAt: number): Promise<void> {
+    if (this.#closed) throw new EvqError('EVQ_ERR_UNAVAILABLE', 'the broker is shutting down');
+    if (this.#pending.size >= this.maxPending) {
+      throw new EvqError('EVQ_ERR_LIMIT_EXCEEDED', `${this.maxPending} delayed messages are already waiting`);
+    }
+    if (this.#compaction !== null) await this.#compaction;
+    const id = `${this.clock.now().toString(36)}-${(this.#seq++).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    const entry: Pending = { id, topic, dueAt, messages, handle: null };
+    await this.#journal.append([addRecord(entry, this.clock.now())]);
+    this.#schedule(entry);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#scheduler.close();
+    await this.#delivering;
+    await this.#journal.close();
+  }
+
+  #schedule(entry: Pending): void {
+    this.#pending.set(entry.id, entry);
+    entry.handle = this.#scheduler.schedule(entry.dueAt, entry);
+  }
+
+  #due(entry: Pending): void {
+    entry.handle = null;
+    // deliveries run one at a time, in due order
+    this.#delivering = this.#delivering.then(() => this.#deliver(entry));
+  }
+
+  async #deliver(entry: Pending): Promise<void> {
+    if (this.#closed || !this.#pending.has(entry.id)) return;
+    try {
+      await this.ingest.appendDue(entry.topic, entry.messages);
+      await this.#journal.append([doneRecord(entry.id, this.clock.now())]);
+      this.#pending.delete(entry.id);
+    } catch {
+      if (this.#closed) return;
+      // not delivered (or not marked done): try again; delivering twice is better than losing it
+      entry.handle = this.#scheduler.schedule(this.clock.now() + RETRY_MS, entry);
+      return;
+    }
+    if (this.#journal.sizeBytes > COMPACT_BYTES && this.#pending.size * 4 < this.#journal.messageCount) this.#compact();
+  }
+
+  async #replay(): Promise<void> {
+    const entries = new Map<string, Pending>();
+    let offset = this.#journal.startOffset;
+    while (offset < this.#journal.endOffset) {
+      const records = await this.#journal.read(offset, { maxRecords: 10_000 });
+      if (records.length === 0) break;
+      for (const record of records) {
+        offset = record.offset + 1;
+        const h = record.headers;
+        if (h === null) continue;
+        const id = h[ID];
+        if (id === undefined) continue;
+        if (h[OP] === 'done') {
+          entries.delete(id);
+          continue;
+        }
+        const topic = h[TOPIC];
+        const dueAt = Number(h[DUE]);
+        if (topic === undefined || !Number.isSafeInteger(dueAt)) continue;
+        const messages = decodeBatch(Buffer.from(record.value), topic, TRUSTED_CODEC_LIMITS).map(
+          (r): MessageInput => ({ value: Buffer.from(r.value), key: r.key, headers: r.headers, timestamp: r.timestamp === 0 ? undefined : r.timestamp }),
+        );
+        entries.set(id, { id, topic, dueAt, messages, handle: null });
+      }
+    }
+    for (const entry of entries.values()) this.#schedule(entry);
+  }
+
+  /**
+   * Starts a new journal generation holding only what is still pending, then drops the old one. It runs in
+   * the delivery chain (no delivery marks the old journal meanwhile) and adds wait for it.
+   */
+  #compact(): void {
+    if (this.#compaction !== null || this.#closed) return;
+    const run = async (): Promise<void> => {
+      try {
+        const next = this.#generation + 1;
+        const journal = await this.store.open(next);
+        const now = this.clock.now();
+        const pending = [...this.#pending.values()];
+        for (let i = 0; i < pending.length; i += 100) {
+          await journal.append(pending.slice(i, i + 100).map((entry) => addRecord(entry, now)));
+        }
+        await this.store.commit(next);
+        const old = this.#journal;
+        this.#journal = journal;
+        this.#generation = next;
+        await old.close();
+      } catch {
+        // compaction is an optimisation: the old journal stays current and valid
+      }
+    };
+    const compaction = this.#delivering.then(run).finally(() => {
+      this.#compaction = null;
+    });
+    this.#compaction = compaction;
+    this.#delivering = compaction;
+  }
+}
+
+function addRecord(entry: Pending, now: number): MessageInput {
+  // timestamp 0 stands for "none given": the topic's log stamps the message when it is appended
+  const messages: TimestampedMessage[] = entry.messages.map((m) => ({ ...m, timestamp: m.timestamp ?? 0 }));
+  return {
+    value: encodeBatch(0, messages),
+    headers: { [OP]: 'add', [ID]: entry.id, [TOPIC]: entry.topic, [DUE]: String(entry.dueAt) },
+    timestamp: now,
+  };
+}
+
+function doneRecord(id: string, now: number): MessageInput {
+  return { value: Buffer.alloc(0), headers: { [OP]: 'done', [ID]: id }, timestamp: now };
+}
+

@@ -1,0 +1,131 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { EvqError } from '../../errors.js';
+import { CONTENT_TYPES } from '../../protocol/http.js';
+import type { TokenAuth } from '../auth.js';
+import type { BrokerContext } from '../context.js';
+import { commitGroup, describeGroup, listGroups, readGroup } from './group-routes.js';
+import { replyError, replyJson, replyText, toEvqError } from './replies.js';
+import { deleteTopic, describeTopic, listTopics, produceBatch, produceOne, readMessages } from './topic-routes.js';
+
+const MAX_URL_LENGTH = 16 * 1024;
+
+/** Splits a path into decoded segments; a malformed escape is a 400. */
+export function pathSegments(pathname: string): string[] {
+  const parts = pathname.split('/').filter((s) => s !== '');
+  return parts.map((part) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw new EvqError('EVQ_ERR_MALFORMED', 'the path has a malformed %-escape');
+    }
+  });
+}
+
+/** Parses a request URL without trusting the Host header. */
+export function requestUrl(req: IncomingMessage): URL {
+  const raw = req.url ?? '/';
+  if (raw.length > MAX_URL_LENGTH) throw new EvqError('EVQ_ERR_MALFORMED', 'the URL is too long');
+  try {
+    return new URL(raw, 'http://evq.invalid');
+  } catch {
+    throw new EvqError('EVQ_ERR_MALFORMED', 'the URL does not parse');
+  }
+}
+
+/** The HTTP side of the broker: routes every request, answers every failure with its status and code. */
+export function createRequestHandler(ctx: BrokerContext, auth: TokenAuth): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    handle(ctx, auth, req, res).catch((err: unknown) => {
+      const evq = toEvqError(err);
+      ctx.metrics.rejected.add({ reason: evq.code }, 1);
+      replyError(res, evq);
+    });
+  };
+}
+
+async function handle(ctx: BrokerContext, auth: TokenAuth, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = requestUrl(req);
+  if (!auth.check(req, url)) {
+    req.resume();
+    throw new EvqError('EVQ_ERR_UNAUTHORIZED', 'missing or wrong token: pass it as "Authorization: Bearer <token>"');
+  }
+  const method = req.method ?? 'GET';
+  const [root, topic, sub, group, action, ...rest] = pathSegments(url.pathname);
+
+  const allow = (...methods: string[]): void => {
+    if (!methods.includes(method)) {
+      res.setHeader('allow', methods.join(', '));
+      req.resume();
+      throw new EvqError('EVQ_ERR_METHOD_NOT_ALLOWED', `${method} is not allowed here; use ${methods.join(' or ')}`);
+    }
+  };
+
+  if (root === 'healthz' && topic === undefined) {
+    allow('GET', 'HEAD');
+    replyJson(res, 200, { status: 'ok' });
+    return;
+  }
+  if (root === 'metrics' && topic === undefined) {
+    allow('GET');
+    replyText(res, 200, ctx.metrics.render(), CONTENT_TYPES.prometheus);
+    return;
+  }
+  if (root === 'groups' && topic === undefined) {
+    allow('GET');
+    listGroups(ctx, res);
+    return;
+  }
+  if (root === 'produce' && topic !== undefined && sub === undefined) {
+    allow('POST');
+    await produceOne(ctx, topic, req, res, url);
+    return;
+  }
+  if (root === 'consume' && topic !== undefined && sub === undefined) {
+    allow('GET');
+    await readMessages(ctx, topic, req, res, url, 'earliest');
+    return;
+  }
+  if (root === 'topics') {
+    if (topic === undefined) {
+      allow('GET');
+      listTopics(ctx, res);
+      return;
+    }
+    if (sub === undefined) {
+      allow('GET', 'DELETE');
+      if (method === 'DELETE') await deleteTopic(ctx, topic, res);
+      else describeTopic(ctx, topic, res);
+      return;
+    }
+    if (sub === 'messages' && group === undefined) {
+      allow('GET', 'POST');
+      if (method === 'POST') await produceOne(ctx, topic, req, res, url);
+      else await readMessages(ctx, topic, req, res, url, 'earliest');
+      return;
+    }
+    if (sub === 'batch' && group === undefined) {
+      allow('POST');
+      await produceBatch(ctx, topic, req, res, url);
+      return;
+    }
+    if (sub === 'groups' && group !== undefined && rest.length === 0) {
+      if (action === undefined) {
+        allow('GET');
+        describeGroup(ctx, topic, group, res);
+        return;
+      }
+      if (action === 'messages') {
+        allow('GET');
+        await readGroup(ctx, topic, group, req, res, url);
+        return;
+      }
+      if (action === 'commit') {
+        allow('POST');
+        await commitGroup(ctx, topic, group, req, res);
+        return;
+      }
+    }
+  }
+  req.resume();
+  throw new EvqError('EVQ_ERR_NOT_FOUND', `no route for ${method} ${url.pathname.slice(0, 200)}: see docs/PROTOCOL.md`);
+}

@@ -1,0 +1,74 @@
+import { LIMITS } from '../core/limits.js';
+
+/**
+ * Remembers the idempotency keys of recent produce requests per topic, so a repeat within the window is
+ * acknowledged with the offsets of the first and not appended again (like NATS `Nats-Msg-Id`).
+ *
+ * The key travels with the data: the broker stores it as the `evq-idempotency-key` header of each record
+ * of the batch, so after a restart the index is rebuilt from the tail of each log (records younger than
+ * the window) and deduplication holds across restarts and kill -9.
+ */
+
+export interface DedupEntry {
+  baseOffset: number;
+  lastOffset: number;
+  at: number;
+}
+
+export class IdempotencyIndex {
+  readonly #topics = new Map<string, Map<string, DedupEntry>>();
+  readonly #windowMs: number;
+  readonly #maxKeys: number;
+  #size = 0;
+
+  constructor(windowMs: number = LIMITS.idempotencyWindowMs, maxKeys: number = LIMITS.maxIdempotencyKeys) {
+    this.#windowMs = windowMs;
+    this.#maxKeys = maxKeys;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  lookup(topic: string, key: string, now: number): DedupEntry | undefined {
+    const entry = this.#topics.get(topic)?.get(key);
+    if (entry === undefined || now - entry.at > this.#windowMs) return undefined;
+    return entry;
+  }
+
+  /** Records a key; extends an entry when the same key is seen on later records of one batch. */
+  remember(topic: string, key: string, baseOffset: number, lastOffset: number, at: number): void {
+    let keys = this.#topics.get(topic);
+    if (keys === undefined) {
+      keys = new Map();
+      this.#topics.set(topic, keys);
+    }
+    const existing = keys.get(key);
+    if (existing !== undefined) {
+      existing.baseOffset = Math.min(existing.baseOffset, baseOffset);
+      existing.lastOffset = Math.max(existing.lastOffset, lastOffset);
+      return;
+    }
+    keys.set(key, { baseOffset, lastOffset, at });
+    this.#size++;
+    if (this.#size > this.#maxKeys) this.prune(at, true);
+  }
+
+  /** Drops keys older than the window (insertion order is time order); with `force`, the oldest tenth too. */
+  prune(now: number, force = false): void {
+    let excess = force ? Math.ceil(this.#maxKeys / 10) : 0;
+    for (const keys of this.#topics.values()) {
+      for (const [key, entry] of keys) {
+        if (now - entry.at <= this.#windowMs && excess <= 0) break;
+        keys.delete(key);
+        this.#size--;
+        excess--;
+      }
+    }
+  }
+
+  forgetTopic(topic: string): void {
+    this.#size -= this.#topics.get(topic)?.size ?? 0;
+    this.#topics.delete(topic);
+  }
+}

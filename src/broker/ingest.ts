@@ -1,0 +1,140 @@
+import { EventEmitter } from 'node:events';
+import { EvqError } from '../errors.js';
+import type { Clock } from '../core/clock.js';
+import { HEADERS } from '../protocol/http.js';
+import type { MessageInput } from '../protocol/record.js';
+import { validateMessage, validateTopicName } from '../protocol/validate.js';
+import type { BrokerMetrics } from './metrics.js';
+import type { IdempotencyIndex } from './idempotency.js';
+import type { AppendEvent, Log } from './storage/log.js';
+import type { TopicStore } from './storage/topic-store.js';
+
+export interface IngestLimits {
+  maxMessageBytes: number;
+  maxKeyBytes: number;
+  maxHeaderCount: number;
+  maxHeaderBytes: number;
+  maxBatchBytes: number;
+  maxBatchCount: number;
+  maxDelayMs: number;
+}
+
+export interface ProduceOptions {
+  /** Deliver at this time (ms since the epoch); absent or past = now. */
+  dueAt?: number | undefined;
+  idempotencyKey?: string | null | undefined;
+}
+
+export type ProduceResult =
+  | { topic: string; delayed: false; baseOffset: number; lastOffset: number; count: number; duplicate: boolean }
+  | { topic: string; delayed: true; dueAt: number; count: number };
+
+/** Where delayed messages wait (durably) until they are due. */
+export interface DelaySink {
+  add(topic: string, messages: MessageInput[], dueAt: number): Promise<void>;
+}
+
+export type { AppendEvent } from './storage/log.js';
+
+/**
+ * The one way messages enter the broker, whatever the transport (HTTP, WebSocket, the delay queue): checks
+ * every message against the limits, deduplicates by idempotency key, sends delayed messages to the delay
+ * queue, appends the rest, counts them, and re-emits each log's `append` events (offsets and the stored
+ * batch bytes, once acknowledged) for the live subscribers and the long-polling readers.
+ */
+export class Ingest extends EventEmitter<{ append: [AppendEvent] }> {
+  readonly #inFlight = new Map<string, Promise<ProduceResult>>();
+  readonly #watched = new WeakSet<Log>();
+  #delays: DelaySink | null = null;
+
+  constructor(
+    private readonly store: TopicStore,
+    private readonly dedup: IdempotencyIndex,
+    private readonly metrics: BrokerMetrics,
+    private readonly limits: IngestLimits,
+    private readonly clock: Clock,
+  ) {
+    super();
+    this.setMaxListeners(0); // one per long-polling reader
+  }
+
+  set delays(sink: DelaySink) {
+    this.#delays = sink;
+  }
+
+  /** Checks a whole batch against the limits; throws the first problem, before anything is written. */
+  check(topic: string, messages: readonly MessageInput[]): void {
+    validateTopicName(topic);
+    if (messages.length === 0) throw new EvqError('EVQ_ERR_MALFORMED', 'no messages to produce');
+    if (messages.length > this.limits.maxBatchCount) {
+      throw new EvqError('EVQ_ERR_BATCH_TOO_LARGE', `a batch holds at most ${this.limits.maxBatchCount} messages, got ${messages.length}`);
+    }
+    let bytes = 0;
+    for (const message of messages) {
+      bytes += validateMessage(message, this.limits);
+      if (bytes > this.limits.maxBatchBytes) {
+        throw new EvqError('EVQ_ERR_BATCH_TOO_LARGE', `a batch holds at most ${this.limits.maxBatchBytes} bytes`);
+      }
+    }
+  }
+
+  async produce(topic: string, messages: MessageInput[], options: ProduceOptions = {}): Promise<ProduceResult> {
+    this.check(topic, messages);
+    const now = this.clock.now();
+    const dueAt = options.dueAt;
+    if (dueAt !== undefined && dueAt > now) {
+      if (dueAt - now > this.limits.maxDelayMs) {
+        throw new EvqError('EVQ_ERR_INVALID_ARGUMENT', `a message can be delayed by at most ${Math.round(this.limits.maxDelayMs / 86_400_000)} days`);
+      }
+      if (this.#delays === null) throw new EvqError('EVQ_ERR_UNAVAILABLE', 'delayed delivery is not available');
+      await this.#delays.add(topic, messages.map((m) => withProducedAt(m, now)), dueAt);
+      return { topic, delayed: true, dueAt, count: messages.length };
+    }
+    const key = options.idempotencyKey ?? null;
+    if (key === null) return this.#append(topic, messages, null);
+    const inFlightKey = `${topic}\u0000${key}`;
+    const running = this.#inFlight.get(inFlightKey);
+    if (running !== undefined) return running.then((r) => (r.delayed ? r : { ...r, duplicate: true }));
+    const seen = this.dedup.lookup(topic, key, now);
+    if (seen !== undefined) {
+      return { topic, delayed: false, baseOffset: seen.baseOffset, lastOffset: seen.lastOffset, count: seen.lastOffset - seen.baseOffset + 1, duplicate: true };
+    }
+    const promise = this.#append(topic, messages, key);
+    this.#inFlight.set(inFlightKey, promise);
+    try {
+      return await promise;
+    } finally {
+      this.#inFlight.delete(inFlightKey);
+    }
+  }
+
+  /** Appends now, without delay handling: what the delay queue calls when messages fall due. */
+  async appendDue(topic: string, messages: MessageInput[]): Promise<ProduceResult> {
+    return this.#append(topic, messages, null);
+  }
+
+  async #append(topic: string, messages: MessageInput[], key: string | null): Promise<ProduceResult> {
+    const log = this.store.get(topic) ?? (await this.store.getOrCreate(topic));
+    if (!this.#watched.has(log)) {
+      this.#watched.add(log);
+      log.onAppend((event) => this.emit('append', event));
+    }
+    const input = key === null ? messages : messages.map((m) => withHeader(m, HEADERS.idempotencyKey, key));
+    const { baseOffset, lastOffset } = await log.append(input);
+    if (key !== null) this.dedup.remember(topic, key, baseOffset, lastOffset, this.clock.now());
+    let bytes = 0;
+    for (const m of messages) bytes += typeof m.value === 'string' ? Buffer.byteLength(m.value) : m.value.length;
+    this.metrics.messagesIn.add({ topic }, messages.length);
+    this.metrics.bytesIn.add({ topic }, bytes);
+    return { topic, delayed: false, baseOffset, lastOffset, count: messages.length, duplicate: false };
+  }
+}
+
+function withHeader(message: MessageInput, name: string, value: string): MessageInput {
+  const headers = Object.assign(Object.create(null) as Record<string, string>, message.headers ?? {}, { [name]: value });
+  return { ...message, headers };
+}
+
+function withProducedAt(message: MessageInput, now: number): MessageInput {
+  return withHeader(message, HEADERS.producedAt, String(now));
+}

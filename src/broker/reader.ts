@@ -1,0 +1,103 @@
+import { once } from 'node:events';
+import type { Filter } from '../core/filter/index.js';
+import type { StartPosition } from '../protocol/http.js';
+import type { EvqRecord } from '../protocol/record.js';
+import type { Ingest } from './ingest.js';
+import type { BrokerMetrics } from './metrics.js';
+import type { TopicStore } from './storage/topic-store.js';
+
+export interface ReadOptions {
+  limit: number;
+  filter?: Filter | null;
+  /** Long poll: how long to wait for new records when there are none yet (ms). */
+  waitMs?: number;
+  /** Ends a long poll early (the client went away). */
+  signal?: AbortSignal;
+}
+
+export interface ReadResult {
+  records: EvqRecord[];
+  /** The offset to read from next. */
+  nextOffset: number;
+}
+
+/** Bytes read from the log per step of a read. */
+const READ_STEP_BYTES = 1024 * 1024;
+/** Most records one filtered read looks at before it returns what it has (and where to go on). */
+const MAX_SCAN_RECORDS = 100_000;
+
+/**
+ * Pull reads: records of a topic from a position, optionally filtered, optionally waiting (long poll) for
+ * records to arrive. A filtered read scans at most MAX_SCAN_RECORDS before it returns, so one request can
+ * never pin the broker; `nextOffset` tells where the scan stopped.
+ */
+export class Reader {
+  constructor(
+    private readonly store: TopicStore,
+    private readonly ingest: Ingest,
+    private readonly metrics: BrokerMetrics,
+  ) {}
+
+  /** The offset a position stands for, in the topic as it is now. */
+  resolve(topic: string, from: StartPosition): number {
+    const log = this.store.get(topic);
+    if (from === 'earliest') return log?.startOffset ?? 0;
+    if (from === 'latest') return log?.endOffset ?? 0;
+    return Math.max(from, log?.startOffset ?? 0);
+  }
+
+  async read(topic: string, from: StartPosition, options: ReadOptions): Promise<ReadResult> {
+    let offset = this.resolve(topic, from);
+    const deadline = Date.now() + (options.waitMs ?? 0);
+    for (;;) {
+      const result = await this.#readNow(topic, offset, options);
+      if (result.records.length > 0 || Date.now() >= deadline || options.signal?.aborted) return result;
+      offset = result.nextOffset;
+      if (!(await this.#waitForAppend(topic, offset, deadline - Date.now(), options.signal))) return result;
+    }
+  }
+
+  async #readNow(topic: string, from: number, options: ReadOptions): Promise<ReadResult> {
+    const log = this.store.get(topic);
+    if (log === undefined) return { records: [], nextOffset: from };
+    const records: EvqRecord[] = [];
+    let offset = Math.max(from, log.startOffset);
+    let scanned = 0;
+    let bytes = 0;
+    while (records.length < options.limit && offset < log.endOffset && scanned < MAX_SCAN_RECORDS) {
+      const chunk = await log.read(offset, { maxRecords: Math.min(options.limit, 10_000), maxBytes: READ_STEP_BYTES });
+      if (chunk.length === 0) break;
+      for (const record of chunk) {
+        if (record.offset < offset) continue;
+        offset = record.offset + 1;
+        scanned++;
+        if (options.filter && !options.filter(record)) continue;
+        records.push(record);
+        bytes += record.value.length;
+        if (records.length >= options.limit) break;
+      }
+    }
+    if (records.length > 0) {
+      this.metrics.messagesOut.add({ topic }, records.length);
+      this.metrics.bytesOut.add({ topic }, bytes);
+    }
+    return { records, nextOffset: offset };
+  }
+
+  /** Resolves true when the topic's log grows past `offset`, false at the deadline or on abort. */
+  async #waitForAppend(topic: string, offset: number, ms: number, signal?: AbortSignal): Promise<boolean> {
+    if (ms <= 0) return false;
+    const log = this.store.get(topic);
+    if (log !== undefined && log.endOffset > offset) return true;
+    const timeout = AbortSignal.timeout(ms);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    try {
+      for (;;) {
+        const [event] = await once(this.ingest, 'append', { signal: combined });
+        if ((event as { topic: string }).topic === topic) return true;
+      }
+    } catch {
+      return false;
+    }
+  }
+}

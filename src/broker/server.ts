@@ -1,0 +1,263 @@
+import { mkdir } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { join, resolve } from 'node:path';
+import { EvqError, EvqUsageError } from '../errors.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { LIMITS } from '../core/limits.js';
+import { TokenAuth, isLoopback } from './auth.js';
+import { ConsumerGroups } from './consumer-groups.js';
+import type { BrokerContext, BrokerLimits } from './context.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { DelayQueue } from './delay-queue.js';
+import { createRequestHandler } from './http/router.js';
+import { IdempotencyIndex } from './idempotency.js';
+import { Ingest } from './ingest.js';
+import { rebuildIdempotency } from './idempotency-rebuild.js';
+import { openJournalStore } from './journal-store.js';
+import { BrokerMetrics } from './metrics.js';
+import { Reader } from './reader.js';
+import { nodeFileIO, type FileIO } from './storage/file-io.js';
+import type { FsyncMode, RecoveryReport } from './storage/log.js';
+import { TopicStore } from './storage/topic-store.js';
+import { WsHub } from './ws/hub.js';
+
+export interface BrokerOptions {
+  host?: string;
+  port?: number;
+  dataDir?: string;
+  /** Keep topics in memory only (nothing on disk). */
+  memory?: boolean;
+  fsync?: FsyncMode;
+  token?: string | undefined;
+  maxMessageBytes?: number;
+  retentionBytes?: number | undefined;
+  retentionAgeMs?: number | undefined;
+  segmentBytes?: number;
+  maxConnections?: number;
+  /** Bytes queued for a subscriber before it stops getting live data and catches up from the log. */
+  subscriberSoftLimitBytes?: number;
+  subscriberHardLimitBytes?: number;
+  pingIntervalMs?: number;
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  /** The file system of the storage (tests inject faults through it). */
+  io?: FileIO;
+  clock?: Clock;
+}
+
+/** A running broker. */
+export interface Broker {
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** What opening the topic logs repaired or found damaged (for the start-up report). */
+  readonly recovery: RecoveryReport[];
+  /** In-memory state, for tests and metrics: open connections and subscriptions. */
+  stats(): { connections: number; subscriptions: number; feeds: number; delayedPending: number };
+  /** Stops accepting, finishes appends in flight, fsyncs, closes subscribers with 1001. */
+  close(): Promise<void>;
+}
+
+/** Memory mode keeps at most this much per topic unless --retention-bytes says otherwise. */
+export const MEMORY_DEFAULT_RETENTION_BYTES = 256 * 1024 * 1024;
+
+export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token === '' ? undefined : options.token;
+  if (!isLoopback(host) && token === undefined) {
+    throw new EvqUsageError(
+      'EVQ_ERR_INVALID_ARGUMENT',
+      `refusing to listen on ${host} without a token: anyone who can reach it could read and write every topic; set --token (or EVQ_TOKEN), or bind to 127.0.0.1`,
+    );
+  }
+  const memory = options.memory === true;
+  const io = memory ? null : (options.io ?? nodeFileIO);
+  const dataDir = resolve(options.dataDir ?? './evq-data');
+  const clock = options.clock ?? systemClock;
+  const limits: BrokerLimits = {
+    maxMessageBytes: options.maxMessageBytes ?? LIMITS.maxMessageBytes,
+    maxKeyBytes: LIMITS.maxKeyBytes,
+    maxHeaderCount: LIMITS.maxHeaderCount,
+    maxHeaderBytes: LIMITS.maxHeaderBytes,
+    maxBatchBytes: Math.max(LIMITS.maxBatchBytes, options.maxMessageBytes ?? 0),
+    maxBatchCount: LIMITS.maxBatchCount,
+    maxDelayMs: LIMITS.maxDelayMs,
+    maxHttpBodyBytes: Math.max(LIMITS.maxHttpBodyBytes, (options.maxMessageBytes ?? 0) * 2),
+    maxReadLimit: LIMITS.maxReadLimit,
+    defaultReadLimit: LIMITS.defaultReadLimit,
+    maxLongPollMs: LIMITS.maxLongPollMs,
+    maxFilterLength: LIMITS.maxFilterLength,
+  };
+
+  const metrics = new BrokerMetrics();
+  let lock: DataDirLock | null = null;
+  if (io !== null) {
+    await mkdir(dataDir, { recursive: true });
+    lock = await lockDataDir(dataDir);
+  }
+  let opened: Awaited<ReturnType<typeof openState>>;
+  try {
+    opened = await openState(io, dataDir, options, limits, metrics, clock, memory);
+  } catch (err) {
+    await lock?.release();
+    throw err;
+  }
+  const { store, dedup, groups, ingest, reader, delays } = opened;
+
+  let hub: WsHub | undefined;
+  const ctx: BrokerContext = {
+    store,
+    ingest,
+    reader,
+    groups,
+    metrics,
+    limits,
+    clock,
+    subscriberCount: (topic) => hub?.subscriberCount(topic) ?? 0,
+    topicDeleted: (topic) => {
+      dedup.forgetTopic(topic);
+      hub?.topicDeleted(topic);
+    },
+  };
+  const auth = new TokenAuth(token);
+  hub = new WsHub(ctx, auth, {
+    maxPayloadBytes: Math.max(LIMITS.maxWsPayloadBytes, limits.maxBatchBytes + 64 * 1024),
+    pingIntervalMs: options.pingIntervalMs ?? LIMITS.pingIntervalMs,
+    softLimitBytes: options.subscriberSoftLimitBytes ?? LIMITS.subscriberSoftLimitBytes,
+    hardLimitBytes: options.subscriberHardLimitBytes ?? LIMITS.subscriberHardLimitBytes,
+    maxSubscriptionsPerConnection: LIMITS.maxSubscriptionsPerConnection,
+    maxConnections: options.maxConnections ?? LIMITS.maxConnections,
+    memory,
+  });
+  const wsHub = hub;
+  metrics.collect(() => {
+    for (const info of store.list()) metrics.subscribers.set({ topic: info.topic }, wsHub.subscriberCount(info.topic));
+    for (const g of groups.list()) {
+      const log = store.get(g.topic);
+      const lag = log === undefined ? 0 : Math.max(0, log.endOffset - Math.max(g.committed, log.startOffset));
+      metrics.groupLag.set({ topic: g.topic, group: g.group }, lag);
+    }
+  });
+
+  const server = createServer({
+    headersTimeout: options.headersTimeoutMs ?? LIMITS.headersTimeoutMs,
+    requestTimeout: options.requestTimeoutMs ?? LIMITS.requestTimeoutMs,
+    keepAliveTimeout: LIMITS.keepAliveTimeoutMs,
+    maxHeaderSize: 16 * 1024,
+  });
+  server.maxConnections = options.maxConnections ?? LIMITS.maxConnections;
+  server.maxHeadersCount = 100;
+  server.on('request', createRequestHandler(ctx, auth));
+  server.on('upgrade', (req, socket: Socket, head: Buffer) => wsHub.handleUpgrade(req, socket, head));
+  server.on('clientError', (_err, socket: Socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  const retentionTimer = setInterval(() => void store.enforceRetention(clock.now()).catch(() => undefined), 60_000);
+  retentionTimer.unref();
+
+  try {
+    await listen(server, host, options.port ?? 7070);
+  } catch (err) {
+    clearInterval(retentionTimer);
+    await delays.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    await lock?.release();
+    throw err;
+  }
+  const address = server.address() as AddressInfo;
+  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | null = null;
+
+  return {
+    url: `http://${urlHost}:${address.port}`,
+    host: address.address,
+    port: address.port,
+    recovery: [...store.recovery, delays.recovery],
+    stats: () => ({
+      connections: wsHub.connectionCount,
+      subscriptions: wsHub.subscriptionCount,
+      feeds: wsHub.feedCount,
+      delayedPending: delays.pending,
+    }),
+    close: () => {
+      closing ??= (async () => {
+        clearInterval(retentionTimer);
+        const stopped = new Promise<void>((done) => server.close(() => done()));
+        server.closeIdleConnections();
+        await wsHub.close();
+        // requests in flight get a moment to finish; then their sockets go
+        const grace = setTimeout(() => {
+          for (const socket of sockets) socket.destroy();
+        }, 2000);
+        await stopped;
+        clearTimeout(grace);
+        await delays.close();
+        await groups.close();
+        await store.close();
+        await lock?.release();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Opens what the broker keeps: topic logs, idempotency keys, group offsets and the delay queue. */
+async function openState(
+  io: FileIO | null,
+  dataDir: string,
+  options: BrokerOptions,
+  limits: BrokerLimits,
+  metrics: BrokerMetrics,
+  clock: Clock,
+  memory: boolean,
+) {
+  const store = await TopicStore.open(io, dataDir, {
+    fsync: options.fsync ?? 'always',
+    segmentBytes: options.segmentBytes ?? LIMITS.segmentBytes,
+    retentionBytes: options.retentionBytes ?? (memory ? MEMORY_DEFAULT_RETENTION_BYTES : null),
+    retentionAgeMs: options.retentionAgeMs ?? null,
+    limits,
+    onFsync: (seconds: number) => metrics.observeFsync(seconds),
+  });
+  try {
+    const dedup = new IdempotencyIndex();
+    await rebuildIdempotency(store, dedup, clock.now());
+    const groups = await ConsumerGroups.open(io, dataDir);
+    const ingest = new Ingest(store, dedup, metrics, limits, clock);
+    const reader = new Reader(store, ingest, metrics);
+    const journal = openJournalStore(io, join(dataDir, 'delayed'), options.fsync ?? 'always');
+    const delays = await DelayQueue.open(journal, ingest, clock, metrics);
+    ingest.delays = delays;
+    return { store, dedup, groups, ingest, reader, delays };
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      server.off('listening', onListening);
+      if (err.code === 'EADDRINUSE') reject(new EvqError('EVQ_ERR_UNAVAILABLE', `port ${port} on ${host} is already in use: stop the other process or pick another --port`, { cause: err }));
+      else if (err.code === 'EACCES') reject(new EvqError('EVQ_ERR_UNAVAILABLE', `not allowed to listen on ${host}:${port}: pick a port above 1023`, { cause: err }));
+      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `cannot listen on ${host}: no such address on this machine`, { cause: err }));
+      else reject(err);
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      resolvePromise();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}

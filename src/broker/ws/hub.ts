@@ -1,0 +1,186 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { EvqError } from '../../errors.js';
+import { LIMITS } from '../../core/limits.js';
+import { CLOSE_CODES, SUBPROTOCOL_BINARY } from '../../protocol/ws-frames.js';
+import type { TokenAuth } from '../auth.js';
+import type { BrokerContext } from '../context.js';
+import { pathSegments, requestUrl } from '../http/router.js';
+import { toEvqError } from '../http/replies.js';
+import { Connection, type FeedRegistry } from './connection.js';
+import type { DeliveryFormat } from './subscription.js';
+import { TopicFeed } from './topic-feed.js';
+
+export interface HubOptions {
+  maxPayloadBytes: number;
+  pingIntervalMs: number;
+  softLimitBytes: number;
+  hardLimitBytes: number;
+  maxSubscriptionsPerConnection: number;
+  maxConnections: number;
+  memory: boolean;
+}
+
+/**
+ * The WebSocket side of the broker: upgrades at `/ws` (evq's protocol: many subscriptions and produce
+ * requests per connection; binary batches when the client asks for the `evq.binary.v1` subprotocol, JSON
+ * text frames otherwise) and at `/subscribe/{topic}` (the tutorial route: one live subscription, one JSON
+ * record per text frame, `?format=raw` for the bare values). Pings every `pingIntervalMs`; a connection
+ * that misses two pongs is terminated.
+ */
+export class WsHub implements FeedRegistry {
+  readonly #wss: WebSocketServer;
+  readonly #connections = new Set<Connection>();
+  readonly #feeds = new Map<string, TopicFeed>();
+  readonly #ping: NodeJS.Timeout;
+
+  constructor(
+    private readonly ctx: BrokerContext,
+    private readonly auth: TokenAuth,
+    private readonly options: HubOptions,
+  ) {
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: options.maxPayloadBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+      handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL_BINARY) ? SUBPROTOCOL_BINARY : false),
+    });
+    ctx.ingest.on('append', (event) => this.#feeds.get(event.topic)?.appended(event));
+    this.#ping = setInterval(() => this.#pingAll(), options.pingIntervalMs);
+    this.#ping.unref();
+  }
+
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  subscriberCount(topic: string): number {
+    return this.#feeds.get(topic)?.subscriptions ?? 0;
+  }
+
+  /** Subscriptions held in memory, across all topics (0 after every client has gone). */
+  get subscriptionCount(): number {
+    let n = 0;
+    for (const feed of this.#feeds.values()) n += feed.subscriptions;
+    return n;
+  }
+
+  get feedCount(): number {
+    return this.#feeds.size;
+  }
+
+  feed(topic: string): TopicFeed {
+    let feed = this.#feeds.get(topic);
+    if (feed === undefined) {
+      feed = new TopicFeed(topic, this.ctx.store);
+      this.#feeds.set(topic, feed);
+    }
+    return feed;
+  }
+
+  release(topic: string): void {
+    const feed = this.#feeds.get(topic);
+    if (feed !== undefined && feed.subscriptions <= 0) this.#feeds.delete(topic);
+  }
+
+  /** Ends every subscription of a deleted topic. */
+  topicDeleted(topic: string): void {
+    for (const connection of this.#connections) {
+      for (const subscription of connection.subscriptions.values()) {
+        if (subscription.topic === topic) {
+          connection.failed(subscription.id, new EvqError('EVQ_ERR_NOT_FOUND', `topic "${topic}" was deleted`));
+        }
+      }
+    }
+    this.#feeds.delete(topic);
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    let url: URL;
+    let route: { kind: 'ws' } | { kind: 'subscribe'; topic: string };
+    try {
+      url = requestUrl(req);
+      if (!this.auth.check(req, url)) throw new EvqError('EVQ_ERR_UNAUTHORIZED', 'missing or wrong token');
+      const segments = pathSegments(url.pathname);
+      if (segments.length === 1 && segments[0] === 'ws') route = { kind: 'ws' };
+      else if (segments.length === 2 && segments[0] === 'subscribe') route = { kind: 'subscribe', topic: segments[1] as string };
+      else throw new EvqError('EVQ_ERR_NOT_FOUND', 'no WebSocket at this path: use /ws or /subscribe/{topic}');
+      if (this.#connections.size >= this.options.maxConnections) {
+        throw new EvqError('EVQ_ERR_UNAVAILABLE', 'too many connections');
+      }
+    } catch (err) {
+      const evq = toEvqError(err);
+      this.ctx.metrics.rejected.add({ reason: evq.code }, 1);
+      rejectUpgrade(socket, evq);
+      return;
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, url, route));
+  }
+
+  #accept(ws: WebSocket, url: URL, route: { kind: 'ws' } | { kind: 'subscribe'; topic: string }): void {
+    const format: DeliveryFormat =
+      ws.protocol === SUBPROTOCOL_BINARY ? 'binary' : route.kind === 'subscribe' && url.searchParams.get('format') === 'raw' ? 'raw' : 'json';
+    const connection = new Connection(ws, this.ctx, this, {
+      format,
+      softLimitBytes: this.options.softLimitBytes,
+      hardLimitBytes: this.options.hardLimitBytes,
+      maxSubscriptions: this.options.maxSubscriptionsPerConnection,
+      memory: this.options.memory,
+    });
+    this.#connections.add(connection);
+    this.ctx.metrics.connections.set({}, this.#connections.size);
+    ws.on('close', () => {
+      this.#connections.delete(connection);
+      this.ctx.metrics.connections.set({}, this.#connections.size);
+    });
+    if (route.kind === 'subscribe') {
+      try {
+        connection.subscribe(0, route.topic, url.searchParams.get('from') ?? 'latest', url.searchParams.get('filter') ?? undefined);
+      } catch (err) {
+        const evq = toEvqError(err);
+        connection.close(CLOSE_CODES.policyViolation, `${evq.code}: ${evq.message}`);
+      }
+    }
+  }
+
+  #pingAll(): void {
+    for (const connection of this.#connections) {
+      if (!connection.alive) {
+        connection.socket.terminate();
+        continue;
+      }
+      connection.alive = false;
+      connection.socket.ping();
+    }
+  }
+
+  /** Closes every connection with 1001 (going away). */
+  async close(): Promise<void> {
+    clearInterval(this.#ping);
+    const closing = [...this.#connections].map(
+      (connection) =>
+        new Promise<void>((resolve) => {
+          connection.socket.once('close', () => resolve());
+          connection.close(CLOSE_CODES.goingAway, 'the broker is shutting down');
+          setTimeout(() => {
+            connection.socket.terminate();
+            resolve();
+          }, 1000).unref();
+        }),
+    );
+    await Promise.all(closing);
+    await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
+  }
+}
+
+/** Answers a refused upgrade with a plain HTTP status line and closes the socket. */
+function rejectUpgrade(socket: Duplex, err: EvqError): void {
+  const body = JSON.stringify({ error: { code: err.code, message: err.message } });
+  const reason = err.status === 401 ? 'Unauthorized' : err.status === 404 ? 'Not Found' : err.status === 503 ? 'Service Unavailable' : 'Bad Request';
+  socket.end(
+    `HTTP/1.1 ${err.status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `${err.status === 401 ? 'WWW-Authenticate: Bearer realm="evq"\r\n' : ''}\r\n${body}`,
+  );
+}

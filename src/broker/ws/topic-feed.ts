@@ -1,0 +1,151 @@
+import { readBatchHeader, TRUSTED_CODEC_LIMITS, forEachRecord } from '../../protocol/record-codec.js';
+import type { EvqRecord } from '../../protocol/record.js';
+import type { AppendEvent } from '../storage/log.js';
+import type { TopicStore } from '../storage/topic-store.js';
+
+/** Bytes a feed reads from the log per step. */
+const FEED_READ_BYTES = 1024 * 1024;
+
+/**
+ * A stored batch on its way to subscribers. Its records are decoded at most once, on first need, and the
+ * same record objects go to every filter, so a value's JSON is parsed once however many filters read it.
+ */
+export class FeedBatch {
+  #records: EvqRecord[] | null = null;
+  #json: (string | undefined)[] | null = null;
+
+  constructor(
+    readonly topic: string,
+    readonly bytes: Buffer,
+    readonly baseOffset: number,
+    readonly lastOffset: number,
+  ) {}
+
+  static from(topic: string, bytes: Buffer): FeedBatch {
+    const header = readBatchHeader(bytes, TRUSTED_CODEC_LIMITS);
+    const exact = header.byteLength === bytes.length ? bytes : bytes.subarray(0, header.byteLength);
+    return new FeedBatch(topic, exact, header.baseOffset, header.lastOffset);
+  }
+
+  records(): EvqRecord[] {
+    if (this.#records === null) {
+      const records: EvqRecord[] = [];
+      forEachRecord(this.bytes, this.topic, (r) => void records.push(r), { limits: TRUSTED_CODEC_LIMITS });
+      this.#records = records;
+    }
+    return this.#records;
+  }
+
+  /** The record at index i as one JSON line (cached: plain subscribers of a batch share it). */
+  json(i: number, encode: (record: EvqRecord) => string): string {
+    this.#json ??= new Array<string | undefined>(this.lastOffset - this.baseOffset + 1);
+    let text = this.#json[i];
+    if (text === undefined) {
+      text = encode(this.records()[i] as EvqRecord);
+      this.#json[i] = text;
+    }
+    return text;
+  }
+}
+
+/** Something that takes live batches: a subscription in live mode. */
+export interface LiveTarget {
+  /** Takes a batch; returns false when it can take no more live data (it then leaves the live set). */
+  push(batch: FeedBatch): boolean;
+}
+
+/**
+ * The live side of one topic: reads each acknowledged batch from the log once and hands it to every live
+ * subscriber. `cursor` is the offset up to which batches have been handed out; a subscriber joins the live
+ * set only when its own position equals the cursor, so between replay and live there is no gap and no
+ * duplicate.
+ */
+export class TopicFeed {
+  readonly live = new Set<LiveTarget>();
+  /** Subscriptions (live or catching up) on this topic. */
+  subscriptions = 0;
+  /** Next offset to hand out to live subscribers. */
+  cursor: number;
+  /** End of the acknowledged log (exclusive): nothing at or past it is delivered. */
+  end: number;
+  #pumping = false;
+  #waiters: (() => void)[] = [];
+
+  constructor(
+    readonly topic: string,
+    private readonly store: TopicStore,
+  ) {
+    const log = store.get(topic);
+    this.end = log?.endOffset ?? 0;
+    this.cursor = this.end;
+  }
+
+  /**
+   * The log acknowledged a batch. When the feed is caught up it hands the batch (as stored, encoded once)
+   * straight to the live subscribers; otherwise it catches up from the log.
+   */
+  appended(event: AppendEvent): void {
+    if (event.lastOffset + 1 <= this.end) return;
+    this.end = event.lastOffset + 1;
+    if (this.#pumping) return;
+    if (this.cursor === event.baseOffset) {
+      if (this.live.size > 0) {
+        const batch = new FeedBatch(this.topic, event.batch, event.baseOffset, event.lastOffset);
+        for (const target of this.live) if (!target.push(batch)) this.live.delete(target);
+      }
+      this.cursor = this.end;
+      this.#notify();
+      return;
+    }
+    void this.#pump();
+  }
+
+  /** Resolves when the cursor moves (new data handed out), for subscribers catching up to it. */
+  moved(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  #notify(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  async #pump(): Promise<void> {
+    this.#pumping = true;
+    let failed = false;
+    try {
+      while (this.cursor < this.end) {
+        const log = this.store.get(this.topic);
+        if (log === undefined) break;
+        if (this.cursor < log.startOffset) this.cursor = log.startOffset;
+        if (this.live.size === 0) {
+          // nobody live: skip ahead without reading
+          this.cursor = this.end;
+          break;
+        }
+        const { batches } = await log.readBatches(this.cursor, FEED_READ_BYTES);
+        if (batches.length === 0) break;
+        for (const bytes of batches) {
+          const batch = FeedBatch.from(this.topic, bytes);
+          if (batch.lastOffset < this.cursor) continue;
+          if (batch.baseOffset >= this.end) break;
+          for (const target of this.live) if (!target.push(batch)) this.live.delete(target);
+          this.cursor = batch.lastOffset + 1;
+        }
+      }
+    } catch {
+      // a read failure (a corrupt range) leaves the cursor where it is until the next append; subscribers
+      // catching up from the log meet the error themselves and are told
+      failed = true;
+    } finally {
+      this.#pumping = false;
+      this.#notify();
+    }
+    if (!failed && this.cursor < this.end && this.live.size > 0 && this.store.get(this.topic) !== undefined) {
+      setImmediate(() => {
+        if (!this.#pumping) void this.#pump();
+      });
+    }
+  }
+}

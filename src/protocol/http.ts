@@ -1,0 +1,68 @@
+/**
+ * The HTTP side of the wire contract: header names, query parameters and route paths that the broker
+ * serves and the client calls. docs/PROTOCOL.md describes each with curl examples.
+ */
+
+export const HEADERS = {
+  /** The key of a message produced with a single-message POST. */
+  key: 'evq-key',
+  /** Prefix of a message header in a single-message POST: `evq-header-type: deposit` sets header `type`. */
+  headerPrefix: 'evq-header-',
+  /** Deliver the message after this delay (`5s`, `250ms`, or milliseconds). */
+  delay: 'evq-delay',
+  /** Deliver the message at this time (ISO 8601 or milliseconds since the epoch). */
+  at: 'evq-at',
+  /** Idempotency key: a repeat within the window is acknowledged with the first offset, not appended again. */
+  idempotencyKey: 'evq-idempotency-key',
+  /** On reads: the offset to ask for next. */
+  nextOffset: 'evq-next-offset',
+  /** Header kept on a delayed message: when it was produced (ms since the epoch). */
+  producedAt: 'evq-produced-at',
+} as const;
+
+export const CONTENT_TYPES = {
+  json: 'application/json; charset=utf-8',
+  ndjson: 'application/x-ndjson; charset=utf-8',
+  text: 'text/plain; charset=utf-8',
+  prometheus: 'text/plain; version=0.0.4; charset=utf-8',
+} as const;
+
+/** Builds the paths of the routes, so client and broker agree on them. */
+export const PATHS = {
+  topics: () => '/topics',
+  topic: (topic: string) => `/topics/${encodeURIComponent(topic)}`,
+  messages: (topic: string) => `/topics/${encodeURIComponent(topic)}/messages`,
+  batch: (topic: string) => `/topics/${encodeURIComponent(topic)}/batch`,
+  groupMessages: (topic: string, group: string) =>
+    `/topics/${encodeURIComponent(topic)}/groups/${encodeURIComponent(group)}/messages`,
+  groupCommit: (topic: string, group: string) =>
+    `/topics/${encodeURIComponent(topic)}/groups/${encodeURIComponent(group)}/commit`,
+  group: (topic: string, group: string) => `/topics/${encodeURIComponent(topic)}/groups/${encodeURIComponent(group)}`,
+  groups: () => '/groups',
+  ws: () => '/ws',
+  healthz: () => '/healthz',
+  metrics: () => '/metrics',
+  // the routes of the classic broker tutorial
+  legacyProduce: (topic: string) => `/produce/${encodeURIComponent(topic)}`,
+  legacyConsume: (topic: string) => `/consume/${encodeURIComponent(topic)}`,
+  legacySubscribe: (topic: string) => `/subscribe/${encodeURIComponent(topic)}`,
+} as const;
+
+/** Where a read starts: the first retained record, the end of the log, or an offset. */
+export type StartPosition = 'earliest' | 'latest' | number;
+
+/** A record as JSON on the wire (NDJSON reads, JSON text frames): value as text, or base64 when not UTF-8. */
+export interface WireRecord {
+  topic: string;
+  offset: number;
+  timestamp: number;
+  key: string | null;
+  headers: Record<string, string> | null;
+  value?: string;
+  valueBase64?: string;
+}
+
+/** The body of an error reply (HTTP) and of an error frame (WebSocket). */
+export interface WireError {
+  error: { code: string; message: string };
+}
