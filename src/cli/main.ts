@@ -11,12 +11,12 @@ import { createOutput, type Output } from './output.js';
 import { evqVersion } from './version.js';
 
 /** The whole command line, built without side effects so tests can parse argv without spawning. */
-export function buildProgram(): Command {
+export function buildProgram(output: Output = createOutput()): Command {
   const program = new Command('evq')
     .description('an embedded, durable event broker, its client and a load generator in one command')
     .version(evqVersion(), '-V, --version')
     .showSuggestionAfterError(true)
-    .addCommand(makeServeCommand())
+    .addCommand(makeServeCommand(output))
     .addCommand(makeProduceCommand())
     .addCommand(makeSubscribeCommand())
     .addCommand(makeConsumeCommand())
@@ -57,10 +57,18 @@ export function exitCodeFor(err: unknown, output: Output): ExitCode {
 /** Runs the CLI; the only place that sets the process exit code. */
 export async function main(argv: readonly string[] = process.argv): Promise<void> {
   const output = createOutput();
-  const program = buildProgram();
+  const program = buildProgram(output);
   try {
     await program.parseAsync(argv as string[]);
   } catch (err) {
     process.exitCode = exitCodeFor(err, output);
   }
+}
+
+/**
+ * Ends the process at once: only for a second SIGINT/SIGTERM during a shutdown, when the user asked twice
+ * not to wait. Every other exit code is set by main() when the command returns or throws.
+ */
+export function forceExit(code: ExitCode): never {
+  process.exit(code);
 }
