@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { EvqError } from '../errors.js';
 import type { Filter } from '../core/filter/index.js';
 import type { StartPosition } from '../protocol/http.js';
 import type { EvqRecord } from '../protocol/record.js';
@@ -65,7 +66,14 @@ export class Reader {
     let scanned = 0;
     let bytes = 0;
     while (records.length < options.limit && offset < log.endOffset && scanned < MAX_SCAN_RECORDS) {
-      const chunk = await log.read(offset, { maxRecords: Math.min(options.limit, 10_000), maxBytes: READ_STEP_BYTES });
+      let chunk: EvqRecord[];
+      try {
+        chunk = await log.read(offset, { maxRecords: Math.min(options.limit, 10_000), maxBytes: READ_STEP_BYTES });
+      } catch (err) {
+        // a damaged range ahead: hand out what came before it; the next read (from `offset`) gets the error
+        if (scanned > 0 && err instanceof EvqError && err.code === 'EVQ_ERR_CORRUPT_LOG') break;
+        throw err;
+      }
       if (chunk.length === 0) break;
       for (const record of chunk) {
         if (record.offset < offset) continue;

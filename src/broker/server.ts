@@ -18,7 +18,7 @@ import { openJournalStore } from './journal-store.js';
 import { BrokerMetrics } from './metrics.js';
 import { Reader } from './reader.js';
 import { nodeFileIO, type FileIO } from './storage/file-io.js';
-import type { FsyncMode, RecoveryReport } from './storage/log.js';
+import type { CorruptionReport, FsyncMode, RecoveryReport } from './storage/log.js';
 import { TopicStore } from './storage/topic-store.js';
 import { WsHub } from './ws/hub.js';
 
@@ -53,6 +53,8 @@ export interface Broker {
   readonly port: number;
   /** What opening the topic logs repaired or found damaged (for the start-up report). */
   readonly recovery: RecoveryReport[];
+  /** Calls `listener` when a read finds damage in a sealed segment not known at start. Returns the unsubscribe function. */
+  onCorruption(listener: (report: CorruptionReport) => void): () => void;
   /** In-memory state, for tests and metrics: open connections and subscriptions. */
   stats(): { connections: number; subscriptions: number; feeds: number; delayedPending: number };
   /** Stops accepting, finishes appends in flight, fsyncs, closes subscribers with 1001. */
@@ -103,7 +105,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     await lock?.release();
     throw err;
   }
-  const { store, dedup, groups, ingest, reader, delays } = opened;
+  const { store, dedup, groups, ingest, reader, delays, damageFound } = opened;
 
   let hub: WsHub | undefined;
   const ctx: BrokerContext = {
@@ -181,6 +183,11 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     host: address.address,
     port: address.port,
     recovery: [...store.recovery, delays.recovery],
+    onCorruption: (listener) => {
+      // damage met while starting (the idempotency scan reads the tail of each log) is told first
+      for (const report of damageFound) listener(report);
+      return store.onCorruption(listener);
+    },
     stats: () => ({
       connections: wsHub.connectionCount,
       subscriptions: wsHub.subscriptionCount,
@@ -227,6 +234,8 @@ async function openState(
     limits,
     onFsync: (seconds: number) => metrics.observeFsync(seconds),
   });
+  const damageFound: CorruptionReport[] = [];
+  const stopCollecting = store.onCorruption((report) => damageFound.push(report));
   try {
     const dedup = new IdempotencyIndex();
     await rebuildIdempotency(store, dedup, clock.now());
@@ -236,7 +245,8 @@ async function openState(
     const journal = openJournalStore(io, join(dataDir, 'delayed'), options.fsync ?? 'always');
     const delays = await DelayQueue.open(journal, ingest, clock, metrics);
     ingest.delays = delays;
-    return { store, dedup, groups, ingest, reader, delays };
+    stopCollecting();
+    return { store, dedup, groups, ingest, reader, delays, damageFound };
   } catch (err) {
     await store.close().catch(() => undefined);
     throw err;

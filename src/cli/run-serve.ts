@@ -1,6 +1,6 @@
 import { startBroker } from '../broker/server.js';
 import { formatSize } from '../core/sizes.js';
-import type { RecoveryReport } from '../broker/storage/log.js';
+import type { CorruptionReport, RecoveryReport } from '../broker/storage/log.js';
 import type { ServeFlags } from './commands/serve.js';
 import type { Output } from './output.js';
 import { EXIT } from '../errors.js';
@@ -24,6 +24,7 @@ export async function runServe(flags: ServeFlags, output: Output): Promise<void>
     retentionAgeMs: flags.retentionAgeMs,
   });
   for (const report of broker.recovery) reportRecovery(report, output);
+  broker.onCorruption((report) => reportCorruption(report, output));
   const where = flags.memory ? 'in memory' : `data in ${flags.dataDir}, fsync ${flags.fsync}`;
   // the one line a script waits for (and parses, with --port 0): on stdout
   output.data(`evq broker listening on ${broker.url} (${where})`);
@@ -50,11 +51,16 @@ export async function runServe(flags: ServeFlags, output: Output): Promise<void>
 
 function reportRecovery(report: RecoveryReport, output: Output): void {
   for (const t of report.truncations) {
-    const offsets = t.lastOffsetDropped === null ? `from offset ${t.firstOffsetDropped}` : `offsets ${t.firstOffsetDropped}..${t.lastOffsetDropped}`;
-    output.info(`recovery: topic "${t.topic}": cut a torn tail of ${formatSize(t.bytesDropped)} at byte ${t.position} of ${t.file} (${offsets} dropped: ${t.reason})`);
+    const offsets =
+      t.lastOffsetDropped === null
+        ? `any records from offset ${t.firstOffsetDropped} on were dropped`
+        : `offsets ${t.firstOffsetDropped}..${t.lastOffsetDropped} were dropped`;
+    output.info(`recovery: topic "${t.topic}": cut a torn tail of ${formatSize(t.bytesDropped)} at byte ${t.position} of ${t.file} (${offsets}: ${t.reason})`);
   }
-  for (const c of report.corruptions) {
-    output.error(`topic "${c.topic}": damaged data in ${c.file} at byte ${c.position}, offsets ${c.fromOffset}..${c.toOffset} cannot be read (${c.reason})`);
-  }
+  for (const c of report.corruptions) reportCorruption(c, output);
   for (const file of report.rebuiltIndexes) output.info(`recovery: rebuilt index ${file}`);
+}
+
+function reportCorruption(c: CorruptionReport, output: Output): void {
+  output.error(`topic "${c.topic}": damaged data in ${c.file} at byte ${c.position}, offsets ${c.fromOffset}..${c.toOffset} cannot be read (${c.reason})`);
 }
