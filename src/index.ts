@@ -26,3 +26,14 @@ export * from './core/buffer-pool.js';
 export * from './core/heap.js';
 export * from './core/scheduler.js';
 export * from './core/filter/index.js';
+
+// the wire contract
+export type { EvqRecord, MessageInput } from './protocol/record.js';
+export { decodeBatch, encodeBatch, forEachRecord, readBatchHeader } from './protocol/record-codec.js';
+export { validateGroupName, validateMessage, validateTopicName } from './protocol/validate.js';
+
+// the client
+export * from './client/index.js';
+
+// the embedded broker
+export { startBroker, type Broker, type BrokerOptions } from './broker/server.js';

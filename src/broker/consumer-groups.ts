@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { EvqUsageError } from '../errors.js';
+import { validateGroupName } from '../protocol/validate.js';
 import { LIMITS } from '../core/limits.js';
 import type { FileIO } from './storage/file-io.js';
 import { readJsonFile, writeFileAtomic } from './storage/atomic-file.js';
 
-const GROUP_NAME = /^[a-zA-Z0-9._-]+$/;
 const FILE = 'groups.json';
 
 export interface GroupState {
@@ -13,16 +13,6 @@ export interface GroupState {
   /** The next offset the group reads: everything below it is committed. */
   committed: number;
   updatedAt: number;
-}
-
-/** Checks a consumer group name: the same alphabet and length as topic names. */
-export function validateGroupName(name: string): void {
-  if (name.length === 0 || name.length > LIMITS.maxGroupNameLength || !GROUP_NAME.test(name) || name === '.' || name === '..') {
-    throw new EvqUsageError(
-      'EVQ_ERR_INVALID_ARGUMENT',
-      `invalid group name: use 1 to ${LIMITS.maxGroupNameLength} characters of a-z, A-Z, 0-9, ".", "_" and "-"`,
-    );
-  }
 }
 
 /**

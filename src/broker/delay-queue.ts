@@ -23,6 +23,7 @@ interface Pending {
   id: string;
   topic: string;
   dueAt: number;
+  idempotencyKey: string | null;
   messages: MessageInput[];
   handle: ScheduleId | null;
 }
@@ -31,6 +32,7 @@ const OP = 'evq-delay-op';
 const ID = 'evq-delay-id';
 const TOPIC = 'evq-delay-topic';
 const DUE = 'evq-delay-due';
+const KEY = 'evq-delay-idempotency-key';
 /** A failed delivery (the disk, say) is tried again after this long; it is never dropped. */
 const RETRY_MS = 1000;
 /** Compact when the journal is this large and mostly done entries. */
@@ -85,14 +87,14 @@ export class DelayQueue implements DelaySink {
     return this.#journal.recovery;
   }
 
-  async add(topic: string, messages: MessageInput[], dueAt: number): Promise<void> {
+  async add(topic: string, messages: MessageInput[], dueAt: number, idempotencyKey: string | null = null): Promise<void> {
     if (this.#closed) throw new EvqError('EVQ_ERR_UNAVAILABLE', 'the broker is shutting down');
     if (this.#pending.size >= this.maxPending) {
       throw new EvqError('EVQ_ERR_LIMIT_EXCEEDED', `${this.maxPending} delayed messages are already waiting`);
     }
     if (this.#compaction !== null) await this.#compaction;
     const id = `${this.clock.now().toString(36)}-${(this.#seq++).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-    const entry: Pending = { id, topic, dueAt, messages, handle: null };
+    const entry: Pending = { id, topic, dueAt, idempotencyKey, messages, handle: null };
     await this.#journal.append([addRecord(entry, this.clock.now())]);
     this.#schedule(entry);
   }
@@ -152,7 +154,9 @@ export class DelayQueue implements DelaySink {
         const messages = decodeBatch(Buffer.from(record.value), topic, TRUSTED_CODEC_LIMITS).map(
           (r): MessageInput => ({ value: Buffer.from(r.value), key: r.key, headers: r.headers, timestamp: r.timestamp === 0 ? undefined : r.timestamp }),
         );
-        entries.set(id, { id, topic, dueAt, messages, handle: null });
+        const idempotencyKey = h[KEY] ?? null;
+        if (idempotencyKey !== null) this.ingest.rememberDelayed(topic, idempotencyKey, dueAt, messages.length, record.timestamp);
+        entries.set(id, { id, topic, dueAt, idempotencyKey, messages, handle: null });
       }
     }
     for (const entry of entries.values()) this.#schedule(entry);
@@ -195,7 +199,13 @@ function addRecord(entry: Pending, now: number): MessageInput {
   const messages: TimestampedMessage[] = entry.messages.map((m) => ({ ...m, timestamp: m.timestamp ?? 0 }));
   return {
     value: encodeBatch(0, messages),
-    headers: { [OP]: 'add', [ID]: entry.id, [TOPIC]: entry.topic, [DUE]: String(entry.dueAt) },
+    headers: {
+      [OP]: 'add',
+      [ID]: entry.id,
+      [TOPIC]: entry.topic,
+      [DUE]: String(entry.dueAt),
+      ...(entry.idempotencyKey === null ? {} : { [KEY]: entry.idempotencyKey }),
+    },
     timestamp: now,
   };
 }

@@ -13,6 +13,9 @@ export interface DedupEntry {
   baseOffset: number;
   lastOffset: number;
   at: number;
+  /** For a delayed request: when it is due and how many messages it holds (offsets are not known yet). */
+  dueAt?: number;
+  count?: number;
 }
 
 export class IdempotencyIndex {
@@ -37,7 +40,7 @@ export class IdempotencyIndex {
   }
 
   /** Records a key; extends an entry when the same key is seen on later records of one batch. */
-  remember(topic: string, key: string, baseOffset: number, lastOffset: number, at: number): void {
+  remember(topic: string, key: string, baseOffset: number, lastOffset: number, at: number, delayed?: { dueAt: number; count: number }): void {
     let keys = this.#topics.get(topic);
     if (keys === undefined) {
       keys = new Map();
@@ -49,7 +52,7 @@ export class IdempotencyIndex {
       existing.lastOffset = Math.max(existing.lastOffset, lastOffset);
       return;
     }
-    keys.set(key, { baseOffset, lastOffset, at });
+    keys.set(key, delayed === undefined ? { baseOffset, lastOffset, at } : { baseOffset, lastOffset, at, ...delayed });
     this.#size++;
     if (this.#size > this.#maxKeys) this.prune(at, true);
   }

@@ -31,7 +31,8 @@ export type ProduceResult =
 
 /** Where delayed messages wait (durably) until they are due. */
 export interface DelaySink {
-  add(topic: string, messages: MessageInput[], dueAt: number): Promise<void>;
+  /** Keeps the messages (durably) until `dueAt`; the idempotency key is kept with them. */
+  add(topic: string, messages: MessageInput[], dueAt: number, idempotencyKey?: string | null): Promise<void>;
 }
 
 export type { AppendEvent } from './storage/log.js';
@@ -81,31 +82,42 @@ export class Ingest extends EventEmitter<{ append: [AppendEvent] }> {
   async produce(topic: string, messages: MessageInput[], options: ProduceOptions = {}): Promise<ProduceResult> {
     this.check(topic, messages);
     const now = this.clock.now();
-    const dueAt = options.dueAt;
-    if (dueAt !== undefined && dueAt > now) {
-      if (dueAt - now > this.limits.maxDelayMs) {
-        throw new EvqError('EVQ_ERR_INVALID_ARGUMENT', `a message can be delayed by at most ${Math.round(this.limits.maxDelayMs / 86_400_000)} days`);
-      }
-      if (this.#delays === null) throw new EvqError('EVQ_ERR_UNAVAILABLE', 'delayed delivery is not available');
-      await this.#delays.add(topic, messages.map((m) => withProducedAt(m, now)), dueAt);
-      return { topic, delayed: true, dueAt, count: messages.length };
+    const dueAt = options.dueAt !== undefined && options.dueAt > now ? options.dueAt : undefined;
+    if (dueAt !== undefined && dueAt - now > this.limits.maxDelayMs) {
+      throw new EvqError('EVQ_ERR_INVALID_ARGUMENT', `a message can be delayed by at most ${Math.round(this.limits.maxDelayMs / 86_400_000)} days`);
     }
     const key = options.idempotencyKey ?? null;
-    if (key === null) return this.#append(topic, messages, null);
+    if (key === null) return dueAt === undefined ? this.#append(topic, messages, null) : this.#delay(topic, messages, dueAt, null, now);
     const inFlightKey = `${topic}\u0000${key}`;
     const running = this.#inFlight.get(inFlightKey);
     if (running !== undefined) return running.then((r) => (r.delayed ? r : { ...r, duplicate: true }));
     const seen = this.dedup.lookup(topic, key, now);
     if (seen !== undefined) {
+      if (seen.dueAt !== undefined) return { topic, delayed: true, dueAt: seen.dueAt, count: seen.count ?? messages.length };
       return { topic, delayed: false, baseOffset: seen.baseOffset, lastOffset: seen.lastOffset, count: seen.lastOffset - seen.baseOffset + 1, duplicate: true };
     }
-    const promise = this.#append(topic, messages, key);
+    const promise = dueAt === undefined ? this.#append(topic, messages, key) : this.#delay(topic, messages, dueAt, key, now);
     this.#inFlight.set(inFlightKey, promise);
     try {
       return await promise;
     } finally {
       this.#inFlight.delete(inFlightKey);
     }
+  }
+
+  /**
+   * Remembers the idempotency key of a delayed request (also when the delay queue replays its journal at
+   * start), so a repeat within the window is not scheduled twice.
+   */
+  rememberDelayed(topic: string, key: string, dueAt: number, count: number, at: number): void {
+    this.dedup.remember(topic, key, -1, -1, at, { dueAt, count });
+  }
+
+  async #delay(topic: string, messages: MessageInput[], dueAt: number, key: string | null, now: number): Promise<ProduceResult> {
+    if (this.#delays === null) throw new EvqError('EVQ_ERR_UNAVAILABLE', 'delayed delivery is not available');
+    await this.#delays.add(topic, messages.map((m) => withProducedAt(m, now)), dueAt, key);
+    if (key !== null) this.rememberDelayed(topic, key, dueAt, messages.length, now);
+    return { topic, delayed: true, dueAt, count: messages.length };
   }
 
   /** Appends now, without delay handling: what the delay queue calls when messages fall due. */

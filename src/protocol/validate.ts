@@ -57,6 +57,20 @@ export function validateTopicName(name: unknown): asserts name is string {
   }
 }
 
+/**
+ * Checks a consumer group name: the same alphabet and length as topic names. Throws
+ * `EvqUsageError('EVQ_ERR_INVALID_ARGUMENT')` that says what is allowed.
+ */
+export function validateGroupName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || !isValidTopicName(name) || name.length > LIMITS.maxGroupNameLength) {
+    const shown = typeof name === 'string' ? `${quote(name)} ` : '';
+    throw new EvqUsageError(
+      'EVQ_ERR_INVALID_ARGUMENT',
+      `invalid group name ${shown}: use 1 to ${LIMITS.maxGroupNameLength} characters of a-z, A-Z, 0-9, ".", "_" and "-"`.replace(' :', ':'),
+    );
+  }
+}
+
 /** Whether `name` is a valid topic name (see {@link validateTopicName}). */
 export function isValidTopicName(name: unknown): name is string {
   return (

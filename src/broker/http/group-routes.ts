@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EvqError } from '../../errors.js';
-import { validateTopicName } from '../../protocol/validate.js';
+import { HEADERS } from '../../protocol/http.js';
+import { validateGroupName, validateTopicName } from '../../protocol/validate.js';
 import type { BrokerContext } from '../context.js';
-import { validateGroupName } from '../consumer-groups.js';
 import { readBody } from './body.js';
 import { replyJson } from './replies.js';
 import { closeSignal, replyRecords } from './topic-routes.js';
@@ -28,7 +28,7 @@ export async function readGroup(ctx: BrokerContext, topic: string, group: string
   if (queryFlag(url, 'autocommit') && (committed === null || result.nextOffset > committed)) {
     committed = (await ctx.groups.commit(topic, group, result.nextOffset, ctx.clock.now())).committed;
   }
-  replyRecords(res, result, committed === null ? {} : { 'evq-committed-offset': String(committed) });
+  replyRecords(res, result, committed === null ? {} : { [HEADERS.committedOffset]: String(committed) });
 }
 
 /** POST /topics/{topic}/groups/{group}/commit with `{"offset": N}` (the next offset to read). */

@@ -47,6 +47,8 @@ export class Connection implements SubscriberSink {
   #queued = 0;
   #drainWaiters: (() => void)[] = [];
   #closed = false;
+  #flushed = 0;
+  #flushedAtLastPing = 0;
   #admission: Promise<unknown> = Promise.resolve();
   alive = true;
 
@@ -76,6 +78,16 @@ export class Connection implements SubscriberSink {
     return this.#queued;
   }
 
+  /**
+   * Whether the peer took any of our data since the last ping. A reader that is slow but reading may not
+   * get to a ping's pong in time (the ping waits behind its backlog), so progress counts as a sign of life.
+   */
+  progressedSinceLastPing(): boolean {
+    const progressed = this.#flushed !== this.#flushedAtLastPing;
+    this.#flushedAtLastPing = this.#flushed;
+    return progressed;
+  }
+
   drained(): Promise<void> {
     if (!this.congested || this.#closed) return Promise.resolve();
     return new Promise((resolve) => this.#drainWaiters.push(resolve));
@@ -83,6 +95,7 @@ export class Connection implements SubscriberSink {
 
   #sent = (bytes: number) => () => {
     this.#queued -= bytes;
+    this.#flushed += bytes;
     if (this.#drainWaiters.length > 0 && this.#queued <= this.options.softLimitBytes / 4) this.#wake();
   };
 

@@ -27,7 +27,7 @@ export interface HubOptions {
  * requests per connection; binary batches when the client asks for the `evq.binary.v1` subprotocol, JSON
  * text frames otherwise) and at `/subscribe/{topic}` (the tutorial route: one live subscription, one JSON
  * record per text frame, `?format=raw` for the bare values). Pings every `pingIntervalMs`; a connection
- * that misses two pongs is terminated.
+ * that neither answered the last ping nor took any data since is terminated.
  */
 export class WsHub implements FeedRegistry {
   readonly #wss: WebSocketServer;
@@ -147,7 +147,8 @@ export class WsHub implements FeedRegistry {
 
   #pingAll(): void {
     for (const connection of this.#connections) {
-      if (!connection.alive) {
+      const progressed = connection.progressedSinceLastPing();
+      if (!connection.alive && !progressed) {
         connection.socket.terminate();
         continue;
       }

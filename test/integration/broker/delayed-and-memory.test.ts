@@ -63,6 +63,26 @@ describe('delayed delivery', () => {
   });
 });
 
+describe('delayed delivery with an idempotency key', () => {
+  it('schedules a repeated request once, also after a restart', async () => {
+    const dataDir = await makeTempDir();
+    onTestFinished(() => rm(dataDir, { recursive: true, force: true }));
+    broker = await startTestBroker({ dataDir });
+    const headers = { 'evq-delay': '700ms', 'evq-idempotency-key': 'remind-1' };
+    const first = await postMessage(broker.url, 'once', 'ping', headers);
+    const again = await postMessage(broker.url, 'once', 'ping', headers);
+    expect(first.status).toBe(202);
+    expect(again.status).toBe(202);
+    expect(again.json.dueAt).toBe(first.json.dueAt);
+    await broker.close();
+    broker = await startTestBroker({ dataDir });
+    expect((await postMessage(broker.url, 'once', 'ping', headers)).json.dueAt).toBe(first.json.dueAt);
+    expect(broker.stats().delayedPending).toBe(1);
+    const { records } = await readAll(broker.url, 'once', '?from=0&wait=5s');
+    expect(records.map((r) => r.value)).toEqual(['ping']);
+  });
+});
+
 describe('--memory', () => {
   it('keeps topics in memory only: nothing is written under the data dir', async () => {
     broker = await startTestBroker({ memory: true });

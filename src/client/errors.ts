@@ -1,0 +1,99 @@
+/**
+ * The client's errors: network failures turned into `EvqConnectionError`s whose message says what to do, and
+ * the error a failed produce rejects with (it carries what was acknowledged before the failure).
+ */
+
+import { EvqConnectionError, EvqError } from '../errors.js';
+import type { EvqErrorCode } from '../errors.js';
+import type { ProduceResult } from './types.js';
+
+/** Socket error codes that mean "nothing answers there". */
+const UNREACHABLE_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host not found',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection reset',
+  ECONNABORTED: 'connection aborted',
+  EADDRNOTAVAIL: 'address not available',
+  UND_ERR_SOCKET: 'connection closed',
+  UND_ERR_CLOSED: 'connection closed',
+};
+
+const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/** The `code` of an error or of the first error in its `cause` chain (undici wraps socket errors). */
+export function networkCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && (code in UNREACHABLE_REASONS || TIMEOUT_CODES.has(code))) return code;
+    const errors = (current as { errors?: unknown }).errors; // AggregateError of happy eyeballs
+    if (Array.isArray(errors) && errors.length > 0) {
+      const inner = networkCode(errors[0]);
+      if (inner !== undefined) return inner;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export function unreachableError(url: string, reason: string, cause?: unknown): EvqConnectionError {
+  return new EvqConnectionError(
+    'EVQ_ERR_UNREACHABLE',
+    `no evq broker answers at ${url} (${reason}): start one with \`evq serve\``,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+export function timeoutError(url: string, what: string, timeoutMs: number, cause?: unknown): EvqConnectionError {
+  return new EvqConnectionError(
+    'EVQ_ERR_TIMEOUT',
+    `the evq broker at ${url} did not ${what} within ${formatMs(timeoutMs)}: check that it is running and reachable, or raise --timeout`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/**
+ * Turns what a socket or HTTP client threw into an EvqError: an EvqError as it is; connection failures as
+ * EVQ_ERR_UNREACHABLE, timeouts as EVQ_ERR_TIMEOUT; anything else as EVQ_ERR_UNREACHABLE too (an unknown
+ * failure of the transport) with the original as `cause`.
+ */
+export function toConnectionError(error: unknown, url: string, what: string, timeoutMs: number): EvqError {
+  if (error instanceof EvqError) return error;
+  const code = networkCode(error);
+  if (code !== undefined && TIMEOUT_CODES.has(code)) return timeoutError(url, what, timeoutMs, error);
+  if (code !== undefined) return unreachableError(url, UNREACHABLE_REASONS[code] as string, error);
+  const message = error instanceof Error ? error.message : String(error);
+  return unreachableError(url, message, error);
+}
+
+/** A connection that was open and was lost. */
+export function connectionLostError(url: string, detail: string, cause?: unknown): EvqConnectionError {
+  return new EvqConnectionError('EVQ_ERR_CLOSED', `the connection to the evq broker at ${url} was lost (${detail})`, cause === undefined ? undefined : { cause });
+}
+
+export function formatMs(ms: number): string {
+  if (ms % 1000 === 0) return `${ms / 1000} s`;
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/**
+ * A produce that could not complete. `result` tells what was acknowledged before the failure (nothing is
+ * silently lost: every message before `firstUnacknowledged` was acknowledged or reported as rejected).
+ */
+export class EvqProduceError extends EvqError {
+  override name = 'EvqProduceError';
+  /** What was acknowledged (and rejected) before the produce failed. */
+  readonly result: ProduceResult;
+  /** Input position of the first message neither acknowledged nor rejected, or null when there is none. */
+  readonly firstUnacknowledged: number | null;
+
+  constructor(code: EvqErrorCode, message: string, result: ProduceResult, firstUnacknowledged: number | null, options?: ErrorOptions) {
+    super(code, message, options);
+    this.result = result;
+    this.firstUnacknowledged = firstUnacknowledged;
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Pull reads over HTTP NDJSON: pages of `GET /topics/{topic}/messages` (or, with a group, of
+ * `GET /topics/{topic}/groups/{group}/messages?autocommit=true`, which reads from the group's committed
+ * offset and commits each page's next offset), following `evq-next-offset`. Without `follow` the iteration
+ * ends at the end of the log (also with a group); with `follow` each request long-polls for new records.
+ */
+
+import { LIMITS } from '../../core/limits.js';
+import { EvqUsageError } from '../../errors.js';
+import { PATHS } from '../../protocol/http.js';
+import type { StartPosition } from '../../protocol/http.js';
+import { validateGroupName, validateTopicName } from '../../protocol/validate.js';
+import type { ConsumeOptions, EvqRecord } from '../types.js';
+import type { HttpApi, ReadPage } from './http.js';
+import { checkFrom, resolveFrom } from './positions.js';
+
+const DEFAULT_PAGE_SIZE = 1000;
+const DEFAULT_WAIT_MS = 30_000;
+
+interface ConsumeSettings {
+  limit: number;
+  pageSize: number;
+  waitMs: number;
+  follow: boolean;
+  commit: boolean;
+}
+
+/** Checks the options at once (a usage error is thrown by `consume`, not by the first `next()`). */
+export function consumeSettings(topic: string, options: ConsumeOptions): ConsumeSettings {
+  validateTopicName(topic);
+  checkFrom(options.from ?? 'earliest');
+  if (options.group !== undefined) validateGroupName(options.group);
+  const whole = (name: string, value: number, min: number, max: number): number => {
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `${name} must be a whole number from ${min} to ${max}, got ${String(value)}`);
+    }
+    return value;
+  };
+  return {
+    limit: options.limit === undefined ? Number.POSITIVE_INFINITY : whole('limit', options.limit, 0, Number.MAX_SAFE_INTEGER),
+    pageSize: whole('pageSize', options.pageSize ?? DEFAULT_PAGE_SIZE, 1, LIMITS.maxReadLimit),
+    waitMs: whole('waitMs', options.waitMs ?? DEFAULT_WAIT_MS, 1, LIMITS.maxLongPollMs),
+    follow: options.follow === true,
+    commit: options.commit ?? true,
+  };
+}
+
+export async function* consume(http: HttpApi, topic: string, options: ConsumeOptions, settings: ConsumeSettings): AsyncGenerator<EvqRecord, void, undefined> {
+  const { group, filter, signal } = options;
+  const { limit, pageSize, follow, commit, waitMs } = settings;
+  if (limit === 0 || aborted(signal)) return;
+  let from: StartPosition;
+  try {
+    from = await resolveFrom(http, topic, options.from ?? 'earliest', signal);
+  } catch (error) {
+    if (aborted(signal)) return;
+    throw error;
+  }
+  let delivered = 0;
+  /** Where the next plain read starts (after the first page of a group read). */
+  let next: number | null = null;
+  /** The next offset after the previous page: a page with no record that stays there is the end. */
+  let previous: number | null = typeof from === 'number' ? from : null;
+  while (delivered < limit) {
+    const query: Record<string, string | number | undefined> = {
+      limit: Math.min(pageSize, limit - delivered),
+      filter: filter !== undefined && filter.trim() !== '' ? filter : undefined,
+      wait: follow ? `${waitMs}ms` : undefined,
+    };
+    let path: string;
+    if (group !== undefined && (commit || next === null)) {
+      path = PATHS.groupMessages(topic, group);
+      query.from = String(from); // only places a group that has no committed offset yet
+      if (commit) query.autocommit = 'true';
+    } else {
+      path = PATHS.messages(topic);
+      query.from = String(next ?? from);
+    }
+    let page: ReadPage;
+    try {
+      page = await http.readPage(path, query, signal, follow ? waitMs : 0, topic);
+    } catch (error) {
+      if (aborted(signal)) return;
+      throw error;
+    }
+    for (const record of page.records) {
+      delivered++;
+      yield record;
+      if (aborted(signal)) return;
+    }
+    if (page.records.length === 0 && !follow && page.nextOffset === previous) return;
+    previous = page.nextOffset;
+    next = page.nextOffset;
+  }
+}
+
+/** Whether the caller has aborted (a function: the compiler would otherwise narrow `signal.aborted`). */
+function aborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}

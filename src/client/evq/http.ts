@@ -1,0 +1,181 @@
+/**
+ * The HTTP side of the evq transport: one undici `Pool` per client, requests with the token, error replies
+ * turned into EvqErrors (`errorFromWire`), network failures into EVQ_ERR_UNREACHABLE / EVQ_ERR_TIMEOUT, and
+ * NDJSON reads turned into records.
+ */
+
+import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import { EvqError, errorFromWire } from '../../errors.js';
+import { HEADERS } from '../../protocol/http.js';
+import type { WireRecord } from '../../protocol/http.js';
+import type { EvqRecord } from '../../protocol/record.js';
+import { toConnectionError } from '../errors.js';
+import type { Endpoint } from './endpoint.js';
+
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: string | Buffer;
+  headers?: Record<string, string>;
+  signal?: AbortSignal | undefined;
+  /** A long poll: the broker may hold the request this long (ms) before answering. */
+  waitMs?: number;
+}
+
+export interface HttpReply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/** One page of a read: the records and where to read next. */
+export interface ReadPage {
+  records: EvqRecord[];
+  nextOffset: number;
+  /** The group's committed offset after the read (group reads), else null. */
+  committed: number | null;
+}
+
+export class HttpApi {
+  readonly #endpoint: Endpoint;
+  readonly #token: string | undefined;
+  readonly #timeoutMs: number;
+  readonly #pool: Pool;
+
+  constructor(endpoint: Endpoint, token: string | undefined, timeoutMs: number) {
+    this.#endpoint = endpoint;
+    this.#token = token === '' ? undefined : token;
+    this.#timeoutMs = timeoutMs;
+    this.#pool = new Pool(endpoint.origin, {
+      connect: { timeout: timeoutMs },
+      // below the broker's keep-alive (5 s), so the client never reuses a socket the broker is closing
+      keepAliveTimeout: 4000,
+      keepAliveMaxTimeout: 4000,
+      connections: 16,
+    });
+  }
+
+  /** Sends a request; a reply with an error status throws its EvqError. Aborts throw the signal's reason. */
+  async request(req: HttpRequest): Promise<HttpReply> {
+    let path = this.#endpoint.prefix + req.path;
+    if (req.query !== undefined) {
+      const params = new URLSearchParams();
+      for (const [name, value] of Object.entries(req.query)) if (value !== undefined) params.set(name, String(value));
+      const text = params.toString();
+      if (text !== '') path += `?${text}`;
+    }
+    const headers: Record<string, string> = { ...req.headers };
+    if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`;
+    let res: Dispatcher.ResponseData;
+    let body: Buffer;
+    try {
+      res = await this.#pool.request({
+        method: req.method,
+        path,
+        headers,
+        body: req.body ?? null,
+        signal: req.signal ?? null,
+        headersTimeout: this.#timeoutMs + (req.waitMs ?? 0),
+        bodyTimeout: this.#timeoutMs,
+      });
+      body = Buffer.from(await res.body.arrayBuffer());
+    } catch (error) {
+      if (req.signal?.aborted === true) throw req.signal.reason;
+      throw toConnectionError(error, this.#endpoint.display, 'answer', this.#timeoutMs);
+    }
+    if (res.statusCode >= 400) throw this.#errorOf(res.statusCode, body);
+    return { status: res.statusCode, headers: res.headers, body };
+  }
+
+  async json<T>(req: HttpRequest): Promise<T> {
+    const reply = await this.request({ ...req, headers: { accept: 'application/json', ...req.headers } });
+    try {
+      return JSON.parse(reply.body.toString('utf8')) as T;
+    } catch (error) {
+      throw new EvqError('EVQ_ERR_MALFORMED', `the broker at ${this.#endpoint.display} answered ${req.path} with something that is not JSON`, { cause: error });
+    }
+  }
+
+  /** One NDJSON read (`GET …/messages`): records and the `evq-next-offset` header. */
+  async readPage(path: string, query: HttpRequest['query'], signal: AbortSignal | undefined, waitMs: number, topic: string): Promise<ReadPage> {
+    const reply = await this.request({ method: 'GET', path, query, signal, waitMs });
+    const next = header(reply.headers, HEADERS.nextOffset);
+    const nextOffset = next === undefined ? Number.NaN : Number(next);
+    if (!Number.isSafeInteger(nextOffset) || nextOffset < 0) {
+      throw new EvqError('EVQ_ERR_MALFORMED', `the broker's read of "${topic}" has no valid ${HEADERS.nextOffset} header`);
+    }
+    const committedText = header(reply.headers, HEADERS.committedOffset);
+    const committed = committedText === undefined ? null : Number(committedText);
+    return { records: parseRecords(reply.body, topic), nextOffset, committed };
+  }
+
+  /** Closes the pool: idle sockets at once; a request still running (a long poll) is cut after a moment. */
+  async close(): Promise<void> {
+    const closed = this.#pool.close();
+    const timer = setTimeout(() => void this.#pool.destroy().catch(() => undefined), 250);
+    await closed.catch(() => undefined);
+    clearTimeout(timer);
+  }
+
+  #errorOf(status: number, body: Buffer): EvqError {
+    let code: unknown;
+    let message: unknown;
+    try {
+      const parsed = JSON.parse(body.toString('utf8')) as { error?: { code?: unknown; message?: unknown } };
+      code = parsed.error?.code;
+      message = parsed.error?.message;
+    } catch {
+      // not an evq error body: told by the status below
+    }
+    if (status === 401) return unauthorizedError(this.#endpoint.display);
+    if (code === undefined) {
+      return new EvqError(
+        status === 404 ? 'EVQ_ERR_NOT_FOUND' : status >= 500 ? 'EVQ_ERR_UNAVAILABLE' : 'EVQ_ERR_MALFORMED',
+        `${this.#endpoint.display} answered with HTTP ${status} and no evq error: is it an evq broker?`,
+      );
+    }
+    return errorFromWire(code, message);
+  }
+}
+
+export function unauthorizedError(url: string): EvqError {
+  return new EvqError('EVQ_ERR_UNAUTHORIZED', `the evq broker at ${url} refused the token (missing or wrong): pass the right one with --token or EVQ_TOKEN`);
+}
+
+function header(headers: HttpReply['headers'], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Records of an NDJSON read body. */
+export function parseRecords(body: Buffer, topic: string): EvqRecord[] {
+  const records: EvqRecord[] = [];
+  const text = body.toString('utf8');
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    if (end > start) records.push(fromWire(JSON.parse(text.slice(start, end)) as WireRecord, topic));
+    start = end + 1;
+  }
+  return records;
+}
+
+function fromWire(wire: WireRecord, topic: string): EvqRecord {
+  const value = wire.valueBase64 !== undefined ? Buffer.from(wire.valueBase64, 'base64') : Buffer.from(wire.value ?? '', 'utf8');
+  let headers: Record<string, string> | null = null;
+  if (wire.headers !== null && typeof wire.headers === 'object') {
+    headers = Object.create(null) as Record<string, string>;
+    for (const [name, v] of Object.entries(wire.headers)) headers[name] = v;
+  }
+  return {
+    topic: typeof wire.topic === 'string' ? wire.topic : topic,
+    offset: wire.offset,
+    timestamp: wire.timestamp,
+    key: wire.key ?? null,
+    headers,
+    value,
+  };
+}

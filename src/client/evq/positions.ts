@@ -1,0 +1,48 @@
+/**
+ * Where a read or a subscription starts. `earliest`, `latest` and offsets go to the broker as they are;
+ * `{ last: N }` is resolved here: the topic's end offset minus N, not below its first retained offset (a topic
+ * that does not exist yet starts at 0).
+ */
+
+import { EvqError, EvqUsageError } from '../../errors.js';
+import { PATHS } from '../../protocol/http.js';
+import type { StartPosition } from '../../protocol/http.js';
+import type { From, TopicInfo } from '../types.js';
+import type { HttpApi } from './http.js';
+
+/** Checks a `From` given by the caller; throws EvqUsageError (EVQ_ERR_INVALID_OFFSET). */
+export function checkFrom(from: From): void {
+  if (from === 'earliest' || from === 'latest') return;
+  if (typeof from === 'number') {
+    if (!Number.isSafeInteger(from) || from < 0) {
+      throw new EvqUsageError('EVQ_ERR_INVALID_OFFSET', `invalid offset ${String(from)}: expected a whole number >= 0`);
+    }
+    return;
+  }
+  if (typeof from === 'object' && from !== null && typeof from.last === 'number') {
+    if (!Number.isSafeInteger(from.last) || from.last < 0) {
+      throw new EvqUsageError('EVQ_ERR_INVALID_OFFSET', `invalid count of last records ${String(from.last)}: expected a whole number >= 0`);
+    }
+    return;
+  }
+  throw new EvqUsageError('EVQ_ERR_INVALID_OFFSET', 'invalid start position: expected earliest, latest, an offset or { last: N }');
+}
+
+/** Offsets of a topic: `GET /topics/{topic}`; null when the topic does not exist (yet). */
+export async function topicInfo(http: HttpApi, topic: string, signal?: AbortSignal): Promise<TopicInfo | null> {
+  try {
+    return await http.json<TopicInfo>({ method: 'GET', path: PATHS.topic(topic), signal });
+  } catch (error) {
+    if (error instanceof EvqError && error.code === 'EVQ_ERR_NOT_FOUND') return null;
+    throw error;
+  }
+}
+
+/** Resolves `{ last: N }` to an offset; other positions are returned as they are. */
+export async function resolveFrom(http: HttpApi, topic: string, from: From, signal?: AbortSignal): Promise<StartPosition> {
+  checkFrom(from);
+  if (typeof from !== 'object') return from;
+  const info = await topicInfo(http, topic, signal);
+  if (info === null) return 0;
+  return Math.max(info.startOffset, info.endOffset - from.last);
+}

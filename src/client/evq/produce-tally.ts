@@ -1,0 +1,100 @@
+/**
+ * The bookkeeping of one produce: batches complete in any order, but `onAck`/`onReject` are called in input
+ * order (a batch's outcomes wait for every earlier batch's), and the counts, offsets and the first message
+ * that was neither acknowledged nor rejected are kept for the result or the error. Pure.
+ */
+
+import type { MessageAck, MessageRejection, ProduceMessage, ProduceResult } from '../types.js';
+
+/** What became of one message. */
+export type Outcome =
+  | { kind: 'ack'; offset: number; delayed: boolean }
+  | { kind: 'rejected'; code: string; reason: string }
+  /** Not acknowledged: its batch failed or was never sent (after an earlier failure). */
+  | { kind: 'failed' };
+
+export interface TalliedItem {
+  index: number;
+  message: ProduceMessage;
+}
+
+export interface TallyCallbacks {
+  onAck?: ((ack: MessageAck) => void) | undefined;
+  onReject?: ((rejection: MessageRejection) => void) | undefined;
+}
+
+export class ProduceTally {
+  readonly #callbacks: TallyCallbacks;
+  readonly #completed = new Map<number, { items: readonly TalliedItem[]; outcomes: readonly Outcome[] }>();
+  #nextSeq = 0;
+  acknowledged = 0;
+  rejected = 0;
+  delayed = 0;
+  firstOffset: number | null = null;
+  lastOffset: number | null = null;
+  /** Lowest input index neither acknowledged nor rejected. */
+  firstUnacknowledged: number | null = null;
+  /** An `onAck`/`onReject` callback threw: the produce stops with it. */
+  callbackError: { error: unknown } | undefined;
+
+  constructor(callbacks: TallyCallbacks) {
+    this.#callbacks = callbacks;
+  }
+
+  /** Records the outcomes of batch `seq` (one per item) and delivers every batch now due, in order. */
+  complete(seq: number, items: readonly TalliedItem[], outcomes: readonly Outcome[]): void {
+    this.#completed.set(seq, { items, outcomes });
+    for (;;) {
+      const batch = this.#completed.get(this.#nextSeq);
+      if (batch === undefined) return;
+      this.#completed.delete(this.#nextSeq);
+      this.#nextSeq++;
+      for (let i = 0; i < batch.items.length; i++) this.#deliver(batch.items[i] as TalliedItem, batch.outcomes[i] ?? { kind: 'failed' });
+    }
+  }
+
+  /** Whether every batch handed to `complete` was delivered (none waits for an earlier one). */
+  get settled(): boolean {
+    return this.#completed.size === 0;
+  }
+
+  result(elapsedMs: number, wireBytes: number): ProduceResult {
+    return {
+      acknowledged: this.acknowledged,
+      rejected: this.rejected,
+      firstOffset: this.firstOffset,
+      lastOffset: this.lastOffset,
+      elapsedMs,
+      wireBytes,
+    };
+  }
+
+  #deliver(item: TalliedItem, outcome: Outcome): void {
+    if (outcome.kind === 'failed') {
+      if (this.firstUnacknowledged === null || item.index < this.firstUnacknowledged) this.firstUnacknowledged = item.index;
+      return;
+    }
+    if (outcome.kind === 'rejected') {
+      this.rejected++;
+      this.#call(() => this.#callbacks.onReject?.({ index: item.index, message: item.message, code: outcome.code, reason: outcome.reason }));
+      return;
+    }
+    this.acknowledged++;
+    if (outcome.delayed) {
+      this.delayed++;
+    } else {
+      if (this.firstOffset === null || outcome.offset < this.firstOffset) this.firstOffset = outcome.offset;
+      if (this.lastOffset === null || outcome.offset > this.lastOffset) this.lastOffset = outcome.offset;
+    }
+    this.#call(() => this.#callbacks.onAck?.({ index: item.index, offset: outcome.offset, delayed: outcome.delayed }));
+  }
+
+  #call(fn: () => void): void {
+    if (this.callbackError !== undefined) return;
+    try {
+      fn();
+    } catch (error) {
+      this.callbackError = { error };
+    }
+  }
+}

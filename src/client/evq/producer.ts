@@ -1,0 +1,346 @@
+/**
+ * `produce` over evq's WebSocket fast path: messages (an array or a stream, read with backpressure) are
+ * checked one by one, batched by the core `Batcher` (count, bytes, linger) with at most `maxInFlight` batches
+ * awaiting acks, encoded into pooled buffers (optionally gzipped) and sent as binary produce frames.
+ * Acknowledgements come back in input order (`onAck`). A batch the broker refuses for good is split so that
+ * only the messages that are bad themselves are reported (`onReject`); without `onReject` the produce fails.
+ * A batch is sent again after a lost connection only when it carries an idempotency key (`idempotent`).
+ */
+
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import { Batcher } from '../../core/batcher.js';
+import type { BatchInfo } from '../../core/batcher.js';
+import type { BufferPool } from '../../core/buffer-pool.js';
+import { EvqError } from '../../errors.js';
+import type { EvqErrorCode } from '../../errors.js';
+import { validateMessage, validateTopicName } from '../../protocol/validate.js';
+import { encodeProduceFrame } from '../../protocol/ws-frames.js';
+import { EvqProduceError } from '../errors.js';
+import type { ProduceMessage, ProduceOptions, ProduceResult } from '../types.js';
+import type { Endpoint } from './endpoint.js';
+import { encodedRecordBytes, writeBatch, writeProduceFrame } from './frame-writer.js';
+import type { PooledBytes } from './frame-writer.js';
+import { ProduceChannel } from './produce-channel.js';
+import type { BatchAck } from './produce-channel.js';
+import { settingsOf } from './produce-settings.js';
+import type { Settings } from './produce-settings.js';
+import { ProduceTally } from './produce-tally.js';
+import type { Outcome } from './produce-tally.js';
+
+const gzipAsync = promisify(gzip);
+
+/** Broker error codes that refuse a message for good: retrying it can never work. */
+const PERMANENT = new Set<string>([
+  'EVQ_ERR_MESSAGE_TOO_LARGE',
+  'EVQ_ERR_BATCH_TOO_LARGE',
+  'EVQ_ERR_MALFORMED',
+  'EVQ_ERR_INVALID_ARGUMENT',
+  'EVQ_ERR_INVALID_TOPIC',
+  'EVQ_ERR_INVALID_FILTER',
+  'EVQ_ERR_INVALID_OFFSET',
+]);
+
+export interface ProducerContext {
+  endpoint: Endpoint;
+  token: string | undefined;
+  timeoutMs: number;
+  pool: BufferPool;
+}
+
+interface Item {
+  index: number;
+  message: ProduceMessage;
+  /** Bytes of its record in a batch (0 for a message refused before sending). */
+  bytes: number;
+  /** Refused before sending (checked against the limits), with `onReject`. */
+  refused?: { code: string; reason: string };
+}
+
+export async function produce(
+  ctx: ProducerContext,
+  topic: string,
+  messages: Iterable<ProduceMessage> | AsyncIterable<ProduceMessage>,
+  options: ProduceOptions = {},
+): Promise<ProduceResult> {
+  validateTopicName(topic);
+  const run = new ProduceRun(ctx, topic, settingsOf(options), options);
+  return run.run(messages);
+}
+
+class ProduceRun {
+  readonly #ctx: ProducerContext;
+  readonly #topic: string;
+  readonly #settings: Settings;
+  readonly #options: ProduceOptions;
+  readonly #channel: ProduceChannel;
+  readonly #tally: ProduceTally;
+  /** Prefix of this run's idempotency keys: a random producer id. */
+  readonly #producerId = randomBytes(9).toString('base64url');
+  readonly #started = Date.now();
+  /** Resolves when the latest batch so far has been handed to the connection. */
+  #dispatched: Promise<void> = Promise.resolve();
+  /** The first failure: once set, nothing more is sent. */
+  #failure: EvqError | undefined;
+  /** After a failure, only messages before this input position are still sent. */
+  #sendBefore = Number.POSITIVE_INFINITY;
+  #batcher: Batcher<Item, Item> | undefined;
+  /** The input being read (a stream): told to stop (`return()`) on a failure, so a pending read ends. */
+  #input: AsyncIterator<ProduceMessage> | undefined;
+
+  constructor(ctx: ProducerContext, topic: string, settings: Settings, options: ProduceOptions) {
+    this.#ctx = ctx;
+    this.#topic = topic;
+    this.#settings = settings;
+    this.#options = options;
+    this.#channel = new ProduceChannel({ endpoint: ctx.endpoint, token: ctx.token, timeoutMs: ctx.timeoutMs, retries: settings.retries });
+    this.#tally = new ProduceTally({ onAck: options.onAck, onReject: options.onReject });
+  }
+
+  async run(messages: Iterable<ProduceMessage> | AsyncIterable<ProduceMessage>): Promise<ProduceResult> {
+    const signal = this.#options.signal;
+    const onAbort = (): void => this.#fail(new EvqError('EVQ_ERR_CLOSED', 'the produce was aborted', { cause: signal?.reason }));
+    const batcher = new Batcher<Item, Item>({
+      flush: (items, info) => this.#flush(items, info),
+      maxCount: this.#settings.batchSize,
+      maxBytes: this.#settings.batchBytes,
+      sizeOf: (item) => item.bytes,
+      lingerMs: this.#settings.lingerMs,
+      maxInFlight: this.#settings.maxInFlight,
+    });
+    this.#batcher = batcher;
+    if (signal?.aborted === true) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      if (this.#failure === undefined) await this.#channel.open(); // an absent broker is told before any input is read
+      await this.#read(messages, batcher);
+      await batcher.close();
+    } catch (error) {
+      this.#fail(toEvqError(error));
+      await batcher.close().catch(() => undefined);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      await this.#channel.close();
+    }
+    if (this.#tally.callbackError !== undefined) throw this.#tally.callbackError.error;
+    const result = this.#result();
+    if (this.#failure !== undefined) throw this.#produceError(this.#failure, result);
+    return result;
+  }
+
+  /** Reads the input, checking each message, with backpressure: waits while the batcher's window is full. */
+  async #read(messages: Iterable<ProduceMessage> | AsyncIterable<ProduceMessage>, batcher: Batcher<Item, Item>): Promise<void> {
+    let index = 0;
+    const offer = (item: Item): boolean => {
+      if (this.#failure !== undefined) return false; // the batcher was closed by the failure
+      batcher.offer(item);
+      index++;
+      return true;
+    };
+    // synchronous unless the window is full: no promise per message
+    const take = (message: ProduceMessage): boolean | Promise<boolean> => {
+      const item = this.#check(index, message);
+      if (item === undefined) return false;
+      if (!batcher.canAccept) return batcher.ready.then(() => offer(item));
+      return offer(item);
+    };
+    if (Symbol.asyncIterator in messages) {
+      const iterator = messages[Symbol.asyncIterator]();
+      this.#input = iterator;
+      let done = false;
+      try {
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done === true) {
+            done = true;
+            break;
+          }
+          let taken = take(next.value);
+          if (typeof taken !== 'boolean') taken = await taken;
+          if (!taken) break;
+        }
+      } finally {
+        this.#input = undefined;
+        if (!done) await Promise.resolve(iterator.return?.()).catch(() => undefined);
+      }
+      return;
+    }
+    for (const message of messages) {
+      let taken = take(message);
+      if (typeof taken !== 'boolean') taken = await taken;
+      if (!taken) break;
+    }
+  }
+
+  /** Checks a message against the limits; a refused one fails the produce, or is kept for `onReject`. */
+  #check(index: number, message: ProduceMessage): Item | undefined {
+    if (this.#failure !== undefined) return undefined;
+    try {
+      const payload = validateMessage(message, this.#settings.limits);
+      const headerCount = message.headers === null || message.headers === undefined ? 0 : Object.keys(message.headers).length;
+      return { index, message, bytes: encodedRecordBytes(payload, headerCount) };
+    } catch (error) {
+      const evq = toEvqError(error);
+      if (this.#options.onReject === undefined) {
+        this.#fail(new EvqError(evq.code, `message ${index + 1} of the input was refused: ${evq.message}`, { cause: evq }), index, true);
+        return undefined;
+      }
+      return { index, message, bytes: 0, refused: { code: evq.code, reason: evq.message } };
+    }
+  }
+
+  /** The Batcher's flush: sends a batch and hands its outcomes to the tally. Never rejects. */
+  async #flush(items: Item[], info: BatchInfo): Promise<Item[]> {
+    const outcomes: Outcome[] = items.map((item) => (item.refused === undefined ? { kind: 'failed' } : { kind: 'rejected', ...item.refused }));
+    try {
+      const toSend = items.filter((item) => item.refused === undefined);
+      if (toSend.length > 0 && this.#sendable(toSend)) {
+        const key = this.#settings.idempotent ? `${this.#producerId}-${info.seq}` : null;
+        let sent: Outcome[];
+        try {
+          sent = await this.#sendAll(toSend, key);
+        } catch (error) {
+          const evq = toEvqError(error);
+          if (!PERMANENT.has(evq.code) || this.#options.onReject === undefined) throw evq;
+          sent = await this.#sendOneByOne(toSend, key, evq);
+        }
+        let j = 0;
+        for (let i = 0; i < items.length; i++) if ((items[i] as Item).refused === undefined) outcomes[i] = sent[j++] as Outcome;
+      }
+    } catch (error) {
+      const first = items.find((item) => item.refused === undefined);
+      this.#fail(toEvqError(error), first?.index);
+    } finally {
+      this.#tally.complete(info.seq, items, outcomes);
+      if (this.#tally.callbackError !== undefined) this.#fail(toEvqError(this.#tally.callbackError.error));
+    }
+    return items;
+  }
+
+  /** Sends the items as one batch; one outcome per item. */
+  async #sendAll(items: readonly Item[], key: string | null): Promise<Outcome[]> {
+    const ack = await this.#send(items, key);
+    if (ack.delayed) return items.map(() => ({ kind: 'ack', offset: -1, delayed: true }));
+    if (ack.lastOffset - ack.baseOffset + 1 !== items.length) {
+      throw new EvqError('EVQ_ERR_INTERNAL', `the broker acknowledged offsets ${ack.baseOffset}..${ack.lastOffset} for a batch of ${items.length} messages`);
+    }
+    return items.map((_, i) => ({ kind: 'ack', offset: ack.baseOffset + i, delayed: false }));
+  }
+
+  /** After a batch was refused for good: each message alone, so only the bad ones are rejected. */
+  async #sendOneByOne(items: readonly Item[], key: string | null, batchError: EvqError): Promise<Outcome[]> {
+    if (items.length === 1) return [{ kind: 'rejected', code: batchError.code, reason: batchError.message }];
+    const outcomes: Outcome[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as Item;
+      if (!this.#sendable([item])) {
+        outcomes.push({ kind: 'failed' });
+        continue;
+      }
+      try {
+        outcomes.push(...(await this.#sendAll([item], key === null ? null : `${key}.${i}`)));
+      } catch (error) {
+        const evq = toEvqError(error);
+        if (!PERMANENT.has(evq.code)) throw evq;
+        outcomes.push({ kind: 'rejected', code: evq.code, reason: evq.message });
+      }
+    }
+    return outcomes;
+  }
+
+  /** Whether these items may still be sent (no failure, or they all come before a refused message). */
+  #sendable(items: readonly Item[]): boolean {
+    return this.#failure === undefined || (items[items.length - 1] as Item).index < this.#sendBefore;
+  }
+
+  async #send(items: readonly Item[], key: string | null): Promise<BatchAck> {
+    // frames are encoded (and gzipped) concurrently but handed to the connection in batch order
+    const turn = this.#dispatched;
+    let myTurnDone!: () => void;
+    this.#dispatched = new Promise((resolve) => {
+      myTurnDone = resolve;
+    });
+    try {
+      const frame = await this.#encode(items, key);
+      await turn;
+      // the broker ignores idempotency keys of delayed messages: a delayed batch sent twice would be delivered twice
+      return this.#channel.send(frame, key !== null && this.#settings.dueAt === 0);
+    } finally {
+      myTurnDone();
+    }
+  }
+
+  async #encode(items: readonly Item[], key: string | null): Promise<PooledBytes> {
+    const { pool } = this.#ctx;
+    const meta = { req: 0, topic: this.#topic, gzip: this.#settings.gzip, dueAt: this.#settings.dueAt, idempotencyKey: key };
+    const messages = items.map((item) => item.message);
+    let recordBytes = 0;
+    for (const item of items) recordBytes += item.bytes;
+    let frame: PooledBytes;
+    if (this.#settings.gzip) {
+      const raw = writeBatch(pool, messages, recordBytes);
+      let compressed: Buffer;
+      try {
+        compressed = await gzipAsync(raw.bytes, { level: 6 });
+      } finally {
+        raw.release(); // zlib has finished reading it
+      }
+      frame = { bytes: encodeProduceFrame(meta, compressed), release: () => undefined };
+    } else {
+      frame = writeProduceFrame(pool, meta, messages, recordBytes);
+    }
+    return frame;
+  }
+
+  /**
+   * Records a failure: nothing more is read or sent — except, for a message refused before sending
+   * (`keepEarlier`), the messages before it, which are still sent.
+   */
+  #fail(error: EvqError, index?: number, keepEarlier = false): void {
+    this.#sendBefore = keepEarlier && this.#failure === undefined && index !== undefined ? index : -1;
+    if (this.#sendBefore === -1) this.#channel.stopSending(error);
+    if (this.#failure === undefined) {
+      this.#failure = error;
+      // nothing more is taken: a wait for the window ends, a pending read of a stream is cut short
+      void this.#batcher?.close().catch(() => undefined);
+      const input = this.#input;
+      if (input !== undefined) void Promise.resolve(input.return?.()).catch(() => undefined);
+    }
+    if (index !== undefined && (this.#tally.firstUnacknowledged === null || index < this.#tally.firstUnacknowledged)) {
+      this.#tally.firstUnacknowledged = index;
+    }
+  }
+
+  #result(): ProduceResult {
+    const channel = this.#channel.stats();
+    return {
+      ...this.#tally.result(Date.now() - this.#started, channel.wireBytes),
+      delayed: this.#tally.delayed,
+      batches: channel.batches,
+      maxInFlight: channel.maxInFlight,
+      resent: channel.resent,
+    };
+  }
+
+  #produceError(cause: EvqError, result: ProduceResult): EvqProduceError {
+    const first = this.#tally.firstUnacknowledged;
+    const n = (x: number): string => x.toLocaleString('en-US');
+    let text = `produce to "${this.#topic}" failed: ${cause.message}. ${n(result.acknowledged)} message${result.acknowledged === 1 ? ' was' : 's were'} acknowledged`;
+    if (result.rejected > 0) text += `, ${n(result.rejected)} rejected`;
+    if (first !== null) text += `; the first message not acknowledged is number ${n(first + 1)} of the input`;
+    const lostAck = cause.code === 'EVQ_ERR_CLOSED' || cause.code === 'EVQ_ERR_TIMEOUT';
+    if (lostAck && cause.message !== 'the produce was aborted') {
+      text += this.#settings.idempotent
+        ? ''
+        : '; batches sent without an acknowledgement may or may not have been appended (produce with --idempotent to retry them safely)';
+    }
+    return new EvqProduceError(cause.code as EvqErrorCode, text, result, first, { cause });
+  }
+}
+
+function toEvqError(error: unknown): EvqError {
+  if (error instanceof EvqError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new EvqError('EVQ_ERR_INTERNAL', message, { cause: error });
+}

@@ -1,0 +1,284 @@
+/**
+ * A push subscription over its own WebSocket connection (binary subprotocol): deliver and sparse frames are
+ * decoded into records and queued in a bounded `QueuedIterator`; when the consumer falls behind, the socket
+ * is paused, so TCP backpressure reaches the broker (which then serves the subscriber from its log instead
+ * of buffering). After a lost connection it reconnects with backoff and subscribes again from the offset
+ * after the last record it received: nothing is missed or repeated.
+ */
+
+import { CLOSE_CODES, decodeDeliveryFrame } from '../../protocol/ws-frames.js';
+import type { BrokerControl } from '../../protocol/ws-frames.js';
+import { TRUSTED_CODEC_LIMITS, forEachRecord } from '../../protocol/record-codec.js';
+import type { StartPosition } from '../../protocol/http.js';
+import { validateTopicName } from '../../protocol/validate.js';
+import { EvqError, errorFromWire } from '../../errors.js';
+import { Backoff, sleep } from '../backoff.js';
+import { connectionLostError, timeoutError } from '../errors.js';
+import { QueuedIterator } from '../queued-iterator.js';
+import type { QueuedIteratorStats } from '../queued-iterator.js';
+import type { EvqRecord, SubscribeOptions, Subscription } from '../types.js';
+import type { Endpoint } from './endpoint.js';
+import type { HttpApi } from './http.js';
+import { unauthorizedError } from './http.js';
+import { checkFrom, resolveFrom } from './positions.js';
+import { WsConnection } from './ws-connection.js';
+
+export interface SubscriptionContext {
+  endpoint: Endpoint;
+  token: string | undefined;
+  timeoutMs: number;
+  http: HttpApi;
+}
+
+const SUB = 1;
+const RETRYABLE = new Set(['EVQ_ERR_UNREACHABLE', 'EVQ_ERR_TIMEOUT', 'EVQ_ERR_CLOSED', 'EVQ_ERR_UNAVAILABLE']);
+
+export class EvqSubscription implements Subscription {
+  readonly topic: string;
+  readonly closed: Promise<Error | null>;
+  readonly ready: Promise<number>;
+  readonly #ctx: SubscriptionContext;
+  readonly #options: SubscribeOptions;
+  readonly #queue: QueuedIterator<EvqRecord>;
+  readonly #backoff = new Backoff();
+  readonly #stop = new AbortController();
+  #conn: WsConnection | undefined;
+  /** Next offset to deliver: known once the broker confirmed the first subscription. */
+  #next: number | null = null;
+  #ended = false;
+  #reconnects = 0;
+  #reconnecting = false;
+  /** Times the socket was paused because the consumer fell behind. */
+  #pauses = 0;
+  #resolveClosed!: (error: Error | null) => void;
+  #resolveReady!: (offset: number) => void;
+  #rejectReady!: (error: unknown) => void;
+  /** Settles the wait for the broker's answer to a subscribe. */
+  #onAnswer: ((error: EvqError | null) => void) | undefined;
+
+  constructor(ctx: SubscriptionContext, topic: string, options: SubscribeOptions = {}) {
+    validateTopicName(topic);
+    checkFrom(options.from ?? 'latest');
+    this.topic = topic;
+    this.#ctx = ctx;
+    this.#options = options;
+    this.closed = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+    this.ready = new Promise((resolve, reject) => {
+      this.#resolveReady = resolve;
+      this.#rejectReady = reject;
+    });
+    this.ready.catch(() => undefined); // told through the iteration too: not an unhandled rejection
+    this.#queue = new QueuedIterator<EvqRecord>({
+      highWaterMark: options.highWaterMark ?? 1000,
+      highWaterBytes: 8 * 1024 * 1024,
+      sizeOf: (record) => record.value.length,
+      onDrain: () => this.#conn?.resume(),
+      onReturn: () => void this.close(),
+    });
+    const signal = options.signal;
+    if (signal !== undefined) {
+      if (signal.aborted) queueMicrotask(() => void this.close());
+      else signal.addEventListener('abort', () => void this.close(), { once: true, signal: this.#stop.signal });
+    }
+    void this.#start();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<EvqRecord> {
+    return this.#queue;
+  }
+
+  /** Queue counters and reconnects (tests and progress displays). */
+  stats(): QueuedIteratorStats & { reconnects: number; pauses: number; next: number | null } {
+    return { ...this.#queue.stats(), reconnects: this.#reconnects, pauses: this.#pauses, next: this.#next };
+  }
+
+  async close(): Promise<void> {
+    if (!this.#ended) this.#end(null, true);
+    const conn = this.#conn;
+    if (conn !== undefined) await conn.closed();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #start(): Promise<void> {
+    let from: StartPosition;
+    try {
+      from = await resolveFrom(this.#ctx.http, this.topic, this.#options.from ?? 'latest', this.#stop.signal);
+      if (this.#ended) return;
+      await this.#subscribe(from);
+    } catch (error) {
+      if (!this.#ended) this.#end(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  /** Opens a connection and subscribes from `from`; resolves once the broker has confirmed. */
+  async #subscribe(from: StartPosition): Promise<void> {
+    const conn = await WsConnection.open(this.#ctx.endpoint, { token: this.#ctx.token, timeoutMs: this.#ctx.timeoutMs, signal: this.#stop.signal });
+    if (this.#ended) {
+      conn.terminate();
+      return;
+    }
+    this.#conn = conn;
+    conn.handlers = {
+      control: (message) => this.#onControl(message),
+      delivery: (frame) => this.#onDelivery(frame),
+      close: (code, reason, error) => this.#onClose(conn, code, reason, error),
+    };
+    const answered = new Promise<EvqError | null>((resolve) => {
+      this.#onAnswer = resolve;
+    });
+    const timer = setTimeout(() => this.#onAnswer?.(timeoutError(this.#ctx.endpoint.display, 'confirm the subscription', this.#ctx.timeoutMs)), this.#ctx.timeoutMs);
+    const filter = this.#options.filter;
+    conn.sendControl({ op: 'subscribe', sub: SUB, topic: this.topic, from, ...(filter !== undefined && filter.trim() !== '' ? { filter } : {}) });
+    const error = await answered;
+    clearTimeout(timer);
+    this.#onAnswer = undefined;
+    if (error !== null) {
+      if (this.#conn === conn) this.#conn = undefined; // given up: its close is not a loss to recover from
+      conn.terminate();
+      throw error;
+    }
+    // a consumer still behind keeps the new socket paused too (only now: the answer had to be read first)
+    if (this.#queue.stats().paused) this.#pause();
+  }
+
+  #onControl(message: BrokerControl): void {
+    if (message.op === 'subscribed' && message.sub === SUB) {
+      if (this.#next === null) this.#resolveReady(message.offset);
+      this.#next = Math.max(this.#next ?? 0, message.offset);
+      this.#backoff.reset();
+      this.#onAnswer?.(null);
+    } else if ((message.op === 'error' || message.op === 'closed') && (message.sub === SUB || message.sub === undefined)) {
+      const error = errorFromWire(message.code, message.message);
+      if (this.#onAnswer !== undefined) this.#onAnswer(error);
+      else this.#end(error);
+    }
+  }
+
+  #onDelivery(data: Buffer): void {
+    if (this.#ended) return;
+    try {
+      const frame = decodeDeliveryFrame(data);
+      if (frame.sub !== SUB) return;
+      const offsets = frame.offsets;
+      let i = 0;
+      let full = false;
+      const visit = (record: EvqRecord): void => {
+        if (offsets !== null) record.offset = offsets[i++] as number;
+        if (this.#next !== null && record.offset < this.#next) return; // already delivered (a resent batch)
+        this.#next = record.offset + 1;
+        if (!this.#queue.push(record)) full = true;
+      };
+      const fromOffset = offsets === null && this.#next !== null ? this.#next : 0;
+      forEachRecord(frame.batch, this.topic, visit, { fromOffset, limits: TRUSTED_CODEC_LIMITS });
+      if (full) this.#pause();
+    } catch (error) {
+      this.#end(error instanceof EvqError ? error : new EvqError('EVQ_ERR_MALFORMED', String(error), { cause: error }));
+    }
+  }
+
+  #onClose(conn: WsConnection, code: number, reason: string, error: Error | undefined): void {
+    if (this.#conn !== conn) return; // a connection already given up
+    this.#conn = undefined;
+    if (this.#ended) return;
+    if (this.#onAnswer !== undefined) {
+      this.#onAnswer(connectionLostError(this.#ctx.endpoint.display, reason || `code ${code}`, error));
+      return;
+    }
+    if (code === CLOSE_CODES.slowConsumer) {
+      const last = this.#next === null ? null : this.#next - 1;
+      const resume = this.#next ?? 0;
+      const after = last === null || last < 0 ? 'before any record arrived' : `after offset ${last}`;
+      this.#end(new EvqError('EVQ_ERR_SLOW_CONSUMER', `the broker dropped the subscription to "${this.topic}" as a slow consumer ${after} (${reason || 'too far behind'}): resume with --from ${resume}`));
+      return;
+    }
+    if (code === CLOSE_CODES.unauthorized) {
+      this.#end(unauthorizedError(this.#ctx.endpoint.display));
+      return;
+    }
+    const lost = connectionLostError(this.#ctx.endpoint.display, error?.message ?? (reason === '' ? `code ${code}` : `${reason}, code ${code}`), error);
+    if (this.#options.reconnect === false) {
+      this.#end(lost);
+      return;
+    }
+    if (!this.#reconnecting) void this.#reconnect(lost);
+  }
+
+  /** Stops reading the socket until the consumer has caught up (`onDrain` resumes it). */
+  #pause(): void {
+    const conn = this.#conn;
+    if (conn === undefined || conn.isPaused) return;
+    this.#pauses++;
+    conn.pause();
+  }
+
+  /** Subscribes again, with backoff, from the offset after the last record received. */
+  async #reconnect(lost: EvqError): Promise<void> {
+    this.#reconnecting = true;
+    try {
+      await this.#reconnectLoop(lost);
+    } finally {
+      this.#reconnecting = false;
+    }
+  }
+
+  async #reconnectLoop(lost: EvqError): Promise<void> {
+    this.#notify({ type: 'disconnected', error: lost, lastOffset: this.#next === null ? null : this.#next - 1 });
+    const max = this.#options.maxReconnectAttempts ?? Number.POSITIVE_INFINITY;
+    let last: unknown = lost;
+    for (let attempt = 1; !this.#ended; attempt++) {
+      if (attempt > max) {
+        this.#end(new EvqError((last as EvqError).code ?? 'EVQ_ERR_CLOSED', `${(last as Error).message} (gave up after ${max} reconnect attempts)`, { cause: last }));
+        return;
+      }
+      const delayMs = this.#backoff.next();
+      this.#notify({ type: 'reconnecting', attempt, delayMs });
+      if (!(await sleep(delayMs, this.#stop.signal)) || this.#ended) return;
+      const from = this.#next ?? 'latest';
+      try {
+        await this.#subscribe(from);
+        this.#reconnects++;
+        this.#notify({ type: 'reconnected', from: this.#next ?? 0 });
+        return;
+      } catch (error) {
+        if (this.#ended) return;
+        last = error;
+        if (!(error instanceof EvqError) || !RETRYABLE.has(error.code)) {
+          this.#end(error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
+      }
+    }
+  }
+
+  #notify(status: Parameters<NonNullable<SubscribeOptions['onStatus']>>[0]): void {
+    try {
+      this.#options.onStatus?.(status);
+    } catch {
+      // a status listener's failure must not end the subscription
+    }
+  }
+
+  /** Ends the subscription: by the caller (`error` null, queued records dropped) or with an error. */
+  #end(error: Error | null, byCaller = false): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#stop.abort();
+    this.#rejectReady(error ?? new EvqError('EVQ_ERR_CLOSED', 'the subscription was closed before it started'));
+    if (byCaller) this.#queue.stop(null);
+    else this.#queue.end(error);
+    const answer = this.#onAnswer;
+    this.#onAnswer = undefined;
+    answer?.(new EvqError('EVQ_ERR_CLOSED', 'the subscription was closed'));
+    const conn = this.#conn;
+    if (conn !== undefined) {
+      conn.resume(); // a paused socket could not read the broker's side of the closing handshake
+      conn.close(CLOSE_CODES.normal, 'unsubscribed');
+    }
+    this.#resolveClosed(error);
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * The evq transport: an `EvqClient` over evq's own broker — HTTP (undici `Pool`) for reads, topics and
+ * health, WebSocket with the binary subprotocol for produce and subscribe.
+ */
+
+import { BufferPool } from '../../core/buffer-pool.js';
+import { EvqError } from '../../errors.js';
+import { PATHS } from '../../protocol/http.js';
+import { validateTopicName } from '../../protocol/validate.js';
+import type {
+  ConsumeOptions,
+  EvqClient,
+  EvqRecord,
+  ProduceMessage,
+  ProduceOptions,
+  ProduceResult,
+  SubscribeOptions,
+  TopicInfo,
+} from '../types.js';
+import { consume, consumeSettings } from './consumer.js';
+import type { Endpoint } from './endpoint.js';
+import { HttpApi } from './http.js';
+import { produce } from './producer.js';
+import { EvqSubscription } from './subscription.js';
+
+export interface EvqTransportOptions {
+  token?: string | undefined;
+  timeoutMs: number;
+}
+
+export class EvqTransport implements EvqClient {
+  readonly url: string;
+  readonly #endpoint: Endpoint;
+  readonly #token: string | undefined;
+  readonly #timeoutMs: number;
+  readonly #http: HttpApi;
+  /** Encoding buffers shared by this client's producers. */
+  readonly #pool = new BufferPool();
+  readonly #subscriptions = new Set<EvqSubscription>();
+  readonly #running = new Set<Promise<void>>();
+  /** Aborted by `close()`: ends the produces and reads in flight. */
+  readonly #closing = new AbortController();
+  #closed = false;
+
+  constructor(endpoint: Endpoint, options: EvqTransportOptions) {
+    this.url = endpoint.display;
+    this.#endpoint = endpoint;
+    this.#token = options.token === '' ? undefined : options.token;
+    this.#timeoutMs = options.timeoutMs;
+    this.#http = new HttpApi(endpoint, this.#token, options.timeoutMs);
+  }
+
+  /** Checks that a broker answers (and takes the token): `GET /healthz`. */
+  async ping(): Promise<void> {
+    await this.#http.json({ method: 'GET', path: PATHS.healthz() });
+  }
+
+  produce(
+    topic: string,
+    messages: Iterable<ProduceMessage> | AsyncIterable<ProduceMessage>,
+    options?: ProduceOptions,
+  ): Promise<ProduceResult> {
+    if (this.#closed) return Promise.reject(closedError());
+    const ctx = { endpoint: this.#endpoint, token: this.#token, timeoutMs: this.#timeoutMs, pool: this.#pool };
+    const running = produce(ctx, topic, messages, { ...options, signal: this.#signal(options?.signal) });
+    const settled = running.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#running.add(settled);
+    void settled.then(() => this.#running.delete(settled));
+    return running;
+  }
+
+  subscribe(topic: string, options?: SubscribeOptions): EvqSubscription {
+    if (this.#closed) throw closedError();
+    const subscription = new EvqSubscription(
+      { endpoint: this.#endpoint, token: this.#token, timeoutMs: this.#timeoutMs, http: this.#http },
+      topic,
+      options,
+    );
+    this.#subscriptions.add(subscription);
+    void subscription.closed.then(() => this.#subscriptions.delete(subscription));
+    return subscription;
+  }
+
+  consume(topic: string, options: ConsumeOptions = {}): AsyncIterable<EvqRecord> {
+    if (this.#closed) throw closedError();
+    const settings = consumeSettings(topic, options);
+    return consume(this.#http, topic, { ...options, signal: this.#signal(options.signal) }, settings);
+  }
+
+  async topics(): Promise<TopicInfo[]> {
+    const body = await this.#http.json<{ topics: TopicInfo[] }>({ method: 'GET', path: PATHS.topics() });
+    return body.topics.map((t) => ({
+      topic: t.topic,
+      startOffset: t.startOffset,
+      endOffset: t.endOffset,
+      messageCount: t.messageCount,
+      sizeBytes: t.sizeBytes,
+      subscribers: t.subscribers,
+    }));
+  }
+
+  async deleteTopic(topic: string): Promise<void> {
+    validateTopicName(topic);
+    await this.#http.request({ method: 'DELETE', path: PATHS.topic(topic) });
+  }
+
+  /**
+   * Ends everything this client runs: subscriptions and reads end, produces in flight are aborted (what was
+   * acknowledged stays acknowledged; their promises reject with EVQ_ERR_CLOSED), connections close.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closing.abort(closedError());
+    await Promise.all([...this.#subscriptions].map((s) => s.close()));
+    await Promise.all(this.#running);
+    await this.#http.close();
+    this.#pool.trim();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** The caller's signal combined with this client's own (aborted by `close()`). */
+  #signal(signal: AbortSignal | undefined): AbortSignal {
+    return signal === undefined ? this.#closing.signal : AbortSignal.any([signal, this.#closing.signal]);
+  }
+}
+
+function closedError(): EvqError {
+  return new EvqError('EVQ_ERR_CLOSED', 'the client is closed');
+}

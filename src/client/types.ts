@@ -1,0 +1,172 @@
+/**
+ * The client library's API: what `connect(url)` returns, whatever the transport behind the URL (evq's own
+ * broker over HTTP + WebSocket today; NATS JetStream later, behind the same interface). The CLI uses only
+ * these types, so it has no transport-specific branches.
+ */
+
+import type { EvqRecord } from '../protocol/record.js';
+
+export type { EvqRecord } from '../protocol/record.js';
+
+export interface ConnectOptions {
+  /** Access token (`Authorization: Bearer`), default `EVQ_TOKEN` is read by the CLI, not here. */
+  token?: string | undefined;
+  /** Give up connecting / waiting for an answer after this long (ms). Default 10,000. */
+  timeoutMs?: number;
+}
+
+/** One message to produce. Strings are sent as UTF-8. */
+export interface ProduceMessage {
+  value: Buffer | string;
+  key?: string | null;
+  headers?: Record<string, string> | null;
+}
+
+export interface ProduceOptions {
+  /** Messages per batch (default 1,000, at most 1,000). */
+  batchSize?: number;
+  /** Bytes per batch (default 1 MiB). */
+  batchBytes?: number;
+  /** Longest wait before a partial batch is sent, ms (default 5). */
+  lingerMs?: number;
+  /** Batches awaiting acknowledgement at once (default 16). */
+  maxInFlight?: number;
+  /** Deliver after this delay (ms) / at this time (ms since the epoch). */
+  delayMs?: number;
+  at?: number;
+  /** Send each batch with an idempotency key so a retried batch is never appended twice. */
+  idempotent?: boolean;
+  /** Compress batches on the wire. */
+  compression?: 'gzip' | 'none';
+  /** Retries of a batch after a retryable failure (connection lost, timeout), with backoff. Default 5. */
+  retries?: number;
+  /** Called once per acknowledged message, in input order (the offset is -1 for a delayed message). */
+  onAck?: (ack: MessageAck) => void;
+  /**
+   * Called for a message the broker rejected for good (too large, invalid): it is not retried and does not
+   * fail the whole produce. Without this option such a rejection fails the produce.
+   */
+  onReject?: (rejection: MessageRejection) => void;
+  /** Aborts the produce: what was acknowledged stays acknowledged. */
+  signal?: AbortSignal;
+  /**
+   * Largest message value the broker takes (its `--max-message-bytes`): messages are checked against it (and
+   * the other default limits) before they are sent. Default 1 MiB, the broker's default.
+   */
+  maxMessageBytes?: number;
+}
+
+export interface MessageAck {
+  /** Position of the message in the input, from 0. */
+  index: number;
+  offset: number;
+  delayed: boolean;
+}
+
+export interface MessageRejection {
+  index: number;
+  message: ProduceMessage;
+  code: string;
+  reason: string;
+}
+
+export interface ProduceResult {
+  /** Messages acknowledged (appended, or accepted for delayed delivery). */
+  acknowledged: number;
+  rejected: number;
+  /** First and last offset acknowledged (null when none, or all delayed). */
+  firstOffset: number | null;
+  lastOffset: number | null;
+  elapsedMs: number;
+  /** Bytes sent on the wire (after compression). */
+  wireBytes: number;
+  /** Of the acknowledged messages, those accepted for delayed delivery. */
+  delayed?: number;
+  /** Batches sent (not counting resends). */
+  batches?: number;
+  /** Most batches that awaited their acknowledgement at once (never above `maxInFlight`). */
+  maxInFlight?: number;
+  /** Batches sent again after a lost connection (idempotent produce only). */
+  resent?: number;
+}
+
+/** Where a read or subscription starts; `{ last: N }` is the last N records. */
+export type From = 'earliest' | 'latest' | number | { last: number };
+
+export interface SubscribeOptions {
+  from?: From;
+  /** A filter expression; it runs on the broker (docs/FILTERS.md). */
+  filter?: string;
+  /** Reconnect with backoff after a lost connection, resuming after the last record seen. Default true. */
+  reconnect?: boolean;
+  /** Ends the subscription (as `close()`). */
+  signal?: AbortSignal;
+  /** Reconnect attempts in a row before the subscription fails (default unlimited). */
+  maxReconnectAttempts?: number;
+  /** Told when the connection is lost and when it is back (for a "reconnecting…" line on stderr). */
+  onStatus?: (status: SubscriptionStatus) => void;
+  /** Records buffered before the socket is paused (default 1,000; also at most 8 MiB of values). */
+  highWaterMark?: number;
+}
+
+export type SubscriptionStatus =
+  | { type: 'disconnected'; error: Error; lastOffset: number | null }
+  | { type: 'reconnecting'; attempt: number; delayMs: number }
+  | { type: 'reconnected'; from: number };
+
+/** A live subscription: an async iterable of records, in offset order, with no gaps or repeats. */
+export interface Subscription extends AsyncIterable<EvqRecord> {
+  readonly topic: string;
+  /** Stops the subscription; the iteration ends. */
+  close(): Promise<void>;
+  /** Resolves when the subscription has ended: with null when closed by the caller, else with the error. */
+  readonly closed: Promise<Error | null>;
+  [Symbol.asyncDispose](): Promise<void>;
+  /**
+   * Resolves with the offset the subscription starts at once the broker has confirmed it (records produced
+   * after that are delivered); rejects when it could not start (the same error the iteration throws).
+   */
+  readonly ready?: Promise<number>;
+}
+
+export interface ConsumeOptions {
+  group?: string;
+  /** For a group, only places a group that has no committed offset yet. Default earliest. */
+  from?: From;
+  /** Most records in all. */
+  limit?: number;
+  filter?: string;
+  /** Wait for new records at the end of the log instead of ending there. */
+  follow?: boolean;
+  /** Commit each page's next offset (groups). Default true with a group. */
+  commit?: boolean;
+  /** Ends the iteration. */
+  signal?: AbortSignal;
+  /** Records asked for per request (default 1,000, at most 10,000). */
+  pageSize?: number;
+  /** With `follow`, how long one request waits for new records, ms (default 30,000, at most 60,000). */
+  waitMs?: number;
+}
+
+export interface TopicInfo {
+  topic: string;
+  startOffset: number;
+  endOffset: number;
+  messageCount: number;
+  sizeBytes: number;
+  subscribers: number;
+}
+
+/** A connection to a broker. */
+export interface EvqClient {
+  readonly url: string;
+  /** Produces messages (an array or a stream): batched, windowed acknowledgements in order. */
+  produce(topic: string, messages: Iterable<ProduceMessage> | AsyncIterable<ProduceMessage>, options?: ProduceOptions): Promise<ProduceResult>;
+  subscribe(topic: string, options?: SubscribeOptions): Subscription;
+  /** Pulls records; the iteration ends at the end of the log unless `follow`. */
+  consume(topic: string, options?: ConsumeOptions): AsyncIterable<EvqRecord>;
+  topics(): Promise<TopicInfo[]>;
+  deleteTopic(topic: string): Promise<void>;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}

@@ -1,0 +1,117 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { connect } from '../../../src/client/connect.js';
+import type { ConsumeOptions, EvqClient, EvqRecord } from '../../../src/client/types.js';
+import { getJson, postBatch, startTestBroker, type TestBroker } from '../../helpers/broker.js';
+
+let broker: TestBroker | undefined;
+let client: EvqClient | undefined;
+afterEach(async () => {
+  await client?.close();
+  client = undefined;
+  await broker?.close();
+  broker = undefined;
+});
+
+async function setup(): Promise<{ broker: TestBroker; client: EvqClient }> {
+  broker = await startTestBroker({ fsync: 'never' });
+  client = await connect(broker.url);
+  return { broker, client };
+}
+
+async function all(client: EvqClient, topic: string, options: ConsumeOptions = {}): Promise<EvqRecord[]> {
+  const records: EvqRecord[] = [];
+  for await (const record of client.consume(topic, options)) records.push(record);
+  return records;
+}
+
+const values = (records: EvqRecord[]): string[] => records.map((r) => r.value.toString());
+const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
+
+describe('consume', () => {
+  it('reads from earliest by default, page after page, and ends at the end of the log', async () => {
+    const { client } = await setup();
+    await client.produce('c', range(0, 2500).map((i) => ({ value: `m${i}`, key: `k${i % 3}`, headers: { i: String(i) } })));
+    const records = await all(client, 'c', { pageSize: 700 });
+    expect(records.map((r) => r.offset)).toEqual(range(0, 2500));
+    expect(values(records)).toEqual(range(0, 2500).map((i) => `m${i}`));
+    expect(records[4]).toMatchObject({ topic: 'c', key: 'k1', headers: { i: '4' } });
+    expect(typeof records[4]!.timestamp).toBe('number');
+  });
+
+  it('keeps binary values', async () => {
+    const { client } = await setup();
+    await client.produce('bin', [{ value: Buffer.from([0xff, 0x00, 0xfe]) }]);
+    const [record] = await all(client, 'bin');
+    expect(record!.value.equals(Buffer.from([0xff, 0x00, 0xfe]))).toBe(true);
+  });
+
+  it('takes limit, from (offset, latest, { last: N }) and a filter', async () => {
+    const { broker, client } = await setup();
+    await postBatch(broker.url, 'q', range(0, 300).map((n) => JSON.stringify({ n })));
+    expect((await all(client, 'q', { limit: 5 })).map((r) => r.offset)).toEqual([0, 1, 2, 3, 4]);
+    expect((await all(client, 'q', { from: 295 })).map((r) => r.offset)).toEqual([295, 296, 297, 298, 299]);
+    expect(await all(client, 'q', { from: 'latest' })).toEqual([]);
+    expect((await all(client, 'q', { from: { last: 3 } })).map((r) => r.offset)).toEqual([297, 298, 299]);
+    const filtered = await all(client, 'q', { filter: 'value.n >= 100 && value.n < 105', pageSize: 2 });
+    expect(filtered.map((r) => r.offset)).toEqual([100, 101, 102, 103, 104]);
+    expect(await all(client, 'q', { limit: 0 })).toEqual([]);
+  });
+
+  it('ends at once on a topic that does not exist', async () => {
+    const { client } = await setup();
+    expect(await all(client, 'nothing-here')).toEqual([]);
+    expect(await all(client, 'nothing-here', { group: 'g' })).toEqual([]);
+  });
+
+  it('with a group, a second run resumes where the first stopped; from only places a new group', async () => {
+    const { broker, client } = await setup();
+    await postBatch(broker.url, 'g', range(0, 100).map((i) => `m${i}`));
+    expect((await all(client, 'g', { group: 'billing', limit: 30 })).map((r) => r.offset)).toEqual(range(0, 30));
+    expect(await getJson(`${broker.url}/topics/g/groups/billing`)).toMatchObject({ committed: 30 });
+    // the second run: no limit, ends at the end of the log
+    expect((await all(client, 'g', { group: 'billing', pageSize: 25 })).map((r) => r.offset)).toEqual(range(30, 100));
+    expect(await all(client, 'g', { group: 'billing', from: 'earliest' })).toEqual([]); // the committed offset wins
+    await postBatch(broker.url, 'g', ['m100']);
+    expect(values(await all(client, 'g', { group: 'billing' }))).toEqual(['m100']);
+    // a new group is placed by from
+    expect((await all(client, 'g', { group: 'audit', from: { last: 3 } })).map((r) => r.offset)).toEqual([98, 99, 100]);
+    expect(await getJson(`${broker.url}/topics/g/groups/audit`)).toMatchObject({ committed: 101 });
+  });
+
+  it('with commit: false, a group is read but its offset does not move', async () => {
+    const { broker, client } = await setup();
+    await postBatch(broker.url, 'nc', range(0, 50).map((i) => `m${i}`));
+    expect((await all(client, 'nc', { group: 'peek', commit: false, pageSize: 20 })).length).toBe(50);
+    expect((await fetch(`${broker.url}/topics/nc/groups/peek`)).status).toBe(404);
+    expect((await all(client, 'nc', { group: 'peek', limit: 10 })).length).toBe(10);
+    expect((await all(client, 'nc', { group: 'peek', commit: false })).map((r) => r.offset)).toEqual(range(10, 50));
+    expect(await getJson(`${broker.url}/topics/nc/groups/peek`)).toMatchObject({ committed: 10 });
+  });
+
+  it('with follow, waits for new records (long poll) until aborted', async () => {
+    const { client } = await setup();
+    await client.produce('live', [{ value: 'before' }]);
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const reading = (async () => {
+      for await (const record of client.consume('live', { follow: true, signal: controller.signal, waitMs: 5000 })) {
+        seen.push(record.value.toString());
+        if (seen.length === 3) controller.abort();
+      }
+    })();
+    while (seen.length < 1) await new Promise((r) => setTimeout(r, 10));
+    await client.produce('live', [{ value: 'after1' }]);
+    await client.produce('live', [{ value: 'after2' }]);
+    await reading; // ends cleanly on abort
+    expect(seen).toEqual(['before', 'after1', 'after2']);
+  });
+
+  it('refuses bad options at once, as usage errors', async () => {
+    const { client } = await setup();
+    expect(() => client.consume('bad topic')).toThrow(expect.objectContaining({ code: 'EVQ_ERR_INVALID_TOPIC' }));
+    expect(() => client.consume('t', { group: 'no/slash' })).toThrow(expect.objectContaining({ code: 'EVQ_ERR_INVALID_ARGUMENT' }));
+    expect(() => client.consume('t', { limit: -1 })).toThrow(expect.objectContaining({ code: 'EVQ_ERR_INVALID_ARGUMENT' }));
+    expect(() => client.consume('t', { from: 1.5 })).toThrow(expect.objectContaining({ code: 'EVQ_ERR_INVALID_OFFSET' }));
+    await expect(all(client, 't', { filter: 'value >' })).rejects.toMatchObject({ code: 'EVQ_ERR_INVALID_FILTER' });
+  });
+});

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { ProduceTally } from '../../../src/client/evq/produce-tally.js';
+import type { MessageAck, MessageRejection } from '../../../src/client/types.js';
+
+const items = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ index: from + i, message: { value: `m${from + i}` } }));
+
+describe('ProduceTally', () => {
+  it('delivers outcomes in batch order whatever order the batches complete in', () => {
+    const events: string[] = [];
+    const tally = new ProduceTally({
+      onAck: (a: MessageAck) => events.push(`ack ${a.index}@${a.offset}`),
+      onReject: (r: MessageRejection) => events.push(`reject ${r.index} ${r.code}`),
+    });
+    tally.complete(1, items(2, 2), [
+      { kind: 'ack', offset: 12, delayed: false },
+      { kind: 'rejected', code: 'EVQ_ERR_MESSAGE_TOO_LARGE', reason: 'big' },
+    ]);
+    expect(events).toEqual([]);
+    expect(tally.settled).toBe(false);
+    tally.complete(0, items(0, 2), [
+      { kind: 'ack', offset: 10, delayed: false },
+      { kind: 'ack', offset: 11, delayed: false },
+    ]);
+    expect(events).toEqual(['ack 0@10', 'ack 1@11', 'ack 2@12', 'reject 3 EVQ_ERR_MESSAGE_TOO_LARGE']);
+    expect(tally.settled).toBe(true);
+    expect(tally.result(5, 100)).toEqual({ acknowledged: 3, rejected: 1, firstOffset: 10, lastOffset: 12, elapsedMs: 5, wireBytes: 100 });
+  });
+
+  it('keeps the first message neither acknowledged nor rejected, and delayed acks out of the offsets', () => {
+    const tally = new ProduceTally({});
+    tally.complete(0, items(0, 2), [
+      { kind: 'ack', offset: -1, delayed: true },
+      { kind: 'ack', offset: -1, delayed: true },
+    ]);
+    tally.complete(1, items(2, 2), [{ kind: 'failed' }, { kind: 'failed' }]);
+    expect(tally.firstUnacknowledged).toBe(2);
+    expect(tally.result(0, 0)).toMatchObject({ acknowledged: 2, firstOffset: null, lastOffset: null });
+    expect(tally.delayed).toBe(2);
+  });
+
+  it('stops calling back after a callback throws, and keeps the error', () => {
+    const boom = new Error('boom');
+    let calls = 0;
+    const tally = new ProduceTally({
+      onAck: () => {
+        calls++;
+        throw boom;
+      },
+    });
+    tally.complete(0, items(0, 3), [0, 1, 2].map((o) => ({ kind: 'ack' as const, offset: o, delayed: false })));
+    expect(calls).toBe(1);
+    expect(tally.callbackError?.error).toBe(boom);
+    expect(tally.acknowledged).toBe(3);
+  });
+});
