@@ -1,0 +1,726 @@
+#!/usr/bin/env node
+// The broker benchmark (issue 3): produce throughput per fsync mode, end-to-end produce -> subscribe
+// throughput and latency, and the ceiling of the same delivery through a bare `ws` forwarder.
+//   npm run build && node bench/broker.js          (or: npm run bench -- broker)
+//
+// The broker (`bin/evq.js serve --port 0` in a temporary data dir, removed afterwards) and the baseline
+// server (bench/_ws-baseline-server.js) each run in their own process; the producers and subscribers run in
+// this one, so every latency is measured with one clock (performance.now(): the producer writes its send
+// time into the first 8 bytes of every message value, the subscriber subtracts it on arrival). Messages are
+// 100 bytes, sent as binary produce frames of 1,000 messages (`evq.binary.v1`), at most WINDOW frames in
+// flight per producer, acks matched by req id. Everything on 127.0.0.1, bounded in count and time.
+//
+// Environment (all optional):
+//   EVQ_BENCH_BROKER_SECONDS   seconds of each measured run (default 1.5)
+//   EVQ_BENCH_BROKER_ROUNDS    alternating rounds of the compared runs (default 3)
+//   EVQ_BENCH_BROKER_WINDOW    produce frames in flight per producer (default 16)
+//   EVQ_BENCH_BROKER_LAG       frames a subscriber may lag behind the producer in the delivery runs (default 24)
+//   EVQ_BENCH_BROKER_E2E_FSYNC fsync mode of the broker in the delivery runs (default always, the broker's default)
+//   EVQ_BENCH_BROKER_ONLY      comma list of parts to run: produce, e2e, ceiling (default all three)
+//   EVQ_BENCH_BROKER_MASK      zero (default) or random: the WebSocket mask of what the producers send. With
+//                              an all-zero mask (ws's `generateMask` option) neither the client nor the server
+//                              spends CPU on masking; with random masks and no `bufferutil` installed, ws masks
+//                              and unmasks in JavaScript, which costs the load generator more than a bare
+//                              forwarder costs, so the ceiling would measure the load generator.
+//   EVQ_BENCH_BROKER_CPU_PROF  a directory: the broker processes run with --cpu-prof and write their profiles there
+//   EVQ_BENCH_BROKER_BIN       the evq entry point to start as the broker (default bin/evq.js), e.g. to compare
+//                              another build of the broker with this one
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { BATCH_HEADER_BYTES, encodeBatch } from '../dist/protocol/record-codec.js';
+import { FRAME, SUBPROTOCOL_BINARY, decodeProduceFrame, encodeProduceFrame } from '../dist/protocol/ws-frames.js';
+import { fmt, median, ownCpuMs, processCpuMs, quantile, round, spawnNode } from './_bench-util.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const EVQ_BIN = process.env.EVQ_BENCH_BROKER_BIN ?? join(here, '..', 'bin', 'evq.js');
+const BASELINE = join(here, '_ws-baseline-server.js');
+
+const env = process.env;
+const SECONDS = Number(env.EVQ_BENCH_BROKER_SECONDS ?? 1.5);
+const ROUNDS = Number(env.EVQ_BENCH_BROKER_ROUNDS ?? 3);
+const WINDOW = Number(env.EVQ_BENCH_BROKER_WINDOW ?? 16);
+const LAG_FRAMES = Number(env.EVQ_BENCH_BROKER_LAG ?? 24);
+const E2E_FSYNC = env.EVQ_BENCH_BROKER_E2E_FSYNC ?? 'always';
+const ONLY = new Set((env.EVQ_BENCH_BROKER_ONLY ?? 'produce,e2e,ceiling').split(',').map((s) => s.trim()));
+const MASK = env.EVQ_BENCH_BROKER_MASK ?? 'zero';
+if (MASK !== 'zero' && MASK !== 'random') throw new Error('EVQ_BENCH_BROKER_MASK must be zero or random');
+const ZERO_MASK = MASK === 'zero';
+const CPU_PROF = env.EVQ_BENCH_BROKER_CPU_PROF;
+
+const BATCH = 1000;
+const VALUE_BYTES = 100;
+const WARMUP_MS = 700;
+const DRAIN_TIMEOUT_MS = 15_000;
+const GROUP_COMMIT_TARGET = 0.5;
+const CEILING_TARGET = 0.5;
+const MAX_WALL_SECONDS = 300;
+
+// ------------------------------------------------------------------------------------------ the messages
+
+/** A batch of BATCH messages of VALUE_BYTES each (no key, no headers, timestamp 0 = stamped by the broker). */
+const TEMPLATE_BATCH = (() => {
+  const filler = 'evq-broker-bench '.repeat(8);
+  const messages = [];
+  for (let i = 0; i < BATCH; i++) {
+    const value = Buffer.alloc(VALUE_BYTES, filler.slice(0, VALUE_BYTES));
+    messages.push({ value, key: null, headers: null, timestamp: 0 });
+  }
+  return encodeBatch(0, messages);
+})();
+
+/** Where each value starts in a batch of messages without key and headers. */
+function valuePositions(batch) {
+  const positions = [];
+  let pos = BATCH_HEADER_BYTES;
+  for (let i = 0; i < BATCH; i++) {
+    const length = batch.readUInt32BE(pos);
+    if (batch.readInt32BE(pos + 12) !== -1 || batch.readUInt16BE(pos + 16) !== 0xffff) throw new Error('template: unexpected key or headers');
+    positions.push(pos + 4 + 8 + 4 + 2 + 4);
+    pos += 4 + length;
+  }
+  if (pos !== batch.length) throw new Error('template: bad layout');
+  return positions;
+}
+const BATCH_VALUE_POSITIONS = valuePositions(TEMPLATE_BATCH);
+/** Offset of the first value in a batch (every delivered batch starts with a record without key and headers). */
+const FIRST_VALUE = BATCH_VALUE_POSITIONS[0];
+
+const clientOptions = {
+  perMessageDeflate: false,
+  maxPayload: 64 * 1024 * 1024,
+  ...(ZERO_MASK ? { generateMask: (mask) => mask.fill(0) } : {}),
+};
+
+function openSocket(url, protocols) {
+  return new Promise((resolve, reject) => {
+    const ws = protocols ? new WebSocket(url, protocols, clientOptions) : new WebSocket(url, clientOptions);
+    ws.binaryType = 'nodebuffer';
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+    // a later error is followed by 'close', which the producer and the subscriber report
+    ws.on('error', () => {});
+  });
+}
+
+function closeSocket(ws) {
+  return new Promise((resolve) => {
+    if (ws.readyState === WebSocket.CLOSED) return resolve();
+    ws.once('close', () => resolve());
+    ws.close(1000);
+    setTimeout(() => {
+      ws.terminate();
+      resolve();
+    }, 1000).unref();
+  });
+}
+
+// ------------------------------------------------------------------------------------------ producer
+
+/**
+ * Sends produce frames of BATCH messages over one WebSocket, at most `window` in flight, until `stopAt`
+ * (performance.now()) or `maxFrames`; each frame's messages carry its send time. `mayOpen()` (optional) can
+ * hold the next frame back (subscribers too far behind). `done` resolves once everything sent is answered.
+ */
+class Producer {
+  constructor(ws, topic, { window = WINDOW, mayOpen = () => true } = {}) {
+    this.ws = ws;
+    this.window = window;
+    this.mayOpen = mayOpen;
+    // a ring of frames, so that a frame is not rewritten while ws may still hold it (zero mask: no copy)
+    this.frames = [];
+    const probe = encodeProduceFrame({ req: 0, topic, gzip: false, dueAt: 0, idempotencyKey: null }, TEMPLATE_BATCH);
+    const batchStart = probe.length - TEMPLATE_BATCH.length;
+    if (decodeProduceFrame(probe).batch.length !== TEMPLATE_BATCH.length) throw new Error('produce frame layout');
+    this.valuePositions = BATCH_VALUE_POSITIONS.map((p) => batchStart + p);
+    for (let i = 0; i < 2 * window + 2; i++) this.frames.push(Buffer.from(probe));
+    this.req = 0;
+    this.inFlight = 0;
+    this.sentMessages = 0;
+    this.ackedMessages = 0;
+    this.sentAt = new Map();
+    this.ackLatencies = [];
+    this.errors = [];
+    this.running = false;
+    ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
+    ws.on('close', () => {
+      if (this.running) this.#finish(new Error('the producer connection closed'));
+    });
+  }
+
+  run({ stopAt = Infinity, maxFrames = Infinity } = {}) {
+    this.stopAt = stopAt;
+    this.maxFrames = maxFrames;
+    this.running = true;
+    this.startedAt = performance.now();
+    this.done = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.pump();
+    return this.done;
+  }
+
+  /** Sends what the window (and `mayOpen`) allows. */
+  pump() {
+    if (!this.running) return;
+    while (this.inFlight < this.window) {
+      if (this.req >= this.maxFrames || performance.now() >= this.stopAt) {
+        if (this.inFlight === 0) this.#finish(null);
+        return;
+      }
+      if (!this.mayOpen()) return;
+      this.#send();
+    }
+  }
+
+  #send() {
+    const req = ++this.req;
+    const frame = this.frames[req % this.frames.length];
+    frame.writeUInt32BE(req, 1);
+    const now = performance.now();
+    for (const p of this.valuePositions) frame.writeDoubleBE(now, p);
+    this.sentAt.set(req, now);
+    this.inFlight++;
+    this.sentMessages += BATCH;
+    this.ws.send(frame, { binary: true });
+  }
+
+  #onMessage(data, isBinary) {
+    if (isBinary) return;
+    const message = JSON.parse(data.toString('utf8'));
+    if (message.op === 'ack') {
+      const sent = this.sentAt.get(message.req);
+      if (sent === undefined) return this.#finish(new Error(`an ack for unknown req ${message.req}`));
+      if (message.baseOffset !== undefined && message.lastOffset - message.baseOffset + 1 !== BATCH) {
+        return this.#finish(new Error(`req ${message.req}: acknowledged offsets ${message.baseOffset}..${message.lastOffset} for ${BATCH} messages`));
+      }
+      this.sentAt.delete(message.req);
+      this.ackLatencies.push(performance.now() - sent);
+      this.inFlight--;
+      this.ackedMessages += BATCH;
+      this.lastAckAt = performance.now();
+      this.pump();
+    } else if (message.op === 'error') {
+      this.#finish(new Error(`broker error for req ${message.req}: ${message.code} ${message.message}`));
+    }
+  }
+
+  #finish(error) {
+    if (!this.running) return;
+    this.running = false;
+    this.finishedAt = this.lastAckAt ?? performance.now();
+    if (error) this.reject(error);
+    else this.resolve(this);
+  }
+}
+
+// ------------------------------------------------------------------------------------------ subscriber
+
+/**
+ * Receives batches: evq deliver frames (kind 'evq': checks that offsets follow each other from the
+ * subscribed offset, no gap, no duplicate) or the produce frames the baseline forwards (kind 'baseline':
+ * checks that req ids follow each other). Latency of a batch = arrival - the send time in its first value,
+ * counted once per message of the batch.
+ */
+class Subscriber {
+  constructor(ws, kind) {
+    this.ws = ws;
+    this.kind = kind;
+    this.received = 0;
+    this.batches = 0;
+    this.gaps = 0;
+    this.next = null;
+    this.latencies = [];
+    this.lastAt = 0;
+    this.onProgress = () => {};
+    this.closedEarly = false;
+    ws.on('close', () => {
+      this.closedEarly = true;
+      this.onProgress();
+    });
+  }
+
+  static async evq(wsUrl, topic, id) {
+    const ws = await openSocket(wsUrl, [SUBPROTOCOL_BINARY]);
+    if (ws.protocol !== SUBPROTOCOL_BINARY) throw new Error(`the broker did not accept the ${SUBPROTOCOL_BINARY} subprotocol`);
+    const sub = new Subscriber(ws, 'evq');
+    await new Promise((resolve, reject) => {
+      ws.on('message', (data, isBinary) => {
+        if (isBinary) return sub.#onBatch(data);
+        const message = JSON.parse(data.toString('utf8'));
+        if (message.op === 'subscribed' && message.sub === id) {
+          sub.next = message.offset;
+          resolve();
+        } else if (message.op === 'error' || message.op === 'closed') {
+          const error = new Error(`subscription ${id}: ${message.code} ${message.message}`);
+          sub.error = error;
+          reject(error);
+        }
+      });
+      ws.send(JSON.stringify({ op: 'subscribe', sub: id, topic, from: 'latest' }));
+      setTimeout(() => reject(new Error(`subscription ${id} to "${topic}": no answer in 10 s`)), 10_000).unref();
+    });
+    return sub;
+  }
+
+  static async baseline(wsUrl) {
+    const ws = await openSocket(`${wsUrl}/sub`);
+    const sub = new Subscriber(ws, 'baseline');
+    sub.next = 1; // the producer's first req
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) sub.#onBatch(data);
+    });
+    return sub;
+  }
+
+  #onBatch(data) {
+    const now = performance.now();
+    let batch;
+    if (this.kind === 'evq') {
+      if (data[0] !== FRAME.deliver) {
+        this.error ??= new Error(`unexpected binary frame kind ${data[0]}`);
+        return;
+      }
+      batch = data.subarray(5);
+      const base = batch.readDoubleBE(16);
+      if (base !== this.next) this.gaps++;
+    } else {
+      const req = data.readUInt32BE(1);
+      if (req !== this.next) this.gaps++;
+      this.next = req;
+      batch = decodeProduceFrame(data).batch;
+    }
+    const count = batch.readUInt32BE(4);
+    if (this.kind === 'evq') this.next = batch.readDoubleBE(16) + count;
+    else this.next++;
+    this.latencies.push(now - batch.readDoubleBE(FIRST_VALUE), count);
+    this.received += count;
+    this.batches++;
+    this.lastAt = now;
+    this.onProgress();
+  }
+}
+
+/** p50, p99 and max (ms) of latencies stored as [latency, weight, latency, weight, ...] across lists. */
+function weightedPercentiles(lists) {
+  const pairs = [];
+  let total = 0;
+  for (const list of lists) {
+    for (let i = 0; i < list.length; i += 2) {
+      pairs.push([list[i], list[i + 1]]);
+      total += list[i + 1];
+    }
+  }
+  pairs.sort((a, b) => a[0] - b[0]);
+  const at = (q) => {
+    const rank = Math.ceil(q * total);
+    let seen = 0;
+    for (const [latency, weight] of pairs) {
+      seen += weight;
+      if (seen >= rank) return latency;
+    }
+    return Number.NaN;
+  };
+  return { p50: at(0.5), p99: at(0.99), max: pairs.length > 0 ? pairs[pairs.length - 1][0] : Number.NaN };
+}
+
+// ------------------------------------------------------------------------------------------ servers
+
+async function startBroker(fsync) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'evq-bench-broker-'));
+  const nodeArgs = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF, '--cpu-prof-name', `broker-${fsync}-${Date.now()}.cpuprofile`] : [];
+  let server;
+  try {
+    server = await spawnNode([EVQ_BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--fsync', fsync], {
+      ready: /evq broker listening on (http:\/\/\S+)/,
+      nodeArgs,
+      env: { ...env, NO_COLOR: '1' },
+    });
+  } catch (error) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  const httpUrl = server.match[1];
+  return {
+    name: `evq (fsync ${fsync})`,
+    pid: server.child.pid,
+    httpUrl,
+    wsUrl: `${httpUrl.replace(/^http/, 'ws')}/ws`,
+    async stop() {
+      const { code, signal } = await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+      if (code !== 0) throw new Error(`the broker exited with ${signal ?? code}\n${server.stderr()}`);
+    },
+  };
+}
+
+async function startBaseline() {
+  const server = await spawnNode([BASELINE, '--port', '0'], { ready: /ws baseline listening on (ws:\/\/\S+)/ });
+  return {
+    name: 'bare ws forwarder',
+    pid: server.child.pid,
+    wsUrl: server.match[1],
+    async stop() {
+      await server.stop();
+    },
+  };
+}
+
+/** Sum of a Prometheus series (all label sets) in the broker's /metrics. */
+async function metric(server, name) {
+  const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) {
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+  }
+  return sum;
+}
+
+/** CPU use (% of one core) of the server process and of this process between two calls. */
+function cpuMeter(pid) {
+  const t0 = performance.now();
+  const server0 = processCpuMs(pid);
+  const own0 = ownCpuMs();
+  return () => {
+    const ms = performance.now() - t0;
+    const serverMs = processCpuMs(pid) - server0;
+    const benchMs = ownCpuMs() - own0;
+    return { server: (serverMs / ms) * 100, bench: (benchMs / ms) * 100, serverMs, benchMs };
+  };
+}
+
+// ------------------------------------------------------------------------------------------ the runs
+
+/** `producers` producers on one topic for `seconds`: messages acknowledged per second. */
+async function produceRun(server, topic, producers, seconds) {
+  const sockets = await Promise.all(Array.from({ length: producers }, () => openSocket(server.wsUrl, [SUBPROTOCOL_BINARY])));
+  const list = sockets.map((ws) => new Producer(ws, topic));
+  const fsyncs0 = await metric(server, 'evq_fsync_seconds_count');
+  const fsyncSeconds0 = await metric(server, 'evq_fsync_seconds_sum');
+  const cpu = cpuMeter(server.pid);
+  const start = performance.now();
+  const stopAt = start + seconds * 1000;
+  await Promise.all(list.map((p) => p.run({ stopAt })));
+  const end = Math.max(...list.map((p) => p.finishedAt));
+  const usage = cpu();
+  const fsyncs = (await metric(server, 'evq_fsync_seconds_count')) - fsyncs0;
+  const fsyncMs = fsyncs > 0 ? (((await metric(server, 'evq_fsync_seconds_sum')) - fsyncSeconds0) * 1000) / fsyncs : null;
+  await Promise.all(sockets.map(closeSocket));
+  const acked = list.reduce((n, p) => n + p.ackedMessages, 0);
+  const frames = acked / BATCH;
+  const acks = list.flatMap((p) => p.ackLatencies).sort((a, b) => a - b);
+  return {
+    producers,
+    messages: acked,
+    seconds: (end - start) / 1000,
+    rate: acked / ((end - start) / 1000),
+    ackP50: quantile(acks, 0.5),
+    ackP99: quantile(acks, 0.99),
+    fsyncs,
+    framesPerFsync: fsyncs > 0 ? frames / fsyncs : null,
+    fsyncMs,
+    cpu: usage,
+  };
+}
+
+/**
+ * One producer and `count` subscribers (subscribed before producing). The producer sends for `seconds`
+ * (or `maxFrames`) with at most WINDOW frames in flight and never more than `lagFrames` frames ahead of
+ * the slowest subscriber; then every subscriber must receive every acknowledged message.
+ */
+async function deliveryRun(server, kind, topic, count, { seconds = SECONDS, maxFrames = Infinity, window = WINDOW, lagFrames = LAG_FRAMES } = {}) {
+  const subs = [];
+  for (let i = 0; i < count; i++) {
+    subs.push(kind === 'evq' ? await Subscriber.evq(server.wsUrl, topic, i + 1) : await Subscriber.baseline(server.wsUrl));
+  }
+  const producerSocket = kind === 'evq' ? await openSocket(server.wsUrl, [SUBPROTOCOL_BINARY]) : await openSocket(`${server.wsUrl}/pub`);
+  const slowest = () => {
+    let min = Infinity;
+    for (const s of subs) if (s.received < min) min = s.received;
+    return min;
+  };
+  const producer = new Producer(producerSocket, topic, { window, mayOpen: () => producer.sentMessages - slowest() < lagFrames * BATCH });
+  let wake = () => {};
+  for (const s of subs) {
+    s.onProgress = () => {
+      producer.pump();
+      wake();
+    };
+  }
+  const cpu = cpuMeter(server.pid);
+  const start = performance.now();
+  await producer.run({ stopAt: start + seconds * 1000, maxFrames });
+  const expected = producer.ackedMessages;
+  const deadline = performance.now() + DRAIN_TIMEOUT_MS;
+  while (slowest() < expected && subs.every((s) => !s.closedEarly) && performance.now() < deadline) {
+    await new Promise((resolve) => {
+      wake = resolve;
+      setTimeout(resolve, 50);
+    });
+  }
+  const end = Math.max(start + 1, ...subs.map((s) => s.lastAt));
+  const usage = cpu();
+  await Promise.all([producerSocket, ...subs.map((s) => s.ws)].map(closeSocket));
+  const delivered = subs.reduce((n, s) => n + s.received, 0);
+  const lat = weightedPercentiles(subs.map((s) => s.latencies));
+  return {
+    subscribers: count,
+    published: expected,
+    delivered,
+    lost: expected * count - delivered,
+    gaps: subs.reduce((n, s) => n + s.gaps, 0),
+    seconds: (end - start) / 1000,
+    rate: delivered / ((end - start) / 1000),
+    publishRate: expected / ((end - start) / 1000),
+    p50: lat.p50,
+    p99: lat.p99,
+    max: lat.max,
+    cpu: usage,
+    errors: subs.filter((s) => s.error).map((s) => s.error.message),
+  };
+}
+
+/** A short untimed run, so that the server's hot paths are compiled before anything is measured. */
+async function warmUp(server, kind) {
+  if (kind === 'evq') await produceRun(server, 'warmup-produce', 2, WARMUP_MS / 1000);
+  await deliveryRun(server, kind, 'warmup-delivery', 2, { seconds: WARMUP_MS / 1000 });
+}
+
+// ------------------------------------------------------------------------------------------ main
+//
+// The machine may be busy with other work, which moves every absolute figure. So the runs that are
+// compared with each other (always vs never, evq vs the forwarder) alternate, ROUNDS times, with every
+// server started before the first round; a ratio is the median of the per-round ratios, and each figure
+// is the median of its rounds with the lowest and highest shown as the spread. CPU time per message
+// (from /proc) is also shown: it moves much less than throughput when the machine is shared.
+
+const pad = (s, n) => String(s).padEnd(n);
+const lpad = (s, n) => String(s).padStart(n);
+const ms = (x) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
+const pct = (x) => (Number.isFinite(x) ? `${Math.round(x)}%` : 'n/a');
+const short = (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${Math.round(x / 1e3)}k`);
+const spread = (values) => `${short(Math.min(...values))}-${short(Math.max(...values))}`;
+const usPerMsg = (cpuMs, messages) => (messages > 0 ? (cpuMs * 1000) / messages : Number.NaN);
+
+const started = performance.now();
+const loadBefore = loadavg()[0];
+const result = {
+  bench: 'broker',
+  messageBytes: VALUE_BYTES,
+  batchMessages: BATCH,
+  window: WINDOW,
+  seconds: SECONDS,
+  rounds: ROUNDS,
+  mask: MASK,
+};
+const problems = [];
+const servers = new Set();
+async function start(starter) {
+  const server = await starter();
+  servers.add(server);
+  return server;
+}
+async function stopAll() {
+  const list = [...servers];
+  servers.clear();
+  await Promise.all(list.map((server) => server.stop()));
+}
+const abort = (code) => {
+  void Promise.all([...servers].map((server) => server.stop(2000).catch(() => undefined))).finally(() => process.exit(code));
+};
+process.on('SIGINT', () => abort(130));
+// bounded in time whatever happens (a run that waits for acks or deliveries that never come)
+setTimeout(() => {
+  console.log(`!! the benchmark did not finish in ${MAX_WALL_SECONDS} s: stopping`);
+  abort(1);
+}, MAX_WALL_SECONDS * 1000).unref();
+
+console.log(
+  `broker: ${VALUE_BYTES}-byte messages, binary produce frames of ${fmt(BATCH)} messages, window ${WINDOW} frames per producer, ` +
+    `${ROUNDS} alternating rounds of ${SECONDS} s runs, ${MASK} WebSocket masks; ` +
+    `servers in their own process; load average ${loadBefore.toFixed(2)} on ${availableParallelism()} cores`,
+);
+console.log('(cpu: share of one core used during the run; µs/msg: CPU microseconds per message acknowledged (1.) or delivered (2., 3.))');
+
+try {
+  // 1. produce throughput per fsync mode --------------------------------------------------------------
+  if (ONLY.has('produce')) {
+    const modes = ['always', 'interval', 'never'];
+    const brokers = {};
+    await Promise.all(modes.map(async (mode) => (brokers[mode] = await start(() => startBroker(mode)))));
+    for (const mode of modes) await warmUp(brokers[mode], 'evq');
+    const configs = modes.flatMap((mode) => [1, 4].map((producers) => ({ mode, producers, key: `${mode}${producers}`, runs: [] })));
+    for (let round = 0; round < ROUNDS; round++) {
+      // rotate the order, so that no configuration always runs first or last in a round
+      for (let i = 0; i < configs.length; i++) {
+        const c = configs[(i + round * 2) % configs.length];
+        c.runs.push(await produceRun(brokers[c.mode], `produce-${c.producers}-r${round}`, c.producers, SECONDS));
+      }
+    }
+    await stopAll();
+
+    console.log(`\n1. produce throughput (binary frames over WebSocket, acks matched by req id; median of ${ROUNDS} rounds)`);
+    console.log(
+      `   ${pad('fsync', 9)}${lpad('producers', 9)}${lpad('messages/s', 13)}${lpad('spread', 13)}${lpad('ack p50 ms', 12)}${lpad('ack p99 ms', 12)}` +
+        `${lpad('frames/fsync', 14)}${lpad('fsync ms', 10)}${lpad('broker cpu', 12)}${lpad('µs/msg', 8)}`,
+    );
+    const produce = {};
+    for (const c of configs) {
+      const rates = c.runs.map((r) => r.rate);
+      const framesPerFsync = c.runs.map((r) => r.framesPerFsync).filter((x) => x !== null);
+      const entry = {
+        messagesPerSec: Math.round(median(rates)),
+        min: Math.round(Math.min(...rates)),
+        max: Math.round(Math.max(...rates)),
+        ackP50Ms: round(median(c.runs.map((r) => r.ackP50)), 2),
+        ackP99Ms: round(median(c.runs.map((r) => r.ackP99)), 2),
+        fsyncs: c.runs.reduce((n, r) => n + r.fsyncs, 0),
+        framesPerFsync: framesPerFsync.length > 0 ? round(median(framesPerFsync), 2) : null,
+        fsyncMs: framesPerFsync.length > 0 ? round(median(c.runs.map((r) => r.fsyncMs).filter((x) => x !== null)), 2) : null,
+        brokerCpuPct: round(median(c.runs.map((r) => r.cpu.server))),
+        brokerCpuUsPerMsg: round(median(c.runs.map((r) => usPerMsg(r.cpu.serverMs, r.messages))), 3),
+      };
+      produce[c.key] = entry;
+      console.log(
+        `   ${pad(c.mode, 9)}${lpad(c.producers, 9)}${lpad(fmt(entry.messagesPerSec), 13)}${lpad(spread(rates), 13)}` +
+          `${lpad(ms(entry.ackP50Ms), 12)}${lpad(ms(entry.ackP99Ms), 12)}` +
+          `${lpad(entry.framesPerFsync === null ? '-' : entry.framesPerFsync.toFixed(1), 14)}${lpad(entry.fsyncMs === null ? '-' : entry.fsyncMs.toFixed(2), 10)}` +
+          `${lpad(pct(entry.brokerCpuPct), 12)}${lpad(entry.brokerCpuUsPerMsg.toFixed(2), 8)}`,
+      );
+    }
+    const byKey = Object.fromEntries(configs.map((c) => [c.key, c.runs]));
+    const ratios = byKey.always4.map((r, i) => r.rate / byKey.never4[i].rate);
+    const ratio = median(ratios);
+    const ok = ratio >= GROUP_COMMIT_TARGET;
+    result.produce = produce;
+    result.groupCommit = { ratio: round(ratio, 3), rounds: ratios.map((x) => round(x, 3)), target: GROUP_COMMIT_TARGET, ok };
+    if (!ok) problems.push(`group commit ratio ${ratio.toFixed(2)} < ${GROUP_COMMIT_TARGET}`);
+    console.log(
+      `   always (4 producers) / never (4 producers) = ${ratio.toFixed(2)} (per round ${ratios.map((x) => x.toFixed(2)).join(', ')}; ` +
+        `target >= ${GROUP_COMMIT_TARGET}): ${ok ? 'PASS' : 'FAIL'}`,
+    );
+  }
+
+  // 2. and 3. delivery through evq and through the bare forwarder --------------------------------------
+  const wantE2e = ONLY.has('e2e');
+  const wantCeiling = ONLY.has('ceiling');
+  if (wantE2e || wantCeiling) {
+    const kinds = [...(wantE2e ? ['evq'] : []), ...(wantCeiling ? ['baseline'] : [])];
+    const srv = {};
+    if (wantE2e) srv.evq = await start(() => startBroker(E2E_FSYNC));
+    if (wantCeiling) srv.baseline = await start(startBaseline);
+    for (const kind of kinds) await warmUp(srv[kind], kind);
+    const runs = { evq: { 1: [], 10: [] }, baseline: { 1: [], 10: [] } };
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const subs of [1, 10]) {
+        const order = round % 2 === 0 ? kinds : [...kinds].reverse();
+        for (const kind of order) runs[kind][subs].push(await deliveryRun(srv[kind], kind, `e2e-${subs}-r${round}`, subs));
+      }
+    }
+    const oneFrame = { evq: {}, baseline: {} };
+    for (const kind of kinds) {
+      for (const subs of [1, 10]) {
+        oneFrame[kind][subs] = await deliveryRun(srv[kind], kind, `e2e-one-${subs}`, subs, { seconds: 1, maxFrames: 200, window: 1, lagFrames: 1 });
+      }
+    }
+    await stopAll();
+
+    const names = { evq: `evq (fsync ${E2E_FSYNC})`, baseline: 'bare ws forwarder' };
+    const out = { evq: {}, baseline: {} };
+    for (const kind of kinds) {
+      if (kind === 'evq') {
+        console.log(
+          `\n2. end to end: 1 producer -> evq broker (fsync ${E2E_FSYNC}) -> subscribers (${SUBPROTOCOL_BINARY}, from latest, one connection each);` +
+            ` median of ${ROUNDS} rounds`,
+        );
+      } else {
+        console.log(`\n3. the ceiling: the same delivery through a bare ws server that forwards each frame as it is; median of ${ROUNDS} rounds`);
+      }
+      console.log(
+        `   ${pad('server', 20)}${lpad('subs', 5)}${lpad('delivered/s', 13)}${lpad('spread', 13)}${lpad('published/s', 13)}` +
+          `${lpad('p50 ms', 8)}${lpad('p99 ms', 8)}${lpad('lost', 6)}${lpad('server cpu', 12)}${lpad('µs/msg', 8)}${lpad('bench cpu', 11)}${lpad('µs/msg', 8)}`,
+      );
+      for (const subs of [1, 10]) {
+        const list = runs[kind][subs];
+        const rates = list.map((r) => r.rate);
+        const entry = {
+          deliveredPerSec: Math.round(median(rates)),
+          min: Math.round(Math.min(...rates)),
+          max: Math.round(Math.max(...rates)),
+          publishedPerSec: Math.round(median(list.map((r) => r.publishRate))),
+          p50Ms: round(median(list.map((r) => r.p50)), 2),
+          p99Ms: round(median(list.map((r) => r.p99)), 2),
+          published: list.reduce((n, r) => n + r.published, 0),
+          delivered: list.reduce((n, r) => n + r.delivered, 0),
+          lost: list.reduce((n, r) => n + r.lost, 0),
+          gaps: list.reduce((n, r) => n + r.gaps, 0),
+          serverCpuPct: round(median(list.map((r) => r.cpu.server))),
+          serverCpuUsPerMsg: round(median(list.map((r) => usPerMsg(r.cpu.serverMs, r.delivered))), 3),
+          benchCpuPct: round(median(list.map((r) => r.cpu.bench))),
+          benchCpuUsPerMsg: round(median(list.map((r) => usPerMsg(r.cpu.benchMs, r.delivered))), 3),
+        };
+        out[kind][`subs${subs}`] = entry;
+        console.log(
+          `   ${pad(names[kind], 20)}${lpad(subs, 5)}${lpad(fmt(entry.deliveredPerSec), 13)}${lpad(spread(rates), 13)}${lpad(fmt(entry.publishedPerSec), 13)}` +
+            `${lpad(ms(entry.p50Ms), 8)}${lpad(ms(entry.p99Ms), 8)}${lpad(entry.lost + entry.gaps, 6)}` +
+            `${lpad(pct(entry.serverCpuPct), 12)}${lpad(entry.serverCpuUsPerMsg.toFixed(2), 8)}` +
+            `${lpad(pct(entry.benchCpuPct), 11)}${lpad(entry.benchCpuUsPerMsg.toFixed(2), 8)}`,
+        );
+        for (const r of list) {
+          if (r.lost !== 0 || r.gaps !== 0 || r.errors.length > 0) {
+            problems.push(`${names[kind]}, ${subs} subscribers: ${r.lost} lost, ${r.gaps} gaps ${r.errors.join('; ')}`.trim());
+          }
+        }
+      }
+      for (const subs of [1, 10]) {
+        const r = oneFrame[kind][subs];
+        out[kind][`oneFrame${subs}`] = { p50Ms: round(r.p50, 3), p99Ms: round(r.p99, 3), frames: r.published / BATCH };
+        console.log(
+          `   ${pad(names[kind], 20)}${lpad(subs, 5)}   one frame at a time (${r.published / BATCH} frames): ` +
+            `latency p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms${r.lost + r.gaps > 0 ? `, ${r.lost + r.gaps} LOST` : ''}`,
+        );
+        if (r.lost !== 0 || r.gaps !== 0) problems.push(`${names[kind]}, ${subs} subscribers, one frame at a time: ${r.lost} lost, ${r.gaps} gaps`);
+      }
+    }
+    if (wantE2e) result.e2e = { fsync: E2E_FSYNC, lagFrames: LAG_FRAMES, ...out.evq };
+    if (wantCeiling) result.ceiling = out.baseline;
+
+    if (wantE2e && wantCeiling) {
+      console.log('');
+      const ceilingRatio = { target: CEILING_TARGET };
+      let ok = true;
+      for (const subs of [1, 10]) {
+        const ratios = runs.evq[subs].map((r, i) => r.rate / runs.baseline[subs][i].rate);
+        const ratio = median(ratios);
+        ceilingRatio[`subs${subs}`] = round(ratio, 3);
+        ceilingRatio[`subs${subs}Rounds`] = ratios.map((x) => round(x, 3));
+        ok &&= ratio >= CEILING_TARGET;
+        console.log(
+          `   evq / ceiling, ${lpad(subs, 2)} subscriber${subs > 1 ? 's' : ' '}: ${ratio.toFixed(2)} ` +
+            `(per round ${ratios.map((x) => x.toFixed(2)).join(', ')}; target >= ${CEILING_TARGET}): ${ratio >= CEILING_TARGET ? 'PASS' : 'FAIL'}`,
+        );
+      }
+      ceilingRatio.ok = ok;
+      result.ceilingRatio = ceilingRatio;
+      if (!ok) problems.push('evq delivers less than half of the ceiling');
+    }
+  }
+} finally {
+  await stopAll();
+}
+
+result.ok = problems.length === 0;
+result.wallSeconds = round((performance.now() - started) / 1000, 1);
+// other processes on the machine skew every figure: the 1-minute load average says how busy it was
+result.loadAverage = { before: round(loadBefore, 2), after: round(loadavg()[0], 2), cores: availableParallelism() };
+if (problems.length > 0) for (const p of problems) console.log(`!! ${p}`);
+console.log(
+  `\n${result.ok ? 'all targets met' : 'FAILED'} (${result.wallSeconds} s, load average ${loadBefore.toFixed(2)} -> ${loadavg()[0].toFixed(2)})`,
+);
+console.log(`RESULT ${JSON.stringify(result)}`);
+if (!result.ok) process.exitCode = 1;
