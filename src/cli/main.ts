@@ -17,10 +17,10 @@ export function buildProgram(output: Output = createOutput()): Command {
     .version(evqVersion(), '-V, --version')
     .showSuggestionAfterError(true)
     .addCommand(makeServeCommand(output))
-    .addCommand(makeProduceCommand())
-    .addCommand(makeSubscribeCommand())
-    .addCommand(makeConsumeCommand())
-    .addCommand(makeTopicsCommand())
+    .addCommand(makeProduceCommand(output))
+    .addCommand(makeSubscribeCommand(output))
+    .addCommand(makeConsumeCommand(output))
+    .addCommand(makeTopicsCommand(output))
     .addCommand(makeBenchCommand());
   withExamples(program, [
     'evq serve',

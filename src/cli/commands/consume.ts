@@ -1,23 +1,89 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import type { From } from '../../client/types.js';
+import { LIMITS } from '../../core/limits.js';
+import { EvqUsageError } from '../../errors.js';
+import { validateTopicName } from '../../protocol/validate.js';
+import { brokerUrl, type RecordFormat } from '../format.js';
 import { withConnectionOptions, withExamples } from '../help.js';
-import { notYetAvailable } from '../not-yet.js';
 import { integerOption } from '../options.js';
+import type { Output } from '../output.js';
+import { FORMAT_HELP, filterOption, formatOption, positionOption } from './subscribe.js';
 
-export function makeConsumeCommand(): Command {
+export interface ConsumeFlags {
+  url: string;
+  token?: string;
+  group?: string;
+  from: From;
+  limit?: number;
+  filter?: string;
+  follow?: boolean;
+  format: RecordFormat;
+}
+
+export interface ConsumePlan {
+  topic: string;
+  url: string;
+  token: string | undefined;
+  group: string | undefined;
+  from: From;
+  limit: number | undefined;
+  filter: string | undefined;
+  follow: boolean;
+  format: RecordFormat;
+}
+
+const GROUP_NAME = /^[a-zA-Z0-9._-]+$/;
+
+export function toConsumePlan(topic: string, flags: ConsumeFlags): ConsumePlan {
+  validateTopicName(topic);
+  const group = flags.group;
+  if (group !== undefined && (!GROUP_NAME.test(group) || group === '.' || group === '..' || group.length > LIMITS.maxGroupNameLength)) {
+    throw new EvqUsageError(
+      'EVQ_ERR_INVALID_ARGUMENT',
+      `invalid --group "${group}": use only letters, digits, '.', '_' and '-' (1 to ${LIMITS.maxGroupNameLength} characters)`,
+    );
+  }
+  return {
+    topic,
+    url: brokerUrl(flags.url),
+    token: flags.token === '' ? undefined : flags.token,
+    group,
+    from: flags.from,
+    limit: flags.limit,
+    filter: flags.filter,
+    follow: flags.follow === true,
+    format: flags.format,
+  };
+}
+
+export function makeConsumeCommand(output: Output): Command {
   const command = new Command('consume')
-    .description('read messages of a topic by pull (HTTP), optionally as a consumer group')
+    .description('read messages of a topic by pull (HTTP), optionally as a consumer group; ends at the end of the log')
     .argument('<topic>', 'topic to read')
     .option('-g, --group <group>', 'consumer group: resume from, and commit, its offset')
-    .option('--from <position>', 'earliest, latest or an offset (places a group that has none yet)', 'earliest')
+    .addOption(
+      new Option('--from <position>', 'earliest, latest, an offset or -N (the last N); with --group it only places a group that has no offset yet')
+        .argParser(positionOption)
+        .default('earliest'),
+    )
     .option('-l, --limit <n>', 'read at most this many messages', integerOption(1))
-    .option('-f, --filter <expr>', 'only messages matching this predicate')
-    .option('--follow', 'wait for new messages at the end of the log')
-    .option('--format <format>', 'raw (the value), json (the whole record) or a template', 'raw');
+    .option('-f, --filter <expr>', 'only messages matching this predicate (runs on the broker)', filterOption)
+    .option('--follow', 'wait for new messages at the end of the log instead of exiting')
+    .addOption(formatOption());
   withConnectionOptions(command);
+  command.addHelpText(
+    'after',
+    `${FORMAT_HELP}\nExit status: 0 at the end of the log (also with --group), after --limit messages, or on Ctrl-C;\n` +
+      '1 when the broker is unreachable or refuses the read; 2 for a usage error.',
+  );
   withExamples(command, [
     'evq consume orders',
     'evq consume orders --group billing --limit 100',
-    'evq consume orders --from 42 --follow --format json',
+    'evq consume orders --from -5 --follow --format json',
   ]);
-  return command.action(notYetAvailable('consume'));
+  return command.action(async (topic: string, flags: ConsumeFlags) => {
+    const plan = toConsumePlan(topic, flags);
+    const { runConsume } = await import('../run-consume.js');
+    await runConsume(plan, output);
+  });
 }

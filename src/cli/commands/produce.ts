@@ -1,25 +1,141 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { formatDuration } from '../../core/durations.js';
+import { LIMITS } from '../../core/limits.js';
+import { formatSize } from '../../core/sizes.js';
+import { EvqUsageError } from '../../errors.js';
+import { validateTopicName } from '../../protocol/validate.js';
+import { brokerUrl } from '../format.js';
 import { withConnectionOptions, withExamples } from '../help.js';
-import { notYetAvailable } from '../not-yet.js';
-import { durationOption, headerOption, integerOption } from '../options.js';
+import { keyDelimiterOption, type LineParseOptions } from '../input.js';
+import { durationOption, headerOption, integerOption, sizeOption } from '../options.js';
+import type { Output } from '../output.js';
 
-export function makeProduceCommand(): Command {
+export interface ProduceFlags {
+  url: string;
+  token?: string;
+  key?: string;
+  keyDelimiter?: string;
+  header?: Record<string, string>;
+  json?: boolean;
+  file?: string;
+  batchSize: number;
+  linger: number;
+  delay?: number;
+  at?: number;
+  idempotent?: boolean;
+  compression: 'gzip' | 'none';
+  deadLetter?: string;
+  timeout: number;
+  verbose?: boolean;
+  maxMessageBytes: number;
+}
+
+/** Everything `evq produce` was asked to do, checked: what run-produce.ts executes. */
+export interface ProducePlan {
+  topic: string;
+  url: string;
+  token: string | undefined;
+  timeoutMs: number;
+  /** Messages given as arguments; empty means read `file` or stdin. */
+  args: string[];
+  file: string | undefined;
+  parse: LineParseOptions;
+  batchSize: number;
+  lingerMs: number;
+  delayMs: number | undefined;
+  at: number | undefined;
+  idempotent: boolean;
+  compression: 'gzip' | 'none';
+  deadLetter: string | undefined;
+  verbose: boolean;
+  /** The broker's --max-message-bytes: larger messages are refused before they are sent. */
+  maxMessageBytes: number;
+}
+
+/** Reads `--at`: an ISO 8601 time (`2026-12-01T09:00:00Z`) or milliseconds since the epoch. */
+export function atOption(value: string): number {
+  const text = value.trim();
+  const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+  if (!Number.isSafeInteger(ms) || ms < 0) {
+    throw new InvalidArgumentError(`expected a time like 2026-12-01T09:00:00Z or milliseconds since the epoch, got "${value}"`);
+  }
+  return ms;
+}
+
+export function toProducePlan(topic: string, args: string[], flags: ProduceFlags): ProducePlan {
+  validateTopicName(topic);
+  if (args.length > 0 && flags.file !== undefined) {
+    throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', 'give messages as arguments or with --file, not both');
+  }
+  if (flags.json === true && flags.keyDelimiter !== undefined) {
+    throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', '--key-delimiter cannot be used with --json (the records carry their keys)');
+  }
+  if (flags.delay !== undefined && flags.delay > LIMITS.maxDelayMs) {
+    throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `--delay is longer than the limit of ${LIMITS.maxDelayMs / 86_400_000} days`);
+  }
+  return {
+    topic,
+    url: brokerUrl(flags.url),
+    token: flags.token === '' ? undefined : flags.token,
+    timeoutMs: flags.timeout,
+    args,
+    file: flags.file,
+    parse: { key: flags.key, headers: flags.header, keyDelimiter: flags.keyDelimiter, json: flags.json === true },
+    batchSize: flags.batchSize,
+    lingerMs: flags.linger,
+    delayMs: flags.delay,
+    at: flags.at,
+    idempotent: flags.idempotent === true,
+    compression: flags.compression,
+    deadLetter: flags.deadLetter,
+    verbose: flags.verbose === true,
+    maxMessageBytes: flags.maxMessageBytes,
+  };
+}
+
+export function makeProduceCommand(output: Output): Command {
   const command = new Command('produce')
-    .description('send messages to a topic: the arguments, or stdin one message per line')
+    .description('send messages to a topic: the arguments, or stdin (or --file) one message per line')
     .argument('<topic>', 'topic to produce to')
     .argument('[message...]', 'messages to send (default: read stdin, one per line)')
     .option('-k, --key <key>', 'key of every message')
+    .option('-K, --key-delimiter <text>', "the part of each line before this is its key (kcat's -K)", keyDelimiterOption)
     .option('-H, --header <name=value>', 'header of every message (repeatable)', headerOption)
-    .option('--batch-size <n>', 'messages per batch', integerOption(1, 1000), 1000)
-    .option('--linger <duration>', 'longest wait before a partial batch is sent', durationOption, 5)
-    .option('--delay <duration>', 'deliver the messages after this delay', durationOption)
-    .option('--at <time>', 'deliver the messages at this time (ISO 8601)');
+    .option('--json', 'each line is a record as `evq consume --format json` prints it (key, headers, value)')
+    .option('-F, --file <path>', 'read the messages from this file, one per line (- is stdin)')
+    .option('--batch-size <n>', 'messages per batch', integerOption(1, LIMITS.maxBatchCount), LIMITS.defaultBatchCount)
+    .addOption(
+      new Option('--linger <duration>', 'longest wait before a partial batch is sent')
+        .argParser(durationOption)
+        .default(LIMITS.defaultLingerMs, formatDuration(LIMITS.defaultLingerMs)),
+    )
+    .addOption(new Option('--delay <duration>', 'deliver the messages after this delay').argParser(durationOption).conflicts('at'))
+    .addOption(new Option('--at <time>', 'deliver the messages at this time (ISO 8601 or ms since the epoch)').argParser(atOption))
+    .option('--idempotent', 'send each batch with an idempotency key, so a retried batch is never appended twice')
+    .addOption(new Option('--compression <codec>', 'compress batches on the wire').choices(['gzip', 'none']).default('none'))
+    .option('--dead-letter <file>', 'append messages the broker rejects for good (too large, invalid) to this file as JSON lines, with the reason')
+    .addOption(
+      new Option('--max-message-bytes <size>', 'largest message the broker takes (its own --max-message-bytes)')
+        .argParser(sizeOption)
+        .default(LIMITS.maxMessageBytes, formatSize(LIMITS.maxMessageBytes)),
+    )
+    .addOption(new Option('--timeout <duration>', 'give up when the broker does not answer for this long').argParser(durationOption).default(10_000, '10s'))
+    .option('-v, --verbose', 'print the offset of each acknowledged message on stdout, in input order');
   withConnectionOptions(command);
+  command.addHelpText(
+    'after',
+    '\nExit status: 0 when the broker acknowledged every message; 1 otherwise (unreachable broker, rejected\n' +
+      'messages, timeout — the error says how many were acknowledged; with --dead-letter the rejected ones are\n' +
+      'in the file and the summary counts them); 2 for a usage error.',
+  );
   withExamples(command, [
-    'evq produce orders \'{"amount": 120}\'',
-    'seq 1 1000 | evq produce numbers',
     'evq produce orders --key customer-7 --header type=deposit \'{"amount": 5}\'',
-    'evq produce reminders --delay 5m "call back"',
+    'seq 1 1000 | evq produce numbers',
+    'evq consume orders --format json | evq produce orders-copy --json',
   ]);
-  return command.action(notYetAvailable('produce'));
+  return command.action(async (topic: string, args: string[], flags: ProduceFlags) => {
+    const plan = toProducePlan(topic, args, flags);
+    const { runProduce } = await import('../run-produce.js');
+    await runProduce(plan, output);
+  });
 }

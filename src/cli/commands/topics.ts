@@ -1,10 +1,63 @@
 import { Command } from 'commander';
+import { validateTopicName } from '../../protocol/validate.js';
+import { brokerUrl } from '../format.js';
 import { withConnectionOptions, withExamples } from '../help.js';
-import { notYetAvailable } from '../not-yet.js';
+import type { Output } from '../output.js';
 
-export function makeTopicsCommand(): Command {
-  const command = new Command('topics').description('list topics with message counts, sizes and offsets');
+interface ConnectionFlags {
+  url: string;
+  token?: string;
+}
+
+export interface TopicsPlan {
+  url: string;
+  token: string | undefined;
+  /** Print JSON even on a terminal. */
+  json: boolean;
+}
+
+export interface DeleteTopicPlan {
+  url: string;
+  token: string | undefined;
+  topic: string;
+}
+
+/** The connection flags of `evq topics delete`, where those given to `evq topics` itself count too. */
+function connectionOf(command: Command): { url: string; token: string | undefined } {
+  const own = command.opts<ConnectionFlags>();
+  const parent = command.parent;
+  const pick = (name: 'url' | 'token'): string | undefined => {
+    const fromParent = parent !== null && parent.getOptionValueSource(name) === 'cli';
+    const fromSelf = command.getOptionValueSource(name) === 'cli';
+    return fromSelf || !fromParent ? own[name] : parent.opts<ConnectionFlags>()[name];
+  };
+  const token = pick('token');
+  return { url: brokerUrl(pick('url') ?? ''), token: token === '' ? undefined : token };
+}
+
+export function makeTopicsCommand(output: Output): Command {
+  const command = new Command('topics')
+    .description('list topics with message counts, sizes and offsets (a table on a terminal, JSON otherwise)')
+    .option('--json', 'print JSON even on a terminal');
   withConnectionOptions(command);
-  withExamples(command, ['evq topics', 'EVQ_URL=http://127.0.0.1:7171 evq topics']);
-  return command.action(notYetAvailable('topics'));
+  withExamples(command, ['evq topics', 'evq topics --json | jq -r \'.[].topic\'', 'evq topics delete orders-old']);
+
+  const remove = new Command('delete')
+    .description('delete a topic: its log, its consumer groups; live subscribers are told')
+    .argument('<topic>', 'topic to delete');
+  withConnectionOptions(remove);
+  withExamples(remove, ['evq topics delete orders-old', 'EVQ_URL=http://127.0.0.1:7171 evq topics delete scratch']);
+  remove.action(async (topic: string, _flags: ConnectionFlags, cmd: Command) => {
+    validateTopicName(topic);
+    const plan: DeleteTopicPlan = { ...connectionOf(cmd), topic };
+    const { runDeleteTopic } = await import('../run-topics.js');
+    await runDeleteTopic(plan, output);
+  });
+  command.addCommand(remove);
+
+  return command.action(async (flags: ConnectionFlags & { json?: boolean }) => {
+    const plan: TopicsPlan = { url: brokerUrl(flags.url), token: flags.token === '' ? undefined : flags.token, json: flags.json === true };
+    const { runTopics } = await import('../run-topics.js');
+    await runTopics(plan, output);
+  });
 }

@@ -1,0 +1,231 @@
+import { createReadStream } from 'node:fs';
+import { access, constants, stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { InvalidArgumentError } from 'commander';
+import type { ProduceMessage } from '../client/types.js';
+import { EvqError, EvqUsageError } from '../errors.js';
+import { checkHeaders } from '../protocol/ndjson.js';
+
+/**
+ * Where `evq produce` gets its messages: stdin or a file, one message per line, read as a stream. The
+ * source is pulled only as fast as the producer takes messages (an async iterator over the stream reads
+ * the next chunk only when asked), so ten million lines from a pipe never sit in memory: at most one chunk
+ * of input plus the producer's window of batches in flight.
+ *
+ * A line ends at `\n`; everything before it is the message, byte for byte (a `\r` is kept, empty lines are
+ * empty messages). A last line without `\n` is a message too.
+ */
+
+/** Longest line accepted (a batch is at most 8 MiB of messages; a JSON line carries some overhead). */
+export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
+const NEWLINE = 0x0a;
+
+/** Splits chunks into lines: a line is a view into its chunk, or a copy when it spans chunks. */
+export class LineSplitter {
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  #lineNumber = 0;
+  readonly #maxLineBytes: number;
+
+  constructor(maxLineBytes = DEFAULT_MAX_LINE_BYTES) {
+    this.#maxLineBytes = maxLineBytes;
+  }
+
+  /** Lines completed so far. */
+  get lineNumber(): number {
+    return this.#lineNumber;
+  }
+
+  /** The complete lines of this chunk (a line started in an earlier chunk is joined). */
+  push(chunk: Buffer): Buffer[] {
+    const lines: Buffer[] = [];
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(NEWLINE, start);
+      if (nl === -1) break;
+      let line = chunk.subarray(start, nl);
+      if (this.#pending.length > 0) {
+        this.#checkLength(this.#pendingBytes + line.length);
+        this.#pending.push(line);
+        line = Buffer.concat(this.#pending, this.#pendingBytes + line.length);
+        this.#pending = [];
+        this.#pendingBytes = 0;
+      } else {
+        this.#checkLength(line.length);
+      }
+      this.#lineNumber++;
+      lines.push(line);
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      const rest = chunk.subarray(start);
+      this.#checkLength(this.#pendingBytes + rest.length);
+      this.#pending.push(rest);
+      this.#pendingBytes += rest.length;
+    }
+    return lines;
+  }
+
+  /** The last line when the input did not end with a newline. */
+  end(): Buffer | undefined {
+    if (this.#pending.length === 0) return undefined;
+    const line = Buffer.concat(this.#pending, this.#pendingBytes);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#lineNumber++;
+    return line;
+  }
+
+  #checkLength(bytes: number): void {
+    if (bytes > this.#maxLineBytes) {
+      throw new EvqError(
+        'EVQ_ERR_MESSAGE_TOO_LARGE',
+        `line ${this.#lineNumber + 1} is longer than ${this.#maxLineBytes} bytes: no broker accepts a message that large`,
+      );
+    }
+  }
+}
+
+/** Every line of a stream, pulled as the consumer asks for them. */
+export async function* readLines(
+  source: AsyncIterable<Buffer | string>,
+  maxLineBytes = DEFAULT_MAX_LINE_BYTES,
+): AsyncGenerator<Buffer, void, undefined> {
+  const splitter = new LineSplitter(maxLineBytes);
+  for await (const chunk of source) {
+    yield* splitter.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+  }
+  const last = splitter.end();
+  if (last !== undefined) yield last;
+}
+
+/** A line that cannot become a message (with `--json`: not a JSON record). */
+export class BadLineError extends Error {
+  override name = 'BadLineError';
+}
+
+export interface LineParseOptions {
+  /** Key of every message (unless the line gives one). */
+  key?: string | undefined;
+  /** Headers of every message (a `--json` record's own headers win). */
+  headers?: Record<string, string> | undefined;
+  /** kcat's `-K`: the part of a line before the first delimiter is the key. */
+  keyDelimiter?: string | undefined;
+  /** Each line is a record as `evq consume --format json` prints it. */
+  json?: boolean | undefined;
+}
+
+/** Turns one line into a message; throws BadLineError when the line cannot be one. */
+export type LineParser = (line: Buffer) => ProduceMessage;
+
+export function lineParser(options: LineParseOptions): LineParser {
+  const key = options.key ?? null;
+  const headers = options.headers !== undefined && Object.keys(options.headers).length > 0 ? options.headers : null;
+  if (options.json === true) return (line) => parseJsonLine(line, key, headers);
+  if (options.keyDelimiter !== undefined && options.keyDelimiter !== '') {
+    const delimiter = Buffer.from(options.keyDelimiter, 'utf8');
+    return (line) => {
+      const at = line.indexOf(delimiter);
+      if (at === -1) return { value: line, key, headers };
+      return { value: line.subarray(at + delimiter.length), key: line.subarray(0, at).toString('utf8'), headers };
+    };
+  }
+  return (line) => ({ value: line, key, headers });
+}
+
+/** A record line of `evq consume --format json` (topic, offset and timestamp are ignored). */
+export function parseJsonLine(
+  line: Buffer,
+  defaultKey: string | null = null,
+  defaultHeaders: Record<string, string> | null = null,
+): ProduceMessage {
+  const fail = (what: string): never => {
+    throw new BadLineError(what);
+  };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line.toString('utf8'));
+  } catch {
+    return fail('not valid JSON (--json expects one record per line, as `evq consume --format json` prints them)');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return fail('expected a JSON object like {"key": "k", "headers": {}, "value": "..."}');
+  }
+  const record = parsed as Record<string, unknown>;
+  let value: Buffer | string;
+  if (Object.hasOwn(record, 'valueBase64')) {
+    if (typeof record.valueBase64 !== 'string') return fail('"valueBase64" must be a string');
+    value = Buffer.from(record.valueBase64, 'base64');
+  } else if (!Object.hasOwn(record, 'value') || record.value === undefined) {
+    return fail('missing "value" (or "valueBase64")');
+  } else {
+    value = typeof record.value === 'string' ? record.value : JSON.stringify(record.value);
+  }
+  let key = defaultKey;
+  if (record.key !== undefined && record.key !== null) {
+    if (typeof record.key !== 'string') return fail('"key" must be a string or null');
+    key = record.key;
+  }
+  const own = checkHeaders(record.headers, fail);
+  const headers = own === null ? defaultHeaders : defaultHeaders === null ? own : Object.assign(Object.create(null) as Record<string, string>, defaultHeaders, own);
+  return { value, key, headers };
+}
+
+/** What became of a line that could not be a message: handed to the caller (dead letters) or thrown. */
+export type BadLineHandler = (line: Buffer, lineNumber: number, reason: string) => void;
+
+/**
+ * Messages from a stream of lines. A bad line goes to `onBadLine` when given; otherwise it ends the input
+ * with EVQ_ERR_MALFORMED naming the line.
+ */
+export async function* readMessages(
+  source: AsyncIterable<Buffer | string>,
+  parse: LineParser,
+  onBadLine?: BadLineHandler,
+  maxLineBytes = DEFAULT_MAX_LINE_BYTES,
+): AsyncGenerator<ProduceMessage, void, undefined> {
+  const splitter = new LineSplitter(maxLineBytes);
+  let lineNumber = 0;
+  const toMessage = (line: Buffer): ProduceMessage | undefined => {
+    lineNumber++;
+    try {
+      return parse(line);
+    } catch (err) {
+      if (!(err instanceof BadLineError)) throw err;
+      if (onBadLine === undefined) throw new EvqError('EVQ_ERR_MALFORMED', `line ${lineNumber}: ${err.message}`);
+      onBadLine(line, lineNumber, err.message);
+      return undefined;
+    }
+  };
+  for await (const chunk of source) {
+    for (const line of splitter.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk)) {
+      const message = toMessage(line);
+      if (message !== undefined) yield message;
+    }
+  }
+  const last = splitter.end();
+  if (last !== undefined) {
+    const message = toMessage(last);
+    if (message !== undefined) yield message;
+  }
+}
+
+/** Opens `--file` (`-` is stdin) or stdin; a file that cannot be read is a usage error. */
+export async function openInput(file: string | undefined, stdin: Readable = process.stdin): Promise<Readable> {
+  if (file === undefined || file === '-') return stdin;
+  try {
+    await access(file, constants.R_OK);
+    if ((await stat(file)).isDirectory()) throw new Error('is a directory');
+  } catch (err) {
+    const why = (err as { code?: string }).code === 'ENOENT' ? 'no such file' : err instanceof Error ? err.message : String(err);
+    throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `cannot read --file ${file}: ${why}`);
+  }
+  return createReadStream(file, { highWaterMark: 64 * 1024 });
+}
+
+/** Reads `--key-delimiter`: any non-empty text (kcat's -K); `\t` is a tab. */
+export function keyDelimiterOption(value: string): string {
+  const text = value === '\\t' ? '\t' : value;
+  if (text === '') throw new InvalidArgumentError('the key delimiter cannot be empty');
+  return text;
+}

@@ -1,0 +1,55 @@
+import type { ConsumeOptions } from '../client/types.js';
+import { EXIT } from '../errors.js';
+import type { ConsumePlan } from './commands/consume.js';
+import { explainError, LinePrinter, processEnv, type CliEnv } from './format.js';
+import { forceExit } from './main.js';
+import type { Output } from './output.js';
+import { CONNECT_TIMEOUT_MS } from './run-subscribe.js';
+
+/**
+ * `evq consume`: pulls records over HTTP and prints one per line, only as fast as stdout takes them. Without
+ * --follow it ends (exit 0) at the end of the log, also with --group; with --group the client commits as it
+ * reads, so the next run resumes after the last page read. Ctrl-C ends it with exit 0.
+ */
+export async function runConsume(plan: ConsumePlan, _output: Output, env: CliEnv = processEnv()): Promise<void> {
+  const client = await env.connect(plan.url, { token: plan.token, timeoutMs: CONNECT_TIMEOUT_MS });
+  const abort = new AbortController();
+  let stopped = false;
+  const stop = (): void => {
+    stopped = true;
+    abort.abort();
+  };
+  const printer = new LinePrinter(env.stdout, stop);
+  let interrupts = 0;
+  const onSignal = (): void => {
+    if (++interrupts > 1) forceExit(EXIT.ok);
+    stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const options: ConsumeOptions = { from: plan.from, follow: plan.follow, signal: abort.signal };
+  if (plan.group !== undefined) options.group = plan.group;
+  if (plan.limit !== undefined) options.limit = plan.limit;
+  if (plan.filter !== undefined) options.filter = plan.filter;
+
+  let received = 0;
+  let failure: unknown;
+  try {
+    for await (const record of client.consume(plan.topic, options)) {
+      received++;
+      const wait = printer.line(plan.format.format(record));
+      if (plan.limit !== undefined && received >= plan.limit) break;
+      if (wait !== undefined) await wait;
+      if (stopped) break;
+    }
+  } catch (err) {
+    if (!stopped) failure = err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await printer.end();
+    await client.close().catch(() => undefined);
+  }
+  if (failure !== undefined) throw explainError(failure, plan.url);
+}

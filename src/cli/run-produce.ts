@@ -1,0 +1,245 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import type { MessageAck, MessageRejection, ProduceMessage, ProduceOptions, ProduceResult } from '../client/types.js';
+import { formatDuration } from '../core/durations.js';
+import { formatSize } from '../core/sizes.js';
+import { ERROR_CODES, EXIT, EvqError, isEvqErrorCode, type EvqErrorCode } from '../errors.js';
+import type { ProducePlan } from './commands/produce.js';
+import { explainError, LinePrinter, processEnv, type CliEnv } from './format.js';
+import { BadLineError, lineParser, openInput, readMessages, type LineParser } from './input.js';
+import { forceExit } from './main.js';
+import type { Output } from './output.js';
+import { startProgress } from './progress.js';
+
+/**
+ * `evq produce`: streams the messages (arguments, or lines of stdin / --file) into the client's batched,
+ * windowed producer, counts acknowledgements as they come (in input order), and says at the end what
+ * happened: one summary line on stderr; exit 0 only when every message was acknowledged. A failure says
+ * how many messages were acknowledged before it, so nothing is silently lost.
+ */
+export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv = processEnv()): Promise<void> {
+  const parse = lineParser(plan.parse);
+  const deadLetters = plan.deadLetter === undefined ? undefined : new DeadLetterFile(plan.deadLetter);
+  const input = plan.args.length > 0 ? undefined : await openInput(plan.file, env.stdin);
+  if (input === env.stdin && env.stdin.isTTY === true) {
+    output.info('reading messages from the terminal, one per line; Ctrl-D ends, Ctrl-C cancels');
+  }
+
+  const client = await env.connect(plan.url, { token: plan.token, timeoutMs: plan.timeoutMs });
+  const tally = new Tally();
+  const skipped: number[] = []; // line numbers of bad lines (dead-lettered, never sent)
+  const lineOf = (index: number): number => {
+    let line = index + 1;
+    for (const s of skipped) if (s <= line) line++;
+    return line;
+  };
+  const onBadLine = deadLetters === undefined
+    ? undefined
+    : (raw: Buffer, line: number, reason: string): void => {
+        skipped.push(line);
+        tally.reject('EVQ_ERR_MALFORMED', `line ${line}: ${reason}`);
+        deadLetters.write({ line, code: 'EVQ_ERR_MALFORMED', reason }, { value: raw });
+      };
+  const counting: LineParser = (line) => {
+    tally.read++;
+    return parse(line);
+  };
+  const messages: Iterable<ProduceMessage> | AsyncIterable<ProduceMessage> =
+    input === undefined ? fromArgs(plan.args, counting, onBadLine) : readMessages(input, counting, onBadLine);
+
+  const verbose = plan.verbose ? new LinePrinter(env.stdout) : undefined;
+  const progress = startProgress(output, {
+    label: `producing to ${plan.topic}`,
+    enabled: input !== undefined && !(verbose !== undefined && env.stdout.isTTY === true),
+  });
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSignal = (): void => {
+    if (++interrupts > 1) forceExit(EXIT.failure);
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const options: ProduceOptions = {
+    batchSize: plan.batchSize,
+    lingerMs: plan.lingerMs,
+    idempotent: plan.idempotent,
+    compression: plan.compression,
+    maxMessageBytes: plan.maxMessageBytes,
+    signal: abort.signal,
+    onAck: (ack: MessageAck) => {
+      tally.ack(ack);
+      progress.set(tally.acknowledged);
+      verbose?.line(ack.delayed ? 'delayed' : String(ack.offset));
+    },
+  };
+  if (plan.delayMs !== undefined) options.delayMs = plan.delayMs;
+  if (plan.at !== undefined) options.at = plan.at;
+  if (deadLetters !== undefined) {
+    options.onReject = (rejection: MessageRejection) => {
+      tally.reject(rejection.code, rejection.reason);
+      deadLetters.write(
+        { line: input === undefined ? undefined : lineOf(rejection.index), index: rejection.index, code: rejection.code, reason: rejection.reason },
+        rejection.message,
+      );
+    };
+  }
+
+  const started = performance.now();
+  let result: ProduceResult | undefined;
+  let failure: unknown;
+  try {
+    result = await client.produce(plan.topic, messages, options);
+  } catch (err) {
+    failure = err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    progress.stop();
+    await verbose?.end();
+    await client.close().catch(() => undefined);
+  }
+  const deadLetterError = await deadLetters?.close();
+  if (result !== undefined) tally.settle(result);
+  const elapsedMs = result?.elapsedMs ?? performance.now() - started;
+
+  if (failure !== undefined || abort.signal.aborted) {
+    throw failed(failure, abort.signal.aborted, tally, plan, lineOf);
+  }
+  output.info(summary(plan, tally, elapsedMs, result));
+  if (deadLetterError !== undefined) throw deadLetterError;
+  if (tally.rejected > 0) {
+    const code = tally.firstRejectCode;
+    throw new EvqError(
+      code,
+      `${tally.rejected} of ${tally.read} messages were rejected by the broker and written to ${plan.deadLetter} ` +
+        `(first: ${tally.firstRejectReason}); fix them and send them again with \`evq produce ${plan.topic} --json --file ${plan.deadLetter}\``,
+    );
+  }
+}
+
+function* fromArgs(args: string[], parse: LineParser, onBadLine: ((raw: Buffer, line: number, reason: string) => void) | undefined): Generator<ProduceMessage> {
+  for (let i = 0; i < args.length; i++) {
+    const raw = Buffer.from(args[i] ?? '', 'utf8');
+    try {
+      yield parse(raw);
+    } catch (err) {
+      if (!(err instanceof BadLineError)) throw err;
+      if (onBadLine === undefined) throw new EvqError('EVQ_ERR_MALFORMED', `message argument ${i + 1}: ${err.message}`);
+      onBadLine(raw, i + 1, err.message);
+    }
+  }
+}
+
+/** What happened so far: counted from the acknowledgements, so a failure can say how far it got. */
+class Tally {
+  read = 0;
+  acknowledged = 0;
+  delayed = 0;
+  rejected = 0;
+  firstOffset: number | null = null;
+  lastOffset: number | null = null;
+  firstRejectCode: EvqErrorCode = 'EVQ_ERR_MALFORMED';
+  firstRejectReason = '';
+
+  ack(ack: MessageAck): void {
+    this.acknowledged++;
+    if (ack.delayed) this.delayed++;
+    else {
+      if (this.firstOffset === null) this.firstOffset = ack.offset;
+      this.lastOffset = ack.offset;
+    }
+  }
+
+  reject(code: string, reason: string): void {
+    this.rejected++;
+    if (this.firstRejectReason === '') {
+      // a rejected message is a runtime failure (exit 1), whatever its code says about the message
+      this.firstRejectCode = isEvqErrorCode(code) && ERROR_CODES[code].exit === EXIT.failure ? code : 'EVQ_ERR_MALFORMED';
+      this.firstRejectReason = reason;
+    }
+  }
+
+  /** The client's own count wins where it knows more (e.g. a client that does not report every ack). */
+  settle(result: ProduceResult): void {
+    if (result.acknowledged > this.acknowledged) this.acknowledged = result.acknowledged;
+    if (this.firstOffset === null) this.firstOffset = result.firstOffset;
+    if (result.lastOffset !== null) this.lastOffset = result.lastOffset;
+    if (result.rejected > this.rejected) this.rejected = result.rejected;
+  }
+
+  offsets(): string {
+    if (this.firstOffset === null) return '';
+    const last = this.lastOffset ?? this.firstOffset;
+    return last === this.firstOffset ? ` (offset ${last})` : ` (offsets ${this.firstOffset}..${last})`;
+  }
+}
+
+function summary(plan: ProducePlan, tally: Tally, elapsedMs: number, result: ProduceResult | undefined): string {
+  if (tally.read === 0 && tally.acknowledged === 0) return `no messages to produce to ${plan.topic}: the input was empty`;
+  const rate = elapsedMs > 0 ? Math.round((tally.acknowledged * 1000) / elapsedMs) : tally.acknowledged;
+  const parts = [`produced ${tally.acknowledged} message${tally.acknowledged === 1 ? '' : 's'} to ${plan.topic}${tally.offsets()}`];
+  parts.push(`in ${formatDuration(Math.max(1, Math.round(elapsedMs)))}, ${rate} msg/s`);
+  let line = parts.join(' ');
+  if (tally.delayed > 0) {
+    const when = plan.at !== undefined ? `at ${new Date(plan.at).toISOString()}` : `in ${formatDuration(plan.delayMs ?? 0)}`;
+    line += `; ${tally.delayed} delayed, due ${when}`;
+  }
+  if (result !== undefined && plan.compression === 'gzip' && result.wireBytes > 0) line += `; ${formatSize(result.wireBytes)} on the wire (gzip)`;
+  if (tally.rejected > 0) line += `; ${tally.rejected} rejected, written to ${plan.deadLetter}`;
+  return line;
+}
+
+function failed(err: unknown, interrupted: boolean, tally: Tally, plan: ProducePlan, lineOf: (index: number) => number): EvqError {
+  let progress = `${tally.acknowledged} of ${tally.read} message${tally.read === 1 ? '' : 's'} read${tally.offsets()}`;
+  // the client's produce error carries where it stopped; its cause is the failure itself
+  const stoppedAt = (err as { firstUnacknowledged?: unknown } | null)?.firstUnacknowledged;
+  if (typeof stoppedAt === 'number') {
+    progress += `; the first one not acknowledged is ${plan.args.length > 0 ? 'argument' : 'line'} ${plan.args.length > 0 ? stoppedAt + 1 : lineOf(stoppedAt)}`;
+  }
+  if (interrupted) return new EvqError('EVQ_ERR_CLOSED', `interrupted; acknowledged before that: ${progress}`);
+  const cause = typeof stoppedAt === 'number' || stoppedAt === null ? ((err as Error).cause ?? err) : err;
+  const explained = explainError(cause, plan.url, formatDuration(plan.timeoutMs));
+  const code = explained instanceof EvqError ? explained.code : 'EVQ_ERR_INTERNAL';
+  const message = explained instanceof Error ? explained.message : String(explained);
+  let text = `${message}; acknowledged before the failure: ${progress}`;
+  if ((code === 'EVQ_ERR_CLOSED' || code === 'EVQ_ERR_TIMEOUT') && !plan.idempotent) {
+    text += ' (batches sent but not acknowledged may have been appended: --idempotent makes a retry safe)';
+  }
+  return new EvqError(code, text, { cause: err });
+}
+
+/** Messages rejected for good, appended as JSON lines `evq produce --json` reads back (plus why). */
+class DeadLetterFile {
+  readonly #path: string;
+  #stream: WriteStream | undefined;
+  #error: Error | undefined;
+
+  constructor(path: string) {
+    this.#path = path;
+  }
+
+  write(meta: { line?: number | undefined; index?: number; code: string; reason: string }, message: ProduceMessage): void {
+    if (this.#stream === undefined) {
+      this.#stream = createWriteStream(this.#path, { flags: 'a' });
+      this.#stream.on('error', (err) => void (this.#error ??= err));
+    }
+    const record: Record<string, unknown> = { ...meta, key: message.key ?? null, headers: message.headers ?? null };
+    const value = message.value;
+    if (typeof value === 'string') record.value = value;
+    else {
+      const text = value.toString('utf8');
+      if (Buffer.from(text, 'utf8').equals(value)) record.value = text;
+      else record.valueBase64 = value.toString('base64');
+    }
+    this.#stream.write(`${JSON.stringify(record)}\n`);
+  }
+
+  /** Closes the file; resolves with the error to report when it could not be written. */
+  async close(): Promise<EvqError | undefined> {
+    const stream = this.#stream;
+    if (stream !== undefined) await new Promise<void>((resolve) => stream.end(resolve));
+    if (this.#error === undefined) return undefined;
+    return new EvqError('EVQ_ERR_STORAGE', `cannot write the dead letters to ${this.#path}: ${this.#error.message}`);
+  }
+}

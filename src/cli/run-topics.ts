@@ -1,0 +1,61 @@
+import type { TopicInfo } from '../client/types.js';
+import { formatSize } from '../core/sizes.js';
+import type { DeleteTopicPlan, TopicsPlan } from './commands/topics.js';
+import { explainError, processEnv, type CliEnv } from './format.js';
+import type { Output } from './output.js';
+import { CONNECT_TIMEOUT_MS } from './run-subscribe.js';
+
+/** `evq topics`: an aligned table on a terminal, JSON (an array of topics) otherwise or with --json. */
+export async function runTopics(plan: TopicsPlan, output: Output, env: CliEnv = processEnv()): Promise<void> {
+  const client = await env.connect(plan.url, { token: plan.token, timeoutMs: CONNECT_TIMEOUT_MS });
+  let topics: TopicInfo[];
+  try {
+    topics = await client.topics();
+  } catch (err) {
+    throw explainError(err, plan.url);
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+  topics.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
+  if (plan.json || env.stdout.isTTY !== true) {
+    output.data(JSON.stringify(topics));
+    return;
+  }
+  if (topics.length === 0) {
+    output.info(`no topics yet at ${plan.url}: \`evq produce <topic> <message>\` creates one`);
+    return;
+  }
+  for (const line of topicsTable(topics)) output.data(line);
+}
+
+/** `evq topics delete <topic>`. */
+export async function runDeleteTopic(plan: DeleteTopicPlan, output: Output, env: CliEnv = processEnv()): Promise<void> {
+  const client = await env.connect(plan.url, { token: plan.token, timeoutMs: CONNECT_TIMEOUT_MS });
+  try {
+    await client.deleteTopic(plan.topic);
+  } catch (err) {
+    throw explainError(err, plan.url);
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+  output.info(`deleted topic ${plan.topic}`);
+}
+
+/** The topics as aligned columns: text left, numbers right. */
+export function topicsTable(topics: readonly TopicInfo[]): string[] {
+  const header = ['TOPIC', 'MESSAGES', 'SIZE', 'OFFSETS', 'SUBSCRIBERS'];
+  const rows = topics.map((t) => [
+    t.topic,
+    String(t.messageCount),
+    formatSize(t.sizeBytes),
+    t.endOffset > t.startOffset ? `${t.startOffset}..${t.endOffset - 1}` : `- (next ${t.endOffset})`,
+    String(t.subscribers),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, i) => (i === 0 || i === 3 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}

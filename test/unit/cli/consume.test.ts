@@ -1,0 +1,124 @@
+import { PassThrough } from 'node:stream';
+import { Chalk } from 'chalk';
+import type { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { toConsumePlan, type ConsumeFlags, type ConsumePlan } from '../../../src/cli/commands/consume.js';
+import type { CliEnv } from '../../../src/cli/format.js';
+import { buildProgram, exitCodeFor } from '../../../src/cli/main.js';
+import type { Output } from '../../../src/cli/output.js';
+import { runConsume } from '../../../src/cli/run-consume.js';
+import type { ConsumeOptions, EvqClient, EvqRecord } from '../../../src/client/types.js';
+import { EvqError } from '../../../src/errors.js';
+
+function captureOutput(): Output & { errors: string[] } {
+  const errors: string[] = [];
+  return { errors, data: () => undefined, info: () => undefined, error: (l) => void errors.push(l), color: new Chalk({ level: 0 }), interactive: false };
+}
+
+async function parse(args: string[]): Promise<{ plan?: ConsumePlan; err?: unknown; errOut: string }> {
+  const program = buildProgram(captureOutput());
+  let errOut = '';
+  const quiet = (cmd: Command): void => {
+    cmd.configureOutput({ writeOut: () => undefined, writeErr: (s) => void (errOut += s) });
+    cmd.commands.forEach(quiet);
+  };
+  quiet(program);
+  let plan: ConsumePlan | undefined;
+  program.commands.find((c) => c.name() === 'consume')!.action((topic: string, flags: ConsumeFlags) => {
+    plan = toConsumePlan(topic, flags);
+  });
+  try {
+    await program.parseAsync(['node', 'evq', 'consume', ...args]);
+    return { plan, errOut };
+  } catch (err) {
+    return { err, errOut };
+  }
+}
+
+describe('evq consume: parsing', () => {
+  it('defaults: from earliest, no group, ends at the end of the log', async () => {
+    const { plan } = await parse(['orders']);
+    expect(plan).toMatchObject({ topic: 'orders', from: 'earliest', group: undefined, follow: false, limit: undefined });
+    expect(plan?.format.name).toBe('raw');
+  });
+
+  it('reads --group, --from, --limit, --filter, --follow, --format', async () => {
+    const { plan } = await parse(['orders', '-g', 'billing', '--from', 'latest', '-l', '100', '-f', 'offset > 3', '--follow', '--format', 'json']);
+    expect(plan).toMatchObject({ group: 'billing', from: 'latest', limit: 100, filter: 'offset > 3', follow: true });
+    expect(plan?.format.name).toBe('json');
+  });
+
+  it.each([
+    [['t', '--limit', 'lots'], /--limit/],
+    [['t', '--filter', '(('], /--filter.*invalid filter at column/],
+    [['t', '--from', 'soon'], /--from/],
+    [['t', '--follw'], /unknown option '--follw'.*--follow/],
+  ])('%j is a usage error (exit 2) naming the flag', async (args, message) => {
+    const { err, errOut } = await parse(args);
+    expect(exitCodeFor(err, captureOutput())).toBe(2);
+    expect(errOut.replace(/\n/g, ' ')).toMatch(message);
+  });
+
+  it('a bad group name is a usage error', async () => {
+    const { err } = await parse(['t', '--group', 'a/b']);
+    const out = captureOutput();
+    expect(exitCodeFor(err, out)).toBe(2);
+    expect(out.errors[0]).toMatch(/invalid --group "a\/b"/);
+  });
+});
+
+function env(records: EvqRecord[], seen: { options?: ConsumeOptions }, fail?: Error): CliEnv & { text: () => string } {
+  const stdout = new PassThrough();
+  let text = '';
+  stdout.on('data', (c: Buffer) => (text += c.toString()));
+  const client = {
+    url: 'http://fake',
+    consume: (_t: string, o?: ConsumeOptions) => {
+      seen.options = o;
+      return (async function* () {
+        yield* records;
+        if (fail !== undefined) throw fail;
+      })();
+    },
+    close: async () => undefined,
+  } as unknown as EvqClient;
+  return { connect: async () => client, stdin: process.stdin, stdout: stdout as unknown as NodeJS.WriteStream, text: () => text };
+}
+
+const rec = (offset: number, value: string | Buffer): EvqRecord => ({
+  topic: 't',
+  offset,
+  timestamp: 0,
+  key: null,
+  headers: null,
+  value: Buffer.from(value),
+});
+
+describe('evq consume: running', () => {
+  it('prints every record and ends (exit 0) where the client ends: raw bytes as they are', async () => {
+    const seen: { options?: ConsumeOptions } = {};
+    const e = env([rec(0, 'a'), rec(1, Buffer.from([0xc3, 0xa9])), rec(2, '')], seen);
+    const { plan } = await parse(['t', '-g', 'g1']);
+    await runConsume(plan!, captureOutput(), e);
+    await new Promise((r) => setImmediate(r));
+    expect(e.text()).toBe('a\né\n\n');
+    expect(seen.options).toMatchObject({ group: 'g1', from: 'earliest', follow: false });
+  });
+
+  it('--limit stops after that many even if the client gives more', async () => {
+    const e = env([rec(0, 'a'), rec(1, 'b'), rec(2, 'c')], {});
+    const { plan } = await parse(['t', '--limit', '2']);
+    await runConsume(plan!, captureOutput(), e);
+    await new Promise((r) => setImmediate(r));
+    expect(e.text()).toBe('a\nb\n');
+  });
+
+  it('a failure of the read is exit 1 with its line', async () => {
+    const e = env([rec(0, 'a')], {}, new EvqError('EVQ_ERR_CORRUPT_LOG', 'offsets 10..20 of t cannot be read'));
+    const { plan } = await parse(['t']);
+    const err = await runConsume(plan!, captureOutput(), e).catch((x: unknown) => x);
+    const out = captureOutput();
+    expect(exitCodeFor(err, out)).toBe(1);
+    expect(out.errors).toEqual(['offsets 10..20 of t cannot be read']);
+  });
+});

@@ -1,0 +1,278 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { Chalk } from 'chalk';
+import type { Command } from 'commander';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { toProducePlan, type ProduceFlags, type ProducePlan } from '../../../src/cli/commands/produce.js';
+import type { CliEnv } from '../../../src/cli/format.js';
+import { buildProgram, exitCodeFor } from '../../../src/cli/main.js';
+import type { Output } from '../../../src/cli/output.js';
+import { runProduce } from '../../../src/cli/run-produce.js';
+import type { EvqClient, ProduceMessage, ProduceOptions, ProduceResult } from '../../../src/client/types.js';
+import { EvqError } from '../../../src/errors.js';
+
+function captureOutput(): Output & { infos: string[]; errors: string[]; datas: string[] } {
+  const infos: string[] = [];
+  const errors: string[] = [];
+  const datas: string[] = [];
+  return {
+    infos,
+    errors,
+    datas,
+    data: (l) => void datas.push(l),
+    info: (l) => void infos.push(l),
+    error: (l) => void errors.push(l),
+    color: new Chalk({ level: 0 }),
+    interactive: false,
+  };
+}
+
+/** Parses `evq produce …` without running it: the plan the command would execute, or the usage error. */
+async function parse(args: string[]): Promise<{ plan?: ProducePlan; err?: unknown; errOut: string }> {
+  const program = buildProgram(captureOutput());
+  let errOut = '';
+  const quiet = (cmd: Command): void => {
+    cmd.configureOutput({ writeOut: () => undefined, writeErr: (s) => void (errOut += s) });
+    cmd.commands.forEach(quiet);
+  };
+  quiet(program);
+  let plan: ProducePlan | undefined;
+  program.commands
+    .find((c) => c.name() === 'produce')!
+    .action((topic: string, messages: string[], flags: ProduceFlags) => {
+      plan = toProducePlan(topic, messages, flags);
+    });
+  try {
+    await program.parseAsync(['node', 'evq', 'produce', ...args]);
+    return { plan, errOut };
+  } catch (err) {
+    return { err, errOut };
+  }
+}
+
+describe('evq produce: parsing', () => {
+  it('defaults: stdin, batches of 1000, 5ms linger, 10s timeout, no compression', async () => {
+    const { plan } = await parse(['orders']);
+    expect(plan).toMatchObject({
+      topic: 'orders',
+      args: [],
+      file: undefined,
+      batchSize: 1000,
+      lingerMs: 5,
+      timeoutMs: 10_000,
+      compression: 'none',
+      idempotent: false,
+      verbose: false,
+      url: 'http://127.0.0.1:7070',
+    });
+  });
+
+  it('reads every flag', async () => {
+    const { plan } = await parse([
+      'orders', 'a', 'b', '-k', 'c-7', '-H', 'type=deposit', '--header', 'src=cli', '--batch-size', '10', '--linger', '20ms',
+      '--delay', '5m', '--idempotent', '--compression', 'gzip', '--dead-letter', 'dead.jsonl', '--timeout', '2s', '-v',
+      '--url', 'http://127.0.0.1:9999', '--token', 's3cret',
+    ]);
+    expect(plan).toMatchObject({
+      args: ['a', 'b'],
+      parse: { key: 'c-7', headers: { type: 'deposit', src: 'cli' }, json: false },
+      batchSize: 10,
+      lingerMs: 20,
+      delayMs: 300_000,
+      idempotent: true,
+      compression: 'gzip',
+      deadLetter: 'dead.jsonl',
+      timeoutMs: 2000,
+      verbose: true,
+      url: 'http://127.0.0.1:9999',
+      token: 's3cret',
+    });
+  });
+
+  it('--at reads ISO 8601 and epoch milliseconds; -K reads \\t as a tab', async () => {
+    expect((await parse(['t', '--at', '2030-01-01T00:00:00Z'])).plan?.at).toBe(Date.UTC(2030, 0, 1));
+    expect((await parse(['t', '--at', '1700000000000'])).plan?.at).toBe(1_700_000_000_000);
+    expect((await parse(['t', '-K', '\\t'])).plan?.parse.keyDelimiter).toBe('\t');
+  });
+
+  it.each([
+    [['t', '--batch-size', '0'], /--batch-size.*expected a whole number from 1 to 1000/],
+    [['t', '--batch-size', '5000'], /--batch-size/],
+    [['t', '--linger', 'soon'], /--linger.*invalid duration "soon"/],
+    [['t', '--compression', 'zstd'], /--compression.*gzip, none/],
+    [['t', '--at', 'tomorrow'], /--at.*expected a time like/],
+    [['t', '--delay', '5s', '--at', '1700000000000'], /--delay.*cannot be used with.*--at/],
+    [['t', '--header', 'novalue'], /--header.*name=value/],
+    [['t', '--nope'], /unknown option '--nope'/],
+    [['t', '--timeout', 'x'], /--timeout/],
+  ])('%j is a usage error (exit 2) naming the flag', async (args, message) => {
+    const { err, errOut } = await parse(args);
+    expect(exitCodeFor(err, captureOutput())).toBe(2);
+    expect(errOut).toMatch(message);
+    expect(errOut.trim().split('\n')).toHaveLength(1);
+  });
+
+  it.each([
+    [['bad/topic', 'x'], /topic name "bad\/topic" is invalid/],
+    [['t', 'x', '--file', 'f.txt'], /arguments or with --file, not both/],
+    [['t', '--json', '-K', ':'], /--key-delimiter cannot be used with --json/],
+    [['t', '--url', 'nowhere'], /invalid --url "nowhere"/],
+  ])('%j is a usage error (exit 2) before anything connects', async (args, message) => {
+    const { err } = await parse(args);
+    const out = captureOutput();
+    expect(exitCodeFor(err, out)).toBe(2);
+    expect(out.errors.join('\n')).toMatch(message);
+  });
+});
+
+/** A client that acknowledges in order, rejects "REJECT" values and fails at "FAIL". */
+function fakeClient(log: { produced: ProduceMessage[]; options?: ProduceOptions; closed: boolean }): EvqClient {
+  return {
+    url: 'http://fake',
+    async produce(_topic, messages, options = {}): Promise<ProduceResult> {
+      log.options = options;
+      let index = 0;
+      let offset = 100;
+      let acknowledged = 0;
+      let rejected = 0;
+      let first: number | null = null;
+      for await (const m of messages as AsyncIterable<ProduceMessage>) {
+        const text = Buffer.from(m.value).toString();
+        if (text === 'FAIL') throw new EvqError('EVQ_ERR_CLOSED', 'the connection to the evq broker at http://fake was lost');
+        if (text === 'TIMEOUT') {
+          // as the real client's EvqProduceError: the cause, what was acknowledged, where it stopped
+          const cause = new EvqError('EVQ_ERR_TIMEOUT', 'the evq broker at http://fake did not acknowledge within 2 s');
+          throw Object.assign(new EvqError('EVQ_ERR_TIMEOUT', 'produce failed: …', { cause }), { firstUnacknowledged: index, result: {} });
+        }
+        if (text === 'REJECT') {
+          if (options.onReject === undefined) throw new EvqError('EVQ_ERR_MESSAGE_TOO_LARGE', 'message too large');
+          options.onReject({ index, message: m, code: 'EVQ_ERR_MESSAGE_TOO_LARGE', reason: 'message too large' });
+          rejected++;
+        } else {
+          log.produced.push(m);
+          first ??= offset;
+          options.onAck?.({ index, offset, delayed: false });
+          offset++;
+          acknowledged++;
+        }
+        index++;
+      }
+      return { acknowledged, rejected, firstOffset: first, lastOffset: first === null ? null : offset - 1, elapsedMs: 10, wireBytes: 0 };
+    },
+    subscribe: () => {
+      throw new Error('unused');
+    },
+    consume: () => {
+      throw new Error('unused');
+    },
+    topics: async () => [],
+    deleteTopic: async () => undefined,
+    close: async () => void (log.closed = true),
+    [Symbol.asyncDispose]: async () => undefined,
+  };
+}
+
+function env(stdinText: string, log: Parameters<typeof fakeClient>[0]): CliEnv & { stdoutText: () => string } {
+  const stdout = new PassThrough();
+  let text = '';
+  stdout.on('data', (c: Buffer) => (text += c.toString()));
+  return {
+    connect: async () => fakeClient(log),
+    stdin: Readable.from([Buffer.from(stdinText)]) as unknown as NodeJS.ReadStream,
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stdoutText: () => text,
+  };
+}
+
+describe('evq produce: running', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'evq-produce-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const planFor = async (args: string[]): Promise<ProducePlan> => (await parse(args)).plan!;
+
+  it('produces the lines of stdin and prints one summary line', async () => {
+    const log: { produced: ProduceMessage[]; options?: ProduceOptions; closed: boolean } = { produced: [], closed: false };
+    const out = captureOutput();
+    await runProduce(await planFor(['orders', '-k', 'k1']), out, env('a\nb\nc\n', log));
+    expect(log.produced.map((m) => Buffer.from(m.value).toString())).toEqual(['a', 'b', 'c']);
+    expect(log.produced[0]?.key).toBe('k1');
+    expect(out.infos).toEqual([expect.stringMatching(/^produced 3 messages to orders \(offsets 100\.\.102\) in \d+ms, \d+ msg\/s$/)]);
+    expect(log.closed).toBe(true);
+    expect(log.options).toMatchObject({ batchSize: 1000, lingerMs: 5, compression: 'none', idempotent: false });
+  });
+
+  it('arguments are messages (a newline inside one stays in it); --verbose prints offsets in order', async () => {
+    const log: { produced: ProduceMessage[]; options?: ProduceOptions; closed: boolean } = { produced: [], closed: false };
+    const e = env('', log);
+    await runProduce(await planFor(['t', 'one', 'two\nlines', '-v']), captureOutput(), e);
+    expect(log.produced.map((m) => Buffer.from(m.value).toString())).toEqual(['one', 'two\nlines']);
+    await new Promise((r) => setImmediate(r));
+    expect(e.stdoutText()).toBe('100\n101\n');
+  });
+
+  it('empty input: nothing to produce, exit 0', async () => {
+    const out = captureOutput();
+    await runProduce(await planFor(['t']), out, env('', { produced: [], closed: false }));
+    expect(out.infos).toEqual(['no messages to produce to t: the input was empty']);
+  });
+
+  it('--dead-letter: rejected messages go to the file as JSON lines, are counted, and exit 1', async () => {
+    const file = join(dir, 'dead.jsonl');
+    const out = captureOutput();
+    const log: { produced: ProduceMessage[]; options?: ProduceOptions; closed: boolean } = { produced: [], closed: false };
+    const err = await runProduce(await planFor(['t', '--json', '--dead-letter', file]), out, env(
+      '{"value":"a"}\nnot json\n{"value":"REJECT","key":"k"}\n{"value":"b"}\n',
+      log,
+    )).catch((e: unknown) => e);
+    expect(log.produced.map((m) => m.value)).toEqual(['a', 'b']);
+    expect(out.infos).toEqual([expect.stringMatching(/^produced 2 messages to t \(offsets 100\.\.101\).*; 2 rejected, written to .*dead\.jsonl$/)]);
+    expect(err).toBeInstanceOf(EvqError);
+    expect(exitCodeFor(err, captureOutput())).toBe(1);
+    expect((err as Error).message).toMatch(/2 of 4 messages were rejected by the broker and written to .*dead\.jsonl/);
+    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toEqual([
+      expect.objectContaining({ line: 2, code: 'EVQ_ERR_MALFORMED', value: 'not json', reason: expect.stringMatching(/not valid JSON/) }),
+      expect.objectContaining({ line: 3, code: 'EVQ_ERR_MESSAGE_TOO_LARGE', key: 'k', value: 'REJECT', reason: 'message too large' }),
+    ]);
+  });
+
+  it('a failure says how many messages were acknowledged before it', async () => {
+    const out = captureOutput();
+    const err = await runProduce(await planFor(['t']), out, env('a\nb\nFAIL\nc\n', { produced: [], closed: false })).catch((e: unknown) => e);
+    expect(exitCodeFor(err, out)).toBe(1);
+    expect(out.errors).toEqual([
+      expect.stringMatching(/connection to the evq broker at http:\/\/fake was lost; acknowledged before the failure: 2 of 3 messages read \(offsets 100\.\.101\) \(batches sent but not acknowledged may have been appended: --idempotent makes a retry safe\)$/),
+    ]);
+    expect(out.infos).toEqual([]);
+  });
+
+  it('a client produce error: its cause, and the line of the first message not acknowledged', async () => {
+    const out = captureOutput();
+    const err = await runProduce(await planFor(['t', '--idempotent', '--url', 'http://fake']), out, env('a\nb\nTIMEOUT\nc\n', { produced: [], closed: false })).catch((e: unknown) => e);
+    expect(exitCodeFor(err, out)).toBe(1);
+    expect(out.errors).toEqual([
+      'the evq broker at http://fake did not acknowledge within 2 s; acknowledged before the failure: 2 of 3 messages read (offsets 100..101); the first one not acknowledged is line 3',
+    ]);
+  });
+
+  it('a rejection without --dead-letter fails the produce (exit 1)', async () => {
+    const out = captureOutput();
+    const err = await runProduce(await planFor(['t', 'a', 'REJECT']), out, env('', { produced: [], closed: false })).catch((e: unknown) => e);
+    expect(exitCodeFor(err, out)).toBe(1);
+    expect(out.errors[0]).toMatch(/^message too large; acknowledged before the failure: 1 of 2 messages read \(offset 100\)$/);
+  });
+
+  it('a bad --json line without --dead-letter fails with its line number', async () => {
+    const out = captureOutput();
+    const err = await runProduce(await planFor(['t', '--json']), out, env('{"value":"a"}\n{oops\n', { produced: [], closed: false })).catch((e: unknown) => e);
+    expect(exitCodeFor(err, out)).toBe(1);
+    expect(out.errors[0]).toMatch(/^line 2: not valid JSON.*; acknowledged before the failure: 1 of 2 messages read \(offset 100\)$/);
+  });
+});

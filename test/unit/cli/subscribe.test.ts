@@ -1,0 +1,175 @@
+import { PassThrough } from 'node:stream';
+import { Chalk } from 'chalk';
+import type { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { positionOption, toSubscribePlan, type SubscribeFlags, type SubscribePlan } from '../../../src/cli/commands/subscribe.js';
+import type { CliEnv } from '../../../src/cli/format.js';
+import { buildProgram, exitCodeFor } from '../../../src/cli/main.js';
+import type { Output } from '../../../src/cli/output.js';
+import { resumeCommand, runSubscribe } from '../../../src/cli/run-subscribe.js';
+import type { EvqClient, EvqRecord, SubscribeOptions, Subscription } from '../../../src/client/types.js';
+import { EvqError } from '../../../src/errors.js';
+
+function captureOutput(): Output & { infos: string[]; errors: string[] } {
+  const infos: string[] = [];
+  const errors: string[] = [];
+  return { infos, errors, data: () => undefined, info: (l) => void infos.push(l), error: (l) => void errors.push(l), color: new Chalk({ level: 0 }), interactive: false };
+}
+
+async function parse(args: string[]): Promise<{ plan?: SubscribePlan; err?: unknown; errOut: string; out: string }> {
+  const program = buildProgram(captureOutput());
+  let errOut = '';
+  let out = '';
+  const quiet = (cmd: Command): void => {
+    cmd.configureOutput({ writeOut: (s) => void (out += s), writeErr: (s) => void (errOut += s) });
+    cmd.commands.forEach(quiet);
+  };
+  quiet(program);
+  let plan: SubscribePlan | undefined;
+  program.commands.find((c) => c.name() === 'subscribe')!.action((topic: string, flags: SubscribeFlags) => {
+    plan = toSubscribePlan(topic, flags);
+  });
+  try {
+    await program.parseAsync(['node', 'evq', 'subscribe', ...args]);
+    return { plan, errOut, out };
+  } catch (err) {
+    return { err, errOut, out };
+  }
+}
+
+describe('evq subscribe: parsing', () => {
+  it('defaults: live from latest, raw values, no count, no timeout', async () => {
+    const { plan } = await parse(['orders']);
+    expect(plan).toMatchObject({ topic: 'orders', from: 'latest', count: undefined, idleTimeoutMs: undefined, filter: undefined });
+    expect(plan?.format.name).toBe('raw');
+  });
+
+  it('reads --from earliest|latest|N|-N, --count, --format, --timeout and --filter', async () => {
+    const { plan } = await parse(['orders', '--from', '-5', '-n', '3', '--format', '{offset} {value}', '--timeout', '2s', '-f', 'value.amount > 100']);
+    expect(plan).toMatchObject({ from: { last: 5 }, count: 3, idleTimeoutMs: 2000, filter: 'value.amount > 100' });
+    expect(plan?.format.name).toBe('{offset} {value}');
+    expect((await parse(['t', '--from', 'earliest'])).plan?.from).toBe('earliest');
+    expect((await parse(['t', '--from=17'])).plan?.from).toBe(17);
+  });
+
+  it('positionOption refuses what is not a position', () => {
+    expect(positionOption('0')).toBe(0);
+    expect(() => positionOption('-0')).toThrow(/-0 reads nothing/);
+    for (const bad of ['soon', '1.5', '1e3', '-x', '99999999999999999']) expect(() => positionOption(bad)).toThrow(/expected earliest, latest, an offset or -N/);
+  });
+
+  it.each([
+    [['t', '--filter', 'value.amount >> 3'], /--filter.*invalid filter at column 15/],
+    [['t', '--format', '{nope}'], /--format.*unknown placeholder \{nope\}/],
+    [['t', '--from', 'yesterday'], /--from.*expected earliest, latest/],
+    [['t', '--count', '0'], /--count.*from 1/],
+    [['t', '--bogus'], /unknown option '--bogus'/],
+  ])('%j is a usage error (exit 2), one line naming the flag', async (args, message) => {
+    const { err, errOut } = await parse(args);
+    expect(exitCodeFor(err, captureOutput())).toBe(2);
+    expect(errOut).toMatch(message);
+    expect(errOut.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('--help says the filter runs on the broker and shows examples', async () => {
+    const { out } = await parse(['--help']);
+    expect(out).toMatch(/filter runs\s+on\s+the\s+broker/);
+    expect(out).toMatch(/Examples:\n {2}\$ evq subscribe/);
+    expect(out).toMatch(/\{time\} \(ISO 8601, UTC\)/);
+  });
+});
+
+function rec(offset: number, value: string): EvqRecord {
+  return { topic: 't', offset, timestamp: 0, key: null, headers: null, value: Buffer.from(value) };
+}
+
+/** A subscription that yields `records`, then waits until closed (or ends with `error`). */
+function fakeSubscription(records: EvqRecord[], error?: Error): Subscription & { closedBy: () => boolean } {
+  let close!: () => void;
+  let closedByCaller = false;
+  const closedSignal = new Promise<void>((r) => (close = r));
+  let settle!: (e: Error | null) => void;
+  const closed = new Promise<Error | null>((r) => (settle = r));
+  const sub = {
+    topic: 't',
+    closed,
+    closedBy: () => closedByCaller,
+    async close() {
+      closedByCaller = true;
+      close();
+      settle(null);
+    },
+    async *[Symbol.asyncIterator]() {
+      for (const r of records) yield r;
+      if (error !== undefined) {
+        settle(error);
+        throw error;
+      }
+      await closedSignal;
+    },
+    async [Symbol.asyncDispose]() {
+      await sub.close();
+    },
+  };
+  return sub;
+}
+
+function env(sub: Subscription, seen: { options?: SubscribeOptions }): CliEnv & { text: () => string } {
+  const stdout = new PassThrough();
+  let text = '';
+  stdout.on('data', (c: Buffer) => (text += c.toString()));
+  const client = {
+    url: 'http://fake',
+    subscribe: (_t: string, o?: SubscribeOptions) => {
+      seen.options = o;
+      return sub;
+    },
+    close: async () => undefined,
+  } as unknown as EvqClient;
+  return { connect: async () => client, stdin: process.stdin, stdout: stdout as unknown as NodeJS.WriteStream, text: () => text };
+}
+
+describe('evq subscribe: running', () => {
+  it('prints --count records in the chosen format and stops', async () => {
+    const sub = fakeSubscription([rec(5, 'a'), rec(6, 'b'), rec(7, 'c')]);
+    const seen: { options?: SubscribeOptions } = {};
+    const e = env(sub, seen);
+    const { plan } = await parse(['t', '-n', '2', '--format', '{offset}:{value}', '--from', '-3', '-f', 'key == "x"']);
+    await runSubscribe(plan!, captureOutput(), e);
+    expect(e.text()).toBe('5:a\n6:b\n');
+    expect(sub.closedBy()).toBe(true);
+    expect(seen.options).toMatchObject({ from: { last: 3 }, filter: 'key == "x"' });
+  });
+
+  it('--timeout: exits 0 when nothing arrives for that long', async () => {
+    const e = env(fakeSubscription([rec(0, 'a')]), {});
+    const out = captureOutput();
+    const { plan } = await parse(['t', '--timeout', '50ms']);
+    await runSubscribe(plan!, out, e);
+    expect(e.text()).toBe('a\n');
+    expect(out.infos).toEqual(['no message for 50ms: 1 received, stopping']);
+  });
+
+  it('--timeout before --count was reached: exit 1 saying how many arrived', async () => {
+    const { plan } = await parse(['t', '--timeout', '50ms', '--count', '5']);
+    const err = await runSubscribe(plan!, captureOutput(), env(fakeSubscription([rec(0, 'a')]), {})).catch((x: unknown) => x);
+    expect(exitCodeFor(err, captureOutput())).toBe(1);
+    expect((err as Error).message).toBe('no message for 50ms: 1 of the 5 messages asked for arrived');
+  });
+
+  it('a slow-consumer drop says so and how to resume', async () => {
+    const drop = new EvqError('EVQ_ERR_SLOW_CONSUMER', 'subscriber too slow');
+    const { plan } = await parse(['orders', '-f', "key == 'a'"]);
+    plan!.topic = 't';
+    const err = await runSubscribe(plan!, captureOutput(), env(fakeSubscription([rec(41, 'a')], drop), {})).catch((x: unknown) => x);
+    expect(exitCodeFor(err, captureOutput())).toBe(1);
+    expect((err as Error).message).toBe(
+      "the broker dropped this subscription after offset 41: it read too slowly (slow consumer); resume with: evq subscribe t --from 42 --filter 'key == '\\''a'\\'''",
+    );
+  });
+
+  it('resumeCommand starts where it was asked to when nothing arrived', async () => {
+    const { plan } = await parse(['t', '--from', '-3']);
+    expect(resumeCommand(plan!, undefined)).toBe('evq subscribe t --from -3');
+  });
+});

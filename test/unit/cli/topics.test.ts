@@ -1,0 +1,114 @@
+import { Chalk } from 'chalk';
+import type { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import type { CliEnv } from '../../../src/cli/format.js';
+import { buildProgram, exitCodeFor } from '../../../src/cli/main.js';
+import type { Output } from '../../../src/cli/output.js';
+import { runDeleteTopic, runTopics, topicsTable } from '../../../src/cli/run-topics.js';
+import type { EvqClient, TopicInfo } from '../../../src/client/types.js';
+import { EvqError } from '../../../src/errors.js';
+
+function captureOutput(): Output & { datas: string[]; infos: string[]; errors: string[] } {
+  const datas: string[] = [];
+  const infos: string[] = [];
+  const errors: string[] = [];
+  return { datas, infos, errors, data: (l) => void datas.push(l), info: (l) => void infos.push(l), error: (l) => void errors.push(l), color: new Chalk({ level: 0 }), interactive: false };
+}
+
+const TOPICS: TopicInfo[] = [
+  { topic: 'payments', startOffset: 0, endOffset: 0, messageCount: 0, sizeBytes: 0, subscribers: 0 },
+  { topic: 'orders', startOffset: 10, endOffset: 1234, messageCount: 1224, sizeBytes: 1536 * 1024, subscribers: 3 },
+];
+
+function env(isTTY: boolean, calls: string[]): CliEnv {
+  const client = {
+    url: 'http://fake',
+    topics: async () => TOPICS.map((t) => ({ ...t })),
+    deleteTopic: async (t: string) => {
+      calls.push(`delete ${t}`);
+      if (t === 'missing') throw new EvqError('EVQ_ERR_NOT_FOUND', 'no topic "missing"');
+    },
+    close: async () => void calls.push('close'),
+  } as unknown as EvqClient;
+  return { connect: async () => client, stdin: process.stdin, stdout: { isTTY } as NodeJS.WriteStream };
+}
+
+describe('evq topics', () => {
+  it('an aligned table on a terminal, sorted by name', async () => {
+    const out = captureOutput();
+    await runTopics({ url: 'http://x', token: undefined, json: false }, out, env(true, []));
+    expect(out.datas).toEqual([
+      'TOPIC     MESSAGES   SIZE  OFFSETS     SUBSCRIBERS',
+      'orders        1224  1.5mb  10..1233              3',
+      'payments         0     0b  - (next 0)            0',
+    ]);
+  });
+
+  it('JSON in a pipe or with --json: one array of topics', async () => {
+    for (const [isTTY, json] of [[false, false], [true, true]] as const) {
+      const out = captureOutput();
+      await runTopics({ url: 'http://x', token: undefined, json }, out, env(isTTY, []));
+      expect(out.datas).toHaveLength(1);
+      expect(JSON.parse(out.datas[0]!).map((t: TopicInfo) => t.topic)).toEqual(['orders', 'payments']);
+    }
+  });
+
+  it('topicsTable aligns numbers right', () => {
+    const [header, payments, orders] = topicsTable(TOPICS);
+    expect(orders!.indexOf('1224') + 4).toBe(header!.indexOf('MESSAGES') + 8);
+    expect(payments!.indexOf(' 0 ') + 2).toBe(header!.indexOf('MESSAGES') + 8);
+  });
+
+  it('delete: deletes and says so on stderr; a missing topic is exit 1', async () => {
+    const calls: string[] = [];
+    const out = captureOutput();
+    await runDeleteTopic({ url: 'http://x', token: undefined, topic: 'orders' }, out, env(false, calls));
+    expect(calls).toEqual(['delete orders', 'close']);
+    expect(out.infos).toEqual(['deleted topic orders']);
+    const err = await runDeleteTopic({ url: 'http://x', token: undefined, topic: 'missing' }, out, env(false, calls)).catch((x: unknown) => x);
+    expect(exitCodeFor(err, out)).toBe(1);
+  });
+});
+
+async function parse(args: string[]): Promise<{ err?: unknown; errOut: string; out: string; ran: string[] }> {
+  const program = buildProgram(captureOutput());
+  let errOut = '';
+  let out = '';
+  const ran: string[] = [];
+  const quiet = (cmd: Command): void => {
+    cmd.configureOutput({ writeOut: (s) => void (out += s), writeErr: (s) => void (errOut += s) });
+    cmd.commands.forEach(quiet);
+  };
+  quiet(program);
+  const topics = program.commands.find((c) => c.name() === 'topics')!;
+  topics.action((flags: { json?: boolean; url: string }) => void ran.push(`list json=${flags.json === true} url=${flags.url}`));
+  topics.commands.find((c) => c.name() === 'delete')!.action((t: string) => void ran.push(`delete ${t}`));
+  try {
+    await program.parseAsync(['node', 'evq', 'topics', ...args]);
+    return { errOut, out, ran };
+  } catch (err) {
+    return { err, errOut, out, ran };
+  }
+}
+
+describe('evq topics: parsing', () => {
+  it('lists, or deletes with the subcommand', async () => {
+    expect((await parse([])).ran).toEqual(['list json=false url=http://127.0.0.1:7070']);
+    expect((await parse(['--json', '--url', 'http://h:1'])).ran).toEqual(['list json=true url=http://h:1']);
+    expect((await parse(['delete', 'orders'])).ran).toEqual(['delete orders']);
+  });
+
+  it('delete needs a topic; unknown flags are usage errors', async () => {
+    const missing = await parse(['delete']);
+    expect(exitCodeFor(missing.err, captureOutput())).toBe(2);
+    expect(missing.errOut).toMatch(/missing required argument 'topic'/);
+    const flag = await parse(['--tabel']);
+    expect(exitCodeFor(flag.err, captureOutput())).toBe(2);
+    expect(flag.errOut).toMatch(/unknown option '--tabel'/);
+  });
+
+  it('delete --help shows examples', async () => {
+    const { out } = await parse(['delete', '--help']);
+    expect(out).toMatch(/Examples:\n {2}\$ evq topics delete/);
+  });
+});
