@@ -61,36 +61,57 @@ export async function* consume(http: HttpApi, topic: string, options: ConsumeOpt
   let next: number | null = null;
   /** The next offset after the previous page: a page with no record that stays there is the end. */
   let previous: number | null = typeof from === 'number' ? from : null;
-  while (delivered < limit) {
-    const query: Record<string, string | number | undefined> = {
-      limit: Math.min(pageSize, limit - delivered),
-      filter: filter !== undefined && filter.trim() !== '' ? filter : undefined,
-      wait: follow ? `${waitMs}ms` : undefined,
-    };
-    let path: string;
-    if (group !== undefined && (commit || next === null)) {
-      path = PATHS.groupMessages(topic, group);
-      query.from = String(from); // only places a group that has no committed offset yet
-      if (commit) query.autocommit = 'true';
-    } else {
-      path = PATHS.messages(topic);
-      query.from = String(next ?? from);
+  /** With a group: the offset after the last record handed out, not yet committed (null when none). */
+  let uncommitted: number | null = null;
+  const commitTaken = async (): Promise<void> => {
+    if (group === undefined || !commit || uncommitted === null) return;
+    const offset = uncommitted;
+    uncommitted = null;
+    await http.json({ method: 'POST', path: PATHS.groupCommit(topic, group), body: JSON.stringify({ offset }), headers: { 'content-type': 'application/json' } });
+  };
+  let finished = false;
+  try {
+    while (delivered < limit) {
+      const query: Record<string, string | number | undefined> = {
+        limit: Math.min(pageSize, limit - delivered),
+        filter: filter !== undefined && filter.trim() !== '' ? filter : undefined,
+        wait: follow ? `${waitMs}ms` : undefined,
+      };
+      let path: string;
+      if (group !== undefined && (commit || next === null)) {
+        // the group route reads from the committed offset; what a page hands out is committed only once
+        // the caller has taken all of it (asked for the record after), so a consumer killed mid-page sees
+        // the rest of that page again: at least once, never skipped
+        path = PATHS.groupMessages(topic, group);
+        query.from = String(from); // only places a group that has no committed offset yet
+      } else {
+        path = PATHS.messages(topic);
+        query.from = String(next ?? from);
+      }
+      let page: ReadPage;
+      try {
+        page = await http.readPage(path, query, signal, follow ? waitMs : 0, topic);
+      } catch (error) {
+        if (aborted(signal)) return;
+        throw error;
+      }
+      for (const record of page.records) {
+        delivered++;
+        uncommitted = record.offset + 1;
+        yield record;
+        if (aborted(signal)) return;
+      }
+      // every record of the page was taken: the scan may have gone past filtered-out records too
+      if (page.nextOffset > (page.committed ?? -1)) uncommitted = page.nextOffset;
+      await commitTaken();
+      if (page.records.length === 0 && !follow && page.nextOffset === previous) break;
+      previous = page.nextOffset;
+      next = page.nextOffset;
     }
-    let page: ReadPage;
-    try {
-      page = await http.readPage(path, query, signal, follow ? waitMs : 0, topic);
-    } catch (error) {
-      if (aborted(signal)) return;
-      throw error;
-    }
-    for (const record of page.records) {
-      delivered++;
-      yield record;
-      if (aborted(signal)) return;
-    }
-    if (page.records.length === 0 && !follow && page.nextOffset === previous) return;
-    previous = page.nextOffset;
-    next = page.nextOffset;
+    finished = true;
+  } finally {
+    // the caller stopped (limit, abort, break): what it took counts as consumed
+    if (!finished || uncommitted !== null) await commitTaken().catch(() => undefined);
   }
 }
 

@@ -78,6 +78,24 @@ describe('consume', () => {
     expect(await getJson(`${broker.url}/topics/g/groups/audit`)).toMatchObject({ committed: 101 });
   });
 
+  it('with a group, a page is committed only once all of it was taken: at least once, never skipped', async () => {
+    const { broker, client } = await setup();
+    await postBatch(broker.url, 'al', range(0, 10).map((i) => `m${i}`));
+    // a consumer that takes 3 records of a 5-record page and then dies (its iterator is never closed)
+    const dying = client.consume('al', { group: 'g', pageSize: 5 })[Symbol.asyncIterator]();
+    for (let i = 0; i < 3; i++) await dying.next();
+    // nothing of that page was committed: the next consumer sees it again
+    const resumed: number[] = [];
+    const it = client.consume('al', { group: 'g', pageSize: 5 })[Symbol.asyncIterator]();
+    for (let i = 0; i < 7; i++) resumed.push(((await it.next()).value as EvqRecord).offset);
+    expect(resumed).toEqual(range(0, 7));
+    // the first page was taken whole when record 5 was asked for: committed; a caller that stops (return)
+    // has its taken records committed too
+    await it.return?.(undefined);
+    expect(await getJson(`${broker.url}/topics/al/groups/g`)).toMatchObject({ committed: 7 });
+    expect((await all(client, 'al', { group: 'g' })).map((r) => r.offset)).toEqual(range(7, 10));
+  });
+
   it('with commit: false, a group is read but its offset does not move', async () => {
     const { broker, client } = await setup();
     await postBatch(broker.url, 'nc', range(0, 50).map((i) => `m${i}`));
