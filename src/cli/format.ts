@@ -2,6 +2,7 @@ import { InvalidArgumentError } from 'commander';
 import { EvqError, EvqUsageError } from '../errors.js';
 import type { ConnectOptions, EvqClient } from '../client/types.js';
 import { formatDuration } from '../core/durations.js';
+import { toWireRecord } from '../protocol/wire-record.js';
 import type { EvqRecord } from '../protocol/record.js';
 
 /**
@@ -23,23 +24,9 @@ export interface RecordFormat {
   format(record: EvqRecord): Buffer | string;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /** A record as JSON, exactly as the broker's NDJSON reads give it. */
 export function recordToJson(record: EvqRecord): string {
-  const wire: Record<string, unknown> = {
-    topic: record.topic,
-    offset: record.offset,
-    timestamp: record.timestamp,
-    key: record.key,
-    headers: record.headers,
-  };
-  try {
-    wire.value = utf8.decode(record.value);
-  } catch {
-    wire.valueBase64 = Buffer.from(record.value).toString('base64');
-  }
-  return JSON.stringify(wire);
+  return JSON.stringify(toWireRecord(record));
 }
 
 const RAW: RecordFormat = { name: 'raw', format: (record) => record.value };

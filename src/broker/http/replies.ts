@@ -1,7 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { CONTENT_TYPES, type WireError, type WireRecord } from '../../protocol/http.js';
+import { CONTENT_TYPES, type WireError } from '../../protocol/http.js';
 import { EvqError } from '../../errors.js';
-import type { EvqRecord } from '../../protocol/record.js';
 
 /** Small helpers that write a whole reply. */
 
@@ -34,21 +33,4 @@ export function toEvqError(err: unknown): EvqError {
   return new EvqError('EVQ_ERR_INTERNAL', `internal error: ${message}`, { cause: err });
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** A record as JSON: its value as text when it is UTF-8, else base64. */
-export function toWireRecord(record: EvqRecord): WireRecord {
-  const wire: WireRecord = {
-    topic: record.topic,
-    offset: record.offset,
-    timestamp: record.timestamp,
-    key: record.key,
-    headers: record.headers,
-  };
-  try {
-    wire.value = utf8.decode(record.value);
-  } catch {
-    wire.valueBase64 = record.value.toString('base64');
-  }
-  return wire;
-}
+export { toWireRecord } from '../../protocol/wire-record.js';
