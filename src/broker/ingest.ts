@@ -3,7 +3,10 @@ import { EvqError } from '../errors.js';
 import type { Clock } from '../core/clock.js';
 import { HEADERS } from '../protocol/http.js';
 import type { MessageInput } from '../protocol/record.js';
-import { validateMessage, validateTopicName } from '../protocol/validate.js';
+import { validateEncodedBatch } from '../protocol/encoded-batch.js';
+import type { EncodedBatchInfo } from '../protocol/encoded-batch.js';
+import { TRUSTED_CODEC_LIMITS } from '../protocol/record-codec.js';
+import { batchTooLarge, tooManyMessages, validateMessage, validateTopicName } from '../protocol/validate.js';
 import type { BrokerMetrics } from './metrics.js';
 import type { IdempotencyIndex } from './idempotency.js';
 import type { AppendEvent, AppendResult, Log } from './storage/log.js';
@@ -67,16 +70,52 @@ export class Ingest extends EventEmitter<{ append: [AppendEvent] }> {
   check(topic: string, messages: readonly MessageInput[]): void {
     validateTopicName(topic);
     if (messages.length === 0) throw new EvqError('EVQ_ERR_MALFORMED', 'no messages to produce');
-    if (messages.length > this.limits.maxBatchCount) {
-      throw new EvqError('EVQ_ERR_BATCH_TOO_LARGE', `a batch holds at most ${this.limits.maxBatchCount} messages, got ${messages.length}`);
-    }
+    if (messages.length > this.limits.maxBatchCount) throw tooManyMessages(messages.length, this.limits.maxBatchCount);
     let bytes = 0;
     for (const message of messages) {
       bytes += validateMessage(message, this.limits);
-      if (bytes > this.limits.maxBatchBytes) {
-        throw new EvqError('EVQ_ERR_BATCH_TOO_LARGE', `a batch holds at most ${this.limits.maxBatchBytes} bytes`);
-      }
+      if (bytes > this.limits.maxBatchBytes) throw batchTooLarge(this.limits.maxBatchBytes);
     }
+  }
+
+  /**
+   * Appends a batch that arrived encoded (a binary produce frame without delay, idempotency key or gzip)
+   * and stores its bytes as they are: checked in one pass against the structure and the limits (the same
+   * errors as {@link Ingest.produce} gives the decoded messages), stamped where it says "stamp on arrival",
+   * never decoded into objects. Takes `batch` over (see `Log.appendEncoded`): it must be the caller's to
+   * give and must not be modified afterwards.
+   */
+  produceEncoded(topic: string, batch: Buffer): Promise<ProduceResult> {
+    let info: EncodedBatchInfo;
+    try {
+      try {
+        validateTopicName(topic);
+      } catch (error) {
+        // on the decode path the batch is decoded before the topic is looked at: malformed bytes win
+        validateEncodedBatch(batch, TRUSTED_CODEC_LIMITS);
+        throw error;
+      }
+      info = validateEncodedBatch(batch, this.limits);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return this.#appendEncoded(topic, batch, info);
+  }
+
+  #appendEncoded(topic: string, batch: Buffer, info: EncodedBatchInfo): Promise<ProduceResult> {
+    const log = this.#log(topic);
+    if (log === undefined) return this.store.getOrCreate(topic).then(() => this.#appendEncoded(topic, batch, info));
+    return this.#acknowledged(topic, null, info.count, info.valueBytes, log.appendEncoded(batch, info.count));
+  }
+
+  /** The topic's log when it is open (watched for appends), `undefined` while it still has to be created. */
+  #log(topic: string): Log | undefined {
+    const log = this.store.get(topic);
+    if (log !== undefined && !this.#watched.has(log)) {
+      this.#watched.add(log);
+      log.onAppend((event) => this.emit('append', event));
+    }
+    return log;
   }
 
   async produce(topic: string, messages: MessageInput[], options: ProduceOptions = {}): Promise<ProduceResult> {
@@ -126,12 +165,8 @@ export class Ingest extends EventEmitter<{ append: [AppendEvent] }> {
   }
 
   #append(topic: string, messages: MessageInput[], key: string | null): Promise<ProduceResult> {
-    const log = this.store.get(topic);
+    const log = this.#log(topic);
     if (log === undefined) return this.store.getOrCreate(topic).then(() => this.#append(topic, messages, key));
-    if (!this.#watched.has(log)) {
-      this.#watched.add(log);
-      log.onAppend((event) => this.emit('append', event));
-    }
     const input = key === null ? messages : messages.map((m) => withHeader(m, HEADERS.idempotencyKey, key));
     let bytes = 0;
     for (const m of messages) bytes += typeof m.value === 'string' ? Buffer.byteLength(m.value) : m.value.length;

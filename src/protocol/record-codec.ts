@@ -41,10 +41,12 @@
 import { LIMITS } from '../core/limits.js';
 import { EvqError } from '../errors.js';
 import { FORBIDDEN_HEADER_NAMES } from './record.js';
-import { readUtf8, utf8ByteLength, writeUtf8 } from './utf8.js';
-import type { EvqRecord, TimestampedMessage } from './record.js';
+import { readUtf8 } from './utf8.js';
+import type { EvqRecord } from './record.js';
 
 export { sliceBatch } from './batch-slice.js';
+export { encodeBatch, encodeBatchInto, encodedBatchLength } from './batch-encode.js';
+export type { EncodeOptions } from './batch-encode.js';
 
 /** The version written by this codec. */
 export const BATCH_VERSION = 1;
@@ -110,120 +112,6 @@ export function malformed(message: string): EvqError {
 
 function isTimestamp(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
-// ---------------------------------------------------------------------------------------------- encode
-
-/**
- * Encodes messages as one batch whose first record gets `baseOffset`. Every message must carry a timestamp
- * (a safe integer >= 0). Throws `EVQ_ERR_MALFORMED` for what the format cannot hold (no message, a header
- * name that is empty, forbidden or longer than 65,535 bytes, 65,535 headers or more, a key of 2 GiB or
- * more, a value or header value of 4 GiB or more). Limits are checked by `validateMessage`, not here.
- */
-export function encodeBatch(baseOffset: number, messages: readonly TimestampedMessage[]): Buffer {
-  const count = messages.length;
-  if (count === 0) throw malformed('a batch needs at least one message');
-  if (count > MAX_U32) throw malformed('too many messages for one batch');
-  if (!Number.isSafeInteger(baseOffset) || baseOffset < 0 || !Number.isSafeInteger(baseOffset + (count - 1))) {
-    throw malformed(`base offset ${baseOffset} is not a safe integer >= 0`);
-  }
-  let total = BATCH_HEADER_BYTES;
-  for (let i = 0; i < count; i++) total += encodedRecordLength(messages[i] as TimestampedMessage);
-  if (total > MAX_U32) throw malformed(`a batch of ${total} bytes is larger than the format allows`);
-
-  const buf = Buffer.allocUnsafe(total);
-  let pos = BATCH_HEADER_BYTES;
-  let maxTimestamp = 0;
-  for (let i = 0; i < count; i++) {
-    const msg = messages[i] as TimestampedMessage;
-    if (msg.timestamp > maxTimestamp) maxTimestamp = msg.timestamp;
-    pos = writeRecord(buf, pos, msg);
-  }
-  buf.writeUInt8(BATCH_VERSION, 0);
-  buf.writeUInt8(0, 1);
-  buf.writeUInt16BE(0, 2);
-  buf.writeUInt32BE(count, 4);
-  buf.writeUInt32BE(total, 8);
-  buf.writeUInt32BE(0, 12);
-  buf.writeDoubleBE(baseOffset, 16);
-  buf.writeDoubleBE((messages[0] as TimestampedMessage).timestamp, 24);
-  buf.writeDoubleBE(maxTimestamp, 32);
-  return buf;
-}
-
-function encodedRecordLength(msg: TimestampedMessage): number {
-  if (msg === null || typeof msg !== 'object') throw malformed('a message must be an object');
-  if (!isTimestamp(msg.timestamp)) throw malformed(`timestamp ${String(msg.timestamp)} is not a safe integer >= 0`);
-  let size = MIN_RECORD_BYTES;
-  const { key, headers, value } = msg;
-  if (key !== null && key !== undefined) {
-    if (typeof key !== 'string') throw malformed('a key must be a string or null');
-    const keyBytes = utf8ByteLength(key);
-    if (keyBytes > MAX_I32) throw malformed('the key is larger than the format allows');
-    size += keyBytes;
-  }
-  if (headers !== null && headers !== undefined) {
-    if (typeof headers !== 'object' || Array.isArray(headers)) throw malformed('headers must be an object or null');
-    const names = Object.keys(headers);
-    if (names.length >= NULL_HEADERS) throw malformed(`${names.length} headers are more than the format allows`);
-    for (const name of names) {
-      const headerValue = headers[name];
-      if (typeof headerValue !== 'string') throw malformed(`header "${name}" must have a string value`);
-      if (name.length === 0 || FORBIDDEN_HEADER_NAMES.has(name)) throw malformed(`header name "${name}" is refused`);
-      const nameBytes = utf8ByteLength(name);
-      const valueBytes = utf8ByteLength(headerValue);
-      if (nameBytes > MAX_U16) throw malformed('a header name is longer than 65,535 bytes');
-      if (valueBytes > MAX_U32) throw malformed('a header value is larger than the format allows');
-      size += 2 + nameBytes + 4 + valueBytes;
-    }
-  }
-  if (typeof value === 'string') size += utf8ByteLength(value);
-  else if (Buffer.isBuffer(value)) size += value.length;
-  else throw malformed('a message value must be a Buffer or a string');
-  if (size - MIN_RECORD_BYTES > MAX_U32) throw malformed('a message is larger than the format allows');
-  return size;
-}
-
-function writeRecord(buf: Buffer, start: number, msg: TimestampedMessage): number {
-  let pos = start + 4;
-  buf.writeDoubleBE(msg.timestamp, pos);
-  pos += 8;
-  const { key, headers, value } = msg;
-  if (key === null || key === undefined) {
-    buf.writeInt32BE(NULL_KEY, pos);
-    pos += 4;
-  } else {
-    const n = writeUtf8(buf, key, pos + 4);
-    buf.writeInt32BE(n, pos);
-    pos += 4 + n;
-  }
-  if (headers === null || headers === undefined) {
-    buf.writeUInt16BE(NULL_HEADERS, pos);
-    pos += 2;
-  } else {
-    const names = Object.keys(headers);
-    buf.writeUInt16BE(names.length, pos);
-    pos += 2;
-    for (const name of names) {
-      const nameBytes = writeUtf8(buf, name, pos + 2);
-      buf.writeUInt16BE(nameBytes, pos);
-      pos += 2 + nameBytes;
-      const valueBytes = writeUtf8(buf, headers[name] as string, pos + 4);
-      buf.writeUInt32BE(valueBytes, pos);
-      pos += 4 + valueBytes;
-    }
-  }
-  if (typeof value === 'string') {
-    const n = writeUtf8(buf, value, pos + 4);
-    buf.writeUInt32BE(n, pos);
-    pos += 4 + n;
-  } else {
-    buf.writeUInt32BE(value.length, pos);
-    buf.set(value, pos + 4);
-    pos += 4 + value.length;
-  }
-  buf.writeUInt32BE(pos - start - 4, start);
-  return pos;
 }
 
 // ---------------------------------------------------------------------------------------------- decode

@@ -85,3 +85,13 @@ export function readUtf8(buf: Buffer, start: number, end: number): string | null
   const bytes = buf.subarray(start, end);
   return isUtf8(bytes) ? bytes.toString('utf8') : null;
 }
+
+/** Whether `buf[start, end)` is valid UTF-8 (what {@link readUtf8} accepts), without decoding it. */
+export function isUtf8Range(buf: Buffer, start: number, end: number): boolean {
+  if (end - start <= SHORT_STRING) {
+    let i = start;
+    while (i < end && (buf[i] as number) < 0x80) i++;
+    if (i === end) return true;
+  }
+  return isUtf8(buf.subarray(start, end));
+}

@@ -83,6 +83,39 @@ export function isValidTopicName(name: unknown): name is string {
   );
 }
 
+// The errors of the limits, shared by every check of them (objects, encoded batches, the broker's intake), so
+// that a message refused is refused with the same code and words whichever way it arrived.
+
+/** A value larger than `maxMessageBytes`. */
+export function messageTooLarge(valueBytes: number, limit: number): EvqError {
+  return new EvqError('EVQ_ERR_MESSAGE_TOO_LARGE', `a message of ${valueBytes} bytes is larger than the limit of ${limit} bytes`);
+}
+
+/** A key larger than `maxKeyBytes`. */
+export function keyTooLarge(keyBytes: number, limit: number): EvqError {
+  return new EvqError('EVQ_ERR_MESSAGE_TOO_LARGE', `a key of ${keyBytes} bytes is larger than the limit of ${limit} bytes`);
+}
+
+/** More headers than `maxHeaderCount`. */
+export function tooManyHeaders(count: number, limit: number): EvqError {
+  return new EvqError('EVQ_ERR_MESSAGE_TOO_LARGE', `a message with ${count} headers has more than the limit of ${limit}`);
+}
+
+/** Header names and values larger than `maxHeaderBytes`. */
+export function headersTooLarge(limit: number): EvqError {
+  return new EvqError('EVQ_ERR_MESSAGE_TOO_LARGE', `the headers of a message are larger than the limit of ${limit} bytes`);
+}
+
+/** More messages in a batch than `maxBatchCount`. */
+export function tooManyMessages(count: number, limit: number): EvqError {
+  return new EvqError('EVQ_ERR_BATCH_TOO_LARGE', `a batch holds at most ${limit} messages, got ${count}`);
+}
+
+/** A batch larger than `maxBatchBytes` (keys, headers and values). */
+export function batchTooLarge(limit: number): EvqError {
+  return new EvqError('EVQ_ERR_BATCH_TOO_LARGE', `a batch holds at most ${limit} bytes`);
+}
+
 /**
  * Checks one message and returns its size in bytes (value, key, header names and values). Throws
  * `EVQ_ERR_MALFORMED` for a wrong shape (a value that is neither a Buffer nor a string, a non-string key or
@@ -98,22 +131,12 @@ export function validateMessage(msg: MessageInput, limits: MessageLimits = LIMIT
   if (typeof value === 'string') valueBytes = Buffer.byteLength(value, 'utf8');
   else if (Buffer.isBuffer(value)) valueBytes = value.length;
   else throw new EvqError('EVQ_ERR_MALFORMED', 'a message value must be a Buffer or a string');
-  if (valueBytes > limits.maxMessageBytes) {
-    throw new EvqError(
-      'EVQ_ERR_MESSAGE_TOO_LARGE',
-      `a message of ${valueBytes} bytes is larger than the limit of ${limits.maxMessageBytes} bytes`,
-    );
-  }
+  if (valueBytes > limits.maxMessageBytes) throw messageTooLarge(valueBytes, limits.maxMessageBytes);
   let keyBytes = 0;
   if (key !== null && key !== undefined) {
     if (typeof key !== 'string') throw new EvqError('EVQ_ERR_MALFORMED', 'a message key must be a string or null');
     keyBytes = Buffer.byteLength(key, 'utf8');
-    if (keyBytes > limits.maxKeyBytes) {
-      throw new EvqError(
-        'EVQ_ERR_MESSAGE_TOO_LARGE',
-        `a key of ${keyBytes} bytes is larger than the limit of ${limits.maxKeyBytes} bytes`,
-      );
-    }
+    if (keyBytes > limits.maxKeyBytes) throw keyTooLarge(keyBytes, limits.maxKeyBytes);
   }
   const headerBytes = headers === null || headers === undefined ? 0 : validateHeaders(headers, limits);
   if (timestamp !== undefined && !(Number.isSafeInteger(timestamp) && timestamp >= 0)) {
@@ -130,12 +153,7 @@ function validateHeaders(headers: Record<string, string>, limits: MessageLimits)
     throw new EvqError('EVQ_ERR_MALFORMED', 'message headers must be an object of strings');
   }
   const names = Object.keys(headers);
-  if (names.length > limits.maxHeaderCount) {
-    throw new EvqError(
-      'EVQ_ERR_MESSAGE_TOO_LARGE',
-      `a message with ${names.length} headers has more than the limit of ${limits.maxHeaderCount}`,
-    );
-  }
+  if (names.length > limits.maxHeaderCount) throw tooManyHeaders(names.length, limits.maxHeaderCount);
   let bytes = 0;
   for (const name of names) {
     if (name.length === 0) throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', 'a header name cannot be empty');
@@ -147,12 +165,7 @@ function validateHeaders(headers: Record<string, string>, limits: MessageLimits)
       throw new EvqError('EVQ_ERR_MALFORMED', `header ${quote(name)} must have a string value`);
     }
     bytes += Buffer.byteLength(name, 'utf8') + Buffer.byteLength(value, 'utf8');
-    if (bytes > limits.maxHeaderBytes) {
-      throw new EvqError(
-        'EVQ_ERR_MESSAGE_TOO_LARGE',
-        `the headers of a message are larger than the limit of ${limits.maxHeaderBytes} bytes`,
-      );
-    }
+    if (bytes > limits.maxHeaderBytes) throw headersTooLarge(limits.maxHeaderBytes);
   }
   return bytes;
 }
@@ -165,21 +178,11 @@ function validateHeaders(headers: Record<string, string>, limits: MessageLimits)
 export function validateBatch(messages: readonly MessageInput[], limits: BatchLimits = LIMITS): number {
   if (!Array.isArray(messages)) throw new EvqError('EVQ_ERR_MALFORMED', 'a batch must be an array of messages');
   if (messages.length === 0) throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', 'a batch needs at least one message');
-  if (messages.length > limits.maxBatchCount) {
-    throw new EvqError(
-      'EVQ_ERR_BATCH_TOO_LARGE',
-      `a batch of ${messages.length} messages is more than the limit of ${limits.maxBatchCount}`,
-    );
-  }
+  if (messages.length > limits.maxBatchCount) throw tooManyMessages(messages.length, limits.maxBatchCount);
   let bytes = 0;
   for (const msg of messages) {
     bytes += validateMessage(msg, limits);
-    if (bytes > limits.maxBatchBytes) {
-      throw new EvqError(
-        'EVQ_ERR_BATCH_TOO_LARGE',
-        `a batch of more than ${limits.maxBatchBytes} bytes is larger than the limit`,
-      );
-    }
+    if (bytes > limits.maxBatchBytes) throw batchTooLarge(limits.maxBatchBytes);
   }
   return bytes;
 }

@@ -68,6 +68,11 @@ export interface ProduceFrame {
 const MAX_TOPIC_BYTES = 1024;
 
 export function encodeProduceFrame(frame: Omit<ProduceFrame, 'batch'>, batch: Buffer): Buffer {
+  return Buffer.concat([encodeProduceHeader(frame), batch]);
+}
+
+/** The bytes of a produce frame before its batch (`encodeProduceFrame(frame, batch)` is these, then `batch`). */
+export function encodeProduceHeader(frame: Omit<ProduceFrame, 'batch'>): Buffer {
   const topic = Buffer.from(frame.topic, 'utf8');
   const id = Buffer.from(frame.idempotencyKey ?? '', 'utf8');
   const head = Buffer.allocUnsafe(1 + 4 + 2 + topic.length + 1 + 8 + 2 + id.length);
@@ -79,7 +84,7 @@ export function encodeProduceFrame(frame: Omit<ProduceFrame, 'batch'>, batch: Bu
   p = head.writeDoubleBE(frame.dueAt, p);
   p = head.writeUInt16BE(id.length, p);
   id.copy(head, p);
-  return Buffer.concat([head, batch]);
+  return head;
 }
 
 export function decodeProduceFrame(buf: Buffer): ProduceFrame {

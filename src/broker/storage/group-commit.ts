@@ -111,9 +111,19 @@ export class LogWriter {
     } catch (error) {
       return Promise.reject(error as Error);
     }
+    return this.appendEncoded(batch, messages.length);
+  }
+
+  /**
+   * Queues an encoded batch of `count` records (checked, timestamps set) to be written as it is; resolves
+   * once acknowledged. The writer owns `batch` from now on: its base offset field is set when it is placed
+   * (before it is written), and it is what the acknowledgement publishes.
+   */
+  appendEncoded(batch: Buffer, count: number): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(logClosed(this.options.topic));
     return new Promise<AppendResult>((resolve, reject) => {
       this.queue.push({
-        count: messages.length,
+        count,
         resolve,
         reject,
         batch,

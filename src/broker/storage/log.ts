@@ -138,6 +138,16 @@ export interface Log {
    */
   append(messages: readonly MessageInput[]): Promise<AppendResult>;
   /**
+   * Appends a batch that arrived encoded (record-codec format), storing its bytes as they are: the fast path
+   * of binary produce frames. The caller has checked the batch (`validateEncodedBatch`: structure and
+   * limits) and says how many records it holds; the log checks only its header and rejects a batch whose
+   * header disagrees with `EVQ_ERR_MALFORMED`. Records whose timestamp is 0 get the broker's clock; the base
+   * offset is set when the batch is written, in call order with every other append. The log takes `batch`
+   * over: it modifies it in place and hands it to the append listeners (the subscribers), so the caller must
+   * neither modify nor reuse it afterwards. Resolves and rejects as {@link Log.append}.
+   */
+  appendEncoded(batch: Buffer, count: number): Promise<AppendResult>;
+  /**
    * Records from `fromOffset` on (from `startOffset` when `fromOffset` was deleted by retention), at most
    * `maxRecords`, stopping past `maxBytes`; `[]` at `endOffset`. Rejects with `EVQ_ERR_INVALID_OFFSET` for
    * a negative or fractional offset or one past `endOffset`, and with `EVQ_ERR_CORRUPT_LOG` (a

@@ -8,7 +8,7 @@
 import { LIMITS } from '../../core/limits.js';
 import { TRUSTED_CODEC_LIMITS, encodeBatch, forEachRecord } from '../../protocol/record-codec.js';
 import { validateBatch, validateTopicName } from '../../protocol/validate.js';
-import { ListenerSet, checkReadOffset, readLimits, timestamped } from './log-common.js';
+import { ListenerSet, checkReadOffset, readLimits, takeEncoded, timestamped } from './log-common.js';
 import { checkRetentionOptions, expiredUnitCount } from './retention.js';
 import { logClosed } from './storage-errors.js';
 import type { EvqRecord, MessageInput } from '../../protocol/record.js';
@@ -35,6 +35,21 @@ export interface MemoryTopicLogOptions extends RetentionOptions {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Bytes a kept batch may leave unused in the memory it is a view of (a produce frame's own header fits). */
+const MAX_SLACK_BYTES = 1024;
+
+/**
+ * `batch`, or an exact-size copy of it when it is a view into much more memory (a slice of a network read
+ * holding other frames too): a kept batch must not pin memory it does not use.
+ */
+function ownBytes(batch: Buffer): Buffer {
+  const slack = batch.buffer.byteLength - batch.length;
+  if (slack <= MAX_SLACK_BYTES || slack <= batch.length >>> 4) return batch;
+  const copy = Buffer.allocUnsafeSlow(batch.length);
+  batch.copy(copy);
+  return copy;
+}
 
 interface StoredBatch {
   baseOffset: number;
@@ -102,14 +117,32 @@ export class MemoryTopicLog implements Log {
     } catch (error) {
       return Promise.reject(error as Error);
     }
+    return Promise.resolve(this.store(bytes, messages.length));
+  }
+
+  appendEncoded(batch: Buffer, count: number): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(logClosed(this.topic));
+    let bytes: Buffer;
+    try {
+      takeEncoded(batch, count, this.now());
+      batch.writeDoubleBE(this.next, 16);
+      bytes = ownBytes(batch);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return Promise.resolve(this.store(bytes, count));
+  }
+
+  /** Keeps an encoded batch whose base offset is `next`, and publishes it. */
+  private store(bytes: Buffer, count: number): AppendResult {
     const baseOffset = this.next;
-    const lastOffset = baseOffset + messages.length - 1;
+    const lastOffset = baseOffset + count - 1;
     this.batches.push({ baseOffset, lastOffset, bytes, sizeBytes: bytes.length, maxTimestamp: bytes.readDoubleBE(32) });
     this.size += bytes.length;
     this.next = lastOffset + 1;
     this.dropExpired(this.now());
     this.appendListeners.emit({ topic: this.topic, baseOffset, lastOffset, batch: bytes });
-    return Promise.resolve({ baseOffset, lastOffset });
+    return { baseOffset, lastOffset };
   }
 
   read(fromOffset: number, options: ReadOptions = {}): Promise<EvqRecord[]> {

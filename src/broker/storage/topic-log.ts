@@ -15,7 +15,7 @@ import { checkRetentionOptions, expiredUnitCount } from './retention.js';
 import { Segment } from './segment.js';
 import { logClosed, storageFailure } from './storage-errors.js';
 import { DEFAULT_CHUNK_BYTES } from './frame-scanner.js';
-import { ListenerSet, checkReadOffset, readLimits, timestamped } from './log-common.js';
+import { ListenerSet, checkReadOffset, readLimits, takeEncoded, timestamped } from './log-common.js';
 import type { EvqRecord, MessageInput } from '../../protocol/record.js';
 import type { BatchLimits } from '../../protocol/validate.js';
 import type { FileIO } from './file-io.js';
@@ -179,6 +179,16 @@ export class TopicLog implements Log {
       return Promise.reject(error as Error);
     }
     return this.writer.append(timestamped(messages, this.now()));
+  }
+
+  appendEncoded(batch: Buffer, count: number): Promise<AppendResult> {
+    if (this.closing !== null) return Promise.reject(logClosed(this.topic));
+    try {
+      takeEncoded(batch, count, this.now());
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return this.writer.appendEncoded(batch, count);
   }
 
   async read(fromOffset: number, options: ReadOptions = {}): Promise<EvqRecord[]> {

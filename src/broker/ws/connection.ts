@@ -1,5 +1,6 @@
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { EvqError } from '../../errors.js';
 import { compileFilter } from '../../core/filter/index.js';
@@ -11,7 +12,7 @@ import { CLOSE_CODES, FRAME, decodeProduceFrame, encodeDeliverHeader, encodeSpar
 import { checkHeaders } from '../../protocol/ndjson.js';
 import type { BrokerContext } from '../context.js';
 import { toEvqError } from '../http/replies.js';
-import type { ProduceOptions } from '../ingest.js';
+import type { ProduceOptions, ProduceResult } from '../ingest.js';
 import { Subscription, type DeliveryFormat, type SubscriberSink } from './subscription.js';
 import type { TopicFeed } from './topic-feed.js';
 
@@ -49,7 +50,12 @@ export class Connection implements SubscriberSink {
   #closed = false;
   #flushed = 0;
   #flushedAtLastPing = 0;
+  /** Settles when every request admitted so far has been prepared (see #admit). */
   #admission: Promise<unknown> = Promise.resolve();
+  /** Requests admitted whose preparation has not finished. */
+  #preparing = 0;
+  /** The socket corked until the end of the tick (see #cork). */
+  #corked: Duplex | null = null;
   alive = true;
 
   constructor(
@@ -119,6 +125,7 @@ export class Connection implements SubscriberSink {
   sendDeliver(sub: number, batch: Buffer): void {
     const header = encodeDeliverHeader(sub);
     if (!this.#account(header.length + batch.length)) return;
+    this.#cork();
     // two fragments of one message: the batch bytes are shared, not copied
     this.socket.send(header, { binary: true, fin: false });
     this.socket.send(batch, { binary: true, fin: true }, this.#sent(header.length + batch.length));
@@ -127,14 +134,35 @@ export class Connection implements SubscriberSink {
   sendSparse(sub: number, offsets: number[], batch: Buffer): void {
     const frame = encodeSparseFrame(sub, offsets, batch);
     if (!this.#account(frame.length)) return;
+    this.#cork();
     this.socket.send(frame, { binary: true }, this.#sent(frame.length));
   }
 
   sendText(text: string): void {
     const bytes = Buffer.byteLength(text);
     if (!this.#account(bytes)) return;
+    this.#cork();
     this.socket.send(text, { binary: false }, this.#sent(bytes));
   }
+
+  /**
+   * Holds the socket's writes until the end of this tick, so that what is sent together (the two fragments
+   * of a deliver frame, the acks of one fsync, the batches of several subscriptions) leaves in one write.
+   */
+  #cork(): void {
+    if (this.#corked !== null) return;
+    const raw = (this.socket as unknown as { _socket?: Duplex })._socket;
+    if (raw === undefined || raw.destroyed) return;
+    raw.cork();
+    this.#corked = raw;
+    process.nextTick(this.#uncork);
+  }
+
+  #uncork = (): void => {
+    const raw = this.#corked;
+    this.#corked = null;
+    raw?.uncork();
+  };
 
   sendControl(message: BrokerControl): void {
     this.sendText(JSON.stringify(message));
@@ -270,7 +298,7 @@ export class Connection implements SubscriberSink {
     const now = this.ctx.clock.now();
     const dueAt = typeof message.dueAt === 'number' ? message.dueAt : typeof message.delayMs === 'number' ? now + message.delayMs : undefined;
     const idempotencyKey = typeof message.idempotencyKey === 'string' ? message.idempotencyKey : null;
-    this.#admit(req, () => ({ topic, messages, options: { dueAt, idempotencyKey } }));
+    this.#admitPrepared(req, () => ({ topic, messages, options: { dueAt, idempotencyKey } }));
   }
 
   #onProduceFrame(data: Buffer): void {
@@ -279,6 +307,13 @@ export class Connection implements SubscriberSink {
       if (data.length === 0 || data[0] !== FRAME.produce) throw new EvqError('EVQ_ERR_MALFORMED', 'unknown binary frame');
       const frame = decodeProduceFrame(data);
       req = frame.req;
+      if (!frame.gzip && frame.idempotencyKey === null && frame.dueAt === 0) {
+        // the fast path: the batch is checked in one pass and stored as the bytes that arrived (the frame is
+        // ours once ws handed it over; the log stamps and numbers the batch in place and shares it)
+        const { topic, batch } = frame;
+        this.#admit(frame.req, () => this.ctx.ingest.produceEncoded(topic, batch));
+        return;
+      }
       const decode = async (): Promise<MessageInput[]> => {
         const batch = frame.gzip ? await inflate(frame.batch, this.ctx.limits.maxBatchBytes * 2) : frame.batch;
         // the frame is bounded by maxPayload; the limits are checked by Ingest, with their own error codes
@@ -291,7 +326,7 @@ export class Connection implements SubscriberSink {
       };
       const idem = frame.idempotencyKey;
       const dueAt = frame.dueAt === 0 ? undefined : frame.dueAt;
-      this.#admit(frame.req, async () => ({ topic: frame.topic, messages: await decode(), options: { dueAt, idempotencyKey: idem } }));
+      this.#admitPrepared(frame.req, async () => ({ topic: frame.topic, messages: await decode(), options: { dueAt, idempotencyKey: idem } }));
     } catch (err) {
       const evq = toEvqError(err);
       this.ctx.metrics.rejected.add({ reason: evq.code }, 1);
@@ -299,17 +334,39 @@ export class Connection implements SubscriberSink {
     }
   }
 
+  /** Admits a request whose messages are prepared (decoded, inflated) first; see {@link Connection.#admit}. */
+  #admitPrepared(req: number, prepare: () => Prepared | Promise<Prepared>): void {
+    this.#preparing++;
+    const prepared = this.#admission.then(prepare);
+    this.#admission = prepared.then(
+      () => this.#prepared(),
+      () => this.#prepared(),
+    );
+    this.#answer(
+      req,
+      prepared.then(({ topic, messages, options }) => ({ result: this.ctx.ingest.produce(topic, messages, options) })),
+    );
+  }
+
+  #prepared(): void {
+    this.#preparing--;
+  }
+
   /**
-   * Produce requests of one connection are decoded and handed to the log in arrival order (so their offsets
-   * follow the order the client sent them) and complete concurrently; each is answered with an ack or an
-   * error.
+   * Produce requests of one connection are handed to the log in arrival order (so their offsets follow the
+   * order the client sent them) and complete concurrently; each is answered with an ack or an error. A
+   * request that needs preparing (decoding, inflating) holds back the ones after it until it is prepared;
+   * when none is being prepared, a request starts at once.
    */
-  #admit(req: number, prepare: () => Prepared | Promise<Prepared>): void {
-    const started = this.#admission.then(async () => {
-      const { topic, messages, options } = await prepare();
-      return { result: this.ctx.ingest.produce(topic, messages, options) };
-    });
-    this.#admission = started.catch(() => undefined);
+  #admit(req: number, start: () => Promise<ProduceResult>): void {
+    if (this.#preparing === 0) {
+      this.#answer(req, Promise.resolve({ result: start() }));
+      return;
+    }
+    this.#answer(req, this.#admission.then(() => ({ result: start() })));
+  }
+
+  #answer(req: number, started: Promise<{ result: Promise<ProduceResult> }>): void {
     started
       .then(({ result }) => result)
       .then(
