@@ -133,7 +133,7 @@ export function lineParser(options: LineParseOptions): LineParser {
   return (line) => ({ value: line, key, headers });
 }
 
-/** A record line of `evq consume --format json` (topic, offset and timestamp are ignored). */
+/** A record line of `evq consume --format json` (topic and offset are ignored; key, headers, value and timestamp kept). */
 export function parseJsonLine(
   line: Buffer,
   defaultKey: string | null = null,
@@ -168,7 +168,11 @@ export function parseJsonLine(
   }
   const own = checkHeaders(record.headers, fail);
   const headers = own === null ? defaultHeaders : defaultHeaders === null ? own : Object.assign(Object.create(null) as Record<string, string>, defaultHeaders, own);
-  return { value, key, headers };
+  if (record.timestamp === undefined || record.timestamp === null) return { value, key, headers };
+  if (typeof record.timestamp !== 'number' || !Number.isSafeInteger(record.timestamp) || record.timestamp < 0) {
+    return fail('"timestamp" must be milliseconds since the epoch (a whole number >= 0)');
+  }
+  return { value, key, headers, timestamp: record.timestamp };
 }
 
 /** What became of a line that could not be a message: handed to the caller (dead letters) or thrown. */

@@ -20,6 +20,8 @@ export interface ProduceMessage {
   value: Buffer | string;
   key?: string | null;
   headers?: Record<string, string> | null;
+  /** The record's time (ms since the epoch); absent, the broker stamps it on arrival. */
+  timestamp?: number;
 }
 
 export interface ProduceOptions {

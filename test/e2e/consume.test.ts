@@ -66,7 +66,7 @@ describe('evq consume', () => {
     expect((await runCli(['consume', 'paged', '-g', 'g'], { url: broker.url })).out).toBe('m8\nm9\n');
   });
 
-  it('consume --format json | produce --json copies a topic exactly: keys, headers, values (bytes too)', async () => {
+  it('consume --format json | produce --json copies a topic exactly: keys, headers, values (bytes too), timestamps', async () => {
     await runCli(['produce', 'source', 'plain', '{"amount": 5}', '-k', 'k1', '-H', 'type=deposit', '-H', 'src=a'], { url: broker.url });
     await runCli(['produce', 'source', '-K', ':'], { url: broker.url, stdin: 'k2:with key\nno key\n\n  spaced  \n' });
     const binary = Buffer.from([0x00, 0xff, 0xfe, 0x0a, 0x41]);
@@ -80,12 +80,18 @@ describe('evq consume', () => {
     expect(p.code).toBe(0);
     expect(p.err).toMatch(/^produced 7 messages to copy \(offsets 0\.\.6\)/);
 
-    const strip = (r: { key: unknown; headers: unknown; value?: unknown; valueBase64?: unknown }) => ({ key: r.key, headers: r.headers, value: r.value, valueBase64: r.valueBase64 });
+    const strip = (r: { key: unknown; headers: unknown; value?: unknown; valueBase64?: unknown; timestamp: unknown }) => ({
+      key: r.key,
+      headers: r.headers,
+      value: r.value,
+      valueBase64: r.valueBase64,
+      timestamp: r.timestamp,
+    });
     const source = (await readAll(broker.url, 'source')).records.map(strip);
     const copy = (await readAll(broker.url, 'copy')).records.map(strip);
     expect(source).toHaveLength(7);
     expect(copy).toEqual(source);
-    expect(source[6]).toEqual({ key: 'bin', headers: null, value: undefined, valueBase64: binary.toString('base64') });
+    expect(source[6]).toEqual({ key: 'bin', headers: null, value: undefined, valueBase64: binary.toString('base64'), timestamp: expect.any(Number) });
   });
 
   it('--follow prints new records as they come; Ctrl-C exits 0', async () => {

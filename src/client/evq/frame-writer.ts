@@ -1,9 +1,9 @@
 /**
  * Encodes produce frames straight into pooled buffers (`BufferPool`): one buffer per batch, reused batch
  * after batch, instead of the two allocations and one copy of `encodeBatch` + `encodeProduceFrame`. The
- * batch is written by the protocol's codec (`encodeBatchInto`) with every timestamp 0 ("stamp on
- * arrival"), so the bytes are exactly those of `encodeProduceFrame(meta, encodeBatch(0, messages))` with
- * timestamps 0.
+ * batch is written by the protocol's codec (`encodeBatchInto`) with timestamp 0 ("stamp on arrival") for
+ * every message that carries none, so the bytes are exactly those of
+ * `encodeProduceFrame(meta, encodeBatch(0, messages))`.
  */
 
 import type { BufferPool } from '../../core/buffer-pool.js';
@@ -59,7 +59,10 @@ function encodeInto(pool: BufferPool, head: Buffer | null, messages: readonly Pr
   let end: number;
   try {
     if (head !== null) head.copy(buf, 0);
-    end = encodeBatchInto(buf, start, 0, messages, STAMP_ON_ARRIVAL);
+    // messages that carry their own time keep it (a topic copied with produce --json); 0 = stamp on arrival
+    end = messages.some((m) => m.timestamp !== undefined)
+      ? encodeBatchInto(buf, start, 0, messages.map((m) => ({ ...m, timestamp: m.timestamp ?? 0 })))
+      : encodeBatchInto(buf, start, 0, messages, STAMP_ON_ARRIVAL);
   } catch (error) {
     pool.release(buf);
     throw error;

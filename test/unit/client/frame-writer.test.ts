@@ -58,11 +58,11 @@ describe('frame-writer', () => {
     );
   });
 
-  it('ignores timestamps the messages may carry: the broker stamps them', () => {
+  it('keeps a timestamp a message carries; the others get 0 (the broker stamps them)', () => {
     const pool = new BufferPool();
-    const messages = [{ value: 'a', timestamp: 123 }] as unknown as ProduceMessage[];
+    const messages: ProduceMessage[] = [{ value: 'a', timestamp: 123 }, { value: 'b' }];
     const frame = writeProduceFrame(pool, { req: 1, topic: 't', gzip: false, dueAt: 0, idempotencyKey: null }, messages, recordBytes(messages));
-    expect(decodeBatch(decodeProduceFrame(frame.bytes).batch, 't')[0]?.timestamp).toBe(0);
+    expect(decodeBatch(decodeProduceFrame(frame.bytes).batch, 't').map((r) => r.timestamp)).toEqual([123, 0]);
     frame.release();
   });
 
