@@ -13,8 +13,10 @@
 // Environment (all optional):
 //   EVQ_BENCH_BROKER_SECONDS   seconds of each measured run (default 1.5)
 //   EVQ_BENCH_BROKER_ROUNDS    alternating rounds of the compared runs (default 3)
-//   EVQ_BENCH_BROKER_WINDOW    produce frames in flight per producer (default 16)
-//   EVQ_BENCH_BROKER_LAG       frames a subscriber may lag behind the producer in the delivery runs (default 24)
+//   EVQ_BENCH_BROKER_WINDOW    produce frames in flight per producer (default 64: with --fsync always an ack
+//                              waits for an fsync, so a shallow window measures latency, not throughput)
+//   EVQ_BENCH_BROKER_LAG       frames a subscriber may lag behind the producer in the delivery runs (default 64,
+//                              the same for evq and the forwarder)
 //   EVQ_BENCH_BROKER_E2E_FSYNC fsync mode of the broker in the delivery runs (default always, the broker's default)
 //   EVQ_BENCH_BROKER_ONLY      comma list of parts to run: produce, e2e, ceiling (default all three)
 //   EVQ_BENCH_BROKER_MASK      zero (default) or random: the WebSocket mask of what the producers send. With
@@ -41,8 +43,8 @@ const BASELINE = join(here, '_ws-baseline-server.js');
 const env = process.env;
 const SECONDS = Number(env.EVQ_BENCH_BROKER_SECONDS ?? 1.5);
 const ROUNDS = Number(env.EVQ_BENCH_BROKER_ROUNDS ?? 3);
-const WINDOW = Number(env.EVQ_BENCH_BROKER_WINDOW ?? 16);
-const LAG_FRAMES = Number(env.EVQ_BENCH_BROKER_LAG ?? 24);
+const WINDOW = Number(env.EVQ_BENCH_BROKER_WINDOW ?? 64);
+const LAG_FRAMES = Number(env.EVQ_BENCH_BROKER_LAG ?? 64);
 const E2E_FSYNC = env.EVQ_BENCH_BROKER_E2E_FSYNC ?? 'always';
 const ONLY = new Set((env.EVQ_BENCH_BROKER_ONLY ?? 'produce,e2e,ceiling').split(',').map((s) => s.trim()));
 const MASK = env.EVQ_BENCH_BROKER_MASK ?? 'zero';
