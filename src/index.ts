@@ -35,5 +35,8 @@ export { validateGroupName, validateMessage, validateTopicName } from './protoco
 // the client
 export * from './client/index.js';
 
+// the load generator (measures and returns results; never prints)
+export * from './bench/index.js';
+
 // the embedded broker
 export { startBroker, type Broker, type BrokerOptions } from './broker/server.js';

@@ -35,12 +35,3 @@ describe('bin/evq as a user runs it', () => {
     expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 });
-
-describe('subcommands a later release builds', () => {
-  it('say so in one line and exit 1, never with a stack trace', () => {
-    const { code, stderr } = evq('bench');
-    expect(code).toBe(1);
-    expect(stderr).toMatch(/evq bench is not yet available/);
-    expect(stderr).not.toMatch(/\n\s+at /);
-  });
-});

@@ -1,0 +1,76 @@
+/**
+ * A producer over the client library (`EvqClient.produce`: evq's binary WebSocket fast path, batched by
+ * `--batch-size` and `--linger`, acknowledgements windowed). The messages are an async iterator the client
+ * pulls from as fast as its window allows: each one is made and stamped at the moment it is taken (its actual
+ * send time), and not before its intended time on the `--rate` schedule. When the broker stalls, the client's
+ * window fills and it stops pulling, so messages are taken late — their intended times stay where the
+ * schedule put them.
+ */
+
+import type { EvqClient, MessageAck, ProduceMessage } from '../client/types.js';
+import { LIMITS } from '../core/limits.js';
+import { EvqError } from '../errors.js';
+import { ProducerMeter, type Meters } from './meters.js';
+import { DONE, type Pacer, type PaceTimer } from './pacer.js';
+import type { MessageFactory } from './payload.js';
+import type { Scenario } from './scenario.js';
+import { monoMs } from './time.js';
+
+export class WsProducer {
+  readonly meter: ProducerMeter;
+  readonly #scenario: Scenario;
+  readonly #factory: MessageFactory;
+  readonly #timer: PaceTimer;
+  #seq = 0;
+
+  constructor(id: number, scenario: Scenario, factory: MessageFactory, meters: Meters, timer: PaceTimer) {
+    this.#scenario = scenario;
+    this.#factory = factory;
+    this.#timer = timer;
+    // the client has at most maxInFlight batches awaiting acks, plus the one it is filling
+    this.meter = new ProducerMeter(id, meters, (LIMITS.defaultMaxInFlight + 2) * scenario.batchSize);
+  }
+
+  /** Produces until the pacer is done (or `signal` aborts); never rejects: failures go to the meter. */
+  async run(client: EvqClient, pacer: Pacer, signal: AbortSignal): Promise<void> {
+    const meter = this.meter;
+    const factory = this.#factory;
+    const timer = this.#timer;
+    const take = (): Promise<IteratorResult<ProduceMessage>> => {
+      const now = monoMs();
+      const intended = pacer.due(now);
+      if (intended >= 0) {
+        const seq = this.#seq++;
+        meter.onSend(seq, intended, now, pacer.warmup);
+        return Promise.resolve({ done: false, value: factory.make(seq, intended, now, pacer.warmup) });
+      }
+      if (intended === DONE) return Promise.resolve({ done: true, value: undefined });
+      return timer.until(pacer.nextAt).then(take);
+    };
+    const messages: AsyncIterable<ProduceMessage> = {
+      [Symbol.asyncIterator]: () => ({
+        next: take,
+        return: () => {
+          pacer.stop();
+          return Promise.resolve({ done: true, value: undefined });
+        },
+      }),
+    };
+    const onAck = (ack: MessageAck): void => {
+      meter.onAck(ack.index, monoMs(), factory.valueBytes(ack.index));
+    };
+    try {
+      await client.produce(this.#scenario.topic, messages, {
+        batchSize: this.#scenario.batchSize,
+        lingerMs: this.#scenario.lingerMs,
+        onAck,
+        signal,
+      });
+    } catch (error) {
+      if (signal.aborted && error instanceof EvqError && error.code === 'EVQ_ERR_CLOSED') return;
+      meter.onError(error, monoMs());
+    } finally {
+      pacer.stop();
+    }
+  }
+}

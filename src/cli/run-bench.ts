@@ -1,0 +1,143 @@
+import { readFile } from 'node:fs/promises';
+import { parseScenario } from '../bench/scenario.js';
+import type { BenchResult } from '../bench/result.js';
+import { runBench, type RunOptions } from '../bench/runner.js';
+import { formatDuration } from '../core/durations.js';
+import { ERROR_CODES, EXIT, EvqError, isEvqErrorCode, type EvqErrorCode } from '../errors.js';
+import { renderComparison } from './bench-compare.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from './bench-embedded.js';
+import { readResult, writeCsvResult, writeJsonResult } from './bench-files.js';
+import { formatCount } from './bench-format.js';
+import { startBenchLive } from './bench-live.js';
+import { formatMetric, renderReport } from './bench-report.js';
+import type { BenchPlan } from './commands/bench.js';
+import { explainError } from './format.js';
+import { forceExit } from './main.js';
+import { createOutput, type Output } from './output.js';
+import { evqVersion } from './version.js';
+
+/**
+ * `evq bench`: starts the embedded broker if asked, runs the scenario with a live line on stderr, then prints
+ * the report (stdout; stderr when stdout carries `--json -` or `--csv`), writes `--json` and `--csv`, prints
+ * the `--compare` table, and fails (exit 1, after everything was written) when a message was lost,
+ * duplicated or reordered, an error happened, or a threshold broke — saying which. The first Ctrl-C stops
+ * producing and still reports; the second quits at once.
+ */
+
+export interface BenchEnv {
+  stdout: NodeJS.WritableStream;
+  evqVersion: string;
+  /** Passed to runBench (tests: the compiled worker, a fault-injecting client). */
+  run: Pick<RunOptions, 'workerUrl' | 'connect' | 'progressIntervalMs'>;
+}
+
+export async function runBenchCommand(plan: BenchPlan, output: Output = createOutput(), env: Partial<BenchEnv> = {}): Promise<BenchResult> {
+  const stdout = env.stdout ?? process.stdout;
+  // read the payloads and the old result first: a missing file fails before a broker is started
+  const payloads = plan.payloadFile === null ? undefined : await readPayloads(plan.payloadFile);
+  const old = plan.compare === null ? undefined : await readResult(plan.compare);
+
+  let embedded: EmbeddedBroker | undefined;
+  if (plan.embedded !== null) {
+    embedded = await startEmbeddedBroker(plan.embedded);
+    const where = embedded.dataDir === null ? 'in memory' : `data in ${embedded.dataDir}, fsync ${plan.embedded.fsync}`;
+    output.info(`embedded broker on ${embedded.url} (${where})`);
+  }
+  const url = embedded?.url ?? (plan.scenario.url as string);
+
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSignal = (): void => {
+    if (++interrupts > 1) forceExit(EXIT.failure);
+    output.info('stopping: finishing the messages in flight, then reporting (Ctrl-C again to quit now)');
+    abort.abort();
+  };
+  let result: BenchResult;
+  const live = startBenchLive(output, { subscribers: plan.scenario.subscribers ?? 1 });
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const scenario = parseScenario({ ...plan.scenario, url, payloads });
+    result = await runBench(scenario, {
+      signal: abort.signal,
+      onProgress: (p) => live.onProgress(p),
+      embedded: plan.embedded,
+      evqVersion: env.evqVersion ?? evqVersion(),
+      ...env.run,
+    });
+  } catch (error) {
+    const explained = explainError(error, url, formatDuration(plan.scenario.timeoutMs ?? 10_000));
+    if (embedded === undefined && explained instanceof EvqError && explained.code === 'EVQ_ERR_UNREACHABLE') {
+      throw new EvqError('EVQ_ERR_UNREACHABLE', `${explained.message} (or let evq bench start one: --embedded)`, { cause: error });
+    }
+    throw explained;
+  } finally {
+    live.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await embedded?.close();
+  }
+
+  const reportToStderr = plan.json === '-' || plan.csv === '-';
+  const print = (line: string): void => (reportToStderr ? output.info(line) : output.data(line));
+  for (const line of renderReport(result, output.color)) print(line);
+  if (old !== undefined) {
+    print('');
+    for (const line of renderComparison(old, result, plan.compare as string, output.color)) print(line);
+  }
+  if (plan.json !== null) await writeJsonResult(plan.json, result, stdout);
+  if (plan.csv !== null) await writeCsvResult(plan.csv, result, stdout);
+
+  const failure = failureOf(result);
+  if (failure !== undefined) throw failure;
+  return result;
+}
+
+/** The lines of a payload file: one payload each (a trailing \r dropped, empty lines skipped). */
+export async function readPayloads(path: string): Promise<Buffer[]> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new EvqError('EVQ_ERR_NOT_FOUND', `cannot read the payload file ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  const payloads: Buffer[] = [];
+  let start = 0;
+  while (start < bytes.length) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end < 0) end = bytes.length;
+    let lineEnd = end;
+    if (lineEnd > start && bytes[lineEnd - 1] === 0x0d) lineEnd--;
+    if (lineEnd > start) payloads.push(Buffer.from(bytes.subarray(start, lineEnd)));
+    start = end + 1;
+  }
+  return payloads;
+}
+
+/** Why a finished run fails (exit 1), or undefined when it passed. */
+export function failureOf(result: BenchResult): EvqError | undefined {
+  const reasons: string[] = [];
+  let code: EvqErrorCode | undefined;
+  const errorCount = result.errors.reduce((n, e) => n + e.count, 0);
+  if (errorCount > 0) {
+    const first = result.errors[0];
+    if (first !== undefined && isEvqErrorCode(first.code) && ERROR_CODES[first.code].exit === EXIT.failure) code = first.code;
+    code ??= 'EVQ_ERR_INTERNAL';
+    reasons.push(`${formatCount(errorCount)} error${errorCount === 1 ? '' : 's'} (first: ${first?.client}: ${first?.message})`);
+  }
+  const v = result.verification;
+  if (!v.ok) {
+    code ??= 'EVQ_ERR_INTERNAL';
+    const parts = [`${formatCount(v.lost)} lost`, `${formatCount(v.duplicated)} duplicated`, `${formatCount(v.reordered)} reordered`];
+    if (v.unexpected > 0) parts.push(`${formatCount(v.unexpected)} delivered against the filter`);
+    reasons.push(`verification failed: ${parts.join(', ')} of ${formatCount(v.expected)} expected deliveries`);
+  }
+  const broken = result.thresholds.filter((t) => !t.ok);
+  if (broken.length > 0) {
+    code ??= 'EVQ_ERR_LIMIT_EXCEEDED';
+    const list = broken.map((t) => `${t.expression} (${t.actual === null ? 'no such figure' : `${t.metric} = ${formatMetric(t.metric, t.actual)}`})`);
+    reasons.push(`threshold${broken.length === 1 ? '' : 's'} broken: ${list.join('; ')}`);
+  }
+  if (code === undefined) return undefined;
+  return new EvqError(code, `evq bench: ${reasons.join('; ')}`);
+}

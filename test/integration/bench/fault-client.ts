@@ -1,0 +1,66 @@
+/**
+ * A fault-injecting client for the verifier's tests: a real `EvqClient` (connected to a real broker) whose
+ * subscriptions lose, repeat and reorder records on their way to the caller, as a faulty transport would.
+ * Each delivered record gets a number (0, 1, 2 … per subscription); the plan says what happens to it.
+ */
+
+import type { EvqClient, EvqRecord, Subscription, SubscribeOptions } from '../../../src/client/types.js';
+
+/** What happens to the record with this delivery number. */
+export type Fault = 'pass' | 'drop' | 'duplicate' | 'swap-with-next';
+export type FaultPlan = (subscription: number, index: number) => Fault;
+
+export function faultyClient(inner: EvqClient, plan: FaultPlan): EvqClient & { injected: Record<Exclude<Fault, 'pass'>, number> } {
+  const injected = { drop: 0, duplicate: 0, 'swap-with-next': 0 };
+  let subscriptions = 0;
+  return {
+    url: inner.url,
+    injected,
+    produce: (topic, messages, options) => inner.produce(topic, messages, options),
+    consume: (topic, options) => inner.consume(topic, options),
+    topics: () => inner.topics(),
+    deleteTopic: (topic) => inner.deleteTopic(topic),
+    close: () => inner.close(),
+    [Symbol.asyncDispose]: () => inner.close(),
+    subscribe(topic: string, options?: SubscribeOptions): Subscription {
+      const real = inner.subscribe(topic, options);
+      const id = subscriptions++;
+      async function* faulty(): AsyncGenerator<EvqRecord> {
+        let index = 0;
+        let held: EvqRecord | undefined;
+        for await (const record of real) {
+          const fault = plan(id, index++);
+          if (fault === 'drop') {
+            injected.drop++;
+            continue;
+          }
+          if (fault === 'swap-with-next' && held === undefined) {
+            injected['swap-with-next']++;
+            held = record;
+            continue;
+          }
+          yield record;
+          if (fault === 'duplicate') {
+            injected.duplicate++;
+            yield record;
+          }
+          if (held !== undefined) {
+            const late = held;
+            held = undefined;
+            yield late;
+          }
+        }
+        if (held !== undefined) yield held;
+      }
+      const iterator = faulty();
+      return {
+        topic,
+        closed: real.closed,
+        ...(real.ready === undefined ? {} : { ready: real.ready }),
+        close: () => real.close(),
+        [Symbol.asyncDispose]: () => real.close(),
+        [Symbol.asyncIterator]: () => iterator,
+      };
+    },
+  };
+}
