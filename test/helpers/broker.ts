@@ -12,13 +12,13 @@ export interface TestBroker extends Broker {
 export async function startTestBroker(options: BrokerOptions = {}): Promise<TestBroker> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'evq-test-')));
   const broker = await startBroker({ host: '127.0.0.1', port: 0, ...options, dataDir });
-  let closed = false;
-  const close = async (): Promise<void> => {
-    if (closed) return;
-    closed = true;
-    await broker.close();
-    if (options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
-  };
+  let closing: Promise<void> | null = null;
+  // a second close waits for the first (a test may close the broker mid-run, then afterEach again)
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      await broker.close();
+      if (options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
+    })());
   return Object.assign(Object.create(broker) as Broker, broker, {
     dataDir,
     close,
