@@ -1,53 +1,18 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Chalk } from 'chalk';
-import type { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BenchResult } from '../../../src/bench/result.js';
-import { countOption, rateOption, ratioOption, toBenchPlan, type BenchFlags, type BenchPlan } from '../../../src/cli/commands/bench.js';
+import { countOption, rateOption, ratioOption, toBenchPlan, type BenchFlags } from '../../../src/cli/commands/bench.js';
 import { startBenchLive, liveText, plainText } from '../../../src/cli/bench-live.js';
-import { buildProgram, exitCodeFor } from '../../../src/cli/main.js';
-import type { Output } from '../../../src/cli/output.js';
+import { exitCodeFor } from '../../../src/cli/main.js';
 import { failureOf, readPayloads, runBenchCommand } from '../../../src/cli/run-bench.js';
 import { EXIT, EvqError } from '../../../src/errors.js';
+import { captureOutput, parsePlan } from '../../helpers/cli.js';
 
-function captureOutput(): Output & { infos: string[]; errors: string[]; datas: string[] } {
-  const infos: string[] = [];
-  const errors: string[] = [];
-  const datas: string[] = [];
-  return {
-    infos,
-    errors,
-    datas,
-    data: (l) => void datas.push(l),
-    info: (l) => void infos.push(l),
-    error: (l) => void errors.push(l),
-    color: new Chalk({ level: 0 }),
-    interactive: false,
-  };
-}
 
-/** Parses `evq bench …` without running it: the plan, or the usage error. */
-async function parse(args: string[]): Promise<{ plan?: BenchPlan; err?: unknown; errOut: string }> {
-  const program = buildProgram(captureOutput());
-  let errOut = '';
-  const quiet = (cmd: Command): void => {
-    cmd.configureOutput({ writeOut: () => undefined, writeErr: (s) => void (errOut += s) });
-    cmd.commands.forEach(quiet);
-  };
-  quiet(program);
-  let plan: BenchPlan | undefined;
-  program.commands.find((c) => c.name() === 'bench')!.action((flags: BenchFlags) => {
-    plan = toBenchPlan(flags);
-  });
-  try {
-    await program.parseAsync(['node', 'evq', 'bench', ...args]);
-    return { plan, errOut };
-  } catch (err) {
-    return { err, errOut };
-  }
-}
+const parse = (args: string[]) => parsePlan('bench', args, (flags: BenchFlags) => toBenchPlan(flags));
+
 
 async function usageError(args: string[]): Promise<string> {
   const { err, errOut } = await parse(args);

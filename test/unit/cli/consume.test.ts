@@ -1,39 +1,16 @@
 import { PassThrough } from 'node:stream';
-import { Chalk } from 'chalk';
-import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { toConsumePlan, type ConsumeFlags, type ConsumePlan } from '../../../src/cli/commands/consume.js';
+import { toConsumePlan, type ConsumeFlags } from '../../../src/cli/commands/consume.js';
 import type { CliEnv } from '../../../src/cli/format.js';
-import { buildProgram, exitCodeFor } from '../../../src/cli/main.js';
-import type { Output } from '../../../src/cli/output.js';
+import { exitCodeFor } from '../../../src/cli/main.js';
 import { runConsume } from '../../../src/cli/run-consume.js';
 import type { ConsumeOptions, EvqClient, EvqRecord } from '../../../src/client/types.js';
 import { EvqError } from '../../../src/errors.js';
+import { captureOutput, parsePlan } from '../../helpers/cli.js';
 
-function captureOutput(): Output & { errors: string[] } {
-  const errors: string[] = [];
-  return { errors, data: () => undefined, info: () => undefined, error: (l) => void errors.push(l), color: new Chalk({ level: 0 }), interactive: false };
-}
 
-async function parse(args: string[]): Promise<{ plan?: ConsumePlan; err?: unknown; errOut: string }> {
-  const program = buildProgram(captureOutput());
-  let errOut = '';
-  const quiet = (cmd: Command): void => {
-    cmd.configureOutput({ writeOut: () => undefined, writeErr: (s) => void (errOut += s) });
-    cmd.commands.forEach(quiet);
-  };
-  quiet(program);
-  let plan: ConsumePlan | undefined;
-  program.commands.find((c) => c.name() === 'consume')!.action((topic: string, flags: ConsumeFlags) => {
-    plan = toConsumePlan(topic, flags);
-  });
-  try {
-    await program.parseAsync(['node', 'evq', 'consume', ...args]);
-    return { plan, errOut };
-  } catch (err) {
-    return { err, errOut };
-  }
-}
+const parse = (args: string[]) => parsePlan('consume', args, (topic: string, flags: ConsumeFlags) => toConsumePlan(topic, flags));
+
 
 describe('evq consume: parsing', () => {
   it('defaults: from earliest, no group, ends at the end of the log', async () => {

@@ -2,20 +2,8 @@ import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram, exitCodeFor } from '../../../src/cli/main.js';
 import { EvqError, EvqUsageError } from '../../../src/errors.js';
-import type { Output } from '../../../src/cli/output.js';
-import { Chalk } from 'chalk';
+import { captureOutput } from '../../helpers/cli.js';
 
-function captureOutput(): Output & { errors: string[] } {
-  const errors: string[] = [];
-  return {
-    errors,
-    data: () => undefined,
-    info: () => undefined,
-    error: (line) => void errors.push(line),
-    color: new Chalk({ level: 0 }),
-    interactive: false,
-  };
-}
 
 /** Parses argv without spawning; commander's own output is captured instead of printed. */
 async function parse(args: string[]): Promise<{ err: unknown; out: string; errOut: string }> {

@@ -2,55 +2,18 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { Chalk } from 'chalk';
-import type { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toProducePlan, type ProduceFlags, type ProducePlan } from '../../../src/cli/commands/produce.js';
 import type { CliEnv } from '../../../src/cli/format.js';
-import { buildProgram, exitCodeFor } from '../../../src/cli/main.js';
-import type { Output } from '../../../src/cli/output.js';
+import { exitCodeFor } from '../../../src/cli/main.js';
 import { runProduce } from '../../../src/cli/run-produce.js';
 import type { EvqClient, ProduceMessage, ProduceOptions, ProduceResult } from '../../../src/client/types.js';
 import { EvqError } from '../../../src/errors.js';
+import { captureOutput, parsePlan } from '../../helpers/cli.js';
 
-function captureOutput(): Output & { infos: string[]; errors: string[]; datas: string[] } {
-  const infos: string[] = [];
-  const errors: string[] = [];
-  const datas: string[] = [];
-  return {
-    infos,
-    errors,
-    datas,
-    data: (l) => void datas.push(l),
-    info: (l) => void infos.push(l),
-    error: (l) => void errors.push(l),
-    color: new Chalk({ level: 0 }),
-    interactive: false,
-  };
-}
 
-/** Parses `evq produce …` without running it: the plan the command would execute, or the usage error. */
-async function parse(args: string[]): Promise<{ plan?: ProducePlan; err?: unknown; errOut: string }> {
-  const program = buildProgram(captureOutput());
-  let errOut = '';
-  const quiet = (cmd: Command): void => {
-    cmd.configureOutput({ writeOut: () => undefined, writeErr: (s) => void (errOut += s) });
-    cmd.commands.forEach(quiet);
-  };
-  quiet(program);
-  let plan: ProducePlan | undefined;
-  program.commands
-    .find((c) => c.name() === 'produce')!
-    .action((topic: string, messages: string[], flags: ProduceFlags) => {
-      plan = toProducePlan(topic, messages, flags);
-    });
-  try {
-    await program.parseAsync(['node', 'evq', 'produce', ...args]);
-    return { plan, errOut };
-  } catch (err) {
-    return { err, errOut };
-  }
-}
+const parse = (args: string[]) => parsePlan('produce', args, (topic: string, messages: string[], flags: ProduceFlags) => toProducePlan(topic, messages, flags));
+
 
 describe('evq produce: parsing', () => {
   it('defaults: stdin, batches of 1000, 5ms linger, 10s timeout, no compression', async () => {

@@ -1,41 +1,16 @@
 import { PassThrough } from 'node:stream';
-import { Chalk } from 'chalk';
-import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { positionOption, toSubscribePlan, type SubscribeFlags, type SubscribePlan } from '../../../src/cli/commands/subscribe.js';
+import { positionOption, toSubscribePlan, type SubscribeFlags } from '../../../src/cli/commands/subscribe.js';
 import type { CliEnv } from '../../../src/cli/format.js';
-import { buildProgram, exitCodeFor } from '../../../src/cli/main.js';
-import type { Output } from '../../../src/cli/output.js';
+import { exitCodeFor } from '../../../src/cli/main.js';
 import { resumeCommand, runSubscribe } from '../../../src/cli/run-subscribe.js';
 import type { EvqClient, EvqRecord, SubscribeOptions, Subscription } from '../../../src/client/types.js';
 import { EvqError } from '../../../src/errors.js';
+import { captureOutput, parsePlan } from '../../helpers/cli.js';
 
-function captureOutput(): Output & { infos: string[]; errors: string[] } {
-  const infos: string[] = [];
-  const errors: string[] = [];
-  return { infos, errors, data: () => undefined, info: (l) => void infos.push(l), error: (l) => void errors.push(l), color: new Chalk({ level: 0 }), interactive: false };
-}
 
-async function parse(args: string[]): Promise<{ plan?: SubscribePlan; err?: unknown; errOut: string; out: string }> {
-  const program = buildProgram(captureOutput());
-  let errOut = '';
-  let out = '';
-  const quiet = (cmd: Command): void => {
-    cmd.configureOutput({ writeOut: (s) => void (out += s), writeErr: (s) => void (errOut += s) });
-    cmd.commands.forEach(quiet);
-  };
-  quiet(program);
-  let plan: SubscribePlan | undefined;
-  program.commands.find((c) => c.name() === 'subscribe')!.action((topic: string, flags: SubscribeFlags) => {
-    plan = toSubscribePlan(topic, flags);
-  });
-  try {
-    await program.parseAsync(['node', 'evq', 'subscribe', ...args]);
-    return { plan, errOut, out };
-  } catch (err) {
-    return { err, errOut, out };
-  }
-}
+const parse = (args: string[]) => parsePlan('subscribe', args, (topic: string, flags: SubscribeFlags) => toSubscribePlan(topic, flags));
+
 
 describe('evq subscribe: parsing', () => {
   it('defaults: live from latest, raw values, no count, no timeout', async () => {

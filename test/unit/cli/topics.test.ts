@@ -1,19 +1,12 @@
-import { Chalk } from 'chalk';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import type { CliEnv } from '../../../src/cli/format.js';
 import { buildProgram, exitCodeFor } from '../../../src/cli/main.js';
-import type { Output } from '../../../src/cli/output.js';
 import { runDeleteTopic, runTopics, topicsTable } from '../../../src/cli/run-topics.js';
 import type { EvqClient, TopicInfo } from '../../../src/client/types.js';
 import { EvqError } from '../../../src/errors.js';
+import { captureOutput } from '../../helpers/cli.js';
 
-function captureOutput(): Output & { datas: string[]; infos: string[]; errors: string[] } {
-  const datas: string[] = [];
-  const infos: string[] = [];
-  const errors: string[] = [];
-  return { datas, infos, errors, data: (l) => void datas.push(l), info: (l) => void infos.push(l), error: (l) => void errors.push(l), color: new Chalk({ level: 0 }), interactive: false };
-}
 
 const TOPICS: TopicInfo[] = [
   { topic: 'payments', startOffset: 0, endOffset: 0, messageCount: 0, sizeBytes: 0, subscribers: 0 },
