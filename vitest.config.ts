@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // The machine has two cores. Unit tests are pure and fast and run two files at a time. Integration and
-// e2e tests start real brokers and drive load: their files run one at a time (fileParallelism: false in
-// their project), so no file starves another of CPU and nothing needs sleeps or retries to pass.
+// e2e tests start real brokers and drive load: their project runs its files one after another in a single
+// fork, so no such file starves another of CPU and nothing needs sleeps or retries to pass.
 export default defineConfig({
   test: {
     pool: 'forks',
@@ -15,7 +15,11 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       {
         extends: true,
-        test: { name: 'load', include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'], fileParallelism: false },
+        test: {
+          name: 'load',
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          poolOptions: { forks: { singleFork: true } },
+        },
       },
     ],
   },

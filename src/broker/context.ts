@@ -1,19 +1,12 @@
 import type { Clock } from '../core/clock.js';
 import type { ConsumerGroups } from './consumer-groups.js';
-import type { Ingest } from './ingest.js';
+import type { Ingest, IngestLimits } from './ingest.js';
 import type { BrokerMetrics } from './metrics.js';
 import type { Reader } from './reader.js';
 import type { TopicStore } from './storage/topic-store.js';
 
 /** The broker's limits as configured (defaults from LIMITS, some changed by flags). */
-export interface BrokerLimits {
-  maxMessageBytes: number;
-  maxKeyBytes: number;
-  maxHeaderCount: number;
-  maxHeaderBytes: number;
-  maxBatchBytes: number;
-  maxBatchCount: number;
-  maxDelayMs: number;
+export interface BrokerLimits extends IngestLimits {
   maxHttpBodyBytes: number;
   maxReadLimit: number;
   defaultReadLimit: number;

@@ -6,21 +6,14 @@ import type { MessageInput } from '../protocol/record.js';
 import { validateEncodedBatch } from '../protocol/encoded-batch.js';
 import type { EncodedBatchInfo } from '../protocol/encoded-batch.js';
 import { TRUSTED_CODEC_LIMITS } from '../protocol/record-codec.js';
-import { batchTooLarge, tooManyMessages, validateMessage, validateTopicName } from '../protocol/validate.js';
+import { batchTooLarge, tooManyMessages, validateMessage, validateTopicName, type BatchLimits } from '../protocol/validate.js';
 import type { BrokerMetrics } from './metrics.js';
 import type { IdempotencyIndex } from './idempotency.js';
 import type { AppendEvent, AppendResult, Log } from './storage/log.js';
 import type { TopicStore } from './storage/topic-store.js';
 
-export interface IngestLimits {
-  maxMessageBytes: number;
-  maxKeyBytes: number;
-  maxHeaderCount: number;
-  maxHeaderBytes: number;
-  maxBatchBytes: number;
-  maxBatchCount: number;
-  maxDelayMs: number;
-}
+/** The limits every produce is checked against: the batch limits, and how far ahead a message may be delayed. */
+export type IngestLimits = BatchLimits & { maxDelayMs: number };
 
 export interface ProduceOptions {
   /** Deliver at this time (ms since the epoch); absent or past = now. */
