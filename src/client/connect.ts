@@ -1,13 +1,14 @@
 /**
  * `connect(url)`: one transport per URL scheme, all behind the same `EvqClient` interface, so the CLI has no
  * transport-specific branches. `http://`, `https://`, `ws://` and `wss://` reach evq's own broker; `nats://`
- * (NATS JetStream) is to come behind the same interface.
+ * reaches NATS JetStream (src/client/nats/).
  */
 
 import { EvqUsageError } from '../errors.js';
 import type { ConnectOptions, EvqClient } from './types.js';
 import { evqEndpoint } from './evq/endpoint.js';
 import { EvqTransport } from './evq/transport.js';
+import { connectNats } from './nats/transport.js';
 
 /** Default wait for a connection or an acknowledgement. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -31,6 +32,7 @@ const TRANSPORTS: Readonly<Record<string, TransportFactory>> = {
   'https:': evq,
   'ws:': evq,
   'wss:': evq,
+  'nats:': connectNats,
 };
 
 /** The URL schemes `connect` takes. */

@@ -76,10 +76,10 @@ describe('connect', () => {
   });
 
   it('refuses an unknown scheme or a bad URL as a usage error naming the supported schemes', async () => {
-    const error = await failure(connect('nats://127.0.0.1:4222'));
+    const error = await failure(connect('amqp://127.0.0.1:5672'));
     expect(error).toBeInstanceOf(EvqUsageError);
     expect(error.code).toBe('EVQ_ERR_INVALID_ARGUMENT');
-    expect(error.message).toContain('"nats"');
+    expect(error.message).toContain('"amqp"');
     for (const scheme of SUPPORTED_SCHEMES) expect(error.message).toContain(`${scheme}://`);
     expect((await failure(connect('http://'))).code).toBe('EVQ_ERR_INVALID_ARGUMENT');
     expect((await failure(connect('http://user:pw@127.0.0.1:7070'))).code).toBe('EVQ_ERR_INVALID_ARGUMENT');

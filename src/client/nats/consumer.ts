@@ -1,0 +1,109 @@
+/**
+ * `consume` over JetStream. With a `group`: a durable pull consumer named after the group (escaped as stream
+ * names are, see names.ts), created at `from` (default earliest) when it does not exist yet; a record is
+ * acknowledged — committed — once the caller has taken it (asked for the next one, or stopped after it).
+ * Without a group: an ordered consumer from `from` (default earliest), nothing committed. The iteration ends
+ * at the end of the stream (no record pending) unless `follow`. The filter runs in the client; records it
+ * skips are committed too.
+ */
+
+import { AckPolicy, DeliverPolicy } from 'nats';
+import type { Consumer, JetStreamClient, JetStreamManager, JsMsg } from 'nats';
+import { compileFilter } from '../../core/filter/index.js';
+import { validateGroupName } from '../../protocol/validate.js';
+import type { ConsumeOptions, EvqRecord } from '../types.js';
+import { decodeRecord } from './message.js';
+import { streamOfTopic } from './names.js';
+import { startSequence } from './subscription.js';
+
+/** JetStream's API error code for "consumer not found". */
+const CONSUMER_NOT_FOUND = 10014;
+
+function apiErrorCode(error: unknown): number | undefined {
+  const api = (error as { api_error?: { err_code?: unknown } } | null)?.api_error;
+  return typeof api?.err_code === 'number' ? api.err_code : undefined;
+}
+
+/** The durable consumer that stands for `group`. */
+export function consumerOfGroup(group: string): string {
+  validateGroupName(group);
+  return streamOfTopic(group);
+}
+
+export async function* consumeJetStream(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  topic: string,
+  ensure: () => Promise<void>,
+  options: ConsumeOptions,
+): AsyncGenerator<EvqRecord> {
+  const stream = streamOfTopic(topic);
+  const filter = options.filter !== undefined && options.filter.trim() !== '' ? compileFilter(options.filter) : null;
+  const limit = options.limit ?? Infinity;
+  const pageSize = Math.min(Math.max(1, options.pageSize ?? 1000), 10_000);
+  const waitMs = Math.min(Math.max(1000, options.waitMs ?? 30_000), 60_000);
+  const group = options.group;
+  const commit = group !== undefined && options.commit !== false;
+  await ensure();
+  const state = (await jsm.streams.info(stream)).state;
+  const seq = startSequence(options.from ?? 'earliest', state.first_seq, state.last_seq);
+  let consumer: Consumer;
+  let pendingAtStart: number;
+  if (group !== undefined) {
+    const name = consumerOfGroup(group);
+    let info;
+    try {
+      info = await jsm.consumers.info(stream, name);
+    } catch (error) {
+      if (apiErrorCode(error) !== CONSUMER_NOT_FOUND) throw error;
+      info = await jsm.consumers.add(stream, {
+        durable_name: name,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: seq,
+      });
+    }
+    pendingAtStart = info.num_pending + info.num_ack_pending;
+    consumer = await js.consumers.get(stream, name);
+  } else {
+    pendingAtStart = Math.max(0, state.last_seq - seq + 1);
+    consumer = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: seq });
+  }
+  if (pendingAtStart === 0 && options.follow !== true) return;
+
+  let taken = 0;
+  let toAck: JsMsg | undefined;
+  const signal = options.signal;
+  const aborted = (): boolean => signal?.aborted === true;
+  try {
+    while (taken < limit && !aborted()) {
+      const batch = await consumer.fetch({ max_messages: Math.min(pageSize, limit - taken), expires: options.follow === true ? waitMs : 1000 });
+      const onAbort = (): void => batch.stop();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      let received = 0;
+      let atEnd = false;
+      try {
+        for await (const msg of batch) {
+          received++;
+          if (toAck !== undefined) toAck.ack();
+          toAck = commit ? msg : undefined;
+          atEnd = msg.info.pending === 0;
+          const record = decodeRecord(topic, msg);
+          if (filter === null || filter(record)) {
+            taken++;
+            yield record;
+            if (taken >= limit || aborted()) break;
+          }
+          if (atEnd && options.follow !== true) break;
+        }
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+        batch.stop();
+      }
+      if (options.follow !== true && (atEnd || received === 0)) break;
+    }
+  } finally {
+    // the last record handed out is committed too; ackAck waits for the server, after the earlier acks
+    if (toAck !== undefined) await toAck.ackAck().catch(() => undefined);
+  }
+}

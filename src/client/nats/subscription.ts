@@ -1,0 +1,105 @@
+/**
+ * `subscribe` over JetStream: an ordered consumer (ephemeral, server-side flow control, restarted by the
+ * client at the right sequence after a gap) started at the sequence that `from` names. The `filter`
+ * expression is compiled with the same `compileFilter` as the evq broker's, but it runs here, in the client:
+ * every record crosses the network before it is tested.
+ */
+
+import { DeliverPolicy } from 'nats';
+import type { ConsumerMessages, JetStreamClient, JetStreamManager } from 'nats';
+import { compileFilter } from '../../core/filter/index.js';
+import type { Filter } from '../../core/filter/index.js';
+import { EvqUsageError } from '../../errors.js';
+import type { EvqRecord, From, Subscription, SubscribeOptions } from '../types.js';
+import { decodeRecord } from './message.js';
+
+/** The stream sequence where reading starts (from 1), given the stream's first and last sequences. */
+export function startSequence(from: From, firstSeq: number, lastSeq: number): number {
+  const first = Math.max(1, firstSeq);
+  if (from === 'earliest') return first;
+  if (from === 'latest') return lastSeq + 1;
+  if (typeof from === 'number') {
+    if (!Number.isSafeInteger(from) || from < 0) throw new EvqUsageError('EVQ_ERR_INVALID_OFFSET', `invalid offset ${String(from)}`);
+    return Math.max(first, from + 1);
+  }
+  if (!Number.isSafeInteger(from.last) || from.last < 0) {
+    throw new EvqUsageError('EVQ_ERR_INVALID_OFFSET', `invalid { last: ${String(from.last)} }`);
+  }
+  return Math.max(first, lastSeq - from.last + 1);
+}
+
+export class NatsSubscription implements Subscription {
+  readonly topic: string;
+  readonly ready: Promise<number>;
+  readonly closed: Promise<Error | null>;
+  readonly #filter: Filter | null;
+  #messages: ConsumerMessages | undefined;
+  #closing = false;
+  #iterating = false;
+  #settle!: (error: Error | null) => void;
+  readonly #onAbort = (): void => void this.close();
+  readonly #signal: AbortSignal | undefined;
+
+  constructor(js: JetStreamClient, jsm: JetStreamManager, topic: string, stream: string, ensure: () => Promise<void>, options: SubscribeOptions) {
+    this.topic = topic;
+    this.#filter = options.filter !== undefined && options.filter.trim() !== '' ? compileFilter(options.filter) : null;
+    this.closed = new Promise((resolve) => (this.#settle = resolve));
+    this.#signal = options.signal;
+    this.ready = (async () => {
+      await ensure();
+      const info = await jsm.streams.info(stream);
+      const seq = startSequence(options.from ?? 'latest', info.state.first_seq, info.state.last_seq);
+      const consumer = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: seq });
+      const messages = await consumer.consume({ max_messages: options.highWaterMark ?? 1000 });
+      if (this.#closing) await messages.close();
+      this.#messages = messages;
+      return seq - 1;
+    })();
+    this.ready.catch((error: unknown) => this.#finish(error instanceof Error ? error : new Error(String(error))));
+    if (this.#signal !== undefined) {
+      if (this.#signal.aborted) void this.close();
+      else this.#signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+  }
+
+  #finish(error: Error | null): void {
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#settle(error);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<EvqRecord> {
+    if (this.#iterating) throw new Error('a subscription can be iterated once');
+    this.#iterating = true;
+    try {
+      await this.ready;
+      const messages = this.#messages;
+      if (messages === undefined || this.#closing) return;
+      for await (const msg of messages) {
+        if (this.#closing) break;
+        const record = decodeRecord(this.topic, msg);
+        if (this.#filter === null || this.#filter(record)) yield record;
+      }
+    } catch (error) {
+      if (!this.#closing) {
+        const err = error instanceof Error ? error : new Error(String(error));
+        this.#finish(err);
+        throw err;
+      }
+    } finally {
+      await this.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.#closing) {
+      this.#closing = true;
+      const messages = this.#messages;
+      if (messages !== undefined) await messages.close().catch(() => undefined);
+      this.#finish(null);
+    }
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

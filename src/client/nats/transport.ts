@@ -1,0 +1,166 @@
+/**
+ * The NATS JetStream transport behind `EvqClient` (`nats://host:port`). A topic is a stream (see names.ts
+ * for the naming) with one subject, created with file storage on first produce or subscribe; offsets are
+ * stream sequences minus one. Delayed produce is not available over nats:// yet.
+ */
+
+import { connect as natsConnect, StorageType } from 'nats';
+import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
+import { EvqConnectionError, EvqError } from '../../errors.js';
+import type {
+  ConnectOptions,
+  ConsumeOptions,
+  EvqClient,
+  EvqRecord,
+  ProduceMessage,
+  ProduceOptions,
+  ProduceResult,
+  SubscribeOptions,
+  Subscription,
+  TopicInfo,
+} from '../types.js';
+import { streamOfTopic, subjectOfTopic, topicOfStream } from './names.js';
+import { AckPublisher } from './ack-publisher.js';
+import { consumeJetStream, consumerOfGroup } from './consumer.js';
+import { produceJetStream } from './producer.js';
+import { NatsSubscription } from './subscription.js';
+
+/** JetStream's API error code for "stream not found". */
+const STREAM_NOT_FOUND = 10059;
+
+function apiErrorCode(error: unknown): number | undefined {
+  const api = (error as { api_error?: { err_code?: unknown } } | null)?.api_error;
+  return typeof api?.err_code === 'number' ? api.err_code : undefined;
+}
+
+export class NatsTransport implements EvqClient {
+  readonly url: string;
+  readonly #nc: NatsConnection;
+  readonly #js: JetStreamClient;
+  readonly #jsm: JetStreamManager;
+  readonly #timeoutMs: number;
+  readonly #known = new Map<string, Promise<void>>();
+  readonly #subscriptions = new Set<Subscription>();
+  #publisher: AckPublisher | undefined;
+
+  constructor(url: string, nc: NatsConnection, jsm: JetStreamManager, timeoutMs: number) {
+    this.url = url;
+    this.#nc = nc;
+    this.#jsm = jsm;
+    this.#js = nc.jetstream({ timeout: timeoutMs });
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /** Creates the topic's stream if it does not exist yet (once per topic and connection). */
+  #ensureStream(topic: string): Promise<void> {
+    const stream = streamOfTopic(topic);
+    let pending = this.#known.get(stream);
+    if (pending === undefined) {
+      pending = (async () => {
+        try {
+          await this.#jsm.streams.info(stream);
+        } catch (error) {
+          if (apiErrorCode(error) !== STREAM_NOT_FOUND) throw error;
+          await this.#jsm.streams.add({ name: stream, subjects: [subjectOfTopic(topic)], storage: StorageType.File });
+        }
+      })();
+      pending.catch(() => this.#known.delete(stream));
+      this.#known.set(stream, pending);
+    }
+    return pending;
+  }
+
+  async produce(
+    topic: string,
+    messages: Iterable<ProduceMessage> | AsyncIterable<ProduceMessage>,
+    options: ProduceOptions = {},
+  ): Promise<ProduceResult> {
+    const subject = subjectOfTopic(topic);
+    if (options.delayMs !== undefined || options.at !== undefined) {
+      throw new EvqError('EVQ_ERR_NOT_IMPLEMENTED', 'delayed produce over nats:// is not yet available');
+    }
+    await this.#ensureStream(topic);
+    this.#publisher ??= new AckPublisher(this.#nc);
+    return produceJetStream(this.#publisher, subject, messages, options, this.#timeoutMs);
+  }
+
+  subscribe(topic: string, options: SubscribeOptions = {}): Subscription {
+    const stream = streamOfTopic(topic);
+    const sub = new NatsSubscription(this.#js, this.#jsm, topic, stream, () => this.#ensureStream(topic), options);
+    this.#subscriptions.add(sub);
+    void sub.closed.then(() => this.#subscriptions.delete(sub));
+    return sub;
+  }
+
+  consume(topic: string, options: ConsumeOptions = {}): AsyncIterable<EvqRecord> {
+    streamOfTopic(topic); // a bad topic name fails here, not at the first iteration
+    if (options.group !== undefined) consumerOfGroup(options.group);
+    return consumeJetStream(this.#js, this.#jsm, topic, () => this.#ensureStream(topic), options);
+  }
+
+  async topics(): Promise<TopicInfo[]> {
+    const out: TopicInfo[] = [];
+    for await (const info of this.#jsm.streams.list()) {
+      const { state } = info;
+      out.push({
+        topic: topicOfStream(info.config.name),
+        startOffset: Math.max(0, state.first_seq - 1),
+        endOffset: state.last_seq,
+        messageCount: state.messages,
+        sizeBytes: state.bytes,
+        subscribers: state.consumer_count,
+      });
+    }
+    return out.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
+  }
+
+  async deleteTopic(topic: string): Promise<void> {
+    const stream = streamOfTopic(topic);
+    try {
+      await this.#jsm.streams.delete(stream);
+    } catch (error) {
+      if (apiErrorCode(error) === STREAM_NOT_FOUND) throw new EvqError('EVQ_ERR_NOT_FOUND', `topic ${JSON.stringify(topic)} does not exist`);
+      throw error;
+    } finally {
+      this.#known.delete(stream);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#subscriptions].map((s) => s.close()));
+    this.#publisher?.close();
+    if (!this.#nc.isClosed()) await this.#nc.drain().catch(() => this.#nc.close());
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** Connects to the NATS server at `url` and checks that JetStream is enabled. */
+export async function connectNats(url: URL, options: ConnectOptions & { timeoutMs: number }): Promise<EvqClient> {
+  const server = `${url.hostname}:${url.port === '' ? '4222' : url.port}`;
+  let nc: NatsConnection;
+  try {
+    nc = await natsConnect({
+      servers: server,
+      timeout: options.timeoutMs,
+      ...(options.token !== undefined ? { token: options.token } : {}),
+      ...(url.username !== '' ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : {}),
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const code = /timeout/i.test(message) ? 'EVQ_ERR_TIMEOUT' : 'EVQ_ERR_UNREACHABLE';
+    throw new EvqConnectionError(code, `cannot connect to NATS at nats://${server}: ${message}`, { cause: error });
+  }
+  try {
+    const jsm = await nc.jetstreamManager({ timeout: options.timeoutMs });
+    return new NatsTransport(`nats://${server}`, nc, jsm, options.timeoutMs);
+  } catch (error) {
+    await nc.close();
+    const message = error instanceof Error ? error.message : String(error);
+    throw new EvqConnectionError('EVQ_ERR_UNREACHABLE', `NATS at nats://${server} has no JetStream (start it with -js): ${message}`, {
+      cause: error,
+    });
+  }
+}
