@@ -33,4 +33,3 @@ export function toEvqError(err: unknown): EvqError {
   return new EvqError('EVQ_ERR_INTERNAL', `internal error: ${message}`, { cause: err });
 }
 
-export { toWireRecord } from '../../protocol/wire-record.js';

@@ -8,7 +8,8 @@ import type { BrokerContext } from '../context.js';
 import type { ProduceResult } from '../ingest.js';
 import type { ReadResult } from '../reader.js';
 import { readBody } from './body.js';
-import { replyJson, toWireRecord } from './replies.js';
+import { replyJson } from './replies.js';
+import { toWireRecord } from '../../protocol/wire-record.js';
 import {
   queryFilter,
   queryFrom,

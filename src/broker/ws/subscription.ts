@@ -1,7 +1,7 @@
 import type { Filter } from '../../core/filter/index.js';
 import { encodeBatch, sliceBatch } from '../../protocol/record-codec.js';
 import type { EvqRecord, TimestampedMessage } from '../../protocol/record.js';
-import { toWireRecord } from '../http/replies.js';
+import { toWireRecord } from '../../protocol/wire-record.js';
 import type { TopicStore } from '../storage/topic-store.js';
 import { FeedBatch, type LiveTarget, type TopicFeed } from './topic-feed.js';
 
