@@ -120,6 +120,12 @@ export class ConsumerGroups {
   }
 }
 
+/** Messages a group has yet to commit: from its committed offset (or the log's start) to the log's end. */
+export function groupLag(log: { startOffset: number; endOffset: number } | undefined, committed: number): number {
+  if (log === undefined) return 0;
+  return Math.max(0, log.endOffset - Math.max(committed, log.startOffset));
+}
+
 function keyOf(topic: string, group: string): string {
   return `${topic}\u0000${group}`;
 }

@@ -6,7 +6,7 @@ import type { MessageInput } from '../protocol/record.js';
 import { validateEncodedBatch } from '../protocol/encoded-batch.js';
 import type { EncodedBatchInfo } from '../protocol/encoded-batch.js';
 import { TRUSTED_CODEC_LIMITS } from '../protocol/record-codec.js';
-import { batchTooLarge, tooManyMessages, validateMessage, validateTopicName, type BatchLimits } from '../protocol/validate.js';
+import { validateBatch, validateTopicName, type BatchLimits } from '../protocol/validate.js';
 import type { BrokerMetrics } from './metrics.js';
 import type { IdempotencyIndex } from './idempotency.js';
 import type { AppendEvent, AppendResult, Log } from './storage/log.js';
@@ -62,13 +62,7 @@ export class Ingest extends EventEmitter<{ append: [AppendEvent] }> {
   /** Checks a whole batch against the limits; throws the first problem, before anything is written. */
   check(topic: string, messages: readonly MessageInput[]): void {
     validateTopicName(topic);
-    if (messages.length === 0) throw new EvqError('EVQ_ERR_MALFORMED', 'no messages to produce');
-    if (messages.length > this.limits.maxBatchCount) throw tooManyMessages(messages.length, this.limits.maxBatchCount);
-    let bytes = 0;
-    for (const message of messages) {
-      bytes += validateMessage(message, this.limits);
-      if (bytes > this.limits.maxBatchBytes) throw batchTooLarge(this.limits.maxBatchBytes);
-    }
+    validateBatch(messages, this.limits);
   }
 
   /**

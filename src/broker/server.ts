@@ -6,7 +6,7 @@ import { EvqError, EvqUsageError } from '../errors.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { LIMITS } from '../core/limits.js';
 import { TokenAuth, isLoopback } from './auth.js';
-import { ConsumerGroups } from './consumer-groups.js';
+import { ConsumerGroups, groupLag } from './consumer-groups.js';
 import type { BrokerContext, BrokerLimits } from './context.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { DelayQueue } from './delay-queue.js';
@@ -136,9 +136,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   metrics.collect(() => {
     for (const info of store.list()) metrics.subscribers.set({ topic: info.topic }, wsHub.subscriberCount(info.topic));
     for (const g of groups.list()) {
-      const log = store.get(g.topic);
-      const lag = log === undefined ? 0 : Math.max(0, log.endOffset - Math.max(g.committed, log.startOffset));
-      metrics.groupLag.set({ topic: g.topic, group: g.group }, lag);
+      metrics.groupLag.set({ topic: g.topic, group: g.group }, groupLag(store.get(g.topic), g.committed));
     }
   });
 

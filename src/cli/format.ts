@@ -2,7 +2,7 @@ import { InvalidArgumentError } from 'commander';
 import { EvqError, EvqUsageError } from '../errors.js';
 import type { ConnectOptions, EvqClient } from '../client/types.js';
 import { formatDuration } from '../core/durations.js';
-import { toWireRecord } from '../protocol/wire-record.js';
+import { recordJson } from '../protocol/wire-record.js';
 import type { EvqRecord } from '../protocol/record.js';
 
 /**
@@ -25,9 +25,7 @@ export interface RecordFormat {
 }
 
 /** A record as JSON, exactly as the broker's NDJSON reads give it. */
-export function recordToJson(record: EvqRecord): string {
-  return JSON.stringify(toWireRecord(record));
-}
+export const recordToJson: (record: EvqRecord) => string = recordJson;
 
 const RAW: RecordFormat = { name: 'raw', format: (record) => record.value };
 const JSON_FORMAT: RecordFormat = { name: 'json', format: recordToJson };

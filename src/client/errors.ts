@@ -6,6 +6,7 @@
 import { EvqConnectionError, EvqError } from '../errors.js';
 import type { EvqErrorCode } from '../errors.js';
 import type { ProduceResult } from './types.js';
+import { formatDuration } from '../core/durations.js';
 
 /** Socket error codes that mean "nothing answers there". */
 const UNREACHABLE_REASONS: Record<string, string> = {
@@ -51,7 +52,7 @@ export function unreachableError(url: string, reason: string, cause?: unknown): 
 export function timeoutError(url: string, what: string, timeoutMs: number, cause?: unknown): EvqConnectionError {
   return new EvqConnectionError(
     'EVQ_ERR_TIMEOUT',
-    `the evq broker at ${url} did not ${what} within ${formatMs(timeoutMs)}: check that it is running and reachable, or raise --timeout`,
+    `the evq broker at ${url} did not ${what} within ${formatDuration(timeoutMs)}: check that it is running and reachable, or raise --timeout`,
     cause === undefined ? undefined : { cause },
   );
 }
@@ -73,11 +74,6 @@ export function toConnectionError(error: unknown, url: string, what: string, tim
 /** A connection that was open and was lost. */
 export function connectionLostError(url: string, detail: string, cause?: unknown): EvqConnectionError {
   return new EvqConnectionError('EVQ_ERR_CLOSED', `the connection to the evq broker at ${url} was lost (${detail})`, cause === undefined ? undefined : { cause });
-}
-
-export function formatMs(ms: number): string {
-  if (ms % 1000 === 0) return `${ms / 1000} s`;
-  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 /**

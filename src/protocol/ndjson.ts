@@ -8,6 +8,7 @@
  */
 
 import { EvqError } from '../errors.js';
+import { FORBIDDEN_HEADER_NAMES } from './record.js';
 
 export interface NdjsonMessage {
   value: Buffer;
@@ -15,7 +16,6 @@ export interface NdjsonMessage {
   headers: Record<string, string> | null;
 }
 
-const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 
 export function parseNdjsonBatch(body: Buffer, maxCount: number): NdjsonMessage[] {
   const text = body.toString('utf8');
@@ -75,19 +75,9 @@ export function checkHeaders(value: unknown, fail: (what: string) => never): Rec
   if (typeof value !== 'object' || Array.isArray(value)) return fail('"headers" must be an object of strings');
   const headers = Object.create(null) as Record<string, string>;
   for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
-    if (FORBIDDEN.has(name)) fail(`"${name}" cannot be a header name`);
+    if (FORBIDDEN_HEADER_NAMES.has(name)) fail(`"${name}" cannot be a header name`);
     if (typeof v !== 'string') fail(`header "${name}" must be a string`);
     headers[name] = v as string;
   }
   return headers;
-}
-
-/** One message as an NDJSON line (for clients that produce batches over HTTP). */
-export function formatNdjsonMessage(message: { value: Buffer | string; key?: string | null; headers?: Record<string, string> | null }): string {
-  const line: Record<string, unknown> = {};
-  if (typeof message.value === 'string') line.value = message.value;
-  else line.valueBase64 = message.value.toString('base64');
-  if (message.key !== undefined && message.key !== null) line.key = message.key;
-  if (message.headers) line.headers = message.headers;
-  return JSON.stringify(line);
 }

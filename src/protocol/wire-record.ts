@@ -1,7 +1,6 @@
 import type { WireRecord } from './http.js';
 import type { EvqRecord } from './record.js';
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+import { readUtf8 } from './utf8.js';
 
 /**
  * A record as JSON on the wire (NDJSON reads, JSON text frames, `--format json`): its value as text when
@@ -15,10 +14,13 @@ export function toWireRecord(record: EvqRecord): WireRecord {
     key: record.key,
     headers: record.headers,
   };
-  try {
-    wire.value = utf8.decode(record.value);
-  } catch {
-    wire.valueBase64 = Buffer.from(record.value.buffer, record.value.byteOffset, record.value.byteLength).toString('base64');
-  }
+  const text = readUtf8(record.value, 0, record.value.length);
+  if (text !== null) wire.value = text;
+  else wire.valueBase64 = record.value.toString('base64');
   return wire;
+}
+
+/** A record as one line of JSON (no newline). */
+export function recordJson(record: EvqRecord): string {
+  return JSON.stringify(toWireRecord(record));
 }

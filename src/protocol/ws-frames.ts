@@ -12,8 +12,8 @@
  *   sparse   (broker -> client)  u8 0x03 | u32 sub | u32 count | f64 offset * count | batch
  *                                the records that matched a filter; record i has offset offsets[i]
  *
- * A deliver frame is sent as two fragments of one WebSocket message (the 5-byte header, then the stored
- * batch bytes), so a batch is encoded once and shared by every subscriber that takes it.
+ * Deliver and sparse frames are sent as two fragments of one WebSocket message (the header, then the batch
+ * bytes), so a stored batch is encoded once and shared by every subscriber that takes it.
  */
 
 import { EvqError } from '../errors.js';
@@ -120,13 +120,14 @@ export function encodeDeliverHeader(sub: number): Buffer {
   return head;
 }
 
-export function encodeSparseFrame(sub: number, offsets: readonly number[], batch: Buffer): Buffer {
+/** The header of a sparse frame; the batch of the matching records follows as the message's second fragment. */
+export function encodeSparseHeader(sub: number, offsets: readonly number[]): Buffer {
   const head = Buffer.allocUnsafe(9 + 8 * offsets.length);
   head.writeUInt8(FRAME.sparse, 0);
   head.writeUInt32BE(sub >>> 0, 1);
   head.writeUInt32BE(offsets.length, 5);
   for (let i = 0; i < offsets.length; i++) head.writeDoubleBE(offsets[i] as number, 9 + 8 * i);
-  return Buffer.concat([head, batch]);
+  return head;
 }
 
 export interface DeliveryFrame {

@@ -3,6 +3,7 @@ import { EvqError } from '../../errors.js';
 import { HEADERS } from '../../protocol/http.js';
 import { validateGroupName, validateTopicName } from '../../protocol/validate.js';
 import type { BrokerContext } from '../context.js';
+import { groupLag } from '../consumer-groups.js';
 import { readBody } from './body.js';
 import { replyJson } from './replies.js';
 import { closeSignal, replyRecords } from './topic-routes.js';
@@ -71,7 +72,5 @@ export function listGroups(ctx: BrokerContext, res: ServerResponse): void {
 }
 
 export function lagOf(ctx: BrokerContext, topic: string, committed: number): number {
-  const log = ctx.store.get(topic);
-  if (log === undefined) return 0;
-  return Math.max(0, log.endOffset - Math.max(committed, log.startOffset));
+  return groupLag(ctx.store.get(topic), committed);
 }

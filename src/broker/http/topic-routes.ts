@@ -5,11 +5,12 @@ import { CONTENT_TYPES, HEADERS, type StartPosition } from '../../protocol/http.
 import { parseNdjsonBatch } from '../../protocol/ndjson.js';
 import { validateTopicName } from '../../protocol/validate.js';
 import type { BrokerContext } from '../context.js';
+import { groupLag } from '../consumer-groups.js';
 import type { ProduceResult } from '../ingest.js';
 import type { ReadResult } from '../reader.js';
 import { readBody } from './body.js';
 import { replyJson } from './replies.js';
-import { toWireRecord } from '../../protocol/wire-record.js';
+import { recordJson } from '../../protocol/wire-record.js';
 import {
   queryFilter,
   queryFrom,
@@ -85,7 +86,7 @@ export async function readMessages(
 /** Writes records as NDJSON with the next offset in a header. */
 export function replyRecords(res: ServerResponse, result: ReadResult, extraHeaders: Record<string, string> = {}): void {
   let body = '';
-  for (const record of result.records) body += `${JSON.stringify(toWireRecord(record))}\n`;
+  for (const record of result.records) body += `${recordJson(record)}\n`;
   res.writeHead(200, {
     'content-type': CONTENT_TYPES.ndjson,
     'content-length': Buffer.byteLength(body),
@@ -119,7 +120,7 @@ export function describeTopic(ctx: BrokerContext, topic: string, res: ServerResp
   const groups = ctx.groups.list().filter((g) => g.topic === topic).map((g) => ({
     group: g.group,
     committed: g.committed,
-    lag: Math.max(0, info.endOffset - Math.max(g.committed, info.startOffset)),
+    lag: groupLag(info, g.committed),
   }));
   replyJson(res, 200, { ...info, subscribers: ctx.subscriberCount(topic), groups });
 }

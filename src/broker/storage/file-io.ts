@@ -181,8 +181,3 @@ export async function readWholeFile(io: FileIO, path: string): Promise<Buffer | 
     await handle.close();
   }
 }
-
-/** Whether something exists at `path`. */
-export async function pathExists(io: FileIO, path: string): Promise<boolean> {
-  return (await io.stat(path)) !== null;
-}

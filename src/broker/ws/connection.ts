@@ -8,7 +8,7 @@ import { TRUSTED_CODEC_LIMITS, decodeBatch } from '../../protocol/record-codec.j
 import type { MessageInput } from '../../protocol/record.js';
 import { checkStartPosition } from '../../protocol/positions.js';
 import { validateTopicName } from '../../protocol/validate.js';
-import { CLOSE_CODES, FRAME, decodeProduceFrame, encodeDeliverHeader, encodeSparseFrame, type BrokerControl } from '../../protocol/ws-frames.js';
+import { CLOSE_CODES, FRAME, decodeProduceFrame, encodeDeliverHeader, encodeSparseHeader, type BrokerControl } from '../../protocol/ws-frames.js';
 import { checkHeaders } from '../../protocol/ndjson.js';
 import type { BrokerContext } from '../context.js';
 import { toEvqError } from '../http/replies.js';
@@ -123,19 +123,19 @@ export class Connection implements SubscriberSink {
   }
 
   sendDeliver(sub: number, batch: Buffer): void {
-    const header = encodeDeliverHeader(sub);
-    if (!this.#account(header.length + batch.length)) return;
-    this.#cork();
-    // two fragments of one message: the batch bytes are shared, not copied
-    this.socket.send(header, { binary: true, fin: false });
-    this.socket.send(batch, { binary: true, fin: true }, this.#sent(header.length + batch.length));
+    this.#sendFragments(encodeDeliverHeader(sub), batch);
   }
 
   sendSparse(sub: number, offsets: number[], batch: Buffer): void {
-    const frame = encodeSparseFrame(sub, offsets, batch);
-    if (!this.#account(frame.length)) return;
+    this.#sendFragments(encodeSparseHeader(sub, offsets), batch);
+  }
+
+  /** A header and a batch as two fragments of one message: the batch bytes are sent as they are, not copied. */
+  #sendFragments(header: Buffer, batch: Buffer): void {
+    if (!this.#account(header.length + batch.length)) return;
     this.#cork();
-    this.socket.send(frame, { binary: true }, this.#sent(frame.length));
+    this.socket.send(header, { binary: true, fin: false });
+    this.socket.send(batch, { binary: true, fin: true }, this.#sent(header.length + batch.length));
   }
 
   sendText(text: string): void {

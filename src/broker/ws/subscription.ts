@@ -1,7 +1,6 @@
 import type { Filter } from '../../core/filter/index.js';
 import { encodeBatch, sliceBatch } from '../../protocol/record-codec.js';
 import type { EvqRecord, TimestampedMessage } from '../../protocol/record.js';
-import { toWireRecord } from '../../protocol/wire-record.js';
 import type { TopicStore } from '../storage/topic-store.js';
 import { FeedBatch, type LiveTarget, type TopicFeed } from './topic-feed.js';
 
@@ -137,8 +136,7 @@ export class Subscription implements LiveTarget {
       count++;
       bytes += record.value.length;
       if (this.format === 'binary') matched.push(record);
-      else if (this.format === 'json') this.sink.sendText(batch.json(i, encodeJsonRecord));
-      else this.sink.sendText(record.value.toString('utf8'));
+      else this.sink.sendText(batch.text(i, this.format));
     }
     if (matched.length > 0) {
       const offsets = matched.map((r) => r.offset);
@@ -146,8 +144,4 @@ export class Subscription implements LiveTarget {
     }
     if (count > 0) this.sink.counted(this.topic, count, bytes);
   }
-}
-
-function encodeJsonRecord(record: EvqRecord): string {
-  return JSON.stringify(toWireRecord(record));
 }

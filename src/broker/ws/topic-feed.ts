@@ -1,4 +1,5 @@
-import { readBatchHeader, TRUSTED_CODEC_LIMITS, forEachRecord } from '../../protocol/record-codec.js';
+import { decodeBatch, readBatchHeader, TRUSTED_CODEC_LIMITS } from '../../protocol/record-codec.js';
+import { recordJson } from '../../protocol/wire-record.js';
 import type { EvqRecord } from '../../protocol/record.js';
 import type { AppendEvent } from '../storage/log.js';
 import type { TopicStore } from '../storage/topic-store.js';
@@ -10,9 +11,12 @@ const FEED_READ_BYTES = 1024 * 1024;
  * A stored batch on its way to subscribers. Its records are decoded at most once, on first need, and the
  * same record objects go to every filter, so a value's JSON is parsed once however many filters read it.
  */
+/** The text forms a record is sent in to plain (non-binary) subscribers. */
+export type TextFormat = 'json' | 'raw';
+
 export class FeedBatch {
   #records: EvqRecord[] | null = null;
-  #json: (string | undefined)[] | null = null;
+  readonly #texts: Record<TextFormat, (string | undefined)[] | null> = { json: null, raw: null };
 
   constructor(
     readonly topic: string,
@@ -28,21 +32,21 @@ export class FeedBatch {
   }
 
   records(): EvqRecord[] {
-    if (this.#records === null) {
-      const records: EvqRecord[] = [];
-      forEachRecord(this.bytes, this.topic, (r) => void records.push(r), { limits: TRUSTED_CODEC_LIMITS });
-      this.#records = records;
-    }
+    this.#records ??= decodeBatch(this.bytes, this.topic, TRUSTED_CODEC_LIMITS);
     return this.#records;
   }
 
-  /** The record at index i as one JSON line (cached: plain subscribers of a batch share it). */
-  json(i: number, encode: (record: EvqRecord) => string): string {
-    this.#json ??= new Array<string | undefined>(this.lastOffset - this.baseOffset + 1);
-    let text = this.#json[i];
+  /**
+   * The record at index i as a text frame: one JSON line, or the raw value. Made once per batch and shared
+   * by every plain subscriber that takes the record.
+   */
+  text(i: number, format: TextFormat): string {
+    const texts = (this.#texts[format] ??= new Array<string | undefined>(this.lastOffset - this.baseOffset + 1));
+    let text = texts[i];
     if (text === undefined) {
-      text = encode(this.records()[i] as EvqRecord);
-      this.#json[i] = text;
+      const record = this.records()[i] as EvqRecord;
+      text = format === 'json' ? recordJson(record) : record.value.toString('utf8');
+      texts[i] = text;
     }
     return text;
   }

@@ -76,7 +76,10 @@ export class ProduceTally {
     }
     if (outcome.kind === 'rejected') {
       this.rejected++;
-      this.#call(() => this.#callbacks.onReject?.({ index: item.index, message: item.message, code: outcome.code, reason: outcome.reason }));
+      const onReject = this.#callbacks.onReject;
+      if (onReject !== undefined && this.callbackError === undefined) {
+        this.#call(onReject, { index: item.index, message: item.message, code: outcome.code, reason: outcome.reason });
+      }
       return;
     }
     this.acknowledged++;
@@ -86,13 +89,17 @@ export class ProduceTally {
       if (this.firstOffset === null || outcome.offset < this.firstOffset) this.firstOffset = outcome.offset;
       if (this.lastOffset === null || outcome.offset > this.lastOffset) this.lastOffset = outcome.offset;
     }
-    this.#call(() => this.#callbacks.onAck?.({ index: item.index, offset: outcome.offset, delayed: outcome.delayed }));
+    // per message: no closure and no ack object unless someone listens
+    const onAck = this.#callbacks.onAck;
+    if (onAck !== undefined && this.callbackError === undefined) {
+      this.#call(onAck, { index: item.index, offset: outcome.offset, delayed: outcome.delayed });
+    }
   }
 
-  #call(fn: () => void): void {
-    if (this.callbackError !== undefined) return;
+  /** Calls a caller's callback; the first one that throws stops the callbacks and fails the produce. */
+  #call<T>(callback: (value: T) => void, value: T): void {
     try {
-      fn();
+      callback(value);
     } catch (error) {
       this.callbackError = { error };
     }
