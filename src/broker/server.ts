@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { EvqError, EvqUsageError } from '../errors.js';
@@ -10,6 +10,7 @@ import { ConsumerGroups, groupLag } from './consumer-groups.js';
 import type { BrokerContext, BrokerLimits } from './context.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { DelayQueue } from './delay-queue.js';
+import { ConnectionGuard } from './http/connection-guard.js';
 import { createRequestHandler } from './http/router.js';
 import { IdempotencyIndex } from './idempotency.js';
 import { Ingest } from './ingest.js';
@@ -130,6 +131,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     hardLimitBytes: options.subscriberHardLimitBytes ?? LIMITS.subscriberHardLimitBytes,
     maxSubscriptionsPerConnection: LIMITS.maxSubscriptionsPerConnection,
     maxConnections: options.maxConnections ?? LIMITS.maxConnections,
+    maxFragments: LIMITS.maxWsFragments,
     memory,
   });
   const wsHub = hub;
@@ -140,19 +142,27 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     }
   });
 
+  const headersTimeout = options.headersTimeoutMs ?? LIMITS.headersTimeoutMs;
   const server = createServer({
-    headersTimeout: options.headersTimeoutMs ?? LIMITS.headersTimeoutMs,
-    requestTimeout: options.requestTimeoutMs ?? LIMITS.requestTimeoutMs,
+    headersTimeout,
+    requestTimeout: Math.max(options.requestTimeoutMs ?? LIMITS.requestTimeoutMs, headersTimeout),
+    // Node checks the two timeouts above only this often (its default, 30 s, would let a slow-header
+    // client hold its connection for up to 30 s past the headers timeout)
+    connectionsCheckingInterval: Math.max(100, Math.min(LIMITS.connectionsCheckingIntervalMs, Math.floor(headersTimeout / 4))),
     keepAliveTimeout: LIMITS.keepAliveTimeoutMs,
-    maxHeaderSize: 16 * 1024,
+    maxHeaderSize: LIMITS.maxHttpHeaderBytes,
   });
-  server.maxConnections = options.maxConnections ?? LIMITS.maxConnections;
-  server.maxHeadersCount = 100;
-  server.on('request', createRequestHandler(ctx, auth));
-  server.on('upgrade', (req, socket: Socket, head: Buffer) => wsHub.handleUpgrade(req, socket, head));
-  server.on('clientError', (_err, socket: Socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
+  server.maxHeadersCount = LIMITS.maxHttpHeaderCount;
+  const guard = new ConnectionGuard(options.maxConnections ?? LIMITS.maxConnections, metrics);
+  guard.attach(server, LIMITS.connectionRefusalHeadroom);
+  const handleRequest = createRequestHandler(ctx, auth);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!guard.refuseRequest(req, res)) handleRequest(req, res);
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const refusal = guard.refusal(socket);
+    if (refusal !== null) wsHub.refuse(socket, refusal);
+    else wsHub.handleUpgrade(req, socket, head);
   });
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {

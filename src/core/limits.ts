@@ -90,12 +90,24 @@ export const LIMITS = {
   maxLongPollMs: 60_000,
 
   // broker: connections
+  /** Most open connections (HTTP and WebSocket); past it a new connection's first request gets 503. */
   maxConnections: 1024,
+  /** Connections past `maxConnections` that still get a 503 reply; past these, new connections are dropped at once. */
+  connectionRefusalHeadroom: 64,
+  /** Time a client has to send its request headers (slow-header clients are closed with 408 then). */
   headersTimeoutMs: 10_000,
+  /** Longest interval between two checks of the headers and request timeouts. */
+  connectionsCheckingIntervalMs: 1000,
+  /** Largest request head (request line and headers); past it the reply is 431. */
+  maxHttpHeaderBytes: 16 * KiB,
+  /** Headers of a request that are read; the ones after are ignored. */
+  maxHttpHeaderCount: 100,
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
   /** Largest WebSocket frame accepted (ws `maxPayload`): one full batch plus framing. */
   maxWsPayloadBytes: 8 * MiB + 64 * KiB,
+  /** Most fragments of one WebSocket message (evq's client sends two; a flood of 1-byte fragments is closed with 1008). */
+  maxWsFragments: 1024,
   /** Largest HTTP request body (a full NDJSON batch, which carries some JSON overhead). */
   maxHttpBodyBytes: 12 * MiB,
   /** Interval of WebSocket pings; a connection that misses two pongs is closed. */

@@ -7,6 +7,7 @@ import { CLOSE_CODES, SUBPROTOCOL_BINARY } from '../../protocol/ws-frames.js';
 import type { TokenAuth } from '../auth.js';
 import type { BrokerContext } from '../context.js';
 import { pathSegments, requestUrl } from '../http/router.js';
+import { errorResponse } from '../http/connection-guard.js';
 import { toEvqError } from '../http/replies.js';
 import { Connection, type FeedRegistry } from './connection.js';
 import type { DeliveryFormat } from './subscription.js';
@@ -19,6 +20,8 @@ export interface HubOptions {
   hardLimitBytes: number;
   maxSubscriptionsPerConnection: number;
   maxConnections: number;
+  /** Most fragments of one message (ws closes the connection with 1008 past it). */
+  maxFragments: number;
   memory: boolean;
 }
 
@@ -43,6 +46,7 @@ export class WsHub implements FeedRegistry {
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxPayloadBytes,
+      maxFragments: options.maxFragments,
       perMessageDeflate: false,
       clientTracking: false,
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL_BINARY) ? SUBPROTOCOL_BINARY : false),
@@ -119,6 +123,11 @@ export class WsHub implements FeedRegistry {
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, url, route));
   }
 
+  /** Refuses an upgrade with the status of `err` (a connection past the broker's limit gets 503). */
+  refuse(socket: Duplex, err: EvqError): void {
+    rejectUpgrade(socket, err);
+  }
+
   #accept(ws: WebSocket, url: URL, route: { kind: 'ws' } | { kind: 'subscribe'; topic: string }): void {
     const format: DeliveryFormat =
       ws.protocol === SUBPROTOCOL_BINARY ? 'binary' : route.kind === 'subscribe' && url.searchParams.get('format') === 'raw' ? 'raw' : 'json';
@@ -178,10 +187,6 @@ export class WsHub implements FeedRegistry {
 
 /** Answers a refused upgrade with a plain HTTP status line and closes the socket. */
 function rejectUpgrade(socket: Duplex, err: EvqError): void {
-  const body = JSON.stringify({ error: { code: err.code, message: err.message } });
-  const reason = err.status === 401 ? 'Unauthorized' : err.status === 404 ? 'Not Found' : err.status === 503 ? 'Service Unavailable' : 'Bad Request';
-  socket.end(
-    `HTTP/1.1 ${err.status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `${err.status === 401 ? 'WWW-Authenticate: Bearer realm="evq"\r\n' : ''}\r\n${body}`,
-  );
+  const extra = (err.status === 401 ? 'WWW-Authenticate: Bearer realm="evq"\r\n' : '') + (err.status === 503 ? 'Retry-After: 1\r\n' : '');
+  socket.end(errorResponse(err.status, err.code, err.message, extra));
 }
