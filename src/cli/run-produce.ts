@@ -74,6 +74,9 @@ export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv 
     },
   };
   if (plan.delayMs !== undefined) options.delayMs = plan.delayMs;
+  options.onHold = ({ until }) => {
+    output.info(`the broker has no delayed delivery: this process holds the messages until ${new Date(until).toISOString()} and exits once they are acknowledged`);
+  };
   if (plan.at !== undefined) options.at = plan.at;
   if (deadLetters !== undefined) {
     options.onReject = (rejection: MessageRejection) => {

@@ -93,3 +93,23 @@ export class EvqProduceError extends EvqError {
     this.firstUnacknowledged = firstUnacknowledged;
   }
 }
+
+/** The error of a failed produce to `topic`: the cause, what was acknowledged and where the input stopped. */
+export function produceFailure(topic: string, cause: EvqError, result: ProduceResult, first: number | null, idempotent: boolean): EvqProduceError {
+  const n = (x: number): string => x.toLocaleString('en-US');
+  let text = `produce to "${topic}" failed: ${cause.message}. ${n(result.acknowledged)} message${result.acknowledged === 1 ? ' was' : 's were'} acknowledged`;
+  if (result.rejected > 0) text += `, ${n(result.rejected)} rejected`;
+  if (first !== null) text += `; the first message not acknowledged is number ${n(first + 1)} of the input`;
+  const lostAck = cause.code === 'EVQ_ERR_CLOSED' || cause.code === 'EVQ_ERR_TIMEOUT';
+  if (lostAck && cause.message !== 'the produce was aborted' && !idempotent) {
+    text += '; batches sent without an acknowledgement may or may not have been appended (produce with --idempotent to retry them safely)';
+  }
+  return new EvqProduceError(cause.code as EvqErrorCode, text, result, first, { cause });
+}
+
+/** Any thrown value as an EvqError (EVQ_ERR_INTERNAL when it is not one already). */
+export function toEvqError(error: unknown): EvqError {
+  if (error instanceof EvqError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new EvqError('EVQ_ERR_INTERNAL', message, { cause: error });
+}

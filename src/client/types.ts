@@ -42,7 +42,10 @@ export interface ProduceOptions {
   compression?: 'gzip' | 'none';
   /** Retries of a batch after a retryable failure (connection lost, timeout), with backoff. Default 5. */
   retries?: number;
-  /** Called once per acknowledged message, in input order (the offset is -1 for a delayed message). */
+  /**
+   * Called once per acknowledged message, in input order. The offset of a delayed message is -1 when the
+   * broker holds it (evq), its real offset when this process held it (NATS, see `onHold`).
+   */
   onAck?: (ack: MessageAck) => void;
   /**
    * Called for a message the broker rejected for good (too large, invalid): it is not retried and does not
@@ -51,6 +54,12 @@ export interface ProduceOptions {
   onReject?: (rejection: MessageRejection) => void;
   /** Aborts the produce: what was acknowledged stays acknowledged. */
   signal?: AbortSignal;
+  /**
+   * Told once when this process holds delayed messages until their delivery time because the broker has no
+   * delayed delivery (NATS JetStream): the produce then resolves only once they were sent and acknowledged,
+   * so the process must stay up until then.
+   */
+  onHold?: (hold: { until: number }) => void;
   /**
    * Largest message value the broker takes (its `--max-message-bytes`): messages are checked against it (and
    * the other default limits) before they are sent. Default 1 MiB, the broker's default.

@@ -17,17 +17,18 @@ import { EvqError } from '../../errors.js';
 import type { EvqErrorCode } from '../../errors.js';
 import { validateMessage, validateTopicName } from '../../protocol/validate.js';
 import { encodeProduceFrame } from '../../protocol/ws-frames.js';
-import { EvqProduceError } from '../errors.js';
+import { produceFailure, toEvqError } from '../errors.js';
+import type { EvqProduceError } from '../errors.js';
 import type { ProduceMessage, ProduceOptions, ProduceResult } from '../types.js';
 import type { Endpoint } from './endpoint.js';
 import { encodedRecordBytes, writeBatch, writeProduceFrame } from './frame-writer.js';
 import type { PooledBytes } from './frame-writer.js';
 import { ProduceChannel } from './produce-channel.js';
 import type { BatchAck } from './produce-channel.js';
-import { settingsOf } from './produce-settings.js';
-import type { Settings } from './produce-settings.js';
-import { ProduceTally } from './produce-tally.js';
-import type { Outcome } from './produce-tally.js';
+import { settingsOf } from '../produce-settings.js';
+import type { Settings } from '../produce-settings.js';
+import { ProduceTally } from '../produce-tally.js';
+import type { Outcome } from '../produce-tally.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -324,23 +325,7 @@ class ProduceRun {
   }
 
   #produceError(cause: EvqError, result: ProduceResult): EvqProduceError {
-    const first = this.#tally.firstUnacknowledged;
-    const n = (x: number): string => x.toLocaleString('en-US');
-    let text = `produce to "${this.#topic}" failed: ${cause.message}. ${n(result.acknowledged)} message${result.acknowledged === 1 ? ' was' : 's were'} acknowledged`;
-    if (result.rejected > 0) text += `, ${n(result.rejected)} rejected`;
-    if (first !== null) text += `; the first message not acknowledged is number ${n(first + 1)} of the input`;
-    const lostAck = cause.code === 'EVQ_ERR_CLOSED' || cause.code === 'EVQ_ERR_TIMEOUT';
-    if (lostAck && cause.message !== 'the produce was aborted') {
-      text += this.#settings.idempotent
-        ? ''
-        : '; batches sent without an acknowledgement may or may not have been appended (produce with --idempotent to retry them safely)';
-    }
-    return new EvqProduceError(cause.code as EvqErrorCode, text, result, first, { cause });
+    return produceFailure(this.#topic, cause, result, this.#tally.firstUnacknowledged, this.#settings.idempotent);
   }
-}
 
-function toEvqError(error: unknown): EvqError {
-  if (error instanceof EvqError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new EvqError('EVQ_ERR_INTERNAL', message, { cause: error });
 }

@@ -1,112 +1,221 @@
 /**
- * `produce` over JetStream: messages go through the core `Batcher`; each batch is published as plain
- * publishes with a shared reply subject (AckPublisher), without awaiting each acknowledgement, and
- * the Batcher's window bounds the batches awaiting their acknowledgements, so at most
- * `batchSize × maxInFlight` publish acks are pending at once. Acknowledgements reach `onAck` in input order;
- * the offset is the stream sequence minus one (a JetStream sequence starts at 1). With `idempotent`, each
- * message carries `Nats-Msg-Id` (`<run id>-<index>`), so a resent message is not stored twice (within the
- * stream's duplicate window).
+ * `produce` over JetStream. Messages are checked against the same limits as for evq's broker, batched by the
+ * core `Batcher` (at most `maxInFlight` batches awaiting their acknowledgements) and published the fast way
+ * (AckPublisher: plain publishes, one shared reply inbox). Acknowledgements reach `onAck` in input order
+ * (ProduceTally); the offset is the stream sequence minus one. A message JetStream refuses for good goes to
+ * `onReject` (or fails the produce). With `idempotent`, each message carries `Nats-Msg-Id`
+ * (`<run id>-<index>`), so unanswered messages are published again (up to `retries` times) without being
+ * stored twice within the stream's duplicate window.
+ *
+ * Delayed produce: NATS 2.9 has no scheduled messages, so the client holds them. Each batch waits in the
+ * core `Scheduler` until the delivery time and is published then; the produce resolves only once every
+ * message was published and acknowledged (`onHold` tells the caller that the process must stay up).
  */
 
 import { randomUUID } from 'node:crypto';
 import { Batcher } from '../../core/batcher.js';
-import { EvqError } from '../../errors.js';
+import type { BatchInfo } from '../../core/batcher.js';
+import type { Scheduler } from '../../core/scheduler.js';
+import { EvqError, EvqUsageError } from '../../errors.js';
+import { validateMessage } from '../../protocol/validate.js';
+import { produceFailure, toEvqError } from '../errors.js';
+import { settingsOf } from '../produce-settings.js';
+import type { Settings } from '../produce-settings.js';
+import { ProduceTally } from '../produce-tally.js';
+import type { Outcome } from '../produce-tally.js';
 import type { ProduceMessage, ProduceOptions, ProduceResult } from '../types.js';
-import type { AckPublisher } from './ack-publisher.js';
+import type { AckPublisher, Publication } from './ack-publisher.js';
 import { encodeHeaders, encodeValue } from './message.js';
 
-const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
-
-interface Item {
-  index: number;
-  subject: string;
-  data: Uint8Array;
-  headers: ReturnType<typeof encodeHeaders>;
-  bytes: number;
+export interface JetStreamProducerContext {
+  publisher: AckPublisher;
+  /** Holds delayed batches until they are due; its items are callbacks to run then. */
+  scheduler: Scheduler<() => void>;
+  timeoutMs: number;
 }
 
+interface Item extends Publication {
+  index: number;
+  message: ProduceMessage;
+  bytes: number;
+  refused?: { code: string; reason: string };
+}
+
+/** Codes of refusals that no resend can change. */
+const PERMANENT = new Set(['EVQ_ERR_MESSAGE_TOO_LARGE', 'EVQ_ERR_BATCH_TOO_LARGE', 'EVQ_ERR_MALFORMED', 'EVQ_ERR_INVALID_ARGUMENT']);
+
 export async function produceJetStream(
-  publisher: AckPublisher,
+  ctx: JetStreamProducerContext,
+  topic: string,
   subject: string,
   messages: Iterable<ProduceMessage> | AsyncIterable<ProduceMessage>,
   options: ProduceOptions,
-  timeoutMs: number,
 ): Promise<ProduceResult> {
-  if (options.delayMs !== undefined || options.at !== undefined) {
-    throw new EvqError('EVQ_ERR_NOT_IMPLEMENTED', 'delayed produce over nats:// is not yet available');
+  const settings = settingsOf(options);
+  if (settings.gzip) {
+    throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', 'compression is not available over nats:// (JetStream stores what it is sent; compress the values yourself)');
   }
-  const started = performance.now();
-  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-  const runId = options.idempotent === true ? randomUUID() : undefined;
-  let maxInFlightSeen = 0;
-  const batcher = new Batcher<Item, number>({
-    maxCount: Math.min(options.batchSize ?? 1000, 1000),
-    ...(options.batchBytes !== undefined ? { maxBytes: options.batchBytes } : {}),
-    ...(options.lingerMs !== undefined ? { lingerMs: options.lingerMs } : {}),
-    ...(options.maxInFlight !== undefined ? { maxInFlight: options.maxInFlight } : {}),
-    sizeOf: (item) => item.bytes,
-    flush: async (items) => {
-      maxInFlightSeen = Math.max(maxInFlightSeen, batcher.stats().inFlight);
-      const seqs = await publisher.publishBatch(items, timeoutMs);
-      return seqs.map((seq) => seq - 1);
-    },
-  });
+  return new JetStreamProduceRun(ctx, topic, subject, settings, options).run(messages);
+}
 
-  let acknowledged = 0;
-  let rejected = 0;
-  let firstOffset: number | null = null;
-  let lastOffset: number | null = null;
-  let wireBytes = 0;
-  let failure: unknown;
-  let last: Promise<unknown> = Promise.resolve();
-  let index = 0;
+class JetStreamProduceRun {
+  readonly #ctx: JetStreamProducerContext;
+  readonly #topic: string;
+  readonly #subject: string;
+  readonly #settings: Settings;
+  readonly #options: ProduceOptions;
+  readonly #tally: ProduceTally;
+  readonly #runId: string | undefined;
+  readonly #started = performance.now();
+  /** Resolves at the delivery time of a delayed produce (undefined: send at once). */
+  #due: Promise<void> | undefined;
+  #release: (() => void) | undefined;
+  #failure: EvqError | undefined;
+  /** After a failure, only messages before this input position are still sent. */
+  #sendBefore = Number.POSITIVE_INFINITY;
+  #batcher: Batcher<Item, Item> | undefined;
+  #wireBytes = 0;
+  #maxInFlight = 0;
 
-  try {
-    for await (const message of messages) {
-      if (options.signal?.aborted === true || failure !== undefined) break;
-      const i = index++;
-      const data = encodeValue(message);
-      if (data.byteLength > maxMessageBytes) {
-        const reason = `message ${i} is ${data.byteLength} bytes; the limit is ${maxMessageBytes}`;
-        if (options.onReject === undefined) throw new EvqError('EVQ_ERR_MESSAGE_TOO_LARGE', reason);
-        rejected++;
-        options.onReject({ index: i, message, code: 'EVQ_ERR_MESSAGE_TOO_LARGE', reason });
-        continue;
-      }
-      const headers = encodeHeaders(message, runId !== undefined ? `${runId}-${i}` : undefined);
-      const bytes = data.byteLength + (headers !== undefined ? headers.toString().length : 0);
-      if (!batcher.canAccept) await batcher.ready;
-      const item: Item = { index: i, subject, data, headers, bytes };
-      last = batcher.add(item).then(
-        (offset) => {
-          acknowledged++;
-          wireBytes += bytes;
-          firstOffset ??= offset;
-          lastOffset = offset;
-          options.onAck?.({ index: i, offset, delayed: false });
-        },
-        (error: unknown) => {
-          failure ??= error;
-        },
-      );
-    }
-  } finally {
-    await batcher.close().catch((error: unknown) => {
-      failure ??= error;
+  constructor(ctx: JetStreamProducerContext, topic: string, subject: string, settings: Settings, options: ProduceOptions) {
+    this.#ctx = ctx;
+    this.#topic = topic;
+    this.#subject = subject;
+    this.#settings = settings;
+    this.#options = options;
+    this.#tally = new ProduceTally({ onAck: options.onAck, onReject: options.onReject });
+    this.#runId = settings.idempotent ? randomUUID() : undefined;
+  }
+
+  async run(messages: Iterable<ProduceMessage> | AsyncIterable<ProduceMessage>): Promise<ProduceResult> {
+    const signal = this.#options.signal;
+    const onAbort = (): void => this.#fail(new EvqError('EVQ_ERR_CLOSED', 'the produce was aborted', { cause: signal?.reason }));
+    const batcher = new Batcher<Item, Item>({
+      flush: (items, info) => this.#flush(items, info),
+      maxCount: this.#settings.batchSize,
+      maxBytes: this.#settings.batchBytes,
+      sizeOf: (item) => item.bytes,
+      lingerMs: this.#settings.lingerMs,
+      maxInFlight: this.#settings.maxInFlight,
     });
-    await last;
+    this.#batcher = batcher;
+    if (signal?.aborted === true) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      let index = 0;
+      for await (const message of messages) {
+        if (this.#failure !== undefined) break;
+        const item = this.#check(index++, message);
+        if (item === undefined) break;
+        if (!batcher.canAccept) await batcher.ready;
+        if (this.#failure !== undefined) break;
+        batcher.offer(item);
+      }
+      await batcher.close();
+    } catch (error) {
+      this.#fail(toEvqError(error));
+      await batcher.close().catch(() => undefined);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+    if (this.#tally.callbackError !== undefined) throw this.#tally.callbackError.error;
+    const stats = batcher.stats();
+    const result: ProduceResult = {
+      ...this.#tally.result(performance.now() - this.#started, this.#wireBytes),
+      delayed: this.#tally.delayed,
+      batches: stats.batches,
+      maxInFlight: Math.max(1, Math.min(this.#maxInFlight, stats.batches)),
+    };
+    if (this.#failure !== undefined) throw produceFailure(this.#topic, this.#failure, result, this.#tally.firstUnacknowledged, this.#settings.idempotent);
+    return result;
   }
-  if (failure !== undefined) throw failure instanceof Error ? failure : new EvqError('EVQ_ERR_INTERNAL', String(failure));
-  const stats = batcher.stats();
-  return {
-    acknowledged,
-    rejected,
-    firstOffset,
-    lastOffset,
-    elapsedMs: performance.now() - started,
-    wireBytes,
-    delayed: 0,
-    batches: stats.batches,
-    maxInFlight: Math.max(1, Math.min(maxInFlightSeen, stats.batches)),
-  };
+
+  /** A message as a publication, or a refused one (kept for `onReject`); undefined when it fails the produce. */
+  #check(index: number, message: ProduceMessage): Item | undefined {
+    try {
+      validateMessage(message, this.#settings.limits);
+      const data = encodeValue(message);
+      const headers = encodeHeaders(message, this.#runId === undefined ? undefined : `${this.#runId}-${index}`);
+      return { index, message, subject: this.#subject, data, headers, bytes: data.byteLength + (headers === undefined ? 0 : 64) };
+    } catch (error) {
+      const evq = toEvqError(error);
+      if (this.#options.onReject === undefined) {
+        this.#fail(new EvqError(evq.code, `message ${index + 1} of the input was refused: ${evq.message}`, { cause: evq }), index, true);
+        return undefined;
+      }
+      return { index, message, subject: this.#subject, data: new Uint8Array(0), headers: undefined, bytes: 0, refused: { code: evq.code, reason: evq.message } };
+    }
+  }
+
+  /** The Batcher's flush: waits for the delivery time, publishes, and hands the outcomes to the tally. */
+  async #flush(items: Item[], info: BatchInfo): Promise<Item[]> {
+    this.#maxInFlight = Math.max(this.#maxInFlight, this.#batcher?.stats().inFlight ?? 0);
+    const outcomes: Outcome[] = items.map((item) => (item.refused === undefined ? { kind: 'failed' } : { kind: 'rejected', ...item.refused }));
+    try {
+      const due = this.#dueGate();
+      if (due !== undefined) await due;
+      const toSend = items.filter((item) => item.refused === undefined);
+      if (toSend.length > 0 && (this.#failure === undefined || (toSend[toSend.length - 1] as Item).index < this.#sendBefore)) {
+        const resends = this.#settings.idempotent ? this.#settings.retries : 0;
+        const results = await this.#ctx.publisher.publishBatch(toSend, this.#ctx.timeoutMs, resends);
+        const delayed = this.#settings.dueAt > 0;
+        let j = 0;
+        for (let i = 0; i < items.length; i++) {
+          const item = items[i] as Item;
+          if (item.refused !== undefined) continue;
+          const result = results[j++];
+          if (typeof result === 'number') {
+            outcomes[i] = { kind: 'ack', offset: result - 1, delayed };
+            this.#wireBytes += item.bytes;
+          } else if (result === undefined) {
+            this.#fail(new EvqError('EVQ_ERR_TIMEOUT', `JetStream did not acknowledge message ${item.index + 1} within ${this.#ctx.timeoutMs} ms`), item.index);
+          } else if (PERMANENT.has(result.code) && this.#options.onReject !== undefined) {
+            outcomes[i] = { kind: 'rejected', code: result.code, reason: result.message };
+          } else {
+            this.#fail(result, item.index);
+          }
+        }
+      }
+    } catch (error) {
+      this.#fail(toEvqError(error), items[0]?.index);
+    } finally {
+      this.#tally.complete(info.seq, items, outcomes);
+      if (this.#tally.callbackError !== undefined) this.#fail(toEvqError(this.#tally.callbackError.error));
+    }
+    return items;
+  }
+
+  /** For a delayed produce, a promise of the delivery time (made once, in the core Scheduler). */
+  #dueGate(): Promise<void> | undefined {
+    const dueAt = this.#settings.dueAt;
+    if (dueAt === 0) return undefined;
+    if (this.#due === undefined) {
+      this.#options.onHold?.({ until: dueAt });
+      this.#due = new Promise((resolve) => {
+        const id = this.#ctx.scheduler.schedule(dueAt, resolve);
+        // a failure (an abort) ends the wait at once: nothing is published then
+        this.#release = () => {
+          this.#ctx.scheduler.cancel(id);
+          resolve();
+        };
+      });
+    }
+    return this.#due;
+  }
+
+  /**
+   * Records a failure: nothing more is read or sent — except, for a message refused before sending
+   * (`keepEarlier`), the messages before it, which are still sent.
+   */
+  #fail(error: EvqError, index?: number, keepEarlier = false): void {
+    this.#sendBefore = keepEarlier && this.#failure === undefined && index !== undefined ? index : -1;
+    if (this.#failure === undefined) {
+      this.#failure = error;
+      this.#release?.();
+      void this.#batcher?.close().catch(() => undefined);
+    }
+    if (index !== undefined && (this.#tally.firstUnacknowledged === null || index < this.#tally.firstUnacknowledged)) {
+      this.#tally.firstUnacknowledged = index;
+    }
+  }
 }

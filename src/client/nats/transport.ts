@@ -1,11 +1,12 @@
 /**
  * The NATS JetStream transport behind `EvqClient` (`nats://host:port`). A topic is a stream (see names.ts
  * for the naming) with one subject, created with file storage on first produce or subscribe; offsets are
- * stream sequences minus one. Delayed produce is not available over nats:// yet.
+ * stream sequences minus one. Delayed messages are held in this process until due (producer.ts).
  */
 
 import { connect as natsConnect, StorageType } from 'nats';
 import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
+import { Scheduler } from '../../core/scheduler.js';
 import { EvqConnectionError, EvqError } from '../../errors.js';
 import type {
   ConnectOptions,
@@ -42,6 +43,7 @@ export class NatsTransport implements EvqClient {
   readonly #known = new Map<string, Promise<void>>();
   readonly #subscriptions = new Set<Subscription>();
   #publisher: AckPublisher | undefined;
+  #scheduler: Scheduler<() => void> | undefined;
 
   constructor(url: string, nc: NatsConnection, jsm: JetStreamManager, timeoutMs: number) {
     this.url = url;
@@ -76,12 +78,10 @@ export class NatsTransport implements EvqClient {
     options: ProduceOptions = {},
   ): Promise<ProduceResult> {
     const subject = subjectOfTopic(topic);
-    if (options.delayMs !== undefined || options.at !== undefined) {
-      throw new EvqError('EVQ_ERR_NOT_IMPLEMENTED', 'delayed produce over nats:// is not yet available');
-    }
     await this.#ensureStream(topic);
     this.#publisher ??= new AckPublisher(this.#nc);
-    return produceJetStream(this.#publisher, subject, messages, options, this.#timeoutMs);
+    this.#scheduler ??= new Scheduler<() => void>({ onDue: (release) => release() });
+    return produceJetStream({ publisher: this.#publisher, scheduler: this.#scheduler, timeoutMs: this.#timeoutMs }, topic, subject, messages, options);
   }
 
   subscribe(topic: string, options: SubscribeOptions = {}): Subscription {
@@ -129,6 +129,8 @@ export class NatsTransport implements EvqClient {
   async close(): Promise<void> {
     await Promise.all([...this.#subscriptions].map((s) => s.close()));
     this.#publisher?.close();
+    this.#scheduler?.drainDue(Number.POSITIVE_INFINITY); // held messages are given up: their produce fails as closed
+    this.#scheduler?.close();
     if (!this.#nc.isClosed()) await this.#nc.drain().catch(() => this.#nc.close());
   }
 

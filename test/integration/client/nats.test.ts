@@ -3,47 +3,10 @@
  * loopback port, with its store in a temp dir. Without nats-server the file fails under CI (`CI` set) and is
  * skipped, with a message, elsewhere.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, connect as netConnect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connect } from '../../../src/client/connect.js';
-import type { EvqClient, EvqRecord, MessageAck, Subscription } from '../../../src/client/types.js';
-import { EvqError } from '../../../src/errors.js';
-
-const hasNatsServer = spawnSync('nats-server', ['--version'], { stdio: 'ignore' }).status === 0;
-if (!hasNatsServer && process.env.CI === undefined) {
-  console.warn('nats-server is not installed: skipping the NATS JetStream tests (apt-get install -y nats-server)');
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, child: ChildProcess, output: () => string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}:\n${output()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = netConnect(port, '127.0.0.1');
-      socket.once('connect', () => (socket.destroy(), resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nats-server did not listen on ${port} within ${timeoutMs} ms:\n${output()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import type { EvqClient, EvqRecord, MessageAck, MessageRejection, Subscription } from '../../../src/client/types.js';
+import { describeNats, startNatsServer, type NatsServer } from '../../helpers/nats-server.js';
 
 async function take(subscription: Subscription, count: number, timeoutMs = 20_000): Promise<EvqRecord[]> {
   const records: EvqRecord[] = [];
@@ -56,41 +19,20 @@ async function take(subscription: Subscription, count: number, timeoutMs = 20_00
   return records;
 }
 
-// under CI a missing nats-server is a failure, reported as a failed test (not only a failed hook)
-if (!hasNatsServer && process.env.CI !== undefined) {
-  describe('nats:// transport under CI', () => {
-    it('needs nats-server', () => {
-      throw new Error('nats-server is required under CI: apt-get install -y nats-server (.ci/run installs it)');
-    });
-  });
-}
-
-describe.skipIf(!hasNatsServer)('nats:// transport (JetStream)', () => {
-  let child: ChildProcess | undefined;
-  let dir: string | undefined;
+describeNats('nats:// transport (JetStream)', () => {
+  let server: NatsServer | undefined;
   let url = '';
   let client: EvqClient;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'evq-nats-'));
-    const port = await freePort();
-    let output = '';
-    child = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.setEncoding('utf8').on('data', (c: string) => (output += c));
-    child.stderr!.setEncoding('utf8').on('data', (c: string) => (output += c));
-    await waitForPort(port, child, () => output);
-    url = `nats://127.0.0.1:${port}`;
+    server = await startNatsServer();
+    url = server.url;
     client = await connect(url);
   });
 
   afterAll(async () => {
     await client?.close();
-    if (child !== undefined && child.exitCode === null) {
-      const exited = new Promise((resolve) => child!.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    await server?.stop();
   });
 
   it('produces 10,000 messages, acknowledged in order, and reads them back exactly from earliest', async () => {
@@ -187,8 +129,74 @@ describe.skipIf(!hasNatsServer)('nats:// transport (JetStream)', () => {
     expect(big).toEqual([27, 28, 29]);
   });
 
-  it('says what is not available yet', async () => {
-    await expect(client.produce('kh', [{ value: 'later' }], { at: Date.now() + 1000 })).rejects.toBeInstanceOf(EvqError);
-    await expect(client.produce('kh', [{ value: 'later' }], { delayMs: 1000 })).rejects.toMatchObject({ code: 'EVQ_ERR_NOT_IMPLEMENTED' });
+  it('holds a delayed produce in the client until it is due, never early, and says so', async () => {
+    const holds: number[] = [];
+    const acks: MessageAck[] = [];
+    const sent = Date.now();
+    const result = await client.produce('later', [{ value: 'one' }, { value: 'two' }], {
+      delayMs: 700,
+      onHold: (hold) => holds.push(hold.until),
+      onAck: (ack) => acks.push(ack),
+    });
+    expect(holds).toHaveLength(1);
+    expect(holds[0]).toBeGreaterThanOrEqual(sent + 700);
+    expect(Date.now()).toBeGreaterThanOrEqual(holds[0] as number);
+    expect(result).toMatchObject({ acknowledged: 2, delayed: 2 });
+    expect(acks).toEqual([
+      { index: 0, offset: 0, delayed: true },
+      { index: 1, offset: 1, delayed: true },
+    ]);
+    const records = await take(client.subscribe('later', { from: 'earliest' }), 2);
+    expect(records.map((r) => r.value.toString())).toEqual(['one', 'two']);
+    // stored at the delivery time, not when produce was called
+    for (const r of records) expect(r.timestamp).toBeGreaterThanOrEqual(holds[0] as number);
+
+    const at = Date.now() + 300;
+    await client.produce('later', [{ value: 'three' }], { at });
+    const [third] = await take(client.subscribe('later', { from: 2 }), 1);
+    expect(third?.timestamp).toBeGreaterThanOrEqual(at);
+  });
+
+  it('an aborted delayed produce publishes nothing and ends at once', async () => {
+    const abort = new AbortController();
+    const started = Date.now();
+    const produced = client.produce('later.aborted', [{ value: 'never' }], { delayMs: 60_000, signal: abort.signal });
+    setTimeout(() => abort.abort(), 100);
+    await expect(produced).rejects.toMatchObject({ code: 'EVQ_ERR_CLOSED', result: { acknowledged: 0 } });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const info = (await client.topics()).find((t) => t.topic === 'later.aborted');
+    expect(info?.messageCount).toBe(0);
+  });
+
+  it('an idempotent produce carries Nats-Msg-Id: the same run id and index is stored once', async () => {
+    const result = await client.produce('idem', Array.from({ length: 100 }, (_, i) => ({ value: String(i) })), { idempotent: true });
+    expect(result).toMatchObject({ acknowledged: 100, firstOffset: 0, lastOffset: 99 });
+    const records: EvqRecord[] = [];
+    for await (const r of client.consume('idem')) records.push(r);
+    expect(records.map((r) => r.value.toString())).toEqual(Array.from({ length: 100 }, (_, i) => String(i)));
+    expect(records.every((r) => r.headers === null)).toBe(true); // Nats-Msg-Id is not read back as a header
+  });
+
+  it('reports only the bad messages to onReject; without it the produce fails and says where', async () => {
+    const rejections: MessageRejection[] = [];
+    const big = 'x'.repeat(2 * 1024 * 1024);
+    const result = await client.produce('rejects', [{ value: 'ok-0' }, { value: big }, { value: 'ok-2' }], {
+      onReject: (r) => rejections.push(r),
+    });
+    expect(result).toMatchObject({ acknowledged: 2, rejected: 1 });
+    expect(rejections.map((r) => [r.index, r.code])).toEqual([[1, 'EVQ_ERR_MESSAGE_TOO_LARGE']]);
+
+    const failed = client.produce('rejects', [{ value: 'ok-3' }, { value: big }, { value: 'never' }]);
+    await expect(failed).rejects.toMatchObject({ code: 'EVQ_ERR_MESSAGE_TOO_LARGE', firstUnacknowledged: 1, result: { acknowledged: 1 } });
+    const values: string[] = [];
+    for await (const r of client.consume('rejects')) values.push(r.value.toString());
+    expect(values).toEqual(['ok-0', 'ok-2', 'ok-3']);
+  });
+
+  it('refuses compression with a one-line reason', async () => {
+    await expect(client.produce('kh', [{ value: 'x' }], { compression: 'gzip' })).rejects.toMatchObject({
+      code: 'EVQ_ERR_INVALID_ARGUMENT',
+      message: expect.stringMatching(/^compression is not available over nats:\/\//),
+    });
   });
 });

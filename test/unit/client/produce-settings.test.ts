@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LIMITS } from '../../../src/core/limits.js';
-import { settingsOf } from '../../../src/client/evq/produce-settings.js';
+import { settingsOf } from '../../../src/client/produce-settings.js';
 
 describe('produce settings', () => {
   it('fills in the defaults of src/core/limits.ts', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProduceTally } from '../../../src/client/evq/produce-tally.js';
+import { ProduceTally } from '../../../src/client/produce-tally.js';
 import type { MessageAck, MessageRejection } from '../../../src/client/types.js';
 
 const items = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ index: from + i, message: { value: `m${from + i}` } }));

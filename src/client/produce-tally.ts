@@ -4,7 +4,7 @@
  * that was neither acknowledged nor rejected are kept for the result or the error. Pure.
  */
 
-import type { MessageAck, MessageRejection, ProduceMessage, ProduceResult } from '../types.js';
+import type { MessageAck, MessageRejection, ProduceMessage, ProduceResult } from './types.js';
 
 /** What became of one message. */
 export type Outcome =

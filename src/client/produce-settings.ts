@@ -1,9 +1,9 @@
 /** The options of a produce, checked (usage errors name the option) and with their defaults filled in. */
 
-import { LIMITS } from '../../core/limits.js';
-import { EvqUsageError } from '../../errors.js';
-import type { MessageLimits } from '../../protocol/validate.js';
-import type { ProduceOptions } from '../types.js';
+import { LIMITS } from '../core/limits.js';
+import { EvqUsageError } from '../errors.js';
+import type { MessageLimits } from '../protocol/validate.js';
+import type { ProduceOptions } from './types.js';
 
 export interface Settings {
   batchSize: number;
