@@ -161,6 +161,9 @@ export function parseScenario(input: ScenarioInput): Scenario {
   }
   const transport = input.transport ?? SCENARIO_DEFAULTS.transport;
   if (transport !== 'ws' && transport !== 'http') throw invalid(`--transport must be ws or http, got ${String(transport)}`);
+  if (transport === 'http' && /^nats:/i.test(input.url.trim())) {
+    throw invalid('--transport http needs an evq broker (http://): over nats:// the producers publish to JetStream; leave --transport out');
+  }
   const pipelining = whole('--pipelining', input.pipelining, SCENARIO_DEFAULTS.pipelining, 1, SCENARIO_LIMITS.maxPipelining);
   const timeoutMs = whole('--timeout', input.timeoutMs, SCENARIO_DEFAULTS.timeoutMs, 1, 3_600_000);
   const drainTimeoutMs = whole('drainTimeoutMs', input.drainTimeoutMs, SCENARIO_DEFAULTS.drainTimeoutMs, 1, 3_600_000);

@@ -19,7 +19,9 @@ export function describeScenario(result: BenchResult): string {
   const parts = [`${plural(c.producers, 'producer')} → ${plural(c.subscribers, 'subscriber')}`];
   const what = c.payloadFile !== null ? `payloads of ${c.payloadFile}` : `${formatBytes(c.size ?? 0)}`;
   parts.push(c.messages !== null ? `${formatCount(c.messages)} messages of ${what}` : `${formatDuration(c.durationMs ?? 0)} of ${what} messages`);
-  parts.push(c.transport === 'ws' ? `ws, batches of ${formatCount(c.batchSize)}, linger ${formatDuration(c.lingerMs)}` : `http, pipelining ${c.pipelining}`);
+  // the batched client produces over a WebSocket to an evq broker, over NATS publishes to JetStream
+  const batched = result.target.url.startsWith('nats:') ? 'nats' : 'ws';
+  parts.push(c.transport === 'ws' ? `${batched}, batches of ${formatCount(c.batchSize)}, linger ${formatDuration(c.lingerMs)}` : `http, pipelining ${c.pipelining}`);
   parts.push(c.rate > 0 ? `${formatCount(c.rate)} msgs/s` : 'as fast as possible');
   if (c.warmupMs > 0) parts.push(`warm-up ${formatDuration(c.warmupMs)} (left out)`);
   if (c.filter !== null) parts.push(`filter ${JSON.stringify(c.filter)} matching ${Number(((c.matchRatio ?? 1) * 100).toFixed(4))}%`);

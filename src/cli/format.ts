@@ -283,12 +283,12 @@ export function brokerUrl(text: string): string {
   try {
     url = new URL(text);
   } catch {
-    throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `invalid --url "${text}": expected a URL like http://127.0.0.1:7070`);
+    throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `invalid --url "${text}": expected a URL like http://127.0.0.1:7070 (or nats://127.0.0.1:4222)`);
   }
   if (!/^(https?|wss?|nats):$/.test(url.protocol)) {
     throw new EvqUsageError(
       'EVQ_ERR_INVALID_ARGUMENT',
-      `invalid --url "${text}": expected an http:// (or ws://) URL like http://127.0.0.1:7070`,
+      `invalid --url "${text}": expected an http:// (or ws://) URL like http://127.0.0.1:7070, or nats://127.0.0.1:4222 for NATS JetStream`,
     );
   }
   return text.replace(/\/+$/, '');

@@ -156,7 +156,7 @@ export function makeBenchCommand(output?: Output): Command {
     .option('--match-ratio <r>', 'with --filter: the fraction of messages shaped to match it (0.1 or 10%; default 1)', ratioOption)
     .addOption(new Option('-w, --warmup <duration>', 'run this long first, measured but left out of the results').argParser(durationOption).default(0, '0'))
     .option('--workers <n>', 'worker threads to run the clients in (0: in the main thread)', integerOption(0, SCENARIO_LIMITS.maxWorkers), SCENARIO_DEFAULTS.workers)
-    .addOption(new Option('--transport <kind>', 'produce over ws (batched, evq binary) or http (one message per POST)').choices(['ws', 'http']).default('ws'))
+    .addOption(new Option('--transport <kind>', 'produce over ws (batched, evq binary; over nats:// batched JetStream publishes) or http (one message per POST, evq serve only)').choices(['ws', 'http']).default('ws'))
     .option('--pipelining <n>', 'with --transport http: requests in flight per connection', integerOption(1, SCENARIO_LIMITS.maxPipelining), SCENARIO_DEFAULTS.pipelining)
     .addOption(new Option('--timeout <duration>', 'give up on a broker that does not answer for this long').argParser(durationOption).default(SCENARIO_DEFAULTS.timeoutMs, '10s'))
     .option('--json <file>', 'write the whole result as JSON (- for stdout)')
@@ -176,6 +176,7 @@ export function makeBenchCommand(output?: Output): Command {
     'evq bench --embedded',
     'evq bench --embedded --messages 1M --producers 4 --subscribers 4 --workers 2',
     'evq bench --url http://127.0.0.1:7070 --rate 20k --duration 30s --warmup 5s --threshold \'p99<10ms\'',
+    'evq bench --url nats://127.0.0.1:4222 --messages 100k',
     'evq bench --embedded --filter \'value.amount > 100\' --match-ratio 10% --subscribers 10',
     'evq bench --embedded --json run.json && evq bench --embedded --compare run.json',
   ]);

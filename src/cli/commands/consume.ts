@@ -7,7 +7,7 @@ import { brokerUrl, type RecordFormat } from '../format.js';
 import { withConnectionOptions, withExamples } from '../help.js';
 import { integerOption } from '../options.js';
 import type { Output } from '../output.js';
-import { FORMAT_HELP, filterOption, formatOption, positionOption } from './subscribe.js';
+import { FILTER_HELP, FORMAT_HELP, filterOption, formatOption, positionOption } from './subscribe.js';
 
 export interface ConsumeFlags {
   url: string;
@@ -58,7 +58,7 @@ export function toConsumePlan(topic: string, flags: ConsumeFlags): ConsumePlan {
 
 export function makeConsumeCommand(output: Output): Command {
   const command = new Command('consume')
-    .description('read messages of a topic by pull (HTTP), optionally as a consumer group; ends at the end of the log')
+    .description('read messages of a topic by pull (HTTP, or JetStream pull consumers over nats://), optionally as a consumer group; ends at the end of the log')
     .argument('<topic>', 'topic to read')
     .option('-g, --group <group>', 'consumer group: resume from, and commit, its offset')
     .addOption(
@@ -67,7 +67,7 @@ export function makeConsumeCommand(output: Output): Command {
         .default('earliest'),
     )
     .option('-l, --limit <n>', 'read at most this many messages', integerOption(1))
-    .option('-f, --filter <expr>', 'only messages matching this predicate (runs on the broker)', filterOption)
+    .option('-f, --filter <expr>', FILTER_HELP, filterOption)
     .option('--follow', 'wait for new messages at the end of the log instead of exiting')
     .addOption(formatOption());
   withConnectionOptions(command);
@@ -80,6 +80,7 @@ export function makeConsumeCommand(output: Output): Command {
     'evq consume orders',
     'evq consume orders --group billing --limit 100',
     'evq consume orders --from -5 --follow --format json',
+    'EVQ_URL=nats://127.0.0.1:4222 evq consume orders --group billing',
   ]);
   return command.action(async (topic: string, flags: ConsumeFlags) => {
     const plan = toConsumePlan(topic, flags);

@@ -24,7 +24,10 @@ export function positionOption(value: string): From {
   return n;
 }
 
-/** Reads `--filter`: compiled here once so a bad filter fails at once (exit 2, naming the column); it runs on the broker. */
+/**
+ * Reads `--filter`: compiled here once so a bad filter fails at once (exit 2, naming the column). It runs on
+ * an evq broker; over nats:// the client runs it (JetStream has no such filter).
+ */
 export function filterOption(value: string): string {
   try {
     compileFilter(value);
@@ -41,6 +44,11 @@ export function formatOption(): Option {
     .argParser(parseFormat)
     .default(DEFAULT_FORMAT, 'raw');
 }
+
+/** `--filter` in --help of subscribe and consume: where it runs, and what crosses the network. */
+export const FILTER_HELP =
+  'only messages matching this predicate (docs/FILTERS.md); it runs on an evq broker, so only matches cross the network; ' +
+  'over nats:// it runs in the client, so every message crosses the network';
 
 export const FORMAT_HELP =
   '\nTemplate placeholders: {topic} {offset} {timestamp} (ms since the epoch) {time} (ISO 8601, UTC) {key}\n' +
@@ -84,9 +92,9 @@ export function toSubscribePlan(topic: string, flags: SubscribeFlags): Subscribe
 
 export function makeSubscribeCommand(output: Output): Command {
   const command = new Command('subscribe')
-    .description('print messages of a topic as they arrive (WebSocket push; the filter runs on the broker)')
+    .description('print messages of a topic as they arrive (WebSocket push: the filter runs on the broker; over nats://, a JetStream ordered consumer: it runs in the client)')
     .argument('<topic>', 'topic to subscribe to (it need not exist yet)')
-    .option('-f, --filter <expr>', 'only messages matching this predicate; it runs on the broker, so only matches cross the network (docs/FILTERS.md)', filterOption)
+    .option('-f, --filter <expr>', FILTER_HELP, filterOption)
     .addOption(new Option('--from <position>', 'latest (live), earliest, an offset, or -N for the last N').argParser(positionOption).default('latest'))
     .option('-n, --count <n>', 'exit after this many messages', integerOption(1))
     .addOption(formatOption())
@@ -101,6 +109,7 @@ export function makeSubscribeCommand(output: Output): Command {
   withExamples(command, [
     'evq subscribe orders',
     'evq subscribe orders --filter \'value.amount > 100 && headers.type == "deposit"\'',
+    'evq subscribe orders --url nats://127.0.0.1:4222 --from earliest --count 100',
     "evq subscribe orders --from -10 --count 10 --format '{time} {key} {value}'",
   ]);
   return command.action(async (topic: string, flags: SubscribeFlags) => {
