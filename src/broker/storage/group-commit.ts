@@ -14,8 +14,11 @@
  *   the next write, the file is cut back to the last acknowledged position and reopened with a fresh file
  *   descriptor ("repair"), and the offsets of the rejected appends are given again. If the repair fails,
  *   appends are rejected until one succeeds: when the fault clears, appends work again;
- * - a failed background fsync (`interval`) cannot take back acknowledgements; the next append first retries
- *   the fsync and is rejected while it keeps failing.
+ * - a failed background fsync (`interval`, or the fsync of a roll with `never`) cannot take back
+ *   acknowledgements; the next append first retries the fsync and is rejected while it keeps failing.
+ *
+ * Rolls: in every mode the segment being sealed is fsynced before the next one is created, so a power
+ * loss costs at most the unsynced tail of the active segment and never leaves a hole inside the log.
  * Readers only ever see acknowledged appends, so nothing they read is ever taken back.
  */
 import { encodeBatch } from '../../protocol/record-codec.js';
@@ -322,7 +325,7 @@ export class LogWriter {
         else this.intervalSyncFailed = error;
         return;
       }
-      if (this.options.fsync === 'interval') this.intervalSyncFailed = null;
+      if (this.options.fsync !== 'always') this.intervalSyncFailed = null;
       for (const entry of covered) this.acknowledge(entry);
     } while (this.unsynced.length > 0);
   }
@@ -353,7 +356,9 @@ export class LogWriter {
     this.maintenance = true;
     try {
       await this.syncIdle();
-      if (this.options.fsync === 'interval') await this.syncNow();
+      // in every mode a sealed segment is on disk before the next one starts: a power loss can then only
+      // cost the tail of the active segment, never leave a hole in the middle of the log
+      if (this.options.fsync !== 'always') await this.syncNow();
       // a failed fsync: the pump repairs first, then tries the roll again
       if (this.repairNeeded !== null || this.intervalSyncFailed !== null) return;
       this.segment = await this.options.roll(this.segment);
