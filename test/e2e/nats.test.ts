@@ -222,6 +222,20 @@ describeNats('the command line over NATS JetStream', () => {
     expect(lines(again.err)).toEqual([expect.stringMatching(/^error: .*orders\.eu_west.*does not exist/)]);
   });
 
+  it('produce --delay: the process holds the message until due, says so, and exits 0 once it is stored', async () => {
+    const started = Date.now();
+    const r = await runCli(['produce', 'later', 'soon', '--delay', '1s', '-v'], { url });
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toBe('delayed\n');
+    expect(r.err).toMatch(/this process holds the messages until \S+ and exits once they are acknowledged/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    // stored when due: readable at once, stamped no earlier than the delay
+    const read = await runCli(['consume', 'later', '--format', 'json'], { url });
+    const [record] = lines(read.out).map((l) => JSON.parse(l) as { value: string; timestamp: number });
+    expect(record?.value).toBe('soon');
+    expect(record!.timestamp).toBeGreaterThanOrEqual(started + 1000);
+  });
+
   it('consume of a topic that does not exist prints nothing, exits 0 and does not create it', async () => {
     const r = await runCli(['consume', 'never.made'], { url });
     expect(r.code, r.err).toBe(0);
