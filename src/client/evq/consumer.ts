@@ -5,45 +5,12 @@
  * ends at the end of the log (also with a group); with `follow` each request long-polls for new records.
  */
 
-import { LIMITS } from '../../core/limits.js';
-import { EvqUsageError } from '../../errors.js';
 import { PATHS } from '../../protocol/http.js';
 import type { StartPosition } from '../../protocol/http.js';
-import { validateGroupName, validateTopicName } from '../../protocol/validate.js';
 import type { ConsumeOptions, EvqRecord } from '../types.js';
 import type { HttpApi, ReadPage } from './http.js';
-import { checkFrom, resolveFrom } from './positions.js';
-
-const DEFAULT_PAGE_SIZE = 1000;
-const DEFAULT_WAIT_MS = 30_000;
-
-interface ConsumeSettings {
-  limit: number;
-  pageSize: number;
-  waitMs: number;
-  follow: boolean;
-  commit: boolean;
-}
-
-/** Checks the options at once (a usage error is thrown by `consume`, not by the first `next()`). */
-export function consumeSettings(topic: string, options: ConsumeOptions): ConsumeSettings {
-  validateTopicName(topic);
-  checkFrom(options.from ?? 'earliest');
-  if (options.group !== undefined) validateGroupName(options.group);
-  const whole = (name: string, value: number, min: number, max: number): number => {
-    if (!Number.isSafeInteger(value) || value < min || value > max) {
-      throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `${name} must be a whole number from ${min} to ${max}, got ${String(value)}`);
-    }
-    return value;
-  };
-  return {
-    limit: options.limit === undefined ? Number.POSITIVE_INFINITY : whole('limit', options.limit, 0, Number.MAX_SAFE_INTEGER),
-    pageSize: whole('pageSize', options.pageSize ?? DEFAULT_PAGE_SIZE, 1, LIMITS.maxReadLimit),
-    waitMs: whole('waitMs', options.waitMs ?? DEFAULT_WAIT_MS, 1, LIMITS.maxLongPollMs),
-    follow: options.follow === true,
-    commit: options.commit ?? true,
-  };
-}
+import { resolveFrom } from './positions.js';
+import type { ConsumeSettings } from '../options.js';
 
 export async function* consume(http: HttpApi, topic: string, options: ConsumeOptions, settings: ConsumeSettings): AsyncGenerator<EvqRecord, void, undefined> {
   const { group, filter, signal } = options;

@@ -4,29 +4,12 @@
  * that does not exist yet starts at 0).
  */
 
-import { EvqError, EvqUsageError } from '../../errors.js';
+import { EvqError } from '../../errors.js';
 import { PATHS } from '../../protocol/http.js';
 import type { StartPosition } from '../../protocol/http.js';
 import type { From, TopicInfo } from '../types.js';
 import type { HttpApi } from './http.js';
-
-/** Checks a `From` given by the caller; throws EvqUsageError (EVQ_ERR_INVALID_OFFSET). */
-export function checkFrom(from: From): void {
-  if (from === 'earliest' || from === 'latest') return;
-  if (typeof from === 'number') {
-    if (!Number.isSafeInteger(from) || from < 0) {
-      throw new EvqUsageError('EVQ_ERR_INVALID_OFFSET', `invalid offset ${String(from)}: expected a whole number >= 0`);
-    }
-    return;
-  }
-  if (typeof from === 'object' && from !== null && typeof from.last === 'number') {
-    if (!Number.isSafeInteger(from.last) || from.last < 0) {
-      throw new EvqUsageError('EVQ_ERR_INVALID_OFFSET', `invalid count of last records ${String(from.last)}: expected a whole number >= 0`);
-    }
-    return;
-  }
-  throw new EvqUsageError('EVQ_ERR_INVALID_OFFSET', 'invalid start position: expected earliest, latest, an offset or { last: N }');
-}
+import { checkFrom } from '../options.js';
 
 /** Offsets of a topic: `GET /topics/{topic}`; null when the topic does not exist (yet). */
 export async function topicInfo(http: HttpApi, topic: string, signal?: AbortSignal): Promise<TopicInfo | null> {

@@ -20,7 +20,8 @@ import type { EvqRecord, SubscribeOptions, Subscription } from '../types.js';
 import type { Endpoint } from './endpoint.js';
 import type { HttpApi } from './http.js';
 import { unauthorizedError } from './http.js';
-import { checkFrom, resolveFrom } from './positions.js';
+import { resolveFrom } from './positions.js';
+import { checkFrom } from '../options.js';
 import { WsConnection } from './ws-connection.js';
 
 export interface SubscriptionContext {

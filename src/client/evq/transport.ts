@@ -17,7 +17,8 @@ import type {
   SubscribeOptions,
   TopicInfo,
 } from '../types.js';
-import { consume, consumeSettings } from './consumer.js';
+import { consume } from './consumer.js';
+import { consumeSettings } from '../options.js';
 import type { Endpoint } from './endpoint.js';
 import { HttpApi } from './http.js';
 import { produce } from './producer.js';

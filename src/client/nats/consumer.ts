@@ -11,6 +11,7 @@ import { AckPolicy, DeliverPolicy } from 'nats';
 import type { Consumer, JetStreamClient, JetStreamManager, JsMsg } from 'nats';
 import { compileFilter } from '../../core/filter/index.js';
 import { validateGroupName } from '../../protocol/validate.js';
+import type { ConsumeSettings } from '../options.js';
 import type { ConsumeOptions, EvqRecord } from '../types.js';
 import { decodeRecord } from './message.js';
 import { streamOfTopic } from './names.js';
@@ -36,14 +37,14 @@ export async function* consumeJetStream(
   topic: string,
   ensure: () => Promise<void>,
   options: ConsumeOptions,
+  settings: ConsumeSettings,
 ): AsyncGenerator<EvqRecord> {
   const stream = streamOfTopic(topic);
   const filter = options.filter !== undefined && options.filter.trim() !== '' ? compileFilter(options.filter) : null;
-  const limit = options.limit ?? Infinity;
-  const pageSize = Math.min(Math.max(1, options.pageSize ?? 1000), 10_000);
-  const waitMs = Math.min(Math.max(1000, options.waitMs ?? 30_000), 60_000);
+  const { limit, pageSize, waitMs, follow } = settings;
   const group = options.group;
-  const commit = group !== undefined && options.commit !== false;
+  const commit = group !== undefined && settings.commit;
+  if (limit === 0) return;
   await ensure();
   const state = (await jsm.streams.info(stream)).state;
   const seq = startSequence(options.from ?? 'earliest', state.first_seq, state.last_seq);
@@ -69,7 +70,7 @@ export async function* consumeJetStream(
     pendingAtStart = Math.max(0, state.last_seq - seq + 1);
     consumer = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: seq });
   }
-  if (pendingAtStart === 0 && options.follow !== true) return;
+  if (pendingAtStart === 0 && !follow) return;
 
   let taken = 0;
   let toAck: JsMsg | undefined;
@@ -77,7 +78,7 @@ export async function* consumeJetStream(
   const aborted = (): boolean => signal?.aborted === true;
   try {
     while (taken < limit && !aborted()) {
-      const batch = await consumer.fetch({ max_messages: Math.min(pageSize, limit - taken), expires: options.follow === true ? waitMs : 1000 });
+      const batch = await consumer.fetch({ max_messages: Math.min(pageSize, limit - taken), expires: follow ? Math.max(1000, waitMs) : 1000 }) // nats.js wants at least 1 s;
       const onAbort = (): void => batch.stop();
       signal?.addEventListener('abort', onAbort, { once: true });
       let received = 0;
@@ -94,13 +95,13 @@ export async function* consumeJetStream(
             yield record;
             if (taken >= limit || aborted()) break;
           }
-          if (atEnd && options.follow !== true) break;
+          if (atEnd && !follow) break;
         }
       } finally {
         signal?.removeEventListener('abort', onAbort);
         batch.stop();
       }
-      if (options.follow !== true && (atEnd || received === 0)) break;
+      if (!follow && (atEnd || received === 0)) break;
     }
   } finally {
     // the last record handed out is committed too; ackAck waits for the server, after the earlier acks

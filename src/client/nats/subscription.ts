@@ -9,22 +9,17 @@ import { DeliverPolicy } from 'nats';
 import type { ConsumerMessages, JetStreamClient, JetStreamManager } from 'nats';
 import { compileFilter } from '../../core/filter/index.js';
 import type { Filter } from '../../core/filter/index.js';
-import { EvqUsageError } from '../../errors.js';
+import { checkFrom } from '../options.js';
 import type { EvqRecord, From, Subscription, SubscribeOptions } from '../types.js';
 import { decodeRecord } from './message.js';
 
 /** The stream sequence where reading starts (from 1), given the stream's first and last sequences. */
 export function startSequence(from: From, firstSeq: number, lastSeq: number): number {
+  checkFrom(from);
   const first = Math.max(1, firstSeq);
   if (from === 'earliest') return first;
   if (from === 'latest') return lastSeq + 1;
-  if (typeof from === 'number') {
-    if (!Number.isSafeInteger(from) || from < 0) throw new EvqUsageError('EVQ_ERR_INVALID_OFFSET', `invalid offset ${String(from)}`);
-    return Math.max(first, from + 1);
-  }
-  if (!Number.isSafeInteger(from.last) || from.last < 0) {
-    throw new EvqUsageError('EVQ_ERR_INVALID_OFFSET', `invalid { last: ${String(from.last)} }`);
-  }
+  if (typeof from === 'number') return Math.max(first, from + 1);
   return Math.max(first, lastSeq - from.last + 1);
 }
 
@@ -42,6 +37,7 @@ export class NatsSubscription implements Subscription {
 
   constructor(js: JetStreamClient, jsm: JetStreamManager, topic: string, stream: string, ensure: () => Promise<void>, options: SubscribeOptions) {
     this.topic = topic;
+    checkFrom(options.from ?? 'latest');
     this.#filter = options.filter !== undefined && options.filter.trim() !== '' ? compileFilter(options.filter) : null;
     this.closed = new Promise((resolve) => (this.#settle = resolve));
     this.#signal = options.signal;

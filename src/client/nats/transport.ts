@@ -22,7 +22,8 @@ import type {
 } from '../types.js';
 import { streamOfTopic, subjectOfTopic, topicOfStream } from './names.js';
 import { AckPublisher } from './ack-publisher.js';
-import { consumeJetStream, consumerOfGroup } from './consumer.js';
+import { consumeSettings } from '../options.js';
+import { consumeJetStream } from './consumer.js';
 import { produceJetStream } from './producer.js';
 import { NatsSubscription } from './subscription.js';
 
@@ -93,9 +94,8 @@ export class NatsTransport implements EvqClient {
   }
 
   consume(topic: string, options: ConsumeOptions = {}): AsyncIterable<EvqRecord> {
-    streamOfTopic(topic); // a bad topic name fails here, not at the first iteration
-    if (options.group !== undefined) consumerOfGroup(options.group);
-    return consumeJetStream(this.#js, this.#jsm, topic, () => this.#ensureStream(topic), options);
+    const settings = consumeSettings(topic, options); // bad options fail here, not at the first iteration
+    return consumeJetStream(this.#js, this.#jsm, topic, () => this.#ensureStream(topic), options, settings);
   }
 
   async topics(): Promise<TopicInfo[]> {

@@ -1,0 +1,55 @@
+/** Checks of the options every transport shares: where a read starts, and the settings of a consume. */
+
+import { LIMITS } from '../core/limits.js';
+import { EvqUsageError } from '../errors.js';
+import { validateGroupName, validateTopicName } from '../protocol/validate.js';
+import type { ConsumeOptions, From } from './types.js';
+
+/** Checks a `From` given by the caller; throws EvqUsageError (EVQ_ERR_INVALID_OFFSET). */
+export function checkFrom(from: From): void {
+  if (from === 'earliest' || from === 'latest') return;
+  if (typeof from === 'number') {
+    if (!Number.isSafeInteger(from) || from < 0) {
+      throw new EvqUsageError('EVQ_ERR_INVALID_OFFSET', `invalid offset ${String(from)}: expected a whole number >= 0`);
+    }
+    return;
+  }
+  if (typeof from === 'object' && from !== null && typeof from.last === 'number') {
+    if (!Number.isSafeInteger(from.last) || from.last < 0) {
+      throw new EvqUsageError('EVQ_ERR_INVALID_OFFSET', `invalid count of last records ${String(from.last)}: expected a whole number >= 0`);
+    }
+    return;
+  }
+  throw new EvqUsageError('EVQ_ERR_INVALID_OFFSET', 'invalid start position: expected earliest, latest, an offset or { last: N }');
+}
+
+const DEFAULT_PAGE_SIZE = 1000;
+const DEFAULT_WAIT_MS = 30_000;
+
+export interface ConsumeSettings {
+  limit: number;
+  pageSize: number;
+  waitMs: number;
+  follow: boolean;
+  commit: boolean;
+}
+
+/** Checks the options at once (a usage error is thrown by `consume`, not by the first `next()`). */
+export function consumeSettings(topic: string, options: ConsumeOptions): ConsumeSettings {
+  validateTopicName(topic);
+  checkFrom(options.from ?? 'earliest');
+  if (options.group !== undefined) validateGroupName(options.group);
+  const whole = (name: string, value: number, min: number, max: number): number => {
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `${name} must be a whole number from ${min} to ${max}, got ${String(value)}`);
+    }
+    return value;
+  };
+  return {
+    limit: options.limit === undefined ? Number.POSITIVE_INFINITY : whole('limit', options.limit, 0, Number.MAX_SAFE_INTEGER),
+    pageSize: whole('pageSize', options.pageSize ?? DEFAULT_PAGE_SIZE, 1, LIMITS.maxReadLimit),
+    waitMs: whole('waitMs', options.waitMs ?? DEFAULT_WAIT_MS, 1, LIMITS.maxLongPollMs),
+    follow: options.follow === true,
+    commit: options.commit ?? true,
+  };
+}
