@@ -108,6 +108,8 @@ export const LIMITS = {
   maxWsPayloadBytes: 8 * MiB + 64 * KiB,
   /** Most fragments of one WebSocket message (evq's client sends two; a flood of 1-byte fragments is closed with 1008). */
   maxWsFragments: 1024,
+  /** How long a WebSocket closed for a protocol error has to take its close frame before the socket is destroyed. */
+  wsCloseGraceMs: 1000,
   /** Largest HTTP request body (a full NDJSON batch, which carries some JSON overhead). */
   maxHttpBodyBytes: 12 * MiB,
   /** Interval of WebSocket pings; a connection that misses two pongs is closed. */

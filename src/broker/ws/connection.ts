@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { EvqError } from '../../errors.js';
+import { LIMITS } from '../../core/limits.js';
 import { compileFilter } from '../../core/filter/index.js';
 import { TRUSTED_CODEC_LIMITS, decodeBatch } from '../../protocol/record-codec.js';
 import type { MessageInput } from '../../protocol/record.js';
@@ -69,7 +70,13 @@ export class Connection implements SubscriberSink {
       this.alive = true;
     });
     socket.on('close', () => this.#onClose());
-    socket.on('error', () => socket.terminate());
+    // a protocol error (a frame too large, too many fragments, bad UTF-8) makes ws send its close frame (1008,
+    // 1009, 1007) and discard what the client sends after; the close frame gets a moment to leave before the
+    // socket goes (ws itself would wait 30 s for the client's close frame)
+    socket.on('error', () => {
+      if (socket.readyState !== socket.CLOSING) socket.terminate();
+      else setTimeout(() => socket.terminate(), LIMITS.wsCloseGraceMs).unref();
+    });
   }
 
   get closed(): boolean {

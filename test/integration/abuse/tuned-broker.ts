@@ -17,12 +17,14 @@ export interface TunedBroker {
   /** Whether the process is still running. */
   running(): boolean;
   stderr(): string;
+  /** Collects the garbage in the broker, then returns its memory figures (process.memoryUsage()). */
+  memoryAfterGc(): Promise<NodeJS.MemoryUsage>;
   /** SIGTERM, and resolves with the exit code once it has exited (SIGKILL after 10 s). */
   stop(): Promise<number | null>;
 }
 
 export async function startTunedBroker(options: BrokerOptions & { dataDir: string }): Promise<TunedBroker> {
-  const child: ChildProcess = spawn(process.execPath, [SCRIPT, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', SCRIPT, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -53,6 +55,20 @@ export async function startTunedBroker(options: BrokerOptions & { dataDir: strin
     openFds: () => readdirSync(`/proc/${pid}/fd`).length,
     running: () => child.exitCode === null && child.signalCode === null,
     stderr: () => stderr,
+    memoryAfterGc: () =>
+      new Promise((resolve, reject) => {
+        const seen = stdout.length;
+        const timer = setTimeout(() => reject(new Error('the broker process did not report its memory in 10 s')), 10_000);
+        const onData = (): void => {
+          const match = /^memory (\{.*\})$/m.exec(stdout.slice(seen));
+          if (match === null) return;
+          clearTimeout(timer);
+          child.stdout!.off('data', onData);
+          resolve(JSON.parse(match[1] as string) as NodeJS.MemoryUsage);
+        };
+        child.stdout!.on('data', onData);
+        child.kill('SIGUSR2');
+      }),
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill('SIGTERM');

@@ -1,0 +1,56 @@
+import { connect } from 'node:net';
+
+export interface RawReply {
+  /** Everything the broker sent before it closed the connection. */
+  text: string;
+  /** The status of the reply, or null when the connection closed without one. */
+  status: number | null;
+  /** Whether the broker closed the connection (as opposed to the deadline ending it). */
+  closedByBroker: boolean;
+  /** Time to the end of the connection, and to the first byte of the reply (Infinity with none). */
+  ms: number;
+  firstByteMs: number;
+}
+
+/**
+ * Sends `request` (bytes, as they are) on a new TCP connection and collects the reply until the broker closes
+ * the connection or `timeoutMs` passes: for requests no HTTP client would send.
+ */
+export function rawRequest(port: number, request: string | Buffer, timeoutMs = 10_000): Promise<RawReply> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const socket = connect({ host: '127.0.0.1', port });
+    // with an upgrade accepted (101) the connection stays open: the deadline ends it
+    let text = '';
+    let firstByteMs = Infinity;
+    let done = false;
+    const finish = (closedByBroker: boolean): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      const match = /^HTTP\/1\.1 (\d{3}) /.exec(text);
+      resolve({ text, status: match === null ? null : Number(match[1]), closedByBroker, ms: performance.now() - started, firstByteMs });
+    };
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    socket.on('connect', () => socket.write(request));
+    socket.setEncoding('latin1').on('data', (chunk: string) => {
+      if (text === '') firstByteMs = performance.now() - started;
+      text += chunk;
+    });
+    socket.on('error', () => finish(true));
+    socket.on('end', () => finish(true));
+    socket.on('close', () => finish(true));
+  });
+}
+
+/** A WebSocket upgrade request to `path` with `extra` header lines (each without its CRLF) placed first. */
+export function upgradeRequest(path: string, extra: string[] = [], protocols?: string): string {
+  return (
+    `GET ${path} HTTP/1.1\r\n` +
+    extra.map((line) => `${line}\r\n`).join('') +
+    'Host: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n' +
+    (protocols === undefined ? '' : `Sec-WebSocket-Protocol: ${protocols}\r\n`) +
+    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n'
+  );
+}
