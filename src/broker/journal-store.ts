@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { LIMITS } from '../core/limits.js';
 import type { JournalStore } from './delay-queue.js';
 import { readJsonFile, writeJsonFile } from './storage/atomic-file.js';
@@ -41,6 +41,14 @@ export function openJournalStore(io: FileIO | null, dir: string, fsync: FsyncMod
         limits: JOURNAL_LIMITS,
         segmentBytes: 16 * 1024 * 1024,
       });
+      // opening a new generation fsyncs `gen-N` and `<dir>`; `<dir>` itself may be new in the data directory,
+      // and without this a power cut could take the whole journal (acknowledged delayed messages) with it
+      try {
+        await io.fsyncDir(dirname(dir));
+      } catch (error) {
+        await log.close().catch(() => undefined);
+        throw error;
+      }
       return log;
     },
     commit: async (generation) => {
