@@ -1,6 +1,7 @@
 // Small helpers shared by the benchmarks (not a benchmark itself: bench/run.js skips files starting with _).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 
 /** The value at quantile q (0..1) of an ascending array (nearest rank); NaN when empty. */
 export function quantile(sorted, q) {
@@ -97,4 +98,72 @@ export function processCpuMs(pid) {
 export function ownCpuMs() {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
+}
+
+/**
+ * Like {@link spawnNode}, for any program: starts `command args` and resolves once a line of its stdout (or,
+ * with `readyOn: 'stderr'`, its stderr: nats-server logs there) matches `ready`, with the match, the child,
+ * `stop()` (SIGTERM, then SIGKILL after `killAfterMs`; resolves on exit), `exited` and `output()` (the last
+ * 4 KiB of the stream not watched, or of what the watched one printed before it was ready, for error messages).
+ * Rejects when the process cannot start, exits, or `timeoutMs` passes before it is ready.
+ */
+export function spawnReady(command, args, { ready, readyOn = 'stdout', timeoutMs = 15_000, env = process.env } = {}) {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let kept = '';
+  const keep = (chunk) => {
+    kept = (kept + chunk).slice(-4096);
+  };
+  const watched = readyOn === 'stderr' ? child.stderr : child.stdout;
+  const other = readyOn === 'stderr' ? child.stdout : child.stderr;
+  other.setEncoding('utf8');
+  other.on('data', keep);
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const stop = async (killAfterMs = 10_000) => {
+    if (child.exitCode !== null || child.signalCode !== null) return exited;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    const result = await exited;
+    clearTimeout(timer);
+    return result;
+  };
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    let done = false;
+    const fail = (why) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${command} ${args.join(' ')}: ${why}${kept ? `\n${kept.trim()}` : ''}`));
+    };
+    const timer = setTimeout(() => fail(`not ready after ${timeoutMs} ms`), timeoutMs);
+    child.once('error', (err) => fail(err.message));
+    child.once('exit', (code, signal) => fail(`exited (${signal ?? code}) before it was ready`));
+    watched.setEncoding('utf8');
+    watched.on('data', (chunk) => {
+      if (done) return;
+      buffered += chunk;
+      let nl;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        const match = ready.exec(line);
+        if (match) {
+          done = true;
+          clearTimeout(timer);
+          // keep draining the watched stream too, so a chatty server never blocks on a full pipe
+          watched.on('data', keep);
+          resolve({ child, match, stop, exited, output: () => kept });
+          return;
+        }
+        keep(`${line}\n`);
+      }
+    });
+  });
+}
+
+/** The load averages (1, 5, 15 min) and the core count, to say how busy the machine was during a benchmark. */
+export function machineLoad() {
+  const [one, five, fifteen] = loadavg();
+  return { one: round(one, 2), five: round(five, 2), fifteen: round(fifteen, 2), cores: availableParallelism() };
 }
