@@ -1,6 +1,6 @@
 import type { TopicInfo } from '../client/types.js';
 import { formatSize } from '../core/sizes.js';
-import type { DeleteTopicPlan, TopicsPlan } from './commands/topics.js';
+import type { CreateTopicPlan, DeleteTopicPlan, TopicsPlan } from './commands/topics.js';
 import { explainError, processEnv, type CliEnv } from './format.js';
 import type { Output } from './output.js';
 import { CONNECT_TIMEOUT_MS } from './run-subscribe.js';
@@ -26,6 +26,20 @@ export async function runTopics(plan: TopicsPlan, output: Output, env: CliEnv = 
     return;
   }
   for (const line of topicsTable(topics)) output.data(line);
+}
+
+/** `evq topics create <topic>`. */
+export async function runCreateTopic(plan: CreateTopicPlan, output: Output, env: CliEnv = processEnv()): Promise<void> {
+  const client = await env.connect(plan.url, { token: plan.token, timeoutMs: CONNECT_TIMEOUT_MS });
+  let created: boolean;
+  try {
+    created = await client.createTopic(plan.topic, plan.settings);
+  } catch (err) {
+    throw explainError(err, plan.url);
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+  output.info(created ? `created topic ${plan.topic}` : `topic ${plan.topic} exists already: left as it is`);
 }
 
 /** `evq topics delete <topic>`. */

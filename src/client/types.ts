@@ -168,6 +168,14 @@ export interface TopicInfo {
   subscribers: number;
 }
 
+/** How long a topic keeps its messages (`evq topics create`); absent: the broker's default. */
+export interface TopicSettings {
+  /** Oldest messages are dropped past this many bytes. */
+  retentionBytes?: number;
+  /** Messages older than this (ms) are dropped. */
+  retentionAgeMs?: number;
+}
+
 /** A connection to a broker. */
 export interface EvqClient {
   readonly url: string;
@@ -177,6 +185,8 @@ export interface EvqClient {
   /** Pulls records; the iteration ends at the end of the log unless `follow`. */
   consume(topic: string, options?: ConsumeOptions): AsyncIterable<EvqRecord>;
   topics(): Promise<TopicInfo[]>;
+  /** Creates a topic; resolves with false when it existed already (it is then left as it is). */
+  createTopic(topic: string, settings?: TopicSettings): Promise<boolean>;
   deleteTopic(topic: string): Promise<void>;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;

@@ -49,6 +49,23 @@ describe('evq topics', () => {
     expect(again.err).toMatch(/^error: .*scratch/);
   });
 
+  it('topics create makes an empty topic once; retention per topic is a one-line usage error on evq serve', async () => {
+    const created = await runCli(['topics', 'create', 'fresh'], { url: broker.url });
+    expect(created.code).toBe(0);
+    expect(created.err).toBe('created topic fresh\n');
+    const list = JSON.parse((await runCli(['topics'], { url: broker.url })).out) as Array<{ topic: string; messageCount: number }>;
+    expect(list.find((t) => t.topic === 'fresh')).toMatchObject({ messageCount: 0 });
+    const again = await runCli(['topics', 'create', 'fresh'], { url: broker.url });
+    expect(again.code).toBe(0);
+    expect(again.err).toBe('topic fresh exists already: left as it is\n');
+    const retention = await runCli(['topics', 'create', 'kept', '--retention-bytes', '1mb'], { url: broker.url });
+    expect(retention.code).toBe(2);
+    expect(lines(retention.err)).toEqual([expect.stringMatching(/^error: evq serve has no retention per topic/)]);
+    const badName = await runCli(['topics', 'create', '../x'], { url: broker.url });
+    expect(badName.code).toBe(2);
+    expect(lines(badName.err)).toHaveLength(1);
+  });
+
   it('--url after delete or before it; no broker is exit 1 naming the URL', async () => {
     await postBatch(broker.url, 'a1', ['x']);
     await postBatch(broker.url, 'a2', ['x']);

@@ -5,7 +5,7 @@ import type { TokenAuth } from '../auth.js';
 import type { BrokerContext } from '../context.js';
 import { commitGroup, describeGroup, listGroups, readGroup } from './group-routes.js';
 import { replyError, replyJson, replyText, toEvqError } from './replies.js';
-import { deleteTopic, describeTopic, listTopics, produceBatch, produceOne, readMessages } from './topic-routes.js';
+import { createTopic, deleteTopic, describeTopic, listTopics, produceBatch, produceOne, readMessages } from './topic-routes.js';
 
 const MAX_URL_LENGTH = 16 * 1024;
 
@@ -92,8 +92,9 @@ async function handle(ctx: BrokerContext, auth: TokenAuth, req: IncomingMessage,
       return;
     }
     if (sub === undefined) {
-      allow('GET', 'DELETE');
+      allow('GET', 'PUT', 'DELETE');
       if (method === 'DELETE') await deleteTopic(ctx, topic, res);
+      else if (method === 'PUT') await createTopic(ctx, topic, req, res);
       else describeTopic(ctx, topic, res);
       return;
     }

@@ -125,6 +125,15 @@ export function describeTopic(ctx: BrokerContext, topic: string, res: ServerResp
   replyJson(res, 200, { ...info, subscribers: ctx.subscriberCount(topic), groups });
 }
 
+/** PUT /topics/{topic}: creates an empty topic (201), or leaves an existing one as it is (200). */
+export async function createTopic(ctx: BrokerContext, topic: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  validateTopicName(topic);
+  req.resume(); // no body is read
+  const existed = ctx.store.has(topic);
+  if (!existed) await ctx.store.getOrCreate(topic);
+  replyJson(res, existed ? 200 : 201, { topic, created: !existed });
+}
+
 /** DELETE /topics/{topic}: the log and its groups are removed. */
 export async function deleteTopic(ctx: BrokerContext, topic: string, res: ServerResponse): Promise<void> {
   validateTopicName(topic);

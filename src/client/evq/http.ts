@@ -14,7 +14,7 @@ import { toConnectionError } from '../errors.js';
 import type { Endpoint } from './endpoint.js';
 
 export interface HttpRequest {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   query?: Record<string, string | number | boolean | undefined>;
   body?: string | Buffer;

@@ -4,7 +4,7 @@
  */
 
 import { BufferPool } from '../../core/buffer-pool.js';
-import { EvqError } from '../../errors.js';
+import { EvqError, EvqUsageError } from '../../errors.js';
 import { PATHS } from '../../protocol/http.js';
 import { validateTopicName } from '../../protocol/validate.js';
 import type {
@@ -16,6 +16,7 @@ import type {
   ProduceResult,
   SubscribeOptions,
   TopicInfo,
+  TopicSettings,
 } from '../types.js';
 import { consume } from './consumer.js';
 import { consumeSettings } from '../options.js';
@@ -101,6 +102,18 @@ export class EvqTransport implements EvqClient {
       sizeBytes: t.sizeBytes,
       subscribers: t.subscribers,
     }));
+  }
+
+  async createTopic(topic: string, settings: TopicSettings = {}): Promise<boolean> {
+    validateTopicName(topic);
+    if (settings.retentionBytes !== undefined || settings.retentionAgeMs !== undefined) {
+      throw new EvqUsageError(
+        'EVQ_ERR_INVALID_ARGUMENT',
+        'evq serve has no retention per topic: its --retention-bytes and --retention-age apply to every topic',
+      );
+    }
+    const body = await this.#http.json<{ created: boolean }>({ method: 'PUT', path: PATHS.topic(topic) });
+    return body.created;
   }
 
   async deleteTopic(topic: string): Promise<void> {

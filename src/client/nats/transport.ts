@@ -4,7 +4,7 @@
  * stream sequences minus one. Delayed messages are held in this process until due (producer.ts).
  */
 
-import { connect as natsConnect, StorageType } from 'nats';
+import { connect as natsConnect, DiscardPolicy, nanos, StorageType } from 'nats';
 import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import { Scheduler } from '../../core/scheduler.js';
 import { EvqConnectionError, EvqError } from '../../errors.js';
@@ -19,6 +19,7 @@ import type {
   SubscribeOptions,
   Subscription,
   TopicInfo,
+  TopicSettings,
 } from '../types.js';
 import { streamOfTopic, subjectOfTopic, topicOfStream } from './names.js';
 import { AckPublisher } from './ack-publisher.js';
@@ -27,8 +28,9 @@ import { consumeJetStream } from './consumer.js';
 import { produceJetStream } from './producer.js';
 import { NatsSubscription } from './subscription.js';
 
-/** JetStream's API error code for "stream not found". */
+/** JetStream's API error codes for "stream not found" and "stream name already in use". */
 const STREAM_NOT_FOUND = 10059;
+const STREAM_NAME_IN_USE = 10058;
 
 function apiErrorCode(error: unknown): number | undefined {
   const api = (error as { api_error?: { err_code?: unknown } } | null)?.api_error;
@@ -54,19 +56,37 @@ export class NatsTransport implements EvqClient {
     this.#timeoutMs = timeoutMs;
   }
 
+  /** Creates the topic's stream with these limits; false when it exists already. */
+  async #addStream(topic: string, settings: TopicSettings): Promise<boolean> {
+    const stream = streamOfTopic(topic);
+    try {
+      await this.#jsm.streams.info(stream);
+      return false;
+    } catch (error) {
+      if (apiErrorCode(error) !== STREAM_NOT_FOUND) throw error;
+    }
+    try {
+      await this.#jsm.streams.add({
+        name: stream,
+        subjects: [subjectOfTopic(topic)],
+        storage: StorageType.File,
+        discard: DiscardPolicy.Old,
+        ...(settings.retentionBytes !== undefined ? { max_bytes: settings.retentionBytes } : {}),
+        ...(settings.retentionAgeMs !== undefined ? { max_age: nanos(settings.retentionAgeMs) } : {}),
+      });
+      return true;
+    } catch (error) {
+      if (apiErrorCode(error) === STREAM_NAME_IN_USE) return false; // another client created it meanwhile
+      throw error;
+    }
+  }
+
   /** Creates the topic's stream if it does not exist yet (once per topic and connection). */
   #ensureStream(topic: string): Promise<void> {
     const stream = streamOfTopic(topic);
     let pending = this.#known.get(stream);
     if (pending === undefined) {
-      pending = (async () => {
-        try {
-          await this.#jsm.streams.info(stream);
-        } catch (error) {
-          if (apiErrorCode(error) !== STREAM_NOT_FOUND) throw error;
-          await this.#jsm.streams.add({ name: stream, subjects: [subjectOfTopic(topic)], storage: StorageType.File });
-        }
-      })();
+      pending = this.#addStream(topic, {}).then(() => undefined);
       pending.catch(() => this.#known.delete(stream));
       this.#known.set(stream, pending);
     }
@@ -112,6 +132,12 @@ export class NatsTransport implements EvqClient {
       });
     }
     return out.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
+  }
+
+  async createTopic(topic: string, settings: TopicSettings = {}): Promise<boolean> {
+    const created = await this.#addStream(topic, settings);
+    this.#known.set(streamOfTopic(topic), Promise.resolve());
+    return created;
   }
 
   async deleteTopic(topic: string): Promise<void> {

@@ -19,6 +19,7 @@ export function faultyClient(inner: EvqClient, plan: FaultPlan): EvqClient & { i
     produce: (topic, messages, options) => inner.produce(topic, messages, options),
     consume: (topic, options) => inner.consume(topic, options),
     topics: () => inner.topics(),
+    createTopic: (topic, settings) => inner.createTopic(topic, settings),
     deleteTopic: (topic) => inner.deleteTopic(topic),
     close: () => inner.close(),
     [Symbol.asyncDispose]: () => inner.close(),

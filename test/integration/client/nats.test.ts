@@ -3,6 +3,7 @@
  * loopback port, with its store in a temp dir. Without nats-server the file fails under CI (`CI` set) and is
  * skipped, with a message, elsewhere.
  */
+import { connect as natsConnect } from 'nats';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connect } from '../../../src/client/connect.js';
 import type { EvqClient, EvqRecord, MessageAck, MessageRejection, Subscription } from '../../../src/client/types.js';
@@ -191,6 +192,19 @@ describeNats('nats:// transport (JetStream)', () => {
     const values: string[] = [];
     for await (const r of client.consume('rejects')) values.push(r.value.toString());
     expect(values).toEqual(['ok-0', 'ok-2', 'ok-3']);
+  });
+
+  it('creates a topic as a stream with its retention as stream limits, once', async () => {
+    await expect(client.createTopic('kept', { retentionBytes: 1024 * 1024, retentionAgeMs: 3_600_000 })).resolves.toBe(true);
+    await expect(client.createTopic('kept', { retentionBytes: 5 })).resolves.toBe(false);
+    const nc = await natsConnect({ servers: url.slice('nats://'.length) });
+    try {
+      const info = await (await nc.jetstreamManager()).streams.info('kept');
+      expect(info.config).toMatchObject({ max_bytes: 1024 * 1024, max_age: 3_600_000 * 1_000_000, subjects: ['evq.kept'] });
+    } finally {
+      await nc.close();
+    }
+    expect((await client.topics()).find((t) => t.topic === 'kept')).toMatchObject({ messageCount: 0 });
   });
 
   it('refuses compression with a one-line reason', async () => {

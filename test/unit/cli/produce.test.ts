@@ -131,6 +131,7 @@ function fakeClient(log: { produced: ProduceMessage[]; options?: ProduceOptions;
       throw new Error('unused');
     },
     topics: async () => [],
+    createTopic: async () => true,
     deleteTopic: async () => undefined,
     close: async () => void (log.closed = true),
     [Symbol.asyncDispose]: async () => undefined,
