@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { EvqUsageError } from '../errors.js';
+import { EvqStorageError, EvqUsageError } from '../errors.js';
 import { validateGroupName } from '../protocol/validate.js';
 import { LIMITS } from '../core/limits.js';
 import type { FileIO } from './storage/file-io.js';
@@ -69,7 +69,16 @@ export class ConsumerGroups {
     const state: GroupState = { topic, group, committed: offset, updatedAt: now };
     this.#groups.set(key, state);
     this.#dirty = true;
-    await this.#persist();
+    try {
+      await this.#persist();
+    } catch (error) {
+      // not durable, so not committed: the group keeps reading from where it was (unless a later commit took over)
+      if (this.#groups.get(key) === state) {
+        if (current === undefined) this.#groups.delete(key);
+        else this.#groups.set(key, current);
+      }
+      throw error;
+    }
     return state;
   }
 
@@ -111,11 +120,13 @@ export class ConsumerGroups {
     if (!this.#dirty || this.io === null) return;
     this.#dirty = false;
     const body = JSON.stringify({ version: 1, groups: [...this.#groups.values()] });
+    const path = join(this.dir, FILE);
     try {
-      await writeFileAtomic(this.io, join(this.dir, FILE), Buffer.from(body, 'utf8'));
+      await writeFileAtomic(this.io, path, Buffer.from(body, 'utf8'));
     } catch (err) {
       this.#dirty = true;
-      throw err;
+      const code = (err as NodeJS.ErrnoException | null)?.code ?? (err instanceof Error ? err.message : String(err));
+      throw new EvqStorageError('EVQ_ERR_STORAGE', `could not save consumer group offsets to ${path} (${code}): the commit was not made`, { cause: err });
     }
   }
 }
