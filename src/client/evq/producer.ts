@@ -18,6 +18,7 @@ import type { EvqErrorCode } from '../../errors.js';
 import { validateMessage, validateTopicName } from '../../protocol/validate.js';
 import { encodeProduceFrame } from '../../protocol/ws-frames.js';
 import { produceFailure, toEvqError } from '../errors.js';
+import { feed } from '../feed.js';
 import type { EvqProduceError } from '../errors.js';
 import type { ProduceMessage, ProduceOptions, ProduceResult } from '../types.js';
 import type { Endpoint } from './endpoint.js';
@@ -146,32 +147,9 @@ class ProduceRun {
       if (!batcher.canAccept) return batcher.ready.then(() => offer(item));
       return offer(item);
     };
-    if (Symbol.asyncIterator in messages) {
-      const iterator = messages[Symbol.asyncIterator]();
+    await feed(messages, take, (iterator) => {
       this.#input = iterator;
-      let done = false;
-      try {
-        for (;;) {
-          const next = await iterator.next();
-          if (next.done === true) {
-            done = true;
-            break;
-          }
-          let taken = take(next.value);
-          if (typeof taken !== 'boolean') taken = await taken;
-          if (!taken) break;
-        }
-      } finally {
-        this.#input = undefined;
-        if (!done) await Promise.resolve(iterator.return?.()).catch(() => undefined);
-      }
-      return;
-    }
-    for (const message of messages) {
-      let taken = take(message);
-      if (typeof taken !== 'boolean') taken = await taken;
-      if (!taken) break;
-    }
+    });
   }
 
   /** Checks a message against the limits; a refused one fails the produce, or is kept for `onReject`. */

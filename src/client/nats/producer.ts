@@ -19,6 +19,7 @@ import type { Scheduler } from '../../core/scheduler.js';
 import { EvqError, EvqUsageError } from '../../errors.js';
 import { validateMessage } from '../../protocol/validate.js';
 import { produceFailure, toEvqError } from '../errors.js';
+import { feed } from '../feed.js';
 import { settingsOf } from '../produce-settings.js';
 import type { Settings } from '../produce-settings.js';
 import { ProduceTally } from '../produce-tally.js';
@@ -74,6 +75,8 @@ class JetStreamProduceRun {
   /** After a failure, only messages before this input position are still sent. */
   #sendBefore = Number.POSITIVE_INFINITY;
   #batcher: Batcher<Item, Item> | undefined;
+  /** The input being read (a stream): closed on a failure, so a pending read ends. */
+  #input: AsyncIterator<ProduceMessage> | undefined;
   #wireBytes = 0;
   #maxInFlight = 0;
 
@@ -101,16 +104,24 @@ class JetStreamProduceRun {
     this.#batcher = batcher;
     if (signal?.aborted === true) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
+    let index = 0;
+    const offer = (item: Item): boolean => {
+      if (this.#failure !== undefined) return false; // the batcher was closed by the failure
+      batcher.offer(item);
+      return true;
+    };
+    // synchronous unless the window is full: no promise per message
+    const take = (message: ProduceMessage): boolean | Promise<boolean> => {
+      if (this.#failure !== undefined) return false;
+      const item = this.#check(index++, message);
+      if (item === undefined) return false;
+      if (!batcher.canAccept) return batcher.ready.then(() => offer(item));
+      return offer(item);
+    };
     try {
-      let index = 0;
-      for await (const message of messages) {
-        if (this.#failure !== undefined) break;
-        const item = this.#check(index++, message);
-        if (item === undefined) break;
-        if (!batcher.canAccept) await batcher.ready;
-        if (this.#failure !== undefined) break;
-        batcher.offer(item);
-      }
+      await feed(messages, take, (iterator) => {
+        this.#input = iterator;
+      });
       await batcher.close();
     } catch (error) {
       this.#fail(toEvqError(error));
@@ -213,6 +224,8 @@ class JetStreamProduceRun {
       this.#failure = error;
       this.#release?.();
       void this.#batcher?.close().catch(() => undefined);
+      const input = this.#input;
+      if (input !== undefined) void Promise.resolve(input.return?.()).catch(() => undefined);
     }
     if (index !== undefined && (this.#tally.firstUnacknowledged === null || index < this.#tally.firstUnacknowledged)) {
       this.#tally.firstUnacknowledged = index;
