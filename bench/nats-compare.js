@@ -39,8 +39,13 @@ if (!(SECONDS > 0 && SECONDS <= 600) || !(WARMUP >= 0 && WARMUP <= 60) || !(Numb
 }
 const SIZE = 100;
 const HALF = 0.5;
-/** A --rate run kept up with its rate when it published and delivered at least this share of it per second. */
+/**
+ * A --rate run kept up with its rate when it published and delivered at least KEPT_RATE of it per second and
+ * its subscriber was at most DRAIN_SHARE of the measured time (or DRAIN_MIN_MS) behind at the end.
+ */
 const KEPT_RATE = 0.9;
+const DRAIN_SHARE = 0.05;
+const DRAIN_MIN_MS = 250;
 /** Whatever happens, the script ends within this (every run is bounded by its own timeout too). */
 const MAX_WALL_SECONDS = 300 + 8 * (SECONDS + WARMUP);
 /** The command line both brokers get (plus --url, and --rate / --subscribers per run). */
@@ -108,7 +113,12 @@ function summarize(name, kind, bench) {
     errors: r.errors.reduce((n, e) => n + e.count, 0),
     firstError: r.errors[0]?.message ?? null,
     ok: r.ok && bench.exitCode === 0,
-    keptRate: r.config.rate > 0 ? Math.min(r.publish.msgsPerSec, e2e ? r.deliver.msgsPerSec : Infinity) >= KEPT_RATE * r.config.rate : null,
+    drainMs: r.phases.drainMs,
+    keptRate:
+      r.config.rate > 0
+        ? Math.min(r.publish.msgsPerSec, e2e ? r.deliver.msgsPerSec : Infinity) >= KEPT_RATE * r.config.rate &&
+          r.phases.drainMs <= Math.max(DRAIN_MIN_MS, DRAIN_SHARE * r.phases.measuredMs)
+        : null,
   };
 }
 
@@ -124,7 +134,7 @@ async function bench(name, kind, url, extra) {
   console.log(
     `${lpad(fmt(s.publishedPerSec), 10)} published/s` +
       `${s.deliveredPerSec === null ? '' : `, ${fmt(s.deliveredPerSec)} delivered/s`}, ${s.latencyOf} p99 ${ms(s.p99Us)} ms` +
-      `${s.keptRate === false ? ` — did NOT keep up with its rate (send lag p99 ${ms(s.sendLagP99Us)} ms): the latency includes queueing` : ''}`,
+      `${s.keptRate === false ? ` — did NOT keep up with its rate (send lag p99 ${ms(s.sendLagP99Us)} ms, subscriber ${fmt(s.drainMs)} ms behind at the end): the latency includes queueing` : ''}`,
   );
   if (s.lost > 0 || s.duplicated > 0 || s.reordered > 0 || s.errors > 0 || !s.ok) {
     problems.push(
