@@ -71,6 +71,15 @@ export class ConnectionGuard {
       socket.destroy();
       return;
     }
+    // bytes that do not parse after a request still being answered (pipelined garbage): that request keeps
+    // its reply (its message may be appended already, and the client must hear so), then the connection
+    // closes; the garbage gets none. Node's own default handler looks at the same field.
+    const pending = (socket as unknown as { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (pending !== undefined && pending !== null && !pending.writableFinished) {
+      pending.shouldKeepAlive = false;
+      pending.once('close', () => socket.destroy());
+      return;
+    }
     socket.end(errorResponse(status, reason, clientErrorMessage(status)));
   }
 }

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 export interface RawReply {
   /** Everything the broker sent before it closed the connection. */
   text: string;
-  /** The status of the reply, or null when the connection closed without one. */
+  /** The final status of the reply (after any 100 Continue), or null when the connection closed without one. */
   status: number | null;
   /** Whether the broker closed the connection (as opposed to the deadline ending it). */
   closedByBroker: boolean;
@@ -29,7 +29,8 @@ export function rawRequest(port: number, request: string | Buffer, timeoutMs = 1
       done = true;
       clearTimeout(timer);
       socket.destroy();
-      const match = /^HTTP\/1\.1 (\d{3}) /.exec(text);
+      // the final status: after any interim 1xx (100 Continue)
+      const match = /^HTTP\/1\.1 (?!1\d\d)(\d{3}) /m.exec(text);
       resolve({ text, status: match === null ? null : Number(match[1]), closedByBroker, ms: performance.now() - started, firstByteMs });
     };
     const timer = setTimeout(() => finish(false), timeoutMs);
