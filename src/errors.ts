@@ -100,6 +100,23 @@ export class EvqStorageError extends EvqError {
   }
 }
 
+/**
+ * The EvqError in an evq error body (`{"error": {"code", "message"}}`, docs/PROTOCOL.md), or undefined when
+ * the body is not one (another server answered, or nothing came).
+ */
+export function errorFromBody(body: Buffer | string | null | undefined): EvqError | undefined {
+  if (body === null || body === undefined || body.length === 0) return undefined;
+  let parsed: { error?: { code?: unknown; message?: unknown } } | null;
+  try {
+    parsed = JSON.parse(typeof body === 'string' ? body : body.toString('utf8')) as typeof parsed;
+  } catch {
+    return undefined;
+  }
+  const error = parsed?.error;
+  if (typeof error !== 'object' || error === null || error.code === undefined) return undefined;
+  return errorFromWire(error.code, error.message);
+}
+
 /** Rebuild an EvqError from a code and a message received over the wire. Unknown codes become INTERNAL. */
 export function errorFromWire(code: unknown, message: unknown): EvqError {
   const text = typeof message === 'string' && message.length > 0 ? message : 'the broker reported an error';

@@ -14,7 +14,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { evqEndpoint } from '../client/evq/endpoint.js';
-import { EvqError, errorFromWire } from '../errors.js';
+import { EvqError, errorFromBody, errorFromWire } from '../errors.js';
 import { ResponseParser } from './http-response-parser.js';
 import { ProducerMeter, type Meters } from './meters.js';
 import { DONE, NOT_YET, type Pacer, type PaceTimer } from './pacer.js';
@@ -250,12 +250,8 @@ export class HttpProducer {
 }
 
 function responseError(status: number, body: Buffer | null, url: string): EvqError {
-  try {
-    const parsed = JSON.parse(body?.toString('utf8') ?? '') as { error?: { code?: unknown; message?: unknown } };
-    if (parsed.error !== undefined) return errorFromWire(parsed.error.code, `${url} answered ${status}: ${String(parsed.error.message)}`);
-  } catch {
-    // not evq's JSON error: say what came
-  }
+  const error = errorFromBody(body);
+  if (error !== undefined) return errorFromWire(error.code, `${url} answered ${status}: ${error.message}`);
   const text = body === null ? '' : `: ${body.toString('utf8', 0, Math.min(body.length, 200))}`;
   return new EvqError(status >= 500 ? 'EVQ_ERR_UNAVAILABLE' : 'EVQ_ERR_MALFORMED', `${url} answered ${status}${text}`);
 }

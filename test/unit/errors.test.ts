@@ -7,6 +7,7 @@ import {
   EvqFilterError,
   EvqStorageError,
   EvqUsageError,
+  errorFromBody,
   errorFromWire,
   type EvqErrorCode,
 } from '../../src/errors.js';
@@ -66,5 +67,17 @@ describe('EvqError', () => {
     expect(unknown.code).toBe('EVQ_ERR_INTERNAL');
     expect(unknown.message).toBe('odd');
     expect(errorFromWire('__proto__', undefined).code).toBe('EVQ_ERR_INTERNAL');
+  });
+});
+
+describe('errorFromBody', () => {
+  it('reads evq error bodies and nothing else', () => {
+    const error = errorFromBody(Buffer.from('{"error":{"code":"EVQ_ERR_INVALID_TOPIC","message":"bad name"}}'));
+    expect(error).toBeInstanceOf(EvqUsageError);
+    expect(error).toMatchObject({ code: 'EVQ_ERR_INVALID_TOPIC', message: 'bad name' });
+    expect(errorFromBody('{"error":{"code":"NOPE","message":"x"}}')).toMatchObject({ code: 'EVQ_ERR_INTERNAL' });
+    for (const other of [null, undefined, '', '<html>502</html>', '{"error":null}', '{"ok":true}', 'null', '{"error":{"message":"no code"}}']) {
+      expect(errorFromBody(other)).toBeUndefined();
+    }
   });
 });

@@ -6,7 +6,7 @@
 
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
-import { EvqError, errorFromWire } from '../../errors.js';
+import { EvqError, errorFromBody } from '../../errors.js';
 import { HEADERS } from '../../protocol/http.js';
 import type { WireRecord } from '../../protocol/http.js';
 import type { EvqRecord } from '../../protocol/record.js';
@@ -120,23 +120,14 @@ export class HttpApi {
   }
 
   #errorOf(status: number, body: Buffer): EvqError {
-    let code: unknown;
-    let message: unknown;
-    try {
-      const parsed = JSON.parse(body.toString('utf8')) as { error?: { code?: unknown; message?: unknown } };
-      code = parsed.error?.code;
-      message = parsed.error?.message;
-    } catch {
-      // not an evq error body: told by the status below
-    }
     if (status === 401) return unauthorizedError(this.#endpoint.display);
-    if (code === undefined) {
-      return new EvqError(
+    return (
+      errorFromBody(body) ??
+      new EvqError(
         status === 404 ? 'EVQ_ERR_NOT_FOUND' : status >= 500 ? 'EVQ_ERR_UNAVAILABLE' : 'EVQ_ERR_MALFORMED',
         `${this.#endpoint.display} answered with HTTP ${status} and no evq error: is it an evq broker?`,
-      );
-    }
-    return errorFromWire(code, message);
+      )
+    );
   }
 }
 

@@ -5,7 +5,7 @@
  */
 
 import WebSocket from 'ws';
-import { EvqError, errorFromWire } from '../../errors.js';
+import { EvqError, errorFromBody } from '../../errors.js';
 import { LIMITS } from '../../core/limits.js';
 import { CLOSE_CODES, SUBPROTOCOL_BINARY } from '../../protocol/ws-frames.js';
 import type { BrokerControl, ClientControl } from '../../protocol/ws-frames.js';
@@ -109,14 +109,10 @@ export class WsConnection {
             fail(unauthorizedError(endpoint.display));
             return;
           }
-          let parsed: { error?: { code?: unknown; message?: unknown } } | undefined;
-          try {
-            parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof parsed;
-          } catch {
-            parsed = undefined;
-          }
-          if (parsed?.error?.code !== undefined) fail(errorFromWire(parsed.error.code, parsed.error.message));
-          else fail(new EvqError('EVQ_ERR_UNAVAILABLE', `${endpoint.display} refused the WebSocket upgrade with HTTP ${status}: is it an evq broker?`));
+          fail(
+            errorFromBody(Buffer.concat(chunks)) ??
+              new EvqError('EVQ_ERR_UNAVAILABLE', `${endpoint.display} refused the WebSocket upgrade with HTTP ${status}: is it an evq broker?`),
+          );
         };
         res.once('end', done);
         res.once('close', done);
