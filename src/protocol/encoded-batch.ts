@@ -12,7 +12,8 @@
  */
 import { LIMITS } from '../core/limits.js';
 import type { EvqError } from '../errors.js';
-import { BATCH_HEADER_BYTES, MIN_RECORD_BYTES, TRUSTED_CODEC_LIMITS, malformed, readBatchHeader } from './record-codec.js';
+import { BATCH_HEADER_BYTES, MIN_RECORD_BYTES, NULL_HEADERS, NULL_KEY } from './batch-layout.js';
+import { TRUSTED_CODEC_LIMITS, malformed, readBatchHeader } from './record-codec.js';
 import { FORBIDDEN_HEADER_NAMES } from './record.js';
 import { isUtf8Range, readUtf8 } from './utf8.js';
 import { batchTooLarge, headersTooLarge, keyTooLarge, messageTooLarge, tooManyHeaders, tooManyMessages } from './validate.js';
@@ -30,8 +31,6 @@ export interface EncodedBatchInfo {
   unstamped: number;
 }
 
-const NULL_KEY = -1;
-const NULL_HEADERS = 0xffff;
 /** Up to this many headers, repeated names are found by comparing bytes; past it, with a set. */
 const PAIRWISE_HEADERS = 16;
 /** Start and length of the header names of the record being checked (reused: the check is synchronous). */

@@ -40,6 +40,7 @@
  */
 import { LIMITS } from '../core/limits.js';
 import { EvqError } from '../errors.js';
+import { BATCH_HEADER_BYTES, BATCH_VERSION, MAX_I32, MAX_U16, MAX_U32, MIN_RECORD_BYTES, NULL_HEADERS, NULL_KEY, isTimestamp } from './batch-layout.js';
 import { FORBIDDEN_HEADER_NAMES } from './record.js';
 import { readUtf8 } from './utf8.js';
 import type { EvqRecord } from './record.js';
@@ -48,18 +49,7 @@ export { sliceBatch } from './batch-slice.js';
 export { encodeBatch, encodeBatchInto, encodedBatchLength } from './batch-encode.js';
 export type { EncodeOptions } from './batch-encode.js';
 
-/** The version written by this codec. */
-export const BATCH_VERSION = 1;
-/** Size of the batch header. */
-export const BATCH_HEADER_BYTES = 40;
-/** Smallest possible record: length, timestamp, key length, header count and value length. */
-export const MIN_RECORD_BYTES = 4 + 8 + 4 + 2 + 4;
-
-const NULL_KEY = -1;
-const NULL_HEADERS = 0xffff;
-const MAX_U16 = 0xffff;
-const MAX_U32 = 0xffffffff;
-const MAX_I32 = 0x7fffffff;
+export { BATCH_HEADER_BYTES, BATCH_VERSION, MIN_RECORD_BYTES } from './batch-layout.js';
 
 /** The limits a decoder enforces on untrusted bytes (`LIMITS` satisfies it). */
 export interface CodecLimits {
@@ -110,9 +100,6 @@ export function malformed(message: string): EvqError {
   return new EvqError('EVQ_ERR_MALFORMED', `malformed record batch: ${message}`);
 }
 
-function isTimestamp(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
 
 // ---------------------------------------------------------------------------------------------- decode
 
