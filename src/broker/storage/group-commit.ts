@@ -14,8 +14,12 @@
  *   the next write, the file is cut back to the last acknowledged position and reopened with a fresh file
  *   descriptor ("repair"), and the offsets of the rejected appends are given again. If the repair fails,
  *   appends are rejected until one succeeds: when the fault clears, appends work again;
- * - a failed background fsync (`interval`, or the fsync of a roll with `never`) cannot take back
- *   acknowledgements; the next append first retries the fsync and is rejected while it keeps failing.
+ * - a failed background fsync (`interval`) cannot take back acknowledgements, and retrying it proves
+ *   nothing (after a failed fsync the kernel may have dropped the dirty pages and report the next fsync as
+ *   a success: "fsyncgate"). So the appends acknowledged since the last good fsync are kept in memory, and
+ *   the next append first writes them again through a fresh file descriptor and fsyncs; appends are
+ *   rejected while that fails. A failed fsync of a roll with `never` is handled the same way (with nothing
+ *   kept: `never` promises nothing about the OS's write-back).
  *
  * Rolls: in every mode the segment being sealed is fsynced before the next one is created, so a power
  * loss costs at most the unsynced tail of the active segment and never leaves a hole inside the log.
@@ -32,6 +36,8 @@ import type { Segment } from './segment.js';
 
 /** Largest coalesced write. */
 const MAX_WRITE_BYTES = 16 * 1024 * 1024;
+/** `interval`: past this many acknowledged bytes not yet fsynced, an fsync starts without waiting for the timer. */
+const MAX_UNSYNCED_ACKED_BYTES = 16 * 1024 * 1024;
 
 /** An append once written: what the log needs to publish it. */
 export interface WrittenAppend {
@@ -83,6 +89,9 @@ export class LogWriter {
   private syncing: Promise<void> | null = null;
   private repairNeeded: EvqStorageError | null = null;
   private intervalSyncFailed: EvqStorageError | null = null;
+  /** `interval`: appends acknowledged since the start of the last fsync that worked, to write again after a failed one. */
+  private unsyncedAcked: Entry[] = [];
+  private unsyncedAckedBytes = 0;
   private timer: NodeJS.Timeout | null = null;
   private maintenance = false;
   private closed = false;
@@ -151,6 +160,7 @@ export class LogWriter {
     await this.syncIdle();
     this.maintenance = true;
     if (this.repairNeeded !== null) await this.repair();
+    if (this.intervalSyncFailed !== null) await this.rewrite();
     try {
       await this.fsync(this.segment);
     } catch (cause) {
@@ -188,8 +198,7 @@ export class LogWriter {
     while (this.queue.length > 0) {
       try {
         if (this.repairNeeded !== null) await this.repair();
-        if (this.intervalSyncFailed !== null) await this.syncNow();
-        if (this.intervalSyncFailed !== null) throw this.intervalSyncFailed;
+        if (this.intervalSyncFailed !== null) await this.rewrite();
       } catch (error) {
         for (const entry of this.queue.splice(0)) entry.reject(error as Error);
         continue;
@@ -280,8 +289,13 @@ export class LogWriter {
         this.kickSync();
         break;
       case 'interval':
-        for (const entry of group) this.acknowledge(entry);
-        this.scheduleIntervalSync();
+        for (const entry of group) {
+          this.acknowledge(entry);
+          this.unsyncedAcked.push(entry);
+          this.unsyncedAckedBytes += FRAME_HEADER_BYTES + entry.batch.length;
+        }
+        if (this.unsyncedAckedBytes > MAX_UNSYNCED_ACKED_BYTES) this.kickSync();
+        else this.scheduleIntervalSync();
         break;
       case 'never':
         for (const entry of group) this.acknowledge(entry);
@@ -314,6 +328,7 @@ export class LogWriter {
     do {
       const covered = this.unsynced;
       this.unsynced = [];
+      const coveredAcked = this.unsyncedAcked.length;
       const segment = this.segment;
       try {
         await this.fsync(segment);
@@ -325,7 +340,8 @@ export class LogWriter {
         else this.intervalSyncFailed = error;
         return;
       }
-      if (this.options.fsync !== 'always') this.intervalSyncFailed = null;
+      // after a failed fsync a later one that works proves nothing: only the rewrite lets the kept appends go
+      if (coveredAcked > 0 && this.intervalSyncFailed === null) this.forgetSynced(coveredAcked);
       for (const entry of covered) this.acknowledge(entry);
     } while (this.unsynced.length > 0);
   }
@@ -362,6 +378,40 @@ export class LogWriter {
       // a failed fsync: the pump repairs first, then tries the roll again
       if (this.repairNeeded !== null || this.intervalSyncFailed !== null) return;
       this.segment = await this.options.roll(this.segment);
+    } finally {
+      this.maintenance = false;
+    }
+  }
+
+  private forgetSynced(count: number): void {
+    for (const entry of this.unsyncedAcked.splice(0, count)) this.unsyncedAckedBytes -= FRAME_HEADER_BYTES + entry.batch.length;
+  }
+
+  /**
+   * After a failed background fsync: reopens the active segment, writes the appends acknowledged since the
+   * last good fsync again at their positions, and fsyncs. Throws while that fails.
+   */
+  private async rewrite(): Promise<void> {
+    this.maintenance = true;
+    try {
+      await this.syncIdle();
+      const segment = this.segment;
+      const entries = this.unsyncedAcked.filter((entry) => entry.segment === segment);
+      try {
+        const file = await this.options.io.open(segment.logPath, 'write');
+        try {
+          for (const entry of entries) await file.write([entry.header as Buffer, entry.batch], entry.position);
+          await file.sync();
+        } catch (error) {
+          await file.close().catch(() => undefined);
+          throw error;
+        }
+        await segment.setWriter(file);
+      } catch (cause) {
+        throw storageFailure(this.options.topic, 'write again what a failed fsync covered in', segment.logPath, cause);
+      }
+      this.forgetSynced(this.unsyncedAcked.length);
+      this.intervalSyncFailed = null;
     } finally {
       this.maintenance = false;
     }
