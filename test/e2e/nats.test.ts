@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchResult } from '../../src/bench/result.js';
@@ -262,6 +263,24 @@ describeNats('the command line over NATS JetStream', () => {
       expect(r.ms).toBeLessThan(8000);
     }
   }, 60_000);
+
+  it('a server that accepts but never answers: exit 1 soon after --timeout, one line naming the URL', async () => {
+    const sockets: Socket[] = [];
+    const silent: Server = createServer((s) => void sockets.push(s)); // accepts, never sends INFO
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const r = await runCli(['produce', 't', 'x', '--timeout', '2s', '--url', `nats://127.0.0.1:${port}`], { timeoutMs: 15_000 });
+      expect(r.timedOut, `still running after 15 s; stderr: ${r.err}`).toBe(false);
+      expect(r.code).toBe(1);
+      expect(lines(r.err)).toEqual([expect.stringMatching(new RegExp(`^error: .*nats://127\\.0\\.0\\.1:${port}`))]);
+      expect(r.ms).toBeGreaterThan(1500);
+      expect(r.ms).toBeLessThan(8000);
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  }, 25_000);
 
   it('bench --messages 20000 --json FILE: exit 0, 0 lost, 0 duplicated, 0 reordered; the report says nats', async () => {
     const file = join(await makeTempDir(), 'result.json');
