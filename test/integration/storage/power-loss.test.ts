@@ -218,5 +218,6 @@ describe('power loss under a topic log', () => {
   it('fsync never: the log is consistent after every cut (no gaps, no half records, checksums good)', async () => {
     const result = await powerLossRounds('never', 8, seed + 2);
     expect(result.acked).toBeGreaterThan(0);
+    console.log(`power loss (never), seed ${seed + 2}: ${result.cuts} cuts, ${result.acked} acked, consistent after each, unsynced tail lost ${result.lost}`);
   }, 120_000);
 });
