@@ -5,6 +5,7 @@ export interface ChaosOptions {
   minLoadMs?: number;
   maxLoadMs?: number;
   producers?: number;
+  fsync?: 'always' | 'interval' | 'never';
   dataDir?: string;
   readyTimeoutMs?: number;
   log?: (line: string) => void;
@@ -12,6 +13,7 @@ export interface ChaosOptions {
 
 export interface ChaosSummary {
   seed: number;
+  fsync: 'always' | 'interval' | 'never';
   rounds: number;
   acked: number;
   subscribed: number;

@@ -54,8 +54,8 @@ function fail(message) {
 }
 
 /** Starts `evq serve` and resolves once it printed its URL. */
-function startBroker(dataDir, readyTimeoutMs) {
-  const child = spawn(process.execPath, [EVQ_BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--fsync', 'always'], {
+function startBroker(dataDir, readyTimeoutMs, fsync) {
+  const child = spawn(process.execPath, [EVQ_BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--fsync', fsync], {
     env: { ...process.env, NO_COLOR: '1', EVQ_TOKEN: '', EVQ_URL: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -105,7 +105,8 @@ async function getJson(url) {
 
 /**
  * Runs the crash loop. Options: `rounds` (default 10), `seed`, `minLoadMs`/`maxLoadMs` (how long the load
- * runs before the kill, default 200–1200 ms), `producers` (default 3), `dataDir` (default a new temp dir,
+ * runs before the kill, default 200–1200 ms), `producers` (default 3), `fsync` (the broker's mode, default
+ * `always`: a SIGKILL loses nothing in any mode, the OS keeps what was written), `dataDir` (default a new temp dir,
  * removed at the end), `log` (called with progress lines), `readyTimeoutMs` (default 30 s).
  * Resolves with the summary; rejects with what was lost or broken.
  */
@@ -116,6 +117,8 @@ export async function runChaos(options = {}) {
   const maxLoadMs = options.maxLoadMs ?? 1200;
   const producers = options.producers ?? 3;
   const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
+  const fsync = options.fsync ?? 'always';
+  if (!['always', 'interval', 'never'].includes(fsync)) throw new Error(`fsync must be always, interval or never, not ${fsync}`);
   const log = options.log ?? (() => {});
   const random = seededRandom(seed);
   const ownDir = options.dataDir === undefined;
@@ -277,7 +280,7 @@ export async function runChaos(options = {}) {
   let broker = null;
   try {
     for (let round = 0; round < rounds; round++) {
-      broker = startBroker(dataDir, readyTimeoutMs);
+      broker = startBroker(dataDir, readyTimeoutMs, fsync);
       const url = await broker.ready;
       if (round > 0) await check(url, round, round % FULL_CHECK_EVERY === 0);
       const loadMs = minLoadMs + Math.floor(random() * (maxLoadMs - minLoadMs));
@@ -297,7 +300,7 @@ export async function runChaos(options = {}) {
       log(`round ${round + 1}/${rounds}: ${acked.size} acked, group at ${committed}, ${delayed.size} delayed`);
     }
     // the last restart: everything, fully, once every delayed message is due
-    broker = startBroker(dataDir, readyTimeoutMs);
+    broker = startBroker(dataDir, readyTimeoutMs, fsync);
     const url = await broker.ready;
     const lastDue = Math.max(0, ...delayed.values());
     if (lastDue > Date.now()) await new Promise((r) => setTimeout(r, lastDue - Date.now() + 1));
@@ -315,6 +318,7 @@ export async function runChaos(options = {}) {
   }
   const summary = {
     seed,
+    fsync,
     rounds: stats.rounds,
     acked: acked.size,
     subscribed: stats.subscribed,
@@ -333,7 +337,7 @@ export async function runChaos(options = {}) {
 /** The one-line summary. */
 export function formatSummary(s) {
   return (
-    `chaos: ${s.rounds} rounds (seed ${s.seed}), ${s.acked} acked messages, ${s.subscribed} received live, ` +
+    `chaos: ${s.rounds} rounds (seed ${s.seed}, --fsync ${s.fsync}), ${s.acked} acked messages, ${s.subscribed} received live, ` +
     `group committed to ${s.committed} (${s.commits} commits), ${s.delayed} delayed (${s.delayedDelivered} delivered, ` +
     `${s.delayedRepeats} repeated), ${s.faultsSurvived} SIGKILLs survived, lost: ${s.lost}, in ${(s.elapsedMs / 1000).toFixed(1)} s`
   );
@@ -359,8 +363,16 @@ function parseArgs(argv) {
     else if (arg === '--max-load-ms') out.maxLoadMs = number();
     else if (arg === '--producers') out.producers = number();
     else if (arg === '--quiet') out.quiet = true;
+    else if (arg === '--fsync') {
+      if (!['always', 'interval', 'never'].includes(value ?? '')) {
+        process.stderr.write(`chaos: --fsync needs always, interval or never\n`);
+        process.exit(2);
+      }
+      out.fsync = value;
+      i++;
+    }
     else {
-      process.stderr.write(`chaos: unknown argument ${arg} (use --rounds N --seed S [--min-load-ms MS --max-load-ms MS --producers N --quiet])\n`);
+      process.stderr.write(`chaos: unknown argument ${arg} (use --rounds N --seed S [--fsync always|interval|never --min-load-ms MS --max-load-ms MS --producers N --quiet])\n`);
       process.exit(2);
     }
   }
