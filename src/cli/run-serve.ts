@@ -26,10 +26,7 @@ export async function runServe(flags: ServeFlags, output: Output): Promise<void>
   for (const report of broker.recovery) reportRecovery(report, output);
   broker.onCorruption((report) => reportCorruption(report, output));
   const where = flags.memory ? 'in memory' : `data in ${flags.dataDir}, fsync ${flags.fsync}`;
-  // the one line a script waits for (and parses, with --port 0): on stdout
-  output.data(`evq broker listening on ${broker.url} (${where})`);
-
-  await new Promise<void>((resolve, reject) => {
+  const stopped = new Promise<void>((resolve, reject) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {
       if (stopping) {
@@ -47,6 +44,9 @@ export async function runServe(flags: ServeFlags, output: Output): Promise<void>
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  // the one line a script waits for (and parses, with --port 0): on stdout, once a SIGTERM is a clean stop
+  output.data(`evq broker listening on ${broker.url} (${where})`);
+  await stopped;
 }
 
 function reportRecovery(report: RecoveryReport, output: Output): void {

@@ -1,6 +1,6 @@
 /**
  * `produce` over JetStream. Messages are checked against the same limits as for evq's broker, batched by the
- * core `Batcher` (at most `maxInFlight` batches awaiting their acknowledgements) and published the fast way
+ * core `Batcher` (at most `LIMITS.natsMaxPendingAcks` messages awaiting their acknowledgements) and published the fast way
  * (AckPublisher: plain publishes, one shared reply inbox). Acknowledgements reach `onAck` in input order
  * (ProduceTally); the offset is the stream sequence minus one. A message JetStream refuses for good goes to
  * `onReject` (or fails the produce). With `idempotent`, each message carries `Nats-Msg-Id`
@@ -14,6 +14,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { Batcher } from '../../core/batcher.js';
+import { LIMITS } from '../../core/limits.js';
 import type { BatchInfo } from '../../core/batcher.js';
 import type { Scheduler } from '../../core/scheduler.js';
 import { EvqError, EvqUsageError } from '../../errors.js';
@@ -93,13 +94,17 @@ class JetStreamProduceRun {
   async run(messages: Iterable<ProduceMessage> | AsyncIterable<ProduceMessage>): Promise<ProduceResult> {
     const signal = this.#options.signal;
     const onAbort = (): void => this.#fail(new EvqError('EVQ_ERR_CLOSED', 'the produce was aborted', { cause: signal?.reason }));
+    // a batch is only a group of publishes here: the pending acks (batch × window) are capped, in 4 or more
+    // groups so that publishing goes on while the oldest group's acks come back
+    const pendingAcks = Math.min(this.#settings.batchSize * this.#settings.maxInFlight, LIMITS.natsMaxPendingAcks);
+    const batchSize = Math.min(this.#settings.batchSize, Math.ceil(pendingAcks / 4));
     const batcher = new Batcher<Item, Item>({
       flush: (items, info) => this.#flush(items, info),
-      maxCount: this.#settings.batchSize,
+      maxCount: batchSize,
       maxBytes: this.#settings.batchBytes,
       sizeOf: (item) => item.bytes,
       lingerMs: this.#settings.lingerMs,
-      maxInFlight: this.#settings.maxInFlight,
+      maxInFlight: Math.max(1, Math.floor(pendingAcks / batchSize)),
     });
     this.#batcher = batcher;
     if (signal?.aborted === true) onAbort();
