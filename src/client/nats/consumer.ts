@@ -2,27 +2,28 @@
  * `consume` over JetStream. With a `group`: a durable pull consumer named after the group (escaped as stream
  * names are, see names.ts), created at `from` (default earliest) when it does not exist yet; a record is
  * acknowledged — committed — once the caller has taken it (asked for the next one, or stopped after it).
+ * A group has one reader at a time (as on evq serve): a reader that starts while messages were handed out and
+ * never acknowledged (the last reader was killed) restarts the group after its last commit.
  * Without a group: an ordered consumer from `from` (default earliest), nothing committed. The iteration ends
  * at the end of the stream (no record pending) unless `follow`. The filter runs in the client; records it
  * skips are committed too.
  */
 
 import { AckPolicy, DeliverPolicy } from 'nats';
-import type { Consumer, JetStreamClient, JetStreamManager, JsMsg } from 'nats';
+import type { Consumer, ConsumerConfig, JetStreamClient, JetStreamManager, JsMsg } from 'nats';
 import { compileFilter } from '../../core/filter/index.js';
 import { validateGroupName } from '../../protocol/validate.js';
 import type { ConsumeSettings } from '../options.js';
 import type { ConsumeOptions, EvqRecord } from '../types.js';
+import { apiErrorCode, CONSUMER_NOT_FOUND, STREAM_NOT_FOUND } from './api-errors.js';
 import { decodeRecord } from './message.js';
 import { streamOfTopic } from './names.js';
 import { startSequence } from './subscription.js';
 
-/** JetStream's API error code for "consumer not found". */
-const CONSUMER_NOT_FOUND = 10014;
 
-function apiErrorCode(error: unknown): number | undefined {
-  const api = (error as { api_error?: { err_code?: unknown } } | null)?.api_error;
-  return typeof api?.err_code === 'number' ? api.err_code : undefined;
+/** The durable consumer of a group, starting at stream sequence `seq`. */
+function groupConsumer(name: string, seq: number): Partial<ConsumerConfig> {
+  return { durable_name: name, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: seq };
 }
 
 /** The durable consumer that stands for `group`. */
@@ -45,8 +46,18 @@ export async function* consumeJetStream(
   const group = options.group;
   const commit = group !== undefined && settings.commit;
   if (limit === 0) return;
-  await ensure();
-  const state = (await jsm.streams.info(stream)).state;
+  let state;
+  if (follow) {
+    await ensure(); // waiting for the first records of a topic that does not exist yet, as evq serve does
+    state = (await jsm.streams.info(stream)).state;
+  } else {
+    try {
+      state = (await jsm.streams.info(stream)).state;
+    } catch (error) {
+      if (apiErrorCode(error) === STREAM_NOT_FOUND) return; // nothing to read, and nothing is created
+      throw error;
+    }
+  }
   const seq = startSequence(options.from ?? 'earliest', state.first_seq, state.last_seq);
   let consumer: Consumer;
   let pendingAtStart: number;
@@ -57,12 +68,15 @@ export async function* consumeJetStream(
       info = await jsm.consumers.info(stream, name);
     } catch (error) {
       if (apiErrorCode(error) !== CONSUMER_NOT_FOUND) throw error;
-      info = await jsm.consumers.add(stream, {
-        durable_name: name,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.StartSequence,
-        opt_start_seq: seq,
-      });
+      info = await jsm.consumers.add(stream, groupConsumer(name, seq));
+    }
+    if (info.num_ack_pending > 0) {
+      // the last reader stopped without committing what it had been given (killed, or a full page left
+      // unread): JetStream would hold those back until their ack wait ends and then redeliver them out of
+      // order, so the group starts over after its last commit, as a group of evq serve does
+      const restart = info.ack_floor.stream_seq > 0 ? info.ack_floor.stream_seq + 1 : (info.config.opt_start_seq ?? state.first_seq);
+      await jsm.consumers.delete(stream, name);
+      info = await jsm.consumers.add(stream, groupConsumer(name, restart));
     }
     pendingAtStart = info.num_pending + info.num_ack_pending;
     consumer = await js.consumers.get(stream, name);

@@ -6,6 +6,7 @@
 
 import { connect as natsConnect, DiscardPolicy, nanos, StorageType } from 'nats';
 import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
+import { connect as netConnect } from 'node:net';
 import { Scheduler } from '../../core/scheduler.js';
 import { EvqConnectionError, EvqError } from '../../errors.js';
 import type {
@@ -21,6 +22,7 @@ import type {
   TopicInfo,
   TopicSettings,
 } from '../types.js';
+import { apiErrorCode, STREAM_NAME_IN_USE, STREAM_NOT_FOUND } from './api-errors.js';
 import { streamOfTopic, subjectOfTopic, topicOfStream } from './names.js';
 import { AckPublisher } from './ack-publisher.js';
 import { consumeSettings } from '../options.js';
@@ -28,14 +30,6 @@ import { consumeJetStream } from './consumer.js';
 import { produceJetStream } from './producer.js';
 import { NatsSubscription } from './subscription.js';
 
-/** JetStream's API error codes for "stream not found" and "stream name already in use". */
-const STREAM_NOT_FOUND = 10059;
-const STREAM_NAME_IN_USE = 10058;
-
-function apiErrorCode(error: unknown): number | undefined {
-  const api = (error as { api_error?: { err_code?: unknown } } | null)?.api_error;
-  return typeof api?.err_code === 'number' ? api.err_code : undefined;
-}
 
 export class NatsTransport implements EvqClient {
   readonly url: string;
@@ -165,11 +159,39 @@ export class NatsTransport implements EvqClient {
   }
 }
 
+/**
+ * Waits for the server's `INFO` greeting on a plain socket (then closed). nats.js keeps the socket of a
+ * connection attempt that timed out open, so a server that accepts but never answers would keep the
+ * process alive for good: such a server is found out here, within the timeout, before nats.js is used.
+ */
+function awaitGreeting(host: string, port: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect({ host, port });
+    let seen = '';
+    const done = (error?: Error): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const timer = setTimeout(() => done(new Error(`timed out after ${timeoutMs} ms waiting for the server's NATS greeting`)), timeoutMs);
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      seen += chunk;
+      if (seen.length >= 5) done(seen.startsWith('INFO ') ? undefined : new Error('the server there does not speak the NATS protocol'));
+    });
+    socket.once('error', (error) => done(error));
+    socket.once('close', () => done(new Error('the server closed the connection')));
+  });
+}
+
 /** Connects to the NATS server at `url` and checks that JetStream is enabled. */
 export async function connectNats(url: URL, options: ConnectOptions & { timeoutMs: number }): Promise<EvqClient> {
-  const server = `${url.hostname}:${url.port === '' ? '4222' : url.port}`;
+  const port = url.port === '' ? 4222 : Number(url.port);
+  const server = `${url.hostname}:${port}`;
   let nc: NatsConnection;
   try {
+    await awaitGreeting(url.hostname.replace(/^\[|\]$/g, ''), port, options.timeoutMs);
     nc = await natsConnect({
       servers: server,
       timeout: options.timeoutMs,
@@ -178,7 +200,7 @@ export async function connectNats(url: URL, options: ConnectOptions & { timeoutM
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const code = /timeout/i.test(message) ? 'EVQ_ERR_TIMEOUT' : 'EVQ_ERR_UNREACHABLE';
+    const code = /time(d )?out/i.test(message) ? 'EVQ_ERR_TIMEOUT' : 'EVQ_ERR_UNREACHABLE';
     throw new EvqConnectionError(code, `cannot connect to NATS at nats://${server}: ${message}`, { cause: error });
   }
   try {
