@@ -34,7 +34,8 @@ export interface BenchConfig {
   matchRatio: number | null;
   warmupMs: number;
   workers: number;
-  transport: Transport;
+  /** `ws` (evq's batched client), `nats` (the same client over NATS JetStream) or `http` (single POSTs). */
+  transport: Transport | 'nats';
   /** Requests in flight per connection (HTTP transport). */
   pipelining: number;
   timeoutMs: number;

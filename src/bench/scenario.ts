@@ -222,7 +222,8 @@ export function configOf(scenario: Scenario): BenchConfig {
     matchRatio: scenario.matchRatio,
     warmupMs: scenario.warmupMs,
     workers: scenario.workers,
-    transport: scenario.transport,
+    // the batched client's transport is named after the broker behind the URL
+    transport: scenario.transport === 'ws' && /^nats:/i.test(scenario.url) ? 'nats' : scenario.transport,
     pipelining: scenario.pipelining,
     timeoutMs: scenario.timeoutMs,
     drainTimeoutMs: scenario.drainTimeoutMs,

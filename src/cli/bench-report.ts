@@ -20,8 +20,7 @@ export function describeScenario(result: BenchResult): string {
   const what = c.payloadFile !== null ? `payloads of ${c.payloadFile}` : `${formatBytes(c.size ?? 0)}`;
   parts.push(c.messages !== null ? `${formatCount(c.messages)} messages of ${what}` : `${formatDuration(c.durationMs ?? 0)} of ${what} messages`);
   // the batched client produces over a WebSocket to an evq broker, over NATS publishes to JetStream
-  const batched = result.target.url.startsWith('nats:') ? 'nats' : 'ws';
-  parts.push(c.transport === 'ws' ? `${batched}, batches of ${formatCount(c.batchSize)}, linger ${formatDuration(c.lingerMs)}` : `http, pipelining ${c.pipelining}`);
+  parts.push(c.transport === 'http' ? `http, pipelining ${c.pipelining}` : `${c.transport}, batches of ${formatCount(c.batchSize)}, linger ${formatDuration(c.lingerMs)}`);
   parts.push(c.rate > 0 ? `${formatCount(c.rate)} msgs/s` : 'as fast as possible');
   if (c.warmupMs > 0) parts.push(`warm-up ${formatDuration(c.warmupMs)} (left out)`);
   if (c.filter !== null) parts.push(`filter ${JSON.stringify(c.filter)} matching ${Number(((c.matchRatio ?? 1) * 100).toFixed(4))}%`);

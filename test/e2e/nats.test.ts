@@ -290,6 +290,7 @@ describeNats('the command line over NATS JetStream', () => {
     expect(run.out).toMatch(new RegExp(`broker ${url.replace(/[.]/g, '\\.')} `));
     const result = JSON.parse(await readFile(file, 'utf8')) as BenchResult;
     expect(result.ok).toBe(true);
+    expect(result.config.transport).toBe('nats');
     expect(result.verification).toMatchObject({ published: 20_000, expected: 20_000, delivered: 20_000, lost: 0, duplicated: 0, reordered: 0 });
   }, 60_000);
 
