@@ -29,8 +29,14 @@ export function buildProgram(output: Output = createOutput()): Command {
     'evq consume orders --group billing',
     'evq bench --embedded',
   ]);
-  forEachCommand(program, (cmd) => cmd.exitOverride());
+  forEachCommand(program, (cmd) => cmd.exitOverride().configureOutput({ writeOut: (text) => quietWrite(process.stdout, text), writeErr: (text) => quietWrite(process.stderr, text) }));
   return program;
+}
+
+/** Writes help and usage text: a reader that went away (`evq consume --help | head -1`) is not a crash. */
+function quietWrite(stream: NodeJS.WriteStream, text: string): void {
+  if (stream.listenerCount('error') === 0) stream.on('error', () => undefined);
+  stream.write(text);
 }
 
 function forEachCommand(command: Command, fn: (cmd: Command) => void): void {

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -18,6 +18,16 @@ describe('bin/evq as a user runs it', () => {
     const { code, stdout } = evq('--help');
     expect(code).toBe(0);
     for (const name of ['serve', 'produce', 'subscribe', 'consume', 'topics', 'bench']) expect(stdout).toContain(name);
+  });
+
+  it('--help into a reader that went away (`evq consume --help | head -1`) exits 0 without a stack trace', async () => {
+    const child = spawn(process.execPath, [bin, 'consume', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader is gone before the help is written: the write gets EPIPE
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 
   it('--version prints the package version', () => {
