@@ -12,37 +12,20 @@
 //    the full-speed rate.
 //
 // Every run is a separate process (`bin/evq.js bench … --json -`, autocannon's CLI with -j); the minimal
-// server is this file started with --minimal-server. Bounded in time.
+// server is bench/_minimal-http-server.js (the runs are in bench/_http-generator.js). Bounded in time.
 //
 // Environment (all optional):
 //   EVQ_BENCH_GEN_SECONDS   seconds of each ceiling run (default 5)
 //   EVQ_BENCH_GEN_ROUNDS    alternating rounds of the ceiling runs (default 5)
 //   EVQ_BENCH_GEN_MESSAGES  messages of the full-speed 1 -> 1 run (default 500000; 1 -> 10 sends a fifth)
 //   EVQ_BENCH_GEN_ONLY      ceiling, embedded or both (default both)
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
-import { createRequire } from 'node:module';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fmt, median, processCpuMs, round } from './_bench-util.js';
+import { fmt, median, round } from './_bench-util.js';
+import { autocannonRun as autocannon, evqHttpRun as evqHttp, killChildren, runProcess as run, startMinimalServer } from './_http-generator.js';
 
-if (process.argv[2] === '--minimal-server') {
-  // the server both generators hit: reads the body, answers 201 with a small JSON body, keep-alive
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.statusCode = 201;
-      res.setHeader('content-type', 'application/json');
-      res.end('{"offset":0}');
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  server.listen(0, '127.0.0.1', () => console.log(`listening on ${server.address().port}`));
-  process.on('SIGTERM', () => server.close(() => process.exit(0)));
-} else {
-  await main();
-}
+await main();
 
 async function main() {
   const here = dirname(fileURLToPath(import.meta.url));
@@ -58,83 +41,11 @@ async function main() {
   const loadBefore = loadavg()[0];
   const result = { bench: 'generator', seconds: SECONDS, rounds: ROUNDS };
   const problems = [];
-  const children = new Set();
   setTimeout(() => {
     console.log(`!! the benchmark did not finish in ${MAX_WALL_SECONDS} s: stopping`);
-    for (const child of children) child.kill('SIGKILL');
+    killChildren();
     process.exit(1);
   }, MAX_WALL_SECONDS * 1000).unref();
-
-  /** Runs a process to its end: stdout, stderr, exit code, and its CPU time (sampled from /proc). */
-  function run(command, args, { timeoutMs = 120_000 } = {}) {
-    return new Promise((resolve) => {
-      const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-      children.add(child);
-      let stdout = '';
-      let stderr = '';
-      let cpuMs = 0;
-      child.stdout.setEncoding('utf8').on('data', (c) => (stdout += c));
-      child.stderr.setEncoding('utf8').on('data', (c) => (stderr = (stderr + c).slice(-8192)));
-      const sampler = setInterval(() => {
-        const cpu = processCpuMs(child.pid);
-        if (Number.isFinite(cpu)) cpuMs = cpu;
-      }, 50);
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      child.once('close', (code) => {
-        clearInterval(sampler);
-        clearTimeout(timer);
-        children.delete(child);
-        resolve({ code, stdout, stderr, cpuMs });
-      });
-    });
-  }
-
-  async function startMinimalServer() {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--minimal-server'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    children.add(child);
-    const port = await new Promise((resolve, reject) => {
-      child.once('exit', () => reject(new Error('the minimal server exited')));
-      child.stdout.setEncoding('utf8').on('data', (c) => {
-        const m = /listening on (\d+)/.exec(c);
-        if (m) resolve(Number(m[1]));
-      });
-    });
-    return {
-      url: `http://127.0.0.1:${port}`,
-      pid: child.pid,
-      stop: () =>
-        new Promise((resolve) => {
-          child.once('close', resolve);
-          child.kill('SIGTERM');
-          children.delete(child);
-        }),
-    };
-  }
-
-  async function evqHttp(url, seconds) {
-    const args = [EVQ, 'bench', '--url', url, '--transport', 'http', '--producers', '10', '--pipelining', '10', '--subscribers', '0', '--duration', `${seconds}s`, '--size', '100', '--json', '-'];
-    const r = await run(process.execPath, args);
-    if (r.code !== 0) throw new Error(`evq bench --transport http failed (exit ${r.code}): ${r.stderr.trim().split('\n').pop()}`);
-    const json = JSON.parse(r.stdout);
-    const requests = json.publish.messages;
-    return { requests, perSec: requests / (json.publish.durationMs / 1000), errors: json.errors.length, cpuUsPerReq: (r.cpuMs * 1000) / requests };
-  }
-
-  async function autocannon(url, seconds) {
-    const require = createRequire(import.meta.url);
-    let bin;
-    try {
-      bin = join(dirname(require.resolve('autocannon/package.json')), 'autocannon.js');
-    } catch {
-      throw new Error('autocannon is not installed (it is a devDependency: npm install)');
-    }
-    const body = 'x'.repeat(100);
-    const r = await run(process.execPath, [bin, '-c', '10', '-p', '10', '-d', String(seconds), '-m', 'POST', '-b', body, '-j', `${url}/topics/bench/messages`]);
-    if (r.code !== 0) throw new Error(`autocannon failed (exit ${r.code}): ${r.stderr.trim().split('\n').pop()}`);
-    const json = JSON.parse(r.stdout);
-    const requests = json.requests.total;
-    return { requests, perSec: requests / json.duration, errors: json.errors + json.non2xx, cpuUsPerReq: (r.cpuMs * 1000) / requests };
-  }
 
   async function embedded(args) {
     const r = await run(process.execPath, [EVQ, 'bench', '--embedded', '--size', '100', '--json', '-', ...args], { timeoutMs: 300_000 });
@@ -233,7 +144,7 @@ async function main() {
       result.embedded = out;
     }
   } finally {
-    for (const child of children) child.kill('SIGKILL');
+    killChildren();
   }
 
   result.ok = problems.length === 0;
