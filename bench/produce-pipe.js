@@ -15,12 +15,13 @@
 // WebSocket, so the baseline gets concurrency too. A sequential curl (one request at a time) is shown for
 // information.
 import { spawn } from 'node:child_process';
-import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fmt, round, spawnNode } from './_bench-util.js';
+import { produceFromPipe as produce } from './_produce-pipe.js';
 
 const LINES = Number(process.env.EVQ_BENCH_PIPE_LINES ?? 1_000_000);
 const LINE_BYTES = 100;
@@ -60,39 +61,6 @@ async function writeBatches(dir) {
     config.push(path);
   }
   return config;
-}
-
-function vmHwm(pid) {
-  try {
-    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m === null ? 0 : Number(m[1]) * 1024;
-  } catch {
-    return 0;
-  }
-}
-
-/** Runs `evq produce TOPIC ARGS` with the input file piped into its stdin. */
-function produce(url, topic, input, args = []) {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [EVQ, 'produce', topic, '--url', url, ...args], {
-      stdio: ['pipe', 'ignore', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    let peak = 0;
-    const poll = setInterval(() => (peak = Math.max(peak, vmHwm(child.pid))), 20);
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (c) => (stderr += c));
-    createReadStream(input, { highWaterMark: 64 * 1024 }).pipe(child.stdin);
-    child.stdin.on('error', () => undefined);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearInterval(poll);
-      const ms = performance.now() - started;
-      if (code !== 0) reject(new Error(`evq produce exited ${code}: ${stderr.trim()}`));
-      else resolve({ ms, peak, summary: stderr.trim() });
-    });
-  });
 }
 
 /** Posts every batch with one curl process, `parallel` requests at once. */
