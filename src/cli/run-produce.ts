@@ -2,7 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import type { MessageAck, MessageRejection, ProduceMessage, ProduceOptions, ProduceResult } from '../client/types.js';
 import { formatDuration } from '../core/durations.js';
 import { formatSize } from '../core/sizes.js';
-import { ERROR_CODES, EXIT, EvqError, isEvqErrorCode, type EvqErrorCode } from '../errors.js';
+import { ERROR_CODES, EXIT, EvqError, EvqUsageError, isEvqErrorCode, type EvqErrorCode } from '../errors.js';
 import type { ProducePlan } from './commands/produce.js';
 import { explainError, LinePrinter, processEnv, type CliEnv } from './format.js';
 import { BadLineError, lineParser, openInput, readMessages, type LineParser } from './input.js';
@@ -194,6 +194,8 @@ function summary(plan: ProducePlan, tally: Tally, elapsedMs: number, result: Pro
 }
 
 function failed(err: unknown, interrupted: boolean, tally: Tally, plan: ProducePlan, lineOf: (index: number) => number): EvqError {
+  // options refused before anything was read: the reason is the whole story
+  if (err instanceof EvqUsageError && tally.read === 0) return err;
   let progress = `${tally.acknowledged} of ${tally.read} message${tally.read === 1 ? '' : 's'} read${tally.offsets()}`;
   // the client's produce error carries where it stopped; its cause is the failure itself
   const stoppedAt = (err as { firstUnacknowledged?: unknown } | null)?.firstUnacknowledged;

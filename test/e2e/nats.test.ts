@@ -299,4 +299,12 @@ describeNats('the command line over NATS JetStream', () => {
     expect(r.code).toBe(2);
     expect(lines(r.err)).toEqual([expect.stringMatching(/^error: .*--transport http.*nats:\/\//)]);
   });
+
+  it('produce --compression gzip over nats:// is a usage error: exit 2, the reason in one line, nothing stored', async () => {
+    const r = await runCli(['produce', 'zipped', 'x', '--compression', 'gzip', '--url', url]);
+    expect(r.code).toBe(2);
+    expect(lines(r.err)).toEqual(['error: compression is not available over nats:// (JetStream stores what it is sent; compress the values yourself)']);
+    const topics = JSON.parse((await runCli(['topics', '--url', url])).out) as Array<{ topic: string }>;
+    expect(topics.map((t) => t.topic)).not.toContain('zipped');
+  });
 });

@@ -34,6 +34,8 @@ export interface JetStreamProducerContext {
   /** Holds delayed batches until they are due; its items are callbacks to run then. */
   scheduler: Scheduler<() => void>;
   timeoutMs: number;
+  /** Creates the topic's stream when it is missing (once the options were found good). */
+  ensureStream: () => Promise<void>;
 }
 
 interface Item extends Publication {
@@ -57,6 +59,7 @@ export async function produceJetStream(
   if (settings.gzip) {
     throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', 'compression is not available over nats:// (JetStream stores what it is sent; compress the values yourself)');
   }
+  await ctx.ensureStream();
   return new JetStreamProduceRun(ctx, topic, subject, settings, options).run(messages);
 }
 

@@ -93,10 +93,10 @@ export class NatsTransport implements EvqClient {
     options: ProduceOptions = {},
   ): Promise<ProduceResult> {
     const subject = subjectOfTopic(topic);
-    await this.#ensureStream(topic);
     this.#publisher ??= new AckPublisher(this.#nc);
     this.#scheduler ??= new Scheduler<() => void>({ onDue: (release) => release() });
-    return produceJetStream({ publisher: this.#publisher, scheduler: this.#scheduler, timeoutMs: this.#timeoutMs }, topic, subject, messages, options);
+    const ctx = { publisher: this.#publisher, scheduler: this.#scheduler, timeoutMs: this.#timeoutMs, ensureStream: () => this.#ensureStream(topic) };
+    return produceJetStream(ctx, topic, subject, messages, options);
   }
 
   subscribe(topic: string, options: SubscribeOptions = {}): Subscription {
