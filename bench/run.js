@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);
 const all = readdirSync(here)
-  .filter((f) => f.endsWith('.js') && f !== 'run.js' && !f.startsWith('_'))
+  // compare.js runs the others' measurements again, for minutes: it has its own script (npm run bench:compare)
+  .filter((f) => f.endsWith('.js') && f !== 'run.js' && f !== 'compare.js' && !f.startsWith('_'))
   .sort();
 const files = wanted.length > 0 ? all.filter((f) => wanted.includes(basename(f, '.js'))) : all;
 if (files.length === 0) {
