@@ -4,7 +4,7 @@
  * requests to a raw socket (`node:net`, or `node:tls` for https) instead of going through an HTTP client: each
  * request is a copy of its template with the 40-byte stamp patched in, the requests due at one moment are
  * written with one `write`, and responses are matched to requests by their order (HTTP/1.1 pipelining). This
- * is the load generator's own hot path; the client library keeps undici.
+ * is the load generator's own hot path; the client library uses a keep-alive node:http agent.
  *
  * The first response that is not 2xx (or a lost connection, or no answer within the timeout) ends the
  * producer: it is reported as an error, and only the messages acknowledged before it are expected by the

@@ -1,4 +1,4 @@
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
 import type { Output } from './output.js';
 
 /**
@@ -43,19 +43,25 @@ export function startProgress(output: Output, options: ProgressOptions): Progres
   let count = 0;
   let spinner: Ora | undefined;
   const render = (): string => progressText(options.label, count, performance.now() - started, options.unit);
+  let stopped = false;
   const show = setTimeout(() => {
-    // discardStdin would put a terminal's stdin in raw mode: messages may be typed there
-    spinner = ora({ text: render(), stream, discardStdin: false, hideCursor: false }).start();
-    redraw = setInterval(() => {
-      if (spinner !== undefined) spinner.text = render();
-    }, options.intervalMs ?? 100);
-    redraw.unref();
+    // loaded only when a spinner is shown: a short command never pays for ora
+    void import('ora').then(({ default: ora }) => {
+      if (stopped) return;
+      // discardStdin would put a terminal's stdin in raw mode: messages may be typed there
+      spinner = ora({ text: render(), stream, discardStdin: false, hideCursor: false }).start();
+      redraw = setInterval(() => {
+        if (spinner !== undefined) spinner.text = render();
+      }, options.intervalMs ?? 100);
+      redraw.unref();
+    });
   }, options.delayMs ?? 750);
   show.unref();
   let redraw: NodeJS.Timeout | undefined;
   return {
     set: (n) => void (count = n),
     stop: () => {
+      stopped = true;
       clearTimeout(show);
       if (redraw !== undefined) clearInterval(redraw);
       spinner?.stop();

@@ -8,7 +8,6 @@ import { EvqUsageError } from '../errors.js';
 import type { ConnectOptions, EvqClient } from './types.js';
 import { evqEndpoint } from './evq/endpoint.js';
 import { EvqTransport } from './evq/transport.js';
-import { connectNats } from './nats/transport.js';
 
 /** Default wait for a connection or an acknowledgement. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -32,7 +31,8 @@ const TRANSPORTS: Readonly<Record<string, TransportFactory>> = {
   'https:': evq,
   'ws:': evq,
   'wss:': evq,
-  'nats:': connectNats,
+  // loaded only when used: the nats package costs ~100 ms of start-up that evq:// commands never need
+  'nats:': async (url, options) => (await import('./nats/transport.js')).connectNats(url, options),
 };
 
 /** The URL schemes `connect` takes. */

@@ -1,11 +1,14 @@
 /**
- * The HTTP side of the evq transport: one undici `Pool` per client, requests with the token, error replies
+ * The HTTP side of the evq transport: one keep-alive `node:http` agent per client (up to 16 sockets; an idle
+ * socket is closed before the broker's keep-alive ends, from its `Keep-Alive: timeout` hint), requests with
+ * the token, error replies
  * turned into EvqErrors (`errorFromWire`), network failures into EVQ_ERR_UNREACHABLE / EVQ_ERR_TIMEOUT, and
  * NDJSON reads turned into records.
  */
 
-import { Pool } from 'undici';
-import type { Dispatcher } from 'undici';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { EvqError, errorFromBody } from '../../errors.js';
 import { HEADERS } from '../../protocol/http.js';
 import type { WireRecord } from '../../protocol/http.js';
@@ -26,7 +29,7 @@ export interface HttpRequest {
 
 export interface HttpReply {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
+  headers: IncomingHttpHeaders;
   body: Buffer;
 }
 
@@ -42,19 +45,20 @@ export class HttpApi {
   readonly #endpoint: Endpoint;
   readonly #token: string | undefined;
   readonly #timeoutMs: number;
-  readonly #pool: Pool;
+  readonly #origin: URL;
+  readonly #agent: HttpAgent;
+  readonly #request: typeof httpRequest;
 
   constructor(endpoint: Endpoint, token: string | undefined, timeoutMs: number) {
     this.#endpoint = endpoint;
     this.#token = token === '' ? undefined : token;
     this.#timeoutMs = timeoutMs;
-    this.#pool = new Pool(endpoint.origin, {
-      connect: { timeout: timeoutMs },
-      // below the broker's keep-alive (5 s), so the client never reuses a socket the broker is closing
-      keepAliveTimeout: 4000,
-      keepAliveMaxTimeout: 4000,
-      connections: 16,
-    });
+    this.#origin = new URL(endpoint.origin);
+    const secure = this.#origin.protocol === 'https:';
+    // idle sockets close after 4 s, or earlier by the broker's Keep-Alive hint (5 s): never reused as it closes them
+    const options = { keepAlive: true, maxSockets: 16, timeout: 4000 };
+    this.#agent = secure ? new HttpsAgent(options) : new HttpAgent(options);
+    this.#request = secure ? httpsRequest : httpRequest;
   }
 
   /** Sends a request; a reply with an error status throws its EvqError. Aborts throw the signal's reason. */
@@ -68,25 +72,44 @@ export class HttpApi {
     }
     const headers: Record<string, string> = { ...req.headers };
     if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`;
-    let res: Dispatcher.ResponseData;
-    let body: Buffer;
+    if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
+    let reply: HttpReply;
     try {
-      res = await this.#pool.request({
-        method: req.method,
-        path,
-        headers,
-        body: req.body ?? null,
-        signal: req.signal ?? null,
-        headersTimeout: this.#timeoutMs + (req.waitMs ?? 0),
-        bodyTimeout: this.#timeoutMs,
-      });
-      body = Buffer.from(await res.body.arrayBuffer());
+      reply = await this.#send(req, path, headers);
     } catch (error) {
       if (req.signal?.aborted === true) throw req.signal.reason;
       throw toConnectionError(error, this.#endpoint.display, 'answer', this.#timeoutMs);
     }
-    if (res.statusCode >= 400) throw this.#errorOf(res.statusCode, body);
-    return { status: res.statusCode, headers: res.headers, body };
+    if (reply.status >= 400) throw this.#errorOf(reply.status, reply.body);
+    return reply;
+  }
+
+  /** One exchange: resolves with the whole reply; rejects with the socket's error, or ETIMEDOUT. */
+  #send(req: HttpRequest, path: string, headers: Record<string, string>): Promise<HttpReply> {
+    return new Promise((resolve, reject) => {
+      const request = this.#request({
+        protocol: this.#origin.protocol,
+        hostname: this.#origin.hostname.replace(/^\[|\]$/g, ''),
+        port: this.#origin.port,
+        method: req.method,
+        path,
+        headers,
+        agent: this.#agent,
+        ...(req.signal !== undefined ? { signal: req.signal } : {}),
+      });
+      // no answer (or a stalled body) for this long: a long poll may be held up to waitMs by the broker
+      request.setTimeout(this.#timeoutMs + (req.waitMs ?? 0), () => {
+        request.destroy(Object.assign(new Error(`no answer within ${this.#timeoutMs} ms`), { code: 'ETIMEDOUT' }));
+      });
+      request.once('error', reject);
+      request.once('response', (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.once('error', reject);
+        res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      });
+      request.end(req.body);
+    });
   }
 
   async json<T>(req: HttpRequest): Promise<T> {
@@ -111,12 +134,9 @@ export class HttpApi {
     return { records: parseRecords(reply.body, topic), nextOffset, committed };
   }
 
-  /** Closes the pool: idle sockets at once; a request still running (a long poll) is cut after a moment. */
+  /** Closes every socket (a request still running, a long poll, fails as aborted by its caller's close). */
   async close(): Promise<void> {
-    const closed = this.#pool.close();
-    const timer = setTimeout(() => void this.#pool.destroy().catch(() => undefined), 250);
-    await closed.catch(() => undefined);
-    clearTimeout(timer);
+    this.#agent.destroy();
   }
 
   #errorOf(status: number, body: Buffer): EvqError {

@@ -1,5 +1,5 @@
 /**
- * The evq transport: an `EvqClient` over evq's own broker — HTTP (undici `Pool`) for reads, topics and
+ * The evq transport: an `EvqClient` over evq's own broker — HTTP (a keep-alive node:http agent) for reads, topics and
  * health, WebSocket with the binary subprotocol for produce and subscribe.
  */
 
