@@ -37,3 +37,39 @@ export async function feed<T>(
     if (!taken) break;
   }
 }
+
+/** What {@link feedBatcher} needs of the core Batcher. */
+export interface Offerable<I> {
+  readonly canAccept: boolean;
+  readonly ready: Promise<void>;
+  offer(item: I): boolean;
+}
+
+/**
+ * Feeds a produce's input into a batcher with backpressure (waits while its window is full): `check` turns
+ * the message at an input position into an item, or undefined to stop; `stopped` says a failure closed the
+ * batcher meanwhile.
+ */
+export function feedBatcher<T, I>(
+  messages: Iterable<T> | AsyncIterable<T>,
+  batcher: Offerable<I>,
+  check: (index: number, message: T) => I | undefined,
+  stopped: () => boolean,
+  watch?: (iterator: AsyncIterator<T> | undefined) => void,
+): Promise<void> {
+  let index = 0;
+  const offer = (item: I): boolean => {
+    if (stopped()) return false;
+    batcher.offer(item);
+    index++;
+    return true;
+  };
+  // synchronous unless the window is full: no promise per message
+  const take = (message: T): boolean | Promise<boolean> => {
+    const item = check(index, message);
+    if (item === undefined) return false;
+    if (!batcher.canAccept) return batcher.ready.then(() => offer(item));
+    return offer(item);
+  };
+  return feed(messages, take, watch);
+}

@@ -18,7 +18,7 @@ import type { EvqErrorCode } from '../../errors.js';
 import { validateMessage, validateTopicName } from '../../protocol/validate.js';
 import { encodeProduceFrame } from '../../protocol/ws-frames.js';
 import { produceFailure, toEvqError } from '../errors.js';
-import { feed } from '../feed.js';
+import { feedBatcher } from '../feed.js';
 import type { EvqProduceError } from '../errors.js';
 import type { ProduceMessage, ProduceOptions, ProduceResult } from '../types.js';
 import type { Endpoint } from './endpoint.js';
@@ -116,7 +116,9 @@ class ProduceRun {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       if (this.#failure === undefined) await this.#channel.open(); // an absent broker is told before any input is read
-      await this.#read(messages, batcher);
+      await feedBatcher(messages, batcher, (index, message) => this.#check(index, message), () => this.#failure !== undefined, (iterator) => {
+        this.#input = iterator;
+      });
       await batcher.close();
     } catch (error) {
       this.#fail(toEvqError(error));
@@ -129,27 +131,6 @@ class ProduceRun {
     const result = this.#result();
     if (this.#failure !== undefined) throw this.#produceError(this.#failure, result);
     return result;
-  }
-
-  /** Reads the input, checking each message, with backpressure: waits while the batcher's window is full. */
-  async #read(messages: Iterable<ProduceMessage> | AsyncIterable<ProduceMessage>, batcher: Batcher<Item, Item>): Promise<void> {
-    let index = 0;
-    const offer = (item: Item): boolean => {
-      if (this.#failure !== undefined) return false; // the batcher was closed by the failure
-      batcher.offer(item);
-      index++;
-      return true;
-    };
-    // synchronous unless the window is full: no promise per message
-    const take = (message: ProduceMessage): boolean | Promise<boolean> => {
-      const item = this.#check(index, message);
-      if (item === undefined) return false;
-      if (!batcher.canAccept) return batcher.ready.then(() => offer(item));
-      return offer(item);
-    };
-    await feed(messages, take, (iterator) => {
-      this.#input = iterator;
-    });
   }
 
   /** Checks a message against the limits; a refused one fails the produce, or is kept for `onReject`. */

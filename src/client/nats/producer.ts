@@ -20,7 +20,7 @@ import type { Scheduler } from '../../core/scheduler.js';
 import { EvqError, EvqUsageError } from '../../errors.js';
 import { validateMessage } from '../../protocol/validate.js';
 import { produceFailure, toEvqError } from '../errors.js';
-import { feed } from '../feed.js';
+import { feedBatcher } from '../feed.js';
 import { settingsOf } from '../produce-settings.js';
 import type { Settings } from '../produce-settings.js';
 import { ProduceTally } from '../produce-tally.js';
@@ -112,22 +112,8 @@ class JetStreamProduceRun {
     this.#batcher = batcher;
     if (signal?.aborted === true) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    let index = 0;
-    const offer = (item: Item): boolean => {
-      if (this.#failure !== undefined) return false; // the batcher was closed by the failure
-      batcher.offer(item);
-      return true;
-    };
-    // synchronous unless the window is full: no promise per message
-    const take = (message: ProduceMessage): boolean | Promise<boolean> => {
-      if (this.#failure !== undefined) return false;
-      const item = this.#check(index++, message);
-      if (item === undefined) return false;
-      if (!batcher.canAccept) return batcher.ready.then(() => offer(item));
-      return offer(item);
-    };
     try {
-      await feed(messages, take, (iterator) => {
+      await feedBatcher(messages, batcher, (index, message) => this.#check(index, message), () => this.#failure !== undefined, (iterator) => {
         this.#input = iterator;
       });
       await batcher.close();
@@ -151,6 +137,7 @@ class JetStreamProduceRun {
 
   /** A message as a publication, or a refused one (kept for `onReject`); undefined when it fails the produce. */
   #check(index: number, message: ProduceMessage): Item | undefined {
+    if (this.#failure !== undefined) return undefined;
     try {
       validateMessage(message, this.#settings.limits);
       const data = encodeValue(message);
