@@ -24,7 +24,7 @@
 // the machine (cpus, load average, node, git commit, date) to bench/results/latest.json. Exit code 0 also
 // when a target FAILs (it is a measurement); 1 when a run errs or loses, duplicates or reorders a message.
 //
-// Environment (all optional): EVQ_COMPARE_ROUNDS (default 2), EVQ_COMPARE_SECONDS (evq bench runs, default 4),
+// Environment (all optional): EVQ_COMPARE_ROUNDS (default 3), EVQ_COMPARE_SECONDS (evq bench runs, default 4),
 // EVQ_COMPARE_PIPE_LINES (default 10000000), EVQ_COMPARE_RETAINED (default 1000000), EVQ_COMPARE_OUT (the
 // JSON file, default bench/results/latest.json), EVQ_BENCH_NATS_SERVER (the nats-server binary).
 import { execFileSync } from 'node:child_process';
@@ -44,7 +44,7 @@ import { measureStartup } from './_startup.js';
 import { createWsLoad, startBaseline, startBroker } from './_ws-load.js';
 
 const env = process.env;
-const ROUNDS = Number(env.EVQ_COMPARE_ROUNDS ?? 2);
+const ROUNDS = Number(env.EVQ_COMPARE_ROUNDS ?? 3);
 const SECONDS = Number(env.EVQ_COMPARE_SECONDS ?? 4);
 const PIPE_LINES = Number(env.EVQ_COMPARE_PIPE_LINES ?? 10_000_000);
 const RETAINED = Number(env.EVQ_COMPARE_RETAINED ?? 1_000_000);
