@@ -190,7 +190,7 @@ async function readTopic(url: string, topic: string): Promise<Map<number, string
 /** RSS and descriptors once the broker has settled with no client connected. */
 async function quietPoint(broker: SpawnedBroker): Promise<{ rss: number; fds: number }> {
   await pollUntil(async () => ((await (await fetch(`${broker.url}/metrics`)).text()).match(/^evq_connections(?:\{\})? (\d+)/m)?.[1] ?? '0') === '0', 15_000, 'every WebSocket to close');
-  await sleep(1500);
+  await sleep(1000);
   return { rss: broker.rssBytes() as number, fds: openFds(broker.pid) };
 }
 

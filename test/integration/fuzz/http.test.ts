@@ -190,7 +190,7 @@ describe('fuzzing the HTTP side', () => {
       expect(posted.status).toBe(201);
       expect((await readAll(broker.url, 'honest')).records.map((r) => r.value)).toEqual(['after the fuzz']);
     },
-    fuzzTimeout(SETTINGS.numRuns, 30),
+    fuzzTimeout(SETTINGS.numRuns, 100),
   );
 
   it(
@@ -239,6 +239,6 @@ describe('fuzzing the HTTP side', () => {
       );
       console.log(`filter fuzz (HTTP): ${SETTINGS.numRuns} filters: ${outcomes.matched} ran, ${outcomes.refused} refused with 400, ${outcomes.tooLong} too long for the URL`);
     },
-    fuzzTimeout(SETTINGS.numRuns, 30),
+    fuzzTimeout(SETTINGS.numRuns, 100),
   );
 });

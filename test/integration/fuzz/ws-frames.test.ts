@@ -11,6 +11,8 @@ import { postBatch, readAll, startTestBroker, type TestBroker } from '../../help
 import { FuzzSocket, appendedBy, fuzzSettings, fuzzTimeout, totalEnd } from './fuzz-kit.js';
 
 const SETTINGS = fuzzSettings(150);
+/** Control messages take longer a case (subscriptions start and end): fewer in CI. */
+const CONTROL_SETTINGS = fuzzSettings(100);
 
 let broker: TestBroker;
 beforeAll(async () => {
@@ -115,6 +117,7 @@ describe('fuzzing the WebSocket protocol', () => {
     'answers every random or mutated binary produce frame with an ack or an error, and appends only what it acknowledged',
     async () => {
       let honestSent = 0;
+      const tally = { frames: 0, acks: 0, errors: 0, closes: 0 };
       await fc.assert(
         fc.asyncProperty(fc.array(binaryFrame, { minLength: 1, maxLength: 8 }), async (frames) => {
           const before = await totalEnd(broker.url);
@@ -122,6 +125,10 @@ describe('fuzzing the WebSocket protocol', () => {
           for (const frame of frames) socket.ws.send(frame, { binary: true });
           const answered = await socket.replied(frames.length);
           expect(answered).toBe(true);
+          tally.frames += frames.length;
+          tally.acks += socket.replies.filter((r) => r.op === 'ack').length;
+          tally.errors += socket.replies.filter((r) => r.op === 'error').length;
+          if (socket.closeCode !== null) tally.closes++;
           // a protocol violation may close the connection, always with a close code that says so
           if (socket.closeCode !== null) expect([1002, 1003, 1007, 1008, 1009]).toContain(socket.closeCode);
           else {
@@ -140,10 +147,11 @@ describe('fuzzing the WebSocket protocol', () => {
         }),
         SETTINGS,
       );
+      console.log(`WS frame fuzz: ${SETTINGS.numRuns} connections, ${tally.frames} frames: ${tally.acks} acked, ${tally.errors} errors, ${tally.closes} connections closed`);
       const honest = await readAll(broker.url, 'honest', '?from=0&limit=10000');
       expect(honest.records.length).toBe(honestSent);
     },
-    fuzzTimeout(SETTINGS.numRuns, 40),
+    fuzzTimeout(SETTINGS.numRuns, 150),
   );
 
   it(
@@ -156,25 +164,35 @@ describe('fuzzing the WebSocket protocol', () => {
         fc.constant('value.a '.repeat(300)),
       );
       const anyJson = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.constantFrom(null, -1, 1.5, 2 ** 53, '', 'latest', 'earliest', '-5', []));
+      // mostly well-formed messages with one odd part, so that the broker's handlers (not only its first
+      // check) meet the random values
+      const subId = fc.oneof({ arbitrary: fc.nat({ max: 1000 }), weight: 4 }, { arbitrary: anyJson, weight: 1 });
+      const from = fc.oneof({ arbitrary: fc.constantFrom('earliest', 'latest', 0, 1, 40, 1e9, undefined), weight: 3 }, { arbitrary: anyJson, weight: 1 });
+      const topic = fc.oneof({ arbitrary: fc.constantFrom('fz', 'fz', 'fz2'), weight: 3 }, { arbitrary: fc.oneof(fc.constantFrom('', '..', 'a/b', 'x'.repeat(300)), fc.string({ maxLength: 10 })), weight: 1 });
+      const message = fc.oneof(
+        { arbitrary: fc.record({ value: fc.string({ maxLength: 20 }) }), weight: 3 },
+        { arbitrary: fc.record({ value: anyJson, key: anyJson, headers: fc.oneof(anyJson, fc.dictionary(fc.string({ maxLength: 6 }), anyJson, { maxKeys: 3 })) }, { requiredKeys: [] }), weight: 1 },
+      );
       const control = fc.oneof(
-        fc.record({ op: fc.constant('subscribe'), sub: anyJson, topic: fc.oneof(fc.constantFrom('fz', '', '..', 'a/b', 'x'.repeat(300)), fc.string({ maxLength: 10 })), from: anyJson, filter: fc.oneof(filterish, anyJson) }, { requiredKeys: ['op'] }),
-        fc.record({ op: fc.constant('unsubscribe'), sub: anyJson }, { requiredKeys: ['op'] }),
-        fc.record(
+        { arbitrary: fc.record({ op: fc.constant('subscribe'), sub: subId, topic, from, filter: fc.oneof(fc.constant(undefined), filterish, anyJson) }, { requiredKeys: ['op', 'sub', 'topic'] }), weight: 4 },
+        { arbitrary: fc.record({ op: fc.constant('unsubscribe'), sub: subId }, { requiredKeys: ['op'] }), weight: 1 },
+        { arbitrary: fc.record(
           {
             op: fc.constant('produce'),
-            req: anyJson,
-            topic: fc.oneof(fc.constantFrom('fz', '', '../x'), fc.string({ maxLength: 10 })),
-            messages: fc.oneof(anyJson, fc.array(fc.record({ value: anyJson, key: anyJson, headers: fc.oneof(anyJson, fc.dictionary(fc.string({ maxLength: 6 }), anyJson, { maxKeys: 3 })) }, { requiredKeys: [] }), { maxLength: 3 })),
+            req: fc.oneof({ arbitrary: fc.nat(), weight: 4 }, { arbitrary: anyJson, weight: 1 }),
+            topic,
+            messages: fc.oneof({ arbitrary: fc.array(message, { minLength: 1, maxLength: 3 }), weight: 4 }, { arbitrary: anyJson, weight: 1 }),
             // delays none of which comes due during the test: invalid, in the past, or an hour or more away
-            delayMs: fc.constantFrom(-1, 0, 3_600_000, 2 ** 53, 'x', null, [], 1e308),
-            dueAt: fc.constantFrom(1, -5, 1e15, 2 ** 53, 'x', null, {}, Number.MAX_VALUE),
-            idempotencyKey: anyJson,
+            delayMs: fc.constantFrom(undefined, undefined, undefined, -1, 0, 3_600_000, 2 ** 53, 'x', null, [], 1e308),
+            dueAt: fc.constantFrom(undefined, undefined, undefined, undefined, 1, -5, 1e15, 2 ** 53, 'x', null, {}, Number.MAX_VALUE),
+            idempotencyKey: fc.oneof(fc.constantFrom('k1', 'k2', ''), anyJson),
           },
-          { requiredKeys: ['op'] },
-        ),
-        fc.record({ op: anyJson }),
-        anyJson,
+          { requiredKeys: ['op', 'req', 'topic', 'messages'] },
+        ), weight: 3 },
+        { arbitrary: fc.record({ op: anyJson }), weight: 1 },
+        { arbitrary: anyJson, weight: 1 },
       );
+      const ops = new Map<string, number>();
       await fc.assert(
         fc.asyncProperty(fc.array(control, { minLength: 1, maxLength: 6 }), fc.boolean(), async (messages, binary) => {
           const before = await totalEnd(broker.url);
@@ -187,6 +205,7 @@ describe('fuzzing the WebSocket protocol', () => {
           expect(socket.closeCode).toBe(null);
           expect(replies().length).toBe(messages.length);
           for (const reply of replies()) expect(['ack', 'error', 'subscribed', 'unsubscribed']).toContain(reply.op);
+          for (const reply of replies()) ops.set(reply.op === 'error' ? `error ${reply.code}` : reply.op, (ops.get(reply.op === 'error' ? `error ${reply.code}` : reply.op) ?? 0) + 1);
           for (const reply of replies().filter((r) => r.op === 'error')) expect(reply.code).not.toMatch(/INTERNAL|STORAGE|CORRUPT/);
           const acked = replies().reduce((sum: number, r) => sum + appendedBy(r), 0);
           // the connection still takes an honest subscription
@@ -197,10 +216,11 @@ describe('fuzzing the WebSocket protocol', () => {
           await socket.close();
           expect(await totalEnd(broker.url)).toBe(before + acked);
         }),
-        SETTINGS,
+        CONTROL_SETTINGS,
       );
+      console.log(`WS control fuzz: ${CONTROL_SETTINGS.numRuns} connections, replies ${JSON.stringify(Object.fromEntries(ops))}`);
       expect(broker.stats().subscriptions).toBe(0);
     },
-    fuzzTimeout(SETTINGS.numRuns, 40),
+    fuzzTimeout(CONTROL_SETTINGS.numRuns, 150),
   );
 });
