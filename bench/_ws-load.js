@@ -159,7 +159,7 @@ export async function startBaseline() {
 }
 
 /** Sum of a Prometheus series (all label sets) in the broker's /metrics. */
-async function metric(server, name) {
+export async function metric(server, name) {
   const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
   let sum = 0;
   for (const line of text.split('\n')) {
