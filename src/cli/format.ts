@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError } from './commander.js';
 import { EvqError, EvqUsageError } from '../errors.js';
 import type { ConnectOptions, EvqClient } from '../client/types.js';
 import { formatDuration } from '../core/durations.js';

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { access, constants, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError } from './commander.js';
 import type { ProduceMessage } from '../client/types.js';
 import { EvqError, EvqUsageError } from '../errors.js';
 import { checkHeaders } from '../protocol/ndjson.js';

@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError } from './commander.js';
 import { EXIT, EvqError, type ExitCode } from '../errors.js';
 import { makeBenchCommand } from './commands/bench.js';
 import { makeConsumeCommand } from './commands/consume.js';

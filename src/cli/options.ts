@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError } from './commander.js';
 import { parseDuration } from '../core/durations.js';
 import { parseSize } from '../core/sizes.js';
 import { EvqError } from '../errors.js';

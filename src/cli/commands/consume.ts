@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, Option } from '../commander.js';
 import type { From } from '../../client/types.js';
 import { LIMITS } from '../../core/limits.js';
 import { EvqUsageError } from '../../errors.js';

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from '../commander.js';
 import { formatDuration } from '../../core/durations.js';
 import { LIMITS } from '../../core/limits.js';
 import { formatSize } from '../../core/sizes.js';

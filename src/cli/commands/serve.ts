@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, Option } from '../commander.js';
 import { withExamples } from '../help.js';
 import { durationOption, integerOption, sizeOption } from '../options.js';
 import type { Output } from '../output.js';

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from '../commander.js';
 import type { From } from '../../client/types.js';
 import { compileFilter } from '../../core/filter/index.js';
 import { EvqError } from '../../errors.js';

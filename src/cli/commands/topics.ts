@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command } from '../commander.js';
 import { validateTopicName } from '../../protocol/validate.js';
 import type { TopicSettings } from '../../client/types.js';
 import { brokerUrl } from '../format.js';
