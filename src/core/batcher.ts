@@ -50,6 +50,12 @@ export interface BatcherOptions<T, R> {
    * next tick).
    */
   lingerMs?: number;
+  /**
+   * Latency first: a batch started while the window has room is sent on the next tick (with what was added
+   * meanwhile) instead of after `lingerMs`; only while the window is full do batches linger and fill. Under
+   * load batches grow as large as before; at low rates nothing waits for the linger. Default false.
+   */
+  eager?: boolean;
   /** Most batches sent and not yet acknowledged (in order) at once; default `LIMITS.defaultMaxInFlight`. */
   maxInFlight?: number;
   /** Clock of the linger timer; default the system clock. */
@@ -147,6 +153,7 @@ export class Batcher<T, R> {
   readonly #maxBytes: number;
   readonly #sizeOf: (item: T) => number;
   readonly #lingerMs: number;
+  readonly #eager: boolean;
   readonly #maxInFlight: number;
   readonly #clock: Clock;
 
@@ -179,6 +186,7 @@ export class Batcher<T, R> {
     this.#maxCount = check('maxCount', options.maxCount ?? LIMITS.defaultBatchCount, true, 1);
     this.#maxBytes = check('maxBytes', options.maxBytes ?? LIMITS.defaultBatchBytes, false, 1);
     this.#lingerMs = check('lingerMs', options.lingerMs ?? LIMITS.defaultLingerMs, false, 0);
+    this.#eager = options.eager === true;
     this.#maxInFlight = check('maxInFlight', options.maxInFlight ?? LIMITS.defaultMaxInFlight, true, 1);
     this.#sizeOf = options.sizeOf ?? defaultSizeOf;
     this.#clock = options.clock ?? systemClock;
@@ -314,7 +322,8 @@ export class Batcher<T, R> {
     if (open === undefined) {
       open = new Batch<T, R>();
       this.#open = open;
-      this.#lingerTimer = this.#clock.setTimer(this.#lingerMs, this.#onLinger);
+      const wait = this.#eager && this.#window.length < this.#maxInFlight ? 0 : this.#lingerMs;
+      this.#lingerTimer = this.#clock.setTimer(wait, this.#onLinger);
     }
     open.items.push(item);
     if (resolve !== undefined) {

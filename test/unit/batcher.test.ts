@@ -138,6 +138,26 @@ describe('Batcher triggers', () => {
     expect(calls.map((c) => c.items)).toEqual([['a', 'b']]);
   });
 
+  it('eager: a batch started while the window has room goes on the next tick; with the window full it lingers and fills', async () => {
+    const { clock, calls, batcher } = harness({ lingerMs: 5, maxInFlight: 2, eager: true });
+    batcher.offer('a');
+    batcher.offer('b'); // same tick: together
+    expect(calls).toHaveLength(0);
+    clock.advance(0);
+    expect(calls.map((c) => c.items)).toEqual([['a', 'b']]);
+    batcher.offer('c'); // one batch in flight, a slot free: next tick again
+    clock.advance(0);
+    expect(calls.map((c) => c.items)).toEqual([['a', 'b'], ['c']]);
+    batcher.offer('d'); // the window is full: this batch lingers 5 ms and keeps filling
+    clock.advance(4);
+    batcher.offer('e');
+    clock.advance(1);
+    expect(calls).toHaveLength(2);
+    calls[0]?.resolve(['a:0', 'b:0']);
+    await settle();
+    expect(calls.map((c) => c.items)).toEqual([['a', 'b'], ['c'], ['d', 'e']]);
+  });
+
   it('uses the LIMITS defaults', () => {
     const { calls, batcher } = harness({ lingerMs: undefined });
     for (let i = 0; i < LIMITS.defaultBatchCount; i++) batcher.offer(`m${i}`);

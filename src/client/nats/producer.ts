@@ -107,6 +107,7 @@ class JetStreamProduceRun {
       maxBytes: this.#settings.batchBytes,
       sizeOf: (item) => item.bytes,
       lingerMs: this.#settings.lingerMs,
+      eager: true,
       maxInFlight: Math.max(1, Math.floor(pendingAcks / batchSize)),
     });
     this.#batcher = batcher;
