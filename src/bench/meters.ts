@@ -1,8 +1,9 @@
 /**
- * What the clients of one thread measure into: the thread's aggregate histograms and timeline (shared by its
- * clients, merged across threads at the end), and each producer's own bookkeeping — when each message in
- * flight was sent (a ring indexed by sequence number, sized to the most messages the client can have in
- * flight), so that its acknowledgement can be timed.
+ * What the clients of one thread measure into: the thread's counters and timeline (shared by its clients,
+ * merged across threads at the end), and each producer's own bookkeeping — its latencies, and when each
+ * message in flight was sent (a ring indexed by sequence number, sized to the most messages the client can
+ * have in flight), so that its acknowledgement can be timed. Each latency is recorded once, in its client's
+ * histogram: the thread's figures are those histograms merged (exactly: {@link mergedHistogram}).
  */
 
 import { LatencyHistogram } from './histogram.js';
@@ -12,13 +13,16 @@ import { TIMELINE, Timeline } from './timeline.js';
 import { toMicros } from './time.js';
 import type { ErrorLog } from './error-log.js';
 
+/** The histograms merged into one (bucket counts added: as if one histogram had recorded every value). */
+export function mergedHistogram(parts: readonly LatencyHistogram[]): LatencyHistogram {
+  const out = new LatencyHistogram();
+  for (const part of parts) out.add(part);
+  return out;
+}
+
 /** One thread's aggregates. */
 export class Meters {
   readonly timeline = new Timeline();
-  readonly ack = new LatencyHistogram();
-  readonly sendLag = new LatencyHistogram();
-  readonly e2e = new LatencyHistogram();
-  readonly e2eUncorrected = new LatencyHistogram();
   /** Counters for the live progress line (warm-up included). */
   sent = 0;
   acked = 0;
@@ -47,8 +51,9 @@ function nextPowerOfTwo(n: number): number {
 export class ProducerMeter {
   readonly id: number;
   readonly #meters: Meters;
-  readonly #ack = new LatencyHistogram();
-  readonly #lag = new LatencyHistogram();
+  /** Send to acknowledgement, and intended to actual send time (measured messages only), µs. */
+  readonly ack = new LatencyHistogram();
+  readonly sendLag = new LatencyHistogram();
   readonly #sentAt: Float64Array;
   readonly #warm: Uint8Array;
   readonly #mask: number;
@@ -96,9 +101,7 @@ export class ProducerMeter {
     }
     this.lastSendMs = nowMs;
     this.lastIntendedMs = intendedMs;
-    const lag = toMicros(nowMs - intendedMs);
-    this.#lag.record(lag);
-    this.#meters.sendLag.record(lag);
+    this.sendLag.record(toMicros(nowMs - intendedMs));
   }
 
   /** Message `seq` (of `bytes` bytes) was acknowledged at `nowMs`; acks come in sequence order. */
@@ -108,9 +111,7 @@ export class ProducerMeter {
     this.#meters.acked++;
     this.#meters.timeline.add(TIMELINE.acked, nowMs);
     if (this.#warm[slot] === 1) return;
-    const us = toMicros(nowMs - (this.#sentAt[slot] as number));
-    this.#ack.record(us);
-    this.#meters.ack.record(us);
+    this.ack.record(toMicros(nowMs - (this.#sentAt[slot] as number)));
     this.acked++;
     this.ackedBytes += bytes;
     this.lastAckMs = nowMs;
@@ -136,8 +137,8 @@ export class ProducerMeter {
       msgsPerSec: perSecond(this.acked, duration),
       bytesPerSec: perSecond(this.ackedBytes, duration),
       errors: this.errors,
-      ack: this.#ack.summary(),
-      sendLag: this.#lag.summary(),
+      ack: this.ack.summary(),
+      sendLag: this.sendLag.summary(),
     };
   }
 }

@@ -11,7 +11,7 @@ import type { EvqClient } from '../client/types.js';
 import { ErrorLog } from './error-log.js';
 import type { EncodedHistogram, LatencyHistogram } from './histogram.js';
 import { HttpProducer, requestTemplates } from './http-producer.js';
-import { Meters, type ProducerMeter } from './meters.js';
+import { Meters, mergedHistogram, type ProducerMeter } from './meters.js';
 import { Pacer, PaceTimer } from './pacer.js';
 import { MessageFactory, type Shapes } from './payload.js';
 import type { ErrorEntry, ProducerStats, SubscriberStats, TimelineEntry } from './result.js';
@@ -159,7 +159,9 @@ export class BenchNode implements NodeHandle {
 
   progress(): Promise<NodeProgress> {
     const m = this.#meters;
-    const live = this.#setup.scenario.subscribers > 0 ? m.e2e : m.ack;
+    const live = mergedHistogram(
+      this.#setup.scenario.subscribers > 0 ? this.#subscribers.map((s) => s.e2e) : this.#producers.map((p) => p.meter.ack),
+    );
     return Promise.resolve({ sent: m.sent, acked: m.acked, delivered: m.delivered, errors: this.#errors.total, live });
   }
 
@@ -183,7 +185,12 @@ export class BenchNode implements NodeHandle {
       producers: meters.map((p) => p.stats(this.worker)),
       subscribers,
       verification,
-      histograms: { e2e: m.e2e.encode(), e2eUncorrected: m.e2eUncorrected.encode(), ack: m.ack.encode(), sendLag: m.sendLag.encode() },
+      histograms: {
+        e2e: mergedHistogram(this.#subscribers.map((s) => s.e2e)).encode(),
+        e2eUncorrected: mergedHistogram(this.#subscribers.map((s) => s.e2eUncorrected)).encode(),
+        ack: mergedHistogram(meters.map((p) => p.ack)).encode(),
+        sendLag: mergedHistogram(meters.map((p) => p.sendLag)).encode(),
+      },
       timeline: m.timeline.entries(),
       errors: this.#errors.entries(),
       publish: {

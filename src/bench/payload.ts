@@ -8,8 +8,9 @@ import type { ProduceMessage } from '../client/types.js';
 import { EvqUsageError } from '../errors.js';
 import { shapeRecord, shapesForFilter, type MessageShape } from './filter-shapes.js';
 import { isMatch, matchPpm } from './match.js';
+import { heldMessages } from './produce-window.js';
 import type { Scenario } from './scenario.js';
-import { STAMP_BYTES, STAMP_FLAGS, STAMP_HEADER, STAMP_HEX_LENGTH, stampToHex, writeStamp, type Stamp } from './stamp.js';
+import { STAMP_BYTES, STAMP_FLAGS, STAMP_HEADER, STAMP_HEX_LENGTH, rewriteStamp, stampToHex, writeStamp, type Stamp } from './stamp.js';
 
 export type { MessageShape } from './filter-shapes.js';
 
@@ -81,7 +82,16 @@ export function reviveShapes(shapes: Shapes): Shapes {
   return { matching: shapes.matching.map(revive), other: shapes.other.map(revive) };
 }
 
-/** Makes the stamped messages of one producer. */
+/**
+ * Makes the stamped messages of one producer.
+ *
+ * With the stamp in the value, messages come from a ring of {@link heldMessages} reused messages, one per
+ * sequence number modulo its length: the value of message `seq` is made once (filler and stamp) and, for
+ * `seq + ring`, only its stamp's changing fields are written again. The client holds a message (and may read
+ * its value: to encode it, or to publish it again to NATS) only until it is acknowledged, and never holds
+ * more than the ring at once, so a message is reused only once the client is done with it: no Buffer and no
+ * object per message.
+ */
 export class MessageFactory {
   readonly #stampInValue: boolean;
   readonly #shapes: Shapes;
@@ -89,6 +99,9 @@ export class MessageFactory {
   readonly #stamp: Stamp;
   readonly #size: number;
   readonly #template: Buffer;
+  /** The reused messages, made on first use (a run that sends few messages makes few). */
+  readonly #ring: (ProduceMessage & { value: Buffer })[] = [];
+  readonly #ringLength: number;
 
   constructor(scenario: Scenario, shapes: Shapes, runId: number, producer: number) {
     this.#stampInValue = scenario.stampIn === 'value';
@@ -97,6 +110,7 @@ export class MessageFactory {
     this.#stamp = { runId, producer, flags: 0, seq: 0, intendedMs: 0, sentMs: 0 };
     this.#template = (shapes.matching[0] ?? shapes.other[0] as MessageShape).value;
     this.#size = this.#template.length;
+    this.#ringLength = heldMessages(scenario.batchSize, this.#size);
   }
 
   /** Whether message `seq` is shaped to match the filter. */
@@ -121,19 +135,36 @@ export class MessageFactory {
     return s;
   }
 
-  /** Message `seq`, stamped. Values are fresh buffers (the client may hold them until they are sent). */
+  /**
+   * Message `seq`, stamped. With the stamp in the value it is a reused message (see the class): the same object
+   * as message `seq - ring`, which must no longer be held by anyone by then.
+   */
   make(seq: number, intendedMs: number, sentMs: number, warmup: boolean): ProduceMessage {
     const stamp = this.stamp(seq, intendedMs, sentMs, warmup);
     if (this.#stampInValue) {
+      const slot = seq % this.#ringLength;
+      const reused = this.#ring[slot];
+      if (reused !== undefined) {
+        rewriteStamp(reused.value, 0, stamp);
+        return reused;
+      }
       const value = Buffer.allocUnsafe(this.#size);
       this.#template.copy(value, STAMP_BYTES, STAMP_BYTES);
       writeStamp(value, 0, stamp);
-      return { value };
+      const message = { value };
+      // filled in order from slot 0 (sequence numbers start at 0 and have no gaps)
+      this.#ring[slot] = message;
+      return message;
     }
     const shape = this.shapeOf(seq);
     const headers: Record<string, string> = shape.headers === null ? {} : { ...shape.headers };
     headers[STAMP_HEADER] = stampToHex(stamp);
     return { value: shape.value, key: shape.key, headers };
+  }
+
+  /** How many messages the ring of reused ones holds (made messages are reused from `seq` = this on). */
+  get ringLength(): number {
+    return this.#ringLength;
   }
 
   /** Bytes of the value of message `seq`. */

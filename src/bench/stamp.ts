@@ -52,6 +52,17 @@ export function writeStamp(buf: Buffer, at: number, stamp: Stamp): void {
   buf.writeDoubleBE(stamp.sentMs, at + 32);
 }
 
+/**
+ * Writes again, at `at` in `buf`, the fields of a stamp that change from message to message (flags, sequence
+ * number, times) over one {@link writeStamp} wrote there with the same run and producer.
+ */
+export function rewriteStamp(buf: Buffer, at: number, stamp: Stamp): void {
+  buf.writeUInt32BE(stamp.flags, at + 12);
+  buf.writeDoubleBE(stamp.seq, at + 16);
+  buf.writeDoubleBE(stamp.intendedMs, at + 24);
+  buf.writeDoubleBE(stamp.sentMs, at + 32);
+}
+
 /** Reads a stamp at `at` into `out`; false when there is none (too short, wrong magic). */
 export function readStamp(buf: Uint8Array, at: number, out: Stamp): boolean {
   if (buf.length < at + STAMP_BYTES) return false;

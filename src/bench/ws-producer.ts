@@ -8,11 +8,11 @@
  */
 
 import type { EvqClient, MessageAck, ProduceMessage } from '../client/types.js';
-import { LIMITS } from '../core/limits.js';
 import { EvqError } from '../errors.js';
 import { ProducerMeter, type Meters } from './meters.js';
 import { DONE, type Pacer, type PaceTimer } from './pacer.js';
 import type { MessageFactory } from './payload.js';
+import { PRODUCE_WINDOW, heldMessages } from './produce-window.js';
 import type { Scenario } from './scenario.js';
 import { monoMs } from './time.js';
 
@@ -27,8 +27,7 @@ export class WsProducer {
     this.#scenario = scenario;
     this.#factory = factory;
     this.#timer = timer;
-    // the client has at most maxInFlight batches awaiting acks, plus the one it is filling
-    this.meter = new ProducerMeter(id, meters, (LIMITS.defaultMaxInFlight + 2) * scenario.batchSize);
+    this.meter = new ProducerMeter(id, meters, heldMessages(scenario.batchSize, 0));
   }
 
   /** Produces until the pacer is done (or `signal` aborts); never rejects: failures go to the meter. */
@@ -36,15 +35,21 @@ export class WsProducer {
     const meter = this.meter;
     const factory = this.#factory;
     const timer = this.#timer;
+    // No object and no promise per message: one result, resolved once, carries each message in turn. The
+    // client's reader (feed) takes the value out before it asks for the next one.
+    const result: IteratorYieldResult<ProduceMessage> = { done: false, value: { value: '' } };
+    const taken = Promise.resolve(result);
+    const end = Promise.resolve<IteratorReturnResult<undefined>>({ done: true, value: undefined });
     const take = (): Promise<IteratorResult<ProduceMessage>> => {
       const now = monoMs();
       const intended = pacer.due(now);
       if (intended >= 0) {
         const seq = this.#seq++;
         meter.onSend(seq, intended, now, pacer.warmup);
-        return Promise.resolve({ done: false, value: factory.make(seq, intended, now, pacer.warmup) });
+        result.value = factory.make(seq, intended, now, pacer.warmup);
+        return taken;
       }
-      if (intended === DONE) return Promise.resolve({ done: true, value: undefined });
+      if (intended === DONE) return end;
       return timer.until(pacer.nextAt).then(take);
     };
     const messages: AsyncIterable<ProduceMessage> = {
@@ -52,7 +57,7 @@ export class WsProducer {
         next: take,
         return: () => {
           pacer.stop();
-          return Promise.resolve({ done: true, value: undefined });
+          return end;
         },
       }),
     };
@@ -63,6 +68,8 @@ export class WsProducer {
       await client.produce(this.#scenario.topic, messages, {
         batchSize: this.#scenario.batchSize,
         lingerMs: this.#scenario.lingerMs,
+        maxInFlight: PRODUCE_WINDOW.maxInFlight,
+        batchBytes: PRODUCE_WINDOW.batchBytes,
         onAck,
         signal,
       });
