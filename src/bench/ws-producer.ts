@@ -61,8 +61,18 @@ export class WsProducer {
         },
       }),
     };
+    // The client hands over the acknowledgements of a batch (one frame from the broker) in one synchronous
+    // run: they are timed by one clock reading, taken at the first of them and forgotten in the next microtask.
+    let ackedAt = Number.NaN;
+    const forgetAckedAt = (): void => {
+      ackedAt = Number.NaN;
+    };
     const onAck = (ack: MessageAck): void => {
-      meter.onAck(ack.index, monoMs(), factory.valueBytes(ack.index));
+      if (Number.isNaN(ackedAt)) {
+        ackedAt = monoMs();
+        queueMicrotask(forgetAckedAt);
+      }
+      meter.onAck(ack.index, ackedAt, factory.valueBytes(ack.index));
     };
     try {
       await client.produce(this.#scenario.topic, messages, {

@@ -53,6 +53,11 @@ export function writeBatch(pool: BufferPool, messages: readonly ProduceMessage[]
   return encodeInto(pool, null, messages, recordBytes);
 }
 
+function carryTimestamps(messages: readonly ProduceMessage[]): boolean {
+  for (let i = 0; i < messages.length; i++) if ((messages[i] as ProduceMessage).timestamp !== undefined) return true;
+  return false;
+}
+
 function encodeInto(pool: BufferPool, head: Buffer | null, messages: readonly ProduceMessage[], recordBytes: number): PooledBytes {
   const start = head === null ? 0 : head.length;
   const buf = pool.acquire(start + encodedBatchBytes(recordBytes));
@@ -60,7 +65,7 @@ function encodeInto(pool: BufferPool, head: Buffer | null, messages: readonly Pr
   try {
     if (head !== null) head.copy(buf, 0);
     // messages that carry their own time keep it (a topic copied with produce --json); 0 = stamp on arrival
-    end = messages.some((m) => m.timestamp !== undefined)
+    end = carryTimestamps(messages)
       ? encodeBatchInto(buf, start, 0, messages.map((m) => ({ ...m, timestamp: m.timestamp ?? 0 })))
       : encodeBatchInto(buf, start, 0, messages, STAMP_ON_ARRIVAL);
   } catch (error) {

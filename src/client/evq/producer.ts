@@ -51,6 +51,10 @@ export interface ProducerContext {
   pool: BufferPool;
 }
 
+/** The outcomes every message of a batch may share (the tally only reads them). */
+const FAILED: Outcome = { kind: 'failed' };
+const DELAYED: Outcome = { kind: 'ack', offset: -1, delayed: true };
+
 interface Item {
   index: number;
   message: ProduceMessage;
@@ -154,9 +158,12 @@ class ProduceRun {
 
   /** The Batcher's flush: sends a batch and hands its outcomes to the tally. Never rejects. */
   async #flush(items: Item[], info: BatchInfo): Promise<Item[]> {
-    const outcomes: Outcome[] = items.map((item) => (item.refused === undefined ? { kind: 'failed' } : { kind: 'rejected', ...item.refused }));
+    // per message, at most the outcome itself: no copy of the batch unless some of it was refused before sending
+    let refused = 0;
+    for (let i = 0; i < items.length; i++) if ((items[i] as Item).refused !== undefined) refused++;
+    let outcomes: readonly Outcome[] = items.map((item) => (item.refused === undefined ? FAILED : { kind: 'rejected', ...item.refused }));
     try {
-      const toSend = items.filter((item) => item.refused === undefined);
+      const toSend = refused === 0 ? items : items.filter((item) => item.refused === undefined);
       if (toSend.length > 0 && this.#sendable(toSend)) {
         const key = this.#settings.idempotent ? `${this.#producerId}-${info.seq}` : null;
         let sent: Outcome[];
@@ -167,8 +174,13 @@ class ProduceRun {
           if (!PERMANENT.has(evq.code) || this.#options.onReject === undefined) throw evq;
           sent = await this.#sendOneByOne(toSend, key, evq);
         }
-        let j = 0;
-        for (let i = 0; i < items.length; i++) if ((items[i] as Item).refused === undefined) outcomes[i] = sent[j++] as Outcome;
+        if (refused === 0) outcomes = sent;
+        else {
+          const merged = outcomes.slice();
+          let j = 0;
+          for (let i = 0; i < items.length; i++) if ((items[i] as Item).refused === undefined) merged[i] = sent[j++] as Outcome;
+          outcomes = merged;
+        }
       }
     } catch (error) {
       const first = items.find((item) => item.refused === undefined);
@@ -183,11 +195,14 @@ class ProduceRun {
   /** Sends the items as one batch; one outcome per item. */
   async #sendAll(items: readonly Item[], key: string | null): Promise<Outcome[]> {
     const ack = await this.#send(items, key);
-    if (ack.delayed) return items.map(() => ({ kind: 'ack', offset: -1, delayed: true }));
-    if (ack.lastOffset - ack.baseOffset + 1 !== items.length) {
-      throw new EvqError('EVQ_ERR_INTERNAL', `the broker acknowledged offsets ${ack.baseOffset}..${ack.lastOffset} for a batch of ${items.length} messages`);
+    const count = items.length;
+    const outcomes = new Array<Outcome>(count);
+    if (ack.delayed) return outcomes.fill(DELAYED);
+    if (ack.lastOffset - ack.baseOffset + 1 !== count) {
+      throw new EvqError('EVQ_ERR_INTERNAL', `the broker acknowledged offsets ${ack.baseOffset}..${ack.lastOffset} for a batch of ${count} messages`);
     }
-    return items.map((_, i) => ({ kind: 'ack', offset: ack.baseOffset + i, delayed: false }));
+    for (let i = 0; i < count; i++) outcomes[i] = { kind: 'ack', offset: ack.baseOffset + i, delayed: false };
+    return outcomes;
   }
 
   /** After a batch was refused for good: each message alone, so only the bad ones are rejected. */
@@ -236,9 +251,13 @@ class ProduceRun {
   async #encode(items: readonly Item[], key: string | null): Promise<PooledBytes> {
     const { pool } = this.#ctx;
     const meta = { req: 0, topic: this.#topic, gzip: this.#settings.gzip, dueAt: this.#settings.dueAt, idempotencyKey: key };
-    const messages = items.map((item) => item.message);
+    const messages = new Array<ProduceMessage>(items.length);
     let recordBytes = 0;
-    for (const item of items) recordBytes += item.bytes;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as Item;
+      messages[i] = item.message;
+      recordBytes += item.bytes;
+    }
     let frame: PooledBytes;
     if (this.#settings.gzip) {
       const raw = writeBatch(pool, messages, recordBytes);
