@@ -100,7 +100,9 @@ export class MessageFactory {
   readonly #size: number;
   readonly #template: Buffer;
   /** The reused messages, made on first use (a run that sends few messages makes few). */
-  readonly #ring: (ProduceMessage & { value: Buffer })[] = [];
+  readonly #ring: ProduceMessage[] = [];
+  /** The stamp of each reused message, to write it again. */
+  readonly #stampViews: DataView[] = [];
   readonly #ringLength: number;
 
   constructor(scenario: Scenario, shapes: Shapes, runId: number, producer: number) {
@@ -145,7 +147,7 @@ export class MessageFactory {
       const slot = seq % this.#ringLength;
       const reused = this.#ring[slot];
       if (reused !== undefined) {
-        rewriteStamp(reused.value, 0, stamp);
+        rewriteStamp(this.#stampViews[slot] as DataView, stamp);
         return reused;
       }
       const value = Buffer.allocUnsafe(this.#size);
@@ -154,6 +156,7 @@ export class MessageFactory {
       const message = { value };
       // filled in order from slot 0 (sequence numbers start at 0 and have no gaps)
       this.#ring[slot] = message;
+      this.#stampViews[slot] = new DataView(value.buffer, value.byteOffset, STAMP_BYTES);
       return message;
     }
     const shape = this.shapeOf(seq);

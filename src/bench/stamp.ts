@@ -53,27 +53,40 @@ export function writeStamp(buf: Buffer, at: number, stamp: Stamp): void {
 }
 
 /**
- * Writes again, at `at` in `buf`, the fields of a stamp that change from message to message (flags, sequence
- * number, times) over one {@link writeStamp} wrote there with the same run and producer.
+ * Writes again the fields of a stamp that change from message to message (flags, sequence number, times)
+ * through `view` (a DataView of the 40 bytes a {@link writeStamp} with the same run and producer filled): a
+ * reused value is restamped without Buffer's checked writes.
  */
-export function rewriteStamp(buf: Buffer, at: number, stamp: Stamp): void {
-  buf.writeUInt32BE(stamp.flags, at + 12);
-  buf.writeDoubleBE(stamp.seq, at + 16);
-  buf.writeDoubleBE(stamp.intendedMs, at + 24);
-  buf.writeDoubleBE(stamp.sentMs, at + 32);
+export function rewriteStamp(view: DataView, stamp: Stamp): void {
+  view.setUint32(12, stamp.flags);
+  view.setFloat64(16, stamp.seq);
+  view.setFloat64(24, stamp.intendedMs);
+  view.setFloat64(32, stamp.sentMs);
+}
+
+/** 8 bytes to read a big-endian number through (one DataView for every read: none per record). */
+const word = new Uint8Array(8);
+const wordView = new DataView(word.buffer);
+
+function u32At(buf: Uint8Array, at: number): number {
+  return (buf[at] as number) * 0x1000000 + (((buf[at + 1] as number) << 16) | ((buf[at + 2] as number) << 8) | (buf[at + 3] as number));
+}
+
+function f64At(buf: Uint8Array, at: number): number {
+  for (let i = 0; i < 8; i++) word[i] = buf[at + i] as number;
+  return wordView.getFloat64(0);
 }
 
 /** Reads a stamp at `at` into `out`; false when there is none (too short, wrong magic). */
 export function readStamp(buf: Uint8Array, at: number, out: Stamp): boolean {
   if (buf.length < at + STAMP_BYTES) return false;
-  const view = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (view.readUInt32BE(at) !== STAMP_MAGIC) return false;
-  out.runId = view.readUInt32BE(at + 4);
-  out.producer = view.readUInt32BE(at + 8);
-  out.flags = view.readUInt32BE(at + 12);
-  out.seq = view.readDoubleBE(at + 16);
-  out.intendedMs = view.readDoubleBE(at + 24);
-  out.sentMs = view.readDoubleBE(at + 32);
+  if (u32At(buf, at) !== STAMP_MAGIC) return false;
+  out.runId = u32At(buf, at + 4);
+  out.producer = u32At(buf, at + 8);
+  out.flags = u32At(buf, at + 12);
+  out.seq = f64At(buf, at + 16);
+  out.intendedMs = f64At(buf, at + 24);
+  out.sentMs = f64At(buf, at + 32);
   return true;
 }
 

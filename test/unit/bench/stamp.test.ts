@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { STAMP_BYTES, STAMP_FLAGS, STAMP_HEX_LENGTH, emptyStamp, readStamp, readStampHex, stampToHex, writeStamp, writeStampHex } from '../../../src/bench/stamp.js';
+import { STAMP_BYTES, STAMP_FLAGS, STAMP_HEX_LENGTH, emptyStamp, readStamp, readStampHex, rewriteStamp, stampToHex, writeStamp, writeStampHex } from '../../../src/bench/stamp.js';
 
 const stamp = { runId: 0xdeadbeef, producer: 7, flags: STAMP_FLAGS.warmup | STAMP_FLAGS.match, seq: 2 ** 40 + 3, intendedMs: 123456789.125, sentMs: 123456790.5 };
 
@@ -12,6 +12,17 @@ describe('stamp', () => {
     expect(readStamp(value, 0, out)).toBe(true);
     expect(out).toEqual(stamp);
     expect(readStamp(new Uint8Array(value), 0, emptyStamp())).toBe(true);
+  });
+
+  it('restamped in place: the changing fields are new, the run, the producer and the filler are kept', () => {
+    const value = Buffer.alloc(64, 0x62);
+    writeStamp(value.subarray(8), 0, stamp);
+    const next = { ...stamp, flags: 0, seq: 2 ** 40 + 4, intendedMs: 0.001, sentMs: 2 ** 45 + 0.5 };
+    rewriteStamp(new DataView(value.buffer, value.byteOffset + 8, STAMP_BYTES), next);
+    const out = emptyStamp();
+    expect(readStamp(value, 8, out)).toBe(true);
+    expect(out).toEqual(next);
+    expect(value.subarray(0, 8).every((b) => b === 0x62) && value.subarray(8 + STAMP_BYTES).every((b) => b === 0x62)).toBe(true);
   });
 
   it('a value without the magic, or too short, carries no stamp', () => {
