@@ -17,6 +17,7 @@ import { EvqError } from '../../errors.js';
 import type { EvqErrorCode } from '../../errors.js';
 import { validateMessage, validateTopicName } from '../../protocol/validate.js';
 import { encodeProduceFrame } from '../../protocol/ws-frames.js';
+import type { ProduceFrame } from '../../protocol/ws-frames.js';
 import { produceFailure, toEvqError } from '../errors.js';
 import { feedBatcher } from '../feed.js';
 import type { EvqProduceError } from '../errors.js';
@@ -231,47 +232,58 @@ class ProduceRun {
     return this.#failure === undefined || (items[items.length - 1] as Item).index < this.#sendBefore;
   }
 
-  async #send(items: readonly Item[], key: string | null): Promise<BatchAck> {
-    // frames are encoded (and gzipped) concurrently but handed to the connection in batch order
+  #send(items: readonly Item[], key: string | null): Promise<BatchAck> {
+    // the broker ignores idempotency keys of delayed messages: a delayed batch sent twice would be delivered twice
+    const retryable = key !== null && this.#settings.dueAt === 0;
+    if (this.#settings.gzip) return this.#sendGzipped(items, key, retryable);
+    // encoded and handed to the connection at once (batches are flushed in order): the socket has the frame
+    // before the caller reads its next message
+    let frame: PooledBytes;
+    try {
+      frame = writeProduceFrame(this.#ctx.pool, this.#meta(key), this.#messagesOf(items), this.#recordBytes(items));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#channel.send(frame, retryable);
+  }
+
+  async #sendGzipped(items: readonly Item[], key: string | null, retryable: boolean): Promise<BatchAck> {
+    // frames are gzipped concurrently but handed to the connection in batch order
     const turn = this.#dispatched;
     let myTurnDone!: () => void;
     this.#dispatched = new Promise((resolve) => {
       myTurnDone = resolve;
     });
     try {
-      const frame = await this.#encode(items, key);
-      await turn;
-      // the broker ignores idempotency keys of delayed messages: a delayed batch sent twice would be delivered twice
-      return this.#channel.send(frame, key !== null && this.#settings.dueAt === 0);
-    } finally {
-      myTurnDone();
-    }
-  }
-
-  async #encode(items: readonly Item[], key: string | null): Promise<PooledBytes> {
-    const { pool } = this.#ctx;
-    const meta = { req: 0, topic: this.#topic, gzip: this.#settings.gzip, dueAt: this.#settings.dueAt, idempotencyKey: key };
-    const messages = new Array<ProduceMessage>(items.length);
-    let recordBytes = 0;
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i] as Item;
-      messages[i] = item.message;
-      recordBytes += item.bytes;
-    }
-    let frame: PooledBytes;
-    if (this.#settings.gzip) {
-      const raw = writeBatch(pool, messages, recordBytes);
+      const raw = writeBatch(this.#ctx.pool, this.#messagesOf(items), this.#recordBytes(items));
       let compressed: Buffer;
       try {
         compressed = await gzipAsync(raw.bytes, { level: 6 });
       } finally {
         raw.release(); // zlib has finished reading it
       }
-      frame = { bytes: encodeProduceFrame(meta, compressed), release: () => undefined };
-    } else {
-      frame = writeProduceFrame(pool, meta, messages, recordBytes);
+      const frame: PooledBytes = { bytes: encodeProduceFrame(this.#meta(key), compressed), release: () => undefined };
+      await turn;
+      return this.#channel.send(frame, retryable);
+    } finally {
+      myTurnDone();
     }
-    return frame;
+  }
+
+  #meta(key: string | null): Omit<ProduceFrame, 'batch'> {
+    return { req: 0, topic: this.#topic, gzip: this.#settings.gzip, dueAt: this.#settings.dueAt, idempotencyKey: key };
+  }
+
+  #messagesOf(items: readonly Item[]): ProduceMessage[] {
+    const messages = new Array<ProduceMessage>(items.length);
+    for (let i = 0; i < items.length; i++) messages[i] = (items[i] as Item).message;
+    return messages;
+  }
+
+  #recordBytes(items: readonly Item[]): number {
+    let bytes = 0;
+    for (let i = 0; i < items.length; i++) bytes += (items[i] as Item).bytes;
+    return bytes;
   }
 
   /**
