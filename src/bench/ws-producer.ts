@@ -7,6 +7,7 @@
  * schedule put them.
  */
 
+import { eagerAsyncIterable } from '../client/feed.js';
 import type { EvqClient, MessageAck, ProduceMessage } from '../client/types.js';
 import { EvqError } from '../errors.js';
 import { ProducerMeter, type Meters } from './meters.js';
@@ -35,32 +36,30 @@ export class WsProducer {
     const meter = this.meter;
     const factory = this.#factory;
     const timer = this.#timer;
-    // No object and no promise per message: one result, resolved once, carries each message in turn. The
-    // client's reader (feed) takes the value out before it asks for the next one.
+    // No object, no promise and no microtask per message: while messages are due, each `next()` answers at
+    // once, with one result object that carries each message in turn (the client takes the value out before
+    // it asks for the next one); only a wait for the schedule is a promise.
     const result: IteratorYieldResult<ProduceMessage> = { done: false, value: { value: '' } };
-    const taken = Promise.resolve(result);
-    const end = Promise.resolve<IteratorReturnResult<undefined>>({ done: true, value: undefined });
-    const take = (): Promise<IteratorResult<ProduceMessage>> => {
+    const end: IteratorReturnResult<undefined> = { done: true, value: undefined };
+    const next = (): IteratorResult<ProduceMessage> | Promise<IteratorResult<ProduceMessage>> => {
       const now = monoMs();
       const intended = pacer.due(now);
       if (intended >= 0) {
         const seq = this.#seq++;
         meter.onSend(seq, intended, now, pacer.warmup);
         result.value = factory.make(seq, intended, now, pacer.warmup);
-        return taken;
+        return result;
       }
       if (intended === DONE) return end;
-      return timer.until(pacer.nextAt).then(take);
+      return timer.until(pacer.nextAt).then(next);
     };
-    const messages: AsyncIterable<ProduceMessage> = {
-      [Symbol.asyncIterator]: () => ({
-        next: take,
-        return: () => {
-          pacer.stop();
-          return end;
-        },
-      }),
-    };
+    const messages = eagerAsyncIterable<ProduceMessage>({
+      next,
+      return: () => {
+        pacer.stop();
+        return end;
+      },
+    });
     // The client hands over the acknowledgements of a batch (one frame from the broker) in one synchronous
     // run: they are timed by one clock reading, taken at the first of them and forgotten in the next microtask.
     let ackedAt = Number.NaN;

@@ -1,9 +1,28 @@
 /**
+ * An async iterator whose `next()` may also answer at once with the result itself instead of a promise of it,
+ * as `for await` allows (it awaits whatever `next()` returns): a generator that usually has its next value
+ * ready (the load generator's producers) is then read without a promise or a microtask per value.
+ */
+export interface EagerAsyncIterator<T> {
+  next(): IteratorResult<T> | Promise<IteratorResult<T>>;
+  return?(): IteratorResult<T> | Promise<IteratorResult<T>>;
+}
+
+/** An {@link EagerAsyncIterator} as the AsyncIterable a produce takes (read by `feed` or `for await` alike). */
+export function eagerAsyncIterable<T>(iterator: EagerAsyncIterator<T>): AsyncIterable<T> {
+  return { [Symbol.asyncIterator]: () => iterator as AsyncIterator<T> };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown }).then === 'function';
+}
+
+/**
  * Reads a produce's input — an array, an iterable or an async iterable (a stream) — handing each message to
  * `take`, synchronously unless `take` returns a promise (a full window): no promise per message for an array
- * or a sync iterable. Stops when `take` says false; a stream read only partly is closed (`return()`).
- * `watch` is told the stream's iterator while it is read (and undefined after), so that a failure elsewhere
- * can close it and cut a pending read short.
+ * or a sync iterable, nor for an async iterator that answers at once ({@link EagerAsyncIterator}). Stops when
+ * `take` says false; a stream read only partly is closed (`return()`). `watch` is told the stream's iterator
+ * while it is read (and undefined after), so that a failure elsewhere can close it and cut a pending read short.
  */
 export async function feed<T>(
   messages: Iterable<T> | AsyncIterable<T>,
@@ -16,7 +35,8 @@ export async function feed<T>(
     let done = false;
     try {
       for (;;) {
-        const next = await iterator.next();
+        let next: IteratorResult<T> | Promise<IteratorResult<T>> = (iterator as EagerAsyncIterator<T>).next();
+        if (isThenable(next)) next = await next;
         if (next.done === true) {
           done = true;
           break;
