@@ -3,7 +3,8 @@
  * its own value until the broker has acknowledged it, whatever the client holds at once. A real client
  * against a real broker, watched on its way: every message the client takes is remembered, and when its
  * acknowledgement arrives its value must still carry its own stamp. Batches of 1 make the ring as small as
- * it gets (the window of 16 batches plus what waits for it).
+ * it gets (the window of 16 batches plus what waits for it). Over NATS too (when nats-server is installed),
+ * where the client publishes the value itself and may publish it again until it is acknowledged.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../../src/client/connect.js';
@@ -12,6 +13,7 @@ import { heldMessages } from '../../../src/bench/produce-window.js';
 import { runBench } from '../../../src/bench/runner.js';
 import { parseScenario } from '../../../src/bench/scenario.js';
 import { emptyStamp, readStamp } from '../../../src/bench/stamp.js';
+import { describeNats, startNatsServer, type NatsServer } from '../../helpers/nats-server.js';
 import { killSpawned, makeTempDir, removeTempDirs, spawnBroker, type SpawnedBroker } from '../../helpers/spawn-broker.js';
 
 interface Watch {
@@ -68,17 +70,40 @@ afterAll(async () => {
   await removeTempDirs();
 });
 
+/** Runs a bench of `batchSize` batches against `url` through the watching client; what it saw, and the result. */
+async function watchedRun(url: string, batchSize: number) {
+  const messages = heldMessages(batchSize, 100) * 50;
+  const scenario = parseScenario({ url, subscribers: 1, messages, batchSize, size: 100 });
+  const watch: Watch = { taken: 0, overwritten: [], maxHeld: 0, objects: new Set() };
+  const result = await runBench(scenario, { connect: async (to, options) => watchingClient(await connect(to, options), watch) });
+  return { messages, watch, result };
+}
+
+function expectIntact({ messages, watch, result }: Awaited<ReturnType<typeof watchedRun>>, batchSize: number): void {
+  expect(watch.taken).toBe(messages);
+  expect(watch.overwritten).toEqual([]);
+  // the messages were reused, and the client held no more at once than the ring holds
+  expect(watch.objects.size).toBe(heldMessages(batchSize, 100));
+  expect(watch.maxHeld).toBeLessThanOrEqual(heldMessages(batchSize, 100));
+  expect(result.verification).toMatchObject({ published: messages, delivered: messages, lost: 0, duplicated: 0, reordered: 0, ok: true });
+}
+
 describe('reused bench messages', () => {
   it.each([1, 20])('batches of %i: every message still carries its own stamp when acknowledged, and arrives once', async (batchSize) => {
-    const messages = heldMessages(batchSize, 100) * 50;
-    const scenario = parseScenario({ url: broker.url, subscribers: 1, messages, batchSize, size: 100 });
-    const watch: Watch = { taken: 0, overwritten: [], maxHeld: 0, objects: new Set() };
-    const result = await runBench(scenario, { connect: async (url, options) => watchingClient(await connect(url, options), watch) });
-    expect(watch.taken).toBe(messages);
-    expect(watch.overwritten).toEqual([]);
-    // the messages were reused, and the client held no more at once than the ring holds
-    expect(watch.objects.size).toBe(heldMessages(batchSize, 100));
-    expect(watch.maxHeld).toBeLessThanOrEqual(heldMessages(batchSize, 100));
-    expect(result.verification).toMatchObject({ published: messages, delivered: messages, lost: 0, duplicated: 0, reordered: 0, ok: true });
+    expectIntact(await watchedRun(broker.url, batchSize), batchSize);
+  });
+});
+
+describeNats('reused bench messages over nats://', () => {
+  let server: NatsServer | undefined;
+  beforeAll(async () => {
+    server = await startNatsServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it.each([1, 20])('batches of %i: every message still carries its own stamp when JetStream acknowledges it', async (batchSize) => {
+    expectIntact(await watchedRun((server as NatsServer).url, batchSize), batchSize);
   });
 });
