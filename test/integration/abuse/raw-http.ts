@@ -20,7 +20,6 @@ export function rawRequest(port: number, request: string | Buffer, timeoutMs = 1
   return new Promise((resolve) => {
     const started = performance.now();
     const socket = connect({ host: '127.0.0.1', port });
-    // with an upgrade accepted (101) the connection stays open: the deadline ends it
     let text = '';
     let firstByteMs = Infinity;
     let done = false;
@@ -29,8 +28,8 @@ export function rawRequest(port: number, request: string | Buffer, timeoutMs = 1
       done = true;
       clearTimeout(timer);
       socket.destroy();
-      // the final status: after any interim 1xx (100 Continue)
-      const match = /^HTTP\/1\.1 (?!1\d\d)(\d{3}) /m.exec(text);
+      // the final status: after any 100 Continue (a 101 Switching Protocols is final)
+      const match = /^HTTP\/1\.1 (?!100 )(\d{3}) /m.exec(text);
       resolve({ text, status: match === null ? null : Number(match[1]), closedByBroker, ms: performance.now() - started, firstByteMs });
     };
     const timer = setTimeout(() => finish(false), timeoutMs);
@@ -38,6 +37,8 @@ export function rawRequest(port: number, request: string | Buffer, timeoutMs = 1
     socket.setEncoding('latin1').on('data', (chunk: string) => {
       if (text === '') firstByteMs = performance.now() - started;
       text += chunk;
+      // an accepted upgrade keeps the connection open: its head is the whole answer
+      if (text.startsWith('HTTP/1.1 101 ') && text.includes('\r\n\r\n')) finish(false);
     });
     socket.on('error', () => finish(true));
     socket.on('end', () => finish(true));
