@@ -22,6 +22,8 @@ export async function runServe(flags: ServeFlags, output: Output): Promise<void>
     maxMessageBytes: flags.maxMessageBytes,
     retentionBytes: flags.retentionBytes,
     retentionAgeMs: flags.retentionAgeMs,
+    maxConnections: flags.maxConnections,
+    headersTimeoutMs: flags.headersTimeoutMs,
   });
   for (const report of broker.recovery) reportRecovery(report, output);
   broker.onCorruption((report) => reportCorruption(report, output));

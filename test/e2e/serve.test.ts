@@ -3,6 +3,7 @@
  * SIGINT (exit 0, WebSocket subscribers closed with 1001, acknowledged data kept), and one clear line with
  * the right exit code for what cannot start. Spawns `bin/evq.js` from `dist/` (`npm run build` first).
  */
+import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getJson, postBatch, readAll } from '../helpers/broker.js';
 import { killSpawned, makeTempDir, removeTempDirs, runEvq, spawnBroker } from '../helpers/spawn-broker.js';
@@ -58,6 +59,40 @@ describe('evq serve as a user runs it', () => {
       expect((await again.exited).code).toBe(0);
     });
   }
+
+  it('--max-connections: past it a request gets 503 with Retry-After; --headers-timeout: a slow client gets 408', async () => {
+    const broker = await spawnBroker(await makeTempDir(), { args: ['--max-connections', '2', '--headers-timeout', '1s'] });
+    const { port } = new URL(broker.url);
+    const open = (): Promise<Socket> =>
+      new Promise((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => resolve(socket));
+        socket.once('error', reject);
+      });
+    const answer = (socket: Socket): Promise<string> =>
+      new Promise((resolve) => {
+        let text = '';
+        socket.setEncoding('latin1').on('data', (chunk: string) => (text += chunk));
+        socket.once('close', () => resolve(text));
+      });
+    const held = [await open(), await open()];
+    try {
+      const third = await open();
+      const refused = answer(third);
+      third.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      const reply = await refused;
+      expect(reply).toMatch(/^HTTP\/1\.1 503 /);
+      expect(reply).toMatch(/\r\nretry-after: 1\r\n/i);
+      // a held connection that never finishes its headers is told 408 after about --headers-timeout
+      const slow = held[0] as Socket;
+      const slowAnswer = answer(slow);
+      slow.write('GET /healthz HTTP/1.1\r\n');
+      const started = Date.now();
+      expect(await slowAnswer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      for (const socket of held) socket.destroy();
+    }
+  });
 
   it('a bad flag exits 2 with one line on stderr and nothing on stdout', async () => {
     const dir = await makeTempDir();

@@ -1,4 +1,5 @@
 import { Command, Option } from '../commander.js';
+import { LIMITS } from '../../core/limits.js';
 import { withExamples } from '../help.js';
 import { durationOption, integerOption, sizeOption } from '../options.js';
 import type { Output } from '../output.js';
@@ -13,6 +14,8 @@ export interface ServeFlags {
   maxMessageBytes: number;
   retentionBytes?: number;
   retentionAgeMs?: number;
+  maxConnections: number;
+  headersTimeoutMs: number;
 }
 
 export function makeServeCommand(output: Output): Command {
@@ -30,15 +33,18 @@ export function makeServeCommand(output: Output): Command {
     .option('--token <token>', 'require this token on every request (env EVQ_TOKEN)', process.env.EVQ_TOKEN)
     .option('--max-message-bytes <size>', 'largest message accepted', sizeOption, 1024 * 1024)
     .option('--retention-bytes <size>', 'delete the oldest segments of a topic past this size', sizeOption)
-    .option('--retention-age <duration>', 'delete segments whose messages are all older than this', durationOption);
+    .option('--retention-age <duration>', 'delete segments whose messages are all older than this', durationOption)
+    .option('--max-connections <n>', 'connections at once (HTTP and WebSocket); past it: 503 with Retry-After', integerOption(1, 100_000), LIMITS.maxConnections)
+    .option('--headers-timeout <duration>', 'request headers must arrive within this (slow clients get 408)', durationOption, LIMITS.headersTimeoutMs);
   withExamples(command, [
     'evq serve',
     'evq serve --port 0 --data-dir /tmp/evq --fsync interval',
     'evq serve --memory --retention-bytes 256mb',
     'EVQ_TOKEN=s3cret evq serve --host 0.0.0.0',
   ]);
-  return command.action(async (flags: Omit<ServeFlags, 'retentionAgeMs'> & { retentionAge?: number }) => {
+  type Flags = Omit<ServeFlags, 'retentionAgeMs' | 'headersTimeoutMs'> & { retentionAge?: number; headersTimeout: number };
+  return command.action(async (flags: Flags) => {
     const { runServe } = await import('../run-serve.js');
-    await runServe({ ...flags, retentionAgeMs: flags.retentionAge }, output);
+    await runServe({ ...flags, retentionAgeMs: flags.retentionAge, headersTimeoutMs: flags.headersTimeout }, output);
   });
 }
