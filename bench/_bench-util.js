@@ -27,59 +27,11 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * Starts `node <args>` as a separate process and resolves once a line of its stdout matches `ready`, with
  * the match, the child, and `stop()` (SIGTERM, then SIGKILL after `killAfterMs`; resolves on exit).
  * Rejects when the process exits or `timeoutMs` passes before it is ready. Its stderr is kept (the last
- * 4 KiB) for error messages; set `inheritStderr` to see it live.
+ * 4 KiB) for error messages; set `inheritStderr` to see it live. {@link spawnReady} for node.
  */
-export function spawnNode(args, { ready, timeoutMs = 15_000, env = process.env, nodeArgs = [], inheritStderr = false } = {}) {
-  const child = spawn(process.execPath, [...nodeArgs, ...args], {
-    env,
-    stdio: ['ignore', 'pipe', inheritStderr ? 'inherit' : 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk) => {
-    stderr = (stderr + chunk).slice(-4096);
-  });
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const stop = async (killAfterMs = 10_000) => {
-    if (child.exitCode !== null || child.signalCode !== null) return exited;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    const result = await exited;
-    clearTimeout(timer);
-    return result;
-  };
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    let done = false;
-    const fail = (why) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(new Error(`${args.join(' ')}: ${why}${stderr ? `\n${stderr.trim()}` : ''}`));
-    };
-    const timer = setTimeout(() => fail(`not ready after ${timeoutMs} ms`), timeoutMs);
-    child.once('error', (err) => fail(err.message));
-    child.once('exit', (code, signal) => fail(`exited (${signal ?? code}) before it was ready`));
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk) => {
-      if (done) return;
-      buffered += chunk;
-      let nl;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        const match = ready.exec(line);
-        if (match) {
-          done = true;
-          clearTimeout(timer);
-          child.stdout.resume();
-          resolve({ child, match, stop, exited, stderr: () => stderr });
-          return;
-        }
-      }
-    });
-  });
+export async function spawnNode(args, { ready, timeoutMs = 15_000, env = process.env, nodeArgs = [], inheritStderr = false } = {}) {
+  const { output, ...started } = await spawnReady(process.execPath, [...nodeArgs, ...args], { ready, timeoutMs, env, inheritStderr, keepWatched: false });
+  return { ...started, stderr: output };
 }
 
 /** CPU time (user + system) a process has used so far, in ms, from /proc (Linux); NaN elsewhere. */
@@ -101,22 +53,24 @@ export function ownCpuMs() {
 }
 
 /**
- * Like {@link spawnNode}, for any program: starts `command args` and resolves once a line of its stdout (or,
- * with `readyOn: 'stderr'`, its stderr: nats-server logs there) matches `ready`, with the match, the child,
- * `stop()` (SIGTERM, then SIGKILL after `killAfterMs`; resolves on exit), `exited` and `output()` (the last
- * 4 KiB of the stream not watched, or of what the watched one printed before it was ready, for error messages).
+ * Starts `command args` and resolves once a line of its stdout (or, with `readyOn: 'stderr'`, its stderr:
+ * nats-server logs there) matches `ready`, with the match, the child, `stop()` (SIGTERM, then SIGKILL after
+ * `killAfterMs`; resolves on exit), `exited` and `output()` (the last 4 KiB of the stream not watched, and of
+ * the watched one unless `keepWatched` is false, for error messages). `inheritStderr` (with readyOn 'stdout')
+ * passes the child's stderr through to ours instead of keeping it.
  * Rejects when the process cannot start, exits, or `timeoutMs` passes before it is ready.
  */
-export function spawnReady(command, args, { ready, readyOn = 'stdout', timeoutMs = 15_000, env = process.env } = {}) {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnReady(command, args, { ready, readyOn = 'stdout', timeoutMs = 15_000, env = process.env, inheritStderr = false, keepWatched = true } = {}) {
+  const inherit = inheritStderr && readyOn === 'stdout';
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', inherit ? 'inherit' : 'pipe'] });
   let kept = '';
   const keep = (chunk) => {
     kept = (kept + chunk).slice(-4096);
   };
   const watched = readyOn === 'stderr' ? child.stderr : child.stdout;
   const other = readyOn === 'stderr' ? child.stdout : child.stderr;
-  other.setEncoding('utf8');
-  other.on('data', keep);
+  other?.setEncoding('utf8');
+  other?.on('data', keep);
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const stop = async (killAfterMs = 10_000) => {
     if (child.exitCode !== null || child.signalCode !== null) return exited;
@@ -151,12 +105,12 @@ export function spawnReady(command, args, { ready, readyOn = 'stdout', timeoutMs
         if (match) {
           done = true;
           clearTimeout(timer);
-          // keep draining the watched stream too, so a chatty server never blocks on a full pipe
-          watched.on('data', keep);
+          // this listener goes on draining the watched stream, so a chatty server never blocks on a full pipe
+          if (keepWatched) watched.on('data', keep);
           resolve({ child, match, stop, exited, output: () => kept });
           return;
         }
-        keep(`${line}\n`);
+        if (keepWatched) keep(`${line}\n`);
       }
     });
   });
