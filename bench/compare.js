@@ -40,6 +40,7 @@ import { rawJetStreamBaseline } from './_jetstream-raw.js';
 import { natsCoreBaseline } from './_nats-core.js';
 import { findNatsServer, startNatsServer } from './_nats-server.js';
 import { generatedLines, produceFromPipe } from './_produce-pipe.js';
+import { serverSet } from './_servers.js';
 import { measureStartup } from './_startup.js';
 import { createWsLoad, metric, startBaseline, startBroker } from './_ws-load.js';
 
@@ -83,37 +84,14 @@ const TARGETS = {
 
 // ------------------------------------------------------------------------------------------ servers and cleanup
 
-const servers = new Set();
-let stopping;
-function stopAll() {
-  stopping ??= (async () => {
+const { start, stopOne, stopAll } = serverSet({
+  maxWallSeconds: MAX_WALL_SECONDS,
+  what: 'the comparison',
+  beforeStop: () => {
     stopRunningBenches();
     killChildren();
-    const list = [...servers];
-    servers.clear();
-    const outcomes = await Promise.allSettled(list.map((s) => s.stop(5000)));
-    for (const o of outcomes) if (o.status === 'rejected') console.log(`!! ${o.reason?.message ?? o.reason}`);
-    return outcomes.every((o) => o.status === 'fulfilled');
-  })();
-  return stopping;
-}
-async function start(starter) {
-  const server = await starter();
-  servers.add(server);
-  return server;
-}
-/** Stops one server now (its figures are taken), so that it costs the machine nothing afterwards. */
-async function stopOne(server) {
-  servers.delete(server);
-  await server.stop();
-}
-const abort = (code, why) => {
-  console.log(`!! ${why}: stopping the servers`);
-  void stopAll().finally(() => process.exit(code));
-};
-process.on('SIGINT', () => abort(130, 'interrupted'));
-process.on('SIGTERM', () => abort(143, 'terminated'));
-setTimeout(() => abort(1, `the comparison did not finish in ${MAX_WALL_SECONDS} s`), MAX_WALL_SECONDS * 1000).unref();
+  },
+});
 
 // ------------------------------------------------------------------------------------------ helpers
 

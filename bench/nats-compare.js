@@ -28,6 +28,7 @@ import { fmt, machineLoad, round } from './_bench-util.js';
 import { runEvqBench, startEvqServe, stopRunningBenches } from './_evq-bench.js';
 import { rawJetStreamBaseline } from './_jetstream-raw.js';
 import { findNatsServer, startNatsServer } from './_nats-server.js';
+import { serverSet } from './_servers.js';
 
 const env = process.env;
 const SECONDS = Number(env.EVQ_BENCH_NATS_SECONDS ?? 4);
@@ -55,31 +56,7 @@ const natsClientVersion = JSON.parse(readFileSync(new URL('../node_modules/nats/
 
 // ------------------------------------------------------------------------------------------ servers and cleanup
 
-const servers = new Set();
-let stopping;
-function stopAll() {
-  stopping ??= (async () => {
-    stopRunningBenches();
-    const list = [...servers];
-    servers.clear();
-    const outcomes = await Promise.allSettled(list.map((s) => s.stop(5000)));
-    for (const o of outcomes) if (o.status === 'rejected') console.log(`!! ${o.reason?.message ?? o.reason}`);
-    return outcomes.every((o) => o.status === 'fulfilled');
-  })();
-  return stopping;
-}
-async function start(starter) {
-  const server = await starter();
-  servers.add(server);
-  return server;
-}
-const abort = (code, why) => {
-  console.log(`!! ${why}: stopping the servers`);
-  void stopAll().finally(() => process.exit(code));
-};
-process.on('SIGINT', () => abort(130, 'interrupted'));
-process.on('SIGTERM', () => abort(143, 'terminated'));
-setTimeout(() => abort(1, `the benchmark did not finish in ${MAX_WALL_SECONDS} s`), MAX_WALL_SECONDS * 1000).unref();
+const { start, stopAll } = serverSet({ maxWallSeconds: MAX_WALL_SECONDS, beforeStop: stopRunningBenches });
 
 // ------------------------------------------------------------------------------------------ runs
 
