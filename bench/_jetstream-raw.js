@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect, createInbox, StorageType } from 'nats';
 import { quantile } from './_bench-util.js';
+import { measuredPhase, untilFinished } from './_measured-phase.js';
 
 /** Latency samples kept at most (a bounded buffer; beyond it the percentiles are of the first ones). */
 const MAX_SAMPLES = 4_000_000;
@@ -65,29 +66,19 @@ export async function rawJetStreamBaseline(
     let next = 0;
     let outstanding = 0;
     let acked = 0;
-    let measured = 0;
-    let lastMeasuredAck = 0;
     let errors = 0;
     let unexpected = 0;
-    let measureFrom = Number.POSITIVE_INFINITY; // the first id sent in the measured phase
-    let measureTo = Number.POSITIVE_INFINITY; // the first id sent after it
     let stopped = false;
     let firstError = null;
-    let wake = () => {};
 
-    const start = performance.now();
-    const measureStart = start + warmupMs;
-    const stopAt = measureStart + durationMs;
-
+    const phase = measuredPhase(warmupMs, durationMs);
     const publishMore = () => {
       while (!stopped && outstanding < window) {
         const now = performance.now();
-        if (now >= stopAt) {
+        if (!phase.maySend(next, now)) {
           stopped = true;
-          measureTo = next;
           break;
         }
-        if (next < measureFrom && now >= measureStart) measureFrom = next;
         const n = next++;
         ring[n % ring.length] = now;
         outstanding++;
@@ -123,30 +114,18 @@ export async function rawJetStreamBaseline(
           errors++;
         } else {
           acked++;
-          if (n >= measureFrom && n < measureTo) {
-            const now = performance.now();
-            measured++;
-            lastMeasuredAck = now;
-            if (sampleCount < samples.length) samples[sampleCount++] = now - sentAt;
-          }
+          const now = performance.now();
+          if (phase.arrived(n, now) && sampleCount < samples.length) samples[sampleCount++] = now - sentAt;
         }
         publishMore();
-        if (stopped && outstanding === 0) wake();
+        drained.check();
       },
     });
 
-    // the publishing runs from the ack callback; a timer ends a phase in which no ack comes back at all
-    const done = new Promise((resolve) => {
-      wake = resolve;
-    });
+    // the publishing runs from the ack callback; the ticker publishes too, in a phase in which no ack comes back at all
+    const drained = untilFinished(() => stopped && outstanding === 0, warmupMs + durationMs + drainTimeoutMs, publishMore);
     publishMore();
-    const ticker = setInterval(() => {
-      publishMore();
-      if (stopped && outstanding === 0) wake();
-    }, 50);
-    const drainLimit = new Promise((resolve) => setTimeout(resolve, warmupMs + durationMs + drainTimeoutMs).unref());
-    await Promise.race([done, drainLimit]);
-    clearInterval(ticker);
+    await drained.done;
     stopped = true;
     const unacked = outstanding;
     sub.unsubscribe();
@@ -154,7 +133,6 @@ export async function rawJetStreamBaseline(
     const info = await jsm.streams.info(stream);
     const read = await readAll(nc.jetstream({ timeout: 10_000 }), stream, info.state.messages, readTimeoutMs);
     await jsm.streams.delete(stream).catch(() => undefined);
-    const seconds = Math.max(1, lastMeasuredAck - measureStart) / 1000;
     const latencies = Array.from(samples.subarray(0, sampleCount)).sort((a, b) => a - b);
     return {
       size,
@@ -163,8 +141,8 @@ export async function rawJetStreamBaseline(
       durationMs,
       sent: next,
       acked,
-      messages: measured,
-      msgsPerSec: Math.round(measured / seconds),
+      messages: phase.messages(),
+      msgsPerSec: phase.perSec(),
       ack: {
         p50: Math.round(quantile(latencies, 0.5) * 1000),
         p99: Math.round(quantile(latencies, 0.99) * 1000),

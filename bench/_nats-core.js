@@ -6,6 +6,7 @@
 // sequence number in its first 4 bytes, so the subscriber counts what was lost or reordered.
 import { randomBytes } from 'node:crypto';
 import { connect } from 'nats';
+import { measuredPhase, untilFinished } from './_measured-phase.js';
 
 /**
  * Publishes for `warmupMs` and then `durationMs`, then waits (at most `drainTimeoutMs`) for the subscriber
@@ -23,29 +24,18 @@ export async function natsCoreBaseline(url, { size = 100, warmupMs = 1000, durat
     let received = 0;
     let reordered = 0;
     let expectedSeq = 0;
-    let measureFrom = Number.POSITIVE_INFINITY;
-    let measureTo = Number.POSITIVE_INFINITY;
-    let measured = 0;
-    let lastMeasuredAt = 0;
     let stopped = false;
     let waiting = false;
-    let wake = () => {};
 
-    const start = performance.now();
-    const measureStart = start + warmupMs;
-    const stopAt = measureStart + durationMs;
-
+    const phase = measuredPhase(warmupMs, durationMs);
     const pump = () => {
       waiting = false;
       let n = 0;
       while (!stopped && sent - received < maxLag && n < chunk) {
-        const now = performance.now();
-        if (now >= stopAt) {
+        if (!phase.maySend(sent, performance.now())) {
           stopped = true;
-          measureTo = sent;
           break;
         }
-        if (sent < measureFrom && now >= measureStart) measureFrom = sent;
         // a fresh buffer per message: the client may hold a reference until it writes to the socket
         const payload = Buffer.allocUnsafe(size);
         filler.copy(payload);
@@ -65,30 +55,20 @@ export async function natsCoreBaseline(url, { size = 100, warmupMs = 1000, durat
         if (seq !== expectedSeq >>> 0) reordered++;
         expectedSeq = seq + 1;
         received++;
-        if (seq >= measureFrom && seq < measureTo) {
-          measured++;
-          lastMeasuredAt = performance.now();
-        }
+        phase.arrived(seq, performance.now());
         if (waiting && sent - received < maxLag / 2) setImmediate(pump);
-        if (stopped && received >= sent) wake();
+        drained.check();
       },
     });
     await sub.flush(); // the subscription is in place before the first publish
 
-    const done = new Promise((resolve) => {
-      wake = resolve;
-    });
+    // (set before the first publish, so before the callback can run); a publisher that stops while the
+    // subscriber has already got everything: the ticker sees it
+    const drained = untilFinished(() => stopped && received >= sent, warmupMs + durationMs + drainTimeoutMs);
     pump();
-    const limit = new Promise((resolve) => setTimeout(resolve, warmupMs + durationMs + drainTimeoutMs).unref());
-    // a publisher that stops while the subscriber has already got everything: checked once it has stopped
-    const ticker = setInterval(() => {
-      if (stopped && received >= sent) wake();
-    }, 50);
-    await Promise.race([done, limit]);
-    clearInterval(ticker);
+    await drained.done;
     stopped = true;
     subscription.unsubscribe();
-    const seconds = Math.max(1, lastMeasuredAt - measureStart) / 1000;
     return {
       size,
       maxLag,
@@ -98,8 +78,8 @@ export async function natsCoreBaseline(url, { size = 100, warmupMs = 1000, durat
       received,
       lost: sent - received,
       reordered,
-      messages: measured,
-      msgsPerSec: Math.round(measured / seconds),
+      messages: phase.messages(),
+      msgsPerSec: phase.perSec(),
     };
   } finally {
     await Promise.allSettled([pub.drain(), sub.drain()]);
