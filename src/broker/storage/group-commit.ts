@@ -30,7 +30,7 @@ import { FRAME_HEADER_BYTES, frameHeader } from './frame.js';
 import { logClosed, storageFailure } from './storage-errors.js';
 import { EvqStorageError } from '../../errors.js';
 import type { TimestampedMessage } from '../../protocol/record.js';
-import type { FileIO } from './file-io.js';
+import type { FileHandleIO, FileIO } from './file-io.js';
 import type { AppendResult, FsyncMode } from './log.js';
 import type { Segment } from './segment.js';
 
@@ -397,23 +397,33 @@ export class LogWriter {
       await this.syncIdle();
       const segment = this.segment;
       const entries = this.unsyncedAcked.filter((entry) => entry.segment === segment);
-      try {
-        const file = await this.options.io.open(segment.logPath, 'write');
-        try {
-          for (const entry of entries) await file.write([entry.header as Buffer, entry.batch], entry.position);
-          await file.sync();
-        } catch (error) {
-          await file.close().catch(() => undefined);
-          throw error;
-        }
-        await segment.setWriter(file);
-      } catch (cause) {
-        throw storageFailure(this.options.topic, 'write again what a failed fsync covered in', segment.logPath, cause);
-      }
+      await this.reopen(segment, 'write again what a failed fsync covered in', async (file) => {
+        for (const entry of entries) await file.write([entry.header as Buffer, entry.batch], entry.position);
+      });
       this.forgetSynced(this.unsyncedAcked.length);
       this.intervalSyncFailed = null;
     } finally {
       this.maintenance = false;
+    }
+  }
+
+  /**
+   * Opens the segment's file with a fresh descriptor (one that saw no failed write or fsync), lets `prepare`
+   * write or cut it, fsyncs, and makes it the segment's writer. Throws a storage error naming `what` failed.
+   */
+  private async reopen(segment: Segment, what: string, prepare: (file: FileHandleIO) => Promise<void>): Promise<void> {
+    try {
+      const file = await this.options.io.open(segment.logPath, 'write');
+      try {
+        await prepare(file);
+        await file.sync();
+      } catch (error) {
+        await file.close().catch(() => undefined);
+        throw error;
+      }
+      await segment.setWriter(file);
+    } catch (cause) {
+      throw storageFailure(this.options.topic, what, segment.logPath, cause);
     }
   }
 
@@ -423,19 +433,7 @@ export class LogWriter {
     try {
       await this.syncIdle();
       const segment = this.segment;
-      try {
-        const file = await this.options.io.open(segment.logPath, 'write');
-        try {
-          await file.truncate(segment.visibleSize);
-          await file.sync();
-        } catch (error) {
-          await file.close().catch(() => undefined);
-          throw error;
-        }
-        await segment.setWriter(file);
-      } catch (cause) {
-        throw storageFailure(this.options.topic, 'repair', segment.logPath, cause);
-      }
+      await this.reopen(segment, 'repair', (file) => file.truncate(segment.visibleSize));
       segment.size = segment.visibleSize;
       segment.endOffset = segment.visibleEnd;
       segment.index.truncate(segment.visibleSize);
