@@ -1,3 +1,4 @@
+import { LIMITS } from '../core/limits.js';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { MessageAck, MessageRejection, ProduceMessage, ProduceOptions, ProduceResult } from '../client/types.js';
 import { formatDuration } from '../core/durations.js';
@@ -62,6 +63,7 @@ export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv 
 
   const options: ProduceOptions = {
     batchSize: plan.batchSize,
+    maxInFlight: LIMITS.cliProduceMaxInFlight,
     lingerMs: plan.lingerMs,
     idempotent: plan.idempotent,
     compression: plan.compression,

@@ -105,7 +105,7 @@ export function makeProduceCommand(output: Output): Command {
     .option('-F, --file <path>', 'read the messages from this file, one per line (- is stdin)')
     .option('--batch-size <n>', 'messages per batch', integerOption(1, LIMITS.maxBatchCount), LIMITS.defaultBatchCount)
     .addOption(
-      new Option('--linger <duration>', 'longest wait before a partial batch is sent while 16 batches are in flight (with fewer, it goes at once)')
+      new Option('--linger <duration>', 'longest wait before a partial batch is sent while 4 batches are in flight (with fewer, it goes at once)')
         .argParser(durationOption)
         .default(LIMITS.defaultLingerMs, formatDuration(LIMITS.defaultLingerMs)),
     )
