@@ -14,6 +14,7 @@
  * ```
  */
 
+import { parseCount } from '../core/sizes.js';
 import { EvqUsageError } from '../errors.js';
 import type { BenchResult, ThresholdOutcome } from './result.js';
 
@@ -45,7 +46,6 @@ export interface Threshold {
 
 const SHAPE = /^\s*([a-z][a-z0-9.]*)\s*(<=|>=|==|!=|<|>)\s*(\S+)\s*$/i;
 const LATENCY_VALUE = /^(\d+(?:\.\d+)?)(us|µs|ms|s)?$/;
-const RATE_VALUE = /^(\d+(?:\.\d+)?)([kKmM])?$/;
 
 function usage(expression: string, why: string): EvqUsageError {
   return new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `invalid threshold "${expression}": ${why}`);
@@ -75,10 +75,8 @@ export function parseThreshold(expression: string): Threshold {
     const factor = unit === 's' ? 1_000_000 : unit === 'ms' ? 1000 : 1;
     limit = Number(value[1]) * factor;
   } else if (parsed.kind === 'rate') {
-    const value = RATE_VALUE.exec(text);
-    if (value === null) throw usage(expression, `expected messages per second like 100000, 100k or 1.5M, got "${text}"`);
-    const suffix = value[2]?.toLowerCase();
-    limit = Number(value[1]) * (suffix === 'k' ? 1000 : suffix === 'm' ? 1_000_000 : 1);
+    limit = parseCount(text);
+    if (Number.isNaN(limit)) throw usage(expression, `expected messages per second like 100000, 100k or 1.5M, got "${text}"`);
   } else {
     if (!/^\d+$/.test(text)) throw usage(expression, `expected a whole number, got "${text}"`);
     limit = Number(text);

@@ -47,3 +47,11 @@ function invalidSize(input: string): EvqUsageError {
     `invalid size "${shown}": expected a number of bytes with an optional unit, like 512, 64kb or 1mb`,
   );
 }
+
+/** A count with an optional k (×1,000) or M (×1,000,000): `100000`, `100k`, `1.5M`; NaN when it is not one. */
+export function parseCount(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)([kKmM])?$/.exec(text.trim());
+  if (match === null) return Number.NaN;
+  const suffix = match[2]?.toLowerCase();
+  return Number(match[1]) * (suffix === 'k' ? 1000 : suffix === 'm' ? 1_000_000 : 1);
+}

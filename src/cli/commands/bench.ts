@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from '../commander.js';
 import { formatDuration } from '../../core/durations.js';
+import { parseCount } from '../../core/sizes.js';
 import { LIMITS } from '../../core/limits.js';
 import { SCENARIO_DEFAULTS, SCENARIO_LIMITS, parseScenario, type ScenarioInput } from '../../bench/scenario.js';
 import { EvqUsageError } from '../../errors.js';
@@ -55,8 +56,7 @@ export interface BenchPlan {
 /** A count, with an optional k or M: `100000`, `100k`, `1.5M`. */
 export function countOption(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
   return (value) => {
-    const match = /^(\d+(?:\.\d+)?)([kKmM])?$/.exec(value.trim());
-    const n = match === null ? Number.NaN : Number(match[1]) * (match[2] === undefined ? 1 : /k/i.test(match[2]) ? 1000 : 1_000_000);
+    const n = parseCount(value);
     if (!Number.isSafeInteger(n) || n < min || n > max) {
       throw new InvalidArgumentError(`expected a whole number from ${min} to ${max.toLocaleString('en-US')} (100000, 100k or 1.5M), got "${value}"`);
     }
@@ -66,8 +66,7 @@ export function countOption(min: number, max = Number.MAX_SAFE_INTEGER): (value:
 
 /** Messages per second: a number ≥ 0 with an optional k or M (`20000`, `20k`, `1.5M`); 0 = as fast as possible. */
 export function rateOption(value: string): number {
-  const match = /^(\d+(?:\.\d+)?)([kKmM])?$/.exec(value.trim());
-  const n = match === null ? Number.NaN : Number(match[1]) * (match[2] === undefined ? 1 : /k/i.test(match[2]) ? 1000 : 1_000_000);
+  const n = parseCount(value);
   if (!Number.isFinite(n) || n < 0 || n > SCENARIO_LIMITS.maxRate) {
     throw new InvalidArgumentError(`expected messages per second (20000, 20k or 1.5M; 0 = as fast as possible), got "${value}"`);
   }
