@@ -12,7 +12,7 @@ import { startBenchLive } from './bench-live.js';
 import { formatMetric, renderReport } from './bench-report.js';
 import type { BenchPlan } from './commands/bench.js';
 import { explainError } from './format.js';
-import { forceExit } from './main.js';
+import { onInterrupt } from './signals.js';
 import { createOutput, type Output } from './output.js';
 import { evqVersion } from './version.js';
 
@@ -46,16 +46,12 @@ export async function runBenchCommand(plan: BenchPlan, output: Output = createOu
   const url = embedded?.url ?? (plan.scenario.url as string);
 
   const abort = new AbortController();
-  let interrupts = 0;
-  const onSignal = (): void => {
-    if (++interrupts > 1) forceExit(EXIT.failure);
-    output.info('stopping: finishing the messages in flight, then reporting (Ctrl-C again to quit now)');
-    abort.abort();
-  };
   let result: BenchResult;
   const live = startBenchLive(output, { subscribers: plan.scenario.subscribers ?? 1 });
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const removeSignalHandlers = onInterrupt(() => {
+    output.info('stopping: finishing the messages in flight, then reporting (Ctrl-C again to quit now)');
+    abort.abort();
+  }, EXIT.failure);
   try {
     const scenario = parseScenario({ ...plan.scenario, url, payloads });
     result = await runBench(scenario, {
@@ -73,8 +69,7 @@ export async function runBenchCommand(plan: BenchPlan, output: Output = createOu
     throw explained;
   } finally {
     live.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    removeSignalHandlers();
     await embedded?.close();
   }
 

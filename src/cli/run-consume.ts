@@ -2,7 +2,7 @@ import type { ConsumeOptions } from '../client/types.js';
 import { EXIT } from '../errors.js';
 import type { ConsumePlan } from './commands/consume.js';
 import { explainError, LinePrinter, processEnv, type CliEnv } from './format.js';
-import { forceExit } from './main.js';
+import { onInterrupt } from './signals.js';
 import type { Output } from './output.js';
 import { CONNECT_TIMEOUT_MS } from './run-subscribe.js';
 
@@ -20,13 +20,7 @@ export async function runConsume(plan: ConsumePlan, _output: Output, env: CliEnv
     abort.abort();
   };
   const printer = new LinePrinter(env.stdout, stop);
-  let interrupts = 0;
-  const onSignal = (): void => {
-    if (++interrupts > 1) forceExit(EXIT.ok);
-    stop();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const removeSignalHandlers = onInterrupt(() => stop(), EXIT.ok);
 
   const options: ConsumeOptions = { from: plan.from, follow: plan.follow, signal: abort.signal };
   if (plan.group !== undefined) options.group = plan.group;
@@ -46,8 +40,7 @@ export async function runConsume(plan: ConsumePlan, _output: Output, env: CliEnv
   } catch (err) {
     if (!stopped) failure = err;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    removeSignalHandlers();
     await printer.end();
     await client.close().catch(() => undefined);
   }

@@ -7,7 +7,7 @@ import { ERROR_CODES, EXIT, EvqError, EvqUsageError, isEvqErrorCode, type EvqErr
 import type { ProducePlan } from './commands/produce.js';
 import { explainError, LinePrinter, processEnv, type CliEnv } from './format.js';
 import { BadLineError, lineParser, openInput, readMessages, type LineParser } from './input.js';
-import { forceExit } from './main.js';
+import { onInterrupt } from './signals.js';
 import type { Output } from './output.js';
 import { startProgress } from './progress.js';
 
@@ -53,13 +53,7 @@ export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv 
     enabled: input !== undefined && !(verbose !== undefined && env.stdout.isTTY === true),
   });
   const abort = new AbortController();
-  let interrupts = 0;
-  const onSignal = (): void => {
-    if (++interrupts > 1) forceExit(EXIT.failure);
-    abort.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const removeSignalHandlers = onInterrupt(() => abort.abort(), EXIT.failure);
 
   const options: ProduceOptions = {
     batchSize: plan.batchSize,
@@ -98,8 +92,7 @@ export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv 
   } catch (err) {
     failure = err;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    removeSignalHandlers();
     progress.stop();
     await verbose?.end();
     await client.close().catch(() => undefined);

@@ -3,7 +3,7 @@ import { formatDuration } from '../core/durations.js';
 import { EXIT, EvqError } from '../errors.js';
 import type { SubscribePlan } from './commands/subscribe.js';
 import { explainError, LinePrinter, processEnv, type CliEnv } from './format.js';
-import { forceExit } from './main.js';
+import { onInterrupt } from './signals.js';
 import type { Output } from './output.js';
 
 /** How long connecting (and each answer) may take; --timeout of subscribe is the idle timeout. */
@@ -25,13 +25,7 @@ export async function runSubscribe(plan: SubscribePlan, output: Output, env: Cli
     void subscription.close().catch(() => undefined);
   };
   const printer = new LinePrinter(env.stdout, () => stop('pipe'));
-  let interrupts = 0;
-  const onSignal = (): void => {
-    if (++interrupts > 1) forceExit(EXIT.ok);
-    stop('signal');
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const removeSignalHandlers = onInterrupt(() => stop('signal'), EXIT.ok);
   const idle = plan.idleTimeoutMs === undefined ? undefined : setTimeout(() => stop('idle'), plan.idleTimeoutMs);
 
   let received = 0;
@@ -54,8 +48,7 @@ export async function runSubscribe(plan: SubscribePlan, output: Output, env: Cli
     failure = err;
   } finally {
     if (idle !== undefined) clearTimeout(idle);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    removeSignalHandlers();
     await subscription.close().catch(() => undefined);
     await printer.end();
     await client.close().catch(() => undefined);
