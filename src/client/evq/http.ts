@@ -97,16 +97,25 @@ export class HttpApi {
         agent: this.#agent,
         ...(req.signal !== undefined ? { signal: req.signal } : {}),
       });
-      // no answer (or a stalled body) for this long: a long poll may be held up to waitMs by the broker
-      request.setTimeout(this.#timeoutMs + (req.waitMs ?? 0), () => {
-        request.destroy(Object.assign(new Error(`no answer within ${this.#timeoutMs} ms`), { code: 'ETIMEDOUT' }));
-      });
-      request.once('error', reject);
+      // the whole exchange, connecting included (a socket's own timeout starts only once it is connected), is
+      // bounded: a long poll may be held up to waitMs by the broker
+      const limitMs = this.#timeoutMs + (req.waitMs ?? 0);
+      const timer = setTimeout(() => {
+        request.destroy(Object.assign(new Error(`no answer within ${limitMs} ms`), { code: 'ETIMEDOUT' }));
+      }, limitMs);
+      const fail = (error: Error): void => {
+        clearTimeout(timer);
+        reject(error);
+      };
+      request.once('error', fail);
       request.once('response', (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.once('error', reject);
-        res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.once('error', fail);
+        res.once('end', () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+        });
       });
       request.end(req.body);
     });

@@ -36,6 +36,16 @@ async function failure(promise: Promise<unknown>): Promise<EvqError> {
 }
 
 describe('connect', () => {
+  it('gives up within the timeout on an address where nothing answers, not even the connect', async () => {
+    // a non-routable address: where SYNs are dropped, only the client's own timer ends the wait (before it
+    // was armed only once connected, the wait was the OS's ~2 minutes); elsewhere the network (or a proxy)
+    // answers at once — either way, an error well within the test's time
+    const started = Date.now();
+    const error = await connect('http://10.255.255.1:7070', { timeoutMs: 500 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EvqError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it('reports an unreachable broker with EVQ_ERR_UNREACHABLE, naming the URL and `evq serve`', async () => {
     const port = await freePort();
     const error = await failure(connect(`http://127.0.0.1:${port}`));
