@@ -117,6 +117,8 @@ export class AckPublisher {
    * counts — only safe when each carries a `Nats-Msg-Id`). One result per item, in order.
    */
   async publishBatch(items: readonly Publication[], timeoutMs: number, resends = 0): Promise<PublishResult[]> {
+    // closed: nothing more goes out (held delayed messages released by the close must not be published early)
+    if (this.#closed) throw new EvqConnectionError('EVQ_ERR_CLOSED', 'the connection was closed');
     const id = this.#nextBatch++;
     const batch: PendingBatch = { results: new Array<PublishResult>(items.length).fill(undefined), remaining: items.length, done: undefined };
     this.#batches.set(id, batch);

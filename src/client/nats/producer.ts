@@ -216,9 +216,11 @@ class JetStreamProduceRun {
    */
   #fail(error: EvqError, index?: number, keepEarlier = false): void {
     this.#sendBefore = keepEarlier && this.#failure === undefined && index !== undefined ? index : -1;
+    // a failure ends the wait for the delivery time at once (nothing is published then), except a refused
+    // message: the messages before it are still sent, when they are due
+    if (this.#sendBefore === -1) this.#release?.();
     if (this.#failure === undefined) {
       this.#failure = error;
-      this.#release?.();
       void this.#batcher?.close().catch(() => undefined);
       const input = this.#input;
       if (input !== undefined) void Promise.resolve(input.return?.()).catch(() => undefined);

@@ -169,6 +169,35 @@ describeNats('nats:// transport (JetStream)', () => {
     expect(info?.messageCount).toBe(0);
   });
 
+  it('a delayed produce with a refused message still holds the earlier ones until due', async () => {
+    // the refused message comes after the first one started waiting for its delivery time
+    async function* input(): AsyncGenerator<{ value: string }> {
+      yield { value: 'early?' };
+      await new Promise((r) => setTimeout(r, 100));
+      yield { value: 'x'.repeat(2 * 1024 * 1024) };
+    }
+    const produced = client.produce('later.refused', input(), { delayMs: 800 });
+    const settled = produced.catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await client.topics()).find((t) => t.topic === 'later.refused')?.messageCount ?? 0).toBe(0);
+    const error = await settled;
+    expect(error).toMatchObject({ code: 'EVQ_ERR_MESSAGE_TOO_LARGE', firstUnacknowledged: 1, result: { acknowledged: 1 } });
+    const [record] = await take(client.subscribe('later.refused', { from: 'earliest' }), 1);
+    expect(record?.value.toString()).toBe('early?');
+  });
+
+  it('closing the client during a delayed produce publishes nothing and fails the produce at once', async () => {
+    const other = await connect(url);
+    const started = Date.now();
+    const produced = other.produce('later.closed', [{ value: 'never' }], { delayMs: 60_000 }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 200));
+    await other.close();
+    expect(await produced).toMatchObject({ code: 'EVQ_ERR_CLOSED', result: { acknowledged: 0 } });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await new Promise((r) => setTimeout(r, 300)); // a publish that slipped out would be stored by now
+    expect((await client.topics()).find((t) => t.topic === 'later.closed')?.messageCount ?? 0).toBe(0);
+  });
+
   it('an idempotent produce carries Nats-Msg-Id: the same run id and index is stored once', async () => {
     const result = await client.produce('idem', Array.from({ length: 100 }, (_, i) => ({ value: String(i) })), { idempotent: true });
     expect(result).toMatchObject({ acknowledged: 100, firstOffset: 0, lastOffset: 99 });
