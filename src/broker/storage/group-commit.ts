@@ -36,7 +36,10 @@ import type { Segment } from './segment.js';
 
 /** Largest coalesced write. */
 const MAX_WRITE_BYTES = 16 * 1024 * 1024;
-/** `interval`: past this many acknowledged bytes not yet fsynced, an fsync starts without waiting for the timer. */
+/**
+ * `interval`: past this many acknowledged bytes not yet fsynced, an fsync starts without waiting for the timer,
+ * and new appends wait for it (at most this plus one write is kept for the rewrite after a failed fsync).
+ */
 const MAX_UNSYNCED_ACKED_BYTES = 16 * 1024 * 1024;
 
 /** An append once written: what the log needs to publish it. */
@@ -201,6 +204,12 @@ export class LogWriter {
         if (this.intervalSyncFailed !== null) await this.rewrite();
       } catch (error) {
         for (const entry of this.queue.splice(0)) entry.reject(error as Error);
+        continue;
+      }
+      // `interval` keeps what it acknowledged until an fsync covers it: past the cap, wait for the fsync
+      // running (a slow disk slows producers down instead of filling memory)
+      if (this.unsyncedAckedBytes > MAX_UNSYNCED_ACKED_BYTES && this.syncing !== null) {
+        await this.syncing;
         continue;
       }
       const group = this.takeGroup();

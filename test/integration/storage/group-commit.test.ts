@@ -172,6 +172,27 @@ describe('fsync: interval and never', () => {
     expect(logSyncs()).toBe(1);
   });
 
+  it('interval: past 16 MiB acknowledged and not yet fsynced, appends wait for the running fsync (memory stays bounded)', async () => {
+    const log = await openLog('interval', { fsyncIntervalMs: 60_000 });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    io.onSync = (path) => (isLog(path) ? held : undefined); // the disk stalls on the first fsync
+    const big = 'x'.repeat(512 * 1024);
+    let acked = 0;
+    const appends = Array.from({ length: 48 }, () => log.append([{ value: big }, { value: big }]).then(() => acked++)); // 48 MiB
+    await until(() => logSyncs() === 1 && acked > 0);
+    // let the writer go as far as it will while the fsync is stalled (until nothing changes for 300 ms)
+    for (let last = -1; last !== acked; ) {
+      last = acked;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    // the cap (16 MiB) plus the write that crossed it (at most 16 MiB), not all 48 MiB
+    expect(acked).toBeLessThanOrEqual(33);
+    release();
+    await Promise.all(appends);
+    expect(acked).toBe(48);
+  });
+
   it('never: no fsync for appends, one per sealed segment (so a power loss leaves no hole), one at close', async () => {
     const log = await openLog('never', { segmentBytes: 1024 });
     for (let i = 0; i < 3; i++) await log.append(messages(5));
