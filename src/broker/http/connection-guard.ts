@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { EvqError } from '../../errors.js';
@@ -90,22 +91,11 @@ function clientErrorMessage(status: number): string {
   return 'the request does not parse as HTTP/1.1';
 }
 
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  404: 'Not Found',
-  408: 'Request Timeout',
-  429: 'Too Many Requests',
-  431: 'Request Header Fields Too Large',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
-
 /** A whole HTTP/1.1 error response (status line, headers, JSON body) for a raw socket, closing the connection. */
 export function errorResponse(status: number, code: string, message: string, extraHeaders = ''): string {
   const body = JSON.stringify({ error: { code, message } });
   return (
-    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\n${extraHeaders}\r\n${body}`
   );
 }
