@@ -93,3 +93,39 @@ export function feedBatcher<T, I>(
   };
   return feed(messages, take, watch);
 }
+
+/** What {@link produceInto} drives: a producer's batcher, checks and failure handling. */
+export interface ProduceDrive<T, I> {
+  batcher: Offerable<I> & { close(): Promise<void> };
+  check: (index: number, message: T) => I | undefined;
+  /** Whether the produce has failed (nothing more is taken). */
+  failed: () => boolean;
+  /** Records a failure (what `open`, the input or the batcher threw). */
+  fail: (error: unknown) => void;
+  watch: (iterator: AsyncIterator<T> | undefined) => void;
+  signal: AbortSignal | undefined;
+  /** Called when `signal` aborts (also when it already has). */
+  onAbort: () => void;
+  /** Runs before any input is read (opening a connection). */
+  open?: () => Promise<void>;
+}
+
+/**
+ * The body of a produce: opens, feeds the whole input into the batcher and closes it (which waits for every
+ * batch to settle). Never rejects: failures go to `fail`.
+ */
+export async function produceInto<T, I>(messages: Iterable<T> | AsyncIterable<T>, drive: ProduceDrive<T, I>): Promise<void> {
+  const { signal, onAbort } = drive;
+  if (signal?.aborted === true) onAbort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (drive.open !== undefined && !drive.failed()) await drive.open();
+    await feedBatcher(messages, drive.batcher, drive.check, drive.failed, drive.watch);
+    await drive.batcher.close();
+  } catch (error) {
+    drive.fail(error);
+    await drive.batcher.close().catch(() => undefined);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}

@@ -19,7 +19,7 @@ import { validateMessage, validateTopicName } from '../../protocol/validate.js';
 import { encodeProduceFrame } from '../../protocol/ws-frames.js';
 import type { ProduceFrame } from '../../protocol/ws-frames.js';
 import { produceFailure, toEvqError } from '../errors.js';
-import { feedBatcher } from '../feed.js';
+import { produceInto } from '../feed.js';
 import type { EvqProduceError } from '../errors.js';
 import type { ProduceMessage, ProduceOptions, ProduceResult } from '../types.js';
 import type { Endpoint } from './endpoint.js';
@@ -119,19 +119,18 @@ class ProduceRun {
       maxInFlight: this.#settings.maxInFlight,
     });
     this.#batcher = batcher;
-    if (signal?.aborted === true) onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      if (this.#failure === undefined) await this.#channel.open(); // an absent broker is told before any input is read
-      await feedBatcher(messages, batcher, (index, message) => this.#check(index, message), () => this.#failure !== undefined, (iterator) => {
-        this.#input = iterator;
+      await produceInto(messages, {
+        batcher,
+        check: (index, message) => this.#check(index, message),
+        failed: () => this.#failure !== undefined,
+        fail: (error) => this.#fail(toEvqError(error)),
+        watch: (iterator) => void (this.#input = iterator),
+        signal,
+        onAbort,
+        open: () => this.#channel.open(), // an absent broker is told before any input is read
       });
-      await batcher.close();
-    } catch (error) {
-      this.#fail(toEvqError(error));
-      await batcher.close().catch(() => undefined);
     } finally {
-      signal?.removeEventListener('abort', onAbort);
       await this.#channel.close();
     }
     if (this.#tally.callbackError !== undefined) throw this.#tally.callbackError.error;

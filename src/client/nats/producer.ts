@@ -20,7 +20,7 @@ import type { Scheduler } from '../../core/scheduler.js';
 import { EvqError, EvqUsageError } from '../../errors.js';
 import { validateMessage } from '../../protocol/validate.js';
 import { produceFailure, toEvqError } from '../errors.js';
-import { feedBatcher } from '../feed.js';
+import { produceInto } from '../feed.js';
 import { settingsOf } from '../produce-settings.js';
 import type { Settings } from '../produce-settings.js';
 import { ProduceTally } from '../produce-tally.js';
@@ -111,19 +111,15 @@ class JetStreamProduceRun {
       maxInFlight: Math.max(1, Math.floor(pendingAcks / batchSize)),
     });
     this.#batcher = batcher;
-    if (signal?.aborted === true) onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      await feedBatcher(messages, batcher, (index, message) => this.#check(index, message), () => this.#failure !== undefined, (iterator) => {
-        this.#input = iterator;
-      });
-      await batcher.close();
-    } catch (error) {
-      this.#fail(toEvqError(error));
-      await batcher.close().catch(() => undefined);
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-    }
+    await produceInto(messages, {
+      batcher,
+      check: (index, message) => this.#check(index, message),
+      failed: () => this.#failure !== undefined,
+      fail: (error) => this.#fail(toEvqError(error)),
+      watch: (iterator) => void (this.#input = iterator),
+      signal,
+      onAbort,
+    });
     if (this.#tally.callbackError !== undefined) throw this.#tally.callbackError.error;
     const stats = batcher.stats();
     const result: ProduceResult = {
