@@ -11,7 +11,6 @@ import type { EvqRecord, MessageInput } from '../../protocol/record.js';
  * write; fsynced at most `fsyncIntervalMs` later. `never`: acknowledged after the write; the OS decides.
  */
 export type FsyncMode = 'always' | 'interval' | 'never';
-export const FSYNC_MODES = ['always', 'interval', 'never'] as const satisfies readonly FsyncMode[];
 
 /** Offsets given to an appended batch: `baseOffset` to `lastOffset`, both included, no gaps. */
 export interface AppendResult {
