@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { access, constants, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { InvalidArgumentError } from './commander.js';
+import { eagerAsyncIterable, type EagerAsyncIterator } from '../client/feed.js';
 import type { ProduceMessage } from '../client/types.js';
 import { EvqError, EvqUsageError } from '../errors.js';
 import { checkHeaders } from '../protocol/ndjson.js';
@@ -180,37 +181,76 @@ export type BadLineHandler = (line: Buffer, lineNumber: number, reason: string) 
 
 /**
  * Messages from a stream of lines. A bad line goes to `onBadLine` when given; otherwise it ends the input
- * with EVQ_ERR_MALFORMED naming the line.
+ * with EVQ_ERR_MALFORMED naming the line. The iterator answers at once while the current chunk has lines
+ * (an {@link EagerAsyncIterator}): no promise per line, only per chunk read.
  */
-export async function* readMessages(
+export function readMessages(
   source: AsyncIterable<Buffer | string>,
   parse: LineParser,
   onBadLine?: BadLineHandler,
   maxLineBytes = DEFAULT_MAX_LINE_BYTES,
-): AsyncGenerator<ProduceMessage, void, undefined> {
-  const splitter = new LineSplitter(maxLineBytes);
-  let lineNumber = 0;
-  const toMessage = (line: Buffer): ProduceMessage | undefined => {
-    lineNumber++;
+): AsyncIterable<ProduceMessage> {
+  return eagerAsyncIterable(new MessageReader(source[Symbol.asyncIterator](), parse, onBadLine, new LineSplitter(maxLineBytes)));
+}
+
+class MessageReader implements EagerAsyncIterator<ProduceMessage> {
+  #lines: Buffer[] = [];
+  #index = 0;
+  #lineNumber = 0;
+  /** The source has ended (or the reader was closed): what is left in `#lines` is all. */
+  #ended = false;
+
+  constructor(
+    private readonly source: AsyncIterator<Buffer | string>,
+    private readonly parse: LineParser,
+    private readonly onBadLine: BadLineHandler | undefined,
+    private readonly splitter: LineSplitter,
+  ) {}
+
+  next(): IteratorResult<ProduceMessage> | Promise<IteratorResult<ProduceMessage>> {
     try {
-      return parse(line);
+      while (this.#index < this.#lines.length) {
+        const message = this.#toMessage(this.#lines[this.#index++] as Buffer);
+        if (message !== undefined) return { done: false, value: message };
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.#ended) return { done: true, value: undefined };
+    return this.#fill().then(() => this.next());
+  }
+
+  async return(): Promise<IteratorResult<ProduceMessage>> {
+    this.#ended = true;
+    this.#lines = [];
+    await this.source.return?.();
+    return { done: true, value: undefined };
+  }
+
+  /** Reads the next chunk into lines (the last line, without a newline, when the source ends). */
+  async #fill(): Promise<void> {
+    const next = await this.source.next();
+    this.#index = 0;
+    if (next.done === true) {
+      this.#ended = true;
+      const last = this.splitter.end();
+      this.#lines = last === undefined ? [] : [last];
+      return;
+    }
+    const chunk = next.value;
+    this.#lines = this.splitter.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+  }
+
+  #toMessage(line: Buffer): ProduceMessage | undefined {
+    this.#lineNumber++;
+    try {
+      return this.parse(line);
     } catch (err) {
       if (!(err instanceof BadLineError)) throw err;
-      if (onBadLine === undefined) throw new EvqError('EVQ_ERR_MALFORMED', `line ${lineNumber}: ${err.message}`);
-      onBadLine(line, lineNumber, err.message);
+      if (this.onBadLine === undefined) throw new EvqError('EVQ_ERR_MALFORMED', `line ${this.#lineNumber}: ${err.message}`);
+      this.onBadLine(line, this.#lineNumber, err.message);
       return undefined;
     }
-  };
-  for await (const chunk of source) {
-    for (const line of splitter.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk)) {
-      const message = toMessage(line);
-      if (message !== undefined) yield message;
-    }
-  }
-  const last = splitter.end();
-  if (last !== undefined) {
-    const message = toMessage(last);
-    if (message !== undefined) yield message;
   }
 }
 
