@@ -10,6 +10,7 @@ import { ConsumerGroups, groupLag } from './consumer-groups.js';
 import type { BrokerContext, BrokerLimits } from './context.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { DelayQueue } from './delay-queue.js';
+import { DEFAULT_MEMORY_RETENTION_BYTES } from './storage/memory-topic-log.js';
 import { ConnectionGuard } from './http/connection-guard.js';
 import { createRequestHandler } from './http/router.js';
 import { IdempotencyIndex } from './idempotency.js';
@@ -61,9 +62,6 @@ export interface Broker {
   /** Stops accepting, finishes appends in flight, fsyncs, closes subscribers with 1001. */
   close(): Promise<void>;
 }
-
-/** Memory mode keeps at most this much per topic unless --retention-bytes says otherwise. */
-export const MEMORY_DEFAULT_RETENTION_BYTES = 256 * 1024 * 1024;
 
 export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
   const host = options.host ?? '127.0.0.1';
@@ -237,7 +235,7 @@ async function openState(
   const store = await TopicStore.open(io, dataDir, {
     fsync: options.fsync ?? 'always',
     segmentBytes: options.segmentBytes ?? LIMITS.segmentBytes,
-    retentionBytes: options.retentionBytes ?? (memory ? MEMORY_DEFAULT_RETENTION_BYTES : null),
+    retentionBytes: options.retentionBytes ?? (memory ? DEFAULT_MEMORY_RETENTION_BYTES : null),
     retentionAgeMs: options.retentionAgeMs ?? null,
     limits,
     onFsync: (seconds: number) => metrics.observeFsync(seconds),

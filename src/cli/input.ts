@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { access, constants, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { InvalidArgumentError } from './commander.js';
-import { eagerAsyncIterable, type EagerAsyncIterator } from '../client/feed.js';
+import type { EagerAsyncIterator } from '../client/feed.js';
 import type { ProduceMessage } from '../client/types.js';
 import { EvqError, EvqUsageError } from '../errors.js';
 import { checkHeaders } from '../protocol/ndjson.js';
@@ -87,17 +87,9 @@ export class LineSplitter {
   }
 }
 
-/** Every line of a stream, pulled as the consumer asks for them. */
-export async function* readLines(
-  source: AsyncIterable<Buffer | string>,
-  maxLineBytes = DEFAULT_MAX_LINE_BYTES,
-): AsyncGenerator<Buffer, void, undefined> {
-  const splitter = new LineSplitter(maxLineBytes);
-  for await (const chunk of source) {
-    yield* splitter.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
-  }
-  const last = splitter.end();
-  if (last !== undefined) yield last;
+/** Every line of a stream, pulled as the consumer asks for them (one promise per chunk read, not per line). */
+export function readLines(source: AsyncIterable<Buffer | string>, maxLineBytes = DEFAULT_MAX_LINE_BYTES): LineReader<Buffer> {
+  return new LineReader(source[Symbol.asyncIterator](), new LineSplitter(maxLineBytes), (line) => line);
 }
 
 /** A line that cannot become a message (with `--json`: not a JSON record). */
@@ -190,28 +182,46 @@ export function readMessages(
   onBadLine?: BadLineHandler,
   maxLineBytes = DEFAULT_MAX_LINE_BYTES,
 ): AsyncIterable<ProduceMessage> {
-  return eagerAsyncIterable(new MessageReader(source[Symbol.asyncIterator](), parse, onBadLine, new LineSplitter(maxLineBytes)));
+  let lineNumber = 0;
+  const toMessage = (line: Buffer): ProduceMessage | undefined => {
+    lineNumber++;
+    try {
+      return parse(line);
+    } catch (err) {
+      if (!(err instanceof BadLineError)) throw err;
+      if (onBadLine === undefined) throw new EvqError('EVQ_ERR_MALFORMED', `line ${lineNumber}: ${err.message}`);
+      onBadLine(line, lineNumber, err.message);
+      return undefined;
+    }
+  };
+  return new LineReader(source[Symbol.asyncIterator](), new LineSplitter(maxLineBytes), toMessage);
 }
 
-class MessageReader implements EagerAsyncIterator<ProduceMessage> {
+/**
+ * The lines of a stream, each turned into a `T` by `map` (undefined: skipped). It answers at once while the
+ * current chunk has lines (an {@link EagerAsyncIterator}); only reading the next chunk takes a promise.
+ */
+export class LineReader<T> implements EagerAsyncIterator<T> {
   #lines: Buffer[] = [];
   #index = 0;
-  #lineNumber = 0;
   /** The source has ended (or the reader was closed): what is left in `#lines` is all. */
   #ended = false;
 
   constructor(
     private readonly source: AsyncIterator<Buffer | string>,
-    private readonly parse: LineParser,
-    private readonly onBadLine: BadLineHandler | undefined,
     private readonly splitter: LineSplitter,
+    private readonly map: (line: Buffer) => T | undefined,
   ) {}
 
-  next(): IteratorResult<ProduceMessage> | Promise<IteratorResult<ProduceMessage>> {
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return this as AsyncIterator<T>;
+  }
+
+  next(): IteratorResult<T> | Promise<IteratorResult<T>> {
     try {
       while (this.#index < this.#lines.length) {
-        const message = this.#toMessage(this.#lines[this.#index++] as Buffer);
-        if (message !== undefined) return { done: false, value: message };
+        const value = this.map(this.#lines[this.#index++] as Buffer);
+        if (value !== undefined) return { done: false, value };
       }
     } catch (error) {
       return Promise.reject(error);
@@ -220,7 +230,7 @@ class MessageReader implements EagerAsyncIterator<ProduceMessage> {
     return this.#fill().then(() => this.next());
   }
 
-  async return(): Promise<IteratorResult<ProduceMessage>> {
+  async return(_value?: unknown): Promise<IteratorResult<T>> {
     this.#ended = true;
     this.#lines = [];
     await this.source.return?.();
@@ -239,18 +249,6 @@ class MessageReader implements EagerAsyncIterator<ProduceMessage> {
     }
     const chunk = next.value;
     this.#lines = this.splitter.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
-  }
-
-  #toMessage(line: Buffer): ProduceMessage | undefined {
-    this.#lineNumber++;
-    try {
-      return this.parse(line);
-    } catch (err) {
-      if (!(err instanceof BadLineError)) throw err;
-      if (this.onBadLine === undefined) throw new EvqError('EVQ_ERR_MALFORMED', `line ${this.#lineNumber}: ${err.message}`);
-      this.onBadLine(line, this.#lineNumber, err.message);
-      return undefined;
-    }
   }
 }
 

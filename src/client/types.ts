@@ -4,6 +4,7 @@
  * these types, so it has no transport-specific branches.
  */
 
+import type { TopicOffsets } from '../protocol/http.js';
 import type { EvqRecord } from '../protocol/record.js';
 
 export type { EvqRecord } from '../protocol/record.js';
@@ -159,12 +160,8 @@ export interface ConsumeOptions {
   waitMs?: number;
 }
 
-export interface TopicInfo {
-  topic: string;
-  startOffset: number;
-  endOffset: number;
-  messageCount: number;
-  sizeBytes: number;
+/** A topic as `topics()` lists it: its offsets and size, and its live subscribers (consumers over NATS). */
+export interface TopicInfo extends TopicOffsets {
   subscribers: number;
 }
 

@@ -64,6 +64,17 @@ export interface WireRecord {
   valueBase64?: string;
 }
 
+/** A topic's offsets and size, as the broker keeps them and `GET /topics` lists them (with `subscribers`). */
+export interface TopicOffsets {
+  topic: string;
+  /** First offset still retained. */
+  startOffset: number;
+  /** The offset the next record gets. */
+  endOffset: number;
+  messageCount: number;
+  sizeBytes: number;
+}
+
 /** The body of an error reply (HTTP) and of an error frame (WebSocket). */
 export interface WireError {
   error: { code: string; message: string };

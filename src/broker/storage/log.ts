@@ -3,6 +3,7 @@
  * {@link MemoryTopicLog} (memory only, bounded by retention). The HTTP and WebSocket layers depend on this
  * interface only.
  */
+import type { TopicOffsets } from '../../protocol/http.js';
 import type { EvqRecord, MessageInput } from '../../protocol/record.js';
 
 /**
@@ -96,13 +97,7 @@ export interface RetentionResult {
 }
 
 /** One line of a topic listing. */
-export interface TopicInfo {
-  topic: string;
-  startOffset: number;
-  endOffset: number;
-  messageCount: number;
-  sizeBytes: number;
-}
+export type TopicInfo = TopicOffsets;
 
 /** Retention limits of a log; whole segments (or, in memory, whole batches) are deleted, oldest first. */
 export interface RetentionOptions {

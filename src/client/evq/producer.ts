@@ -29,6 +29,7 @@ import { ProduceChannel } from './produce-channel.js';
 import type { BatchAck } from './produce-channel.js';
 import { settingsOf } from '../produce-settings.js';
 import type { Settings } from '../produce-settings.js';
+import { ProduceStop } from '../produce-stop.js';
 import { ProduceTally } from '../produce-tally.js';
 import type { Outcome } from '../produce-tally.js';
 
@@ -88,13 +89,7 @@ class ProduceRun {
   readonly #started = Date.now();
   /** Resolves when the latest batch so far has been handed to the connection. */
   #dispatched: Promise<void> = Promise.resolve();
-  /** The first failure: once set, nothing more is sent. */
-  #failure: EvqError | undefined;
-  /** After a failure, only messages before this input position are still sent. */
-  #sendBefore = Number.POSITIVE_INFINITY;
-  #batcher: Batcher<Item, Item> | undefined;
-  /** The input being read (a stream): told to stop (`return()`) on a failure, so a pending read ends. */
-  #input: AsyncIterator<ProduceMessage> | undefined;
+  readonly #stop: ProduceStop;
 
   constructor(ctx: ProducerContext, topic: string, settings: Settings, options: ProduceOptions) {
     this.#ctx = ctx;
@@ -103,11 +98,12 @@ class ProduceRun {
     this.#options = options;
     this.#channel = new ProduceChannel({ endpoint: ctx.endpoint, token: ctx.token, timeoutMs: ctx.timeoutMs, retries: settings.retries });
     this.#tally = new ProduceTally({ onAck: options.onAck, onReject: options.onReject });
+    this.#stop = new ProduceStop(this.#tally, (error) => this.#channel.stopSending(error));
   }
 
   async run(messages: Iterable<ProduceMessage> | AsyncIterable<ProduceMessage>): Promise<ProduceResult> {
     const signal = this.#options.signal;
-    const onAbort = (): void => this.#fail(new EvqError('EVQ_ERR_CLOSED', 'the produce was aborted', { cause: signal?.reason }));
+    const onAbort = (): void => this.#stop.fail(new EvqError('EVQ_ERR_CLOSED', 'the produce was aborted', { cause: signal?.reason }));
     const batcher = new Batcher<Item, Item>({
       flush: (items, info) => this.#flush(items, info),
       maxCount: this.#settings.batchSize,
@@ -118,14 +114,14 @@ class ProduceRun {
       eager: true,
       maxInFlight: this.#settings.maxInFlight,
     });
-    this.#batcher = batcher;
+    this.#stop.batcher = batcher;
     try {
       await produceInto(messages, {
         batcher,
         check: (index, message) => this.#check(index, message),
-        failed: () => this.#failure !== undefined,
-        fail: (error) => this.#fail(toEvqError(error)),
-        watch: (iterator) => void (this.#input = iterator),
+        failed: () => this.#stop.failed,
+        fail: (error) => this.#stop.fail(toEvqError(error)),
+        watch: (iterator) => this.#stop.watch(iterator),
         signal,
         onAbort,
         open: () => this.#channel.open(), // an absent broker is told before any input is read
@@ -135,13 +131,13 @@ class ProduceRun {
     }
     if (this.#tally.callbackError !== undefined) throw this.#tally.callbackError.error;
     const result = this.#result();
-    if (this.#failure !== undefined) throw this.#produceError(this.#failure, result);
+    if (this.#stop.error !== undefined) throw this.#produceError(this.#stop.error, result);
     return result;
   }
 
   /** Checks a message against the limits; a refused one fails the produce, or is kept for `onReject`. */
   #check(index: number, message: ProduceMessage): Item | undefined {
-    if (this.#failure !== undefined) return undefined;
+    if (this.#stop.failed) return undefined;
     try {
       const payload = validateMessage(message, this.#settings.limits);
       const headerCount = message.headers === null || message.headers === undefined ? 0 : Object.keys(message.headers).length;
@@ -149,7 +145,7 @@ class ProduceRun {
     } catch (error) {
       const evq = toEvqError(error);
       if (this.#options.onReject === undefined) {
-        this.#fail(new EvqError(evq.code, `message ${index + 1} of the input was refused: ${evq.message}`, { cause: evq }), index, true);
+        this.#stop.fail(new EvqError(evq.code, `message ${index + 1} of the input was refused: ${evq.message}`, { cause: evq }), index, true);
         return undefined;
       }
       return { index, message, bytes: 0, refused: { code: evq.code, reason: evq.message } };
@@ -184,10 +180,10 @@ class ProduceRun {
       }
     } catch (error) {
       const first = items.find((item) => item.refused === undefined);
-      this.#fail(toEvqError(error), first?.index);
+      this.#stop.fail(toEvqError(error), first?.index);
     } finally {
       this.#tally.complete(info.seq, items, outcomes);
-      if (this.#tally.callbackError !== undefined) this.#fail(toEvqError(this.#tally.callbackError.error));
+      if (this.#tally.callbackError !== undefined) this.#stop.fail(toEvqError(this.#tally.callbackError.error));
     }
     return items;
   }
@@ -228,7 +224,7 @@ class ProduceRun {
 
   /** Whether these items may still be sent (no failure, or they all come before a refused message). */
   #sendable(items: readonly Item[]): boolean {
-    return this.#failure === undefined || (items[items.length - 1] as Item).index < this.#sendBefore;
+    return this.#stop.sendable((items[items.length - 1] as Item).index);
   }
 
   #send(items: readonly Item[], key: string | null): Promise<BatchAck> {
@@ -285,25 +281,6 @@ class ProduceRun {
     return bytes;
   }
 
-  /**
-   * Records a failure: nothing more is read or sent — except, for a message refused before sending
-   * (`keepEarlier`), the messages before it, which are still sent.
-   */
-  #fail(error: EvqError, index?: number, keepEarlier = false): void {
-    this.#sendBefore = keepEarlier && this.#failure === undefined && index !== undefined ? index : -1;
-    if (this.#sendBefore === -1) this.#channel.stopSending(error);
-    if (this.#failure === undefined) {
-      this.#failure = error;
-      // nothing more is taken: a wait for the window ends, a pending read of a stream is cut short
-      void this.#batcher?.close().catch(() => undefined);
-      const input = this.#input;
-      if (input !== undefined) void Promise.resolve(input.return?.()).catch(() => undefined);
-    }
-    if (index !== undefined && (this.#tally.firstUnacknowledged === null || index < this.#tally.firstUnacknowledged)) {
-      this.#tally.firstUnacknowledged = index;
-    }
-  }
-
   #result(): ProduceResult {
     const channel = this.#channel.stats();
     return {
@@ -318,5 +295,4 @@ class ProduceRun {
   #produceError(cause: EvqError, result: ProduceResult): EvqProduceError {
     return produceFailure(this.#topic, cause, result, this.#tally.firstUnacknowledged, this.#settings.idempotent);
   }
-
 }

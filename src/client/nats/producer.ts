@@ -23,6 +23,7 @@ import { produceFailure, toEvqError } from '../errors.js';
 import { produceInto } from '../feed.js';
 import { settingsOf } from '../produce-settings.js';
 import type { Settings } from '../produce-settings.js';
+import { ProduceStop } from '../produce-stop.js';
 import { ProduceTally } from '../produce-tally.js';
 import type { Outcome } from '../produce-tally.js';
 import type { ProduceMessage, ProduceOptions, ProduceResult } from '../types.js';
@@ -75,12 +76,8 @@ class JetStreamProduceRun {
   /** Resolves at the delivery time of a delayed produce (undefined: send at once). */
   #due: Promise<void> | undefined;
   #release: (() => void) | undefined;
-  #failure: EvqError | undefined;
-  /** After a failure, only messages before this input position are still sent. */
-  #sendBefore = Number.POSITIVE_INFINITY;
+  readonly #stop: ProduceStop;
   #batcher: Batcher<Item, Item> | undefined;
-  /** The input being read (a stream): closed on a failure, so a pending read ends. */
-  #input: AsyncIterator<ProduceMessage> | undefined;
   #wireBytes = 0;
   #maxInFlight = 0;
 
@@ -91,12 +88,15 @@ class JetStreamProduceRun {
     this.#settings = settings;
     this.#options = options;
     this.#tally = new ProduceTally({ onAck: options.onAck, onReject: options.onReject });
+    // a failure ends the wait for the delivery time at once (nothing is published then), except a refused
+    // message: the messages before it are still sent, when they are due
+    this.#stop = new ProduceStop(this.#tally, () => this.#release?.());
     this.#runId = settings.idempotent ? randomUUID() : undefined;
   }
 
   async run(messages: Iterable<ProduceMessage> | AsyncIterable<ProduceMessage>): Promise<ProduceResult> {
     const signal = this.#options.signal;
-    const onAbort = (): void => this.#fail(new EvqError('EVQ_ERR_CLOSED', 'the produce was aborted', { cause: signal?.reason }));
+    const onAbort = (): void => this.#stop.fail(new EvqError('EVQ_ERR_CLOSED', 'the produce was aborted', { cause: signal?.reason }));
     // a batch is only a group of publishes here: the pending acks (batch × window) are capped, in 4 or more
     // groups so that publishing goes on while the oldest group's acks come back
     const pendingAcks = Math.min(this.#settings.batchSize * this.#settings.maxInFlight, LIMITS.natsMaxPendingAcks);
@@ -111,12 +111,13 @@ class JetStreamProduceRun {
       maxInFlight: Math.max(1, Math.floor(pendingAcks / batchSize)),
     });
     this.#batcher = batcher;
+    this.#stop.batcher = batcher;
     await produceInto(messages, {
       batcher,
       check: (index, message) => this.#check(index, message),
-      failed: () => this.#failure !== undefined,
-      fail: (error) => this.#fail(toEvqError(error)),
-      watch: (iterator) => void (this.#input = iterator),
+      failed: () => this.#stop.failed,
+      fail: (error) => this.#stop.fail(toEvqError(error)),
+      watch: (iterator) => this.#stop.watch(iterator),
       signal,
       onAbort,
     });
@@ -128,13 +129,13 @@ class JetStreamProduceRun {
       batches: stats.batches,
       maxInFlight: Math.max(1, Math.min(this.#maxInFlight, stats.batches)),
     };
-    if (this.#failure !== undefined) throw produceFailure(this.#topic, this.#failure, result, this.#tally.firstUnacknowledged, this.#settings.idempotent);
+    if (this.#stop.error !== undefined) throw produceFailure(this.#topic, this.#stop.error, result, this.#tally.firstUnacknowledged, this.#settings.idempotent);
     return result;
   }
 
   /** A message as a publication, or a refused one (kept for `onReject`); undefined when it fails the produce. */
   #check(index: number, message: ProduceMessage): Item | undefined {
-    if (this.#failure !== undefined) return undefined;
+    if (this.#stop.failed) return undefined;
     try {
       validateMessage(message, this.#settings.limits);
       const data = encodeValue(message);
@@ -143,7 +144,7 @@ class JetStreamProduceRun {
     } catch (error) {
       const evq = toEvqError(error);
       if (this.#options.onReject === undefined) {
-        this.#fail(new EvqError(evq.code, `message ${index + 1} of the input was refused: ${evq.message}`, { cause: evq }), index, true);
+        this.#stop.fail(new EvqError(evq.code, `message ${index + 1} of the input was refused: ${evq.message}`, { cause: evq }), index, true);
         return undefined;
       }
       return { index, message, subject: this.#subject, data: new Uint8Array(0), headers: undefined, bytes: 0, refused: { code: evq.code, reason: evq.message } };
@@ -158,7 +159,7 @@ class JetStreamProduceRun {
       const due = this.#dueGate();
       if (due !== undefined) await due;
       const toSend = items.filter((item) => item.refused === undefined);
-      if (toSend.length > 0 && (this.#failure === undefined || (toSend[toSend.length - 1] as Item).index < this.#sendBefore)) {
+      if (toSend.length > 0 && this.#stop.sendable((toSend[toSend.length - 1] as Item).index)) {
         const resends = this.#settings.idempotent ? this.#settings.retries : 0;
         const results = await this.#ctx.publisher.publishBatch(toSend, this.#ctx.timeoutMs, resends);
         const delayed = this.#settings.dueAt > 0;
@@ -171,19 +172,19 @@ class JetStreamProduceRun {
             outcomes[i] = { kind: 'ack', offset: result - 1, delayed };
             this.#wireBytes += item.bytes;
           } else if (result === undefined) {
-            this.#fail(new EvqError('EVQ_ERR_TIMEOUT', `JetStream did not acknowledge message ${item.index + 1} within ${this.#ctx.timeoutMs} ms`), item.index);
+            this.#stop.fail(new EvqError('EVQ_ERR_TIMEOUT', `JetStream did not acknowledge message ${item.index + 1} within ${this.#ctx.timeoutMs} ms`), item.index);
           } else if (PERMANENT.has(result.code) && this.#options.onReject !== undefined) {
             outcomes[i] = { kind: 'rejected', code: result.code, reason: result.message };
           } else {
-            this.#fail(result, item.index);
+            this.#stop.fail(result, item.index);
           }
         }
       }
     } catch (error) {
-      this.#fail(toEvqError(error), items[0]?.index);
+      this.#stop.fail(toEvqError(error), items[0]?.index);
     } finally {
       this.#tally.complete(info.seq, items, outcomes);
-      if (this.#tally.callbackError !== undefined) this.#fail(toEvqError(this.#tally.callbackError.error));
+      if (this.#tally.callbackError !== undefined) this.#stop.fail(toEvqError(this.#tally.callbackError.error));
     }
     return items;
   }
@@ -204,25 +205,5 @@ class JetStreamProduceRun {
       });
     }
     return this.#due;
-  }
-
-  /**
-   * Records a failure: nothing more is read or sent — except, for a message refused before sending
-   * (`keepEarlier`), the messages before it, which are still sent.
-   */
-  #fail(error: EvqError, index?: number, keepEarlier = false): void {
-    this.#sendBefore = keepEarlier && this.#failure === undefined && index !== undefined ? index : -1;
-    // a failure ends the wait for the delivery time at once (nothing is published then), except a refused
-    // message: the messages before it are still sent, when they are due
-    if (this.#sendBefore === -1) this.#release?.();
-    if (this.#failure === undefined) {
-      this.#failure = error;
-      void this.#batcher?.close().catch(() => undefined);
-      const input = this.#input;
-      if (input !== undefined) void Promise.resolve(input.return?.()).catch(() => undefined);
-    }
-    if (index !== undefined && (this.#tally.firstUnacknowledged === null || index < this.#tally.firstUnacknowledged)) {
-      this.#tally.firstUnacknowledged = index;
-    }
   }
 }
