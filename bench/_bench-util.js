@@ -30,7 +30,13 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * 4 KiB) for error messages; set `inheritStderr` to see it live. {@link spawnReady} for node.
  */
 export async function spawnNode(args, { ready, timeoutMs = 15_000, env = process.env, nodeArgs = [], inheritStderr = false } = {}) {
-  const { output, ...started } = await spawnReady(process.execPath, [...nodeArgs, ...args], { ready, timeoutMs, env, inheritStderr, keepWatched: false });
+  const { output, ...started } = await spawnReady(process.execPath, [...nodeArgs, ...args], {
+    ready,
+    timeoutMs,
+    env,
+    inheritStderr,
+    keepWatched: false,
+  });
   return { ...started, stderr: output };
 }
 
@@ -60,7 +66,11 @@ export function ownCpuMs() {
  * passes the child's stderr through to ours instead of keeping it.
  * Rejects when the process cannot start, exits, or `timeoutMs` passes before it is ready.
  */
-export function spawnReady(command, args, { ready, readyOn = 'stdout', timeoutMs = 15_000, env = process.env, inheritStderr = false, keepWatched = true } = {}) {
+export function spawnReady(
+  command,
+  args,
+  { ready, readyOn = 'stdout', timeoutMs = 15_000, env = process.env, inheritStderr = false, keepWatched = true } = {},
+) {
   const inherit = inheritStderr && readyOn === 'stdout';
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', inherit ? 'inherit' : 'pipe'] });
   let kept = '';

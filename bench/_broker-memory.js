@@ -32,9 +32,13 @@ async function idleSubscriber(wsUrl, topic, id) {
 /** `broker`: {pid, httpUrl, wsUrl} of an evq serve process that has done nothing else yet. */
 export async function brokerMemory(broker, { messages = 1_000_000, subscribers = 100, settleMs = 2000, topic = 'retained' } = {}) {
   const rssAtStart = procStatusBytes(broker.pid, 'VmRSS');
-  const bench = await runEvqBench(broker.httpUrl, ['--topic', topic, '--producers', '1', '--subscribers', '0', '--size', '100', '--messages', String(messages)], {
-    timeoutMs: 180_000,
-  });
+  const bench = await runEvqBench(
+    broker.httpUrl,
+    ['--topic', topic, '--producers', '1', '--subscribers', '0', '--size', '100', '--messages', String(messages)],
+    {
+      timeoutMs: 180_000,
+    },
+  );
   const r = bench.result;
   const rssAfterProduce = procStatusBytes(broker.pid, 'VmRSS');
   const sockets = [];

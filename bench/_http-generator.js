@@ -70,12 +70,36 @@ export async function startMinimalServer() {
 
 /** `evq bench --transport http` for `seconds`: requests, requests/s, errors, CPU µs per request. */
 export async function evqHttpRun(url, seconds) {
-  const args = [EVQ, 'bench', '--url', url, '--transport', 'http', '--producers', '10', '--pipelining', '10', '--subscribers', '0', '--duration', `${seconds}s`, '--size', '100', '--json', '-'];
+  const args = [
+    EVQ,
+    'bench',
+    '--url',
+    url,
+    '--transport',
+    'http',
+    '--producers',
+    '10',
+    '--pipelining',
+    '10',
+    '--subscribers',
+    '0',
+    '--duration',
+    `${seconds}s`,
+    '--size',
+    '100',
+    '--json',
+    '-',
+  ];
   const r = await runProcess(process.execPath, args);
   if (r.code !== 0) throw new Error(`evq bench --transport http failed (exit ${r.code}): ${r.stderr.trim().split('\n').pop()}`);
   const json = JSON.parse(r.stdout);
   const requests = json.publish.messages;
-  return { requests, perSec: requests / (json.publish.durationMs / 1000), errors: json.errors.length, cpuUsPerReq: (r.cpuMs * 1000) / requests };
+  return {
+    requests,
+    perSec: requests / (json.publish.durationMs / 1000),
+    errors: json.errors.length,
+    cpuUsPerReq: (r.cpuMs * 1000) / requests,
+  };
 }
 
 /** `autocannon -c 10 -p 10 -m POST` (100-byte bodies) for `seconds`: the same figures. */
@@ -88,7 +112,21 @@ export async function autocannonRun(url, seconds) {
     throw new Error('autocannon is not installed (it is a devDependency: npm install)');
   }
   const body = 'x'.repeat(100);
-  const r = await runProcess(process.execPath, [bin, '-c', '10', '-p', '10', '-d', String(seconds), '-m', 'POST', '-b', body, '-j', `${url}/topics/bench/messages`]);
+  const r = await runProcess(process.execPath, [
+    bin,
+    '-c',
+    '10',
+    '-p',
+    '10',
+    '-d',
+    String(seconds),
+    '-m',
+    'POST',
+    '-b',
+    body,
+    '-j',
+    `${url}/topics/bench/messages`,
+  ]);
   if (r.code !== 0) throw new Error(`autocannon failed (exit ${r.code}): ${r.stderr.trim().split('\n').pop()}`);
   const json = JSON.parse(r.stdout);
   const requests = json.requests.total;

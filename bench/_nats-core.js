@@ -13,7 +13,10 @@ import { measuredPhase, untilFinished } from './_measured-phase.js';
  * to get everything. Resolves with `messages` (received of those sent in the measured phase), `msgsPerSec`
  * (those over the measured start → their last arrival), `sent`, `received`, `lost`, `reordered`.
  */
-export async function natsCoreBaseline(url, { size = 100, warmupMs = 1000, durationMs = 3000, maxLag = 100_000, chunk = 1000, drainTimeoutMs = 10_000 } = {}) {
+export async function natsCoreBaseline(
+  url,
+  { size = 100, warmupMs = 1000, durationMs = 3000, maxLag = 100_000, chunk = 1000, drainTimeoutMs = 10_000 } = {},
+) {
   const servers = url.replace(/^nats:\/\//, '');
   const pub = await connect({ servers, timeout: 10_000 });
   const sub = await connect({ servers, timeout: 10_000 });

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { spawnReady } from './_bench-util.js';
 
-const INSTALL_HINT = 'install it with `apt-get install -y nats-server` (Debian/Ubuntu) or from https://github.com/nats-io/nats-server/releases';
+const INSTALL_HINT =
+  'install it with `apt-get install -y nats-server` (Debian/Ubuntu) or from https://github.com/nats-io/nats-server/releases';
 /** Where Debian and a manual install put it, looked at also when they are not on PATH. */
 const EXTRA_DIRS = ['/usr/sbin', '/usr/local/bin', '/usr/bin'];
 
@@ -41,13 +42,19 @@ export function findNatsServer({ install = true, log = console.log } = {}) {
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   const apt = lookUp('apt-get');
   if (!install || !root || apt === null) {
-    throw new Error(`nats-server is not installed; ${INSTALL_HINT}${!root && apt !== null ? ' (as root: this script installs it itself)' : ''}`);
+    throw new Error(
+      `nats-server is not installed; ${INSTALL_HINT}${!root && apt !== null ? ' (as root: this script installs it itself)' : ''}`,
+    );
   }
   log('nats-server is missing: installing it (apt-get install -y nats-server), as .ci/run does');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', 'nats-server']]) {
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', 'nats-server'],
+  ]) {
     const r = spawnSync(apt, args, { env, stdio: ['ignore', 'inherit', 'inherit'], timeout: 300_000 });
-    if (r.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed (${r.error?.message ?? r.signal ?? `exit ${r.status}`}); ${INSTALL_HINT}`);
+    if (r.status !== 0)
+      throw new Error(`apt-get ${args.join(' ')} failed (${r.error?.message ?? r.signal ?? `exit ${r.status}`}); ${INSTALL_HINT}`);
   }
   const installed = lookUp('nats-server');
   if (installed === null) throw new Error(`apt-get installed nats-server but it is not on PATH nor in ${EXTRA_DIRS.join(', ')}`);

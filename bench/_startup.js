@@ -13,7 +13,10 @@ const EVQ = fileURLToPath(new URL('../bin/evq.js', import.meta.url));
 export function nodeWallMs(args, { timeoutMs = 30_000, nodeArgs = [] } = {}) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [...nodeArgs, ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (c) => (stderr = (stderr + c).slice(-2048)));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);

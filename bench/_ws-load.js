@@ -59,7 +59,8 @@ function valuePositions(batch, count) {
   let pos = BATCH_HEADER_BYTES;
   for (let i = 0; i < count; i++) {
     const length = batch.readUInt32BE(pos);
-    if (batch.readInt32BE(pos + 12) !== -1 || batch.readUInt16BE(pos + 16) !== 0xffff) throw new Error('template: unexpected key or headers');
+    if (batch.readInt32BE(pos + 12) !== -1 || batch.readUInt16BE(pos + 16) !== 0xffff)
+      throw new Error('template: unexpected key or headers');
     positions.push(pos + 4 + 8 + 4 + 2 + 4);
     pos += 4 + length;
   }
@@ -119,7 +120,9 @@ function weightedPercentiles(lists) {
 /** Starts `evq serve --port 0 --fsync <fsync>` in a temporary data dir (removed by stop()). */
 export async function startBroker(fsync, { evqBin = DEFAULT_EVQ_BIN, cpuProfDir, env = process.env } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'evq-bench-broker-'));
-  const nodeArgs = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir, '--cpu-prof-name', `broker-${fsync}-${Date.now()}.cpuprofile`] : [];
+  const nodeArgs = cpuProfDir
+    ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir, '--cpu-prof-name', `broker-${fsync}-${Date.now()}.cpuprofile`]
+    : [];
   let server;
   try {
     server = await spawnNode([evqBin, 'serve', '--port', '0', '--data-dir', dataDir, '--fsync', fsync], {
@@ -278,7 +281,9 @@ export function createWsLoad({
         const sent = this.sentAt.get(message.req);
         if (sent === undefined) return this.#finish(new Error(`an ack for unknown req ${message.req}`));
         if (message.baseOffset !== undefined && message.lastOffset - message.baseOffset + 1 !== batch) {
-          return this.#finish(new Error(`req ${message.req}: acknowledged offsets ${message.baseOffset}..${message.lastOffset} for ${batch} messages`));
+          return this.#finish(
+            new Error(`req ${message.req}: acknowledged offsets ${message.baseOffset}..${message.lastOffset} for ${batch} messages`),
+          );
         }
         this.sentAt.delete(message.req);
         this.ackLatencies.push(performance.now() - sent);
@@ -454,11 +459,21 @@ export function createWsLoad({
    * per second over all subscribers; `fanoutRate` is messages published × subscribers per second (what the
    * broker matched against a subscription, delivered or filtered out).
    */
-  async function deliveryRun(server, kind, topic, count, { seconds = defaultSeconds, maxFrames = Infinity, window = defaultWindow, lagFrames = defaultLag, filtered = false } = {}) {
+  async function deliveryRun(
+    server,
+    kind,
+    topic,
+    count,
+    { seconds = defaultSeconds, maxFrames = Infinity, window = defaultWindow, lagFrames = defaultLag, filtered = false } = {},
+  ) {
     if (filtered && (groups === 0 || kind !== 'evq')) throw new Error('a filtered run needs groups > 0 and evq');
     const subs = [];
     for (let i = 0; i < count; i++) {
-      subs.push(kind === 'evq' ? await Subscriber.evq(server.wsUrl, topic, i + 1, filtered ? i % groups : null) : await Subscriber.baseline(server.wsUrl));
+      subs.push(
+        kind === 'evq'
+          ? await Subscriber.evq(server.wsUrl, topic, i + 1, filtered ? i % groups : null)
+          : await Subscriber.baseline(server.wsUrl),
+      );
     }
     const producerSocket = kind === 'evq' ? await open(server.wsUrl, [SUBPROTOCOL_BINARY]) : await open(`${server.wsUrl}/pub`);
     /** Messages of the topic the slowest subscriber has had (its own ones scaled by its share). */

@@ -79,9 +79,13 @@ if (sink <= 0) throw new Error('baseline did nothing');
 const baseRate = rate(N, base.ms);
 const offerRate = rate(N, offer.ms);
 const addRate = rate(N, add.ms);
-console.log(`batcher: ${fmt(N)} items, batches of ${BATCH}, linger ${LINGER_MS} ms, window ${LIMITS.defaultMaxInFlight}, no-op async flush`);
+console.log(
+  `batcher: ${fmt(N)} items, batches of ${BATCH}, linger ${LINGER_MS} ms, window ${LIMITS.defaultMaxInFlight}, no-op async flush`,
+);
 console.log(`  add()   (a result promise per item): ${fmt(addRate)} items/s  (${add.ms.toFixed(0)} ms, ${add.stats.batches} batches)`);
-console.log(`  offer() (no per-item promise):       ${fmt(offerRate)} items/s  (${offer.ms.toFixed(0)} ms, ${offer.stats.batches} batches)`);
+console.log(
+  `  offer() (no per-item promise):       ${fmt(offerRate)} items/s  (${offer.ms.toFixed(0)} ms, ${offer.stats.batches} batches)`,
+);
 console.log(`  baseline (array push, sync flush):   ${fmt(baseRate)} items/s  (${base.ms.toFixed(0)} ms)`);
 console.log(`  ratio to baseline: add ${(addRate / baseRate).toFixed(3)}, offer ${(offerRate / baseRate).toFixed(3)}`);
 console.log(

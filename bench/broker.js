@@ -196,7 +196,12 @@ try {
     const oneFrame = { evq: {}, baseline: {} };
     for (const kind of kinds) {
       for (const subs of [1, 10]) {
-        oneFrame[kind][subs] = await deliveryRun(srv[kind], kind, `e2e-one-${subs}`, subs, { seconds: 1, maxFrames: 200, window: 1, lagFrames: 1 });
+        oneFrame[kind][subs] = await deliveryRun(srv[kind], kind, `e2e-one-${subs}`, subs, {
+          seconds: 1,
+          maxFrames: 200,
+          window: 1,
+          lagFrames: 1,
+        });
       }
     }
     await stopAll();
@@ -210,7 +215,9 @@ try {
             ` median of ${ROUNDS} rounds`,
         );
       } else {
-        console.log(`\n3. the ceiling: the same delivery through a bare ws server that forwards each frame as it is; median of ${ROUNDS} rounds`);
+        console.log(
+          `\n3. the ceiling: the same delivery through a bare ws server that forwards each frame as it is; median of ${ROUNDS} rounds`,
+        );
       }
       console.log(
         `   ${pad('server', 20)}${lpad('subs', 5)}${lpad('delivered/s', 13)}${lpad('spread', 13)}${lpad('published/s', 13)}` +
@@ -255,7 +262,8 @@ try {
           `   ${pad(names[kind], 20)}${lpad(subs, 5)}   one frame at a time (${r.published / BATCH} frames): ` +
             `latency p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms${r.lost + r.gaps > 0 ? `, ${r.lost + r.gaps} LOST` : ''}`,
         );
-        if (r.lost !== 0 || r.gaps !== 0) problems.push(`${names[kind]}, ${subs} subscribers, one frame at a time: ${r.lost} lost, ${r.gaps} gaps`);
+        if (r.lost !== 0 || r.gaps !== 0)
+          problems.push(`${names[kind]}, ${subs} subscribers, one frame at a time: ${r.lost} lost, ${r.gaps} gaps`);
       }
     }
     if (wantE2e) result.e2e = { fsync: E2E_FSYNC, lagFrames: LAG_FRAMES, ...out.evq };

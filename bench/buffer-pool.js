@@ -9,9 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { PerformanceObserver } from 'node:perf_hooks';
 
 if (typeof globalThis.gc !== 'function') {
-  const child = spawnSync(process.execPath, ['--expose-gc', ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: 'inherit',
-  });
+  const child = spawnSync(
+    process.execPath,
+    ['--expose-gc', ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+    },
+  );
   process.exit(child.status ?? 1);
 }
 
@@ -121,7 +125,10 @@ async function measure(fn) {
   const w = new BufferWriter(pool);
   w.u32(3);
   for (let i = 0; i < 3; i++) w.u32(values[i].length).bytes(values[i]);
-  const viaConcat = Buffer.concat([Buffer.from([0, 0, 0, 3]), ...values.slice(0, 3).map((v) => Buffer.concat([Buffer.from([0, 0, 0, v.length]), v]))]);
+  const viaConcat = Buffer.concat([
+    Buffer.from([0, 0, 0, 3]),
+    ...values.slice(0, 3).map((v) => Buffer.concat([Buffer.from([0, 0, 0, v.length]), v])),
+  ]);
   if (!w.view().equals(viaConcat)) throw new Error('encodings differ');
   w.release();
 }
@@ -141,15 +148,21 @@ observer.disconnect();
 const rate = (ms) => (N / ms) * 1000;
 const fmt = (x) => Math.round(x).toLocaleString('en-US');
 const stats = pool.stats();
-console.log(`buffer-pool: ${fmt(N)} messages of ${VALUE_BYTES} bytes (u32 length + bytes), batches of ${BATCH}, ${IN_FLIGHT} in flight; median of ${ROUNDS} runs`);
+console.log(
+  `buffer-pool: ${fmt(N)} messages of ${VALUE_BYTES} bytes (u32 length + bytes), batches of ${BATCH}, ${IN_FLIGHT} in flight; median of ${ROUNDS} runs`,
+);
 for (const [name, r] of Object.entries(best)) {
-  console.log(`  ${name.padEnd(12)} ${fmt(rate(r.ms)).padStart(12)} msgs/s  ${r.ms.toFixed(1).padStart(7)} ms   GC ${r.gcMs.toFixed(1)} ms in ${r.gcCount} pauses`);
+  console.log(
+    `  ${name.padEnd(12)} ${fmt(rate(r.ms)).padStart(12)} msgs/s  ${r.ms.toFixed(1).padStart(7)} ms   GC ${r.gcMs.toFixed(1)} ms in ${r.gcCount} pauses`,
+  );
 }
 console.log(`  pool: ${stats.hits} hits, ${stats.misses} misses, ${stats.dropped} dropped, ${fmt(stats.bytesHeld)} bytes held`);
 const speed = rate(best.pooled.ms) / rate(best.allocUnsafe.ms);
 const gcRatio = best.allocUnsafe.gcMs > 0 ? best.pooled.gcMs / best.allocUnsafe.gcMs : null;
 const verdict = speed >= 1 ? 'pooling wins on throughput' : 'pooling LOSES on throughput to Buffer.allocUnsafe';
-console.log(`  ratio pooled / allocUnsafe: throughput ${speed.toFixed(3)}, GC time ${gcRatio === null ? 'n/a' : gcRatio.toFixed(3)} — ${verdict}`);
+console.log(
+  `  ratio pooled / allocUnsafe: throughput ${speed.toFixed(3)}, GC time ${gcRatio === null ? 'n/a' : gcRatio.toFixed(3)} — ${verdict}`,
+);
 console.log(
   `RESULT ${JSON.stringify({
     bench: 'buffer-pool',

@@ -54,7 +54,10 @@ if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1 && ROUNDS <= 10) || !(SECONDS >= 1
   console.error('EVQ_COMPARE_ROUNDS must be a whole number from 1 to 10, EVQ_COMPARE_SECONDS a number from 1 to 60');
   process.exit(2);
 }
-if (!(Number.isInteger(PIPE_LINES) && PIPE_LINES >= 1000 && PIPE_LINES <= 100_000_000) || !(Number.isInteger(RETAINED) && RETAINED >= 1000 && RETAINED <= 10_000_000)) {
+if (
+  !(Number.isInteger(PIPE_LINES) && PIPE_LINES >= 1000 && PIPE_LINES <= 100_000_000) ||
+  !(Number.isInteger(RETAINED) && RETAINED >= 1000 && RETAINED <= 10_000_000)
+) {
   console.error('EVQ_COMPARE_PIPE_LINES must be a whole number from 1,000 to 100,000,000, EVQ_COMPARE_RETAINED from 1,000 to 10,000,000');
   process.exit(2);
 }
@@ -119,7 +122,9 @@ function checkBench(name, bench) {
   const v = bench.result.verification;
   const errors = bench.result.errors.reduce((n, e) => n + e.count, 0);
   if (v.lost > 0 || v.duplicated > 0 || v.reordered > 0 || errors > 0 || bench.exitCode !== 0) {
-    problems.push(`${name}: ${v.lost} lost, ${v.duplicated} duplicated, ${v.reordered} reordered, ${errors} errors${bench.result.errors[0] ? ` (${bench.result.errors[0].message})` : ''}`);
+    problems.push(
+      `${name}: ${v.lost} lost, ${v.duplicated} duplicated, ${v.reordered} reordered, ${errors} errors${bench.result.errors[0] ? ` (${bench.result.errors[0].message})` : ''}`,
+    );
   }
 }
 
@@ -134,13 +139,19 @@ function benchFigures(bench) {
     intendedPerSec: r.publish.intendedMsgsPerSec,
     messages: r.publish.messages,
     drainMs: r.phases.drainMs,
-    latencyUs: { e2e: lat(r.latency.e2e), e2eUncorrected: lat(r.latency.e2eUncorrected), ack: lat(r.latency.ack), sendLag: lat(r.latency.sendLag) },
+    latencyUs: {
+      e2e: lat(r.latency.e2e),
+      e2eUncorrected: lat(r.latency.e2eUncorrected),
+      ack: lat(r.latency.ack),
+      sendLag: lat(r.latency.sendLag),
+    },
     verification: r.verification,
   };
 }
 
 function checkDelivery(name, run) {
-  if (run.lost !== 0 || run.gaps !== 0 || run.errors.length > 0) problems.push(`${name}: ${run.lost} lost, ${run.gaps} out of order ${run.errors.join('; ')}`.trim());
+  if (run.lost !== 0 || run.gaps !== 0 || run.errors.length > 0)
+    problems.push(`${name}: ${run.lost} lost, ${run.gaps} out of order ${run.errors.join('; ')}`.trim());
 }
 
 // ------------------------------------------------------------------------------------------ the runs
@@ -185,7 +196,13 @@ try {
   const failed = launched.find((s) => s.status === 'rejected');
   if (failed) throw failed.reason;
   const [always, never, nats, forwarder] = launched.map((s) => s.value);
-  result.servers = { evqAlways: always.httpUrl, evqNever: never.httpUrl, nats: nats.url, natsServer: nats.version, forwarder: forwarder.wsUrl };
+  result.servers = {
+    evqAlways: always.httpUrl,
+    evqNever: never.httpUrl,
+    nats: nats.url,
+    natsServer: nats.version,
+    forwarder: forwarder.wsUrl,
+  };
   console.log(
     `bench:compare — evq serve --fsync always/never, nats-server ${nats.version} -js, a bare ws forwarder; ${SIZE}-byte messages; ` +
       `${ROUNDS} alternating round(s); load average ${loadBefore.one} on ${loadBefore.cores} cores (node ${process.version})`,
@@ -204,11 +221,20 @@ try {
         const bench = await runEvqBench(always.httpUrl, [...common, '--subscribers', '1'], { timeoutMs: (SECONDS + WARMUP + 60) * 1000 });
         checkBench(`evq bench 1 -> 1 (round ${round + 1})`, bench);
         e2eRuns.push(benchFigures(bench));
-        step(`evq 1 -> 1             ${fmt(bench.result.publish.msgsPerSec)} published/s, ${fmt(bench.result.deliver.msgsPerSec)} delivered/s`);
+        step(
+          `evq 1 -> 1             ${fmt(bench.result.publish.msgsPerSec)} published/s, ${fmt(bench.result.deliver.msgsPerSec)} delivered/s`,
+        );
       } else if (kind === 'raw') {
-        const raw = await rawJetStreamBaseline(nats.url, { size: SIZE, window: 1000, warmupMs: WARMUP * 1000, durationMs: (SECONDS - 1) * 1000 });
+        const raw = await rawJetStreamBaseline(nats.url, {
+          size: SIZE,
+          window: 1000,
+          warmupMs: WARMUP * 1000,
+          durationMs: (SECONDS - 1) * 1000,
+        });
         if (raw.errors > 0 || raw.unacked > 0 || raw.unexpected > 0 || raw.stored !== raw.acked) {
-          problems.push(`JetStream raw: ${raw.errors} errors, ${raw.unacked} never acknowledged, ${raw.unexpected} unexpected acks, ${raw.stored} stored for ${raw.acked} acknowledged`);
+          problems.push(
+            `JetStream raw: ${raw.errors} errors, ${raw.unacked} never acknowledged, ${raw.unexpected} unexpected acks, ${raw.stored} stored for ${raw.acked} acknowledged`,
+          );
         }
         rawRuns.push(raw);
         step(`JetStream raw publish  ${fmt(raw.msgsPerSec)} acknowledged/s (window 1,000)`);
@@ -225,7 +251,10 @@ try {
   const vsRaw = median(e2eRuns.map((r, i) => ratioOf(r.deliveredPerSec, rawRuns[i].msgsPerSec)));
   const vsCore = median(e2eRuns.map((r, i) => ratioOf(r.deliveredPerSec, coreRuns[i].msgsPerSec)));
   F.e2e = { runs: e2eRuns, deliveredPerSec: evqE2e };
-  F.jetstreamRaw = { runs: rawRuns.map(({ read, ...rest }) => ({ ...rest, readPerSec: read.msgsPerSec })), msgsPerSec: median(rawRuns.map((r) => r.msgsPerSec)) };
+  F.jetstreamRaw = {
+    runs: rawRuns.map(({ read, ...rest }) => ({ ...rest, readPerSec: read.msgsPerSec })),
+    msgsPerSec: median(rawRuns.map((r) => r.msgsPerSec)),
+  };
   F.natsCore = { runs: coreRuns, msgsPerSec: median(coreRuns.map((r) => r.msgsPerSec)) };
   target(
     1,
@@ -241,20 +270,32 @@ try {
   const halfRate = Math.max(1000, Math.floor(0.5 * median(e2eRuns.map(sustained))));
   const fsyncs0 = await metric(always, 'evq_fsync_seconds_count');
   const fsyncSeconds0 = await metric(always, 'evq_fsync_seconds_sum');
-  const half = await runEvqBench(always.httpUrl, [...common, '--subscribers', '1', '--rate', String(halfRate)], { timeoutMs: (SECONDS + WARMUP + 60) * 1000 });
+  const half = await runEvqBench(always.httpUrl, [...common, '--subscribers', '1', '--rate', String(halfRate)], {
+    timeoutMs: (SECONDS + WARMUP + 60) * 1000,
+  });
   checkBench('evq bench --rate', half);
   // with --fsync always a record is delivered once it is on disk: the broker's mean fsync time is part of the latency
   const fsyncs = (await metric(always, 'evq_fsync_seconds_count')) - fsyncs0;
   const fsyncMeanMs = fsyncs > 0 ? (((await metric(always, 'evq_fsync_seconds_sum')) - fsyncSeconds0) * 1000) / fsyncs : null;
   // the machine's own floor: one 100-message frame at a time through the bare ws forwarder, to one subscriber
-  const floor = await createWsLoad({ batch: FANOUT_BATCH, valueBytes: SIZE }).deliveryRun(forwarder, 'baseline', 'floor', 1, { seconds: 1, maxFrames: 500, window: 1, lagFrames: 1 });
+  const floor = await createWsLoad({ batch: FANOUT_BATCH, valueBytes: SIZE }).deliveryRun(forwarder, 'baseline', 'floor', 1, {
+    seconds: 1,
+    maxFrames: 500,
+    window: 1,
+    lagFrames: 1,
+  });
   checkDelivery('forwarder, one frame at a time', floor);
   F.latency = {
     rate: halfRate,
     ...benchFigures(half),
     fsyncs,
     fsyncMeanMs: round(fsyncMeanMs, 3),
-    forwarderOneFrameMs: { frames: floor.published / FANOUT_BATCH, p50: round(floor.p50, 3), p99: round(floor.p99, 3), max: round(floor.max, 3) },
+    forwarderOneFrameMs: {
+      frames: floor.published / FANOUT_BATCH,
+      p50: round(floor.p50, 3),
+      p99: round(floor.p99, 3),
+      max: round(floor.max, 3),
+    },
   };
   const L = F.latency.latencyUs;
   const kept =
@@ -272,7 +313,9 @@ try {
   );
 
   // 2. and 3. ---------------------------------------------------------------------------------------
-  console.log(`\n2./3. fan-out 1 -> ${FANOUT_SUBSCRIBERS}: evq (fsync always), unfiltered and each subscriber with its own 10% filter, vs the bare ws forwarder (${FANOUT_BATCH}-message batches)`);
+  console.log(
+    `\n2./3. fan-out 1 -> ${FANOUT_SUBSCRIBERS}: evq (fsync always), unfiltered and each subscriber with its own 10% filter, vs the bare ws forwarder (${FANOUT_BATCH}-message batches)`,
+  );
   const window = Math.round((64 * 1000) / FANOUT_BATCH); // as many messages in flight as bench/broker.js's 64 frames of 1,000
   const plain = createWsLoad({ batch: FANOUT_BATCH, valueBytes: SIZE, window, lagFrames: window, seconds: FANOUT_SECONDS });
   const grouped = createWsLoad({ batch: FANOUT_BATCH, valueBytes: SIZE, groups: 10, window, lagFrames: window, seconds: FANOUT_SECONDS });
@@ -320,10 +363,18 @@ try {
   const fanRatio = median(fan.evq.map((r, i) => r.rate / fan.ceiling[i].rate));
   const filteredRatio = median(fan.filtered.map((r, i) => r.fanoutRate / fan.ceiling[i].rate));
   const ceilingRate = median(fan.ceiling.map((r) => r.rate));
-  target(2, `fan-out 1 -> ${FANOUT_SUBSCRIBERS}, no filter, vs bare ws batched ceiling`, [{ name: 'delivered/s ratio', ratio: round(fanRatio, 3), target: TARGETS.fanout, pass: fanRatio >= TARGETS.fanout }],
-    `${k(median(fan.evq.map((r) => r.rate)))}/s vs ceiling ${k(ceilingRate)}/s: ${x(fanRatio)} (>= ${TARGETS.fanout})`);
-  target(3, `fan-out 1 -> ${FANOUT_SUBSCRIBERS}, each its own 10% filter, vs that ceiling`, [{ name: 'fan-out/s ratio', ratio: round(filteredRatio, 3), target: TARGETS.filtered, pass: filteredRatio >= TARGETS.filtered }],
-    `${k(median(fan.filtered.map((r) => r.fanoutRate)))} msgs x subscribers/s (${k(median(fan.filtered.map((r) => r.rate)))} delivered/s) vs ceiling ${k(ceilingRate)}/s: ${x(filteredRatio)} (>= ${TARGETS.filtered})`);
+  target(
+    2,
+    `fan-out 1 -> ${FANOUT_SUBSCRIBERS}, no filter, vs bare ws batched ceiling`,
+    [{ name: 'delivered/s ratio', ratio: round(fanRatio, 3), target: TARGETS.fanout, pass: fanRatio >= TARGETS.fanout }],
+    `${k(median(fan.evq.map((r) => r.rate)))}/s vs ceiling ${k(ceilingRate)}/s: ${x(fanRatio)} (>= ${TARGETS.fanout})`,
+  );
+  target(
+    3,
+    `fan-out 1 -> ${FANOUT_SUBSCRIBERS}, each its own 10% filter, vs that ceiling`,
+    [{ name: 'fan-out/s ratio', ratio: round(filteredRatio, 3), target: TARGETS.filtered, pass: filteredRatio >= TARGETS.filtered }],
+    `${k(median(fan.filtered.map((r) => r.fanoutRate)))} msgs x subscribers/s (${k(median(fan.filtered.map((r) => r.rate)))} delivered/s) vs ceiling ${k(ceilingRate)}/s: ${x(filteredRatio)} (>= ${TARGETS.filtered})`,
+  );
 
   // 4. ------------------------------------------------------------------------------------------------
   console.log('\n4. group commit: acknowledged msgs/s with 4 producers, --fsync always vs --fsync never (frames of 1,000)');
@@ -335,27 +386,47 @@ try {
     for (const mode of round % 2 === 0 ? ['always', 'never'] : ['never', 'always']) {
       const run = await produce.produceRun(mode === 'always' ? always : never, `produce4-${round}`, 4);
       fs[mode].push(run);
-      step(`fsync ${mode.padEnd(7)} ${fmt(run.rate)} acknowledged/s, ack p99 ${run.ackP99.toFixed(1)} ms${run.framesPerFsync ? `, ${run.framesPerFsync.toFixed(1)} frames per fsync` : ''}`);
+      step(
+        `fsync ${mode.padEnd(7)} ${fmt(run.rate)} acknowledged/s, ack p99 ${run.ackP99.toFixed(1)} ms${run.framesPerFsync ? `, ${run.framesPerFsync.toFixed(1)} frames per fsync` : ''}`,
+      );
     }
   }
-  const fsKeep = (r) => ({ msgsPerSec: Math.round(r.rate), ackP50Ms: round(r.ackP50, 2), ackP99Ms: round(r.ackP99, 2), fsyncs: r.fsyncs, framesPerFsync: round(r.framesPerFsync, 1), brokerCpuPct: round(r.cpu.server) });
+  const fsKeep = (r) => ({
+    msgsPerSec: Math.round(r.rate),
+    ackP50Ms: round(r.ackP50, 2),
+    ackP99Ms: round(r.ackP99, 2),
+    fsyncs: r.fsyncs,
+    framesPerFsync: round(r.framesPerFsync, 1),
+    brokerCpuPct: round(r.cpu.server),
+  });
   F.groupCommit = { producers: 4, always: fs.always.map(fsKeep), never: fs.never.map(fsKeep) };
   const fsRatio = median(fs.always.map((r, i) => r.rate / fs.never[i].rate));
-  target(4, '--fsync always vs never, 4 producers', [{ name: 'acknowledged/s ratio', ratio: round(fsRatio, 3), target: TARGETS.fsync, pass: fsRatio >= TARGETS.fsync }],
-    `${k(median(fs.always.map((r) => r.rate)))}/s vs ${k(median(fs.never.map((r) => r.rate)))}/s: ${x(fsRatio)} (>= ${TARGETS.fsync})`);
+  target(
+    4,
+    '--fsync always vs never, 4 producers',
+    [{ name: 'acknowledged/s ratio', ratio: round(fsRatio, 3), target: TARGETS.fsync, pass: fsRatio >= TARGETS.fsync }],
+    `${k(median(fs.always.map((r) => r.rate)))}/s vs ${k(median(fs.never.map((r) => r.rate)))}/s: ${x(fsRatio)} (>= ${TARGETS.fsync})`,
+  );
 
   target(
     5,
     `e2e latency at 50% of the max rate (--rate ${k(halfRate)})`,
     [
       { name: 'p99 ms (corrected)', value: round(L.e2e.p99 / 1000, 3), target: TARGETS.p99Ms, pass: L.e2e.p99 / 1000 <= TARGETS.p99Ms },
-      { name: 'p99.9 ms (corrected)', value: round(L.e2e['p99.9'] / 1000, 3), target: TARGETS.p999Ms, pass: L.e2e['p99.9'] / 1000 <= TARGETS.p999Ms },
+      {
+        name: 'p99.9 ms (corrected)',
+        value: round(L.e2e['p99.9'] / 1000, 3),
+        target: TARGETS.p999Ms,
+        pass: L.e2e['p99.9'] / 1000 <= TARGETS.p999Ms,
+      },
     ],
     `p99 ${msOf(L.e2e.p99)} ms (<= ${TARGETS.p99Ms}), p99.9 ${msOf(L.e2e['p99.9'])} ms (<= ${TARGETS.p999Ms}); p50 ${msOf(L.e2e.p50)}; uncorrected p99 ${msOf(L.e2eUncorrected.p99)}; send lag p99 ${msOf(L.sendLag.p99)} ms; mean fsync ${F.latency.fsyncMeanMs ?? 'n/a'} ms; bare ws p99 ${F.latency.forwarderOneFrameMs.p99} ms`,
   );
 
   // 6. ------------------------------------------------------------------------------------------------
-  console.log('\n6. evq bench --transport http vs autocannon (single-message POSTs, 10 connections x pipelining 10, a minimal node:http server)');
+  console.log(
+    '\n6. evq bench --transport http vs autocannon (single-message POSTs, 10 connections x pipelining 10, a minimal node:http server)',
+  );
   const minimal = await start(startMinimalServer);
   await evqHttpRun(minimal.url, 1);
   await autocannonRun(minimal.url, 1);
@@ -369,28 +440,43 @@ try {
     }
   }
   await stopOne(minimal);
-  const httpKeep = (r) => ({ requestsPerSec: Math.round(r.perSec), requests: r.requests, cpuUsPerRequest: round(r.cpuUsPerReq, 2), errors: r.errors });
+  const httpKeep = (r) => ({
+    requestsPerSec: Math.round(r.perSec),
+    requests: r.requests,
+    cpuUsPerRequest: round(r.cpuUsPerReq, 2),
+    errors: r.errors,
+  });
   F.http = { evq: http.evq.map(httpKeep), autocannon: http.autocannon.map(httpKeep) };
   const httpRatio = median(http.evq.map((r, i) => r.perSec / http.autocannon[i].perSec));
-  target(6, 'evq bench --transport http vs autocannon', [{ name: 'requests/s ratio', ratio: round(httpRatio, 3), target: TARGETS.http, pass: httpRatio >= TARGETS.http }],
-    `${k(median(http.evq.map((r) => r.perSec)))}/s vs ${k(median(http.autocannon.map((r) => r.perSec)))}/s: ${x(httpRatio)} (>= ${TARGETS.http})`);
+  target(
+    6,
+    'evq bench --transport http vs autocannon',
+    [{ name: 'requests/s ratio', ratio: round(httpRatio, 3), target: TARGETS.http, pass: httpRatio >= TARGETS.http }],
+    `${k(median(http.evq.map((r) => r.perSec)))}/s vs ${k(median(http.autocannon.map((r) => r.perSec)))}/s: ${x(httpRatio)} (>= ${TARGETS.http})`,
+  );
 
   // 8. (before 7: the producer piping 10 M lines leaves a lot in the page cache) ----------------------
   console.log('\n8. start-up: evq --help and evq produce t x (wall time, spawn to exit), vs node -e 0 + one HTTP round trip');
   const startup = await measureStartup(always.httpUrl, { runs: 5 });
   F.startup = startup;
   const m = startup.medianMs;
-  step(`node -e 0 ${m.nodeE0.toFixed(1)} ms + round trip ${m.roundTrip.toFixed(2)} ms = ${startup.baselineMs.toFixed(1)} ms; evq --help ${m.help.toFixed(1)} ms, evq produce t x ${m.produce.toFixed(1)} ms`);
+  step(
+    `node -e 0 ${m.nodeE0.toFixed(1)} ms + round trip ${m.roundTrip.toFixed(2)} ms = ${startup.baselineMs.toFixed(1)} ms; evq --help ${m.help.toFixed(1)} ms, evq produce t x ${m.produce.toFixed(1)} ms`,
+  );
   const helpRatio = m.help / startup.baselineMs;
   const produceRatio = m.produce / startup.baselineMs;
 
   // 7. ------------------------------------------------------------------------------------------------
-  console.log(`\n7. memory: evq serve with ${fmt(RETAINED)} retained messages and 100 idle subscribers; evq produce piping ${fmt(PIPE_LINES)} lines`);
+  console.log(
+    `\n7. memory: evq serve with ${fmt(RETAINED)} retained messages and 100 idle subscribers; evq produce piping ${fmt(PIPE_LINES)} lines`,
+  );
   await stopOne(always); // a fresh broker for the memory figure: nothing but the retained messages in it
   const fresh = await start(() => startBroker('always'));
   const memory = await brokerMemory(fresh, { messages: RETAINED, subscribers: 100 });
   if (!memory.ok) problems.push(`memory run: ${memory.retained} of ${memory.messages} messages retained`);
-  step(`broker RSS ${mb(memory.rssBytes)} (peak ${mb(memory.peakRssBytes)}; ${mb(memory.rssAtStartBytes)} at start, ${mb(memory.rssAfterProduceBytes)} after producing)`);
+  step(
+    `broker RSS ${mb(memory.rssBytes)} (peak ${mb(memory.peakRssBytes)}; ${mb(memory.rssAtStartBytes)} at start, ${mb(memory.rssAfterProduceBytes)} after producing)`,
+  );
   await stopOne(fresh);
   const pipe = await produceFromPipe(never.httpUrl, 'pipe', generatedLines(PIPE_LINES, SIZE + 1));
   const topics = await (await fetch(`${never.httpUrl}/topics`)).json();
@@ -398,13 +484,33 @@ try {
   if (piped !== PIPE_LINES) problems.push(`evq produce: the topic holds ${piped} messages, ${PIPE_LINES} piped`);
   const pipeRate = (PIPE_LINES * 1000) / pipe.ms;
   step(`evq produce: peak RSS ${mb(pipe.peak)}, ${fmt(pipeRate)} lines/s (${(pipe.ms / 1000).toFixed(1)} s, start-up included)`);
-  F.memory = { broker: memory, producer: { lines: PIPE_LINES, peakRssBytes: pipe.peak, linesPerSec: Math.round(pipeRate), wallMs: Math.round(pipe.ms), stored: piped, summary: pipe.summary } };
+  F.memory = {
+    broker: memory,
+    producer: {
+      lines: PIPE_LINES,
+      peakRssBytes: pipe.peak,
+      linesPerSec: Math.round(pipeRate),
+      wallMs: Math.round(pipe.ms),
+      stored: piped,
+      summary: pipe.summary,
+    },
+  };
   target(
     7,
     `memory: broker with ${fmt(RETAINED)} retained + 100 idle subscribers; evq produce piping ${fmt(PIPE_LINES)} lines`,
     [
-      { name: 'broker RSS bytes', value: memory.rssBytes, target: TARGETS.brokerRssBytes, pass: memory.rssBytes > 0 && memory.rssBytes <= TARGETS.brokerRssBytes },
-      { name: 'producer peak RSS bytes', value: pipe.peak, target: TARGETS.producerRssBytes, pass: pipe.peak > 0 && pipe.peak <= TARGETS.producerRssBytes },
+      {
+        name: 'broker RSS bytes',
+        value: memory.rssBytes,
+        target: TARGETS.brokerRssBytes,
+        pass: memory.rssBytes > 0 && memory.rssBytes <= TARGETS.brokerRssBytes,
+      },
+      {
+        name: 'producer peak RSS bytes',
+        value: pipe.peak,
+        target: TARGETS.producerRssBytes,
+        pass: pipe.peak > 0 && pipe.peak <= TARGETS.producerRssBytes,
+      },
     ],
     `broker ${mb(memory.rssBytes)} (<= 200 MB; peak ${mb(memory.peakRssBytes)}), producer peak ${mb(pipe.peak)} (<= 100 MB)`,
   );

@@ -23,7 +23,13 @@ import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fmt, median, round } from './_bench-util.js';
-import { autocannonRun as autocannon, evqHttpRun as evqHttp, killChildren, runProcess as run, startMinimalServer } from './_http-generator.js';
+import {
+  autocannonRun as autocannon,
+  evqHttpRun as evqHttp,
+  killChildren,
+  runProcess as run,
+  startMinimalServer,
+} from './_http-generator.js';
 
 await main();
 
@@ -77,23 +83,33 @@ async function main() {
         const runs = { evq: [], autocannon: [] };
         for (let round = 0; round < ROUNDS; round++) {
           const order = round % 2 === 0 ? ['evq', 'autocannon'] : ['autocannon', 'evq'];
-          for (const kind of order) runs[kind].push(kind === 'evq' ? await evqHttp(server.url, SECONDS) : await autocannon(server.url, SECONDS));
+          for (const kind of order)
+            runs[kind].push(kind === 'evq' ? await evqHttp(server.url, SECONDS) : await autocannon(server.url, SECONDS));
         }
         const ratios = runs.evq.map((r, i) => r.perSec / runs.autocannon[i].perSec);
         const ratio = median(ratios);
         const ok = ratio >= CEILING_TARGET;
-        console.log(`\n1. the generator's ceiling: single-message POSTs, 10 connections x pipelining 10, a minimal node:http server (median of ${ROUNDS} alternating rounds of ${SECONDS} s)`);
-        console.log(`   ${pad('generator', 34)}${lpad('requests/s', 12)}${lpad('spread', 18)}${lpad('cpu µs/req', 12)}${lpad('errors', 8)}`);
+        console.log(
+          `\n1. the generator's ceiling: single-message POSTs, 10 connections x pipelining 10, a minimal node:http server (median of ${ROUNDS} alternating rounds of ${SECONDS} s)`,
+        );
+        console.log(
+          `   ${pad('generator', 34)}${lpad('requests/s', 12)}${lpad('spread', 18)}${lpad('cpu µs/req', 12)}${lpad('errors', 8)}`,
+        );
         const line = (name, list) => {
           const rates = list.map((r) => r.perSec);
           console.log(
             `   ${pad(name, 34)}${lpad(fmt(median(rates)), 12)}${lpad(`${fmt(Math.min(...rates))}-${fmt(Math.max(...rates))}`, 18)}` +
-              `${lpad(median(list.map((r) => r.cpuUsPerReq)).toFixed(1), 12)}${lpad(list.reduce((n, r) => n + r.errors, 0), 8)}`,
+              `${lpad(median(list.map((r) => r.cpuUsPerReq)).toFixed(1), 12)}${lpad(
+                list.reduce((n, r) => n + r.errors, 0),
+                8,
+              )}`,
           );
         };
         line('evq bench --transport http', runs.evq);
         line('autocannon -c 10 -p 10', runs.autocannon);
-        console.log(`   evq / autocannon = ${ratio.toFixed(2)} (per round ${ratios.map((x) => x.toFixed(2)).join(', ')}; target >= ${CEILING_TARGET}): ${ok ? 'PASS' : 'FAIL'}`);
+        console.log(
+          `   evq / autocannon = ${ratio.toFixed(2)} (per round ${ratios.map((x) => x.toFixed(2)).join(', ')}; target >= ${CEILING_TARGET}): ${ok ? 'PASS' : 'FAIL'}`,
+        );
         result.ceiling = {
           evqRequestsPerSec: Math.round(median(runs.evq.map((r) => r.perSec))),
           autocannonRequestsPerSec: Math.round(median(runs.autocannon.map((r) => r.perSec))),
@@ -120,14 +136,29 @@ async function main() {
         const messages = subs === 1 ? MESSAGES : Math.round(MESSAGES / 5);
         const full = await embedded(['--subscribers', String(subs), '--messages', String(messages)]);
         const rate = Math.max(1000, Math.round(full.publish.msgsPerSec / 2));
-        const half = await embedded(['--subscribers', String(subs), '--rate', String(rate), '--messages', String(Math.min(messages, rate * 5)), '--warmup', '1s']);
-        for (const [name, r] of [[`1 -> ${subs}, full speed`, full], [`1 -> ${subs}, --rate ${fmt(rate)} (50%)`, half]]) {
+        const half = await embedded([
+          '--subscribers',
+          String(subs),
+          '--rate',
+          String(rate),
+          '--messages',
+          String(Math.min(messages, rate * 5)),
+          '--warmup',
+          '1s',
+        ]);
+        for (const [name, r] of [
+          [`1 -> ${subs}, full speed`, full],
+          [`1 -> ${subs}, --rate ${fmt(rate)} (50%)`, half],
+        ]) {
           console.log(
             `   ${pad(name, 34)}${lpad(fmt(r.publish.msgsPerSec), 12)}${lpad(fmt(r.deliver.msgsPerSec), 12)}` +
               `${lpad(ms(r.latency.e2e.p50), 9)}${lpad(ms(r.latency.e2e.p99), 9)}${lpad(ms(r.latency.e2eUncorrected.p50), 12)}${lpad(ms(r.latency.e2eUncorrected.p99), 12)}` +
               `${lpad(r.verification.lost, 6)}`,
           );
-          if (!r.verification.ok) problems.push(`${name}: ${r.verification.lost} lost, ${r.verification.duplicated} duplicated, ${r.verification.reordered} reordered`);
+          if (!r.verification.ok)
+            problems.push(
+              `${name}: ${r.verification.lost} lost, ${r.verification.duplicated} duplicated, ${r.verification.reordered} reordered`,
+            );
         }
         const figures = (r) => ({
           publishMsgsPerSec: r.publish.msgsPerSec,
@@ -151,7 +182,9 @@ async function main() {
   result.wallSeconds = round((performance.now() - started) / 1000, 1);
   result.loadAverage = { before: round(loadBefore, 2), after: round(loadavg()[0], 2), cores: availableParallelism() };
   for (const p of problems) console.log(`!! ${p}`);
-  console.log(`\n${result.ok ? 'all targets met' : 'FAILED'} (${result.wallSeconds} s, load average ${loadBefore.toFixed(2)} -> ${loadavg()[0].toFixed(2)})`);
+  console.log(
+    `\n${result.ok ? 'all targets met' : 'FAILED'} (${result.wallSeconds} s, load average ${loadBefore.toFixed(2)} -> ${loadavg()[0].toFixed(2)})`,
+  );
   console.log(`RESULT ${JSON.stringify(result)}`);
   if (!result.ok) process.exitCode = 1;
 }

@@ -35,7 +35,9 @@ const SECONDS = Number(env.EVQ_BENCH_NATS_SECONDS ?? 4);
 const WARMUP = Number(env.EVQ_BENCH_NATS_WARMUP ?? 1);
 const WINDOW = Number(env.EVQ_BENCH_NATS_WINDOW ?? 1000);
 if (!(SECONDS > 0 && SECONDS <= 600) || !(WARMUP >= 0 && WARMUP <= 60) || !(Number.isInteger(WINDOW) && WINDOW >= 1 && WINDOW <= 100_000)) {
-  console.error('EVQ_BENCH_NATS_SECONDS must be in (0, 600], EVQ_BENCH_NATS_WARMUP in [0, 60], EVQ_BENCH_NATS_WINDOW an integer in [1, 100000]');
+  console.error(
+    'EVQ_BENCH_NATS_SECONDS must be in (0, 600], EVQ_BENCH_NATS_WARMUP in [0, 60], EVQ_BENCH_NATS_WINDOW an integer in [1, 100000]',
+  );
   process.exit(2);
 }
 const SIZE = 100;
@@ -220,9 +222,13 @@ try {
   };
   const x = (r) => (Number.isFinite(r) ? `${r.toFixed(2)}x` : 'n/a');
   console.log('\n   evq / JetStream (throughput: higher is better for evq; latency: lower is better for evq)');
-  console.log(`   full speed     delivered/s ${x(ratios.deliveredFull)}   published/s ${x(ratios.publishedFull)}   e2e p50 ${x(ratios.p50Full)}   e2e p99 ${x(ratios.p99Full)}`);
+  console.log(
+    `   full speed     delivered/s ${x(ratios.deliveredFull)}   published/s ${x(ratios.publishedFull)}   e2e p50 ${x(ratios.p50Full)}   e2e p99 ${x(ratios.p99Full)}`,
+  );
   console.log(`   at 50%         rate ${x(ratios.rateHalf)}   e2e p50 ${x(ratios.p50Half)}   e2e p99 ${x(ratios.p99Half)}`);
-  console.log(`   publish only   evq / JetStream via evq bench ${x(ratios.publishOnly)}   evq / raw JetStream ${x(ratios.publishOnlyVsRaw)}`);
+  console.log(
+    `   publish only   evq / JetStream via evq bench ${x(ratios.publishOnly)}   evq / raw JetStream ${x(ratios.publishOnlyVsRaw)}`,
+  );
   console.log(`   evq end to end (delivered/s) / raw JetStream publish only: ${x(ratios.deliveredFullVsRaw)}`);
   console.log(
     `   evq bench's nats:// transport: publishes at ${x(ratios.natsTransportVsRaw)} the raw publish rate (publish only); ` +
@@ -253,6 +259,8 @@ result.wallSeconds = round((performance.now() - started) / 1000, 1);
 const loadAfter = machineLoad();
 result.loadAverage = { before: loadBefore, after: loadAfter };
 for (const p of problems) console.log(`!! ${p}`);
-console.log(`\n${result.ok ? 'ok' : 'FAILED'} (${result.wallSeconds} s, load average ${loadBefore.one} -> ${loadAfter.one} on ${loadAfter.cores} cores)`);
+console.log(
+  `\n${result.ok ? 'ok' : 'FAILED'} (${result.wallSeconds} s, load average ${loadBefore.one} -> ${loadAfter.one} on ${loadAfter.cores} cores)`,
+);
 console.log(`RESULT ${JSON.stringify(result)}`);
 process.exitCode = result.ok ? exitCode : 1;

@@ -31,7 +31,7 @@ const EVQ = fileURLToPath(new URL('../bin/evq.js', import.meta.url));
 
 /** Line i: a small JSON order, padded to exactly 100 bytes (plain ASCII). */
 function line(i) {
-  const head = `{"id":${i},"customer":"c-${(i * 7919) % 5000}","amount":${(i * 37) % 100000 / 100},"currency":"EUR","note":"`;
+  const head = `{"id":${i},"customer":"c-${(i * 7919) % 5000}","amount":${((i * 37) % 100000) / 100},"currency":"EUR","note":"`;
   return `${head}${'x'.repeat(LINE_BYTES - head.length - 2)}"}`;
 }
 
@@ -69,7 +69,12 @@ function curl(url, topic, batches, parallel) {
     const lines = [];
     for (const path of batches) {
       if (lines.length > 0) lines.push('next'); // each request its own options (else the bodies add up)
-      lines.push(`url = "${url}/topics/${topic}/batch"`, `data-binary = "@${path}"`, 'output = "/dev/null"', 'write-out = "%{http_code}\\n"');
+      lines.push(
+        `url = "${url}/topics/${topic}/batch"`,
+        `data-binary = "@${path}"`,
+        'output = "/dev/null"',
+        'write-out = "%{http_code}\\n"',
+      );
     }
     const args = ['--silent', '--show-error', '--no-progress-meter', '-K', '-'];
     if (parallel > 1) args.unshift('--parallel', '--parallel-max', String(parallel));
@@ -110,7 +115,12 @@ try {
   const gzip = await produce(url, 'pipe-gzip', input, ['--compression', 'gzip']);
   const curlParallel = await curl(url, 'curl', batches, CURL_PARALLEL);
   const curlSequential = await curl(url, 'curl-seq', batches, 1);
-  for (const [topic, want] of [['pipe', LINES], ['pipe-gzip', LINES], ['curl', LINES], ['curl-seq', LINES]]) {
+  for (const [topic, want] of [
+    ['pipe', LINES],
+    ['pipe-gzip', LINES],
+    ['curl', LINES],
+    ['curl-seq', LINES],
+  ]) {
     const got = await messageCount(url, topic);
     if (got !== want) throw new Error(`topic ${topic} holds ${got} messages, expected ${want}`);
   }
@@ -122,11 +132,17 @@ try {
   const curlSeqRate = rate(curlSequential.ms);
   const ratio = evqRate / curlRate;
   const wire = /; (\S+) on the wire \(gzip\)/.exec(gzip.summary)?.[1] ?? 'n/a';
-  console.log(`input: ${fmt(LINES)} lines of ${LINE_BYTES} bytes (${fmt((LINES * (LINE_BYTES + 1)) / 1048576)} MiB) from a pipe; evq serve --fsync always`);
-  console.log(`evq produce:        ${fmt(evqRate)} msg/s (${(evq.ms / 1000).toFixed(2)} s wall, start-up included), peak RSS ${fmt(evq.peak / 1048576)} MiB`);
+  console.log(
+    `input: ${fmt(LINES)} lines of ${LINE_BYTES} bytes (${fmt((LINES * (LINE_BYTES + 1)) / 1048576)} MiB) from a pipe; evq serve --fsync always`,
+  );
+  console.log(
+    `evq produce:        ${fmt(evqRate)} msg/s (${(evq.ms / 1000).toFixed(2)} s wall, start-up included), peak RSS ${fmt(evq.peak / 1048576)} MiB`,
+  );
   console.log(`  its summary:      ${evq.summary}`);
   console.log(`evq produce --compression gzip: ${fmt(gzipRate)} msg/s, peak RSS ${fmt(gzip.peak / 1048576)} MiB, ${wire} on the wire`);
-  console.log(`curl NDJSON batches of ${BATCH} (${CURL_PARALLEL} at once): ${fmt(curlRate)} msg/s (${(curlParallel.ms / 1000).toFixed(2)} s)`);
+  console.log(
+    `curl NDJSON batches of ${BATCH} (${CURL_PARALLEL} at once): ${fmt(curlRate)} msg/s (${(curlParallel.ms / 1000).toFixed(2)} s)`,
+  );
   console.log(`curl NDJSON batches of ${BATCH} (one at a time, information): ${fmt(curlSeqRate)} msg/s`);
   console.log(`ratio evq produce / curl: ${ratio.toFixed(2)}`);
   const result = {

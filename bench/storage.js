@@ -52,7 +52,10 @@ async function appendRun(mode, round) {
 
 /** Raw fs writes of the same encoded bytes, one fsync per batch, one writer. */
 async function baselineRun() {
-  const bytes = encodeBatch(0, batch.map((m) => ({ ...m, timestamp: Date.now() })));
+  const bytes = encodeBatch(
+    0,
+    batch.map((m) => ({ ...m, timestamp: Date.now() })),
+  );
   const path = join(root, 'baseline.bin');
   const handle = await open(path, 'w');
   const deadline = performance.now() + SECONDS_PER_MODE * 1000;
@@ -103,7 +106,9 @@ async function readRun(dir) {
 }
 
 try {
-  console.log(`storage: ${MESSAGE_BYTES}-byte messages, batches of ${BATCH}, ${APPENDERS} appenders, best of ${ROUNDS} interleaved runs of ${SECONDS_PER_MODE} s per mode, in ${root}`);
+  console.log(
+    `storage: ${MESSAGE_BYTES}-byte messages, batches of ${BATCH}, ${APPENDERS} appenders, best of ${ROUNDS} interleaved runs of ${SECONDS_PER_MODE} s per mode, in ${root}`,
+  );
   const results = {};
   let baseline = null;
   let readDir = null;
@@ -119,7 +124,10 @@ try {
   }
   for (const mode of ['always', 'never', 'interval']) {
     const r = results[mode];
-    const extra = mode === 'always' ? ` (${fmt(r.fsyncs)} fsyncs for ${fmt(r.batches)} batches: ${(r.batches / Math.max(1, r.fsyncs)).toFixed(2)} batches per fsync)` : '';
+    const extra =
+      mode === 'always'
+        ? ` (${fmt(r.fsyncs)} fsyncs for ${fmt(r.batches)} batches: ${(r.batches / Math.max(1, r.fsyncs)).toFixed(2)} batches per fsync)`
+        : '';
     console.log(`append fsync=${mode.padEnd(8)} ${fmt(r.perSecond).padStart(11)} msg/s${extra}`);
   }
   console.log(`baseline raw fs.write + fsync per batch ${fmt(baseline.perSecond).padStart(11)} msg/s`);
@@ -127,7 +135,9 @@ try {
   const vsBaseline = results.always.perSecond / baseline.perSecond;
   console.log(`ratio always/never: ${ratio.toFixed(2)} (target >= 0.5); always/baseline: ${vsBaseline.toFixed(2)}`);
   const read = await readRun(readDir);
-  console.log(`read from offset 0: ${fmt(read.recordsPerSecond)} records/s decoded, ${fmt(read.batchMessagesPerSecond)} msg/s as raw batches (${(read.batchBytesPerSecond / 1024 / 1024).toFixed(0)} MiB/s)`);
+  console.log(
+    `read from offset 0: ${fmt(read.recordsPerSecond)} records/s decoded, ${fmt(read.batchMessagesPerSecond)} msg/s as raw batches (${(read.batchBytesPerSecond / 1024 / 1024).toFixed(0)} MiB/s)`,
+  );
   const result = {
     appendAlwaysPerSec: results.always.perSecond,
     appendNeverPerSec: results.never.perSecond,

@@ -158,7 +158,8 @@ export async function runChaos(options = {}) {
     for (const [offset, value] of seen) {
       if (offset < from) continue;
       const found = records[offset - from];
-      if (found === undefined || found.value !== value) fail(`round ${round}: offset ${offset} was read as ${value}, now holds ${found?.value ?? 'nothing'}`);
+      if (found === undefined || found.value !== value)
+        fail(`round ${round}: offset ${offset} was read as ${value}, now holds ${found?.value ?? 'nothing'}`);
     }
     if (lost > 0) {
       stats.lost += lost;
@@ -168,7 +169,8 @@ export async function runChaos(options = {}) {
     // the group
     if (committed >= 0) {
       const { status, body } = await getJson(`${url}/topics/${TOPIC}/groups/${GROUP}`);
-      if (status !== 200 || !(body.committed >= committed)) fail(`round ${round}: group offset ${body.committed ?? status} is behind the acknowledged commit ${committed}`);
+      if (status !== 200 || !(body.committed >= committed))
+        fail(`round ${round}: group offset ${body.committed ?? status} is behind the acknowledged commit ${committed}`);
     }
     // delayed messages: never early; the overdue ones all arrive
     const restartAt = Date.now();
@@ -178,7 +180,8 @@ export async function runChaos(options = {}) {
       const counts = new Map();
       for (const r of later) {
         const due = delayed.get(r.value);
-        if (due !== undefined && r.timestamp < due) fail(`round ${round}: delayed ${r.value} delivered at ${r.timestamp}, before it was due at ${due}`);
+        if (due !== undefined && r.timestamp < due)
+          fail(`round ${round}: delayed ${r.value} delivered at ${r.timestamp}, before it was due at ${due}`);
         counts.set(r.value, (counts.get(r.value) ?? 0) + 1);
       }
       const overdue = [...delayed].filter(([value, due]) => due <= restartAt && !counts.has(value));
@@ -187,7 +190,10 @@ export async function runChaos(options = {}) {
         stats.delayedRepeats = [...counts.values()].reduce((n, c) => n + (c - 1), 0);
         break;
       }
-      if (Date.now() > deadline) fail(`round ${round}: ${overdue.length} overdue delayed messages not delivered ${DELAYED_GRACE_MS} ms after the restart, e.g. ${overdue[0][0]}`);
+      if (Date.now() > deadline)
+        fail(
+          `round ${round}: ${overdue.length} overdue delayed messages not delivered ${DELAYED_GRACE_MS} ms after the restart, e.g. ${overdue[0][0]}`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
   };
@@ -202,13 +208,17 @@ export async function runChaos(options = {}) {
         const n = 1 + Math.floor(random() * 10);
         const values = Array.from({ length: n }, (_, i) => `r${round}-p${p}-${seq}-${i}`);
         try {
-          await client.produce(TOPIC, values.map((value) => ({ value })), {
-            retries: 0,
-            onAck: (ack) => {
-              acked.set(values[ack.index], ack.offset);
-              stats.acked++;
+          await client.produce(
+            TOPIC,
+            values.map((value) => ({ value })),
+            {
+              retries: 0,
+              onAck: (ack) => {
+                acked.set(values[ack.index], ack.offset);
+                stats.acked++;
+              },
             },
-          });
+          );
         } catch {
           return; // the broker is gone
         }
@@ -221,7 +231,8 @@ export async function runChaos(options = {}) {
       let expect = null;
       try {
         for await (const record of sub) {
-          if (expect !== null && record.offset !== expect) fail(`round ${round}: a subscriber got offset ${record.offset} after ${expect - 1}`);
+          if (expect !== null && record.offset !== expect)
+            fail(`round ${round}: a subscriber got offset ${record.offset} after ${expect - 1}`);
           expect = record.offset + 1;
           seen.set(record.offset, record.value.toString());
           stats.subscribed++;
@@ -258,7 +269,11 @@ export async function runChaos(options = {}) {
         const delayMs = 100 + Math.floor(random() * 1500);
         let res;
         try {
-          res = await fetch(`${url}/topics/${DELAYED_TOPIC}/messages`, { method: 'POST', body: value, headers: { 'evq-delay': `${delayMs}ms` } });
+          res = await fetch(`${url}/topics/${DELAYED_TOPIC}/messages`, {
+            method: 'POST',
+            body: value,
+            headers: { 'evq-delay': `${delayMs}ms` },
+          });
         } catch {
           return;
         }
@@ -290,10 +305,18 @@ export async function runChaos(options = {}) {
         broker.child.kill('SIGKILL');
         kill();
       });
-      await Promise.all([drive(url, round, broker.exited.then(() => undefined)), killer]);
+      await Promise.all([
+        drive(
+          url,
+          round,
+          broker.exited.then(() => undefined),
+        ),
+        killer,
+      ]);
       await stopped;
       const exit = await broker.exited;
-      if (exit.signal !== 'SIGKILL') fail(`round ${round}: evq serve exited by itself (code ${exit.code}) before the kill; stderr: ${broker.stderr()}`);
+      if (exit.signal !== 'SIGKILL')
+        fail(`round ${round}: evq serve exited by itself (code ${exit.code}) before the kill; stderr: ${broker.stderr()}`);
       broker = null;
       stats.kills++;
       stats.rounds++;
@@ -370,9 +393,10 @@ function parseArgs(argv) {
       }
       out.fsync = value;
       i++;
-    }
-    else {
-      process.stderr.write(`chaos: unknown argument ${arg} (use --rounds N --seed S [--fsync always|interval|never --min-load-ms MS --max-load-ms MS --producers N --quiet])\n`);
+    } else {
+      process.stderr.write(
+        `chaos: unknown argument ${arg} (use --rounds N --seed S [--fsync always|interval|never --min-load-ms MS --max-load-ms MS --producers N --quiet])\n`,
+      );
       process.exit(2);
     }
   }

@@ -67,7 +67,9 @@ function openSink(route) {
   const out = createWriteStream(route.file, { flags: 'a' });
   return {
     write: (record) =>
-      out.write(`${JSON.stringify({ offset: record.offset, key: record.key, headers: record.headers, value: record.value.toString('utf8') })}\n`),
+      out.write(
+        `${JSON.stringify({ offset: record.offset, key: record.key, headers: record.headers, value: record.value.toString('utf8') })}\n`,
+      ),
     close: () => new Promise((resolve) => out.end(resolve)),
   };
 }
@@ -104,12 +106,16 @@ async function loadRoutes() {
       continue;
     }
     routes.set(name, { spec, match, sink: openSink(spec), count: 0 });
-    log(`+ ${name} (${spec.filter}) -> ${spec.topic ?? spec.file}, from ${nextOffset === null ? 'the next record' : `offset ${nextOffset}`}`);
+    log(
+      `+ ${name} (${spec.filter}) -> ${spec.topic ?? spec.file}, from ${nextOffset === null ? 'the next record' : `offset ${nextOffset}`}`,
+    );
   }
 }
 
 await loadRoutes();
-const subscription = client.subscribe(values.topic, { from: values.from === 'latest' || values.from === 'earliest' ? values.from : Number(values.from) });
+const subscription = client.subscribe(values.topic, {
+  from: values.from === 'latest' || values.from === 'earliest' ? values.from : Number(values.from),
+});
 let reloading = Promise.resolve();
 const poll = setInterval(() => {
   // routes change between records, never in the middle of one

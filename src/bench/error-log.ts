@@ -21,13 +21,15 @@ export class ErrorLog {
 
   add(client: string, error: unknown, count = 1): void {
     this.#total += count;
-    const code = error instanceof EvqError ? error.code : ((error as { code?: unknown } | null)?.code as string | undefined) ?? 'EVQ_ERR_INTERNAL';
+    const code =
+      error instanceof EvqError ? error.code : (((error as { code?: unknown } | null)?.code as string | undefined) ?? 'EVQ_ERR_INTERNAL');
     const message = error instanceof Error ? error.message : String(error);
     let id = `${client}\u0000${code}\u0000${message}`;
     if (!this.#entries.has(id) && this.#entries.size >= this.#maxEntries) id = 'more';
     const entry = this.#entries.get(id);
     if (entry !== undefined) entry.count += count;
-    else if (id === 'more') this.#entries.set(id, { client: 'run', code: 'EVQ_ERR_INTERNAL', message: 'more errors of other kinds', count });
+    else if (id === 'more')
+      this.#entries.set(id, { client: 'run', code: 'EVQ_ERR_INTERNAL', message: 'more errors of other kinds', count });
     else this.#entries.set(id, { client, code: String(code), message, count });
   }
 

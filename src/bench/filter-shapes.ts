@@ -49,7 +49,11 @@ export function shapesForFilter(filter: string, size: number, topic: string, sta
 
   const found: FilterShapes = { matching: null, other: null };
   const consider = (choice: readonly Candidate[]): boolean => {
-    const shape = build(fields.map((f) => f.path), choice, size);
+    const shape = build(
+      fields.map((f) => f.path),
+      choice,
+      size,
+    );
     const ok = match(shapeRecord(shape, topic, stampHeader));
     if (ok && found.matching === null) found.matching = padded(shape, size, (s) => match(shapeRecord(s, topic, stampHeader)) === true);
     if (!ok && found.other === null) found.other = padded(shape, size, (s) => match(shapeRecord(s, topic, stampHeader)) === false);
@@ -219,7 +223,8 @@ function build(paths: readonly FilterPath[], choice: readonly Candidate[], size:
     if (path.root === 'key') key = typeof value === 'string' ? value : JSON.stringify(value);
     else if (path.root === 'headers') {
       const name = path.segments[0];
-      if (typeof name === 'string') (headers ??= Object.create(null) as Record<string, string>)[name] = typeof value === 'string' ? value : JSON.stringify(value);
+      if (typeof name === 'string')
+        (headers ??= Object.create(null) as Record<string, string>)[name] = typeof value === 'string' ? value : JSON.stringify(value);
     } else if (path.segments.length === 0) whole = value;
     else setPath((object ??= {}), path.segments, value);
   }

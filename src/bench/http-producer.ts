@@ -89,7 +89,14 @@ export class HttpProducer {
   #watchdog: NodeJS.Timeout | undefined;
   #resolve: () => void = () => undefined;
 
-  constructor(id: number, scenario: Scenario, factory: MessageFactory, meters: Meters, timer: PaceTimer, templates: Map<MessageShape, RequestTemplate>) {
+  constructor(
+    id: number,
+    scenario: Scenario,
+    factory: MessageFactory,
+    meters: Meters,
+    timer: PaceTimer,
+    templates: Map<MessageShape, RequestTemplate>,
+  ) {
     this.#scenario = scenario;
     this.#factory = factory;
     this.#timer = timer;
@@ -115,7 +122,13 @@ export class HttpProducer {
       });
       s.once('error', (error) => {
         clearTimeout(timer);
-        reject(new EvqError('EVQ_ERR_UNREACHABLE', `no broker answers at ${this.#scenario.url} (${error.message}): is it running? (evq serve starts one)`, { cause: error }));
+        reject(
+          new EvqError(
+            'EVQ_ERR_UNREACHABLE',
+            `no broker answers at ${this.#scenario.url} (${error.message}): is it running? (evq serve starts one)`,
+            { cause: error },
+          ),
+        );
       });
     });
     this.#socket = socket;
@@ -137,19 +150,32 @@ export class HttpProducer {
         this.#fail(error);
       }
     });
-    socket.on('error', (error) => this.#fail(new EvqError('EVQ_ERR_CLOSED', `the connection to ${this.#scenario.url} failed: ${error.message}`, { cause: error })));
+    socket.on('error', (error) =>
+      this.#fail(new EvqError('EVQ_ERR_CLOSED', `the connection to ${this.#scenario.url} failed: ${error.message}`, { cause: error })),
+    );
     socket.on('close', () => {
-      if (!this.#finished) this.#fail(new EvqError('EVQ_ERR_CLOSED', `the broker at ${this.#scenario.url} closed the connection with ${this.#seq - this.#ackSeq} requests unanswered`));
+      if (!this.#finished)
+        this.#fail(
+          new EvqError(
+            'EVQ_ERR_CLOSED',
+            `the broker at ${this.#scenario.url} closed the connection with ${this.#seq - this.#ackSeq} requests unanswered`,
+          ),
+        );
     });
     const onAbort = (): void => this.#finish();
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
     this.#lastResponseMs = monoMs();
-    this.#watchdog = setInterval(() => {
-      if (this.#seq > this.#ackSeq && monoMs() - this.#lastResponseMs > this.#scenario.timeoutMs) {
-        this.#fail(new EvqError('EVQ_ERR_TIMEOUT', `the broker at ${this.#scenario.url} did not answer within ${this.#scenario.timeoutMs} ms`));
-      }
-    }, Math.min(1000, this.#scenario.timeoutMs));
+    this.#watchdog = setInterval(
+      () => {
+        if (this.#seq > this.#ackSeq && monoMs() - this.#lastResponseMs > this.#scenario.timeoutMs) {
+          this.#fail(
+            new EvqError('EVQ_ERR_TIMEOUT', `the broker at ${this.#scenario.url} did not answer within ${this.#scenario.timeoutMs} ms`),
+          );
+        }
+      },
+      Math.min(1000, this.#scenario.timeoutMs),
+    );
     this.#watchdog.unref();
     this.#fill();
     return done.finally(() => signal.removeEventListener('abort', onAbort));

@@ -140,7 +140,8 @@ export class ResponseParser {
       const next = buf.indexOf(LF, line);
       const lineEnd = next < 0 || next > headEnd ? headEnd : next;
       if (nameIs(buf, line, CONTENT_LENGTH)) length = digits(buf, line + CONTENT_LENGTH.length + 1, lineEnd);
-      else if (nameIs(buf, line, TRANSFER_ENCODING)) chunked = /chunked/i.test(buf.toString('latin1', line + TRANSFER_ENCODING.length + 1, lineEnd));
+      else if (nameIs(buf, line, TRANSFER_ENCODING))
+        chunked = /chunked/i.test(buf.toString('latin1', line + TRANSFER_ENCODING.length + 1, lineEnd));
       else if (nameIs(buf, line, CONNECTION)) this.closing = /close/i.test(buf.toString('latin1', line + CONNECTION.length + 1, lineEnd));
       line = lineEnd + 1;
     }

@@ -49,7 +49,16 @@ export interface NodeReport {
   histograms: { e2e: EncodedHistogram; e2eUncorrected: EncodedHistogram; ack: EncodedHistogram; sendLag: EncodedHistogram };
   timeline: TimelineEntry[];
   errors: ErrorEntry[];
-  publish: { sent: number; acked: number; bytes: number; firstSendMs: number; lastSendMs: number; firstIntendedMs: number; lastIntendedMs: number; lastAckMs: number };
+  publish: {
+    sent: number;
+    acked: number;
+    bytes: number;
+    firstSendMs: number;
+    lastSendMs: number;
+    firstIntendedMs: number;
+    lastIntendedMs: number;
+    lastAckMs: number;
+  };
   deliver: { received: number; bytes: number; lastReceiveMs: number };
 }
 

@@ -75,7 +75,9 @@ export function buildShapes(scenario: Scenario): Shapes {
 /** Shapes back from another thread (where Buffers arrive as Uint8Arrays). */
 export function reviveShapes(shapes: Shapes): Shapes {
   const revive = (s: MessageShape): MessageShape => ({
-    value: Buffer.isBuffer(s.value) ? s.value : Buffer.from((s.value as Uint8Array).buffer, (s.value as Uint8Array).byteOffset, (s.value as Uint8Array).byteLength),
+    value: Buffer.isBuffer(s.value)
+      ? s.value
+      : Buffer.from((s.value as Uint8Array).buffer, (s.value as Uint8Array).byteOffset, (s.value as Uint8Array).byteLength),
     key: s.key,
     headers: s.headers,
   });
@@ -110,7 +112,7 @@ export class MessageFactory {
     this.#shapes = shapes;
     this.#ppm = matchPpm(scenario.matchRatio ?? 1);
     this.#stamp = { runId, producer, flags: 0, seq: 0, intendedMs: 0, sentMs: 0 };
-    this.#template = (shapes.matching[0] ?? shapes.other[0] as MessageShape).value;
+    this.#template = (shapes.matching[0] ?? (shapes.other[0] as MessageShape)).value;
     this.#size = this.#template.length;
     this.#ringLength = heldMessages(scenario.batchSize, this.#size);
   }

@@ -176,7 +176,12 @@ interface RunTimes {
 
 function buildResult(scenario: Scenario, options: RunOptions, reports: NodeReport[], acked: number[], times: RunTimes): BenchResult {
   const measuredFromMs = times.startMs + scenario.warmupMs;
-  const merged = { e2e: new LatencyHistogram(), e2eUncorrected: new LatencyHistogram(), ack: new LatencyHistogram(), sendLag: new LatencyHistogram() };
+  const merged = {
+    e2e: new LatencyHistogram(),
+    e2eUncorrected: new LatencyHistogram(),
+    ack: new LatencyHistogram(),
+    sendLag: new LatencyHistogram(),
+  };
   const timeline = new Timeline();
   const errors = new ErrorLog();
   for (const r of reports) {
@@ -267,7 +272,10 @@ function buildResult(scenario: Scenario, options: RunOptions, reports: NodeRepor
       sendLag: merged.sendLag.summary(),
     },
     clients: { producers, subscribers },
-    clientRates: { producers: rateSpread(producers.map((p) => p.msgsPerSec)), subscribers: rateSpread(subscribers.map((s) => s.msgsPerSec)) },
+    clientRates: {
+      producers: rateSpread(producers.map((p) => p.msgsPerSec)),
+      subscribers: rateSpread(subscribers.map((s) => s.msgsPerSec)),
+    },
     timeline: timeline.entries(),
     verification,
     errors: errors.entries(),

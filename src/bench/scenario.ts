@@ -139,9 +139,11 @@ export function parseScenario(input: ScenarioInput): Scenario {
 
   const payloads = input.payloads === undefined ? null : [...input.payloads];
   if (payloads !== null && input.size !== undefined) throw invalid('give --size or --payload-file, not both');
-  if (payloads !== null && payloads.length === 0) throw invalid(`the payload file ${input.payloadFile ?? ''} has no payloads (one per line)`.replace('  ', ' '));
+  if (payloads !== null && payloads.length === 0)
+    throw invalid(`the payload file ${input.payloadFile ?? ''} has no payloads (one per line)`.replace('  ', ' '));
   for (const p of payloads ?? []) {
-    if (p.length > LIMITS.maxMessageBytes) throw invalid(`a payload of ${p.length} bytes is larger than the broker's default limit of ${LIMITS.maxMessageBytes} bytes`);
+    if (p.length > LIMITS.maxMessageBytes)
+      throw invalid(`a payload of ${p.length} bytes is larger than the broker's default limit of ${LIMITS.maxMessageBytes} bytes`);
   }
   const size = whole('--size', input.size, SCENARIO_DEFAULTS.size, 1, LIMITS.maxMessageBytes);
 
@@ -151,7 +153,8 @@ export function parseScenario(input: ScenarioInput): Scenario {
 
   const filter = input.filter === undefined || input.filter.trim() === '' ? null : input.filter;
   if (filter !== null) compileFilter(filter); // a bad filter is a usage error that names the column
-  if (input.matchRatio !== undefined && filter === null) throw invalid('--match-ratio needs --filter: it says what fraction of the messages the filter matches');
+  if (input.matchRatio !== undefined && filter === null)
+    throw invalid('--match-ratio needs --filter: it says what fraction of the messages the filter matches');
   const matchRatio = filter === null ? null : number('--match-ratio', input.matchRatio, 1, 0, 1);
 
   const warmupMs = whole('--warmup', input.warmupMs, SCENARIO_DEFAULTS.warmupMs, 0, 365 * 86_400_000);
@@ -172,7 +175,9 @@ export function parseScenario(input: ScenarioInput): Scenario {
   if (subscribers === 0) {
     const needs = thresholds.find(thresholdNeedsSubscribers);
     if (needs !== undefined) {
-      throw invalid(`threshold "${needs.expression}" is about end-to-end delivery, but the run has no subscribers (--subscribers 1, or a threshold on ack.p99)`);
+      throw invalid(
+        `threshold "${needs.expression}" is about end-to-end delivery, but the run has no subscribers (--subscribers 1, or a threshold on ack.p99)`,
+      );
     }
   }
   const stampIn = payloads === null && filter === null && size >= STAMP_BYTES ? 'value' : 'header';

@@ -150,6 +150,13 @@ function holds(actual: number, op: ThresholdOp, limit: number): boolean {
 export function evaluateThresholds(thresholds: readonly Threshold[], result: BenchResult): ThresholdOutcome[] {
   return thresholds.map((t) => {
     const actual = thresholdActual(t, result);
-    return { expression: t.expression, metric: t.metric, op: t.op, limit: t.limit, actual, ok: actual !== null && holds(actual, t.op, t.limit) };
+    return {
+      expression: t.expression,
+      metric: t.metric,
+      op: t.op,
+      limit: t.limit,
+      actual,
+      ok: actual !== null && holds(actual, t.op, t.limit),
+    };
   });
 }

@@ -40,7 +40,9 @@ export class WorkerNode implements NodeHandle {
       for (const p of this.#pending.values()) p.reject(error);
       this.#pending.clear();
     };
-    this.#thread.on('error', (error) => die(new EvqError('EVQ_ERR_INTERNAL', `bench worker ${this.worker} failed: ${error.message}`, { cause: error })));
+    this.#thread.on('error', (error) =>
+      die(new EvqError('EVQ_ERR_INTERNAL', `bench worker ${this.worker} failed: ${error.message}`, { cause: error })),
+    );
     this.#thread.on('exit', (code) => die(new EvqError('EVQ_ERR_INTERNAL', `bench worker ${this.worker} exited (code ${code})`)));
   }
 

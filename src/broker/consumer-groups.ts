@@ -126,7 +126,9 @@ export class ConsumerGroups {
     } catch (err) {
       this.#dirty = true;
       const code = (err as NodeJS.ErrnoException | null)?.code ?? (err instanceof Error ? err.message : String(err));
-      throw new EvqStorageError('EVQ_ERR_STORAGE', `could not save consumer group offsets to ${path} (${code}): the commit was not made`, { cause: err });
+      throw new EvqStorageError('EVQ_ERR_STORAGE', `could not save consumer group offsets to ${path} (${code}): the commit was not made`, {
+        cause: err,
+      });
     }
   }
 }

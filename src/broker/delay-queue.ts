@@ -69,7 +69,13 @@ export class DelayQueue implements DelaySink {
     this.#scheduler = new Scheduler<Pending>({ clock, onDue: (entry) => this.#due(entry) });
   }
 
-  static async open(store: JournalStore, ingest: Ingest, clock: Clock, metrics: BrokerMetrics, maxPending = 1_000_000): Promise<DelayQueue> {
+  static async open(
+    store: JournalStore,
+    ingest: Ingest,
+    clock: Clock,
+    metrics: BrokerMetrics,
+    maxPending = 1_000_000,
+  ): Promise<DelayQueue> {
     const generation = await store.current();
     const journal = await store.open(generation);
     const queue = new DelayQueue(journal, generation, store, ingest, clock, metrics, maxPending);
@@ -151,9 +157,12 @@ export class DelayQueue implements DelaySink {
         const topic = h[TOPIC];
         const dueAt = Number(h[DUE]);
         if (topic === undefined || !Number.isSafeInteger(dueAt)) continue;
-        const messages = decodeBatch(Buffer.from(record.value), topic, TRUSTED_CODEC_LIMITS).map(
-          (r): MessageInput => ({ value: Buffer.from(r.value), key: r.key, headers: r.headers, timestamp: r.timestamp === 0 ? undefined : r.timestamp }),
-        );
+        const messages = decodeBatch(Buffer.from(record.value), topic, TRUSTED_CODEC_LIMITS).map((r): MessageInput => ({
+          value: Buffer.from(r.value),
+          key: r.key,
+          headers: r.headers,
+          timestamp: r.timestamp === 0 ? undefined : r.timestamp,
+        }));
         const idempotencyKey = h[KEY] ?? null;
         if (idempotencyKey !== null) this.ingest.rememberDelayed(topic, idempotencyKey, dueAt, messages.length, record.timestamp);
         entries.set(id, { id, topic, dueAt, idempotencyKey, messages, handle: null });
@@ -213,4 +222,3 @@ function addRecord(entry: Pending, now: number): MessageInput {
 function doneRecord(id: string, now: number): MessageInput {
   return { value: Buffer.alloc(0), headers: { [OP]: 'done', [ID]: id }, timestamp: now };
 }
-

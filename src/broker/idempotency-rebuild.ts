@@ -12,7 +12,12 @@ const MAX_SCAN = 2_000_000;
  * Rebuilds the idempotency index after a restart from the records of the last window: each record
  * produced with an idempotency key carries it in its `evq-idempotency-key` header.
  */
-export async function rebuildIdempotency(store: TopicStore, index: IdempotencyIndex, now: number, windowMs = LIMITS.idempotencyWindowMs): Promise<void> {
+export async function rebuildIdempotency(
+  store: TopicStore,
+  index: IdempotencyIndex,
+  now: number,
+  windowMs = LIMITS.idempotencyWindowMs,
+): Promise<void> {
   const cutoff = now - windowMs;
   for (const info of store.list()) {
     const log = store.get(info.topic);

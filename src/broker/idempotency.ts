@@ -40,7 +40,14 @@ export class IdempotencyIndex {
   }
 
   /** Records a key; extends an entry when the same key is seen on later records of one batch. */
-  remember(topic: string, key: string, baseOffset: number, lastOffset: number, at: number, delayed?: { dueAt: number; count: number }): void {
+  remember(
+    topic: string,
+    key: string,
+    baseOffset: number,
+    lastOffset: number,
+    at: number,
+    delayed?: { dueAt: number; count: number },
+  ): void {
     let keys = this.#topics.get(topic);
     if (keys === undefined) {
       keys = new Map();

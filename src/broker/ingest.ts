@@ -110,7 +110,10 @@ export class Ingest extends EventEmitter<{ append: [AppendEvent] }> {
     const now = this.clock.now();
     const dueAt = options.dueAt !== undefined && options.dueAt > now ? options.dueAt : undefined;
     if (dueAt !== undefined && dueAt - now > this.limits.maxDelayMs) {
-      throw new EvqError('EVQ_ERR_INVALID_ARGUMENT', `a message can be delayed by at most ${Math.round(this.limits.maxDelayMs / 86_400_000)} days`);
+      throw new EvqError(
+        'EVQ_ERR_INVALID_ARGUMENT',
+        `a message can be delayed by at most ${Math.round(this.limits.maxDelayMs / 86_400_000)} days`,
+      );
     }
     const key = options.idempotencyKey ?? null;
     if (key === null) return dueAt === undefined ? this.#append(topic, messages, null) : this.#delay(topic, messages, dueAt, null, now);
@@ -120,7 +123,14 @@ export class Ingest extends EventEmitter<{ append: [AppendEvent] }> {
     const seen = this.dedup.lookup(topic, key, now);
     if (seen !== undefined) {
       if (seen.dueAt !== undefined) return { topic, delayed: true, dueAt: seen.dueAt, count: seen.count ?? messages.length };
-      return { topic, delayed: false, baseOffset: seen.baseOffset, lastOffset: seen.lastOffset, count: seen.lastOffset - seen.baseOffset + 1, duplicate: true };
+      return {
+        topic,
+        delayed: false,
+        baseOffset: seen.baseOffset,
+        lastOffset: seen.lastOffset,
+        count: seen.lastOffset - seen.baseOffset + 1,
+        duplicate: true,
+      };
     }
     const promise = dueAt === undefined ? this.#append(topic, messages, key) : this.#delay(topic, messages, dueAt, key, now);
     this.#inFlight.set(inFlightKey, promise);
@@ -141,7 +151,12 @@ export class Ingest extends EventEmitter<{ append: [AppendEvent] }> {
 
   async #delay(topic: string, messages: MessageInput[], dueAt: number, key: string | null, now: number): Promise<ProduceResult> {
     if (this.#delays === null) throw new EvqError('EVQ_ERR_UNAVAILABLE', 'delayed delivery is not available');
-    await this.#delays.add(topic, messages.map((m) => withProducedAt(m, now)), dueAt, key);
+    await this.#delays.add(
+      topic,
+      messages.map((m) => withProducedAt(m, now)),
+      dueAt,
+      key,
+    );
     if (key !== null) this.rememberDelayed(topic, key, dueAt, messages.length, now);
     return { topic, delayed: true, dueAt, count: messages.length };
   }
@@ -162,7 +177,13 @@ export class Ingest extends EventEmitter<{ append: [AppendEvent] }> {
     return this.#acknowledged(topic, key, messages.length, bytes, log.append(input));
   }
 
-  async #acknowledged(topic: string, key: string | null, count: number, bytes: number, appending: Promise<AppendResult>): Promise<ProduceResult> {
+  async #acknowledged(
+    topic: string,
+    key: string | null,
+    count: number,
+    bytes: number,
+    appending: Promise<AppendResult>,
+  ): Promise<ProduceResult> {
     const { baseOffset, lastOffset } = await appending;
     if (key !== null) this.dedup.remember(topic, key, baseOffset, lastOffset, this.clock.now());
     this.metrics.messagesIn.add({ topic }, count);

@@ -263,9 +263,16 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
       server.off('listening', onListening);
-      if (err.code === 'EADDRINUSE') reject(new EvqError('EVQ_ERR_UNAVAILABLE', `port ${port} on ${host} is already in use: stop the other process or pick another --port`, { cause: err }));
-      else if (err.code === 'EACCES') reject(new EvqError('EVQ_ERR_UNAVAILABLE', `not allowed to listen on ${host}:${port}: pick a port above 1023`, { cause: err }));
-      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `cannot listen on ${host}: no such address on this machine`, { cause: err }));
+      if (err.code === 'EADDRINUSE')
+        reject(
+          new EvqError('EVQ_ERR_UNAVAILABLE', `port ${port} on ${host} is already in use: stop the other process or pick another --port`, {
+            cause: err,
+          }),
+        );
+      else if (err.code === 'EACCES')
+        reject(new EvqError('EVQ_ERR_UNAVAILABLE', `not allowed to listen on ${host}:${port}: pick a port above 1023`, { cause: err }));
+      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND')
+        reject(new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `cannot listen on ${host}: no such address on this machine`, { cause: err }));
       else reject(err);
     };
     const onListening = (): void => {

@@ -21,13 +21,24 @@ const FIGURES: Figure[] = [
   { name: 'published msgs/s', get: (r) => r.publish.msgsPerSec, format: formatCount, better: 'higher' },
   { name: 'published MiB/s', get: (r) => r.publish.bytesPerSec, format: formatMiB, better: 'higher' },
   { name: 'delivered msgs/s', get: (r) => (e2e(r) ? r.deliver.msgsPerSec : null), format: formatCount, better: 'higher' },
-  ...(['p50', 'p90', 'p99', 'p99.9', 'max'] as const).map(
-    (k): Figure => ({ name: `e2e ${k}`, get: (r) => (e2e(r) ? r.latency.e2e[k] : null), format: formatMicros, better: 'lower' }),
-  ),
-  ...(['p50', 'p99'] as const).map(
-    (k): Figure => ({ name: `uncorrected ${k}`, get: (r) => (e2e(r) ? r.latency.e2eUncorrected[k] : null), format: formatMicros, better: 'lower' }),
-  ),
-  ...(['p50', 'p99', 'max'] as const).map((k): Figure => ({ name: `ack ${k}`, get: (r) => r.latency.ack[k], format: formatMicros, better: 'lower' })),
+  ...(['p50', 'p90', 'p99', 'p99.9', 'max'] as const).map((k): Figure => ({
+    name: `e2e ${k}`,
+    get: (r) => (e2e(r) ? r.latency.e2e[k] : null),
+    format: formatMicros,
+    better: 'lower',
+  })),
+  ...(['p50', 'p99'] as const).map((k): Figure => ({
+    name: `uncorrected ${k}`,
+    get: (r) => (e2e(r) ? r.latency.e2eUncorrected[k] : null),
+    format: formatMicros,
+    better: 'lower',
+  })),
+  ...(['p50', 'p99', 'max'] as const).map((k): Figure => ({
+    name: `ack ${k}`,
+    get: (r) => r.latency.ack[k],
+    format: formatMicros,
+    better: 'lower',
+  })),
   { name: 'lost', get: (r) => r.verification.lost, format: formatCount, better: 'lower' },
   { name: 'duplicated', get: (r) => r.verification.duplicated, format: formatCount, better: 'lower' },
   { name: 'reordered', get: (r) => r.verification.reordered, format: formatCount, better: 'lower' },
@@ -35,12 +46,28 @@ const FIGURES: Figure[] = [
 ];
 
 const COMPARED_CONFIG: (keyof BenchConfig)[] = [
-  'producers', 'subscribers', 'messages', 'durationMs', 'size', 'payloadFile', 'batchSize', 'lingerMs', 'rate', 'filter', 'matchRatio', 'warmupMs', 'workers', 'transport', 'pipelining',
+  'producers',
+  'subscribers',
+  'messages',
+  'durationMs',
+  'size',
+  'payloadFile',
+  'batchSize',
+  'lingerMs',
+  'rate',
+  'filter',
+  'matchRatio',
+  'warmupMs',
+  'workers',
+  'transport',
+  'pipelining',
 ];
 
 /** The settings in which two runs differ, as `rate 0 → 20000`. */
 export function configDifferences(old: BenchConfig, now: BenchConfig): string[] {
-  return COMPARED_CONFIG.filter((k) => JSON.stringify(old[k]) !== JSON.stringify(now[k])).map((k) => `${k} ${JSON.stringify(old[k])} → ${JSON.stringify(now[k])}`);
+  return COMPARED_CONFIG.filter((k) => JSON.stringify(old[k]) !== JSON.stringify(now[k])).map(
+    (k) => `${k} ${JSON.stringify(old[k])} → ${JSON.stringify(now[k])}`,
+  );
 }
 
 /** The change from `old` to `now` in percent (null when it cannot be told). */
@@ -64,7 +91,7 @@ export function renderComparison(old: BenchResult, now: BenchResult, oldPath: st
     const pct = change(a, b);
     const text = pct === null ? (b > a ? 'new' : '') : pct === 0 ? '=' : `${pct > 0 ? '+' : '−'}${Math.abs(pct).toFixed(1)}%`;
     rows.push([f.name, f.format(a), f.format(b), text]);
-    tone.push(a === b ? 'same' : (b > a) === (f.better === 'higher') ? 'better' : 'worse');
+    tone.push(a === b ? 'same' : b > a === (f.better === 'higher') ? 'better' : 'worse');
   }
   lines.push(
     ...table(rows, ['l', 'r', 'r', 'r'], {

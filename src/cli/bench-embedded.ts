@@ -27,7 +27,13 @@ const WORKER_URL = new URL('./bench-broker-worker.js', import.meta.url);
 
 export async function startEmbeddedBroker(options: { memory: boolean; fsync: 'always' | 'interval' | 'never' }): Promise<EmbeddedBroker> {
   const dataDir = options.memory ? null : await mkdtemp(join(tmpdir(), 'evq-bench-'));
-  const brokerOptions: BrokerOptions = { host: '127.0.0.1', port: 0, memory: options.memory, fsync: options.fsync, ...(dataDir === null ? {} : { dataDir }) };
+  const brokerOptions: BrokerOptions = {
+    host: '127.0.0.1',
+    port: 0,
+    memory: options.memory,
+    fsync: options.fsync,
+    ...(dataDir === null ? {} : { dataDir }),
+  };
   const removeDir = async (): Promise<void> => {
     if (dataDir !== null) await rm(dataDir, { recursive: true, force: true });
   };
@@ -55,7 +61,8 @@ export async function startEmbeddedBroker(options: { memory: boolean; fsync: 'al
 function inWorker(brokerOptions: BrokerOptions, dataDir: string | null, removeDir: () => Promise<void>): Promise<EmbeddedBroker> {
   const worker = new Worker(WORKER_URL, { workerData: brokerOptions });
   return new Promise<EmbeddedBroker>((resolve, reject) => {
-    const failed = (error: Error): void => reject(new EvqError('EVQ_ERR_INTERNAL', `the embedded broker did not start: ${error.message}`, { cause: error }));
+    const failed = (error: Error): void =>
+      reject(new EvqError('EVQ_ERR_INTERNAL', `the embedded broker did not start: ${error.message}`, { cause: error }));
     worker.once('error', failed);
     worker.once('exit', (code) => failed(new Error(`its thread exited (code ${code})`)));
     worker.once('message', (message: { url?: string; error?: { code?: unknown; message: string } }) => {
@@ -64,7 +71,9 @@ function inWorker(brokerOptions: BrokerOptions, dataDir: string | null, removeDi
       if (message.error !== undefined) {
         const code = message.error.code;
         void worker.terminate();
-        reject(new EvqError(isEvqErrorCode(code) ? code : 'EVQ_ERR_INTERNAL', `the embedded broker did not start: ${message.error.message}`));
+        reject(
+          new EvqError(isEvqErrorCode(code) ? code : 'EVQ_ERR_INTERNAL', `the embedded broker did not start: ${message.error.message}`),
+        );
         return;
       }
       worker.on('error', () => undefined);

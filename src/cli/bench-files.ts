@@ -74,11 +74,15 @@ function csvCell(value: string | number | boolean | null): string {
 }
 
 export function csvHeader(result: BenchResult): string {
-  return csvColumns(result).map(([name]) => name).join(',');
+  return csvColumns(result)
+    .map(([name]) => name)
+    .join(',');
 }
 
 export function csvRow(result: BenchResult): string {
-  return csvColumns(result).map(([, value]) => csvCell(value)).join(',');
+  return csvColumns(result)
+    .map(([, value]) => csvCell(value))
+    .join(',');
 }
 
 export async function writeCsvResult(path: string, result: BenchResult, stdout: NodeJS.WritableStream): Promise<void> {
@@ -111,7 +115,10 @@ export async function readResult(path: string): Promise<BenchResult> {
   }
   const schema = (parsed as { schema?: unknown } | null)?.schema;
   if (typeof schema !== 'string' || schema.split('/')[0] !== RESULT_SCHEMA.split('/')[0]) {
-    throw new EvqError('EVQ_ERR_MALFORMED', `${path} is not an evq bench result (no "schema": "${RESULT_SCHEMA}"): --compare takes a file written by evq bench --json`);
+    throw new EvqError(
+      'EVQ_ERR_MALFORMED',
+      `${path} is not an evq bench result (no "schema": "${RESULT_SCHEMA}"): --compare takes a file written by evq bench --json`,
+    );
   }
   return parsed as BenchResult;
 }

@@ -50,16 +50,17 @@ export function table(
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell].length)));
   const gap = options.gap ?? '  ';
-  return rows.map((row, r) =>
-    (options.indent ?? '') +
-    row
-      .map((cell, c) => {
-        const width = widths[c] ?? 0;
-        const padding = ' '.repeat(Math.max(0, width - [...cell].length));
-        const padded = (align[c] ?? 'l') === 'r' ? padding + cell : c === row.length - 1 ? cell : cell + padding;
-        return options.style === undefined ? padded : options.style(padded, r, c);
-      })
-      .join(gap)
-      .trimEnd(),
+  return rows.map(
+    (row, r) =>
+      (options.indent ?? '') +
+      row
+        .map((cell, c) => {
+          const width = widths[c] ?? 0;
+          const padding = ' '.repeat(Math.max(0, width - [...cell].length));
+          const padded = (align[c] ?? 'l') === 'r' ? padding + cell : c === row.length - 1 ? cell : cell + padding;
+          return options.style === undefined ? padded : options.style(padded, r, c);
+        })
+        .join(gap)
+        .trimEnd(),
   );
 }

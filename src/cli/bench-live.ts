@@ -24,7 +24,10 @@ export interface BenchLiveOptions {
 
 /** The live line: `measuring 3.2s · 98,123 msgs/s published · 97,950 msgs/s delivered · p99 4.21ms`. */
 export function liveText(p: BenchProgress, subscribers: number): string {
-  const parts = [`${p.phase === 'warmup' ? 'warming up' : p.phase} ${(p.elapsedMs / 1000).toFixed(1)}s`, `${formatCount(p.publishRate)} msgs/s published`];
+  const parts = [
+    `${p.phase === 'warmup' ? 'warming up' : p.phase} ${(p.elapsedMs / 1000).toFixed(1)}s`,
+    `${formatCount(p.publishRate)} msgs/s published`,
+  ];
   if (subscribers > 0) parts.push(`${formatCount(p.deliverRate)} msgs/s delivered`);
   if (p.p99Us !== null) parts.push(`${p.latency === 'e2e' ? 'e2e' : 'ack'} p99 ${formatMicros(p.p99Us)}`);
   if (p.errors > 0) parts.push(`${formatCount(p.errors)} errors`);

@@ -18,9 +18,15 @@ export function describeScenario(result: BenchResult): string {
   const c = result.config;
   const parts = [`${plural(c.producers, 'producer')} → ${plural(c.subscribers, 'subscriber')}`];
   const what = c.payloadFile !== null ? `payloads of ${c.payloadFile}` : `${formatBytes(c.size ?? 0)}`;
-  parts.push(c.messages !== null ? `${formatCount(c.messages)} messages of ${what}` : `${formatDuration(c.durationMs ?? 0)} of ${what} messages`);
+  parts.push(
+    c.messages !== null ? `${formatCount(c.messages)} messages of ${what}` : `${formatDuration(c.durationMs ?? 0)} of ${what} messages`,
+  );
   // the batched client produces over a WebSocket to an evq broker, over NATS publishes to JetStream
-  parts.push(c.transport === 'http' ? `http, pipelining ${c.pipelining}` : `${c.transport}, batches of ${formatCount(c.batchSize)}, linger ${formatDuration(c.lingerMs)}`);
+  parts.push(
+    c.transport === 'http'
+      ? `http, pipelining ${c.pipelining}`
+      : `${c.transport}, batches of ${formatCount(c.batchSize)}, linger ${formatDuration(c.lingerMs)}`,
+  );
   parts.push(c.rate > 0 ? `${formatCount(c.rate)} msgs/s` : 'as fast as possible');
   if (c.warmupMs > 0) parts.push(`warm-up ${formatDuration(c.warmupMs)} (left out)`);
   if (c.filter !== null) parts.push(`filter ${JSON.stringify(c.filter)} matching ${Number(((c.matchRatio ?? 1) * 100).toFixed(4))}%`);
@@ -37,14 +43,24 @@ export function renderReport(result: BenchResult, color: ChalkInstance): string[
   const lines: string[] = [];
   const head = (text: string): string => color.bold(text);
   const c = result.config;
-  const target = result.target.embedded === null ? result.target.url : `${result.target.url} (embedded, ${result.target.embedded.memory ? 'in memory' : `fsync ${result.target.embedded.fsync}`})`;
+  const target =
+    result.target.embedded === null
+      ? result.target.url
+      : `${result.target.url} (embedded, ${result.target.embedded.memory ? 'in memory' : `fsync ${result.target.embedded.fsync}`})`;
   lines.push(`${head('evq bench')} · ${describeScenario(result)}`);
   lines.push(color.dim(`broker ${target} · topic ${c.topic} · ran ${formatSeconds(result.phases.totalMs)}`));
   if (result.interrupted) lines.push(color.yellow('interrupted: producing stopped early; the figures cover what ran'));
   lines.push('');
 
   const rows: string[][] = [['throughput', 'messages', 'msgs/s', 'MiB/s', 'time', '']];
-  rows.push(['published', formatCount(result.publish.messages), formatCount(result.publish.msgsPerSec), formatMiB(result.publish.bytesPerSec), formatSeconds(result.publish.durationMs), '']);
+  rows.push([
+    'published',
+    formatCount(result.publish.messages),
+    formatCount(result.publish.msgsPerSec),
+    formatMiB(result.publish.bytesPerSec),
+    formatSeconds(result.publish.durationMs),
+    '',
+  ]);
   if (c.subscribers > 0) {
     rows.push([
       'delivered',
@@ -73,7 +89,12 @@ export function renderReport(result: BenchResult, color: ChalkInstance): string[
   }
   lat.push(latencyCells('ack', result.latency.ack));
   if (c.rate > 0) lat.push(latencyCells('send lag', result.latency.sendLag));
-  lines.push(...table(lat, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'], { indent: '  ', style: (t, r, col) => (r === 0 ? head(t) : r === 1 && col === 3 && c.subscribers > 0 ? color.cyan(t) : t) }));
+  lines.push(
+    ...table(lat, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'], {
+      indent: '  ',
+      style: (t, r, col) => (r === 0 ? head(t) : r === 1 && col === 3 && c.subscribers > 0 ? color.cyan(t) : t),
+    }),
+  );
   const notes: string[] = [];
   if (c.subscribers > 0) {
     notes.push('end to end: from the intended send time (corrected for coordinated omission)', 'uncorrected: from the actual send time');
@@ -90,7 +111,12 @@ export function renderReport(result: BenchResult, color: ChalkInstance): string[
     lines.push(`${head('verification')}  no subscribers: nothing to verify (${plural(v.published, 'message')} acknowledged)`);
   } else {
     const matching = v.matching === v.published ? '' : `, ${formatCount(v.matching)} matching`;
-    const counts = [`${formatCount(v.delivered)} delivered`, `${formatCount(v.lost)} lost`, `${formatCount(v.duplicated)} duplicated`, `${formatCount(v.reordered)} reordered`];
+    const counts = [
+      `${formatCount(v.delivered)} delivered`,
+      `${formatCount(v.lost)} lost`,
+      `${formatCount(v.duplicated)} duplicated`,
+      `${formatCount(v.reordered)} reordered`,
+    ];
     if (c.filter !== null || v.unexpected > 0) counts.push(`${formatCount(v.unexpected)} unexpected`);
     if (v.foreign > 0) counts.push(`${formatCount(v.foreign)} not of this run, ignored`);
     const verdict = v.ok ? color.green('✓ every message exactly once, in order') : color.red('✗ FAILED');
@@ -102,7 +128,8 @@ export function renderReport(result: BenchResult, color: ChalkInstance): string[
   if (result.errors.length > 0) {
     const total = result.errors.reduce((n, e) => n + e.count, 0);
     lines.push(color.red(`${head('errors')}  ${formatCount(total)}`));
-    for (const e of result.errors.slice(0, 10)) lines.push(`  ${e.client}: ${e.message} [${e.code}]${e.count > 1 ? ` ×${formatCount(e.count)}` : ''}`);
+    for (const e of result.errors.slice(0, 10))
+      lines.push(`  ${e.client}: ${e.message} [${e.code}]${e.count > 1 ? ` ×${formatCount(e.count)}` : ''}`);
     if (result.errors.length > 10) lines.push(color.dim(`  … ${result.errors.length - 10} more in --json`));
   }
 
@@ -145,7 +172,9 @@ function clientLines(result: BenchResult, color: ChalkInstance): string[] {
         rows.push([
           `  [${s.id}]`,
           `${formatCount(s.received)} msgs · ${formatCount(s.msgsPerSec)} msgs/s · ${formatMiB(s.bytesPerSec)} MiB/s · e2e p99 ${formatMicros(s.e2e.p99)}` +
-            (bad > 0 ? color.red(` · ${formatCount(s.lost)} lost, ${formatCount(s.duplicated)} duplicated, ${formatCount(s.reordered)} reordered`) : ''),
+            (bad > 0
+              ? color.red(` · ${formatCount(s.lost)} lost, ${formatCount(s.duplicated)} duplicated, ${formatCount(s.reordered)} reordered`)
+              : ''),
         ]);
       }
       if (subscribers.length > MAX_CLIENT_ROWS) rows.push(['', color.dim(`… ${subscribers.length - MAX_CLIENT_ROWS} more in --json`)]);

@@ -96,9 +96,7 @@ export function compileTemplate(template: string): RecordFormat {
   }
   if (text !== '') pieces.push(text);
   if (placeholders === 0) {
-    throw new InvalidArgumentError(
-      `expected raw, json or a template with placeholders like '{offset} {key} {value}', got "${template}"`,
-    );
+    throw new InvalidArgumentError(`expected raw, json or a template with placeholders like '{offset} {key} {value}', got "${template}"`);
   }
   return {
     name: template,
@@ -283,7 +281,10 @@ export function brokerUrl(text: string): string {
   try {
     url = new URL(text);
   } catch {
-    throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `invalid --url "${text}": expected a URL like http://127.0.0.1:7070 (or nats://127.0.0.1:4222)`);
+    throw new EvqUsageError(
+      'EVQ_ERR_INVALID_ARGUMENT',
+      `invalid --url "${text}": expected a URL like http://127.0.0.1:7070 (or nats://127.0.0.1:4222)`,
+    );
   }
   if (!/^(https?|wss?|nats):$/.test(url.protocol)) {
     throw new EvqUsageError(

@@ -160,7 +160,12 @@ export function parseJsonLine(
     key = record.key;
   }
   const own = checkHeaders(record.headers, fail);
-  const headers = own === null ? defaultHeaders : defaultHeaders === null ? own : Object.assign(Object.create(null) as Record<string, string>, defaultHeaders, own);
+  const headers =
+    own === null
+      ? defaultHeaders
+      : defaultHeaders === null
+        ? own
+        : Object.assign(Object.create(null) as Record<string, string>, defaultHeaders, own);
   if (record.timestamp === undefined || record.timestamp === null) return { value, key, headers };
   if (typeof record.timestamp !== 'number' || !Number.isSafeInteger(record.timestamp) || record.timestamp < 0) {
     return fail('"timestamp" must be milliseconds since the epoch (a whole number >= 0)');

@@ -25,11 +25,15 @@ export function buildProgram(output: Output = createOutput()): Command {
   withExamples(program, [
     'evq serve',
     'evq produce orders \'{"amount": 120}\'',
-    'evq subscribe orders --filter \'value.amount > 100\'',
+    "evq subscribe orders --filter 'value.amount > 100'",
     'evq consume orders --group billing',
     'evq bench --embedded',
   ]);
-  forEachCommand(program, (cmd) => cmd.exitOverride().configureOutput({ writeOut: (text) => quietWrite(process.stdout, text), writeErr: (text) => quietWrite(process.stderr, text) }));
+  forEachCommand(program, (cmd) =>
+    cmd
+      .exitOverride()
+      .configureOutput({ writeOut: (text) => quietWrite(process.stdout, text), writeErr: (text) => quietWrite(process.stderr, text) }),
+  );
   return program;
 }
 

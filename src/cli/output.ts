@@ -22,10 +22,7 @@ export function useColor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = pr
   return stream.isTTY === true && env.TERM !== 'dumb';
 }
 
-export function createOutput(
-  stdout: NodeJS.WriteStream = process.stdout,
-  stderr: NodeJS.WriteStream = process.stderr,
-): Output {
+export function createOutput(stdout: NodeJS.WriteStream = process.stdout, stderr: NodeJS.WriteStream = process.stderr): Output {
   const interactive = useColor(stderr);
   const color = new Chalk({ level: interactive ? 1 : 0 });
   return {

@@ -130,7 +130,9 @@ export function failureOf(result: BenchResult): EvqError | undefined {
   const broken = result.thresholds.filter((t) => !t.ok);
   if (broken.length > 0) {
     code ??= 'EVQ_ERR_LIMIT_EXCEEDED';
-    const list = broken.map((t) => `${t.expression} (${t.actual === null ? 'no such figure' : `${t.metric} = ${formatMetric(t.metric, t.actual)}`})`);
+    const list = broken.map(
+      (t) => `${t.expression} (${t.actual === null ? 'no such figure' : `${t.metric} = ${formatMetric(t.metric, t.actual)}`})`,
+    );
     reasons.push(`threshold${broken.length === 1 ? '' : 's'} broken: ${list.join('; ')}`);
   }
   if (code === undefined) return undefined;

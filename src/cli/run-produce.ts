@@ -33,13 +33,14 @@ export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv 
     for (const s of skipped) if (s <= line) line++;
     return line;
   };
-  const onBadLine = deadLetters === undefined
-    ? undefined
-    : (raw: Buffer, line: number, reason: string): void => {
-        skipped.push(line);
-        tally.reject('EVQ_ERR_MALFORMED', `line ${line}: ${reason}`);
-        deadLetters.write({ line, code: 'EVQ_ERR_MALFORMED', reason }, { value: raw });
-      };
+  const onBadLine =
+    deadLetters === undefined
+      ? undefined
+      : (raw: Buffer, line: number, reason: string): void => {
+          skipped.push(line);
+          tally.reject('EVQ_ERR_MALFORMED', `line ${line}: ${reason}`);
+          deadLetters.write({ line, code: 'EVQ_ERR_MALFORMED', reason }, { value: raw });
+        };
   const counting: LineParser = (line) => {
     tally.read++;
     return parse(line);
@@ -71,14 +72,21 @@ export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv 
   };
   if (plan.delayMs !== undefined) options.delayMs = plan.delayMs;
   options.onHold = ({ until }) => {
-    output.info(`the broker has no delayed delivery: this process holds the messages until ${new Date(until).toISOString()} and exits once they are acknowledged`);
+    output.info(
+      `the broker has no delayed delivery: this process holds the messages until ${new Date(until).toISOString()} and exits once they are acknowledged`,
+    );
   };
   if (plan.at !== undefined) options.at = plan.at;
   if (deadLetters !== undefined) {
     options.onReject = (rejection: MessageRejection) => {
       tally.reject(rejection.code, rejection.reason);
       deadLetters.write(
-        { line: input === undefined ? undefined : lineOf(rejection.index), index: rejection.index, code: rejection.code, reason: rejection.reason },
+        {
+          line: input === undefined ? undefined : lineOf(rejection.index),
+          index: rejection.index,
+          code: rejection.code,
+          reason: rejection.reason,
+        },
         rejection.message,
       );
     };
@@ -116,7 +124,11 @@ export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv 
   }
 }
 
-function* fromArgs(args: string[], parse: LineParser, onBadLine: ((raw: Buffer, line: number, reason: string) => void) | undefined): Generator<ProduceMessage> {
+function* fromArgs(
+  args: string[],
+  parse: LineParser,
+  onBadLine: ((raw: Buffer, line: number, reason: string) => void) | undefined,
+): Generator<ProduceMessage> {
   for (let i = 0; i < args.length; i++) {
     const raw = Buffer.from(args[i] ?? '', 'utf8');
     try {
@@ -183,7 +195,8 @@ function summary(plan: ProducePlan, tally: Tally, elapsedMs: number, result: Pro
     const when = plan.at !== undefined ? `at ${new Date(plan.at).toISOString()}` : `in ${formatDuration(plan.delayMs ?? 0)}`;
     line += `; ${tally.delayed} delayed, due ${when}`;
   }
-  if (result !== undefined && plan.compression === 'gzip' && result.wireBytes > 0) line += `; ${formatSize(result.wireBytes)} on the wire (gzip)`;
+  if (result !== undefined && plan.compression === 'gzip' && result.wireBytes > 0)
+    line += `; ${formatSize(result.wireBytes)} on the wire (gzip)`;
   if (tally.rejected > 0) line += `; ${tally.rejected} rejected, written to ${plan.deadLetter}`;
   return line;
 }

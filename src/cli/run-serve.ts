@@ -57,12 +57,16 @@ function reportRecovery(report: RecoveryReport, output: Output): void {
       t.lastOffsetDropped === null
         ? `any records from offset ${t.firstOffsetDropped} on were dropped`
         : `offsets ${t.firstOffsetDropped}..${t.lastOffsetDropped} were dropped`;
-    output.info(`recovery: topic "${t.topic}": cut a torn tail of ${formatSize(t.bytesDropped)} at byte ${t.position} of ${t.file} (${offsets}: ${t.reason})`);
+    output.info(
+      `recovery: topic "${t.topic}": cut a torn tail of ${formatSize(t.bytesDropped)} at byte ${t.position} of ${t.file} (${offsets}: ${t.reason})`,
+    );
   }
   for (const c of report.corruptions) reportCorruption(c, output);
   for (const file of report.rebuiltIndexes) output.info(`recovery: rebuilt index ${file}`);
 }
 
 function reportCorruption(c: CorruptionReport, output: Output): void {
-  output.error(`topic "${c.topic}": damaged data in ${c.file} at byte ${c.position}, offsets ${c.fromOffset}..${c.toOffset} cannot be read (${c.reason})`);
+  output.error(
+    `topic "${c.topic}": damaged data in ${c.file} at byte ${c.position}, offsets ${c.fromOffset}..${c.toOffset} cannot be read (${c.reason})`,
+  );
 }

@@ -84,9 +84,13 @@ function subscriptionFailure(err: unknown, plan: SubscribePlan, last: EvqRecord 
   }
   if (err instanceof EvqError && err.code === 'EVQ_ERR_CLOSED') {
     const after = last === undefined ? '' : ` after offset ${last.offset}`;
-    return new EvqError('EVQ_ERR_CLOSED', `the subscription was closed by the broker${after} (${err.message}); resume with: ${resumeCommand(plan, last)}`, {
-      cause: err,
-    });
+    return new EvqError(
+      'EVQ_ERR_CLOSED',
+      `the subscription was closed by the broker${after} (${err.message}); resume with: ${resumeCommand(plan, last)}`,
+      {
+        cause: err,
+      },
+    );
   }
   return explainError(err, plan.url);
 }
@@ -95,10 +99,13 @@ function subscriptionFailure(err: unknown, plan: SubscribePlan, last: EvqRecord 
 function reportStatus(status: SubscriptionStatus, output: Output): void {
   switch (status.type) {
     case 'disconnected':
-      output.info(`connection lost (${status.error.message})${status.lastOffset === null ? '' : ` after offset ${status.lastOffset}`}; reconnecting`);
+      output.info(
+        `connection lost (${status.error.message})${status.lastOffset === null ? '' : ` after offset ${status.lastOffset}`}; reconnecting`,
+      );
       break;
     case 'reconnecting':
-      if (status.attempt > 1 && status.attempt % 5 === 0) output.info(`still reconnecting (attempt ${status.attempt}, next in ${formatDuration(status.delayMs)})`);
+      if (status.attempt > 1 && status.attempt % 5 === 0)
+        output.info(`still reconnecting (attempt ${status.attempt}, next in ${formatDuration(status.delayMs)})`);
       break;
     case 'reconnected':
       output.info(`reconnected: resuming at offset ${status.from}`);

@@ -73,7 +73,11 @@ export function toConnectionError(error: unknown, url: string, what: string, tim
 
 /** A connection that was open and was lost. */
 export function connectionLostError(url: string, detail: string, cause?: unknown): EvqConnectionError {
-  return new EvqConnectionError('EVQ_ERR_CLOSED', `the connection to the evq broker at ${url} was lost (${detail})`, cause === undefined ? undefined : { cause });
+  return new EvqConnectionError(
+    'EVQ_ERR_CLOSED',
+    `the connection to the evq broker at ${url} was lost (${detail})`,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /**
@@ -95,7 +99,13 @@ export class EvqProduceError extends EvqError {
 }
 
 /** The error of a failed produce to `topic`: the cause, what was acknowledged and where the input stopped. */
-export function produceFailure(topic: string, cause: EvqError, result: ProduceResult, first: number | null, idempotent: boolean): EvqProduceError {
+export function produceFailure(
+  topic: string,
+  cause: EvqError,
+  result: ProduceResult,
+  first: number | null,
+  idempotent: boolean,
+): EvqProduceError {
   const n = (x: number): string => x.toLocaleString('en-US');
   let text = `produce to "${topic}" failed: ${cause.message}. ${n(result.acknowledged)} message${result.acknowledged === 1 ? ' was' : 's were'} acknowledged`;
   if (result.rejected > 0) text += `, ${n(result.rejected)} rejected`;

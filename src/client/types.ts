@@ -177,7 +177,11 @@ export interface TopicSettings {
 export interface EvqClient {
   readonly url: string;
   /** Produces messages (an array or a stream): batched, windowed acknowledgements in order. */
-  produce(topic: string, messages: Iterable<ProduceMessage> | AsyncIterable<ProduceMessage>, options?: ProduceOptions): Promise<ProduceResult>;
+  produce(
+    topic: string,
+    messages: Iterable<ProduceMessage> | AsyncIterable<ProduceMessage>,
+    options?: ProduceOptions,
+  ): Promise<ProduceResult>;
   subscribe(topic: string, options?: SubscribeOptions): Subscription;
   /** Pulls records; the iteration ends at the end of the log unless `follow`. */
   consume(topic: string, options?: ConsumeOptions): AsyncIterable<EvqRecord>;

@@ -3,7 +3,14 @@ import { EvqUsageError } from '../errors.js';
 const UNIT_BYTES = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4 } as const;
 const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb|k|m|g|t|kib|mib|gib|tib)?$/;
 const ALIASES: Record<string, keyof typeof UNIT_BYTES> = {
-  k: 'kb', kib: 'kb', m: 'mb', mib: 'mb', g: 'gb', gib: 'gb', t: 'tb', tib: 'tb',
+  k: 'kb',
+  kib: 'kb',
+  m: 'mb',
+  mib: 'mb',
+  g: 'gb',
+  gib: 'gb',
+  t: 'tb',
+  tib: 'tb',
 };
 
 /**

@@ -4,11 +4,20 @@
  * ({@link encodeBatchInto}, what evq's client uses to encode straight into pooled buffers). Pure.
  */
 import { FORBIDDEN_HEADER_NAMES } from './record.js';
-import { BATCH_HEADER_BYTES, BATCH_VERSION, MAX_I32, MAX_U16, MAX_U32, MIN_RECORD_BYTES, NULL_HEADERS, NULL_KEY, isTimestamp } from './batch-layout.js';
+import {
+  BATCH_HEADER_BYTES,
+  BATCH_VERSION,
+  MAX_I32,
+  MAX_U16,
+  MAX_U32,
+  MIN_RECORD_BYTES,
+  NULL_HEADERS,
+  NULL_KEY,
+  isTimestamp,
+} from './batch-layout.js';
 import { malformed } from './record-codec.js';
 import { utf8ByteLength, writeUtf8 } from './utf8.js';
 import type { MessageInput, TimestampedMessage } from './record.js';
-
 
 /** Options of {@link encodeBatchInto} and {@link encodedBatchLength}. */
 export interface EncodeOptions {

@@ -119,7 +119,8 @@ export function validateEncodedBatch(buf: Buffer, limits: BatchLimits = LIMITS):
       // the order of validateMessage, then of the batch's running total
       if (valueLength > limits.maxMessageBytes) limitError = messageTooLarge(valueLength, limits.maxMessageBytes);
       else if (keyBytes > limits.maxKeyBytes) limitError = keyTooLarge(keyBytes, limits.maxKeyBytes);
-      else if (headerCount !== NULL_HEADERS && headerCount > limits.maxHeaderCount) limitError = tooManyHeaders(headerCount, limits.maxHeaderCount);
+      else if (headerCount !== NULL_HEADERS && headerCount > limits.maxHeaderCount)
+        limitError = tooManyHeaders(headerCount, limits.maxHeaderCount);
       else if (headerBytes > limits.maxHeaderBytes) limitError = headersTooLarge(limits.maxHeaderBytes);
       else if (payloadBytes > limits.maxBatchBytes) limitError = batchTooLarge(limits.maxBatchBytes);
     }

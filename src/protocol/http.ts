@@ -35,10 +35,8 @@ export const PATHS = {
   topic: (topic: string) => `/topics/${encodeURIComponent(topic)}`,
   messages: (topic: string) => `/topics/${encodeURIComponent(topic)}/messages`,
   batch: (topic: string) => `/topics/${encodeURIComponent(topic)}/batch`,
-  groupMessages: (topic: string, group: string) =>
-    `/topics/${encodeURIComponent(topic)}/groups/${encodeURIComponent(group)}/messages`,
-  groupCommit: (topic: string, group: string) =>
-    `/topics/${encodeURIComponent(topic)}/groups/${encodeURIComponent(group)}/commit`,
+  groupMessages: (topic: string, group: string) => `/topics/${encodeURIComponent(topic)}/groups/${encodeURIComponent(group)}/messages`,
+  groupCommit: (topic: string, group: string) => `/topics/${encodeURIComponent(topic)}/groups/${encodeURIComponent(group)}/commit`,
   group: (topic: string, group: string) => `/topics/${encodeURIComponent(topic)}/groups/${encodeURIComponent(group)}`,
   groups: () => '/groups',
   ws: () => '/ws',

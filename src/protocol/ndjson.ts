@@ -16,7 +16,6 @@ export interface NdjsonMessage {
   headers: Record<string, string> | null;
 }
 
-
 export function parseNdjsonBatch(body: Buffer, maxCount: number): NdjsonMessage[] {
   const text = body.toString('utf8');
   const messages: NdjsonMessage[] = [];

@@ -40,7 +40,17 @@
  */
 import { LIMITS } from '../core/limits.js';
 import { EvqError } from '../errors.js';
-import { BATCH_HEADER_BYTES, BATCH_VERSION, MAX_I32, MAX_U16, MAX_U32, MIN_RECORD_BYTES, NULL_HEADERS, NULL_KEY, isTimestamp } from './batch-layout.js';
+import {
+  BATCH_HEADER_BYTES,
+  BATCH_VERSION,
+  MAX_I32,
+  MAX_U16,
+  MAX_U32,
+  MIN_RECORD_BYTES,
+  NULL_HEADERS,
+  NULL_KEY,
+  isTimestamp,
+} from './batch-layout.js';
 import { FORBIDDEN_HEADER_NAMES } from './record.js';
 import { readUtf8 } from './utf8.js';
 import type { EvqRecord } from './record.js';
@@ -99,7 +109,6 @@ export interface ForEachRecordOptions {
 export function malformed(message: string): EvqError {
   return new EvqError('EVQ_ERR_MALFORMED', `malformed record batch: ${message}`);
 }
-
 
 // ---------------------------------------------------------------------------------------------- decode
 
@@ -191,14 +200,7 @@ export function forEachRecord(
 }
 
 /** Decodes the record in `buf[start, end)` (after its length field); adds its key, header and value bytes to `size`. */
-function decodeRecord(
-  buf: Buffer,
-  start: number,
-  end: number,
-  index: number,
-  limits: CodecLimits,
-  size: { bytes: number },
-): EvqRecord {
+function decodeRecord(buf: Buffer, start: number, end: number, index: number, limits: CodecLimits, size: { bytes: number }): EvqRecord {
   let pos = start;
   const timestamp = buf.readDoubleBE(pos);
   pos += 8;
@@ -260,8 +262,13 @@ function text(buf: Buffer, start: number, end: number, index: number, what: stri
  */
 export function decodeBatch(buf: Buffer, topic: string, limits: CodecLimits = LIMITS): EvqRecord[] {
   const records: EvqRecord[] = [];
-  forEachRecord(buf, topic, (record) => {
-    records.push(record);
-  }, { limits });
+  forEachRecord(
+    buf,
+    topic,
+    (record) => {
+      records.push(record);
+    },
+    { limits },
+  );
   return records;
 }

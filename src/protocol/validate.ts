@@ -41,10 +41,7 @@ export function validateTopicName(name: unknown): asserts name is string {
   const max = LIMITS.maxTopicNameLength;
   if (name.length === 0) throw new EvqUsageError('EVQ_ERR_INVALID_TOPIC', 'a topic name cannot be empty');
   if (name.length > max) {
-    throw new EvqUsageError(
-      'EVQ_ERR_INVALID_TOPIC',
-      `topic name ${quote(name)} is ${name.length} characters long; the limit is ${max}`,
-    );
+    throw new EvqUsageError('EVQ_ERR_INVALID_TOPIC', `topic name ${quote(name)} is ${name.length} characters long; the limit is ${max}`);
   }
   if (name === '.' || name === '..') {
     throw new EvqUsageError('EVQ_ERR_INVALID_TOPIC', `topic name ${quote(name)} is reserved; pick another name`);

@@ -11,7 +11,10 @@ import { killSpawned, makeTempDir, removeTempDirs, spawnBroker, type SpawnedBrok
 import { killCli, runCli } from '../helpers/spawn-cli.js';
 import { validate } from '../unit/bench/json-schema.js';
 
-const schema = JSON.parse(await readFile(new URL('../../docs/bench-result.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const schema = JSON.parse(await readFile(new URL('../../docs/bench-result.schema.json', import.meta.url), 'utf8')) as Record<
+  string,
+  unknown
+>;
 
 let broker: SpawnedBroker;
 beforeAll(async () => {
@@ -37,30 +40,58 @@ describe('evq bench', () => {
     expect(report).toMatch(/end to end( +[\d.]+(µs|ms|s)){8}/);
     expect(report).toMatch(/uncorrected( +[\d.]+(µs|ms|s)){8}/);
     expect(report).toMatch(/ack( +[\d.]+(µs|ms|s)){8}/);
-    expect(report).toMatch(/verification {2}20,000 published × 1 subscriber = 20,000 expected · 20,000 delivered · 0 lost · 0 duplicated · 0 reordered/);
+    expect(report).toMatch(
+      /verification {2}20,000 published × 1 subscriber = 20,000 expected · 20,000 delivered · 0 lost · 0 duplicated · 0 reordered/,
+    );
     expect(run.err).toMatch(/^embedded broker on http:\/\/127\.0\.0\.1:\d+ \(data in \S+, fsync always\)$/m);
   });
 
   it('thresholds set the exit code: 1 when one breaks (after the report), 0 when all hold', async () => {
-    const broken = await runCli(['bench', '--url', broker.url, '--messages', '3000', '--threshold', 'p99<1us', '--threshold', 'lost==0'], { timeoutMs: 20_000 });
+    const broken = await runCli(['bench', '--url', broker.url, '--messages', '3000', '--threshold', 'p99<1us', '--threshold', 'lost==0'], {
+      timeoutMs: 20_000,
+    });
     expect(broken.code).toBe(1);
     expect(broken.out).toMatch(/✗ p99<1us/);
     expect(broken.out).toMatch(/✓ lost==0/);
     expect(broken.err).toMatch(/^error: evq bench: threshold broken: p99<1us \(e2e\.p99 = \S+\)\n$/m);
-    const held = await runCli(['bench', '--url', broker.url, '--messages', '3000', '--threshold', 'p99<60s', '--threshold', 'rate>1'], { timeoutMs: 20_000 });
+    const held = await runCli(['bench', '--url', broker.url, '--messages', '3000', '--threshold', 'p99<60s', '--threshold', 'rate>1'], {
+      timeoutMs: 20_000,
+    });
     expect(held.code, held.err).toBe(0);
   });
 
   it('--json FILE validates against docs/bench-result.schema.json; --csv prints a header and a row', async () => {
     const dir = await makeTempDir();
     const file = join(dir, 'result.json');
-    const run = await runCli(['bench', '--url', broker.url, '--messages', '3000', '--producers', '2', '--subscribers', '2', '--rate', '20k', '--json', file, '--csv'], {
-      timeoutMs: 20_000,
-    });
+    const run = await runCli(
+      [
+        'bench',
+        '--url',
+        broker.url,
+        '--messages',
+        '3000',
+        '--producers',
+        '2',
+        '--subscribers',
+        '2',
+        '--rate',
+        '20k',
+        '--json',
+        file,
+        '--csv',
+      ],
+      {
+        timeoutMs: 20_000,
+      },
+    );
     expect(run.code, run.err).toBe(0);
     const result = JSON.parse(await readFile(file, 'utf8')) as BenchResult;
     expect(validate(schema, result)).toEqual([]);
-    expect(result).toMatchObject({ ok: true, config: { producers: 2, subscribers: 2, rate: 20_000 }, verification: { expected: 6000, delivered: 6000, lost: 0 } });
+    expect(result).toMatchObject({
+      ok: true,
+      config: { producers: 2, subscribers: 2, rate: 20_000 },
+      verification: { expected: 6000, delivered: 6000, lost: 0 },
+    });
     const [header, row, ...rest] = run.out.trim().split('\n');
     expect(rest).toEqual([]);
     expect(header).toMatch(/^started_at,topic,/);
@@ -69,12 +100,33 @@ describe('evq bench', () => {
   });
 
   it('worker threads and the http transport, against evq serve', async () => {
-    const run = await runCli(['bench', '--url', broker.url, '--transport', 'http', '--producers', '2', '--subscribers', '2', '--workers', '2', '--messages', '4000', '--json', '-'], {
-      timeoutMs: 30_000,
-    });
+    const run = await runCli(
+      [
+        'bench',
+        '--url',
+        broker.url,
+        '--transport',
+        'http',
+        '--producers',
+        '2',
+        '--subscribers',
+        '2',
+        '--workers',
+        '2',
+        '--messages',
+        '4000',
+        '--json',
+        '-',
+      ],
+      {
+        timeoutMs: 30_000,
+      },
+    );
     expect(run.code, run.err).toBe(0);
     const result = JSON.parse(run.out) as BenchResult;
-    expect(new Set(result.clients.subscribers.map((s) => s.worker)).size + new Set(result.clients.producers.map((p) => p.worker)).size).toBeGreaterThanOrEqual(2);
+    expect(
+      new Set(result.clients.subscribers.map((s) => s.worker)).size + new Set(result.clients.producers.map((p) => p.worker)).size,
+    ).toBeGreaterThanOrEqual(2);
     expect(result.verification).toMatchObject({ published: 4000, expected: 8000, delivered: 8000, ok: true });
   });
 

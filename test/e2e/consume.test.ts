@@ -31,7 +31,9 @@ describe('evq consume', () => {
     expect(lines(all.out)).toEqual(values(0, 20));
     expect((await runCli(['consume', 'log', '--limit', '3'], { url: broker.url })).out).toBe('m0\nm1\nm2\n');
     expect((await runCli(['consume', 'log', '--from', '-2'], { url: broker.url })).out).toBe('m18\nm19\n');
-    expect((await runCli(['consume', 'log', '--from', '17', '--format', '{offset}={value}'], { url: broker.url })).out).toBe('17=m17\n18=m18\n19=m19\n');
+    expect((await runCli(['consume', 'log', '--from', '17', '--format', '{offset}={value}'], { url: broker.url })).out).toBe(
+      '17=m17\n18=m18\n19=m19\n',
+    );
     const filtered = await runCli(['consume', 'log', '--filter', 'value like "m1*" && offset >= 15'], { url: broker.url });
     expect(lines(filtered.out)).toEqual(values(15, 20));
   });
@@ -91,7 +93,13 @@ describe('evq consume', () => {
     const copy = (await readAll(broker.url, 'copy')).records.map(strip);
     expect(source).toHaveLength(7);
     expect(copy).toEqual(source);
-    expect(source[6]).toEqual({ key: 'bin', headers: null, value: undefined, valueBase64: binary.toString('base64'), timestamp: expect.any(Number) });
+    expect(source[6]).toEqual({
+      key: 'bin',
+      headers: null,
+      value: undefined,
+      valueBase64: binary.toString('base64'),
+      timestamp: expect.any(Number),
+    });
   });
 
   it('--follow prints new records as they come; Ctrl-C exits 0', async () => {

@@ -104,7 +104,10 @@ describe('examples/bank-account', () => {
     const rebuilt = await run('bank-account/projection.js', ['--group', 'balances-v2', '--state', 'v2.json'], dir);
     expect(JSON.parse(rebuilt.out)).toEqual({ alice: 70, bob: 25 });
     expect(rebuilt.err).toMatch(/6 new events applied/);
-    expect(JSON.parse(await readFile(join(dir, 'v2.json'), 'utf8'))).toMatchObject({ offset: 5, accounts: { alice: { owner: 'Alice Liddell', balance: 70 } } });
+    expect(JSON.parse(await readFile(join(dir, 'v2.json'), 'utf8'))).toMatchObject({
+      offset: 5,
+      accounts: { alice: { owner: 'Alice Liddell', balance: 70 } },
+    });
   });
 });
 
@@ -125,7 +128,10 @@ describe('examples/router', () => {
     const refund = (amount: number) => ['produce', 'orders', '-H', 'type=refund', `{"amount": ${amount}}`];
     for (const args of [sale(250), sale(5), refund(40), refund(300)]) expect((await runCli(args, { url: broker.url })).code).toBe(0);
     const refundLines = async () => (await readFile(join(dir, 'refunds.jsonl'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
-    await until(async () => (await refundLines()).length === 2 && (await readAll(broker.url, 'orders.big')).records.length === 2, 'the first records routed');
+    await until(
+      async () => (await refundLines()).length === 2 && (await readAll(broker.url, 'orders.big')).records.length === 2,
+      'the first records routed',
+    );
 
     // while it runs: drop "refunds", add "small"
     await writeRoutes([
@@ -147,7 +153,10 @@ describe('examples/router', () => {
       [150, 'sale'],
     ]);
     expect((await refundLines()).map((l) => JSON.parse(JSON.parse(l).value).amount)).toEqual([40, 300]); // nothing after removal
-    const small = (await readFile(join(dir, 'small.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(JSON.parse(l).value).amount);
+    const small = (await readFile(join(dir, 'small.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(JSON.parse(l).value).amount);
     expect(small).toEqual([7]); // only what came after it was added
     expect(done.err).toMatch(/big: 4 records/);
   });

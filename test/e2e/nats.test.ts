@@ -21,7 +21,10 @@ const values = (from: number, to: number): string[] => Array.from({ length: to -
 /** `evq ARGS` on a pseudo-terminal (util-linux `script`), for output that differs on a TTY. */
 function runOnTty(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   const command = [process.execPath, EVQ_BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
-  const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('script', ['-qec', command, '/dev/null'], {
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
   const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
@@ -38,7 +41,9 @@ describe('--help says where the filter runs over nats://', () => {
     for (const command of ['subscribe', 'consume']) {
       const help = await runCli([command, '--help']);
       expect(help.code).toBe(0);
-      expect(help.out.replace(/\s+/g, ' ')).toMatch(/--filter <expr> [^-]*over nats:\/\/ it runs in the client, so every message crosses the network/);
+      expect(help.out.replace(/\s+/g, ' ')).toMatch(
+        /--filter <expr> [^-]*over nats:\/\/ it runs in the client, so every message crosses the network/,
+      );
     }
   });
 });
@@ -90,7 +95,9 @@ describeNats('the command line over NATS JetStream', () => {
     expect(consumed.err).toBe('');
     expect(consumed.stdout.equals(Buffer.from(`${text}\n`))).toBe(true);
 
-    const subscribed = await runCli(['subscribe', 'big.lines', '--from', 'earliest', '--count', '100000', '--url', url], { timeoutMs: 30_000 });
+    const subscribed = await runCli(['subscribe', 'big.lines', '--from', 'earliest', '--count', '100000', '--url', url], {
+      timeoutMs: 30_000,
+    });
     expect(subscribed.code, subscribed.err).toBe(0);
     expect(subscribed.stdout.equals(Buffer.from(`${text}\n`))).toBe(true);
   }, 90_000);
@@ -120,11 +127,20 @@ describeNats('the command line over NATS JetStream', () => {
     const at = await runCli(['subscribe', 'hist', '--from=1', '-n', '2', '--format', '{offset}\\t{value}'], { url });
     expect(at.out).toBe('1\tm1\n2\tm2\n');
     const json = await runCli(['subscribe', 'hist', '--from', '-1', '-n', '1', '--format', 'json'], { url });
-    expect(JSON.parse(json.out)).toEqual({ topic: 'hist', offset: 19, timestamp: expect.any(Number), key: null, headers: null, value: 'm19' });
+    expect(JSON.parse(json.out)).toEqual({
+      topic: 'hist',
+      offset: 19,
+      timestamp: expect.any(Number),
+      key: null,
+      headers: null,
+      value: 'm19',
+    });
 
     expect((await runCli(['consume', 'hist', '--from', '-3'], { url })).out).toBe('m17\nm18\nm19\n');
     expect((await runCli(['consume', 'hist', '--limit', '3'], { url })).out).toBe('m0\nm1\nm2\n');
-    expect((await runCli(['consume', 'hist', '--from', '17', '--format', '{offset}={value}'], { url })).out).toBe('17=m17\n18=m18\n19=m19\n');
+    expect((await runCli(['consume', 'hist', '--from', '17', '--format', '{offset}={value}'], { url })).out).toBe(
+      '17=m17\n18=m18\n19=m19\n',
+    );
     const filtered = await runCli(['consume', 'hist', '--filter', 'value like "m1*" && offset >= 15'], { url });
     expect(lines(filtered.out)).toEqual(values(15, 20));
   });
@@ -175,7 +191,9 @@ describeNats('the command line over NATS JetStream', () => {
   });
 
   it('consume --format json | produce --json copies a topic exactly: keys, headers, values (bytes too), timestamps', async () => {
-    expect((await runCli(['produce', 'source', 'plain', '{"amount": 5}', '-k', 'k1', '-H', 'type=deposit', '-H', 'src=a'], { url })).code).toBe(0);
+    expect(
+      (await runCli(['produce', 'source', 'plain', '{"amount": 5}', '-k', 'k1', '-H', 'type=deposit', '-H', 'src=a'], { url })).code,
+    ).toBe(0);
     expect((await runCli(['produce', 'source', '-K', ':'], { url, stdin: 'k2:with key\nno key\n\n  spaced  \n' })).code).toBe(0);
     const binary = Buffer.from([0x00, 0xff, 0xfe, 0x0a, 0x41]);
     await client.produce('source', [{ value: binary, key: 'bin' }]);
@@ -291,7 +309,14 @@ describeNats('the command line over NATS JetStream', () => {
     const result = JSON.parse(await readFile(file, 'utf8')) as BenchResult;
     expect(result.ok).toBe(true);
     expect(result.config.transport).toBe('nats');
-    expect(result.verification).toMatchObject({ published: 20_000, expected: 20_000, delivered: 20_000, lost: 0, duplicated: 0, reordered: 0 });
+    expect(result.verification).toMatchObject({
+      published: 20_000,
+      expected: 20_000,
+      delivered: 20_000,
+      lost: 0,
+      duplicated: 0,
+      reordered: 0,
+    });
   }, 60_000);
 
   it('bench --transport http needs an evq broker: over nats:// it is a usage error (exit 2, one line)', async () => {
@@ -303,7 +328,9 @@ describeNats('the command line over NATS JetStream', () => {
   it('produce --compression gzip over nats:// is a usage error: exit 2, the reason in one line, nothing stored', async () => {
     const r = await runCli(['produce', 'zipped', 'x', '--compression', 'gzip', '--url', url]);
     expect(r.code).toBe(2);
-    expect(lines(r.err)).toEqual(['error: compression is not available over nats:// (JetStream stores what it is sent; compress the values yourself)']);
+    expect(lines(r.err)).toEqual([
+      'error: compression is not available over nats:// (JetStream stores what it is sent; compress the values yourself)',
+    ]);
     const topics = JSON.parse((await runCli(['topics', '--url', url])).out) as Array<{ topic: string }>;
     expect(topics.map((t) => t.topic)).not.toContain('zipped');
   });

@@ -77,14 +77,22 @@ describe('evq produce', () => {
     const dir = await makeTempDir();
     const dead = join(dir, 'dead.jsonl');
     const big = 'x'.repeat(2000); // the broker takes at most 1kb here
-    const r = await runCli(['produce', 'dl', '--dead-letter', dead, '--max-message-bytes', '1kb'], { url: broker.url, stdin: `a\n${big}\nb\n` });
+    const r = await runCli(['produce', 'dl', '--dead-letter', dead, '--max-message-bytes', '1kb'], {
+      url: broker.url,
+      stdin: `a\n${big}\nb\n`,
+    });
     expect(r.code).toBe(1);
     const err = lines(r.err);
     expect(err[0]).toMatch(/^produced 2 messages to dl \(offsets 0\.\.1\) .*; 1 rejected, written to .*dead\.jsonl$/);
     expect(err[1]).toMatch(/^error: 1 of 3 messages were rejected by the broker and written to .*dead\.jsonl \(first: .*\)/);
     expect(err).toHaveLength(2);
-    const letters = (await readFile(dead, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    expect(letters).toEqual([expect.objectContaining({ line: 2, code: 'EVQ_ERR_MESSAGE_TOO_LARGE', value: big, reason: expect.any(String) })]);
+    const letters = (await readFile(dead, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(letters).toEqual([
+      expect.objectContaining({ line: 2, code: 'EVQ_ERR_MESSAGE_TOO_LARGE', value: big, reason: expect.any(String) }),
+    ]);
     expect((await readAll(broker.url, 'dl')).records.map((x) => x.value)).toEqual(['a', 'b']);
   });
 
@@ -123,7 +131,9 @@ describe('evq produce', () => {
     const secured = await spawnBroker(await makeTempDir(), { args: ['--token', 's3cret', '--fsync', 'never'] });
     const bad = await runCli(['produce', 't', 'x', '--token', 'wrong'], { url: secured.url });
     expect(bad.code).toBe(1);
-    expect(lines(bad.err)).toEqual([expect.stringMatching(/^error: the broker at .* refused the request: it needs a valid token \(--token or EVQ_TOKEN\)$/)]);
+    expect(lines(bad.err)).toEqual([
+      expect.stringMatching(/^error: the broker at .* refused the request: it needs a valid token \(--token or EVQ_TOKEN\)$/),
+    ]);
     const good = await runCli(['produce', 't', 'x'], { url: secured.url, env: { EVQ_TOKEN: 's3cret' } });
     expect(good.code).toBe(0);
     secured.kill('SIGTERM');
@@ -131,7 +141,11 @@ describe('evq produce', () => {
   });
 
   it('usage errors: exit 2, one line naming the flag, nothing on stdout', async () => {
-    for (const args of [['produce', 't', '--batch-size', '0'], ['produce', 't', '--lingr', '5ms'], ['produce', 't', '--compression', 'lz4']]) {
+    for (const args of [
+      ['produce', 't', '--batch-size', '0'],
+      ['produce', 't', '--lingr', '5ms'],
+      ['produce', 't', '--compression', 'lz4'],
+    ]) {
       const r = await runCli(args, { url: broker.url });
       expect(r.code).toBe(2);
       expect(r.out).toBe('');

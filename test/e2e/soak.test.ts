@@ -41,7 +41,13 @@ interface Acked {
 }
 
 /** One phase of load; `stop()` ends every client and resolves once they are all gone. */
-function startLoad(broker: TunedBroker, phase: string, acked: Acked[], delayedAcked: string[], problems: string[]): { stop(): Promise<{ subscribers: number; groupReads: number }> } {
+function startLoad(
+  broker: TunedBroker,
+  phase: string,
+  acked: Acked[],
+  delayedAcked: string[],
+  problems: string[],
+): { stop(): Promise<{ subscribers: number; groupReads: number }> } {
   let running = true;
   const loops: Promise<void>[] = [];
   let subscribers = 0;
@@ -56,7 +62,11 @@ function startLoad(broker: TunedBroker, phase: string, acked: Acked[], delayedAc
         const pool = new Pool(broker.url, { connections: 1 });
         for (let i = 0; running; i++) {
           const values = Array.from({ length: 50 }, (_, j) => `${phase}-h${p}-${i}-${j}`);
-          const res = await pool.request({ path: '/topics/soak/batch', method: 'POST', body: values.map((value) => JSON.stringify({ value })).join('\n') });
+          const res = await pool.request({
+            path: '/topics/soak/batch',
+            method: 'POST',
+            body: values.map((value) => JSON.stringify({ value })).join('\n'),
+          });
           const body = (await res.body.json()) as { baseOffset: number };
           if (res.statusCode !== 201) problems.push(`producer ${p}: ${res.statusCode} ${JSON.stringify(body)}`);
           else values.forEach((value, j) => acked.push({ topic: 'soak', offset: body.baseOffset + j, value }));
@@ -77,7 +87,15 @@ function startLoad(broker: TunedBroker, phase: string, acked: Acked[], delayedAc
         while (inFlight.size < 4) {
           const values = Array.from({ length: 20 }, (_, j) => `${phase}-w-${req}-${j}`);
           inFlight.set(req, values);
-          client.ws.send(encodeProduceFrame({ req, topic: 'soak-ws', gzip: false, dueAt: 0, idempotencyKey: null }, encodeBatch(0, values.map((value) => ({ value, key: null, headers: null, timestamp: 0 })))));
+          client.ws.send(
+            encodeProduceFrame(
+              { req, topic: 'soak-ws', gzip: false, dueAt: 0, idempotencyKey: null },
+              encodeBatch(
+                0,
+                values.map((value) => ({ value, key: null, headers: null, timestamp: 0 })),
+              ),
+            ),
+          );
           req++;
         }
         await client.until(() => client.controls.length > 0, 30_000, 'a produce answer');
@@ -92,7 +110,8 @@ function startLoad(broker: TunedBroker, phase: string, acked: Acked[], delayedAc
       await client.until(() => client.controls.length >= inFlight.size, 30_000, 'the last answers');
       for (const control of client.controls.splice(0)) {
         const values = inFlight.get(control.req);
-        if (control.op === 'ack' && values !== undefined) values.forEach((value, j) => acked.push({ topic: 'soak-ws', offset: control.baseOffset + j, value }));
+        if (control.op === 'ack' && values !== undefined)
+          values.forEach((value, j) => acked.push({ topic: 'soak-ws', offset: control.baseOffset + j, value }));
       }
       await client.close();
     })(),
@@ -103,7 +122,12 @@ function startLoad(broker: TunedBroker, phase: string, acked: Acked[], delayedAc
     (async () => {
       const pool = new Pool(broker.url, { connections: 1 });
       for (let i = 0; running; i++) {
-        const res = await pool.request({ path: '/topics/soak-delayed/messages', method: 'POST', body: `${phase}-d-${i}`, headers: { 'evq-delay': `${200 + (i % 6) * 100}ms` } });
+        const res = await pool.request({
+          path: '/topics/soak-delayed/messages',
+          method: 'POST',
+          body: `${phase}-d-${i}`,
+          headers: { 'evq-delay': `${200 + (i % 6) * 100}ms` },
+        });
         await res.body.text();
         if (res.statusCode !== 202) problems.push(`delayed producer: ${res.statusCode}`);
         else delayedAcked.push(`${phase}-d-${i}`);
@@ -153,7 +177,9 @@ function startLoad(broker: TunedBroker, phase: string, acked: Acked[], delayedAc
             const got = [...client.received(1), ...client.received(-1)];
             for (let i = 1; i < got.length; i++) {
               if ((got[i] as { offset: number }).offset !== (got[i - 1] as { offset: number }).offset + 1) {
-                problems.push(`subscriber ${s}.${k}: offset ${(got[i] as { offset: number }).offset} after ${(got[i - 1] as { offset: number }).offset}`);
+                problems.push(
+                  `subscriber ${s}.${k}: offset ${(got[i] as { offset: number }).offset} after ${(got[i - 1] as { offset: number }).offset}`,
+                );
                 break;
               }
             }
@@ -162,7 +188,9 @@ function startLoad(broker: TunedBroker, phase: string, acked: Acked[], delayedAc
         );
         // what a subscriber received is what the producers were told was stored at those offsets
         const byOffset = new Map(acked.filter((a) => a.topic === 'soak').map((a) => [a.offset, a.value]));
-        for (const got of group) for (const r of got) if (byOffset.has(r.offset) && byOffset.get(r.offset) !== r.value) problems.push(`subscriber read ${r.value} at ${r.offset}`);
+        for (const got of group)
+          for (const r of got)
+            if (byOffset.has(r.offset) && byOffset.get(r.offset) !== r.value) problems.push(`subscriber read ${r.value} at ${r.offset}`);
       }
     })(),
   );
@@ -196,7 +224,11 @@ async function readTopic(url: string, topic: string): Promise<Map<number, string
 
 /** RSS and descriptors once the broker has settled with no client connected. */
 async function quietPoint(broker: TunedBroker): Promise<{ rss: number; heap: number; fds: number }> {
-  await pollUntil(async () => ((await (await fetch(`${broker.url}/metrics`)).text()).match(/^evq_connections(?:\{\})? (\d+)/m)?.[1] ?? '0') === '0', 15_000, 'every WebSocket to close');
+  await pollUntil(
+    async () => ((await (await fetch(`${broker.url}/metrics`)).text()).match(/^evq_connections(?:\{\})? (\d+)/m)?.[1] ?? '0') === '0',
+    15_000,
+    'every WebSocket to close',
+  );
   await sleep(1000);
   const memory = await broker.memoryAfterGc();
   return { rss: memory.rss, heap: memory.heapUsed, fds: openFds(broker.pid) };

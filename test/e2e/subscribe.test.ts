@@ -38,7 +38,9 @@ async function subscribersOn(topic: string, n: number, ok = (count: number) => c
 describe('evq subscribe', () => {
   it('a filter and --count while another process produces: exactly the matches, in order, then exit 0', async () => {
     await postBatch(broker.url, 'live', ['{"amount": 1}']); // the topic exists; subscribe starts at latest
-    const sub = startCli(['subscribe', 'live', '--filter', 'value.amount > 100 && headers.type == "deposit"', '--count', '5'], { url: broker.url });
+    const sub = startCli(['subscribe', 'live', '--filter', 'value.amount > 100 && headers.type == "deposit"', '--count', '5'], {
+      url: broker.url,
+    });
     await subscribersOn('live', 1);
     const input: string[] = [];
     for (let i = 0; i < 400; i++) input.push(`{"amount": ${i}}`);
@@ -61,9 +63,12 @@ describe('evq subscribe', () => {
     expect(last.out).toBe('d\ne\n');
     const at = await runCli(['subscribe', 'hist', '--from=1', '-n', '2', '--format', '{offset}\\t{value}'], { url: broker.url });
     expect(at.out).toBe('1\tb\n2\tc\n');
-    const tpl = await runCli(['subscribe', 'hist', '--from', 'earliest', '-n', '1', '--format', '{topic}|{offset}|{key}|{headers}|{time}|{timestamp}'], {
-      url: broker.url,
-    });
+    const tpl = await runCli(
+      ['subscribe', 'hist', '--from', 'earliest', '-n', '1', '--format', '{topic}|{offset}|{key}|{headers}|{time}|{timestamp}'],
+      {
+        url: broker.url,
+      },
+    );
     const [topic, offset, key, headers, time, timestamp] = tpl.out.trim().split('|');
     expect([topic, offset, key, headers]).toEqual(['hist', '0', '', '{}']);
     expect(time).toBe(new Date(Number(timestamp)).toISOString());
@@ -106,7 +111,11 @@ describe('evq subscribe', () => {
   });
 
   it('| head: the reader going away ends it quietly with exit 0', async () => {
-    await postBatch(broker.url, 'piped', Array.from({ length: 1000 }, (_, i) => `line ${i}`));
+    await postBatch(
+      broker.url,
+      'piped',
+      Array.from({ length: 1000 }, (_, i) => `line ${i}`),
+    );
     const sub = startCli(['subscribe', 'piped', '--from', 'earliest'], { url: broker.url });
     await sub.waitForOut(/line 9\n/);
     sub.child.stdout!.destroy(); // as `head` exiting closes the pipe
@@ -119,7 +128,9 @@ describe('evq subscribe', () => {
   it('a bad filter is exit 2 naming the column; no broker is exit 1 naming the URL', async () => {
     const bad = await runCli(['subscribe', 't', '--filter', 'value.amount >> 1'], { url: broker.url });
     expect(bad.code).toBe(2);
-    expect(lines(bad.err)).toEqual([expect.stringMatching(/^error: option '-f, --filter <expr>' argument .* is invalid\. invalid filter at column 15/)]);
+    expect(lines(bad.err)).toEqual([
+      expect.stringMatching(/^error: option '-f, --filter <expr>' argument .* is invalid\. invalid filter at column 15/),
+    ]);
     const none = await runCli(['subscribe', 't'], { url: 'http://127.0.0.1:1' });
     expect(none.code).toBe(1);
     expect(lines(none.err)).toEqual([expect.stringMatching(/^error: no evq broker answers at http:\/\/127\.0\.0\.1:1 .*`evq serve`/)]);

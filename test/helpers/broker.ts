@@ -50,10 +50,19 @@ export async function postBatch(
 }
 
 /** Reads records as NDJSON. */
-export async function readAll(url: string, topic: string, query = ''): Promise<{ status: number; records: any[]; next: number | null; body: string }> {
+export async function readAll(
+  url: string,
+  topic: string,
+  query = '',
+): Promise<{ status: number; records: any[]; next: number | null; body: string }> {
   const res = await fetch(`${url}/topics/${encodeURIComponent(topic)}/messages${query}`);
   const body = await res.text();
-  const records = res.ok ? body.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l)) : [];
+  const records = res.ok
+    ? body
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l))
+    : [];
   const next = res.headers.get('evq-next-offset');
   return { status: res.status, records, next: next === null ? null : Number(next), body };
 }

@@ -39,9 +39,11 @@ export async function parsePlan<P>(
   };
   quiet(program);
   let plan: P | undefined;
-  program.commands.find((c) => c.name() === name)!.action((...actionArgs: unknown[]) => {
-    plan = toPlan(...actionArgs);
-  });
+  program.commands
+    .find((c) => c.name() === name)!
+    .action((...actionArgs: unknown[]) => {
+      plan = toPlan(...actionArgs);
+    });
   try {
     await program.parseAsync(['node', 'evq', name, ...args]);
     return { plan, errOut, out };

@@ -89,7 +89,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
         const listening = LISTENING.exec(output);
         if (listening !== null && READY.test(output)) done(undefined, Number(listening[1]));
       };
-      const onExit = (code: number | null): void => done(new Error(`nats-server exited with ${String(code)} before it was ready:\n${output}`));
+      const onExit = (code: number | null): void =>
+        done(new Error(`nats-server exited with ${String(code)} before it was ready:\n${output}`));
       const onError = (error: Error): void => done(new Error(`cannot start nats-server (${INSTALL_HINT}): ${error.message}`));
       const done = (error: Error | undefined, value?: number): void => {
         clearTimeout(timer);

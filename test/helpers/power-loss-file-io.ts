@@ -104,7 +104,10 @@ export class PowerLossFileIO implements FileIO {
   /** Called when the power goes off (by `powerOff`, or at the mutation set by `powerOffAfter`). */
   onPowerOff: (() => void) | null = null;
 
-  private constructor(root: string, private readonly inner: FileIO) {
+  private constructor(
+    root: string,
+    private readonly inner: FileIO,
+  ) {
     this.root = resolve(root);
   }
 

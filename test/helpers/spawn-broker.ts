@@ -130,7 +130,10 @@ export async function spawnBroker(dataDir: string, options: SpawnOptions = {}): 
 }
 
 /** Runs `evq ARGS` to its end (killed past `timeoutMs`), for commands expected to exit by themselves. */
-export async function runEvq(args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Exit & { stdout: string; stderr: string }> {
+export async function runEvq(
+  args: string[],
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<Exit & { stdout: string; stderr: string }> {
   const { tracked, out } = start(args, options.env);
   const timer = setTimeout(() => tracked.child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
   const exit = await tracked.exited;

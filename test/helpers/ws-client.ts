@@ -27,7 +27,12 @@ export class WsTestClient {
         const list = this.#list(frame.sub);
         const records = decodeBatch(frame.batch, 'x');
         records.forEach((r, i) =>
-          list.push({ offset: frame.offsets ? (frame.offsets[i] as number) : r.offset, value: r.value.toString('utf8'), key: r.key, headers: r.headers }),
+          list.push({
+            offset: frame.offsets ? (frame.offsets[i] as number) : r.offset,
+            value: r.value.toString('utf8'),
+            key: r.key,
+            headers: r.headers,
+          }),
         );
       } else {
         const msg = JSON.parse(data.toString('utf8'));
@@ -45,7 +50,10 @@ export class WsTestClient {
     });
   }
 
-  static async connect(url: string, options: { binary?: boolean; path?: string; headers?: Record<string, string> } = {}): Promise<WsTestClient> {
+  static async connect(
+    url: string,
+    options: { binary?: boolean; path?: string; headers?: Record<string, string> } = {},
+  ): Promise<WsTestClient> {
     const wsUrl = url.replace(/^http/, 'ws') + (options.path ?? '/ws');
     const ws = new WebSocket(wsUrl, options.binary === false ? [] : [SUBPROTOCOL_BINARY], { headers: options.headers });
     await new Promise<void>((resolve, reject) => {

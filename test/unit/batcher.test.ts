@@ -261,14 +261,17 @@ describe('Batcher ordering and window', () => {
     await settle();
     expect(ready).toBe(true);
     expect(batcher.canAccept).toBe(true);
-    expect(calls.map((c) => c.items)).toEqual([['a', 'b'], ['c', 'd']]);
+    expect(calls.map((c) => c.items)).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+    ]);
     expect(batcher.stats().pendingItems).toBe(0);
     expect(batcher.offer('e')).toBe(true);
   });
 });
 
 describe('Batcher failures', () => {
-  it('mixes add and offer in one batch: each promise gets its own item\'s result', async () => {
+  it("mixes add and offer in one batch: each promise gets its own item's result", async () => {
     const { calls, batcher, ok } = harness({ maxCount: 4 });
     batcher.offer('a');
     const b = batcher.add('b');
@@ -412,12 +415,22 @@ describe('Batcher flush and close', () => {
     const acks = [batcher.add('a'), batcher.add('b'), batcher.add('c')];
     await batcher.close();
     expect(await Promise.all(acks)).toEqual(['a', 'b', 'c']);
-    expect(seen).toEqual([['a', 'b'], ['from-flush', 'c']]);
+    expect(seen).toEqual([
+      ['a', 'b'],
+      ['from-flush', 'c'],
+    ]);
   });
 
   it('refuses bad options and a bad sizeOf result', async () => {
     const flush = (items: string[]): Promise<string[]> => Promise.resolve(items);
-    for (const bad of [{ maxCount: 0 }, { maxCount: 1.5 }, { maxBytes: 0 }, { lingerMs: -1 }, { maxInFlight: 0 }, { lingerMs: Number.NaN }]) {
+    for (const bad of [
+      { maxCount: 0 },
+      { maxCount: 1.5 },
+      { maxBytes: 0 },
+      { lingerMs: -1 },
+      { maxInFlight: 0 },
+      { lingerMs: Number.NaN },
+    ]) {
       expect(() => new Batcher({ flush, ...bad })).toThrow(expect.objectContaining({ code: 'EVQ_ERR_INVALID_ARGUMENT' }));
     }
     const batcher = new Batcher<string, string>({ flush, clock: new ManualClock(), sizeOf: () => Number.NaN });

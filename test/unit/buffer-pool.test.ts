@@ -119,7 +119,13 @@ describe('BufferWriter', () => {
   it('writes big-endian integers, u64 as a number, bytes and UTF-8', () => {
     const w = new BufferWriter(small());
     expect(w.capacity).toBe(0);
-    w.u8(0xab).u16(0x0102).u32(0xdeadbeef).u64(2 ** 53 - 1).u64(0x0102030405).bytes(Uint8Array.of(9, 8)).utf8('hé€😀');
+    w.u8(0xab)
+      .u16(0x0102)
+      .u32(0xdeadbeef)
+      .u64(2 ** 53 - 1)
+      .u64(0x0102030405)
+      .bytes(Uint8Array.of(9, 8))
+      .utf8('hé€😀');
     const expected = Buffer.concat([
       Buffer.from([0xab, 0x01, 0x02, 0xde, 0xad, 0xbe, 0xef]),
       Buffer.from([0x00, 0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),

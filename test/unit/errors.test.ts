@@ -76,7 +76,16 @@ describe('errorFromBody', () => {
     expect(error).toBeInstanceOf(EvqUsageError);
     expect(error).toMatchObject({ code: 'EVQ_ERR_INVALID_TOPIC', message: 'bad name' });
     expect(errorFromBody('{"error":{"code":"NOPE","message":"x"}}')).toMatchObject({ code: 'EVQ_ERR_INTERNAL' });
-    for (const other of [null, undefined, '', '<html>502</html>', '{"error":null}', '{"ok":true}', 'null', '{"error":{"message":"no code"}}']) {
+    for (const other of [
+      null,
+      undefined,
+      '',
+      '<html>502</html>',
+      '{"error":null}',
+      '{"ok":true}',
+      'null',
+      '{"error":{"message":"no code"}}',
+    ]) {
       expect(errorFromBody(other)).toBeUndefined();
     }
   });

@@ -86,7 +86,10 @@ describe('MinHeap', () => {
             assertHeap(heap);
           }
           const rest = [...heap.drain()].map((t) => t.key);
-          const expected = all.filter((t) => !removed.has(t)).map((t) => t.key).sort(byNumber);
+          const expected = all
+            .filter((t) => !removed.has(t))
+            .map((t) => t.key)
+            .sort(byNumber);
           expect(rest).toEqual(expected);
         },
       ),

@@ -47,7 +47,9 @@ describe('formatSize', () => {
 
 describe('parseCount', () => {
   it('reads whole numbers with k or M, and nothing else', () => {
-    expect([parseCount('100000'), parseCount('100k'), parseCount('1.5M'), parseCount(' 20K '), parseCount('2m')]).toEqual([100_000, 100_000, 1_500_000, 20_000, 2_000_000]);
+    expect([parseCount('100000'), parseCount('100k'), parseCount('1.5M'), parseCount(' 20K '), parseCount('2m')]).toEqual([
+      100_000, 100_000, 1_500_000, 20_000, 2_000_000,
+    ]);
     for (const bad of ['', 'k', '1e3', '-5', '10kb', '1.5.2', '0x10']) expect(parseCount(bad)).toBeNaN();
   });
 });

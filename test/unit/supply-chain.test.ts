@@ -11,7 +11,9 @@ const MINIMUM: Record<string, string> = { ws: '8.21.0', undici: '7.28.0' };
 const FORBIDDEN = ['expr-eval', 'vm2', 'safe-eval'];
 
 /** Every installed package of the lockfile (v2/v3 `packages`) as name and version. */
-function lockedPackages(lock: { packages?: Record<string, { version?: string; name?: string }> }): { name: string; version: string; path: string }[] {
+function lockedPackages(lock: {
+  packages?: Record<string, { version?: string; name?: string }>;
+}): { name: string; version: string; path: string }[] {
   const out: { name: string; version: string; path: string }[] = [];
   for (const [path, entry] of Object.entries(lock.packages ?? {})) {
     const at = path.lastIndexOf('node_modules/');
@@ -22,7 +24,12 @@ function lockedPackages(lock: { packages?: Record<string, { version?: string; na
 }
 
 function versionBelow(version: string, minimum: string): boolean {
-  const parse = (v: string): number[] => v.replace(/^[^\d]*/, '').split(/[.+-]/).slice(0, 3).map((n) => Number.parseInt(n, 10) || 0);
+  const parse = (v: string): number[] =>
+    v
+      .replace(/^[^\d]*/, '')
+      .split(/[.+-]/)
+      .slice(0, 3)
+      .map((n) => Number.parseInt(n, 10) || 0);
   const a = parse(version);
   const b = parse(minimum);
   for (let i = 0; i < 3; i++) {
@@ -70,7 +77,11 @@ function dynamicCodeUses(source: string): string[] {
   if (/(^|[^\w$.])eval\s*\(/.test(code)) found.push('eval(');
   if (/\bnew\s+Function\b/.test(code) || /(^|[^\w$.])Function\s*\(/.test(code)) found.push('new Function');
   // module specifiers are string literals, so the vm module is looked for in the import and require forms
-  if (/\bfrom\s+['"](node:)?vm['"]|\bimport\s*\(\s*['"](node:)?vm['"]\s*\)|\brequire\s*\(\s*['"](node:)?vm['"]\s*\)|\bimport\s+['"](node:)?vm['"]/.test(source)) {
+  if (
+    /\bfrom\s+['"](node:)?vm['"]|\bimport\s*\(\s*['"](node:)?vm['"]\s*\)|\brequire\s*\(\s*['"](node:)?vm['"]\s*\)|\bimport\s+['"](node:)?vm['"]/.test(
+      source,
+    )
+  ) {
     found.push('vm');
   }
   return found;

@@ -65,7 +65,8 @@ export class ConnectionGuard {
   }
 
   #clientError(err: NodeJS.ErrnoException, socket: Socket): void {
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'HPE_HEADERS_TIMEOUT' ? 408 : 400;
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'HPE_HEADERS_TIMEOUT' ? 408 : 400;
     const reason = status === 431 ? 'EVQ_ERR_LIMIT_EXCEEDED' : status === 408 ? 'EVQ_ERR_TIMEOUT' : 'EVQ_ERR_MALFORMED';
     this.metrics.rejected.add({ reason }, 1);
     if (!socket.writable || err.code === 'ECONNRESET') {

@@ -14,7 +14,14 @@ import { queryFilter, queryFlag, queryFrom, queryLimit, queryWait } from './requ
  * that has none yet, from `from`, default earliest). With `autocommit=true` the offset after the last
  * record returned is committed (durably) before the reply is sent.
  */
-export async function readGroup(ctx: BrokerContext, topic: string, group: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function readGroup(
+  ctx: BrokerContext,
+  topic: string,
+  group: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   validateTopicName(topic);
   validateGroupName(group);
   const state = ctx.groups.get(topic, group);
@@ -33,7 +40,13 @@ export async function readGroup(ctx: BrokerContext, topic: string, group: string
 }
 
 /** POST /topics/{topic}/groups/{group}/commit with `{"offset": N}` (the next offset to read). */
-export async function commitGroup(ctx: BrokerContext, topic: string, group: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function commitGroup(
+  ctx: BrokerContext,
+  topic: string,
+  group: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   validateTopicName(topic);
   validateGroupName(group);
   const body = await readBody(req, 4096, () => new EvqError('EVQ_ERR_MALFORMED', 'a commit body is a small JSON object'));
@@ -67,7 +80,9 @@ export function describeGroup(ctx: BrokerContext, topic: string, group: string, 
 
 /** GET /groups: every group with its lag. */
 export function listGroups(ctx: BrokerContext, res: ServerResponse): void {
-  const groups = ctx.groups.list().map((g) => ({ topic: g.topic, group: g.group, committed: g.committed, lag: lagOf(ctx, g.topic, g.committed) }));
+  const groups = ctx.groups
+    .list()
+    .map((g) => ({ topic: g.topic, group: g.group, committed: g.committed, lag: lagOf(ctx, g.topic, g.committed) }));
   replyJson(res, 200, { groups });
 }
 

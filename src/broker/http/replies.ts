@@ -32,4 +32,3 @@ export function toEvqError(err: unknown): EvqError {
   const message = err instanceof Error ? err.message : String(err);
   return new EvqError('EVQ_ERR_INTERNAL', `internal error: ${message}`, { cause: err });
 }
-

@@ -82,7 +82,10 @@ export function requestDueAt(req: IncomingMessage, url: URL, now: number): numbe
 export function parseTime(text: string): number {
   const ms = /^\d{1,16}$/.test(text) ? Number(text) : Date.parse(text);
   if (!Number.isSafeInteger(ms) || ms < 0) {
-    throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `invalid time "${text.slice(0, 40)}": expected ISO 8601 (2026-01-31T12:00:00Z) or ms since the epoch`);
+    throw new EvqUsageError(
+      'EVQ_ERR_INVALID_ARGUMENT',
+      `invalid time "${text.slice(0, 40)}": expected ISO 8601 (2026-01-31T12:00:00Z) or ms since the epoch`,
+    );
   }
   return ms;
 }

@@ -117,11 +117,14 @@ export function describeTopic(ctx: BrokerContext, topic: string, res: ServerResp
   validateTopicName(topic);
   const info = ctx.store.list().find((t) => t.topic === topic);
   if (info === undefined) throw new EvqError('EVQ_ERR_NOT_FOUND', `topic "${topic}" does not exist`);
-  const groups = ctx.groups.list().filter((g) => g.topic === topic).map((g) => ({
-    group: g.group,
-    committed: g.committed,
-    lag: groupLag(info, g.committed),
-  }));
+  const groups = ctx.groups
+    .list()
+    .filter((g) => g.topic === topic)
+    .map((g) => ({
+      group: g.group,
+      committed: g.committed,
+      lag: groupLag(info, g.committed),
+    }));
   replyJson(res, 200, { ...info, subscribers: ctx.subscriberCount(topic), groups });
 }
 

@@ -182,10 +182,12 @@ export class LogWriter {
     if (this.pumping !== null) return;
     // start once the current microtasks ran, so that appends made together (e.g. by producers whose
     // previous appends were just acknowledged by the same fsync) share one write and then one fsync
-    this.pumping = Promise.resolve().then(() => this.pump()).finally(() => {
-      this.pumping = null;
-      if (this.queue.length > 0) this.kick();
-    });
+    this.pumping = Promise.resolve()
+      .then(() => this.pump())
+      .finally(() => {
+        this.pumping = null;
+        if (this.queue.length > 0) this.kick();
+      });
   }
 
   private async pump(): Promise<void> {
@@ -290,7 +292,14 @@ export class LogWriter {
       return;
     }
     for (const entry of group) {
-      segment.noteFrame(entry.position, FRAME_HEADER_BYTES + entry.batch.length, entry.baseOffset, entry.count, entry.firstTimestamp, entry.maxTimestamp);
+      segment.noteFrame(
+        entry.position,
+        FRAME_HEADER_BYTES + entry.batch.length,
+        entry.baseOffset,
+        entry.count,
+        entry.firstTimestamp,
+        entry.maxTimestamp,
+      );
     }
     switch (this.options.fsync) {
       case 'always':

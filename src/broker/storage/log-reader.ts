@@ -95,7 +95,9 @@ export async function scanBatches(
         );
         if (walk.stopped && !more) return;
         if (walk.bad === null) break;
-        const range = segment.damageAt(walk.bad.position) ?? (await discover(ctx, segment, handle, walk.bad.position, walk.nextOffset, limit, walk.bad.reason));
+        const range =
+          segment.damageAt(walk.bad.position) ??
+          (await discover(ctx, segment, handle, walk.bad.position, walk.nextOffset, limit, walk.bad.reason));
         if (range.toOffset >= target) {
           if (delivered) return;
           throw new CorruptLogError(corruptionReport(ctx.topic, segment, range));

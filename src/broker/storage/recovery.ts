@@ -207,7 +207,11 @@ async function recoverSealed(
     if (!(options.verifyOnOpen && hasIndex)) report.rebuiltIndexes.push(segment.indexPath);
     await scanSealed(file, segment, fileSize, nextBase, options);
     for (const range of segment.damaged) report.corruptions.push(corruptionReport(options.topic, segment, range));
-    await writeFileAtomic(io, segment.indexPath, segment.index.serialize({ ...segment.summary(), logBytes: fileSize, nextOffset: nextBase })).catch(
+    await writeFileAtomic(
+      io,
+      segment.indexPath,
+      segment.index.serialize({ ...segment.summary(), logBytes: fileSize, nextOffset: nextBase }),
+    ).catch(
       () => undefined, // the index is a cache: it is rebuilt at the next open when it could not be written
     );
   }
@@ -217,7 +221,13 @@ async function recoverSealed(
 }
 
 /** Scans a sealed segment from `segment.size`, recording damaged ranges instead of stopping at them. */
-async function scanSealed(file: FileHandleIO, segment: Segment, fileSize: number, nextBase: number, options: RecoveryOptions): Promise<void> {
+async function scanSealed(
+  file: FileHandleIO,
+  segment: Segment,
+  fileSize: number,
+  nextBase: number,
+  options: RecoveryOptions,
+): Promise<void> {
   let position = segment.size;
   let offset = segment.endOffset;
   while (position < fileSize) {
@@ -226,7 +236,8 @@ async function scanSealed(file: FileHandleIO, segment: Segment, fileSize: number
       position,
       offset,
       fileSize,
-      (f) => segment.noteFrame(f.position, f.frameBytes, f.header.baseOffset, f.header.count, f.header.firstTimestamp, f.header.maxTimestamp),
+      (f) =>
+        segment.noteFrame(f.position, f.frameBytes, f.header.baseOffset, f.header.count, f.header.firstTimestamp, f.header.maxTimestamp),
       { chunkBytes: options.chunkBytes },
     );
     if (walk.bad === null) {

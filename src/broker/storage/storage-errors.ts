@@ -15,8 +15,7 @@ export class CorruptLogError extends EvqStorageError {
 
 /** One line that says what is damaged and what can still be read. */
 export function describeCorruption(report: CorruptionReport): string {
-  const range =
-    report.fromOffset === report.toOffset ? `offset ${report.fromOffset}` : `offsets ${report.fromOffset}-${report.toOffset}`;
+  const range = report.fromOffset === report.toOffset ? `offset ${report.fromOffset}` : `offsets ${report.fromOffset}-${report.toOffset}`;
   return (
     `topic "${report.topic}": ${range} cannot be read: ${report.file} is damaged at byte ${report.position} ` +
     `(${report.reason}); reads from offset ${report.toOffset + 1} on still work`
@@ -28,11 +27,7 @@ export function storageFailure(topic: string, action: string, path: string, caus
   if (cause instanceof EvqStorageError) return cause;
   const code = (cause as NodeJS.ErrnoException | null)?.code;
   const detail = code ?? (cause instanceof Error ? cause.message : String(cause));
-  return new EvqStorageError(
-    'EVQ_ERR_STORAGE',
-    `topic "${topic}": could not ${action} ${path} (${detail})`,
-    { cause },
-  );
+  return new EvqStorageError('EVQ_ERR_STORAGE', `topic "${topic}": could not ${action} ${path} (${detail})`, { cause });
 }
 
 /** The error of an operation on a closed log. */

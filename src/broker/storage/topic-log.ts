@@ -159,7 +159,14 @@ export class TopicLog implements Log {
     const reports: CorruptionReport[] = [];
     for (const segment of this.segments) {
       for (const d of segment.damaged) {
-        reports.push({ topic: this.topic, file: segment.logPath, position: d.position, fromOffset: d.fromOffset, toOffset: d.toOffset, reason: d.reason });
+        reports.push({
+          topic: this.topic,
+          file: segment.logPath,
+          position: d.position,
+          fromOffset: d.fromOffset,
+          toOffset: d.toOffset,
+          reason: d.reason,
+        });
       }
     }
     return reports;

@@ -9,7 +9,14 @@ import { TRUSTED_CODEC_LIMITS, decodeBatch } from '../../protocol/record-codec.j
 import type { MessageInput } from '../../protocol/record.js';
 import { checkStartPosition } from '../../protocol/positions.js';
 import { validateTopicName } from '../../protocol/validate.js';
-import { CLOSE_CODES, FRAME, decodeProduceFrame, encodeDeliverHeader, encodeSparseHeader, type BrokerControl } from '../../protocol/ws-frames.js';
+import {
+  CLOSE_CODES,
+  FRAME,
+  decodeProduceFrame,
+  encodeDeliverHeader,
+  encodeSparseHeader,
+  type BrokerControl,
+} from '../../protocol/ws-frames.js';
 import { checkHeaders } from '../../protocol/ndjson.js';
 import type { BrokerContext } from '../context.js';
 import { toEvqError } from '../http/replies.js';
@@ -216,7 +223,10 @@ export class Connection implements SubscriberSink {
     if (filterText !== undefined && filterText !== null && typeof filterText !== 'string') {
       throw new EvqError('EVQ_ERR_INVALID_FILTER', 'the filter must be a string');
     }
-    const filter = typeof filterText === 'string' && filterText.trim() !== '' ? compileFilter(filterText, { maxLength: this.ctx.limits.maxFilterLength }) : null;
+    const filter =
+      typeof filterText === 'string' && filterText.trim() !== ''
+        ? compileFilter(filterText, { maxLength: this.ctx.limits.maxFilterLength })
+        : null;
     const from = checkStartPosition(fromValue);
     const feed = this.feeds.feed(topic);
     const start = this.ctx.reader.resolve(topic, from === 'latest' ? feed.end : from);
@@ -283,7 +293,13 @@ export class Connection implements SubscriberSink {
     } catch (err) {
       const evq = toEvqError(err);
       this.ctx.metrics.rejected.add({ reason: evq.code }, 1);
-      this.sendControl({ op: 'error', ...(sub !== undefined ? { sub } : {}), ...(req !== undefined ? { req } : {}), code: evq.code, message: evq.message });
+      this.sendControl({
+        op: 'error',
+        ...(sub !== undefined ? { sub } : {}),
+        ...(req !== undefined ? { req } : {}),
+        code: evq.code,
+        message: evq.message,
+      });
     }
   }
 
@@ -300,10 +316,15 @@ export class Connection implements SubscriberSink {
       const { value, key } = m as Record<string, unknown>;
       if (typeof value !== 'string') return fail('"value" must be a string');
       if (key !== undefined && key !== null && typeof key !== 'string') return fail('"key" must be a string');
-      return { value, key: (key as string | null | undefined) ?? null, headers: checkHeaders((m as Record<string, unknown>).headers, fail) };
+      return {
+        value,
+        key: (key as string | null | undefined) ?? null,
+        headers: checkHeaders((m as Record<string, unknown>).headers, fail),
+      };
     });
     const now = this.ctx.clock.now();
-    const dueAt = typeof message.dueAt === 'number' ? message.dueAt : typeof message.delayMs === 'number' ? now + message.delayMs : undefined;
+    const dueAt =
+      typeof message.dueAt === 'number' ? message.dueAt : typeof message.delayMs === 'number' ? now + message.delayMs : undefined;
     const idempotencyKey = typeof message.idempotencyKey === 'string' ? message.idempotencyKey : null;
     this.#admitPrepared(req, () => ({ topic, messages, options: { dueAt, idempotencyKey } }));
   }
@@ -333,7 +354,11 @@ export class Connection implements SubscriberSink {
       };
       const idem = frame.idempotencyKey;
       const dueAt = frame.dueAt === 0 ? undefined : frame.dueAt;
-      this.#admitPrepared(frame.req, async () => ({ topic: frame.topic, messages: await decode(), options: { dueAt, idempotencyKey: idem } }));
+      this.#admitPrepared(frame.req, async () => ({
+        topic: frame.topic,
+        messages: await decode(),
+        options: { dueAt, idempotencyKey: idem },
+      }));
     } catch (err) {
       const evq = toEvqError(err);
       this.ctx.metrics.rejected.add({ reason: evq.code }, 1);
@@ -370,7 +395,10 @@ export class Connection implements SubscriberSink {
       this.#answer(req, Promise.resolve({ result: start() }));
       return;
     }
-    this.#answer(req, this.#admission.then(() => ({ result: start() })));
+    this.#answer(
+      req,
+      this.#admission.then(() => ({ result: start() })),
+    );
   }
 
   #answer(req: number, started: Promise<{ result: Promise<ProduceResult> }>): void {

@@ -130,7 +130,11 @@ export class WsHub implements FeedRegistry {
 
   #accept(ws: WebSocket, url: URL, route: { kind: 'ws' } | { kind: 'subscribe'; topic: string }): void {
     const format: DeliveryFormat =
-      ws.protocol === SUBPROTOCOL_BINARY ? 'binary' : route.kind === 'subscribe' && url.searchParams.get('format') === 'raw' ? 'raw' : 'json';
+      ws.protocol === SUBPROTOCOL_BINARY
+        ? 'binary'
+        : route.kind === 'subscribe' && url.searchParams.get('format') === 'raw'
+          ? 'raw'
+          : 'json';
     const connection = new Connection(ws, this.ctx, this, {
       format,
       softLimitBytes: this.options.softLimitBytes,

@@ -58,7 +58,9 @@ export function countOption(min: number, max = Number.MAX_SAFE_INTEGER): (value:
   return (value) => {
     const n = parseCount(value);
     if (!Number.isSafeInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max.toLocaleString('en-US')} (100000, 100k or 1.5M), got "${value}"`);
+      throw new InvalidArgumentError(
+        `expected a whole number from ${min} to ${max.toLocaleString('en-US')} (100000, 100k or 1.5M), got "${value}"`,
+      );
     }
     return n;
   };
@@ -91,8 +93,10 @@ function collect(value: string, previous: string[] = []): string[] {
 /** Checks the flags (the whole scenario, before anything starts) and turns them into a plan. */
 export function toBenchPlan(flags: BenchFlags): BenchPlan {
   const embedded = flags.embedded === true;
-  if (!embedded && flags.memory === true) throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', '--memory applies to the broker --embedded starts');
-  if (!embedded && flags.fsync !== undefined) throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', '--fsync applies to the broker --embedded starts');
+  if (!embedded && flags.memory === true)
+    throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', '--memory applies to the broker --embedded starts');
+  if (!embedded && flags.fsync !== undefined)
+    throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', '--fsync applies to the broker --embedded starts');
   const url = embedded ? null : brokerUrl(flags.url);
   const scenario: BenchPlan['scenario'] = {
     url,
@@ -117,7 +121,11 @@ export function toBenchPlan(flags: BenchFlags): BenchPlan {
     thresholds: flags.threshold ?? [],
   };
   // every usage error now, before a broker is started or a file read (payloads: a stand-in)
-  parseScenario({ ...scenario, url: url ?? 'http://127.0.0.1:7070', payloads: flags.payloadFile === undefined ? undefined : [Buffer.from('x')] });
+  parseScenario({
+    ...scenario,
+    url: url ?? 'http://127.0.0.1:7070',
+    payloads: flags.payloadFile === undefined ? undefined : [Buffer.from('x')],
+  });
   if (flags.json !== undefined && flags.json === '-' && flags.csv === true) {
     throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', '--json - and --csv both write to stdout: give one of them a file');
   }
@@ -136,13 +144,35 @@ export function makeBenchCommand(output?: Output): Command {
     .description('load generator: drive a broker with producers and subscribers, report throughput, latency and lost messages')
     .addOption(new Option('--embedded', 'start a broker for the run on a free port (a temporary data dir, or --memory)').conflicts('url'))
     .option('--memory', 'with --embedded: keep the topic in memory only')
-    .addOption(new Option('--fsync <mode>', 'with --embedded: always, interval or never (default always)').choices(['always', 'interval', 'never']))
+    .addOption(
+      new Option('--fsync <mode>', 'with --embedded: always, interval or never (default always)').choices(['always', 'interval', 'never']),
+    )
     .option('-t, --topic <topic>', 'topic to use (default: a fresh bench-XXXXXXXX per run)')
-    .option('-p, --producers <n>', 'producers, one connection each', integerOption(1, SCENARIO_LIMITS.maxClients), SCENARIO_DEFAULTS.producers)
-    .option('-s, --subscribers <n>', 'subscribers, one connection each (0: publish only)', integerOption(0, SCENARIO_LIMITS.maxClients), SCENARIO_DEFAULTS.subscribers)
-    .addOption(new Option('-n, --messages <n>', 'measured messages in all, spread over the producers (100k, 1M)').argParser(countOption(1)).conflicts('duration'))
-    .addOption(new Option('-d, --duration <duration>', 'measure for this long instead of a message count (30s, 5m)').argParser(durationOption))
-    .addOption(new Option('--size <bytes>', 'message size (512, 1kb); the first 40 bytes carry the stamp').argParser(sizeOption).conflicts('payloadFile'))
+    .option(
+      '-p, --producers <n>',
+      'producers, one connection each',
+      integerOption(1, SCENARIO_LIMITS.maxClients),
+      SCENARIO_DEFAULTS.producers,
+    )
+    .option(
+      '-s, --subscribers <n>',
+      'subscribers, one connection each (0: publish only)',
+      integerOption(0, SCENARIO_LIMITS.maxClients),
+      SCENARIO_DEFAULTS.subscribers,
+    )
+    .addOption(
+      new Option('-n, --messages <n>', 'measured messages in all, spread over the producers (100k, 1M)')
+        .argParser(countOption(1))
+        .conflicts('duration'),
+    )
+    .addOption(
+      new Option('-d, --duration <duration>', 'measure for this long instead of a message count (30s, 5m)').argParser(durationOption),
+    )
+    .addOption(
+      new Option('--size <bytes>', 'message size (512, 1kb); the first 40 bytes carry the stamp')
+        .argParser(sizeOption)
+        .conflicts('payloadFile'),
+    )
     .option('--payload-file <file>', 'send these payloads instead, one per line (cycled through; shapes --filter runs too)')
     .option('--batch-size <n>', 'messages per produce batch (ws)', integerOption(1, LIMITS.maxBatchCount), SCENARIO_DEFAULTS.batchSize)
     .addOption(
@@ -150,14 +180,43 @@ export function makeBenchCommand(output?: Output): Command {
         .argParser(durationOption)
         .default(SCENARIO_DEFAULTS.lingerMs, formatDuration(SCENARIO_DEFAULTS.lingerMs)),
     )
-    .addOption(new Option('-r, --rate <msgs/s>', 'constant arrival rate over all producers (20k); 0 = as fast as possible').argParser(rateOption).default(0))
+    .addOption(
+      new Option('-r, --rate <msgs/s>', 'constant arrival rate over all producers (20k); 0 = as fast as possible')
+        .argParser(rateOption)
+        .default(0),
+    )
     .option('-f, --filter <expr>', 'subscribe with this filter (docs/FILTERS.md)')
     .option('--match-ratio <r>', 'with --filter: the fraction of messages shaped to match it (0.1 or 10%; default 1)', ratioOption)
-    .addOption(new Option('-w, --warmup <duration>', 'run this long first, measured but left out of the results').argParser(durationOption).default(0, '0'))
-    .option('--workers <n>', 'worker threads to run the clients in (0: in the main thread)', integerOption(0, SCENARIO_LIMITS.maxWorkers), SCENARIO_DEFAULTS.workers)
-    .addOption(new Option('--transport <kind>', 'produce over ws (batched, evq binary; over nats:// batched JetStream publishes) or http (one message per POST, evq serve only)').choices(['ws', 'http']).default('ws'))
-    .option('--pipelining <n>', 'with --transport http: requests in flight per connection', integerOption(1, SCENARIO_LIMITS.maxPipelining), SCENARIO_DEFAULTS.pipelining)
-    .addOption(new Option('--timeout <duration>', 'give up on a broker that does not answer for this long').argParser(durationOption).default(SCENARIO_DEFAULTS.timeoutMs, '10s'))
+    .addOption(
+      new Option('-w, --warmup <duration>', 'run this long first, measured but left out of the results')
+        .argParser(durationOption)
+        .default(0, '0'),
+    )
+    .option(
+      '--workers <n>',
+      'worker threads to run the clients in (0: in the main thread)',
+      integerOption(0, SCENARIO_LIMITS.maxWorkers),
+      SCENARIO_DEFAULTS.workers,
+    )
+    .addOption(
+      new Option(
+        '--transport <kind>',
+        'produce over ws (batched, evq binary; over nats:// batched JetStream publishes) or http (one message per POST, evq serve only)',
+      )
+        .choices(['ws', 'http'])
+        .default('ws'),
+    )
+    .option(
+      '--pipelining <n>',
+      'with --transport http: requests in flight per connection',
+      integerOption(1, SCENARIO_LIMITS.maxPipelining),
+      SCENARIO_DEFAULTS.pipelining,
+    )
+    .addOption(
+      new Option('--timeout <duration>', 'give up on a broker that does not answer for this long')
+        .argParser(durationOption)
+        .default(SCENARIO_DEFAULTS.timeoutMs, '10s'),
+    )
     .option('--json <file>', 'write the whole result as JSON (- for stdout)')
     .option('--csv [file]', 'append the summary as a CSV row to this file (stdout without one)')
     .option('--compare <old.json>', 'print each figure beside the one of an earlier --json result')
@@ -174,9 +233,9 @@ export function makeBenchCommand(output?: Output): Command {
   withExamples(command, [
     'evq bench --embedded',
     'evq bench --embedded --messages 1M --producers 4 --subscribers 4 --workers 2',
-    'evq bench --url http://127.0.0.1:7070 --rate 20k --duration 30s --warmup 5s --threshold \'p99<10ms\'',
+    "evq bench --url http://127.0.0.1:7070 --rate 20k --duration 30s --warmup 5s --threshold 'p99<10ms'",
     'evq bench --url nats://127.0.0.1:4222 --messages 100k',
-    'evq bench --embedded --filter \'value.amount > 100\' --match-ratio 10% --subscribers 10',
+    "evq bench --embedded --filter 'value.amount > 100' --match-ratio 10% --subscribers 10",
     'evq bench --embedded --json run.json && evq bench --embedded --compare run.json',
   ]);
   return command.action(async (flags: BenchFlags) => {

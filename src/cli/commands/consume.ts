@@ -58,11 +58,16 @@ export function toConsumePlan(topic: string, flags: ConsumeFlags): ConsumePlan {
 
 export function makeConsumeCommand(output: Output): Command {
   const command = new Command('consume')
-    .description('read messages of a topic by pull (HTTP, or JetStream pull consumers over nats://), optionally as a consumer group; ends at the end of the log')
+    .description(
+      'read messages of a topic by pull (HTTP, or JetStream pull consumers over nats://), optionally as a consumer group; ends at the end of the log',
+    )
     .argument('<topic>', 'topic to read')
     .option('-g, --group <group>', 'consumer group: resume from, and commit, its offset')
     .addOption(
-      new Option('--from <position>', 'earliest, latest, an offset or -N (the last N); with --group it only places a group that has no offset yet')
+      new Option(
+        '--from <position>',
+        'earliest, latest, an offset or -N (the last N); with --group it only places a group that has no offset yet',
+      )
         .argParser(positionOption)
         .default('earliest'),
     )

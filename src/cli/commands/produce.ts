@@ -105,7 +105,10 @@ export function makeProduceCommand(output: Output): Command {
     .option('-F, --file <path>', 'read the messages from this file, one per line (- is stdin)')
     .option('--batch-size <n>', 'messages per batch', integerOption(1, LIMITS.maxBatchCount), LIMITS.defaultBatchCount)
     .addOption(
-      new Option('--linger <duration>', 'longest wait before a partial batch is sent while 4 batches are in flight (with fewer, it goes at once)')
+      new Option(
+        '--linger <duration>',
+        'longest wait before a partial batch is sent while 4 batches are in flight (with fewer, it goes at once)',
+      )
         .argParser(durationOption)
         .default(LIMITS.defaultLingerMs, formatDuration(LIMITS.defaultLingerMs)),
     )
@@ -113,13 +116,20 @@ export function makeProduceCommand(output: Output): Command {
     .addOption(new Option('--at <time>', 'deliver the messages at this time (ISO 8601 or ms since the epoch)').argParser(atOption))
     .option('--idempotent', 'send each batch with an idempotency key, so a retried batch is never appended twice')
     .addOption(new Option('--compression <codec>', 'compress batches on the wire').choices(['gzip', 'none']).default('none'))
-    .option('--dead-letter <file>', 'append messages the broker rejects for good (too large, invalid) to this file as JSON lines, with the reason')
+    .option(
+      '--dead-letter <file>',
+      'append messages the broker rejects for good (too large, invalid) to this file as JSON lines, with the reason',
+    )
     .addOption(
       new Option('--max-message-bytes <size>', 'largest message the broker takes (its own --max-message-bytes)')
         .argParser(sizeOption)
         .default(LIMITS.maxMessageBytes, formatSize(LIMITS.maxMessageBytes)),
     )
-    .addOption(new Option('--timeout <duration>', 'give up when the broker does not answer for this long').argParser(durationOption).default(10_000, '10s'))
+    .addOption(
+      new Option('--timeout <duration>', 'give up when the broker does not answer for this long')
+        .argParser(durationOption)
+        .default(10_000, '10s'),
+    )
     .option('-v, --verbose', 'print the offset of each acknowledged message on stdout, in input order');
   withConnectionOptions(command);
   command.addHelpText(

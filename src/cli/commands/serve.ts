@@ -26,7 +26,10 @@ export function makeServeCommand(output: Output): Command {
     .option('-d, --data-dir <dir>', 'directory of the topic logs', './evq-data')
     .option('--memory', 'keep topics in memory only (nothing on disk; 256mb per topic unless --retention-bytes)')
     .addOption(
-      new Option('--fsync <mode>', 'always: acknowledged = on disk; interval: at most 1s of acknowledged data at risk; never: the OS decides')
+      new Option(
+        '--fsync <mode>',
+        'always: acknowledged = on disk; interval: at most 1s of acknowledged data at risk; never: the OS decides',
+      )
         .choices(['always', 'interval', 'never'])
         .default('always'),
     )
@@ -34,8 +37,18 @@ export function makeServeCommand(output: Output): Command {
     .option('--max-message-bytes <size>', 'largest message accepted', sizeOption, 1024 * 1024)
     .option('--retention-bytes <size>', 'delete the oldest segments of a topic past this size', sizeOption)
     .option('--retention-age <duration>', 'delete segments whose messages are all older than this', durationOption)
-    .option('--max-connections <n>', 'connections at once (HTTP and WebSocket); past it: 503 with Retry-After', integerOption(1, 100_000), LIMITS.maxConnections)
-    .option('--headers-timeout <duration>', 'request headers must arrive within this (slow clients get 408)', durationOption, LIMITS.headersTimeoutMs);
+    .option(
+      '--max-connections <n>',
+      'connections at once (HTTP and WebSocket); past it: 503 with Retry-After',
+      integerOption(1, 100_000),
+      LIMITS.maxConnections,
+    )
+    .option(
+      '--headers-timeout <duration>',
+      'request headers must arrive within this (slow clients get 408)',
+      durationOption,
+      LIMITS.headersTimeoutMs,
+    );
   withExamples(command, [
     'evq serve',
     'evq serve --port 0 --data-dir /tmp/evq --fsync interval',

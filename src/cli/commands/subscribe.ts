@@ -92,10 +92,16 @@ export function toSubscribePlan(topic: string, flags: SubscribeFlags): Subscribe
 
 export function makeSubscribeCommand(output: Output): Command {
   const command = new Command('subscribe')
-    .description('print messages of a topic as they arrive (WebSocket push: the filter runs on the broker; over nats://, a JetStream ordered consumer: it runs in the client)')
+    .description(
+      'print messages of a topic as they arrive (WebSocket push: the filter runs on the broker; over nats://, a JetStream ordered consumer: it runs in the client)',
+    )
     .argument('<topic>', 'topic to subscribe to (it need not exist yet)')
     .option('-f, --filter <expr>', FILTER_HELP, filterOption)
-    .addOption(new Option('--from <position>', 'latest (live), earliest, an offset, or -N for the last N').argParser(positionOption).default('latest'))
+    .addOption(
+      new Option('--from <position>', 'latest (live), earliest, an offset, or -N for the last N')
+        .argParser(positionOption)
+        .default('latest'),
+    )
     .option('-n, --count <n>', 'exit after this many messages', integerOption(1))
     .addOption(formatOption())
     .option('--timeout <duration>', 'exit when no message arrives for this long', durationOption);

@@ -49,7 +49,12 @@ export function makeTopicsCommand(output: Output): Command {
     .description('list topics with message counts, sizes and offsets (a table on a terminal, JSON otherwise)')
     .option('--json', 'print JSON even on a terminal');
   withConnectionOptions(command);
-  withExamples(command, ['evq topics', 'evq topics --json | jq -r \'.[].topic\'', 'evq topics create orders', 'evq topics delete orders-old']);
+  withExamples(command, [
+    'evq topics',
+    "evq topics --json | jq -r '.[].topic'",
+    'evq topics create orders',
+    'evq topics delete orders-old',
+  ]);
 
   const create = new Command('create')
     .description('create a topic (it is also created by its first produce); an existing topic is left as it is')

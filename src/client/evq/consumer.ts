@@ -12,7 +12,12 @@ import type { HttpApi, ReadPage } from './http.js';
 import { resolveFrom } from './positions.js';
 import type { ConsumeSettings } from '../options.js';
 
-export async function* consume(http: HttpApi, topic: string, options: ConsumeOptions, settings: ConsumeSettings): AsyncGenerator<EvqRecord, void, undefined> {
+export async function* consume(
+  http: HttpApi,
+  topic: string,
+  options: ConsumeOptions,
+  settings: ConsumeSettings,
+): AsyncGenerator<EvqRecord, void, undefined> {
   const { group, filter, signal } = options;
   const { limit, pageSize, follow, commit, waitMs } = settings;
   if (limit === 0 || aborted(signal)) return;
@@ -34,7 +39,12 @@ export async function* consume(http: HttpApi, topic: string, options: ConsumeOpt
     if (group === undefined || !commit || uncommitted === null) return;
     const offset = uncommitted;
     uncommitted = null;
-    await http.json({ method: 'POST', path: PATHS.groupCommit(topic, group), body: JSON.stringify({ offset }), headers: { 'content-type': 'application/json' } });
+    await http.json({
+      method: 'POST',
+      path: PATHS.groupCommit(topic, group),
+      body: JSON.stringify({ offset }),
+      headers: { 'content-type': 'application/json' },
+    });
   };
   let finished = false;
   try {

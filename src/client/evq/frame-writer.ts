@@ -66,7 +66,12 @@ function encodeInto(pool: BufferPool, head: Buffer | null, messages: readonly Pr
     if (head !== null) head.copy(buf, 0);
     // messages that carry their own time keep it (a topic copied with produce --json); 0 = stamp on arrival
     end = carryTimestamps(messages)
-      ? encodeBatchInto(buf, start, 0, messages.map((m) => ({ ...m, timestamp: m.timestamp ?? 0 })))
+      ? encodeBatchInto(
+          buf,
+          start,
+          0,
+          messages.map((m) => ({ ...m, timestamp: m.timestamp ?? 0 })),
+        )
       : encodeBatchInto(buf, start, 0, messages, STAMP_ON_ARRIVAL);
   } catch (error) {
     pool.release(buf);

@@ -126,12 +126,22 @@ export class HttpApi {
     try {
       return JSON.parse(reply.body.toString('utf8')) as T;
     } catch (error) {
-      throw new EvqError('EVQ_ERR_MALFORMED', `the broker at ${this.#endpoint.display} answered ${req.path} with something that is not JSON`, { cause: error });
+      throw new EvqError(
+        'EVQ_ERR_MALFORMED',
+        `the broker at ${this.#endpoint.display} answered ${req.path} with something that is not JSON`,
+        { cause: error },
+      );
     }
   }
 
   /** One NDJSON read (`GET …/messages`): records and the `evq-next-offset` header. */
-  async readPage(path: string, query: HttpRequest['query'], signal: AbortSignal | undefined, waitMs: number, topic: string): Promise<ReadPage> {
+  async readPage(
+    path: string,
+    query: HttpRequest['query'],
+    signal: AbortSignal | undefined,
+    waitMs: number,
+    topic: string,
+  ): Promise<ReadPage> {
     const reply = await this.request({ method: 'GET', path, query, signal, waitMs });
     const next = header(reply.headers, HEADERS.nextOffset);
     const nextOffset = next === undefined ? Number.NaN : Number(next);
@@ -161,7 +171,10 @@ export class HttpApi {
 }
 
 export function unauthorizedError(url: string): EvqError {
-  return new EvqError('EVQ_ERR_UNAUTHORIZED', `the evq broker at ${url} refused the token (missing or wrong): pass the right one with --token or EVQ_TOKEN`);
+  return new EvqError(
+    'EVQ_ERR_UNAUTHORIZED',
+    `the evq broker at ${url} refused the token (missing or wrong): pass the right one with --token or EVQ_TOKEN`,
+  );
 }
 
 function header(headers: HttpReply['headers'], name: string): string | undefined {

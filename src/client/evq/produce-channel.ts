@@ -351,7 +351,10 @@ export class ProduceChannel {
 function closeError(url: string, code: number, reason: string, error: Error | undefined): EvqError {
   if (code === CLOSE_CODES.unauthorized) return unauthorizedError(url);
   if (code === CLOSE_CODES.messageTooBig) {
-    return new EvqError('EVQ_ERR_BATCH_TOO_LARGE', `the broker at ${url} closed the connection: a batch was larger than its frame limit (lower --batch-bytes)`);
+    return new EvqError(
+      'EVQ_ERR_BATCH_TOO_LARGE',
+      `the broker at ${url} closed the connection: a batch was larger than its frame limit (lower --batch-bytes)`,
+    );
   }
   const detail = error !== undefined ? error.message : `code ${code}${reason === '' ? '' : `: ${reason}`}`;
   return connectionLostError(url, detail, error);

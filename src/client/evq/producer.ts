@@ -145,7 +145,11 @@ class ProduceRun {
     } catch (error) {
       const evq = toEvqError(error);
       if (this.#options.onReject === undefined) {
-        this.#stop.fail(new EvqError(evq.code, `message ${index + 1} of the input was refused: ${evq.message}`, { cause: evq }), index, true);
+        this.#stop.fail(
+          new EvqError(evq.code, `message ${index + 1} of the input was refused: ${evq.message}`, { cause: evq }),
+          index,
+          true,
+        );
         return undefined;
       }
       return { index, message, bytes: 0, refused: { code: evq.code, reason: evq.message } };
@@ -195,7 +199,10 @@ class ProduceRun {
     const outcomes = new Array<Outcome>(count);
     if (ack.delayed) return outcomes.fill(DELAYED);
     if (ack.lastOffset - ack.baseOffset + 1 !== count) {
-      throw new EvqError('EVQ_ERR_INTERNAL', `the broker acknowledged offsets ${ack.baseOffset}..${ack.lastOffset} for a batch of ${count} messages`);
+      throw new EvqError(
+        'EVQ_ERR_INTERNAL',
+        `the broker acknowledged offsets ${ack.baseOffset}..${ack.lastOffset} for a batch of ${count} messages`,
+      );
     }
     for (let i = 0; i < count; i++) outcomes[i] = { kind: 'ack', offset: ack.baseOffset + i, delayed: false };
     return outcomes;

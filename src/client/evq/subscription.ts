@@ -118,7 +118,11 @@ export class EvqSubscription implements Subscription {
 
   /** Opens a connection and subscribes from `from`; resolves once the broker has confirmed. */
   async #subscribe(from: StartPosition): Promise<void> {
-    const conn = await WsConnection.open(this.#ctx.endpoint, { token: this.#ctx.token, timeoutMs: this.#ctx.timeoutMs, signal: this.#stop.signal });
+    const conn = await WsConnection.open(this.#ctx.endpoint, {
+      token: this.#ctx.token,
+      timeoutMs: this.#ctx.timeoutMs,
+      signal: this.#stop.signal,
+    });
     if (this.#ended) {
       conn.terminate();
       return;
@@ -132,9 +136,18 @@ export class EvqSubscription implements Subscription {
     const answered = new Promise<EvqError | null>((resolve) => {
       this.#onAnswer = resolve;
     });
-    const timer = setTimeout(() => this.#onAnswer?.(timeoutError(this.#ctx.endpoint.display, 'confirm the subscription', this.#ctx.timeoutMs)), this.#ctx.timeoutMs);
+    const timer = setTimeout(
+      () => this.#onAnswer?.(timeoutError(this.#ctx.endpoint.display, 'confirm the subscription', this.#ctx.timeoutMs)),
+      this.#ctx.timeoutMs,
+    );
     const filter = this.#options.filter;
-    conn.sendControl({ op: 'subscribe', sub: SUB, topic: this.topic, from, ...(filter !== undefined && filter.trim() !== '' ? { filter } : {}) });
+    conn.sendControl({
+      op: 'subscribe',
+      sub: SUB,
+      topic: this.topic,
+      from,
+      ...(filter !== undefined && filter.trim() !== '' ? { filter } : {}),
+    });
     const error = await answered;
     clearTimeout(timer);
     this.#onAnswer = undefined;
@@ -194,14 +207,23 @@ export class EvqSubscription implements Subscription {
       const last = this.#next === null ? null : this.#next - 1;
       const resume = this.#next ?? 0;
       const after = last === null || last < 0 ? 'before any record arrived' : `after offset ${last}`;
-      this.#end(new EvqError('EVQ_ERR_SLOW_CONSUMER', `the broker dropped the subscription to "${this.topic}" as a slow consumer ${after} (${reason || 'too far behind'}): resume with --from ${resume}`));
+      this.#end(
+        new EvqError(
+          'EVQ_ERR_SLOW_CONSUMER',
+          `the broker dropped the subscription to "${this.topic}" as a slow consumer ${after} (${reason || 'too far behind'}): resume with --from ${resume}`,
+        ),
+      );
       return;
     }
     if (code === CLOSE_CODES.unauthorized) {
       this.#end(unauthorizedError(this.#ctx.endpoint.display));
       return;
     }
-    const lost = connectionLostError(this.#ctx.endpoint.display, error?.message ?? (reason === '' ? `code ${code}` : `${reason}, code ${code}`), error);
+    const lost = connectionLostError(
+      this.#ctx.endpoint.display,
+      error?.message ?? (reason === '' ? `code ${code}` : `${reason}, code ${code}`),
+      error,
+    );
     if (this.#options.reconnect === false) {
       this.#end(lost);
       return;
@@ -233,7 +255,13 @@ export class EvqSubscription implements Subscription {
     let last: unknown = lost;
     for (let attempt = 1; !this.#ended; attempt++) {
       if (attempt > max) {
-        this.#end(new EvqError((last as EvqError).code ?? 'EVQ_ERR_CLOSED', `${(last as Error).message} (gave up after ${max} reconnect attempts)`, { cause: last }));
+        this.#end(
+          new EvqError(
+            (last as EvqError).code ?? 'EVQ_ERR_CLOSED',
+            `${(last as Error).message} (gave up after ${max} reconnect attempts)`,
+            { cause: last },
+          ),
+        );
         return;
       }
       const delayMs = this.#backoff.next();

@@ -88,7 +88,10 @@ export class WsConnection {
         reject(error);
       };
       const onAbort = (): void => fail(new EvqError('EVQ_ERR_CLOSED', 'the connection was aborted', { cause: options.signal?.reason }));
-      const timer = setTimeout(() => fail(timeoutError(endpoint.display, 'accept a connection', options.timeoutMs)), options.timeoutMs + 100);
+      const timer = setTimeout(
+        () => fail(timeoutError(endpoint.display, 'accept a connection', options.timeoutMs)),
+        options.timeoutMs + 100,
+      );
       const cleanup = (): void => {
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
@@ -97,7 +100,12 @@ export class WsConnection {
       ws.once('open', () => {
         if (settled) return;
         if (ws.protocol !== SUBPROTOCOL_BINARY) {
-          fail(new EvqError('EVQ_ERR_UNAVAILABLE', `the server at ${endpoint.display} does not speak ${SUBPROTOCOL_BINARY}: is it an evq broker?`));
+          fail(
+            new EvqError(
+              'EVQ_ERR_UNAVAILABLE',
+              `the server at ${endpoint.display} does not speak ${SUBPROTOCOL_BINARY}: is it an evq broker?`,
+            ),
+          );
           return;
         }
         settled = true;
@@ -106,7 +114,11 @@ export class WsConnection {
       });
       ws.once('error', (error: Error) => {
         const isTimeout = /timed out/i.test(error.message);
-        fail(isTimeout ? timeoutError(endpoint.display, 'accept a connection', options.timeoutMs, error) : toConnectionError(error, endpoint.display, 'answer', options.timeoutMs));
+        fail(
+          isTimeout
+            ? timeoutError(endpoint.display, 'accept a connection', options.timeoutMs, error)
+            : toConnectionError(error, endpoint.display, 'answer', options.timeoutMs),
+        );
       });
       ws.once('unexpected-response', (_req, res) => {
         const chunks: Buffer[] = [];
@@ -124,7 +136,10 @@ export class WsConnection {
           }
           fail(
             errorFromBody(Buffer.concat(chunks)) ??
-              new EvqError('EVQ_ERR_UNAVAILABLE', `${endpoint.display} refused the WebSocket upgrade with HTTP ${status}: is it an evq broker?`),
+              new EvqError(
+                'EVQ_ERR_UNAVAILABLE',
+                `${endpoint.display} refused the WebSocket upgrade with HTTP ${status}: is it an evq broker?`,
+              ),
           );
         };
         res.once('end', done);

@@ -120,7 +120,11 @@ export class AckPublisher {
     // closed: nothing more goes out (held delayed messages released by the close must not be published early)
     if (this.#closed) throw new EvqConnectionError('EVQ_ERR_CLOSED', 'the connection was closed');
     const id = this.#nextBatch++;
-    const batch: PendingBatch = { results: new Array<PublishResult>(items.length).fill(undefined), remaining: items.length, done: undefined };
+    const batch: PendingBatch = {
+      results: new Array<PublishResult>(items.length).fill(undefined),
+      remaining: items.length,
+      done: undefined,
+    };
     this.#batches.set(id, batch);
     const prefix = `${this.#prefix}${id}.`;
     try {
@@ -129,9 +133,17 @@ export class AckPublisher {
           if (batch.results[i] !== undefined) continue;
           const item = items[i] as Publication;
           try {
-            this.#nc.publish(item.subject, item.data, item.headers === undefined ? { reply: prefix + i } : { reply: prefix + i, headers: item.headers });
+            this.#nc.publish(
+              item.subject,
+              item.data,
+              item.headers === undefined ? { reply: prefix + i } : { reply: prefix + i, headers: item.headers },
+            );
           } catch (error) {
-            throw new EvqConnectionError('EVQ_ERR_CLOSED', `cannot publish to NATS: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+            throw new EvqConnectionError(
+              'EVQ_ERR_CLOSED',
+              `cannot publish to NATS: ${error instanceof Error ? error.message : String(error)}`,
+              { cause: error },
+            );
           }
         }
         if (batch.remaining === 0) break;

@@ -20,7 +20,6 @@ import { decodeRecord } from './message.js';
 import { streamOfTopic } from './names.js';
 import { startSequence } from './subscription.js';
 
-
 /** The durable consumer of a group, starting at stream sequence `seq`. */
 function groupConsumer(name: string, seq: number): Partial<ConsumerConfig> {
   return { durable_name: name, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: seq };
@@ -92,7 +91,10 @@ export async function* consumeJetStream(
   const aborted = (): boolean => signal?.aborted === true;
   try {
     while (taken < limit && !aborted()) {
-      const batch = await consumer.fetch({ max_messages: Math.min(pageSize, limit - taken), expires: follow ? Math.max(1000, waitMs) : 1000 }) // nats.js wants at least 1 s;
+      const batch = await consumer.fetch({
+        max_messages: Math.min(pageSize, limit - taken),
+        expires: follow ? Math.max(1000, waitMs) : 1000,
+      }); // nats.js wants at least 1 s;
       const onAbort = (): void => batch.stop();
       signal?.addEventListener('abort', onAbort, { once: true });
       let received = 0;

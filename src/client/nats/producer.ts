@@ -58,7 +58,10 @@ export async function produceJetStream(
 ): Promise<ProduceResult> {
   const settings = settingsOf(options);
   if (settings.gzip) {
-    throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', 'compression is not available over nats:// (JetStream stores what it is sent; compress the values yourself)');
+    throw new EvqUsageError(
+      'EVQ_ERR_INVALID_ARGUMENT',
+      'compression is not available over nats:// (JetStream stores what it is sent; compress the values yourself)',
+    );
   }
   await ctx.ensureStream();
   return new JetStreamProduceRun(ctx, topic, subject, settings, options).run(messages);
@@ -129,7 +132,8 @@ class JetStreamProduceRun {
       batches: stats.batches,
       maxInFlight: Math.max(1, Math.min(this.#maxInFlight, stats.batches)),
     };
-    if (this.#stop.error !== undefined) throw produceFailure(this.#topic, this.#stop.error, result, this.#tally.firstUnacknowledged, this.#settings.idempotent);
+    if (this.#stop.error !== undefined)
+      throw produceFailure(this.#topic, this.#stop.error, result, this.#tally.firstUnacknowledged, this.#settings.idempotent);
     return result;
   }
 
@@ -144,17 +148,31 @@ class JetStreamProduceRun {
     } catch (error) {
       const evq = toEvqError(error);
       if (this.#options.onReject === undefined) {
-        this.#stop.fail(new EvqError(evq.code, `message ${index + 1} of the input was refused: ${evq.message}`, { cause: evq }), index, true);
+        this.#stop.fail(
+          new EvqError(evq.code, `message ${index + 1} of the input was refused: ${evq.message}`, { cause: evq }),
+          index,
+          true,
+        );
         return undefined;
       }
-      return { index, message, subject: this.#subject, data: new Uint8Array(0), headers: undefined, bytes: 0, refused: { code: evq.code, reason: evq.message } };
+      return {
+        index,
+        message,
+        subject: this.#subject,
+        data: new Uint8Array(0),
+        headers: undefined,
+        bytes: 0,
+        refused: { code: evq.code, reason: evq.message },
+      };
     }
   }
 
   /** The Batcher's flush: waits for the delivery time, publishes, and hands the outcomes to the tally. */
   async #flush(items: Item[], info: BatchInfo): Promise<Item[]> {
     this.#maxInFlight = Math.max(this.#maxInFlight, this.#batcher?.stats().inFlight ?? 0);
-    const outcomes: Outcome[] = items.map((item) => (item.refused === undefined ? { kind: 'failed' } : { kind: 'rejected', ...item.refused }));
+    const outcomes: Outcome[] = items.map((item) =>
+      item.refused === undefined ? { kind: 'failed' } : { kind: 'rejected', ...item.refused },
+    );
     try {
       const due = this.#dueGate();
       if (due !== undefined) await due;
@@ -172,7 +190,10 @@ class JetStreamProduceRun {
             outcomes[i] = { kind: 'ack', offset: result - 1, delayed };
             this.#wireBytes += item.bytes;
           } else if (result === undefined) {
-            this.#stop.fail(new EvqError('EVQ_ERR_TIMEOUT', `JetStream did not acknowledge message ${item.index + 1} within ${this.#ctx.timeoutMs} ms`), item.index);
+            this.#stop.fail(
+              new EvqError('EVQ_ERR_TIMEOUT', `JetStream did not acknowledge message ${item.index + 1} within ${this.#ctx.timeoutMs} ms`),
+              item.index,
+            );
           } else if (PERMANENT.has(result.code) && this.#options.onReject !== undefined) {
             outcomes[i] = { kind: 'rejected', code: result.code, reason: result.message };
           } else {

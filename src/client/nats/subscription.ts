@@ -35,7 +35,14 @@ export class NatsSubscription implements Subscription {
   readonly #onAbort = (): void => void this.close();
   readonly #signal: AbortSignal | undefined;
 
-  constructor(js: JetStreamClient, jsm: JetStreamManager, topic: string, stream: string, ensure: () => Promise<void>, options: SubscribeOptions) {
+  constructor(
+    js: JetStreamClient,
+    jsm: JetStreamManager,
+    topic: string,
+    stream: string,
+    ensure: () => Promise<void>,
+    options: SubscribeOptions,
+  ) {
     this.topic = topic;
     checkFrom(options.from ?? 'latest');
     this.#filter = options.filter !== undefined && options.filter.trim() !== '' ? compileFilter(options.filter) : null;

@@ -30,7 +30,6 @@ import { consumeJetStream } from './consumer.js';
 import { produceJetStream } from './producer.js';
 import { NatsSubscription } from './subscription.js';
 
-
 export class NatsTransport implements EvqClient {
   readonly url: string;
   readonly #nc: NatsConnection;
@@ -95,7 +94,12 @@ export class NatsTransport implements EvqClient {
     const subject = subjectOfTopic(topic);
     this.#publisher ??= new AckPublisher(this.#nc);
     this.#scheduler ??= new Scheduler<() => void>({ onDue: (release) => release() });
-    const ctx = { publisher: this.#publisher, scheduler: this.#scheduler, timeoutMs: this.#timeoutMs, ensureStream: () => this.#ensureStream(topic) };
+    const ctx = {
+      publisher: this.#publisher,
+      scheduler: this.#scheduler,
+      timeoutMs: this.#timeoutMs,
+      ensureStream: () => this.#ensureStream(topic),
+    };
     return produceJetStream(ctx, topic, subject, messages, options);
   }
 
@@ -139,7 +143,8 @@ export class NatsTransport implements EvqClient {
     try {
       await this.#jsm.streams.delete(stream);
     } catch (error) {
-      if (apiErrorCode(error) === STREAM_NOT_FOUND) throw new EvqError('EVQ_ERR_NOT_FOUND', `topic ${JSON.stringify(topic)} does not exist`);
+      if (apiErrorCode(error) === STREAM_NOT_FOUND)
+        throw new EvqError('EVQ_ERR_NOT_FOUND', `topic ${JSON.stringify(topic)} does not exist`);
       throw error;
     } finally {
       this.#known.delete(stream);

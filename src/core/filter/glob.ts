@@ -16,7 +16,7 @@ const ANY = -2;
 /** Pattern → code points, with STAR and ANY for the wildcards; consecutive stars are one. */
 function patternCodes(pattern: string): number[] {
   const codes: number[] = [];
-  for (let i = 0; i < pattern.length; ) {
+  for (let i = 0; i < pattern.length;) {
     let cp = pattern.codePointAt(i) ?? 0;
     i += cp > 0xffff ? 2 : 1;
     if (cp === 0x5c /* \ */ && i < pattern.length) {

@@ -62,7 +62,7 @@ function isDigit(c: number): boolean {
 }
 
 export function isWordStart(c: number): boolean {
-  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f /* _ */ || c === 0x24 /* $ */;
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f /* _ */ || c === 0x24; /* $ */
 }
 
 export function isWordPart(c: number): boolean {
@@ -243,11 +243,7 @@ function readString(source: string, start: number, tokens: Token[]): number {
     } else {
       const replacement = simpleEscape(escape);
       if (replacement === undefined) {
-        throw filterError(
-          source,
-          i,
-          `invalid escape '\\${escape}' in string (allowed: \\" \\' \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)`,
-        );
+        throw filterError(source, i, `invalid escape '\\${escape}' in string (allowed: \\" \\' \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)`);
       }
       out += replacement;
       i += 2;

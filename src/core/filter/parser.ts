@@ -268,10 +268,10 @@ class Parser {
     this.next();
     const right = this.parseOperand(`a value after '${opToken.text}'`);
     if (op === 'in' && right.kind !== 'path' && !(right.kind === 'literal' && Array.isArray(right.value))) {
-      this.fail(this.startOf(right), "expected an array literal or a field after 'in', e.g. key in [\"a\", \"b\"]");
+      this.fail(this.startOf(right), 'expected an array literal or a field after \'in\', e.g. key in ["a", "b"]');
     }
     if (op === 'like' && !(right.kind === 'literal' && typeof right.value === 'string')) {
-      this.fail(this.startOf(right), "expected a string pattern after 'like', e.g. value.path like \"orders/*\"");
+      this.fail(this.startOf(right), 'expected a string pattern after \'like\', e.g. value.path like "orders/*"');
     }
     const after = this.peek();
     if (this.compareOp(after) !== undefined) {

@@ -50,7 +50,14 @@ export function startHonestClient(url: string, topic: string, options: { pauseMs
       await pool.close();
       const sorted = [...latencies].sort((a, b) => a - b);
       const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-      return { requests: latencies.length + failures.length, failures, acked, p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] ?? NaN };
+      return {
+        requests: latencies.length + failures.length,
+        failures,
+        acked,
+        p50: at(0.5),
+        p99: at(0.99),
+        max: sorted[sorted.length - 1] ?? NaN,
+      };
     },
   };
 }

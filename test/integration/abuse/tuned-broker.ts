@@ -24,7 +24,9 @@ export interface TunedBroker {
 }
 
 export async function startTunedBroker(options: BrokerOptions & { dataDir: string }): Promise<TunedBroker> {
-  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', SCRIPT, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', SCRIPT, JSON.stringify(options)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

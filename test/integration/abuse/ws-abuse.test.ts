@@ -64,11 +64,32 @@ describe('abusive WebSocket handshakes', () => {
     const honest = startHonestClient(b.url, 'honest');
     // 2,500 tiny headers fit under the 16 KiB head limit: Node keeps the first 100, so the WebSocket key is
     // cut off, the case that crashed ws before 8.17.1
-    const small = await rawRequest(b.port, upgradeRequest('/ws', Array.from({ length: 2500 }, () => 'a:')));
+    const small = await rawRequest(
+      b.port,
+      upgradeRequest(
+        '/ws',
+        Array.from({ length: 2500 }, () => 'a:'),
+      ),
+    );
     // 2,000 named headers do not fit
-    const large = await rawRequest(b.port, upgradeRequest('/ws', Array.from({ length: 2000 }, (_, i) => `X-Pad-${i}: v`)));
+    const large = await rawRequest(
+      b.port,
+      upgradeRequest(
+        '/ws',
+        Array.from({ length: 2000 }, (_, i) => `X-Pad-${i}: v`),
+      ),
+    );
     const tried = [];
-    for (let i = 0; i < 50; i++) tried.push(rawRequest(b.port, upgradeRequest('/ws', Array.from({ length: 2000 + i }, () => 'a:'))));
+    for (let i = 0; i < 50; i++)
+      tried.push(
+        rawRequest(
+          b.port,
+          upgradeRequest(
+            '/ws',
+            Array.from({ length: 2000 + i }, () => 'a:'),
+          ),
+        ),
+      );
     const replies = await Promise.all(tried);
     const report = await honest.stop();
 
@@ -188,7 +209,9 @@ describe('abusive WebSocket handshakes', () => {
     expect(upgrade.text).toMatch(/Retry-After: 1/);
 
     // a flood of 1,000 connections at once: each is refused (503) or dropped, none hangs
-    const flood = await Promise.all(Array.from({ length: 1000 }, () => rawRequest(b.port, 'GET /topics HTTP/1.1\r\nHost: x\r\n\r\n', 15_000)));
+    const flood = await Promise.all(
+      Array.from({ length: 1000 }, () => rawRequest(b.port, 'GET /topics HTTP/1.1\r\nHost: x\r\n\r\n', 15_000)),
+    );
     expect(flood.filter((r) => !r.closedByBroker)).toEqual([]);
     expect(flood.filter((r) => r.status !== 503 && r.status !== null)).toEqual([]);
     const refused = flood.filter((r) => r.status === 503).length;
@@ -204,6 +227,8 @@ describe('abusive WebSocket handshakes', () => {
     expect((b.rssBytes() as number) - rssBefore).toBeLessThan(RSS_ALLOWANCE);
     // every refused and dropped connection's descriptor is closed (a WebSocket may take a moment to go)
     await pollUntil(() => b.openFds() <= fdsBefore, 10_000, `open descriptors back to ${fdsBefore}`);
-    console.log(`connection flood: limit ${limit}, 1000 more at once: ${refused} got 503, ${1000 - refused} dropped; honest p99 ${report.p99.toFixed(1)} ms`);
+    console.log(
+      `connection flood: limit ${limit}, 1000 more at once: ${refused} got 503, ${1000 - refused} dropped; honest p99 ${report.p99.toFixed(1)} ms`,
+    );
   });
 });

@@ -11,7 +11,10 @@ import type { BenchResult } from '../../../src/bench/result.js';
 import { startTestBroker, type TestBroker } from '../../helpers/broker.js';
 import { validate } from '../../unit/bench/json-schema.js';
 
-const schema = JSON.parse(readFileSync(new URL('../../../docs/bench-result.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const schema = JSON.parse(readFileSync(new URL('../../../docs/bench-result.schema.json', import.meta.url), 'utf8')) as Record<
+  string,
+  unknown
+>;
 
 let broker: TestBroker;
 beforeAll(async () => {

@@ -29,7 +29,14 @@ describe('transports', () => {
   });
 
   it('http with a filter: shaped messages, the stamp in a header, 25% match', async () => {
-    const scenario = parseScenario({ url: broker.url, transport: 'http', subscribers: 1, messages: 2000, filter: 'value.amount > 100 && headers.type == "deposit"', matchRatio: 0.25 });
+    const scenario = parseScenario({
+      url: broker.url,
+      transport: 'http',
+      subscribers: 1,
+      messages: 2000,
+      filter: 'value.amount > 100 && headers.type == "deposit"',
+      matchRatio: 0.25,
+    });
     const result = await runBench(scenario);
     expect(result.config.stampIn).toBe('header');
     expect(result.verification).toMatchObject({ published: 2000, matching: 500, expected: 500, delivered: 500, unexpected: 0, ok: true });
@@ -38,12 +45,27 @@ describe('transports', () => {
 
   it('ws with payloads of a file sorted by the filter', async () => {
     const payloads = ['{"kind":"a","n":1}', '{"kind":"b","n":2}', '{"kind":"a","n":3}'].map((p) => Buffer.from(p));
-    const scenario = parseScenario({ url: broker.url, subscribers: 2, messages: 3000, payloads, payloadFile: 'payloads.txt', filter: 'value.kind == "a"', matchRatio: 0.5 });
+    const scenario = parseScenario({
+      url: broker.url,
+      subscribers: 2,
+      messages: 3000,
+      payloads,
+      payloadFile: 'payloads.txt',
+      filter: 'value.kind == "a"',
+      matchRatio: 0.5,
+    });
     const result = await runBench(scenario);
-    expect(result.verification).toMatchObject({ published: 3000, matching: 1500, expected: 3000, delivered: 3000, unexpected: 0, ok: true });
+    expect(result.verification).toMatchObject({
+      published: 3000,
+      matching: 1500,
+      expected: 3000,
+      delivered: 3000,
+      unexpected: 0,
+      ok: true,
+    });
   });
 
-  it('a message the broker refuses ends its producer with the broker\'s error (http and ws)', async () => {
+  it("a message the broker refuses ends its producer with the broker's error (http and ws)", async () => {
     for (const transport of ['http', 'ws'] as const) {
       const scenario = parseScenario({ url: broker.url, transport, subscribers: 1, messages: 50, size: 8000, drainTimeoutMs: 300 });
       const result = await runBench(scenario);

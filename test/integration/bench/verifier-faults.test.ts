@@ -63,7 +63,15 @@ describe('verification against a faulty transport', () => {
 
   it('without faults: every message exactly once, in order', async () => {
     const { result } = await run(() => 'pass', 1);
-    expect(result.verification).toMatchObject({ published: 20_000, expected: 20_000, delivered: 20_000, lost: 0, duplicated: 0, reordered: 0, ok: true });
+    expect(result.verification).toMatchObject({
+      published: 20_000,
+      expected: 20_000,
+      delivered: 20_000,
+      lost: 0,
+      duplicated: 0,
+      reordered: 0,
+      ok: true,
+    });
     expect(result.ok).toBe(true);
   });
 });

@@ -23,7 +23,11 @@ describe('worker threads', () => {
   it('2 workers, 2 producers → 3 subscribers: every count adds up, histograms merged exactly', async () => {
     const scenario = parseScenario({ url: broker.url, producers: 2, subscribers: 3, messages: 30_000, workers: 2 });
     const progress: number[] = [];
-    const result = await runBench(scenario, { workerUrl: WORKER_URL, progressIntervalMs: 200, onProgress: (p) => progress.push(p.delivered) });
+    const result = await runBench(scenario, {
+      workerUrl: WORKER_URL,
+      progressIntervalMs: 200,
+      onProgress: (p) => progress.push(p.delivered),
+    });
     const { producers, subscribers } = result.clients;
     // spread over both workers
     expect(new Set([...producers, ...subscribers].map((c) => c.worker))).toEqual(new Set([0, 1]));
@@ -42,7 +46,15 @@ describe('worker threads', () => {
     // percentiles of the whole lie within those of the parts
     expect(e2e.p50).toBeGreaterThanOrEqual(Math.min(...subscribers.map((s) => s.e2e.p50)));
     expect(e2e.p50).toBeLessThanOrEqual(Math.max(...subscribers.map((s) => s.e2e.p50)));
-    expect(result.verification).toMatchObject({ published: 30_000, expected: 90_000, delivered: 90_000, lost: 0, duplicated: 0, reordered: 0, ok: true });
+    expect(result.verification).toMatchObject({
+      published: 30_000,
+      expected: 90_000,
+      delivered: 90_000,
+      lost: 0,
+      duplicated: 0,
+      reordered: 0,
+      ok: true,
+    });
     expect(result.timeline.reduce((n, s) => n + s.delivered, 0)).toBe(90_000);
     expect(result.ok).toBe(true);
   });

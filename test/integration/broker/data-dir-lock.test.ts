@@ -16,7 +16,10 @@ describe('data directory lock', () => {
   it('refuses a directory held by a live process, naming it', async () => {
     // pid 1 is always alive: it stands for another broker
     await lockDataDir(dir, 1);
-    await expect(lockDataDir(dir)).rejects.toMatchObject({ code: 'EVQ_ERR_CONFLICT', message: expect.stringMatching(/pid 1\).*--data-dir/) });
+    await expect(lockDataDir(dir)).rejects.toMatchObject({
+      code: 'EVQ_ERR_CONFLICT',
+      message: expect.stringMatching(/pid 1\).*--data-dir/),
+    });
   });
 
   it('takes over the lock of a process that is gone (kill -9) and releases it on close', async () => {

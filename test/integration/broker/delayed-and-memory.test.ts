@@ -93,7 +93,12 @@ describe('--memory', () => {
 
   it('bounds a topic by retention, oldest first', async () => {
     broker = await startTestBroker({ memory: true, retentionBytes: 64 * 1024 });
-    for (let i = 0; i < 20; i++) await postBatch(broker.url, 'ring', Array.from({ length: 10 }, () => 'x'.repeat(1000)));
+    for (let i = 0; i < 20; i++)
+      await postBatch(
+        broker.url,
+        'ring',
+        Array.from({ length: 10 }, () => 'x'.repeat(1000)),
+      );
     const info = (await getJson(`${broker.url}/topics`)).topics[0];
     expect(info.endOffset).toBe(200);
     expect(info.startOffset).toBeGreaterThan(0);

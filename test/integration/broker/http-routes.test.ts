@@ -28,7 +28,11 @@ describe('HTTP produce and read', () => {
     expect(status).toBe(201);
     expect(json).toMatchObject({ baseOffset: 1, lastOffset: 3, count: 3 });
     const { records } = await readAll(broker.url, 't', '?from=1&limit=10');
-    expect(records.map((r) => [r.offset, r.value])).toEqual([[1, 'a'], [2, 'b'], [3, 'c']]);
+    expect(records.map((r) => [r.offset, r.value])).toEqual([
+      [1, 'a'],
+      [2, 'b'],
+      [3, 'c'],
+    ]);
   });
 
   it('serves the classic tutorial routes', async () => {
@@ -36,7 +40,12 @@ describe('HTTP produce and read', () => {
     expect(res.status).toBe(201);
     await fetch(`${broker.url}/produce/legacy`, { method: 'POST', body: 'world' });
     const body = await (await fetch(`${broker.url}/consume/legacy`)).text();
-    expect(body.trim().split('\n').map((l) => JSON.parse(l).value)).toEqual(['hello', 'world']);
+    expect(
+      body
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).value),
+    ).toEqual(['hello', 'world']);
   });
 
   it('reads with from, limit, a filter and next offsets', async () => {
@@ -72,7 +81,7 @@ describe('HTTP produce and read', () => {
   it('lists topics with counts and offsets, describes and deletes one', async () => {
     await postBatch(broker.url, 'a', ['1', '2']);
     await postMessage(broker.url, 'b', 'x');
-    const list = await (await getJson(`${broker.url}/topics`));
+    const list = await await getJson(`${broker.url}/topics`);
     expect(list.topics).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ topic: 'a', startOffset: 0, endOffset: 2, messageCount: 2, subscribers: 0 }),
@@ -86,7 +95,7 @@ describe('HTTP produce and read', () => {
 
   it('answers /healthz and /metrics', async () => {
     await postMessage(broker.url, 'm', 'x');
-    expect(await (await getJson(`${broker.url}/healthz`))).toEqual({ status: 'ok' });
+    expect(await await getJson(`${broker.url}/healthz`)).toEqual({ status: 'ok' });
     const metrics = await (await fetch(`${broker.url}/metrics`)).text();
     expect(metrics).toMatch(/^evq_messages_in_total\{topic="m"\} 1$/m);
     expect(metrics).toMatch(/# TYPE evq_fsync_seconds summary/);
@@ -97,14 +106,24 @@ describe('consumer groups over HTTP', () => {
   it('reads from the committed offset and commits with autocommit', async () => {
     await postBatch(broker.url, 'g', ['a', 'b', 'c', 'd']);
     const first = await fetch(`${broker.url}/topics/g/groups/billing/messages?limit=2&autocommit=true`);
-    expect((await first.text()).trim().split('\n').map((l) => JSON.parse(l).value)).toEqual(['a', 'b']);
+    expect(
+      (await first.text())
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).value),
+    ).toEqual(['a', 'b']);
     expect(first.headers.get('evq-committed-offset')).toBe('2');
     const second = await fetch(`${broker.url}/topics/g/groups/billing/messages?limit=10&autocommit=true`);
-    expect((await second.text()).trim().split('\n').map((l) => JSON.parse(l).value)).toEqual(['c', 'd']);
-    const state = await (await getJson(`${broker.url}/topics/g/groups/billing`));
+    expect(
+      (await second.text())
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).value),
+    ).toEqual(['c', 'd']);
+    const state = await await getJson(`${broker.url}/topics/g/groups/billing`);
     expect(state).toMatchObject({ committed: 4, lag: 0 });
     await postMessage(broker.url, 'g', 'e');
-    expect((await (await getJson(`${broker.url}/groups`))).groups).toEqual([{ topic: 'g', group: 'billing', committed: 4, lag: 1 }]);
+    expect((await await getJson(`${broker.url}/groups`)).groups).toEqual([{ topic: 'g', group: 'billing', committed: 4, lag: 1 }]);
   });
 
   it('commits explicitly and never moves backwards without reset', async () => {
@@ -120,7 +139,7 @@ describe('consumer groups over HTTP', () => {
 
 describe('bad input gets a clear 4xx and writes nothing (test group 6)', () => {
   async function expectNothingAppended(topic: string): Promise<void> {
-    const list = await (await getJson(`${broker.url}/topics`));
+    const list = await await getJson(`${broker.url}/topics`);
     const info = list.topics.find((t: { topic: string }) => t.topic === topic);
     expect(info?.messageCount ?? 0).toBe(0);
   }
@@ -133,7 +152,11 @@ describe('bad input gets a clear 4xx and writes nothing (test group 6)', () => {
   });
 
   it('refuses an oversized batch (bytes and count) with 413, whole', async () => {
-    const tooMany = await postBatch(broker.url, 'big', Array.from({ length: 1001 }, () => 'x'));
+    const tooMany = await postBatch(
+      broker.url,
+      'big',
+      Array.from({ length: 1001 }, () => 'x'),
+    );
     expect(tooMany.status).toBe(413);
     expect(tooMany.json.error.code).toBe('EVQ_ERR_BATCH_TOO_LARGE');
     const huge = Array.from({ length: 10 }, () => 'y'.repeat(1024 * 1024 - 100));
@@ -169,7 +192,7 @@ describe('bad input gets a clear 4xx and writes nothing (test group 6)', () => {
     if (res.status === 400) expect((await jsonOf(res)).error.code).toMatch(/EVQ_ERR_INVALID_TOPIC|EVQ_ERR_MALFORMED/);
     const entries = await readdir(broker.dataDir, { recursive: true });
     expect(entries.filter((e) => e.includes('..') || e.includes('\0'))).toEqual([]);
-    expect((await (await getJson(`${broker.url}/topics`))).topics).toEqual([]);
+    expect((await await getJson(`${broker.url}/topics`)).topics).toEqual([]);
   });
 
   it.each(['-1', '1e309', '9007199254740993', '1.5', 'abc', '0x10', ''])('refuses the offset %j with 400', async (from) => {

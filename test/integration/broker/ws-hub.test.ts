@@ -22,12 +22,21 @@ async function connect(options: Parameters<typeof WsTestClient.connect>[1] = {})
 describe('WebSocket subscriptions', () => {
   it('replays from earliest and switches to live with no gap and no duplicate', async () => {
     broker = await startTestBroker();
-    await postBatch(broker.url, 't', Array.from({ length: 500 }, (_, i) => `m${i}`));
+    await postBatch(
+      broker.url,
+      't',
+      Array.from({ length: 500 }, (_, i) => `m${i}`),
+    );
     const client = await connect();
     client.subscribe(1, 't', { from: 'earliest' });
     // produce while the replay is running
     const more = (async () => {
-      for (let i = 0; i < 10; i++) await postBatch(broker!.url, 't', Array.from({ length: 50 }, (_, j) => `m${500 + i * 50 + j}`));
+      for (let i = 0; i < 10; i++)
+        await postBatch(
+          broker!.url,
+          't',
+          Array.from({ length: 50 }, (_, j) => `m${500 + i * 50 + j}`),
+        );
     })();
     await more;
     await client.until(() => client.received(1).length >= 1000, 10_000, '1000 records');
@@ -70,7 +79,10 @@ describe('WebSocket subscriptions', () => {
     broker = await startTestBroker();
     const client = await connect();
     for (let req = 1; req <= 20; req++) {
-      const batch = encodeBatch(0, Array.from({ length: 100 }, (_, i) => ({ value: `r${req}-${i}`, timestamp: 0 })));
+      const batch = encodeBatch(
+        0,
+        Array.from({ length: 100 }, (_, i) => ({ value: `r${req}-${i}`, timestamp: 0 })),
+      );
       client.ws.send(encodeProduceFrame({ req, topic: 'fast', gzip: false, dueAt: 0, idempotencyKey: null }, batch));
     }
     await client.until(() => client.controls.filter((c) => c.op === 'ack').length === 20);
@@ -83,7 +95,10 @@ describe('WebSocket subscriptions', () => {
   it('refuses an oversized message inside a produce frame, appending nothing', async () => {
     broker = await startTestBroker();
     const client = await connect();
-    const batch = encodeBatch(0, [{ value: 'ok', timestamp: 0 }, { value: Buffer.alloc(1024 * 1024 + 1), timestamp: 0 }]);
+    const batch = encodeBatch(0, [
+      { value: 'ok', timestamp: 0 },
+      { value: Buffer.alloc(1024 * 1024 + 1), timestamp: 0 },
+    ]);
     client.ws.send(encodeProduceFrame({ req: 1, topic: 'big', gzip: false, dueAt: 0, idempotencyKey: null }, batch));
     await client.until(() => client.controls.some((c) => c.op === 'error'));
     expect(client.controls.find((c) => c.op === 'error')).toMatchObject({ req: 1, code: 'EVQ_ERR_MESSAGE_TOO_LARGE' });
@@ -150,7 +165,10 @@ describe('50 subscribers with different filters (test group 8)', () => {
       }
       const key = s % 5 === 0 ? -1 : s;
       await client.until(() => client.received(key).length >= expected.length, 15_000, `subscriber ${s}`);
-      expect(client.received(key).map((r) => JSON.parse(r.value).n), `subscriber ${s}`).toEqual(expected);
+      expect(
+        client.received(key).map((r) => JSON.parse(r.value).n),
+        `subscriber ${s}`,
+      ).toEqual(expected);
       expect(client.received(key).map((r) => r.offset)).toEqual(expected);
     }
     expect(broker.stats().subscriptions).toBe(50);

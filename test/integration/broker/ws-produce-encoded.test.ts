@@ -22,11 +22,20 @@ async function connect(): Promise<WsTestClient> {
 }
 
 function batchOf(messages: MessageInput[]): Buffer {
-  return encodeBatch(0, messages.map((m) => ({ ...m, timestamp: m.timestamp ?? 0 })));
+  return encodeBatch(
+    0,
+    messages.map((m) => ({ ...m, timestamp: m.timestamp ?? 0 })),
+  );
 }
 
 /** Sends `batch` as a produce frame and waits for its answer. */
-async function produce(client: WsTestClient, req: number, topic: string, batch: Buffer, idempotencyKey: string | null = null): Promise<any> {
+async function produce(
+  client: WsTestClient,
+  req: number,
+  topic: string,
+  batch: Buffer,
+  idempotencyKey: string | null = null,
+): Promise<any> {
   client.ws.send(encodeProduceFrame({ req, topic, gzip: false, dueAt: 0, idempotencyKey }, batch));
   await client.until(() => client.controls.some((c) => c.req === req), 10_000, `the answer to ${req}`);
   return client.controls.find((c) => c.req === req);
@@ -74,11 +83,18 @@ describe('binary produce: the encoded fast path and the decode path', () => {
     subscriber.subscribe(1, 'fast');
     await subscriber.until(() => subscriber.controls.some((c) => c.op === 'subscribed'));
     const before = Date.now();
-    const first = batchOf([{ value: 'a', key: 'k', headers: { type: 'x' } }, { value: 'b', timestamp: 42 }]);
+    const first = batchOf([
+      { value: 'a', key: 'k', headers: { type: 'x' } },
+      { value: 'b', timestamp: 42 },
+    ]);
     expect(await produce(producer, 1, 'fast', first)).toMatchObject({ op: 'ack', baseOffset: 0, lastOffset: 1 });
     // the same producer mixes the decode path (idempotency key) and the fast path: offsets follow the order
-    producer.ws.send(encodeProduceFrame({ req: 2, topic: 'fast', gzip: false, dueAt: 0, idempotencyKey: 'once' }, batchOf([{ value: 'c' }])));
-    producer.ws.send(encodeProduceFrame({ req: 3, topic: 'fast', gzip: false, dueAt: 0, idempotencyKey: null }, batchOf([{ value: 'd' }, { value: 'e' }])));
+    producer.ws.send(
+      encodeProduceFrame({ req: 2, topic: 'fast', gzip: false, dueAt: 0, idempotencyKey: 'once' }, batchOf([{ value: 'c' }])),
+    );
+    producer.ws.send(
+      encodeProduceFrame({ req: 3, topic: 'fast', gzip: false, dueAt: 0, idempotencyKey: null }, batchOf([{ value: 'd' }, { value: 'e' }])),
+    );
     await producer.until(() => producer.controls.filter((c) => c.op === 'ack').length === 3);
     // answered as they complete (in any order); numbered in the order they were sent
     const acks = producer.controls.filter((c) => c.op === 'ack').sort((a, b) => a.req - b.req);

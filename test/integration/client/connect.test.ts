@@ -30,7 +30,10 @@ async function freePort(): Promise<number> {
 }
 
 async function failure(promise: Promise<unknown>): Promise<EvqError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(EvqError);
   return error as EvqError;
 }

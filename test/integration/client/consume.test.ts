@@ -30,7 +30,10 @@ const range = (from: number, to: number): number[] => Array.from({ length: to - 
 describe('consume', () => {
   it('reads from earliest by default, page after page, and ends at the end of the log', async () => {
     const { client } = await setup();
-    await client.produce('c', range(0, 2500).map((i) => ({ value: `m${i}`, key: `k${i % 3}`, headers: { i: String(i) } })));
+    await client.produce(
+      'c',
+      range(0, 2500).map((i) => ({ value: `m${i}`, key: `k${i % 3}`, headers: { i: String(i) } })),
+    );
     const records = await all(client, 'c', { pageSize: 700 });
     expect(records.map((r) => r.offset)).toEqual(range(0, 2500));
     expect(values(records)).toEqual(range(0, 2500).map((i) => `m${i}`));
@@ -47,7 +50,11 @@ describe('consume', () => {
 
   it('takes limit, from (offset, latest, { last: N }) and a filter', async () => {
     const { broker, client } = await setup();
-    await postBatch(broker.url, 'q', range(0, 300).map((n) => JSON.stringify({ n })));
+    await postBatch(
+      broker.url,
+      'q',
+      range(0, 300).map((n) => JSON.stringify({ n })),
+    );
     expect((await all(client, 'q', { limit: 5 })).map((r) => r.offset)).toEqual([0, 1, 2, 3, 4]);
     expect((await all(client, 'q', { from: 295 })).map((r) => r.offset)).toEqual([295, 296, 297, 298, 299]);
     expect(await all(client, 'q', { from: 'latest' })).toEqual([]);
@@ -65,7 +72,11 @@ describe('consume', () => {
 
   it('with a group, a second run resumes where the first stopped; from only places a new group', async () => {
     const { broker, client } = await setup();
-    await postBatch(broker.url, 'g', range(0, 100).map((i) => `m${i}`));
+    await postBatch(
+      broker.url,
+      'g',
+      range(0, 100).map((i) => `m${i}`),
+    );
     expect((await all(client, 'g', { group: 'billing', limit: 30 })).map((r) => r.offset)).toEqual(range(0, 30));
     expect(await getJson(`${broker.url}/topics/g/groups/billing`)).toMatchObject({ committed: 30 });
     // the second run: no limit, ends at the end of the log
@@ -80,7 +91,11 @@ describe('consume', () => {
 
   it('with a group, a page is committed only once all of it was taken: at least once, never skipped', async () => {
     const { broker, client } = await setup();
-    await postBatch(broker.url, 'al', range(0, 10).map((i) => `m${i}`));
+    await postBatch(
+      broker.url,
+      'al',
+      range(0, 10).map((i) => `m${i}`),
+    );
     // a consumer that takes 3 records of a 5-record page and then dies (its iterator is never closed)
     const dying = client.consume('al', { group: 'g', pageSize: 5 })[Symbol.asyncIterator]();
     for (let i = 0; i < 3; i++) await dying.next();
@@ -98,7 +113,11 @@ describe('consume', () => {
 
   it('with commit: false, a group is read but its offset does not move', async () => {
     const { broker, client } = await setup();
-    await postBatch(broker.url, 'nc', range(0, 50).map((i) => `m${i}`));
+    await postBatch(
+      broker.url,
+      'nc',
+      range(0, 50).map((i) => `m${i}`),
+    );
     expect((await all(client, 'nc', { group: 'peek', commit: false, pageSize: 20 })).length).toBe(50);
     expect((await fetch(`${broker.url}/topics/nc/groups/peek`)).status).toBe(404);
     expect((await all(client, 'nc', { group: 'peek', limit: 10 })).length).toBe(10);

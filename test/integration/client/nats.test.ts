@@ -75,14 +75,23 @@ describeNats('nats:// transport (JetStream)', () => {
   });
 
   it('runs the filter in the client', async () => {
-    const messages = Array.from({ length: 100 }, (_, i) => ({ value: JSON.stringify({ amount: i }), headers: { type: i % 2 === 0 ? 'even' : 'odd' } }));
+    const messages = Array.from({ length: 100 }, (_, i) => ({
+      value: JSON.stringify({ amount: i }),
+      headers: { type: i % 2 === 0 ? 'even' : 'odd' },
+    }));
     await client.produce('filtered', messages);
-    const records = await take(client.subscribe('filtered', { from: 'earliest', filter: 'value.amount >= 90 && headers.type == "even"' }), 5);
+    const records = await take(
+      client.subscribe('filtered', { from: 'earliest', filter: 'value.amount >= 90 && headers.type == "even"' }),
+      5,
+    );
     expect(records.map((r) => r.offset)).toEqual([90, 92, 94, 96, 98]);
   });
 
   it('starts at { last: N }, at an offset, and at latest', async () => {
-    await client.produce('tail', Array.from({ length: 50 }, (_, i) => ({ value: String(i) })));
+    await client.produce(
+      'tail',
+      Array.from({ length: 50 }, (_, i) => ({ value: String(i) })),
+    );
     const last = await take(client.subscribe('tail', { from: { last: 3 } }), 3);
     expect(last.map((r) => r.value.toString())).toEqual(['47', '48', '49']);
     const fromOffset = await take(client.subscribe('tail', { from: 45 }), 2);
@@ -97,7 +106,10 @@ describeNats('nats:// transport (JetStream)', () => {
   });
 
   it('lists topics with message counts and bytes, and deletes them', async () => {
-    await client.produce('counted.a', Array.from({ length: 7 }, () => ({ value: 'x'.repeat(100) })));
+    await client.produce(
+      'counted.a',
+      Array.from({ length: 7 }, () => ({ value: 'x'.repeat(100) })),
+    );
     const topics = await client.topics();
     const info = topics.find((t) => t.topic === 'counted.a');
     expect(info).toMatchObject({ messageCount: 7, startOffset: 0, endOffset: 7 });
@@ -110,7 +122,10 @@ describeNats('nats:// transport (JetStream)', () => {
   });
 
   it('consumes to the end of the log, and a group resumes after what it committed', async () => {
-    await client.produce('grouped', Array.from({ length: 30 }, (_, i) => ({ value: String(i) })));
+    await client.produce(
+      'grouped',
+      Array.from({ length: 30 }, (_, i) => ({ value: String(i) })),
+    );
     const all: number[] = [];
     for await (const r of client.consume('grouped')) all.push(r.offset);
     expect(all).toEqual(Array.from({ length: 30 }, (_, i) => i));
@@ -199,7 +214,11 @@ describeNats('nats:// transport (JetStream)', () => {
   });
 
   it('an idempotent produce carries Nats-Msg-Id: the same run id and index is stored once', async () => {
-    const result = await client.produce('idem', Array.from({ length: 100 }, (_, i) => ({ value: String(i) })), { idempotent: true });
+    const result = await client.produce(
+      'idem',
+      Array.from({ length: 100 }, (_, i) => ({ value: String(i) })),
+      { idempotent: true },
+    );
     expect(result).toMatchObject({ acknowledged: 100, firstOffset: 0, lastOffset: 99 });
     const records: EvqRecord[] = [];
     for await (const r of client.consume('idem')) records.push(r);

@@ -139,7 +139,11 @@ describe('produce', () => {
     expect(rejections[0]).toMatchObject({ index: 10, code: 'EVQ_ERR_MESSAGE_TOO_LARGE' });
     expect(rejections[0]!.reason).toMatch(/larger than the limit/);
     expect(rejections[0]!.message).toBe(messages[10]);
-    expect(events).toEqual([...Array.from({ length: 10 }, (_, i) => `ack ${i}`), 'reject 10', ...Array.from({ length: 10 }, (_, i) => `ack ${i + 11}`)]);
+    expect(events).toEqual([
+      ...Array.from({ length: 10 }, (_, i) => `ack ${i}`),
+      'reject 10',
+      ...Array.from({ length: 10 }, (_, i) => `ack ${i + 11}`),
+    ]);
     const records = await readTopic(broker.url, 'rej');
     expect(records.map((r) => r.value)).toEqual(messages.filter((_, i) => i !== 10).map((m) => m.value));
   });
@@ -154,7 +158,12 @@ describe('produce', () => {
     expect(result).toMatchObject({ acknowledged: 8, rejected: 1 });
     expect(rejections.map((r) => [r.index, r.code])).toEqual([[4, 'EVQ_ERR_MESSAGE_TOO_LARGE']]);
     const records = await readTopic(broker.url, 'split');
-    expect(records.map((r) => r.value).sort()).toEqual(messages.filter((_, i) => i !== 4).map((m) => m.value).sort());
+    expect(records.map((r) => r.value).sort()).toEqual(
+      messages
+        .filter((_, i) => i !== 4)
+        .map((m) => m.value)
+        .sort(),
+    );
   });
 
   it('without onReject, an oversized message fails the produce and says how many were acknowledged before it', async () => {
@@ -202,7 +211,9 @@ describe('produce', () => {
         if (i % 100 === 0) await new Promise((r) => setImmediate(r));
       }
     }
-    const error = (await client.produce('abort', endless(), { signal: controller.signal, onAck: () => acked++ }).catch((e: unknown) => e)) as EvqProduceError;
+    const error = (await client
+      .produce('abort', endless(), { signal: controller.signal, onAck: () => acked++ })
+      .catch((e: unknown) => e)) as EvqProduceError;
     expect(error).toBeInstanceOf(EvqProduceError);
     expect(error.code).toBe('EVQ_ERR_CLOSED');
     expect(error.message).toMatch(/aborted/);
@@ -257,7 +268,9 @@ describe('produce', () => {
         yield { value: `m${i}` };
       }
     }
-    const error = (await client.produce('lost', source(), { batchSize: 200, onAck: () => acked++ }).catch((e: unknown) => e)) as EvqProduceError;
+    const error = (await client
+      .produce('lost', source(), { batchSize: 200, onAck: () => acked++ })
+      .catch((e: unknown) => e)) as EvqProduceError;
     expect(error).toBeInstanceOf(EvqProduceError);
     expect(['EVQ_ERR_CLOSED', 'EVQ_ERR_UNREACHABLE']).toContain(error.code);
     expect(error.result.acknowledged).toBe(acked);

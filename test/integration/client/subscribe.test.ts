@@ -43,7 +43,11 @@ async function take(subscription: Subscription, count: number): Promise<EvqRecor
 describe('subscribe', () => {
   it('from earliest with a filter: only the matching records, with their own offsets', async () => {
     const { broker, client } = await setup();
-    await postBatch(broker.url, 'f', Array.from({ length: 100 }, (_, i) => json(i)));
+    await postBatch(
+      broker.url,
+      'f',
+      Array.from({ length: 100 }, (_, i) => json(i)),
+    );
     const sub = client.subscribe('f', { from: 'earliest', filter: 'value.n >= 90 || value.n == 3' });
     const records = await take(sub, 11);
     expect(records.map((r) => r.offset)).toEqual([3, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99]);
@@ -67,7 +71,11 @@ describe('subscribe', () => {
 
   it('from an offset and from { last: N }, with a filter', async () => {
     const { broker, client } = await setup();
-    await postBatch(broker.url, 'o', Array.from({ length: 50 }, (_, i) => json(i)));
+    await postBatch(
+      broker.url,
+      'o',
+      Array.from({ length: 50 }, (_, i) => json(i)),
+    );
     const fromOffset = client.subscribe('o', { from: 45 });
     expect((await take(fromOffset, 5)).map((r) => r.offset)).toEqual([45, 46, 47, 48, 49]);
     const last = client.subscribe('o', { from: { last: 10 }, filter: 'value.n in [40, 42, 44, 46, 48]' });
@@ -92,7 +100,11 @@ describe('subscribe', () => {
     broker = await startTestBroker({ dataDir, fsync: 'never' });
     const port = broker.port;
     client = await connect(broker.url);
-    await postBatch(broker.url, 'r', Array.from({ length: 500 }, (_, i) => `m${i}`));
+    await postBatch(
+      broker.url,
+      'r',
+      Array.from({ length: 500 }, (_, i) => `m${i}`),
+    );
     const statuses: SubscriptionStatus['type'][] = [];
     const sub = client.subscribe('r', { from: 'earliest', onStatus: (s) => statuses.push(s.type) });
     const records: EvqRecord[] = [];
@@ -104,7 +116,11 @@ describe('subscribe', () => {
         restarted = true;
         await broker.close();
         broker = await startTestBroker({ dataDir, port, fsync: 'never' });
-        await postBatch(broker.url, 'r', Array.from({ length: 500 }, (_, i) => `m${500 + i}`));
+        await postBatch(
+          broker.url,
+          'r',
+          Array.from({ length: 500 }, (_, i) => `m${500 + i}`),
+        );
       }
       if (records.length === 1000) break;
     }
@@ -122,9 +138,13 @@ describe('subscribe', () => {
     await sub.ready;
     const value = 'x'.repeat(1000);
     const total = 30_000; // 30 MB, far more than the queue and the broker's soft limit
-    const producing = client.produce('slow', (function* () {
-      for (let i = 0; i < total; i++) yield { value: `${i} ${value}` };
-    })(), { batchSize: 100 });
+    const producing = client.produce(
+      'slow',
+      (function* () {
+        for (let i = 0; i < total; i++) yield { value: `${i} ${value}` };
+      })(),
+      { batchSize: 100 },
+    );
     let seen = 0;
     let ordered = true;
     for await (const record of sub) {
@@ -154,7 +174,11 @@ describe('subscribe', () => {
     const sub = client.subscribe('mem', { highWaterMark: 10 });
     await sub.ready;
     const value = 'y'.repeat(2000);
-    await client.produce('mem', Array.from({ length: 5000 }, (_, i) => ({ value: `${i} ${value}` })), { batchSize: 50 });
+    await client.produce(
+      'mem',
+      Array.from({ length: 5000 }, (_, i) => ({ value: `${i} ${value}` })),
+      { batchSize: 50 },
+    );
     let seen = 0;
     let lastOffset = -1;
     const error = await (async () => {

@@ -25,7 +25,13 @@ export async function totalEnd(url: string): Promise<number> {
 }
 
 /** The messages one broker reply says it appended now (not duplicates, not delayed). */
-export function appendedBy(reply: { op?: string; baseOffset?: number; lastOffset?: number; duplicate?: boolean; delayed?: boolean }): number {
+export function appendedBy(reply: {
+  op?: string;
+  baseOffset?: number;
+  lastOffset?: number;
+  duplicate?: boolean;
+  delayed?: boolean;
+}): number {
   if (reply.op !== 'ack' || reply.duplicate === true || reply.delayed === true) return 0;
   return (reply.lastOffset as number) - (reply.baseOffset as number) + 1;
 }

@@ -17,7 +17,16 @@ beforeAll(async () => {
   broker = await startTestBroker({ fsync: 'never' });
   port = broker.port;
   const values = Array.from({ length: 50 }, (_, i) =>
-    i % 5 === 4 ? `plain text ${i}` : JSON.stringify({ amount: i * 10, type: i % 2 === 0 ? 'deposit' : 'withdrawal', tags: ['red', `t${i}`], name: `ev${i}`, path: `orders/${i}`, nested: { a: { b: i } } }),
+    i % 5 === 4
+      ? `plain text ${i}`
+      : JSON.stringify({
+          amount: i * 10,
+          type: i % 2 === 0 ? 'deposit' : 'withdrawal',
+          tags: ['red', `t${i}`],
+          name: `ev${i}`,
+          path: `orders/${i}`,
+          nested: { a: { b: i } },
+        }),
   );
   await postBatch(broker.url, 'fz', values, {});
   await postMessage(broker.url, 'fz', 'with headers', { 'evq-key': 'k1', 'evq-header-type': 'deposit' });
@@ -28,12 +37,44 @@ afterAll(async () => {
 
 const token = fc.stringMatching(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,12}$/);
 const segment = fc.oneof(
-  fc.constantFrom('topics', 'messages', 'batch', 'groups', 'g1', 'commit', 'produce', 'consume', 'healthz', 'metrics', 'subscribe', 'ws', 'fz', 'fz2'),
+  fc.constantFrom(
+    'topics',
+    'messages',
+    'batch',
+    'groups',
+    'g1',
+    'commit',
+    'produce',
+    'consume',
+    'healthz',
+    'metrics',
+    'subscribe',
+    'ws',
+    'fz',
+    'fz2',
+  ),
   fc.constantFrom('..', '.', '%', '%zz', '%2F', '%00', '%C0%AF', '__proto__', 'constructor', 'prototype', 'x'.repeat(300), '%E2%82', '~'),
   fc.stringMatching(/^[A-Za-z0-9._~%:@!$&'()*+,;=-]{0,16}$/),
 );
 const queryValue = fc.oneof(
-  fc.constantFrom('0', '1', '-1', 'earliest', 'latest', '1e3', '99999999999999999999', 'NaN', '', '%', '%zz', '10001', '0x10', '5ms', 'abc', '2026-01-01T00:00:00Z'),
+  fc.constantFrom(
+    '0',
+    '1',
+    '-1',
+    'earliest',
+    'latest',
+    '1e3',
+    '99999999999999999999',
+    'NaN',
+    '',
+    '%',
+    '%zz',
+    '10001',
+    '0x10',
+    '5ms',
+    'abc',
+    '2026-01-01T00:00:00Z',
+  ),
   fc.stringMatching(/^[A-Za-z0-9._~%+-]{0,12}$/),
 );
 // Delays are in the past (appended at once), an hour or more away, or invalid: none comes due during the
@@ -54,17 +95,55 @@ const headerLine = fc.oneof(
   fc.tuple(fc.constant('evq-delay'), delayValue),
   fc.tuple(fc.constant('evq-at'), atValue),
   fc.tuple(
-    fc.constantFrom('evq-key', 'evq-header-type', 'evq-header-__proto__', 'evq-header-', 'evq-idempotency-key', 'authorization', 'content-encoding', 'content-type', 'expect', 'accept-encoding', 'upgrade', 'connection'),
-    fc.oneof(queryValue, fc.constantFrom('gzip', 'deflate', 'identity', 'Bearer x', '100-continue', 'close', 'keep-alive', 'websocket', 'application/json')),
+    fc.constantFrom(
+      'evq-key',
+      'evq-header-type',
+      'evq-header-__proto__',
+      'evq-header-',
+      'evq-idempotency-key',
+      'authorization',
+      'content-encoding',
+      'content-type',
+      'expect',
+      'accept-encoding',
+      'upgrade',
+      'connection',
+    ),
+    fc.oneof(
+      queryValue,
+      fc.constantFrom('gzip', 'deflate', 'identity', 'Bearer x', '100-continue', 'close', 'keep-alive', 'websocket', 'application/json'),
+    ),
   ),
   fc.tuple(token, fc.stringMatching(/^[ -~]{0,40}$/)),
 );
 const bodyBytes = fc.oneof(
   fc.constant(Buffer.alloc(0)),
   fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),
-  fc.array(fc.oneof(fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v)), fc.constantFrom('{"value":"ok"}', '{"value":1}', '{"value":"a","key":null,"headers":{"t":"x"}}', '{"value":"a","headers":{"__proto__":"x"}}', '', '{')), { maxLength: 5 }).map((lines) => Buffer.from(lines.join('\n'))),
-  fc.array(fc.constantFrom('{"value":"ok"}', '{"value":"b","key":"k"}'), { minLength: 1, maxLength: 5 }).map((lines) => gzipSync(lines.join('\n'))),
-  fc.array(fc.constantFrom('{"value":"ok"}', '{"value":"b","key":"k"}', '{"value":"c","headers":{"t":"x"}}'), { minLength: 1, maxLength: 5 }).map((lines) => Buffer.from(lines.join('\n'))),
+  fc
+    .array(
+      fc.oneof(
+        fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v)),
+        fc.constantFrom(
+          '{"value":"ok"}',
+          '{"value":1}',
+          '{"value":"a","key":null,"headers":{"t":"x"}}',
+          '{"value":"a","headers":{"__proto__":"x"}}',
+          '',
+          '{',
+        ),
+      ),
+      { maxLength: 5 },
+    )
+    .map((lines) => Buffer.from(lines.join('\n'))),
+  fc
+    .array(fc.constantFrom('{"value":"ok"}', '{"value":"b","key":"k"}'), { minLength: 1, maxLength: 5 })
+    .map((lines) => gzipSync(lines.join('\n'))),
+  fc
+    .array(fc.constantFrom('{"value":"ok"}', '{"value":"b","key":"k"}', '{"value":"c","headers":{"t":"x"}}'), {
+      minLength: 1,
+      maxLength: 5,
+    })
+    .map((lines) => Buffer.from(lines.join('\n'))),
 );
 const framing = fc.constantFrom('length', 'length', 'length', 'chunked', 'chunked-bad', 'short-length', 'none');
 
@@ -85,7 +164,10 @@ const chaotic: fc.Arbitrary<Spec> = fc.record({
   framing,
 });
 // requests shaped like the broker's routes, with random parts: they get past the HTTP parser to the handlers
-const topicName = fc.oneof(fc.constantFrom('fz', 'fz2', 'fz2', 'a.b-c_d', '..', '%2e%2e', 'x'.repeat(250), '%00', ''), fc.stringMatching(/^[A-Za-z0-9._-]{1,10}$/));
+const topicName = fc.oneof(
+  fc.constantFrom('fz', 'fz2', 'fz2', 'a.b-c_d', '..', '%2e%2e', 'x'.repeat(250), '%00', ''),
+  fc.stringMatching(/^[A-Za-z0-9._-]{1,10}$/),
+);
 const routes: [string, (t: string, g: string) => string[]][] = [
   ['POST', (t) => ['topics', t, 'messages']],
   ['POST', (t) => ['topics', t, 'batch']],
@@ -105,11 +187,22 @@ const evqHeader = fc.oneof(
   fc.tuple(fc.constant('evq-delay'), delayValue),
   fc.tuple(fc.constant('evq-at'), atValue),
   fc.tuple(
-    fc.constantFrom('evq-key', 'evq-header-type', 'evq-header-a', 'evq-header-__proto__', 'evq-header-', 'evq-idempotency-key', 'content-encoding', 'content-type'),
+    fc.constantFrom(
+      'evq-key',
+      'evq-header-type',
+      'evq-header-a',
+      'evq-header-__proto__',
+      'evq-header-',
+      'evq-idempotency-key',
+      'content-encoding',
+      'content-type',
+    ),
     fc.oneof(queryValue, fc.constantFrom('gzip', 'identity', 'deflate', '-1', '99999999999999999999', 'application/x-ndjson')),
   ),
 );
-const commitBody = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.record({ offset: fc.oneof(fc.integer(), fc.double(), fc.string({ maxLength: 4 })) })).map((v) => Buffer.from(JSON.stringify(v) ?? ''));
+const commitBody = fc
+  .oneof(fc.jsonValue({ maxDepth: 2 }), fc.record({ offset: fc.oneof(fc.integer(), fc.double(), fc.string({ maxLength: 4 })) }))
+  .map((v) => Buffer.from(JSON.stringify(v) ?? ''));
 const shaped: fc.Arbitrary<Spec> = fc
   .record({
     route: fc.nat({ max: routes.length - 1 }),
@@ -184,7 +277,9 @@ describe('fuzzing the HTTP side', () => {
         }),
         SETTINGS,
       );
-      console.log(`HTTP fuzz: ${SETTINGS.numRuns} requests, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`);
+      console.log(
+        `HTTP fuzz: ${SETTINGS.numRuns} requests, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`,
+      );
       // an honest client is served after
       const posted = await postMessage(broker.url, 'honest', 'after the fuzz');
       expect(posted.status).toBe(201);
@@ -202,7 +297,49 @@ describe('fuzzing the HTTP side', () => {
         fc.string({ maxLength: 60, unit: 'binary' }),
         fc
           .array(
-            fc.constantFrom('value', 'value.amount', 'value.tags', 'value.name', 'value.path', 'value.nested.a.b', 'headers.type', 'key', 'offset', 'timestamp', 'topic', '>', '<', '>=', '==', '!=', '&&', '||', 'not', '(', ')', '[', ']', ',', 'in', 'contains', 'like', 'startsWith', '100', '-1', '1e308', '"deposit"', '"orders/*"', '"ev"', '"red"', 'true', 'null', 'value.__proto__', 'value.constructor', 'value.prototype', '"*********************a"'),
+            fc.constantFrom(
+              'value',
+              'value.amount',
+              'value.tags',
+              'value.name',
+              'value.path',
+              'value.nested.a.b',
+              'headers.type',
+              'key',
+              'offset',
+              'timestamp',
+              'topic',
+              '>',
+              '<',
+              '>=',
+              '==',
+              '!=',
+              '&&',
+              '||',
+              'not',
+              '(',
+              ')',
+              '[',
+              ']',
+              ',',
+              'in',
+              'contains',
+              'like',
+              'startsWith',
+              '100',
+              '-1',
+              '1e308',
+              '"deposit"',
+              '"orders/*"',
+              '"ev"',
+              '"red"',
+              'true',
+              'null',
+              'value.__proto__',
+              'value.constructor',
+              'value.prototype',
+              '"*********************a"',
+            ),
             { maxLength: 24 },
           )
           .map((t) => t.join(' ')),
@@ -232,14 +369,19 @@ describe('fuzzing the HTTP side', () => {
           }
           // the records returned are records of the topic, in order, each as stored
           outcomes.matched++;
-          const got = body.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+          const got = body
+            .split('\n')
+            .filter((l) => l !== '')
+            .map((l) => JSON.parse(l));
           const byOffset = new Map(all.map((r) => [r.offset, r]));
           for (const r of got) expect(r).toEqual(byOffset.get(r.offset));
           expect(got.map((r) => r.offset)).toEqual([...got.map((r) => r.offset)].sort((a, b) => a - b));
         }),
         SETTINGS,
       );
-      console.log(`filter fuzz (HTTP): ${SETTINGS.numRuns} filters: ${outcomes.matched} ran, ${outcomes.refused} refused with 400, ${outcomes.tooLong} too long for the URL; slowest answer ${outcomes.slowestMs.toFixed(0)} ms`);
+      console.log(
+        `filter fuzz (HTTP): ${SETTINGS.numRuns} filters: ${outcomes.matched} ran, ${outcomes.refused} refused with 400, ${outcomes.tooLong} too long for the URL; slowest answer ${outcomes.slowestMs.toFixed(0)} ms`,
+      );
     },
     fuzzTimeout(SETTINGS.numRuns, 100),
   );

@@ -46,7 +46,10 @@ const frameSpec: fc.Arbitrary<FrameSpec> = fc.record({
 });
 
 function encodeFrame(spec: FrameSpec): Buffer {
-  const batch = encodeBatch(0, spec.values.map((value) => ({ value, key: spec.key, headers: null, timestamp: 0 })));
+  const batch = encodeBatch(
+    0,
+    spec.values.map((value) => ({ value, key: spec.key, headers: null, timestamp: 0 })),
+  );
   return encodeProduceFrame(spec, spec.gzip ? gzipSync(batch) : batch);
 }
 
@@ -101,17 +104,25 @@ function mutate(frame: Buffer, mutations: Mutation[]): Buffer {
 }
 
 const binaryFrame: fc.Arbitrary<Buffer> = fc.oneof(
-  { arbitrary: fc.tuple(frameSpec, fc.array(mutation, { minLength: 1, maxLength: 4 })).map(([spec, ms]) => mutate(encodeFrame(spec), ms)), weight: 6 },
+  {
+    arbitrary: fc.tuple(frameSpec, fc.array(mutation, { minLength: 1, maxLength: 4 })).map(([spec, ms]) => mutate(encodeFrame(spec), ms)),
+    weight: 6,
+  },
   { arbitrary: fc.uint8Array({ maxLength: 128 }).map((b) => Buffer.from(b)), weight: 2 },
   // a gzip frame whose batch is not gzip, or gzip of junk
-  { arbitrary: fc.tuple(frameSpec, fc.uint8Array({ maxLength: 64 })).map(([spec, junk]) => encodeProduceFrame({ ...spec, gzip: true }, Buffer.from(spec.values.length % 2 === 0 ? gzipSync(junk) : junk))), weight: 1 },
+  {
+    arbitrary: fc
+      .tuple(frameSpec, fc.uint8Array({ maxLength: 64 }))
+      .map(([spec, junk]) =>
+        encodeProduceFrame({ ...spec, gzip: true }, Buffer.from(spec.values.length % 2 === 0 ? gzipSync(junk) : junk)),
+      ),
+    weight: 1,
+  },
   { arbitrary: frameSpec.map(encodeFrame), weight: 1 },
 );
 
-
-
-
-const honestFrame = (req: number): Buffer => encodeFrame({ req, topic: 'honest', gzip: false, dueAt: 0, idempotencyKey: null, values: [`h${req}`], key: null });
+const honestFrame = (req: number): Buffer =>
+  encodeFrame({ req, topic: 'honest', gzip: false, dueAt: 0, idempotencyKey: null, values: [`h${req}`], key: null });
 
 describe('fuzzing the WebSocket protocol', () => {
   it(
@@ -135,7 +146,8 @@ describe('fuzzing the WebSocket protocol', () => {
           else {
             expect(socket.replies).toHaveLength(frames.length);
             for (const reply of socket.replies) expect(['ack', 'error']).toContain(reply.op);
-            for (const reply of socket.replies.filter((r) => r.op === 'error')) expect(reply.code).toMatch(/^EVQ_ERR_(MALFORMED|INVALID_|MESSAGE_TOO_LARGE|BATCH_TOO_LARGE|LIMIT_EXCEEDED|INVALID_ARGUMENT)/);
+            for (const reply of socket.replies.filter((r) => r.op === 'error'))
+              expect(reply.code).toMatch(/^EVQ_ERR_(MALFORMED|INVALID_|MESSAGE_TOO_LARGE|BATCH_TOO_LARGE|LIMIT_EXCEEDED|INVALID_ARGUMENT)/);
             // and the same connection still works for an honest frame
             const req = 0x7ffffff0 - honestSent++;
             socket.ws.send(honestFrame(req), { binary: true });
@@ -148,7 +160,9 @@ describe('fuzzing the WebSocket protocol', () => {
         }),
         SETTINGS,
       );
-      console.log(`WS frame fuzz: ${SETTINGS.numRuns} connections, ${tally.frames} frames: ${tally.acks} acked, ${tally.errors} errors, ${tally.closes} connections closed`);
+      console.log(
+        `WS frame fuzz: ${SETTINGS.numRuns} connections, ${tally.frames} frames: ${tally.acks} acked, ${tally.errors} errors, ${tally.closes} connections closed`,
+      );
       // every honest frame acknowledged is in the log (read page by page: long runs send more than one read holds)
       expect((await topicValues(broker.url, 'honest', honestSent + 1)).length).toBe(honestSent);
     },
@@ -160,7 +174,39 @@ describe('fuzzing the WebSocket protocol', () => {
     async () => {
       const filterish = fc.oneof(
         fc.string({ maxLength: 40 }),
-        fc.array(fc.constantFrom('value', '.', 'amount', '>', '<', '==', '100', '"x"', '&&', '||', 'not', '(', ')', '[', ']', 'in', 'contains', 'like', '"a*"', 'startsWith', 'headers', 'key', '__proto__', 'constructor', ',', ' '), { maxLength: 20 }).map((t) => t.join(' ')),
+        fc
+          .array(
+            fc.constantFrom(
+              'value',
+              '.',
+              'amount',
+              '>',
+              '<',
+              '==',
+              '100',
+              '"x"',
+              '&&',
+              '||',
+              'not',
+              '(',
+              ')',
+              '[',
+              ']',
+              'in',
+              'contains',
+              'like',
+              '"a*"',
+              'startsWith',
+              'headers',
+              'key',
+              '__proto__',
+              'constructor',
+              ',',
+              ' ',
+            ),
+            { maxLength: 20 },
+          )
+          .map((t) => t.join(' ')),
         fc.constant('('.repeat(200) + 'offset > 1' + ')'.repeat(200)),
         fc.constant('value.a '.repeat(300)),
       );
@@ -168,28 +214,56 @@ describe('fuzzing the WebSocket protocol', () => {
       // mostly well-formed messages with one odd part, so that the broker's handlers (not only its first
       // check) meet the random values
       const subId = fc.oneof({ arbitrary: fc.nat({ max: 1000 }), weight: 4 }, { arbitrary: anyJson, weight: 1 });
-      const from = fc.oneof({ arbitrary: fc.constantFrom('earliest', 'latest', 0, 1, 40, 1e9, undefined), weight: 3 }, { arbitrary: anyJson, weight: 1 });
-      const topic = fc.oneof({ arbitrary: fc.constantFrom('fz', 'fz', 'fz2'), weight: 3 }, { arbitrary: fc.oneof(fc.constantFrom('', '..', 'a/b', 'x'.repeat(300)), fc.string({ maxLength: 10 })), weight: 1 });
+      const from = fc.oneof(
+        { arbitrary: fc.constantFrom('earliest', 'latest', 0, 1, 40, 1e9, undefined), weight: 3 },
+        { arbitrary: anyJson, weight: 1 },
+      );
+      const topic = fc.oneof(
+        { arbitrary: fc.constantFrom('fz', 'fz', 'fz2'), weight: 3 },
+        { arbitrary: fc.oneof(fc.constantFrom('', '..', 'a/b', 'x'.repeat(300)), fc.string({ maxLength: 10 })), weight: 1 },
+      );
       const message = fc.oneof(
         { arbitrary: fc.record({ value: fc.string({ maxLength: 20 }) }), weight: 3 },
-        { arbitrary: fc.record({ value: anyJson, key: anyJson, headers: fc.oneof(anyJson, fc.dictionary(fc.string({ maxLength: 6 }), anyJson, { maxKeys: 3 })) }, { requiredKeys: [] }), weight: 1 },
+        {
+          arbitrary: fc.record(
+            {
+              value: anyJson,
+              key: anyJson,
+              headers: fc.oneof(anyJson, fc.dictionary(fc.string({ maxLength: 6 }), anyJson, { maxKeys: 3 })),
+            },
+            { requiredKeys: [] },
+          ),
+          weight: 1,
+        },
       );
       const control = fc.oneof(
-        { arbitrary: fc.record({ op: fc.constant('subscribe'), sub: subId, topic, from, filter: fc.oneof(fc.constant(undefined), filterish, anyJson) }, { requiredKeys: ['op', 'sub', 'topic'] }), weight: 4 },
+        {
+          arbitrary: fc.record(
+            { op: fc.constant('subscribe'), sub: subId, topic, from, filter: fc.oneof(fc.constant(undefined), filterish, anyJson) },
+            { requiredKeys: ['op', 'sub', 'topic'] },
+          ),
+          weight: 4,
+        },
         { arbitrary: fc.record({ op: fc.constant('unsubscribe'), sub: subId }, { requiredKeys: ['op'] }), weight: 1 },
-        { arbitrary: fc.record(
-          {
-            op: fc.constant('produce'),
-            req: fc.oneof({ arbitrary: fc.nat(), weight: 4 }, { arbitrary: anyJson, weight: 1 }),
-            topic,
-            messages: fc.oneof({ arbitrary: fc.array(message, { minLength: 1, maxLength: 3 }), weight: 4 }, { arbitrary: anyJson, weight: 1 }),
-            // delays none of which comes due during the test: invalid, in the past, or an hour or more away
-            delayMs: fc.constantFrom(undefined, undefined, undefined, -1, 0, 3_600_000, 2 ** 53, 'x', null, [], 1e308),
-            dueAt: fc.constantFrom(undefined, undefined, undefined, undefined, 1, -5, 1e15, 2 ** 53, 'x', null, {}, Number.MAX_VALUE),
-            idempotencyKey: fc.oneof(fc.constantFrom('k1', 'k2', ''), anyJson),
-          },
-          { requiredKeys: ['op', 'req', 'topic', 'messages'] },
-        ), weight: 3 },
+        {
+          arbitrary: fc.record(
+            {
+              op: fc.constant('produce'),
+              req: fc.oneof({ arbitrary: fc.nat(), weight: 4 }, { arbitrary: anyJson, weight: 1 }),
+              topic,
+              messages: fc.oneof(
+                { arbitrary: fc.array(message, { minLength: 1, maxLength: 3 }), weight: 4 },
+                { arbitrary: anyJson, weight: 1 },
+              ),
+              // delays none of which comes due during the test: invalid, in the past, or an hour or more away
+              delayMs: fc.constantFrom(undefined, undefined, undefined, -1, 0, 3_600_000, 2 ** 53, 'x', null, [], 1e308),
+              dueAt: fc.constantFrom(undefined, undefined, undefined, undefined, 1, -5, 1e15, 2 ** 53, 'x', null, {}, Number.MAX_VALUE),
+              idempotencyKey: fc.oneof(fc.constantFrom('k1', 'k2', ''), anyJson),
+            },
+            { requiredKeys: ['op', 'req', 'topic', 'messages'] },
+          ),
+          weight: 3,
+        },
         { arbitrary: fc.record({ op: anyJson }), weight: 1 },
         { arbitrary: anyJson, weight: 1 },
       );
@@ -202,11 +276,16 @@ describe('fuzzing the WebSocket protocol', () => {
           // one reply per message (a subscription also sends its records, which are not replies)
           const replies = (): any[] => socket.replies.filter((r) => r.op !== undefined && r.op !== 'closed');
           const deadline = Date.now() + 10_000;
-          while (replies().length < messages.length && socket.closeCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+          while (replies().length < messages.length && socket.closeCode === null && Date.now() < deadline)
+            await new Promise((r) => setTimeout(r, 2));
           expect(socket.closeCode).toBe(null);
           expect(replies().length).toBe(messages.length);
           for (const reply of replies()) expect(['ack', 'error', 'subscribed', 'unsubscribed']).toContain(reply.op);
-          for (const reply of replies()) ops.set(reply.op === 'error' ? `error ${reply.code}` : reply.op, (ops.get(reply.op === 'error' ? `error ${reply.code}` : reply.op) ?? 0) + 1);
+          for (const reply of replies())
+            ops.set(
+              reply.op === 'error' ? `error ${reply.code}` : reply.op,
+              (ops.get(reply.op === 'error' ? `error ${reply.code}` : reply.op) ?? 0) + 1,
+            );
           for (const reply of replies().filter((r) => r.op === 'error')) expect(reply.code).not.toMatch(/INTERNAL|STORAGE|CORRUPT/);
           const acked = replies().reduce((sum: number, r) => sum + appendedBy(r), 0);
           // the connection still takes an honest subscription

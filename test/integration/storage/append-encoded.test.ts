@@ -47,7 +47,10 @@ function memoryLog(): MemoryTopicLog {
 
 /** A batch as a producer sends it: base offset 0, timestamps 0 ("stamp on arrival") unless given. */
 function produced(messages: MessageInput[]): Buffer {
-  return encodeBatch(0, messages.map((m) => ({ ...m, timestamp: m.timestamp ?? 0 })));
+  return encodeBatch(
+    0,
+    messages.map((m) => ({ ...m, timestamp: m.timestamp ?? 0 })),
+  );
 }
 
 function values(n: number, prefix = 'm'): MessageInput[] {
@@ -76,11 +79,7 @@ describe.each(kinds)('%s.appendEncoded', (_name, make) => {
     log.onAppend((e) => events.push(e));
     const a = produced(values(3, 'a'));
     const b = produced([{ value: 'b', key: 'k', headers: { h: 'v' }, timestamp: 5 }, { value: 'c' }]);
-    const results = await Promise.all([
-      log.appendEncoded(a, 3),
-      log.append([{ value: 'objects' }]),
-      log.appendEncoded(b, 2),
-    ]);
+    const results = await Promise.all([log.appendEncoded(a, 3), log.append([{ value: 'objects' }]), log.appendEncoded(b, 2)]);
     expect(results).toEqual([
       { baseOffset: 0, lastOffset: 2 },
       { baseOffset: 3, lastOffset: 3 },
@@ -100,7 +99,11 @@ describe.each(kinds)('%s.appendEncoded', (_name, make) => {
     expect(readBatchHeader(b)).toMatchObject({ baseOffset: 4, firstTimestamp: 5, maxTimestamp: NOW });
 
     // the append events carry the stored bytes; the stored batches are those bytes exactly
-    expect(events.map((e) => [e.baseOffset, e.lastOffset])).toEqual([[0, 2], [3, 3], [4, 5]]);
+    expect(events.map((e) => [e.baseOffset, e.lastOffset])).toEqual([
+      [0, 2],
+      [3, 3],
+      [4, 5],
+    ]);
     expect(events[0]?.batch.equals(a)).toBe(true);
     expect(events[2]?.batch.equals(b)).toBe(true);
     const { batches } = await log.readBatches(0);
@@ -143,7 +146,9 @@ describe('TopicLog.appendEncoded on disk', () => {
     expect(again.recovery.corruptions).toEqual([]);
     expect(again.endOffset).toBe(next);
     const after = await again.read(0, { maxRecords: 1000 });
-    expect(after.map((r) => [r.offset, r.value.toString(), r.timestamp])).toEqual(before.map((r) => [r.offset, r.value.toString(), r.timestamp]));
+    expect(after.map((r) => [r.offset, r.value.toString(), r.timestamp])).toEqual(
+      before.map((r) => [r.offset, r.value.toString(), r.timestamp]),
+    );
     expect(await again.appendEncoded(produced(values(1)), 1)).toEqual({ baseOffset: next, lastOffset: next });
   });
 

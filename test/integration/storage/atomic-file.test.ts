@@ -1,7 +1,13 @@
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isTempFileName, readJsonFile, removeStrayTempFiles, writeFileAtomic, writeJsonFile } from '../../../src/broker/storage/atomic-file.js';
+import {
+  isTempFileName,
+  readJsonFile,
+  removeStrayTempFiles,
+  writeFileAtomic,
+  writeJsonFile,
+} from '../../../src/broker/storage/atomic-file.js';
 import { nodeFileIO } from '../../../src/broker/storage/file-io.js';
 import { FaultFileIO, tempDir } from './fault-file-io.js';
 

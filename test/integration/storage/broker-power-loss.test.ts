@@ -37,7 +37,10 @@ async function readTopic(url: string, topic: string): Promise<Record[]> {
     const res = await fetch(`${url}/topics/${topic}/messages?from=${records.length}&limit=1000`);
     if (res.status === 404) return records;
     expect(res.status).toBe(200);
-    const page = (await res.text()).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record);
+    const page = (await res.text())
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record);
     if (page.length === 0) return records;
     for (const record of page) {
       expect(record.offset, `${topic}: offsets without gaps`).toBe(records.length);
@@ -143,7 +146,9 @@ describe('power loss under a broker', () => {
     const result = await rounds('always', 6, seed);
     expect(result.produced).toBeGreaterThan(0);
     expect(result.delayed).toBeGreaterThan(0);
-    console.log(`broker power loss (always), seed ${seed}: 6 cuts, ${result.produced} acked, ${result.delayed} delayed, group at ${result.commits}, lost 0`);
+    console.log(
+      `broker power loss (always), seed ${seed}: 6 cuts, ${result.produced} acked, ${result.delayed} delayed, group at ${result.commits}, lost 0`,
+    );
   }, 180_000);
 
   it('a delayed message acknowledged by a new broker survives a power cut right after (its journal directory is durable)', async () => {

@@ -144,7 +144,7 @@ describe('crash points', () => {
         const log = await TopicLog.open(nodeFileIO, join(root, 't'), 't', OPTIONS);
         while (log.segmentCount < 5) await log.append(batch(`v${log.endOffset}`, 2));
         all = [];
-        for (let offset = 0; offset < log.endOffset; ) {
+        for (let offset = 0; offset < log.endOffset;) {
           const records = await log.read(offset, { maxRecords: 1000 });
           for (const r of records) all.push(r.value.toString());
           offset += records.length;

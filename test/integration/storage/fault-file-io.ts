@@ -31,7 +31,16 @@ export function systemError(code: string, op: string, path: string): NodeJS.Errn
 
 export class FaultFileIO implements FileIO {
   readonly counts: Record<Op, number> = {
-    open: 0, read: 0, write: 0, sync: 0, truncate: 0, rename: 0, unlink: 0, fsyncDir: 0, mkdirp: 0, readdir: 0,
+    open: 0,
+    read: 0,
+    write: 0,
+    sync: 0,
+    truncate: 0,
+    rename: 0,
+    unlink: 0,
+    fsyncDir: 0,
+    mkdirp: 0,
+    readdir: 0,
   };
   readonly events: IoEvent[] = [];
   private faults: Fault[] = [];

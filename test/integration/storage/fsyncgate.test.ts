@@ -49,7 +49,8 @@ async function dropPagesFrom(from: number): Promise<void> {
   }
 }
 
-const values = async (log: TopicLog): Promise<string[]> => (await log.read(log.startOffset, { maxRecords: 100 })).map((r) => r.value.toString());
+const values = async (log: TopicLog): Promise<string[]> =>
+  (await log.read(log.startOffset, { maxRecords: 100 })).map((r) => r.value.toString());
 
 describe('fsyncgate', () => {
   it('interval: appends acknowledged before a failed fsync are written again, never trusted to a retried fsync', async () => {

@@ -182,7 +182,7 @@ describe('fsync: interval and never', () => {
     const appends = Array.from({ length: 48 }, () => log.append([{ value: big }, { value: big }]).then(() => acked++)); // 48 MiB
     await until(() => logSyncs() === 1 && acked > 0);
     // let the writer go as far as it will while the fsync is stalled (until nothing changes for 300 ms)
-    for (let last = -1; last !== acked; ) {
+    for (let last = -1; last !== acked;) {
       last = acked;
       await new Promise((r) => setTimeout(r, 300));
     }

@@ -14,9 +14,16 @@ describe('MemoryTopicLog', () => {
     expect(log.durable).toBe(false);
     expect(log.info()).toMatchObject({ topic: 'mem', startOffset: 0, endOffset: 4, messageCount: 4 });
     const records = await log.read(1);
-    expect(records.map((r) => [r.offset, r.value.toString(), r.timestamp])).toEqual([[1, 'm-1', 77], [2, 'm-2', 77], [3, 'x', 5]]);
+    expect(records.map((r) => [r.offset, r.value.toString(), r.timestamp])).toEqual([
+      [1, 'm-1', 77],
+      [2, 'm-2', 77],
+      [3, 'x', 5],
+    ]);
     expect(records[2]?.key).toBe('k');
-    expect(events.map((e) => [e.baseOffset, e.lastOffset])).toEqual([[0, 2], [3, 3]]);
+    expect(events.map((e) => [e.baseOffset, e.lastOffset])).toEqual([
+      [0, 2],
+      [3, 3],
+    ]);
     const { batches, fromOffset, nextOffset } = await log.readBatches(1);
     expect(fromOffset).toBe(1);
     expect(nextOffset).toBe(4);

@@ -164,7 +164,11 @@ async function reopenAndCheck(root: string): Promise<{ values: string[]; log: To
   return { values, log };
 }
 
-async function powerLossRounds(fsync: FsyncMode, rounds: number, localSeed: number): Promise<{ acked: number; lost: number; cuts: number }> {
+async function powerLossRounds(
+  fsync: FsyncMode,
+  rounds: number,
+  localSeed: number,
+): Promise<{ acked: number; lost: number; cuts: number }> {
   const random = seededRandom(localSeed);
   const root = join(dir, 'data');
   let survived = new Map<string, number>(); // value -> offset, of what must stay
@@ -188,7 +192,10 @@ async function powerLossRounds(fsync: FsyncMode, rounds: number, localSeed: numb
     ackedTotal += result.acked.length;
     lostTotal += lost.length;
     if (fsync === 'always') {
-      expect(lost.map((a) => a.value), context).toEqual([]);
+      expect(
+        lost.map((a) => a.value),
+        context,
+      ).toEqual([]);
     } else if (fsync === 'interval') {
       // only what was acknowledged after the last fsync started can be gone: the interval's window
       for (const a of lost) {
@@ -218,6 +225,8 @@ describe('power loss under a topic log', () => {
   it('fsync never: the log is consistent after every cut (no gaps, no half records, checksums good)', async () => {
     const result = await powerLossRounds('never', 8, seed + 2);
     expect(result.acked).toBeGreaterThan(0);
-    console.log(`power loss (never), seed ${seed + 2}: ${result.cuts} cuts, ${result.acked} acked, consistent after each, unsynced tail lost ${result.lost}`);
+    console.log(
+      `power loss (never), seed ${seed + 2}: ${result.cuts} cuts, ${result.acked} acked, consistent after each, unsynced tail lost ${result.lost}`,
+    );
   }, 120_000);
 });

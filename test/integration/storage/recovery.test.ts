@@ -112,7 +112,11 @@ describe('recovery of the active segment', () => {
       await rm(seg(0, 'index'), { force: true });
       const log = await openLog();
       expect(log.recovery.truncations).toHaveLength(1);
-      expect(log.recovery.truncations[0]).toMatchObject({ position: original.length, bytesDropped: garbage.length, firstOffsetDropped: 12 });
+      expect(log.recovery.truncations[0]).toMatchObject({
+        position: original.length,
+        bytesDropped: garbage.length,
+        firstOffsetDropped: 12,
+      });
       expect(await values(log)).toEqual(expected(12));
       expect((await log.append(messages(1))).baseOffset).toBe(12);
       await closeAll();
@@ -219,7 +223,14 @@ describe('damage in sealed segments', () => {
     await flip(seg(0), victim.position + 50);
     const verified = await openLog({ segmentBytes: 1024, verifyOnOpen: true });
     expect(verified.recovery.corruptions).toEqual([
-      { topic: 't', file: seg(0), position: victim.position, fromOffset: victim.baseOffset, toOffset: victim.lastOffset, reason: 'checksum mismatch' },
+      {
+        topic: 't',
+        file: seg(0),
+        position: victim.position,
+        fromOffset: victim.baseOffset,
+        toOffset: victim.lastOffset,
+        reason: 'checksum mismatch',
+      },
     ]);
     expect(verified.recovery.truncations).toEqual([]);
     await expect(verified.read(victim.baseOffset)).rejects.toMatchObject({ code: 'EVQ_ERR_CORRUPT_LOG' });
@@ -238,7 +249,11 @@ describe('damage in sealed segments', () => {
     const victim = frames[3] as FrameInfo;
     await flip(seg(0), victim.position + 5); // the length field
     const log = await openLog({ segmentBytes: 1024, verifyOnOpen: true });
-    expect(log.recovery.corruptions[0]).toMatchObject({ position: victim.position, fromOffset: victim.baseOffset, toOffset: victim.lastOffset });
+    expect(log.recovery.corruptions[0]).toMatchObject({
+      position: victim.position,
+      fromOffset: victim.baseOffset,
+      toOffset: victim.lastOffset,
+    });
     expect(await values(log, victim.lastOffset + 1)).toEqual(expected(120, victim.lastOffset + 1));
     await expect(log.read(victim.lastOffset)).rejects.toMatchObject({ code: 'EVQ_ERR_CORRUPT_LOG' });
   });

@@ -109,10 +109,7 @@ describe('TopicLog', () => {
 
   it('stores keys, headers and timestamps; gives the broker clock to messages without one', async () => {
     const log = await openLog({ now: () => 1234 });
-    await log.append([
-      { value: 'a', key: 'k', headers: { h: 'v' }, timestamp: 99 },
-      { value: Buffer.from([1, 2]) },
-    ]);
+    await log.append([{ value: 'a', key: 'k', headers: { h: 'v' }, timestamp: 99 }, { value: Buffer.from([1, 2]) }]);
     const [a, b] = await log.read(0);
     expect(a).toMatchObject({ offset: 0, key: 'k', timestamp: 99 });
     expect({ ...a?.headers }).toEqual({ h: 'v' });
@@ -174,7 +171,11 @@ describe('TopicLog', () => {
     await Promise.all([log.append(messages(2)), log.append(messages(3)), log.append(messages(1))]);
     stop();
     await log.append(messages(1));
-    expect(events.map((e) => [e.baseOffset, e.lastOffset])).toEqual([[0, 1], [2, 4], [5, 5]]);
+    expect(events.map((e) => [e.baseOffset, e.lastOffset])).toEqual([
+      [0, 1],
+      [2, 4],
+      [5, 5],
+    ]);
     const raw = await log.readBatches(0);
     expect(events.map((e) => e.batch.toString('hex'))).toEqual(raw.batches.slice(0, 3).map((b) => b.toString('hex')));
     expect(decodeBatch(events[1]?.batch as Buffer, 'orders').map((r) => r.offset)).toEqual([2, 3, 4]);
@@ -204,8 +205,12 @@ describe('TopicLog', () => {
   });
 
   it('refuses bad options', async () => {
-    await expect(TopicLog.open(nodeFileIO, join(dir, 'x'), 'x', { segmentBytes: 10 })).rejects.toMatchObject({ code: 'EVQ_ERR_INVALID_ARGUMENT' });
-    await expect(TopicLog.open(nodeFileIO, join(dir, 'x'), 'x', { retentionBytes: -5 })).rejects.toMatchObject({ code: 'EVQ_ERR_INVALID_ARGUMENT' });
+    await expect(TopicLog.open(nodeFileIO, join(dir, 'x'), 'x', { segmentBytes: 10 })).rejects.toMatchObject({
+      code: 'EVQ_ERR_INVALID_ARGUMENT',
+    });
+    await expect(TopicLog.open(nodeFileIO, join(dir, 'x'), 'x', { retentionBytes: -5 })).rejects.toMatchObject({
+      code: 'EVQ_ERR_INVALID_ARGUMENT',
+    });
     await expect(TopicLog.open(nodeFileIO, join(dir, 'x'), '../x')).rejects.toMatchObject({ code: 'EVQ_ERR_INVALID_TOPIC' });
   });
 });

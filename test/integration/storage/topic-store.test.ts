@@ -56,7 +56,10 @@ describe('TopicStore', () => {
     stores.pop();
 
     const again = await openStore();
-    expect(again.list().map((t) => [t.topic, t.endOffset])).toEqual([['a.b_c-d', 1], ['orders', 3]]);
+    expect(again.list().map((t) => [t.topic, t.endOffset])).toEqual([
+      ['a.b_c-d', 1],
+      ['orders', 3],
+    ]);
     expect(again.recovery).toEqual([]);
     expect((await again.get('orders')?.read(0))?.map((r) => r.value.toString())).toEqual(['m-0', 'm-1', 'm-2']);
   });

@@ -34,7 +34,13 @@ describe('LatencyHistogram', () => {
   it('is exactly the HdrHistogram that recorded every value itself (fast counts moved bucket for bucket)', () => {
     const list = values(200_000, 7);
     const ours = new LatencyHistogram();
-    const reference = build({ bitBucketSize: 64, autoResize: true, lowestDiscernibleValue: 1, highestTrackableValue: 2, numberOfSignificantValueDigits: 3 });
+    const reference = build({
+      bitBucketSize: 64,
+      autoResize: true,
+      lowestDiscernibleValue: 1,
+      highestTrackableValue: 2,
+      numberOfSignificantValueDigits: 3,
+    });
     for (const v of list) {
       ours.record(v);
       reference.recordValue(v);

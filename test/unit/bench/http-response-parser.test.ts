@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ResponseParser } from '../../../src/bench/http-response-parser.js';
 import { EvqError } from '../../../src/errors.js';
 
-const ok = (body = '{"offset":0}'): string => `HTTP/1.1 201 Created\r\nContent-Type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nDate: x\r\n\r\n${body}`;
+const ok = (body = '{"offset":0}'): string =>
+  `HTTP/1.1 201 Created\r\nContent-Type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nDate: x\r\n\r\n${body}`;
 
 function parse(chunks: (string | Buffer)[]): { status: number; body: string | null }[] {
   const out: { status: number; body: string | null }[] = [];

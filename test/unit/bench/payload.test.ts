@@ -23,7 +23,14 @@ describe('MessageFactory', () => {
     const message = factory.make(5, 1000.25, 1001.5, true);
     const value = message.value as Buffer;
     expect(value).toHaveLength(100);
-    expect(stampOf(value)).toEqual({ runId: 0xc0ffee, producer: 3, flags: STAMP_FLAGS.warmup | STAMP_FLAGS.match, seq: 5, intendedMs: 1000.25, sentMs: 1001.5 });
+    expect(stampOf(value)).toEqual({
+      runId: 0xc0ffee,
+      producer: 3,
+      flags: STAMP_FLAGS.warmup | STAMP_FLAGS.match,
+      seq: 5,
+      intendedMs: 1000.25,
+      sentMs: 1001.5,
+    });
     expect(value.subarray(STAMP_BYTES).equals(filler(100).subarray(STAMP_BYTES))).toBe(true);
     expect(message.headers).toBeUndefined();
   });
@@ -35,11 +42,20 @@ describe('MessageFactory', () => {
     const first = Array.from({ length: ring }, (_, seq) => factory.make(seq, seq, seq + 0.5, false));
     // every message of one ring is its own object and, once all are made, still carries its own stamp
     expect(new Set(first).size).toBe(ring);
-    first.forEach((m, seq) => expect(stampOf(m.value)).toMatchObject({ seq, intendedMs: seq, sentMs: seq + 0.5, flags: STAMP_FLAGS.match }));
+    first.forEach((m, seq) =>
+      expect(stampOf(m.value)).toMatchObject({ seq, intendedMs: seq, sentMs: seq + 0.5, flags: STAMP_FLAGS.match }),
+    );
     // a ring later: the same object, stamped again (warm-up flag, new times); the filler is untouched
     const again = factory.make(ring + 2, 7, 8, true);
     expect(again).toBe(first[2]);
-    expect(stampOf(again.value)).toEqual({ runId: 0xc0ffee, producer: 3, flags: STAMP_FLAGS.warmup | STAMP_FLAGS.match, seq: ring + 2, intendedMs: 7, sentMs: 8 });
+    expect(stampOf(again.value)).toEqual({
+      runId: 0xc0ffee,
+      producer: 3,
+      flags: STAMP_FLAGS.warmup | STAMP_FLAGS.match,
+      seq: ring + 2,
+      intendedMs: 7,
+      sentMs: 8,
+    });
     expect((again.value as Buffer).subarray(STAMP_BYTES).equals(filler(64).subarray(STAMP_BYTES))).toBe(true);
     expect(stampOf(first[3]?.value as Buffer).seq).toBe(3);
   });

@@ -56,7 +56,7 @@ describe('parseScenario', () => {
     expect(messagesOf(parseScenario({ url: URL, durationMs: 5 }), 0)).toBeNull();
   });
 
-  it('the stamp goes in the value unless the value is the user\'s, shaped for a filter, or shorter than 40 bytes', () => {
+  it("the stamp goes in the value unless the value is the user's, shaped for a filter, or shorter than 40 bytes", () => {
     expect(parseScenario({ url: URL, size: 40 }).stampIn).toBe('value');
     expect(parseScenario({ url: URL, size: 39 }).stampIn).toBe('header');
     expect(parseScenario({ url: URL, payloads: [Buffer.from('x')] }).stampIn).toBe('header');

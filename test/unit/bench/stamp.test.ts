@@ -1,7 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { STAMP_BYTES, STAMP_FLAGS, STAMP_HEX_LENGTH, emptyStamp, readStamp, readStampHex, rewriteStamp, stampToHex, writeStamp, writeStampHex } from '../../../src/bench/stamp.js';
+import {
+  STAMP_BYTES,
+  STAMP_FLAGS,
+  STAMP_HEX_LENGTH,
+  emptyStamp,
+  readStamp,
+  readStampHex,
+  rewriteStamp,
+  stampToHex,
+  writeStamp,
+  writeStampHex,
+} from '../../../src/bench/stamp.js';
 
-const stamp = { runId: 0xdeadbeef, producer: 7, flags: STAMP_FLAGS.warmup | STAMP_FLAGS.match, seq: 2 ** 40 + 3, intendedMs: 123456789.125, sentMs: 123456790.5 };
+const stamp = {
+  runId: 0xdeadbeef,
+  producer: 7,
+  flags: STAMP_FLAGS.warmup | STAMP_FLAGS.match,
+  seq: 2 ** 40 + 3,
+  intendedMs: 123456789.125,
+  sentMs: 123456790.5,
+};
 
 describe('stamp', () => {
   it('40 bytes at the start of the value, read back exactly', () => {

@@ -6,7 +6,15 @@ import { EvqError } from '../../../src/errors.js';
 const lat = (p99: number) => ({ count: 10, min: 1, mean: 2, stddev: 1, p50: 2, p90: 3, p99, 'p99.9': p99, 'p99.99': p99, max: p99 });
 
 /** Just the figures thresholds read. */
-function result(over: { e2eP99?: number; ackP99?: number; rate?: number; deliver?: number; lost?: number; errors?: number; e2eCount?: number }): BenchResult {
+function result(over: {
+  e2eP99?: number;
+  ackP99?: number;
+  rate?: number;
+  deliver?: number;
+  lost?: number;
+  errors?: number;
+  e2eCount?: number;
+}): BenchResult {
   return {
     latency: {
       unit: 'us',

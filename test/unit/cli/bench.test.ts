@@ -10,9 +10,7 @@ import { failureOf, readPayloads, runBenchCommand } from '../../../src/cli/run-b
 import { EXIT, EvqError } from '../../../src/errors.js';
 import { captureOutput, parsePlan } from '../../helpers/cli.js';
 
-
 const parse = (args: string[]) => parsePlan('bench', args, (flags: BenchFlags) => toBenchPlan(flags));
-
 
 async function usageError(args: string[]): Promise<string> {
   const { err, errOut } = await parse(args);
@@ -25,7 +23,20 @@ describe('evq bench: parsing', () => {
   it('defaults: the URL, 1 → 1, 100,000 messages of 100 bytes (left to the scenario), ws, no files', async () => {
     const { plan } = await parse([]);
     expect(plan).toMatchObject({
-      scenario: { url: 'http://127.0.0.1:7070', producers: 1, subscribers: 1, batchSize: 1000, lingerMs: 5, rate: 0, warmupMs: 0, workers: 0, transport: 'ws', pipelining: 10, timeoutMs: 10_000, thresholds: [] },
+      scenario: {
+        url: 'http://127.0.0.1:7070',
+        producers: 1,
+        subscribers: 1,
+        batchSize: 1000,
+        lingerMs: 5,
+        rate: 0,
+        warmupMs: 0,
+        workers: 0,
+        transport: 'ws',
+        pipelining: 10,
+        timeoutMs: 10_000,
+        thresholds: [],
+      },
       embedded: null,
       payloadFile: null,
       json: null,
@@ -37,15 +48,70 @@ describe('evq bench: parsing', () => {
 
   it('every flag', async () => {
     const { plan } = await parse([
-      '--embedded', '--memory', '--fsync', 'never', '-t', 'perf', '-p', '4', '-s', '8', '-d', '30s', '--payload-file', 'p.txt',
-      '--batch-size', '100', '--linger', '2ms', '-r', '20k', '-f', 'value.n > 1', '--match-ratio', '10%', '-w', '5s', '--workers', '2',
-      '--transport', 'http', '--pipelining', '32', '--timeout', '3s', '--json', 'out.json', '--csv', 'runs.csv', '--compare', 'old.json',
-      '--threshold', 'p99<5ms', '--threshold', 'lost==0',
+      '--embedded',
+      '--memory',
+      '--fsync',
+      'never',
+      '-t',
+      'perf',
+      '-p',
+      '4',
+      '-s',
+      '8',
+      '-d',
+      '30s',
+      '--payload-file',
+      'p.txt',
+      '--batch-size',
+      '100',
+      '--linger',
+      '2ms',
+      '-r',
+      '20k',
+      '-f',
+      'value.n > 1',
+      '--match-ratio',
+      '10%',
+      '-w',
+      '5s',
+      '--workers',
+      '2',
+      '--transport',
+      'http',
+      '--pipelining',
+      '32',
+      '--timeout',
+      '3s',
+      '--json',
+      'out.json',
+      '--csv',
+      'runs.csv',
+      '--compare',
+      'old.json',
+      '--threshold',
+      'p99<5ms',
+      '--threshold',
+      'lost==0',
     ]);
     expect(plan).toMatchObject({
       scenario: {
-        url: null, topic: 'perf', producers: 4, subscribers: 8, durationMs: 30_000, payloadFile: 'p.txt', batchSize: 100, lingerMs: 2, rate: 20_000,
-        filter: 'value.n > 1', matchRatio: 0.1, warmupMs: 5000, workers: 2, transport: 'http', pipelining: 32, timeoutMs: 3000, thresholds: ['p99<5ms', 'lost==0'],
+        url: null,
+        topic: 'perf',
+        producers: 4,
+        subscribers: 8,
+        durationMs: 30_000,
+        payloadFile: 'p.txt',
+        batchSize: 100,
+        lingerMs: 2,
+        rate: 20_000,
+        filter: 'value.n > 1',
+        matchRatio: 0.1,
+        warmupMs: 5000,
+        workers: 2,
+        transport: 'http',
+        pipelining: 32,
+        timeoutMs: 3000,
+        thresholds: ['p99<5ms', 'lost==0'],
       },
       embedded: { memory: true, fsync: 'never' },
       payloadFile: 'p.txt',
@@ -88,7 +154,12 @@ describe('evq bench: parsing', () => {
 
 describe('evq bench: failures and exit codes', () => {
   const base = (over: Partial<BenchResult>): BenchResult =>
-    ({ errors: [], verification: { ok: true, lost: 0, duplicated: 0, reordered: 0, unexpected: 0, expected: 10 }, thresholds: [], ...over }) as BenchResult;
+    ({
+      errors: [],
+      verification: { ok: true, lost: 0, duplicated: 0, reordered: 0, unexpected: 0, expected: 10 },
+      thresholds: [],
+      ...over,
+    }) as BenchResult;
 
   it('a clean run passes', () => {
     expect(failureOf(base({}))).toBeUndefined();
@@ -110,7 +181,11 @@ describe('evq bench: failures and exit codes', () => {
   });
 
   it('lost, duplicated or reordered messages fail the run; errors fail it with their own code', () => {
-    const lost = failureOf(base({ verification: { ok: false, lost: 3, duplicated: 1, reordered: 0, unexpected: 0, expected: 100 } as BenchResult['verification'] }));
+    const lost = failureOf(
+      base({
+        verification: { ok: false, lost: 3, duplicated: 1, reordered: 0, unexpected: 0, expected: 100 } as BenchResult['verification'],
+      }),
+    );
     expect(lost?.message).toMatch(/verification failed: 3 lost, 1 duplicated, 0 reordered of 100 expected deliveries/);
     expect(lost?.exitCode).toBe(EXIT.failure);
     const errors = failureOf(base({ errors: [{ client: 'producer 0', code: 'EVQ_ERR_UNREACHABLE', message: 'no broker', count: 2 }] }));
@@ -132,19 +207,41 @@ describe('evq bench: a run (embedded broker, in this thread under the TypeScript
     const json = join(dir, 'run.json');
     const csv = join(dir, 'runs.csv');
     const out = captureOutput();
-    const { plan } = await parse(['--embedded', '--memory', '--messages', '5000', '--subscribers', '2', '--json', json, '--csv', csv, '--threshold', 'lost==0']);
+    const { plan } = await parse([
+      '--embedded',
+      '--memory',
+      '--messages',
+      '5000',
+      '--subscribers',
+      '2',
+      '--json',
+      json,
+      '--csv',
+      csv,
+      '--threshold',
+      'lost==0',
+    ]);
     const result = await runBenchCommand(plan!, out, { evqVersion: '9.9.9' });
     const report = out.datas.join('\n');
-    expect(report).toMatch(/^evq bench · 1 producer → 2 subscribers · 5,000 messages of 100 B · ws, batches of 1,000, linger 5ms · as fast as possible/);
+    expect(report).toMatch(
+      /^evq bench · 1 producer → 2 subscribers · 5,000 messages of 100 B · ws, batches of 1,000, linger 5ms · as fast as possible/,
+    );
     expect(report).toMatch(/published +5,000 +[\d,]+ +[\d.]+ +[\d.]+s/);
     expect(report).toMatch(/delivered +10,000 /);
     expect(report).toMatch(/end to end +\S+ +\S+ +\S+/);
     expect(report).toMatch(/uncorrected +\S+/);
-    expect(report).toMatch(/verification {2}5,000 published × 2 subscribers = 10,000 expected · 10,000 delivered · 0 lost · 0 duplicated · 0 reordered {2}✓/);
+    expect(report).toMatch(
+      /verification {2}5,000 published × 2 subscribers = 10,000 expected · 10,000 delivered · 0 lost · 0 duplicated · 0 reordered {2}✓/,
+    );
     expect(report).toMatch(/✓ lost==0 {2}\(lost = 0\)/);
     expect(out.infos.some((l) => /^embedded broker on http:\/\/127\.0\.0\.1:\d+ \(in memory\)$/.test(l))).toBe(true);
     const written = JSON.parse(await readFile(json, 'utf8')) as BenchResult;
-    expect(written).toMatchObject({ schema: 'evq-bench/1', ok: true, target: { embedded: { memory: true, fsync: 'always' } }, machine: { versions: { evq: '9.9.9' } } });
+    expect(written).toMatchObject({
+      schema: 'evq-bench/1',
+      ok: true,
+      target: { embedded: { memory: true, fsync: 'always' } },
+      machine: { versions: { evq: '9.9.9' } },
+    });
     expect(written.verification.delivered).toBe(result.verification.delivered);
     // the CSV: a header, then one row per run (appended)
     const again = captureOutput();
@@ -203,12 +300,25 @@ describe('evq bench: a run (embedded broker, in this thread under the TypeScript
 });
 
 describe('evq bench: progress lines', () => {
-  const p = { phase: 'measuring' as const, elapsedMs: 5000, sent: 500_000, acked: 499_000, delivered: 498_000, errors: 0, publishRate: 99_800, deliverRate: 99_600, p99Us: 4210, latency: 'e2e' as const };
+  const p = {
+    phase: 'measuring' as const,
+    elapsedMs: 5000,
+    sent: 500_000,
+    acked: 499_000,
+    delivered: 498_000,
+    errors: 0,
+    publishRate: 99_800,
+    deliverRate: 99_600,
+    p99Us: 4210,
+    latency: 'e2e' as const,
+  };
 
   it('the live line and the plain line', () => {
     expect(liveText(p, 1)).toBe('measuring 5.0s · 99,800 msgs/s published · 99,600 msgs/s delivered · e2e p99 4.21ms');
     expect(liveText({ ...p, phase: 'warmup', p99Us: null, latency: 'ack' }, 0)).toBe('warming up 5.0s · 99,800 msgs/s published');
-    expect(plainText(p, 1, 99_800, 99_600)).toBe('[5.0s] 499,000 published (99,800 msgs/s), 498,000 delivered (99,600 msgs/s), e2e p99 4.21ms so far, 0 errors');
+    expect(plainText(p, 1, 99_800, 99_600)).toBe(
+      '[5.0s] 499,000 published (99,800 msgs/s), 498,000 delivered (99,600 msgs/s), e2e p99 4.21ms so far, 0 errors',
+    );
   });
 
   it('off a terminal: a plain line every 5 seconds', () => {

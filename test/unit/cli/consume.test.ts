@@ -8,9 +8,7 @@ import type { ConsumeOptions, EvqClient, EvqRecord } from '../../../src/client/t
 import { EvqError } from '../../../src/errors.js';
 import { captureOutput, parsePlan } from '../../helpers/cli.js';
 
-
 const parse = (args: string[]) => parsePlan('consume', args, (topic: string, flags: ConsumeFlags) => toConsumePlan(topic, flags));
-
 
 describe('evq consume: parsing', () => {
   it('defaults: from earliest, no group, ends at the end of the log', async () => {
@@ -20,7 +18,20 @@ describe('evq consume: parsing', () => {
   });
 
   it('reads --group, --from, --limit, --filter, --follow, --format', async () => {
-    const { plan } = await parse(['orders', '-g', 'billing', '--from', 'latest', '-l', '100', '-f', 'offset > 3', '--follow', '--format', 'json']);
+    const { plan } = await parse([
+      'orders',
+      '-g',
+      'billing',
+      '--from',
+      'latest',
+      '-l',
+      '100',
+      '-f',
+      'offset > 3',
+      '--follow',
+      '--format',
+      'json',
+    ]);
     expect(plan).toMatchObject({ group: 'billing', from: 'latest', limit: 100, filter: 'offset > 3', follow: true });
     expect(plan?.format.name).toBe('json');
   });

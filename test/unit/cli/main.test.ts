@@ -4,7 +4,6 @@ import { buildProgram, exitCodeFor } from '../../../src/cli/main.js';
 import { EvqError, EvqUsageError } from '../../../src/errors.js';
 import { captureOutput } from '../../helpers/cli.js';
 
-
 /** Parses argv without spawning; commander's own output is captured instead of printed. */
 async function parse(args: string[]): Promise<{ err: unknown; out: string; errOut: string }> {
   const program = buildProgram();

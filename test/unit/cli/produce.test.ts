@@ -11,9 +11,8 @@ import type { EvqClient, ProduceMessage, ProduceOptions, ProduceResult } from '.
 import { EvqError } from '../../../src/errors.js';
 import { captureOutput, parsePlan } from '../../helpers/cli.js';
 
-
-const parse = (args: string[]) => parsePlan('produce', args, (topic: string, messages: string[], flags: ProduceFlags) => toProducePlan(topic, messages, flags));
-
+const parse = (args: string[]) =>
+  parsePlan('produce', args, (topic: string, messages: string[], flags: ProduceFlags) => toProducePlan(topic, messages, flags));
 
 describe('evq produce: parsing', () => {
   it('defaults: stdin, batches of 1000, 5ms linger, 10s timeout, no compression', async () => {
@@ -34,9 +33,33 @@ describe('evq produce: parsing', () => {
 
   it('reads every flag', async () => {
     const { plan } = await parse([
-      'orders', 'a', 'b', '-k', 'c-7', '-H', 'type=deposit', '--header', 'src=cli', '--batch-size', '10', '--linger', '20ms',
-      '--delay', '5m', '--idempotent', '--compression', 'gzip', '--dead-letter', 'dead.jsonl', '--timeout', '2s', '-v',
-      '--url', 'http://127.0.0.1:9999', '--token', 's3cret',
+      'orders',
+      'a',
+      'b',
+      '-k',
+      'c-7',
+      '-H',
+      'type=deposit',
+      '--header',
+      'src=cli',
+      '--batch-size',
+      '10',
+      '--linger',
+      '20ms',
+      '--delay',
+      '5m',
+      '--idempotent',
+      '--compression',
+      'gzip',
+      '--dead-letter',
+      'dead.jsonl',
+      '--timeout',
+      '2s',
+      '-v',
+      '--url',
+      'http://127.0.0.1:9999',
+      '--token',
+      's3cret',
     ]);
     expect(plan).toMatchObject({
       args: ['a', 'b'],
@@ -191,16 +214,22 @@ describe('evq produce: running', () => {
     const file = join(dir, 'dead.jsonl');
     const out = captureOutput();
     const log: { produced: ProduceMessage[]; options?: ProduceOptions; closed: boolean } = { produced: [], closed: false };
-    const err = await runProduce(await planFor(['t', '--json', '--dead-letter', file]), out, env(
-      '{"value":"a"}\nnot json\n{"value":"REJECT","key":"k"}\n{"value":"b"}\n',
-      log,
-    )).catch((e: unknown) => e);
+    const err = await runProduce(
+      await planFor(['t', '--json', '--dead-letter', file]),
+      out,
+      env('{"value":"a"}\nnot json\n{"value":"REJECT","key":"k"}\n{"value":"b"}\n', log),
+    ).catch((e: unknown) => e);
     expect(log.produced.map((m) => m.value)).toEqual(['a', 'b']);
-    expect(out.infos).toEqual([expect.stringMatching(/^produced 2 messages to t \(offsets 100\.\.101\).*; 2 rejected, written to .*dead\.jsonl$/)]);
+    expect(out.infos).toEqual([
+      expect.stringMatching(/^produced 2 messages to t \(offsets 100\.\.101\).*; 2 rejected, written to .*dead\.jsonl$/),
+    ]);
     expect(err).toBeInstanceOf(EvqError);
     expect(exitCodeFor(err, captureOutput())).toBe(1);
     expect((err as Error).message).toMatch(/2 of 4 messages were rejected by the broker and written to .*dead\.jsonl/);
-    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toEqual([
       expect.objectContaining({ line: 2, code: 'EVQ_ERR_MALFORMED', value: 'not json', reason: expect.stringMatching(/not valid JSON/) }),
       expect.objectContaining({ line: 3, code: 'EVQ_ERR_MESSAGE_TOO_LARGE', key: 'k', value: 'REJECT', reason: 'message too large' }),
@@ -209,17 +238,25 @@ describe('evq produce: running', () => {
 
   it('a failure says how many messages were acknowledged before it', async () => {
     const out = captureOutput();
-    const err = await runProduce(await planFor(['t']), out, env('a\nb\nFAIL\nc\n', { produced: [], closed: false })).catch((e: unknown) => e);
+    const err = await runProduce(await planFor(['t']), out, env('a\nb\nFAIL\nc\n', { produced: [], closed: false })).catch(
+      (e: unknown) => e,
+    );
     expect(exitCodeFor(err, out)).toBe(1);
     expect(out.errors).toEqual([
-      expect.stringMatching(/connection to the evq broker at http:\/\/fake was lost; acknowledged before the failure: 2 of 3 messages read \(offsets 100\.\.101\) \(batches sent but not acknowledged may have been appended: --idempotent makes a retry safe\)$/),
+      expect.stringMatching(
+        /connection to the evq broker at http:\/\/fake was lost; acknowledged before the failure: 2 of 3 messages read \(offsets 100\.\.101\) \(batches sent but not acknowledged may have been appended: --idempotent makes a retry safe\)$/,
+      ),
     ]);
     expect(out.infos).toEqual([]);
   });
 
   it('a client produce error: its cause, and the line of the first message not acknowledged', async () => {
     const out = captureOutput();
-    const err = await runProduce(await planFor(['t', '--idempotent', '--url', 'http://fake']), out, env('a\nb\nTIMEOUT\nc\n', { produced: [], closed: false })).catch((e: unknown) => e);
+    const err = await runProduce(
+      await planFor(['t', '--idempotent', '--url', 'http://fake']),
+      out,
+      env('a\nb\nTIMEOUT\nc\n', { produced: [], closed: false }),
+    ).catch((e: unknown) => e);
     expect(exitCodeFor(err, out)).toBe(1);
     expect(out.errors).toEqual([
       'the evq broker at http://fake did not acknowledge within 2 s; acknowledged before the failure: 2 of 3 messages read (offsets 100..101); the first one not acknowledged is line 3',
@@ -228,14 +265,18 @@ describe('evq produce: running', () => {
 
   it('a rejection without --dead-letter fails the produce (exit 1)', async () => {
     const out = captureOutput();
-    const err = await runProduce(await planFor(['t', 'a', 'REJECT']), out, env('', { produced: [], closed: false })).catch((e: unknown) => e);
+    const err = await runProduce(await planFor(['t', 'a', 'REJECT']), out, env('', { produced: [], closed: false })).catch(
+      (e: unknown) => e,
+    );
     expect(exitCodeFor(err, out)).toBe(1);
     expect(out.errors[0]).toMatch(/^message too large; acknowledged before the failure: 1 of 2 messages read \(offset 100\)$/);
   });
 
   it('a bad --json line without --dead-letter fails with its line number', async () => {
     const out = captureOutput();
-    const err = await runProduce(await planFor(['t', '--json']), out, env('{"value":"a"}\n{oops\n', { produced: [], closed: false })).catch((e: unknown) => e);
+    const err = await runProduce(await planFor(['t', '--json']), out, env('{"value":"a"}\n{oops\n', { produced: [], closed: false })).catch(
+      (e: unknown) => e,
+    );
     expect(exitCodeFor(err, out)).toBe(1);
     expect(out.errors[0]).toMatch(/^line 2: not valid JSON.*; acknowledged before the failure: 1 of 2 messages read \(offset 100\)$/);
   });

@@ -20,7 +20,10 @@ describe('progress', () => {
   it('writes nothing in a pipe, under NO_COLOR (not interactive), or when disabled', async () => {
     let written = '';
     const stream = { isTTY: false, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
-    for (const [interactive, enabled] of [[false, true], [true, false]] as const) {
+    for (const [interactive, enabled] of [
+      [false, true],
+      [true, false],
+    ] as const) {
       const p = startProgress(output(interactive), { label: 'x', stream, enabled, delayMs: 0 });
       p.set(5);
       await new Promise((r) => setTimeout(r, 20));

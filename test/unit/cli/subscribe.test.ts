@@ -8,9 +8,7 @@ import type { EvqClient, EvqRecord, SubscribeOptions, Subscription } from '../..
 import { EvqError } from '../../../src/errors.js';
 import { captureOutput, parsePlan } from '../../helpers/cli.js';
 
-
 const parse = (args: string[]) => parsePlan('subscribe', args, (topic: string, flags: SubscribeFlags) => toSubscribePlan(topic, flags));
-
 
 describe('evq subscribe: parsing', () => {
   it('defaults: live from latest, raw values, no count, no timeout', async () => {
@@ -20,7 +18,19 @@ describe('evq subscribe: parsing', () => {
   });
 
   it('reads --from earliest|latest|N|-N, --count, --format, --timeout and --filter', async () => {
-    const { plan } = await parse(['orders', '--from', '-5', '-n', '3', '--format', '{offset} {value}', '--timeout', '2s', '-f', 'value.amount > 100']);
+    const { plan } = await parse([
+      'orders',
+      '--from',
+      '-5',
+      '-n',
+      '3',
+      '--format',
+      '{offset} {value}',
+      '--timeout',
+      '2s',
+      '-f',
+      'value.amount > 100',
+    ]);
     expect(plan).toMatchObject({ from: { last: 5 }, count: 3, idleTimeoutMs: 2000, filter: 'value.amount > 100' });
     expect(plan?.format.name).toBe('{offset} {value}');
     expect((await parse(['t', '--from', 'earliest'])).plan?.from).toBe('earliest');
@@ -30,7 +40,8 @@ describe('evq subscribe: parsing', () => {
   it('positionOption refuses what is not a position', () => {
     expect(positionOption('0')).toBe(0);
     expect(() => positionOption('-0')).toThrow(/-0 reads nothing/);
-    for (const bad of ['soon', '1.5', '1e3', '-x', '99999999999999999']) expect(() => positionOption(bad)).toThrow(/expected earliest, latest, an offset or -N/);
+    for (const bad of ['soon', '1.5', '1e3', '-x', '99999999999999999'])
+      expect(() => positionOption(bad)).toThrow(/expected earliest, latest, an offset or -N/);
   });
 
   it.each([

@@ -7,7 +7,6 @@ import type { EvqClient, TopicInfo } from '../../../src/client/types.js';
 import { EvqError } from '../../../src/errors.js';
 import { captureOutput } from '../../helpers/cli.js';
 
-
 const TOPICS: TopicInfo[] = [
   { topic: 'payments', startOffset: 0, endOffset: 0, messageCount: 0, sizeBytes: 0, subscribers: 0 },
   { topic: 'orders', startOffset: 10, endOffset: 1234, messageCount: 1224, sizeBytes: 1536 * 1024, subscribers: 3 },
@@ -38,7 +37,10 @@ describe('evq topics', () => {
   });
 
   it('JSON in a pipe or with --json: one array of topics', async () => {
-    for (const [isTTY, json] of [[false, false], [true, true]] as const) {
+    for (const [isTTY, json] of [
+      [false, false],
+      [true, true],
+    ] as const) {
       const out = captureOutput();
       await runTopics({ url: 'http://x', token: undefined, json }, out, env(isTTY, []));
       expect(out.datas).toHaveLength(1);
@@ -58,7 +60,9 @@ describe('evq topics', () => {
     await runDeleteTopic({ url: 'http://x', token: undefined, topic: 'orders' }, out, env(false, calls));
     expect(calls).toEqual(['delete orders', 'close']);
     expect(out.infos).toEqual(['deleted topic orders']);
-    const err = await runDeleteTopic({ url: 'http://x', token: undefined, topic: 'missing' }, out, env(false, calls)).catch((x: unknown) => x);
+    const err = await runDeleteTopic({ url: 'http://x', token: undefined, topic: 'missing' }, out, env(false, calls)).catch(
+      (x: unknown) => x,
+    );
     expect(exitCodeFor(err, out)).toBe(1);
   });
 });

@@ -11,7 +11,10 @@ import type { ProduceMessage } from '../../../src/client/types.js';
 
 const headerName = fc.string({ minLength: 1, maxLength: 12 }).filter((n) => !['__proto__', 'constructor', 'prototype'].includes(n));
 const message: fc.Arbitrary<ProduceMessage> = fc.record({
-  value: fc.oneof(fc.string({ maxLength: 200 }), fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a))),
+  value: fc.oneof(
+    fc.string({ maxLength: 200 }),
+    fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)),
+  ),
   key: fc.option(fc.string({ maxLength: 40 }), { nil: null }),
   headers: fc.option(fc.dictionary(headerName, fc.string({ maxLength: 40 }), { maxKeys: 4 }), { nil: null }),
 });
@@ -38,22 +41,37 @@ describe('frame-writer', () => {
   it('writes produce frames that decode back to the messages, every timestamp 0 ("stamp on arrival")', () => {
     const pool = new BufferPool();
     fc.assert(
-      fc.property(fc.array(message, { minLength: 1, maxLength: 20 }), fc.option(fc.string({ maxLength: 30 }), { nil: null }), fc.boolean(), (messages, key, gzip) => {
-        const meta = { req: 7, topic: 'orders', gzip, dueAt: 1234, idempotencyKey: key };
-        const bytes = recordBytes(messages);
-        const frame = writeProduceFrame(pool, meta, messages, bytes);
-        const decoded = decodeProduceFrame(frame.bytes);
-        // an empty idempotency key is no key on the wire
-        expect({ ...decoded, batch: null }).toEqual({ ...meta, idempotencyKey: key === '' ? null : key, batch: null });
-        expectMessages(decodeBatch(decoded.batch, 'orders'), messages);
-        // the frame is the protocol's own encoding of the same messages
-        expect(frame.bytes.equals(encodeProduceFrame(meta, encodeBatch(0, messages.map((m) => ({ ...m, timestamp: 0 })))))).toBe(true);
-        frame.release();
-        const batch = writeBatch(pool, messages, bytes);
-        expectMessages(decodeBatch(batch.bytes, 't'), messages);
-        expect(validateEncodedBatch(batch.bytes).unstamped).toBe(messages.length);
-        batch.release();
-      }),
+      fc.property(
+        fc.array(message, { minLength: 1, maxLength: 20 }),
+        fc.option(fc.string({ maxLength: 30 }), { nil: null }),
+        fc.boolean(),
+        (messages, key, gzip) => {
+          const meta = { req: 7, topic: 'orders', gzip, dueAt: 1234, idempotencyKey: key };
+          const bytes = recordBytes(messages);
+          const frame = writeProduceFrame(pool, meta, messages, bytes);
+          const decoded = decodeProduceFrame(frame.bytes);
+          // an empty idempotency key is no key on the wire
+          expect({ ...decoded, batch: null }).toEqual({ ...meta, idempotencyKey: key === '' ? null : key, batch: null });
+          expectMessages(decodeBatch(decoded.batch, 'orders'), messages);
+          // the frame is the protocol's own encoding of the same messages
+          expect(
+            frame.bytes.equals(
+              encodeProduceFrame(
+                meta,
+                encodeBatch(
+                  0,
+                  messages.map((m) => ({ ...m, timestamp: 0 })),
+                ),
+              ),
+            ),
+          ).toBe(true);
+          frame.release();
+          const batch = writeBatch(pool, messages, bytes);
+          expectMessages(decodeBatch(batch.bytes, 't'), messages);
+          expect(validateEncodedBatch(batch.bytes).unstamped).toBe(messages.length);
+          batch.release();
+        },
+      ),
       { seed: 31337, numRuns: 300 },
     );
   });
@@ -61,7 +79,12 @@ describe('frame-writer', () => {
   it('keeps a timestamp a message carries; the others get 0 (the broker stamps them)', () => {
     const pool = new BufferPool();
     const messages: ProduceMessage[] = [{ value: 'a', timestamp: 123 }, { value: 'b' }];
-    const frame = writeProduceFrame(pool, { req: 1, topic: 't', gzip: false, dueAt: 0, idempotencyKey: null }, messages, recordBytes(messages));
+    const frame = writeProduceFrame(
+      pool,
+      { req: 1, topic: 't', gzip: false, dueAt: 0, idempotencyKey: null },
+      messages,
+      recordBytes(messages),
+    );
     expect(decodeBatch(decodeProduceFrame(frame.bytes).batch, 't').map((r) => r.timestamp)).toEqual([123, 0]);
     frame.release();
   });

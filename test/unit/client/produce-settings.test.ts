@@ -36,7 +36,9 @@ describe('produce settings', () => {
       [{ compression: 'zstd' as 'gzip' }, 'compression'],
     ] as const;
     for (const [options, text] of bad) {
-      expect(() => settingsOf(options)).toThrow(expect.objectContaining({ code: 'EVQ_ERR_INVALID_ARGUMENT', message: expect.stringContaining(text) }));
+      expect(() => settingsOf(options)).toThrow(
+        expect.objectContaining({ code: 'EVQ_ERR_INVALID_ARGUMENT', message: expect.stringContaining(text) }),
+      );
     }
   });
 });

@@ -47,7 +47,11 @@ describe('ProduceTally', () => {
         throw boom;
       },
     });
-    tally.complete(0, items(0, 3), [0, 1, 2].map((o) => ({ kind: 'ack' as const, offset: o, delayed: false })));
+    tally.complete(
+      0,
+      items(0, 3),
+      [0, 1, 2].map((o) => ({ kind: 'ack' as const, offset: o, delayed: false })),
+    );
     expect(calls).toBe(1);
     expect(tally.callbackError?.error).toBe(boom);
     expect(tally.acknowledged).toBe(3);

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pathAccess } from '../../../src/core/filter/access.js';
-import {
-  ALWAYS,
-  NEVER,
-  compareWithLiteral,
-  evaluateCompare,
-  jsonEqual,
-  orderCompare,
-  truthy,
-} from '../../../src/core/filter/compare.js';
+import { ALWAYS, NEVER, compareWithLiteral, evaluateCompare, jsonEqual, orderCompare, truthy } from '../../../src/core/filter/compare.js';
 import type { FilterCompareOp, FilterLiteralValue, FilterPath } from '../../../src/core/filter/ast.js';
 import type { FilterRecord } from '../../../src/core/filter/record-value.js';
 
@@ -108,10 +100,58 @@ describe('evaluateCompare', () => {
 
 describe('compareWithLiteral', () => {
   const values: unknown[] = [
-    undefined, null, true, false, 0, -0, 1, 5, 100, 101, 2.5, -3, 1e21, '', '5', '100', '101', '1e3', 'abc', 'ABC', 'x y',
-    ' 5', '05', [], [1], [1, 'a'], [[1]], { a: 1 }, ['abc', 5, null],
+    undefined,
+    null,
+    true,
+    false,
+    0,
+    -0,
+    1,
+    5,
+    100,
+    101,
+    2.5,
+    -3,
+    1e21,
+    '',
+    '5',
+    '100',
+    '101',
+    '1e3',
+    'abc',
+    'ABC',
+    'x y',
+    ' 5',
+    '05',
+    [],
+    [1],
+    [1, 'a'],
+    [[1]],
+    { a: 1 },
+    ['abc', 5, null],
   ];
-  const literals: FilterLiteralValue[] = [null, true, false, 0, 5, 100, -1.5, '', '5', '100', 'abc', 'a*', '*c', '?b?', [], [5], [1, 'a'], [null, 5, 'abc'], [[1]], [1, 2, 3, 4, 5, 6]];
+  const literals: FilterLiteralValue[] = [
+    null,
+    true,
+    false,
+    0,
+    5,
+    100,
+    -1.5,
+    '',
+    '5',
+    '100',
+    'abc',
+    'a*',
+    '*c',
+    '?b?',
+    [],
+    [5],
+    [1, 'a'],
+    [null, 5, 'abc'],
+    [[1]],
+    [1, 2, 3, 4, 5, 6],
+  ];
   const ops: FilterCompareOp[] = ['==', '!=', '<', '<=', '>', '>=', 'in', 'contains', 'startsWith', 'endsWith', 'like'];
   const paths: FilterPath[] = [
     { kind: 'path', root: 'value', segments: ['v'] },
@@ -136,7 +176,9 @@ describe('compareWithLiteral', () => {
           for (const v of values) {
             const record = recordWith(path, v);
             const read = access.get(record);
-            expect(specialised(record), `${JSON.stringify(read)} ${op} ${JSON.stringify(lit)} (${path.root})`).toBe(evaluateCompare(op, read, lit));
+            expect(specialised(record), `${JSON.stringify(read)} ${op} ${JSON.stringify(lit)} (${path.root})`).toBe(
+              evaluateCompare(op, read, lit),
+            );
             checked++;
           }
         }

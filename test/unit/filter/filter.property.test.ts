@@ -7,7 +7,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { printFilter, type FilterCompareOp, type FilterLiteralValue, type FilterNode, type FilterPath } from '../../../src/core/filter/ast.js';
+import {
+  printFilter,
+  type FilterCompareOp,
+  type FilterLiteralValue,
+  type FilterNode,
+  type FilterPath,
+} from '../../../src/core/filter/ast.js';
 import { compileFilter } from '../../../src/core/filter/compiler.js';
 import { parseFilter, type FilterLimits } from '../../../src/core/filter/parser.js';
 import { setRecordValue, type FilterRecord } from '../../../src/core/filter/record-value.js';
@@ -174,7 +180,26 @@ const KEYS = ['a', 'b', 'n', 's', 'x y', 'tags', 'in', 'toString', '0', 'é'];
 const HEADER_NAMES = ['type', 'n', 'content-type', 'toString'];
 
 /** Strings and numbers that records and filters share, so that comparisons often hit. */
-const POOL_STRINGS = ['', 'a', 'ab', 'abc', 'red', 'deposit', '5', '10', '100', '1e3', '-2.5', '05', ' 5', 'é😀', 'true', 'null', 'xaby', `"q'\\`];
+const POOL_STRINGS = [
+  '',
+  'a',
+  'ab',
+  'abc',
+  'red',
+  'deposit',
+  '5',
+  '10',
+  '100',
+  '1e3',
+  '-2.5',
+  '05',
+  ' 5',
+  'é😀',
+  'true',
+  'null',
+  'xaby',
+  `"q'\\`,
+];
 const someString = fc.oneof(
   { arbitrary: fc.constantFrom(...POOL_STRINGS), weight: 6 },
   { arbitrary: fc.string({ maxLength: 4 }), weight: 1 },
@@ -229,7 +254,15 @@ const pathArb: fc.Arbitrary<FilterPath> = fc.oneof(
   fc.constantFrom('key', 'topic', 'offset', 'timestamp').map((root) => ({ kind: 'path' as const, root, segments: [] })),
 );
 
-const trees = fc.letrec<{ top: FilterNode; cond: FilterNode; operand: FilterNode; compare: FilterNode; not: FilterNode; and: FilterNode; or: FilterNode }>((tie) => ({
+const trees = fc.letrec<{
+  top: FilterNode;
+  cond: FilterNode;
+  operand: FilterNode;
+  compare: FilterNode;
+  not: FilterNode;
+  and: FilterNode;
+  or: FilterNode;
+}>((tie) => ({
   // rarely a lone leaf at the top: those are covered many times over inside bigger trees
   top: fc.oneof(
     { arbitrary: tie('compare'), weight: 4 },
@@ -259,7 +292,11 @@ const trees = fc.letrec<{ top: FilterNode; cond: FilterNode; operand: FilterNode
     // the common shape: a field against a literal
     {
       arbitrary: fc
-        .record({ op: orderingOrEquality, left: pathArb, right: fc.oneof({ arbitrary: scalar, weight: 5 }, { arbitrary: arrayLiteral, weight: 1 }) })
+        .record({
+          op: orderingOrEquality,
+          left: pathArb,
+          right: fc.oneof({ arbitrary: scalar, weight: 5 }, { arbitrary: arrayLiteral, weight: 1 }),
+        })
         .map(({ op, left, right }): FilterNode => ({ kind: 'compare', op, left, right: lit(right) })),
       weight: 6,
     },
@@ -277,7 +314,10 @@ const trees = fc.letrec<{ top: FilterNode; cond: FilterNode; operand: FilterNode
     },
     {
       arbitrary: fc
-        .record({ left: fc.oneof({ arbitrary: pathArb as fc.Arbitrary<FilterNode>, weight: 4 }, { arbitrary: tie('operand'), weight: 1 }), right: pattern })
+        .record({
+          left: fc.oneof({ arbitrary: pathArb as fc.Arbitrary<FilterNode>, weight: 4 }, { arbitrary: tie('operand'), weight: 1 }),
+          right: pattern,
+        })
         .map(({ left, right }): FilterNode => ({ kind: 'compare', op: 'like', left, right: lit(right) })),
       weight: 2,
     },
@@ -358,14 +398,65 @@ describe('filters, as a whole', () => {
   });
 
   const TOKENS = [
-    'value', 'key', 'headers', 'topic', 'offset', 'timestamp', '.', 'a', 'tags', '[', ']', '0', '1', '-1.5e3', '"x"', "'y'",
-    '"10"', '(', ')', '!', 'not', 'and', 'or', '&&', '||', '==', '!=', '<', '<=', '>', '>=', 'in', 'contains',
-    'startsWith', 'endsWith', 'like', '"a*"', 'exists', 'true', 'false', 'null', ',', '__proto__', 'constructor',
-    'prototype', '=', '&', '|', '\\', '"open', '😀', 'foo', 'AND', '01', '.5',
+    'value',
+    'key',
+    'headers',
+    'topic',
+    'offset',
+    'timestamp',
+    '.',
+    'a',
+    'tags',
+    '[',
+    ']',
+    '0',
+    '1',
+    '-1.5e3',
+    '"x"',
+    "'y'",
+    '"10"',
+    '(',
+    ')',
+    '!',
+    'not',
+    'and',
+    'or',
+    '&&',
+    '||',
+    '==',
+    '!=',
+    '<',
+    '<=',
+    '>',
+    '>=',
+    'in',
+    'contains',
+    'startsWith',
+    'endsWith',
+    'like',
+    '"a*"',
+    'exists',
+    'true',
+    'false',
+    'null',
+    ',',
+    '__proto__',
+    'constructor',
+    'prototype',
+    '=',
+    '&',
+    '|',
+    '\\',
+    '"open',
+    '😀',
+    'foo',
+    'AND',
+    '01',
+    '.5',
   ];
-  const soup = fc.array(fc.constantFrom(...TOKENS), { maxLength: 14 }).chain((tokens) =>
-    fc.constantFrom(' ', '').map((glue) => tokens.join(glue)),
-  );
+  const soup = fc
+    .array(fc.constantFrom(...TOKENS), { maxLength: 14 })
+    .chain((tokens) => fc.constantFrom(' ', '').map((glue) => tokens.join(glue)));
   /** Printed trees with a token put in or a piece cut out: nearly valid, so errors come from deep in the parser. */
   const mutated = fc
     .record({ node: tree, at: fc.nat(), length: fc.nat(4), token: fc.constantFrom(...TOKENS), cut: fc.boolean() })
@@ -377,7 +468,14 @@ describe('filters, as a whole', () => {
   const anyText = fc.oneof(soup, mutated, fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }));
 
   it('(2) any text compiles, or throws an EvqError naming a column inside it', () => {
-    const probe: FilterRecord = { topic: 't', offset: 1, timestamp: 2, key: 'a', headers: { type: 'x' }, value: '{"a":[1,{"b":"x"}],"tags":["red"]}' };
+    const probe: FilterRecord = {
+      topic: 't',
+      offset: 1,
+      timestamp: 2,
+      key: 'a',
+      headers: { type: 'x' },
+      value: '{"a":[1,{"b":"x"}],"tags":["red"]}',
+    };
     fc.assert(
       fc.property(anyText, (text) => {
         let filter: ((r: FilterRecord) => boolean) | undefined;

@@ -34,8 +34,25 @@ describe('tokenize', () => {
 
   it('reads every operator, with or without spaces', () => {
     expect(kinds('a==b!=c<d<=e>f>=g&&h||!i')).toEqual([
-      'word:a', 'punct:==', 'word:b', 'punct:!=', 'word:c', 'punct:<', 'word:d', 'punct:<=', 'word:e',
-      'punct:>', 'word:f', 'punct:>=', 'word:g', 'punct:&&', 'word:h', 'punct:||', 'punct:!', 'word:i', 'eof:',
+      'word:a',
+      'punct:==',
+      'word:b',
+      'punct:!=',
+      'word:c',
+      'punct:<',
+      'word:d',
+      'punct:<=',
+      'word:e',
+      'punct:>',
+      'word:f',
+      'punct:>=',
+      'word:g',
+      'punct:&&',
+      'word:h',
+      'punct:||',
+      'punct:!',
+      'word:i',
+      'eof:',
     ]);
     expect(kinds('( ) [ ] , .')).toEqual(['punct:(', 'punct:)', 'punct:[', 'punct:]', 'punct:,', 'punct:.', 'eof:']);
   });
@@ -67,7 +84,7 @@ describe('tokenize', () => {
     expect(err.message).toMatch(/^invalid filter at column \d+: /);
   });
 
-  it('reads strings in double and single quotes with the JSON escapes and \\\'', () => {
+  it("reads strings in double and single quotes with the JSON escapes and \\'", () => {
     const [a] = tokenize(String.raw`"a\"b\\c\/d\n\t\r\b\f"`);
     expect(a?.value).toBe('a"b\\c/d\n\t\r\b\f');
     const [b] = tokenize(String.raw`'it\'s "quoted"'`);

@@ -93,7 +93,10 @@ describe('validateEncodedBatch', () => {
       [[{ value: 'x'.repeat(100), key: 'k'.repeat(10), headers: { a: 'v'.repeat(18), b: '' } }], 'ok'],
     ];
     for (const [messages, code] of cases) {
-      const batch = encodeBatch(0, messages.map((m) => ({ ...m, timestamp: 0 })));
+      const batch = encodeBatch(
+        0,
+        messages.map((m) => ({ ...m, timestamp: 0 })),
+      );
       expect(codeOf(expectSame(batch, small))).toBe(code);
     }
   });
@@ -106,7 +109,10 @@ describe('validateEncodedBatch', () => {
     tooLargeThenMalformed[tooLargeThenMalformed.lastIndexOf('kk')] = 0xff;
     expect(codeOf(expectSame(tooLargeThenMalformed, small))).toBe('EVQ_ERR_MALFORMED');
 
-    const countAndValue = encodeBatch(0, Array.from({ length: 5 }, () => ({ value: 'x'.repeat(101), timestamp: 0 })));
+    const countAndValue = encodeBatch(
+      0,
+      Array.from({ length: 5 }, () => ({ value: 'x'.repeat(101), timestamp: 0 })),
+    );
     expect(codeOf(expectSame(countAndValue, small))).toBe('EVQ_ERR_BATCH_TOO_LARGE');
 
     const keyThenValue = encodeBatch(0, [
@@ -185,11 +191,21 @@ describe('validateEncodedBatch', () => {
 
 const headerName = fc.constantFrom('a', 'b', 'type', 'é', 'x-id', '__proto__', 'constructor', '😀');
 const message: fc.Arbitrary<TimestampedMessage> = fc.record({
-  value: fc.oneof(fc.string({ maxLength: 40 }), fc.uint8Array({ maxLength: 60 }).map((a) => Buffer.from(a))),
+  value: fc.oneof(
+    fc.string({ maxLength: 40 }),
+    fc.uint8Array({ maxLength: 60 }).map((a) => Buffer.from(a)),
+  ),
   key: fc.option(fc.string({ unit: 'grapheme', maxLength: 12 }), { nil: null }),
-  headers: fc.option(fc.dictionary(headerName.filter((n) => n !== '__proto__' && n !== 'constructor'), fc.string({ maxLength: 12 }), { maxKeys: 4 }), {
-    nil: null,
-  }),
+  headers: fc.option(
+    fc.dictionary(
+      headerName.filter((n) => n !== '__proto__' && n !== 'constructor'),
+      fc.string({ maxLength: 12 }),
+      { maxKeys: 4 },
+    ),
+    {
+      nil: null,
+    },
+  ),
   timestamp: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2 ** 45 })),
 });
 const limits: fc.Arbitrary<BatchLimits> = fc.record({
@@ -265,7 +281,10 @@ describe('stampBatch', () => {
   });
 
   it('stamps a batch whose records all wait for a timestamp, and a later one above the stamp stays the max', () => {
-    const all = encodeBatch(0, Array.from({ length: 5 }, (_, i) => ({ value: `m${i}`, timestamp: 0 })));
+    const all = encodeBatch(
+      0,
+      Array.from({ length: 5 }, (_, i) => ({ value: `m${i}`, timestamp: 0 })),
+    );
     stampBatch(all, T0);
     expect(decodeBatch(all, 't').every((r) => r.timestamp === T0)).toBe(true);
     const later = encodeBatch(0, [
@@ -290,7 +309,10 @@ describe('stampBatch', () => {
 // ------------------------------------------------------------------------------------------ encodeBatchInto
 
 const anyMessage: fc.Arbitrary<TimestampedMessage> = fc.record({
-  value: fc.oneof(fc.string({ unit: 'grapheme', maxLength: 80 }), fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a))),
+  value: fc.oneof(
+    fc.string({ unit: 'grapheme', maxLength: 80 }),
+    fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)),
+  ),
   key: fc.option(fc.string({ unit: 'grapheme', maxLength: 20 }), { nil: null }),
   headers: fc.option(
     fc.dictionary(
@@ -306,29 +328,36 @@ const anyMessage: fc.Arbitrary<TimestampedMessage> = fc.record({
 describe('encodeBatchInto / encodedBatchLength', () => {
   it('writes the bytes of encodeBatch at any position of a larger buffer, and they decode back', () => {
     fc.assert(
-      fc.property(fc.array(anyMessage, { minLength: 1, maxLength: 12 }), fc.integer({ min: 0, max: 64 }), fc.integer({ min: 0, max: 2 ** 40 }), (messages, at, base) => {
-        const expected = encodeBatch(base, messages);
-        const length = encodedBatchLength(messages);
-        expect(length).toBe(expected.length);
-        const target = Buffer.alloc(at + length + 16, 0xaa);
-        const end = encodeBatchInto(target, at, base, messages);
-        expect(end).toBe(at + length);
-        expect(target.subarray(at, end).equals(expected)).toBe(true);
-        expect(target.subarray(0, at).every((b) => b === 0xaa)).toBe(true);
-        expect(target.subarray(end).every((b) => b === 0xaa)).toBe(true);
-        // with room to spare (the encoder then skips measuring strings exactly): the same bytes
-        const roomy = Buffer.alloc(at + 3 * length + 64);
-        expect(roomy.subarray(at, encodeBatchInto(roomy, at, base, messages)).equals(expected)).toBe(true);
-        const records = decodeBatch(target.subarray(at, end), 't');
-        records.forEach((r, i) => {
-          const m = messages[i] as TimestampedMessage;
-          expect(r.offset).toBe(base + i);
-          expect(r.timestamp).toBe(m.timestamp);
-          expect(r.key).toBe(m.key ?? null);
-          expect(r.headers === null ? null : { ...r.headers }).toEqual(m.headers === null || m.headers === undefined ? null : { ...m.headers });
-          expect(r.value.equals(typeof m.value === 'string' ? Buffer.from(m.value) : m.value)).toBe(true);
-        });
-      }),
+      fc.property(
+        fc.array(anyMessage, { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 0, max: 64 }),
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        (messages, at, base) => {
+          const expected = encodeBatch(base, messages);
+          const length = encodedBatchLength(messages);
+          expect(length).toBe(expected.length);
+          const target = Buffer.alloc(at + length + 16, 0xaa);
+          const end = encodeBatchInto(target, at, base, messages);
+          expect(end).toBe(at + length);
+          expect(target.subarray(at, end).equals(expected)).toBe(true);
+          expect(target.subarray(0, at).every((b) => b === 0xaa)).toBe(true);
+          expect(target.subarray(end).every((b) => b === 0xaa)).toBe(true);
+          // with room to spare (the encoder then skips measuring strings exactly): the same bytes
+          const roomy = Buffer.alloc(at + 3 * length + 64);
+          expect(roomy.subarray(at, encodeBatchInto(roomy, at, base, messages)).equals(expected)).toBe(true);
+          const records = decodeBatch(target.subarray(at, end), 't');
+          records.forEach((r, i) => {
+            const m = messages[i] as TimestampedMessage;
+            expect(r.offset).toBe(base + i);
+            expect(r.timestamp).toBe(m.timestamp);
+            expect(r.key).toBe(m.key ?? null);
+            expect(r.headers === null ? null : { ...r.headers }).toEqual(
+              m.headers === null || m.headers === undefined ? null : { ...m.headers },
+            );
+            expect(r.value.equals(typeof m.value === 'string' ? Buffer.from(m.value) : m.value)).toBe(true);
+          });
+        },
+      ),
       { seed: 7_070, numRuns: 300 },
     );
   });

@@ -83,7 +83,13 @@ describe('encodeBatch / decodeBatch', () => {
 
   it('accepts offsets up to the largest safe integer', () => {
     const base = Number.MAX_SAFE_INTEGER - 1;
-    const records = decodeBatch(encodeBatch(base, [{ value: 'a', timestamp: 1 }, { value: 'b', timestamp: 1 }]), 't');
+    const records = decodeBatch(
+      encodeBatch(base, [
+        { value: 'a', timestamp: 1 },
+        { value: 'b', timestamp: 1 },
+      ]),
+      't',
+    );
     expect(records.map((r) => r.offset)).toEqual([base, base + 1]);
   });
 
@@ -91,13 +97,20 @@ describe('encodeBatch / decodeBatch', () => {
     expectMalformed(() => encodeBatch(0, []));
     expectMalformed(() => encodeBatch(-1, [{ value: 'a', timestamp: 1 }]));
     expectMalformed(() => encodeBatch(1.5, [{ value: 'a', timestamp: 1 }]));
-    expectMalformed(() => encodeBatch(Number.MAX_SAFE_INTEGER, [{ value: 'a', timestamp: 1 }, { value: 'b', timestamp: 1 }]));
+    expectMalformed(() =>
+      encodeBatch(Number.MAX_SAFE_INTEGER, [
+        { value: 'a', timestamp: 1 },
+        { value: 'b', timestamp: 1 },
+      ]),
+    );
     expectMalformed(() => encodeBatch(0, [{ value: 'a', timestamp: -1 }]));
     expectMalformed(() => encodeBatch(0, [{ value: 'a', timestamp: 1.5 }]));
     expectMalformed(() => encodeBatch(0, [{ value: 'a', timestamp: Number.NaN }]));
     expectMalformed(() => encodeBatch(0, [{ value: 42 as unknown as string, timestamp: 1 }]));
     expectMalformed(() => encodeBatch(0, [{ value: 'a', headers: { '': 'x' }, timestamp: 1 }]));
-    expectMalformed(() => encodeBatch(0, [{ value: 'a', headers: JSON.parse('{"__proto__":"x"}') as Record<string, string>, timestamp: 1 }]));
+    expectMalformed(() =>
+      encodeBatch(0, [{ value: 'a', headers: JSON.parse('{"__proto__":"x"}') as Record<string, string>, timestamp: 1 }]),
+    );
     expectMalformed(() => encodeBatch(0, [{ value: 'a', headers: { constructor: 'x' }, timestamp: 1 }]));
     expectMalformed(() => encodeBatch(0, [{ value: 'a', headers: { a: 1 as unknown as string }, timestamp: 1 }]));
     expectMalformed(() => encodeBatch(0, [{ value: 'a', headers: { ['n'.repeat(70_000)]: 'x' }, timestamp: 1 }]));
@@ -216,7 +229,10 @@ describe('decoding malformed bytes', () => {
     expectMalformed(() => decodeBatch(big, 't', { ...limits, maxMessageBytes: 1999 }));
     expectMalformed(() => decodeBatch(big, 't', { ...limits, maxKeyBytes: 99 }));
     expectMalformed(() => decodeBatch(big, 't', { ...limits, maxBatchBytes: 2000 }));
-    const many = encodeBatch(0, Array.from({ length: 5 }, () => ({ value: 'x', timestamp: 1 })));
+    const many = encodeBatch(
+      0,
+      Array.from({ length: 5 }, () => ({ value: 'x', timestamp: 1 })),
+    );
     expectMalformed(() => decodeBatch(many, 't', { ...limits, maxBatchCount: 4 }));
     const headers = encodeBatch(0, [{ value: 'x', headers: { a: '1', b: '2' }, timestamp: 1 }]);
     expectMalformed(() => decodeBatch(headers, 't', { ...limits, maxHeaderCount: 1 }));
@@ -225,7 +241,10 @@ describe('decoding malformed bytes', () => {
 });
 
 const messageArb: fc.Arbitrary<TimestampedMessage> = fc.record({
-  value: fc.oneof(fc.string({ unit: 'grapheme', maxLength: 50 }), fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a))),
+  value: fc.oneof(
+    fc.string({ unit: 'grapheme', maxLength: 50 }),
+    fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)),
+  ),
   key: fc.option(fc.string({ unit: 'grapheme', maxLength: 20 }), { nil: null }),
   headers: fc.option(
     fc.dictionary(
@@ -249,7 +268,9 @@ describe('properties', () => {
           expect(r.offset).toBe(base + i);
           expect(r.timestamp).toBe(m.timestamp);
           expect(r.key).toBe(m.key ?? null);
-          expect(r.headers === null ? null : { ...r.headers }).toEqual(m.headers === null || m.headers === undefined ? null : { ...m.headers });
+          expect(r.headers === null ? null : { ...r.headers }).toEqual(
+            m.headers === null || m.headers === undefined ? null : { ...m.headers },
+          );
           expect(r.value.equals(typeof m.value === 'string' ? Buffer.from(m.value) : m.value)).toBe(true);
         });
       }),

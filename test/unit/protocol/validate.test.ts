@@ -54,7 +54,9 @@ describe('validateMessage', () => {
     expect(codeOf(() => validateMessage({ value: 'a', key: 'k'.repeat(LIMITS.maxKeyBytes + 1) }))).toBe('EVQ_ERR_MESSAGE_TOO_LARGE');
     const many = Object.fromEntries(Array.from({ length: LIMITS.maxHeaderCount + 1 }, (_, i) => [`h${i}`, 'v']));
     expect(codeOf(() => validateMessage({ value: 'a', headers: many }))).toBe('EVQ_ERR_MESSAGE_TOO_LARGE');
-    expect(codeOf(() => validateMessage({ value: 'a', headers: { h: 'v'.repeat(LIMITS.maxHeaderBytes) } }))).toBe('EVQ_ERR_MESSAGE_TOO_LARGE');
+    expect(codeOf(() => validateMessage({ value: 'a', headers: { h: 'v'.repeat(LIMITS.maxHeaderBytes) } }))).toBe(
+      'EVQ_ERR_MESSAGE_TOO_LARGE',
+    );
   });
 
   it('refuses wrong shapes, refused header names and bad timestamps', () => {
