@@ -21,7 +21,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { BATCH_HEADER_BYTES, encodeBatch } from '../dist/protocol/record-codec.js';
+import { BATCH_HEADER_BYTES } from '../dist/protocol/batch-layout.js';
+import { encodeBatch } from '../dist/protocol/batch-encode.js';
 import { FRAME, SUBPROTOCOL_BINARY, decodeProduceFrame, encodeProduceFrame } from '../dist/protocol/ws-frames.js';
 import { ownCpuMs, processCpuMs, quantile, spawnNode } from './_bench-util.js';
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { nodeFileIO } from '../dist/broker/storage/file-io.js';
 import { TopicLog } from '../dist/broker/storage/topic-log.js';
-import { encodeBatch } from '../dist/protocol/record-codec.js';
+import { encodeBatch } from '../dist/protocol/batch-encode.js';
 
 const MESSAGE_BYTES = 100;
 const BATCH = 1000;

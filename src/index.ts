@@ -29,7 +29,8 @@ export * from './core/filter/index.js';
 
 // the wire contract
 export type { EvqRecord, MessageInput } from './protocol/record.js';
-export { decodeBatch, encodeBatch, forEachRecord, readBatchHeader } from './protocol/record-codec.js';
+export { decodeBatch, forEachRecord, readBatchHeader } from './protocol/record-codec.js';
+export { encodeBatch } from './protocol/batch-encode.js';
 export { validateGroupName, validateMessage, validateTopicName } from './protocol/validate.js';
 
 // the client

@@ -1,7 +1,8 @@
 import { EvqError } from '../errors.js';
 import type { Clock } from '../core/clock.js';
 import { Scheduler, type ScheduleId } from '../core/scheduler.js';
-import { TRUSTED_CODEC_LIMITS, decodeBatch, encodeBatch } from '../protocol/record-codec.js';
+import { TRUSTED_CODEC_LIMITS, decodeBatch } from '../protocol/record-codec.js';
+import { encodeBatch } from '../protocol/batch-encode.js';
 import type { MessageInput, TimestampedMessage } from '../protocol/record.js';
 import type { DelaySink, Ingest } from './ingest.js';
 import type { BrokerMetrics } from './metrics.js';

@@ -1,7 +1,7 @@
 /**
- * Encoding messages as a record batch (the format is described in `record-codec.ts`, which re-exports these
- * functions): into a new buffer of its own ({@link encodeBatch}) or into a caller's buffer
- * ({@link encodeBatchInto}, what evq's client uses to encode straight into pooled buffers). Pure.
+ * Encoding messages as a record batch (the format is described in `record-codec.ts`, the decoder): into a
+ * new buffer of its own ({@link encodeBatch}) or into a caller's buffer ({@link encodeBatchInto}, what evq's
+ * client uses to encode straight into pooled buffers). Pure.
  */
 import { FORBIDDEN_HEADER_NAMES } from './record.js';
 import {

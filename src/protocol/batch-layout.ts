@@ -1,8 +1,7 @@
 /**
- * The constants of the record batch layout (docs/PROTOCOL.md, "Record batches"), in a module of their own
- * without imports: the decoder (record-codec.ts), the encoder (batch-encode.ts) and the in-place validator
- * (encoded-batch.ts) all read them, and record-codec re-exports the encoder, so keeping them here avoids an
- * import cycle in which one of them would see them uninitialised.
+ * The constants of the record batch layout (docs/PROTOCOL.md, "Record batches"), in a module without
+ * imports that the decoder (record-codec.ts), the encoder (batch-encode.ts), the slicer (batch-slice.ts) and
+ * the in-place validator (encoded-batch.ts) all read.
  */
 
 /** The version written by this codec. */

@@ -2,7 +2,8 @@
  * Cutting a stored batch to the records at or above an offset, without decoding or re-encoding records:
  * how the broker sends a stored batch that starts before a subscriber's position. Pure.
  */
-import { BATCH_HEADER_BYTES, MIN_RECORD_BYTES, TRUSTED_CODEC_LIMITS, malformed, readBatchHeader } from './record-codec.js';
+import { BATCH_HEADER_BYTES, MIN_RECORD_BYTES } from './batch-layout.js';
+import { TRUSTED_CODEC_LIMITS, malformed, readBatchHeader } from './record-codec.js';
 
 /**
  * Returns the batch in `buf` cut to the records at or above `fromOffset`, re-framed with a correct header

@@ -37,6 +37,10 @@
  * buffer and against the limits, that the fields of each record fill exactly its `recordLength`, that the
  * records fill exactly `byteLength`, and that the header's timestamps match the records; anything else is
  * `EVQ_ERR_MALFORMED`.
+ *
+ * This module is the decoder. The layout's constants are in `batch-layout.ts`, the encoder in
+ * `batch-encode.ts`, cutting a batch in `batch-slice.ts` and the in-place check of a produced batch in
+ * `encoded-batch.ts`; those import from here, never the other way round (the protocol's imports form a DAG).
  */
 import { LIMITS } from '../core/limits.js';
 import { EvqError } from '../errors.js';
@@ -54,12 +58,6 @@ import {
 import { FORBIDDEN_HEADER_NAMES } from './record.js';
 import { readUtf8 } from './utf8.js';
 import type { EvqRecord } from './record.js';
-
-export { sliceBatch } from './batch-slice.js';
-export { encodeBatch, encodeBatchInto, encodedBatchLength } from './batch-encode.js';
-export type { EncodeOptions } from './batch-encode.js';
-
-export { BATCH_HEADER_BYTES, BATCH_VERSION, MIN_RECORD_BYTES } from './batch-layout.js';
 
 /** The limits a decoder enforces on untrusted bytes (`LIMITS` satisfies it). */
 export interface CodecLimits {

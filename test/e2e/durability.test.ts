@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBroker } from '../../src/broker/server.js';
 import { formatSize } from '../../src/core/sizes.js';
-import { encodeBatch } from '../../src/protocol/record-codec.js';
+import { encodeBatch } from '../../src/protocol/batch-encode.js';
 import { SUBPROTOCOL_BINARY, encodeProduceFrame } from '../../src/protocol/ws-frames.js';
 import { getJson, jsonOf, postBatch, postMessage, readAll } from '../helpers/broker.js';
 import {

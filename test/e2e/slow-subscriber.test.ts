@@ -6,7 +6,8 @@
  */
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TRUSTED_CODEC_LIMITS, encodeBatch, forEachRecord } from '../../src/protocol/record-codec.js';
+import { TRUSTED_CODEC_LIMITS, forEachRecord } from '../../src/protocol/record-codec.js';
+import { encodeBatch } from '../../src/protocol/batch-encode.js';
 import { SUBPROTOCOL_BINARY, decodeDeliveryFrame, encodeProduceFrame } from '../../src/protocol/ws-frames.js';
 import { getJson } from '../helpers/broker.js';
 import { killSpawned, makeTempDir, pollUntil, removeTempDirs, spawnBroker, type SpawnedBroker } from '../helpers/spawn-broker.js';

@@ -7,7 +7,7 @@
 import { readdirSync } from 'node:fs';
 import { Pool } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeBatch } from '../../src/protocol/record-codec.js';
+import { encodeBatch } from '../../src/protocol/batch-encode.js';
 import { encodeProduceFrame } from '../../src/protocol/ws-frames.js';
 import { WsTestClient } from '../helpers/ws-client.js';
 import { startTunedBroker, type TunedBroker } from '../integration/abuse/tuned-broker.js';

@@ -14,7 +14,8 @@
  * at that place (the previous frame's last offset + 1). Pure: no I/O.
  */
 import { crc32 } from 'node:zlib';
-import { BATCH_HEADER_BYTES, MIN_RECORD_BYTES, TRUSTED_CODEC_LIMITS, readBatchHeader } from '../../protocol/record-codec.js';
+import { BATCH_HEADER_BYTES, MIN_RECORD_BYTES } from '../../protocol/batch-layout.js';
+import { TRUSTED_CODEC_LIMITS, readBatchHeader } from '../../protocol/record-codec.js';
 import type { BatchHeader } from '../../protocol/record-codec.js';
 
 export const FRAME_MAGIC = 0x45565131;

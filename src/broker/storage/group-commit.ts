@@ -25,7 +25,7 @@
  * loss costs at most the unsynced tail of the active segment and never leaves a hole inside the log.
  * Readers only ever see acknowledged appends, so nothing they read is ever taken back.
  */
-import { encodeBatch } from '../../protocol/record-codec.js';
+import { encodeBatch } from '../../protocol/batch-encode.js';
 import { FRAME_HEADER_BYTES, frameHeader } from './frame.js';
 import { logClosed, storageFailure } from './storage-errors.js';
 import { EvqStorageError } from '../../errors.js';

@@ -6,7 +6,8 @@
  * oldest first, never the newest one.
  */
 import { LIMITS } from '../../core/limits.js';
-import { TRUSTED_CODEC_LIMITS, encodeBatch, forEachRecord } from '../../protocol/record-codec.js';
+import { TRUSTED_CODEC_LIMITS, forEachRecord } from '../../protocol/record-codec.js';
+import { encodeBatch } from '../../protocol/batch-encode.js';
 import { validateBatch, validateTopicName } from '../../protocol/validate.js';
 import { ListenerSet, checkReadOffset, readLimits, takeEncoded, timestamped } from './log-common.js';
 import { checkRetentionOptions, expiredUnitCount } from './retention.js';

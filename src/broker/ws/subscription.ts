@@ -1,5 +1,6 @@
 import type { Filter } from '../../core/filter/index.js';
-import { encodeBatch, sliceBatch } from '../../protocol/record-codec.js';
+import { encodeBatch } from '../../protocol/batch-encode.js';
+import { sliceBatch } from '../../protocol/batch-slice.js';
 import type { EvqRecord, TimestampedMessage } from '../../protocol/record.js';
 import type { TopicStore } from '../storage/topic-store.js';
 import { FeedBatch, type LiveTarget, type TopicFeed } from './topic-feed.js';

@@ -7,7 +7,8 @@
  */
 
 import type { BufferPool } from '../../core/buffer-pool.js';
-import { BATCH_HEADER_BYTES, MIN_RECORD_BYTES, encodeBatchInto } from '../../protocol/record-codec.js';
+import { BATCH_HEADER_BYTES, MIN_RECORD_BYTES } from '../../protocol/batch-layout.js';
+import { encodeBatchInto } from '../../protocol/batch-encode.js';
 import { encodeProduceHeader } from '../../protocol/ws-frames.js';
 import type { ProduceFrame } from '../../protocol/ws-frames.js';
 import type { ProduceMessage } from '../types.js';

@@ -1,7 +1,7 @@
 // Binary produce frames without delay, idempotency key or gzip are stored as the bytes that arrived (the
 // fast path); the others are decoded. Both must refuse the same batches with the same errors.
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeBatch } from '../../../src/protocol/record-codec.js';
+import { encodeBatch } from '../../../src/protocol/batch-encode.js';
 import { encodeProduceFrame } from '../../../src/protocol/ws-frames.js';
 import { readAll, startTestBroker, type TestBroker } from '../../helpers/broker.js';
 import { WsTestClient } from '../../helpers/ws-client.js';

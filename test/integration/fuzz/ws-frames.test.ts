@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
-import { encodeBatch } from '../../../src/protocol/record-codec.js';
+import { encodeBatch } from '../../../src/protocol/batch-encode.js';
 import { encodeProduceFrame } from '../../../src/protocol/ws-frames.js';
 import { postBatch, startTestBroker, type TestBroker } from '../../helpers/broker.js';
 import { topicValues } from '../abuse/honest-client.js';

@@ -7,7 +7,8 @@ import { MemoryTopicLog } from '../../../src/broker/storage/memory-topic-log.js'
 import { TopicLog } from '../../../src/broker/storage/topic-log.js';
 import { EvqError } from '../../../src/errors.js';
 import { validateEncodedBatch } from '../../../src/protocol/encoded-batch.js';
-import { decodeBatch, encodeBatch, readBatchHeader } from '../../../src/protocol/record-codec.js';
+import { decodeBatch, readBatchHeader } from '../../../src/protocol/record-codec.js';
+import { encodeBatch } from '../../../src/protocol/batch-encode.js';
 import { FaultFileIO, tempDir } from './fault-file-io.js';
 import type { AppendEvent, AppendResult, FsyncMode, Log } from '../../../src/broker/storage/log.js';
 import type { MessageInput } from '../../../src/protocol/record.js';

@@ -4,15 +4,9 @@ import { LIMITS } from '../../../src/core/limits.js';
 import { EvqError } from '../../../src/errors.js';
 import { stampBatch, validateEncodedBatch } from '../../../src/protocol/encoded-batch.js';
 import type { EncodedBatchInfo } from '../../../src/protocol/encoded-batch.js';
-import {
-  BATCH_HEADER_BYTES,
-  TRUSTED_CODEC_LIMITS,
-  decodeBatch,
-  encodeBatch,
-  encodeBatchInto,
-  encodedBatchLength,
-  readBatchHeader,
-} from '../../../src/protocol/record-codec.js';
+import { BATCH_HEADER_BYTES } from '../../../src/protocol/batch-layout.js';
+import { TRUSTED_CODEC_LIMITS, decodeBatch, readBatchHeader } from '../../../src/protocol/record-codec.js';
+import { encodeBatch, encodeBatchInto, encodedBatchLength } from '../../../src/protocol/batch-encode.js';
 import { validateBatch } from '../../../src/protocol/validate.js';
 import type { BatchLimits } from '../../../src/protocol/validate.js';
 import type { MessageInput, TimestampedMessage } from '../../../src/protocol/record.js';

@@ -1,15 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EvqError } from '../../../src/errors.js';
-import {
-  BATCH_HEADER_BYTES,
-  TRUSTED_CODEC_LIMITS,
-  decodeBatch,
-  encodeBatch,
-  forEachRecord,
-  readBatchHeader,
-  sliceBatch,
-} from '../../../src/protocol/record-codec.js';
+import { BATCH_HEADER_BYTES } from '../../../src/protocol/batch-layout.js';
+import { TRUSTED_CODEC_LIMITS, decodeBatch, forEachRecord, readBatchHeader } from '../../../src/protocol/record-codec.js';
+import { encodeBatch } from '../../../src/protocol/batch-encode.js';
+import { sliceBatch } from '../../../src/protocol/batch-slice.js';
 import type { EvqRecord, TimestampedMessage } from '../../../src/protocol/record.js';
 
 const T0 = 1_700_000_000_000;
