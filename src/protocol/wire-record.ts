@@ -1,11 +1,17 @@
+/**
+ * A record as JSON on the wire (NDJSON reads, JSON text frames, `--format json`), both ways:
+ *
+ *   {"topic":"orders","offset":4,"timestamp":1767225600000,"key":"k"|null,"headers":{…}|null,"value":"…"}
+ *
+ * with `"valueBase64"` instead of `"value"` when the value is not UTF-8. Pure: no I/O.
+ */
+import { EvqError } from '../errors.js';
 import type { WireRecord } from './http.js';
+import { FORBIDDEN_HEADER_NAMES } from './record.js';
 import type { EvqRecord } from './record.js';
 import { readUtf8 } from './utf8.js';
 
-/**
- * A record as JSON on the wire (NDJSON reads, JSON text frames, `--format json`): its value as text when
- * it is UTF-8, else as `valueBase64`.
- */
+/** A record as a JSON object: its value as text when it is UTF-8, else as `valueBase64`. */
 export function toWireRecord(record: EvqRecord): WireRecord {
   const wire: WireRecord = {
     topic: record.topic,
@@ -23,4 +29,77 @@ export function toWireRecord(record: EvqRecord): WireRecord {
 /** A record as one line of JSON (no newline). */
 export function recordJson(record: EvqRecord): string {
   return JSON.stringify(toWireRecord(record));
+}
+
+/**
+ * A record from its JSON object (the inverse of {@link toWireRecord}). `topic` is used when the object has
+ * none. Headers come back as an object with a `null` prototype. Throws `EVQ_ERR_MALFORMED`, naming the field,
+ * for anything else.
+ */
+export function fromWireRecord(wire: unknown, topic: string): EvqRecord {
+  if (typeof wire !== 'object' || wire === null || Array.isArray(wire)) throw malformed('a record is a JSON object');
+  const w = wire as Record<string, unknown>;
+  if (!isWhole(w.offset)) throw malformed('"offset" must be a whole number >= 0');
+  if (!isWhole(w.timestamp)) throw malformed('"timestamp" must be a whole number of milliseconds >= 0');
+  if (w.key !== undefined && w.key !== null && typeof w.key !== 'string') throw malformed('"key" must be a string or null');
+  let value: Buffer;
+  if (typeof w.valueBase64 === 'string') value = Buffer.from(w.valueBase64, 'base64');
+  else if (typeof w.value === 'string') value = Buffer.from(w.value, 'utf8');
+  else throw malformed('a record needs "value" or "valueBase64": a string');
+  return {
+    topic: typeof w.topic === 'string' ? w.topic : topic,
+    offset: w.offset,
+    timestamp: w.timestamp,
+    key: (w.key as string | null | undefined) ?? null,
+    headers: wireHeaders(w.headers),
+    value,
+  };
+}
+
+/** The records of an NDJSON read body (one {@link fromWireRecord} object per line; blank lines skipped). */
+export function parseRecordLines(body: Buffer, topic: string): EvqRecord[] {
+  const records: EvqRecord[] = [];
+  const text = body.toString('utf8');
+  let start = 0;
+  let line = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    line++;
+    const raw = text.slice(start, end);
+    start = end + 1;
+    if (raw.trim() === '') continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw malformed(`line ${line} of the read of "${topic}" is not JSON`);
+    }
+    try {
+      records.push(fromWireRecord(parsed, topic));
+    } catch (error) {
+      throw malformed(`line ${line} of the read of "${topic}": ${(error as Error).message}`);
+    }
+  }
+  return records;
+}
+
+function wireHeaders(value: unknown): Record<string, string> | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'object' || Array.isArray(value)) throw malformed('"headers" must be an object of strings or null');
+  const headers = Object.create(null) as Record<string, string>;
+  for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
+    if (FORBIDDEN_HEADER_NAMES.has(name)) throw malformed(`"${name}" cannot be a header name`);
+    if (typeof v !== 'string') throw malformed(`header "${name}" must be a string`);
+    headers[name] = v;
+  }
+  return headers;
+}
+
+function isWhole(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function malformed(message: string): EvqError {
+  return new EvqError('EVQ_ERR_MALFORMED', `malformed record: ${message}`);
 }

@@ -3,7 +3,7 @@
  * socket is closed before the broker's keep-alive ends, from its `Keep-Alive: timeout` hint), requests with
  * the token, error replies
  * turned into EvqErrors (`errorFromWire`), network failures into EVQ_ERR_UNREACHABLE / EVQ_ERR_TIMEOUT, and
- * NDJSON reads turned into records.
+ * NDJSON reads turned into records (by protocol/wire-record.ts).
  */
 
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
@@ -11,8 +11,8 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { EvqError, errorFromBody } from '../../errors.js';
 import { HEADERS } from '../../protocol/http.js';
-import type { WireRecord } from '../../protocol/http.js';
 import type { EvqRecord } from '../../protocol/record.js';
+import { parseRecordLines } from '../../protocol/wire-record.js';
 import { toConnectionError } from '../errors.js';
 import type { Endpoint } from './endpoint.js';
 
@@ -150,7 +150,7 @@ export class HttpApi {
     }
     const committedText = header(reply.headers, HEADERS.committedOffset);
     const committed = committedText === undefined ? null : Number(committedText);
-    return { records: parseRecords(reply.body, topic), nextOffset, committed };
+    return { records: parseRecordLines(reply.body, topic), nextOffset, committed };
   }
 
   /** Closes every socket (a request still running, a long poll, fails as aborted by its caller's close). */
@@ -180,35 +180,4 @@ export function unauthorizedError(url: string): EvqError {
 function header(headers: HttpReply['headers'], name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** Records of an NDJSON read body. */
-export function parseRecords(body: Buffer, topic: string): EvqRecord[] {
-  const records: EvqRecord[] = [];
-  const text = body.toString('utf8');
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    if (end > start) records.push(fromWire(JSON.parse(text.slice(start, end)) as WireRecord, topic));
-    start = end + 1;
-  }
-  return records;
-}
-
-function fromWire(wire: WireRecord, topic: string): EvqRecord {
-  const value = wire.valueBase64 !== undefined ? Buffer.from(wire.valueBase64, 'base64') : Buffer.from(wire.value ?? '', 'utf8');
-  let headers: Record<string, string> | null = null;
-  if (wire.headers !== null && typeof wire.headers === 'object') {
-    headers = Object.create(null) as Record<string, string>;
-    for (const [name, v] of Object.entries(wire.headers)) headers[name] = v;
-  }
-  return {
-    topic: typeof wire.topic === 'string' ? wire.topic : topic,
-    offset: wire.offset,
-    timestamp: wire.timestamp,
-    key: wire.key ?? null,
-    headers,
-    value,
-  };
 }
