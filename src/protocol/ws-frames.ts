@@ -2,7 +2,8 @@
  * The WebSocket side of the wire contract (docs/PROTOCOL.md). One connection at `/ws` carries any number of
  * subscriptions and produce requests.
  *
- * Text frames are JSON control messages (`op`). Binary frames are evq's fast path:
+ * Text frames are JSON control messages (`op`; their shapes and decoders are in ws-control.ts). Binary frames
+ * are evq's fast path:
  *
  *   produce  (client -> broker)  u8 0x01 | u32 req | u16 topicLength | topic utf8 | u8 flags (bit 0: gzip)
  *                                | f64 dueAt (ms since epoch, 0 = now) | u16 idLength | idempotency key utf8
@@ -33,28 +34,6 @@ export const CLOSE_CODES = {
   slowConsumer: 4008,
   unauthorized: 4401,
 } as const;
-
-export type SubscribeFrom = 'earliest' | 'latest' | number;
-
-export type ClientControl =
-  | { op: 'subscribe'; sub: number; topic: string; from?: SubscribeFrom; filter?: string }
-  | { op: 'unsubscribe'; sub: number }
-  | {
-      op: 'produce';
-      req: number;
-      topic: string;
-      messages: { value: string; key?: string | null; headers?: Record<string, string> | null }[];
-      delayMs?: number;
-      dueAt?: number;
-      idempotencyKey?: string;
-    };
-
-export type BrokerControl =
-  | { op: 'subscribed'; sub: number; topic: string; offset: number }
-  | { op: 'unsubscribed'; sub: number }
-  | { op: 'ack'; req: number; baseOffset: number; lastOffset: number; duplicate?: boolean; delayed?: boolean }
-  | { op: 'error'; req?: number; sub?: number; code: string; message: string }
-  | { op: 'closed'; sub: number; code: string; message: string };
 
 export interface ProduceFrame {
   req: number;

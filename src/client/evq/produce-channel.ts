@@ -8,7 +8,7 @@
  */
 
 import { CLOSE_CODES } from '../../protocol/ws-frames.js';
-import type { BrokerControl } from '../../protocol/ws-frames.js';
+import type { BrokerControl } from '../../protocol/ws-control.js';
 import { EvqConnectionError, EvqError, errorFromWire } from '../../errors.js';
 import { Backoff, sleep } from '../backoff.js';
 import type { BackoffOptions } from '../backoff.js';

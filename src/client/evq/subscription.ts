@@ -7,7 +7,7 @@
  */
 
 import { CLOSE_CODES, decodeDeliveryFrame } from '../../protocol/ws-frames.js';
-import type { BrokerControl } from '../../protocol/ws-frames.js';
+import type { BrokerControl } from '../../protocol/ws-control.js';
 import { TRUSTED_CODEC_LIMITS, forEachRecord } from '../../protocol/record-codec.js';
 import type { StartPosition } from '../../protocol/http.js';
 import { validateTopicName } from '../../protocol/validate.js';

@@ -1,7 +1,8 @@
 /**
  * One WebSocket connection to evq's `/ws` with the binary subprotocol (`evq.binary.v1`): opening it (with
  * the token, a timeout, and failures turned into EvqErrors that say what to do), JSON control frames in and
- * out, binary delivery frames in, binary produce frames out, and pausing the socket (TCP backpressure).
+ * out (decoded and checked by protocol/ws-control.ts: a malformed one closes the connection with an error),
+ * binary delivery frames in, binary produce frames out, and pausing the socket (TCP backpressure).
  */
 
 import { createRequire } from 'node:module';
@@ -9,7 +10,8 @@ import type WebSocket from 'ws';
 import { EvqError, errorFromBody } from '../../errors.js';
 import { LIMITS } from '../../core/limits.js';
 import { CLOSE_CODES, SUBPROTOCOL_BINARY } from '../../protocol/ws-frames.js';
-import type { BrokerControl, ClientControl } from '../../protocol/ws-frames.js';
+import { decodeBrokerControl, encodeControl, parseControlJson } from '../../protocol/ws-control.js';
+import type { BrokerControl, ClientControl } from '../../protocol/ws-control.js';
 import { timeoutError, toConnectionError } from '../errors.js';
 import type { Endpoint } from './endpoint.js';
 import { unauthorizedError } from './http.js';
@@ -162,7 +164,7 @@ export class WsConnection {
   }
 
   sendControl(message: ClientControl, callback?: (error?: Error) => void): void {
-    this.#ws.send(JSON.stringify(message), { binary: false }, callback);
+    this.#ws.send(encodeControl(message), { binary: false }, callback);
   }
 
   /**
@@ -209,13 +211,28 @@ export class WsConnection {
       this.#handlers.delivery?.(data);
       return;
     }
-    let message: BrokerControl;
+    let message: BrokerControl | null;
     try {
-      message = JSON.parse(data.toString('utf8')) as BrokerControl;
-    } catch {
-      return; // the broker sends JSON control frames only; anything else is ignored
+      message = decodeBrokerControl(parseControlJson(data.toString('utf8')));
+    } catch (error) {
+      this.#protocolError(error as Error);
+      return;
     }
-    if (message === null || typeof message !== 'object' || typeof message.op !== 'string') return;
-    this.#handlers.control?.(message);
+    if (message !== null) this.#handlers.control?.(message); // null: a kind this version does not know
+  }
+
+  /**
+   * A frame from the broker that breaks the protocol: the connection is closed (1002) and its close handler
+   * told why, in one line (an EVQ_ERR_MALFORMED naming the broker); nothing more of it is read.
+   */
+  #protocolError(cause: Error): void {
+    if (this.#closed) return;
+    this.#error ??= new EvqError(
+      'EVQ_ERR_MALFORMED',
+      `the broker at ${this.endpoint.display} sent a malformed control frame (${cause.message}): is it an evq broker of this version?`,
+      { cause },
+    );
+    this.#ws.removeAllListeners('message');
+    this.close(CLOSE_CODES.protocolError, 'malformed control frame');
   }
 }
