@@ -195,7 +195,10 @@ export function decodeProduce(frame: ControlObject): ProduceControl {
     const { value, key, headers } = m as ControlObject;
     if (typeof value !== 'string') return fail('"value" must be a string');
     if (key !== undefined && key !== null && typeof key !== 'string') return fail('"key" must be a string');
-    return { value, key: key ?? null, headers: checkHeaders(headers, fail) };
+    const message: ControlMessage = { value };
+    if (key !== undefined) message.key = key as string | null;
+    if (headers !== undefined) message.headers = checkHeaders(headers, fail);
+    return message;
   });
   const decoded: ProduceControl = { op: 'produce', req, topic, messages };
   const delayMs = optionalMs(frame, 'delayMs');
