@@ -78,7 +78,7 @@ export function parseRecordLines(body: Buffer, topic: string): EvqRecord[] {
     try {
       records.push(fromWireRecord(parsed, topic));
     } catch (error) {
-      throw malformed(`line ${line} of the read of "${topic}": ${(error as Error).message}`);
+      throw malformed(`line ${line} of the read of "${topic}": ${(error as Error).message.slice(PREFIX.length)}`);
     }
   }
   return records;
@@ -100,6 +100,8 @@ function isWhole(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
+const PREFIX = 'malformed record: ';
+
 function malformed(message: string): EvqError {
-  return new EvqError('EVQ_ERR_MALFORMED', `malformed record: ${message}`);
+  return new EvqError('EVQ_ERR_MALFORMED', `${PREFIX}${message}`);
 }
