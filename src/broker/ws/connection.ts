@@ -137,18 +137,18 @@ export class Connection implements SubscriberSink {
     this.#onClose();
   }
 
-  /** Starts a subscription (also used for the tutorial route, which subscribes on connect). */
-  subscribe(sub: number, topic: string, fromValue: unknown, filterText: unknown): void {
+  /**
+   * Starts a subscription (also used for the tutorial route, which subscribes on connect with the `from` and
+   * `filter` of its URL). `fromValue` is checked here: a position as JSON or as URL text.
+   */
+  subscribe(sub: number, topic: string, fromValue: unknown, filterText: string | undefined): void {
     validateTopicName(topic);
     if (this.subscriptions.has(sub)) throw new EvqError('EVQ_ERR_CONFLICT', `subscription ${sub} already exists on this connection`);
     if (this.subscriptions.size >= this.options.maxSubscriptions) {
       throw new EvqError('EVQ_ERR_LIMIT_EXCEEDED', `a connection holds at most ${this.options.maxSubscriptions} subscriptions`);
     }
-    if (filterText !== undefined && filterText !== null && typeof filterText !== 'string') {
-      throw new EvqError('EVQ_ERR_INVALID_FILTER', 'the filter must be a string');
-    }
     const filter =
-      typeof filterText === 'string' && filterText.trim() !== ''
+      filterText !== undefined && filterText.trim() !== ''
         ? compileFilter(filterText, { maxLength: this.ctx.limits.maxFilterLength })
         : null;
     const from = checkStartPosition(fromValue);
