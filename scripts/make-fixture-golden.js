@@ -6,7 +6,7 @@
  * test/unit/protocol/golden.test.ts checks both directions against them (decoding a fixture gives the
  * structure it states by hand, encoding that structure gives the fixture's bytes).
  *
- *   npm run build && node scripts/make-fixture-golden.js
+ *   npm run build && node scripts/make-fixture-golden.js [outDir/]
  *
  * It writes only the files that are missing and never overwrites one: a fixture pins the bytes an older
  * evq wrote. A new version of a format gets new files (`batch-v2.bin`) beside the old ones.
@@ -21,9 +21,9 @@ import { encodeDeliverHeader, encodeProduceFrame, encodeSparseHeader } from '../
 
 /** 2026-01-01T00:00:00Z: the timestamps of the fixtures. */
 const T = Date.UTC(2026, 0, 1);
-const dir = fileURLToPath(new URL('../test/fixtures/protocol/', import.meta.url));
+const dir = process.argv[2] ?? fileURLToPath(new URL('../test/fixtures/protocol/', import.meta.url));
 
-/** The four records of batch-v1.bin (offsets 7 to 10). */
+/** The four records of batch-v1.bin (offsets 7 to 10). @type {import('../dist/protocol/record.js').TimestampedMessage[]} */
 const records = [
   { timestamp: T, key: 'alice', headers: { type: 'deposit', region: 'eu' }, value: 'hello' },
   { timestamp: T + 5, key: null, headers: null, value: Buffer.from([0x00, 0xff, 0xfe]) },
@@ -40,7 +40,7 @@ const produceBatch = encodeBatch(0, [
 /** Records 8 and 10 of batch-v1 as a filter's sparse delivery sends them. */
 const sparseBatch = encodeBatch(
   8,
-  [records[1], records[3]].map((r) => ({ ...r })),
+  records.filter((_, i) => i === 1 || i === 3),
 );
 
 /** @type {Record<string, Buffer | string>} */
