@@ -287,8 +287,8 @@ for (const token of [undefined, 's3cret']) {
     it('takes only the documented content types on the routes that change something (415 otherwise, nothing appended)', async () => {
       const b = await start();
       const own = `http://127.0.0.1:${b.port}`;
-      const cases: [string, string, string, Record<string, string>, number][] = [
-        // [method path, body, headers, status]
+      const cases: [string, string, Record<string, string>, number][] = [
+        // [path, body, headers, status]
         ['/topics/t/messages', 'x', { 'content-type': 'text/plain' }, 415],
         ['/topics/t/messages', 'x', { 'content-type': 'text/plain;charset=UTF-8', origin: own }, 415],
         ['/topics/t/messages', 'x=1', { 'content-type': 'application/x-www-form-urlencoded' }, 415],
