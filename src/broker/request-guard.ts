@@ -59,16 +59,8 @@ export class RequestGuard {
     this.#origins = new Set((options.allowOrigins ?? []).map(parseAllowedOrigin));
   }
 
-  /** The names a Host header may carry (normalized, without port), for messages and tests. */
-  get hosts(): readonly string[] {
-    return [...this.#hosts];
-  }
-
-  /**
-   * Null when the request may go on; otherwise the error to refuse it with. `url` is the parsed request URL
-   * (its query tells a group read that commits).
-   */
-  check(req: IncomingMessage, url: URL): EvqError | null {
+  /** Null when the request may go on; otherwise the error to refuse it with. Looks at the headers and the URL's query only. */
+  check(req: IncomingMessage): EvqError | null {
     const host = req.headers.host;
     // HTTP/1.0 without Host cannot come from a browser; Node already refuses HTTP/1.1 without one
     if (host !== undefined && !this.#hostAllowed(host)) {
@@ -93,7 +85,7 @@ export class RequestGuard {
         SAFE_METHODS.has(req.method ?? 'GET') &&
         header(req, 'sec-fetch-mode') === 'navigate' &&
         (header(req, 'sec-fetch-dest') ?? 'document') === 'document' &&
-        !url.searchParams.has('autocommit');
+        !commits(req.url);
       if (!navigation) {
         return new EvqError(
           'EVQ_ERR_FORBIDDEN_ORIGIN',
@@ -201,6 +193,15 @@ function normalizeHostName(name: string): string | null {
     return host === '' ? null : host;
   } catch {
     return null;
+  }
+}
+
+/** True when a request URL asks a read to commit (`autocommit`), or does not parse (then it is not trusted either). */
+function commits(raw: string | undefined): boolean {
+  try {
+    return new URL(raw ?? '/', 'http://evq.invalid').searchParams.has('autocommit');
+  } catch {
+    return true;
   }
 }
 

@@ -49,9 +49,8 @@ export function createRequestHandler(
 }
 
 async function handle(ctx: BrokerContext, auth: TokenAuth, guard: RequestGuard, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = requestUrl(req);
   // Host and Origin first: a page of another site gets nothing read and nothing done, token or not
-  const refusal = guard.check(req, url);
+  const refusal = guard.check(req);
   if (refusal !== null) {
     req.resume();
     res.shouldKeepAlive = false;
@@ -64,6 +63,7 @@ async function handle(ctx: BrokerContext, auth: TokenAuth, guard: RequestGuard, 
     res.end();
     return;
   }
+  const url = requestUrl(req);
   if (!auth.check(req, url)) {
     req.resume();
     throw new EvqError('EVQ_ERR_UNAUTHORIZED', 'missing or wrong token: pass it as "Authorization: Bearer <token>"');

@@ -107,10 +107,10 @@ export class WsHub implements FeedRegistry {
     let url: URL;
     let route: { kind: 'ws' } | { kind: 'subscribe'; topic: string };
     try {
-      url = requestUrl(req);
       // a page of another site (Origin) or a rebound DNS name (Host) never gets its 101: no frame is sent
-      const refusal = this.guard.check(req, url);
+      const refusal = this.guard.check(req);
       if (refusal !== null) throw refusal;
+      url = requestUrl(req);
       if (!this.auth.check(req, url)) throw new EvqError('EVQ_ERR_UNAUTHORIZED', 'missing or wrong token');
       const segments = pathSegments(url.pathname);
       if (segments.length === 1 && segments[0] === 'ws') route = { kind: 'ws' };
