@@ -6,6 +6,7 @@
  */
 import { request } from 'node:http';
 import { connect } from 'node:net';
+import { hostname, networkInterfaces } from 'node:os';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CommanderError } from 'commander';
@@ -342,6 +343,22 @@ for (const token of [undefined, 's3cret']) {
     }
   });
 }
+
+describe('bound to every interface (0.0.0.0, with its token)', () => {
+  it("answers to the machine's addresses and host name, and to nothing else", async () => {
+    const b = (broker = await startTestBroker({ memory: true, host: '0.0.0.0', token: 't0k' }));
+    const addresses = Object.values(networkInterfaces())
+      .flatMap((list) => list ?? [])
+      .filter((info) => info.family === 'IPv4')
+      .map((info) => info.address);
+    for (const host of [...addresses, 'localhost', hostname()]) {
+      const reply = await send(`http://127.0.0.1:${b.port}`, 'GET', '/topics', { host: `${host}:${b.port}`, ...auth('t0k') });
+      expect(reply.status, host).toBe(200);
+    }
+    const evil = await send(`http://127.0.0.1:${b.port}`, 'GET', '/topics', { host: `evil.example:${b.port}`, ...auth('t0k') });
+    expect(evil.status).toBe(421);
+  });
+});
 
 describe('evq serve --allow-host / --allow-origin', () => {
   async function parse(args: string[]): Promise<{ err: unknown; errOut: string }> {

@@ -5,6 +5,7 @@
  * origin is a DNS-rebound name sees only 421; a page of an `--allow-origin` origin can subscribe and produce.
  * What happened is checked on the broker, not only in the page.
  */
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserTestsEnabled, launchBrowser, serveStatic, type StaticSite, type TestBrowser } from '../../helpers/browser.js';
 import { postMessage, startTestBroker, type TestBroker } from '../../helpers/broker.js';
@@ -26,7 +27,18 @@ declare const document: { createElement(tag: string): PageElement; body: PageEle
 const TOPIC = 'orders';
 const PAGE = '<!doctype html><meta charset="utf-8"><title>a page</title><body></body>';
 
-let browser: TestBrowser;
+let browser: TestBrowser | undefined;
+/** Why chromium did not start (under CI=true without chromium): every test then fails with it, none skips. */
+let launchError: unknown;
+
+async function openPage(): Promise<Page> {
+  if (browser === undefined) throw launchError ?? new Error('the browser did not start');
+  return browser.newPage();
+}
+
+function consoleOf(page: Page): string {
+  return browser?.consoleOf(page).join('\n') ?? '';
+}
 let broker: TestBroker;
 let hostile: StaticSite;
 let trusted: StaticSite;
@@ -43,7 +55,10 @@ describe.skipIf(!browserTestsEnabled())('a page of another site, in chromium', (
     trusted = await serveStatic({ '/': PAGE });
     broker = await startTestBroker({ memory: true, allowOrigins: [trusted.origin] });
     expect((await postMessage(broker.url, TOPIC, 'secret')).status).toBe(201);
-    browser = await launchBrowser({ mapToLoopback: ['rebind.test'] });
+    browser = await launchBrowser({ mapToLoopback: ['rebind.test'] }).catch((err: unknown) => {
+      launchError = err;
+      return undefined;
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -54,7 +69,7 @@ describe.skipIf(!browserTestsEnabled())('a page of another site, in chromium', (
   });
 
   it('cannot open a WebSocket to /subscribe/T: no open, no message, no subscription on the broker', async () => {
-    const page = await browser.newPage();
+    const page = await openPage();
     await page.goto(hostile.url('/'));
     const events = await page.evaluate(
       (url) =>
@@ -74,13 +89,13 @@ describe.skipIf(!browserTestsEnabled())('a page of another site, in chromium', (
         }),
       `ws://127.0.0.1:${broker.port}/subscribe/${TOPIC}?from=earliest`,
     );
-    expect(events, browser.consoleOf(page).join('\n')).toEqual(['error', 'close 1006']);
+    expect(events, consoleOf(page)).toEqual(['error', 'close 1006']);
     expect(broker.stats()).toMatchObject({ connections: 0, subscriptions: 0 });
     await page.close();
   });
 
   it('cannot produce with fetch(…, {mode: "no-cors"}) nor with HTML forms; the topic is unchanged', async () => {
-    const page = await browser.newPage();
+    const page = await openPage();
     await page.goto(hostile.url('/'));
     const base = `http://127.0.0.1:${broker.port}`;
     const fetched = await page.evaluate(async (base) => {
@@ -134,7 +149,7 @@ describe.skipIf(!browserTestsEnabled())('a page of another site, in chromium', (
   });
 
   it('cannot read /topics or a topic’s messages', async () => {
-    const page = await browser.newPage();
+    const page = await openPage();
     await page.goto(hostile.url('/'));
     const outcomes = await page.evaluate(async (base) => {
       const out: string[] = [];
@@ -156,7 +171,7 @@ describe.skipIf(!browserTestsEnabled())('a page of another site, in chromium', (
   });
 
   it('a DNS-rebound name (the page’s own origin pointed at 127.0.0.1) gets only 421', async () => {
-    const page = await browser.newPage();
+    const page = await openPage();
     const landed = await page.goto(`http://rebind.test:${broker.port}/healthz`);
     expect(landed?.status()).toBe(421);
     // now "same-origin" for the browser: the page could read the reply, and the reply is a refusal
@@ -174,7 +189,7 @@ describe.skipIf(!browserTestsEnabled())('a page of another site, in chromium', (
   });
 
   it('a page of an --allow-origin origin can subscribe and produce (the harness works)', async () => {
-    const page = await browser.newPage();
+    const page = await openPage();
     await page.goto(trusted.url('/'));
     const got = await page.evaluate(
       async ({ ws, base }) => {
