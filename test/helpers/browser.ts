@@ -133,6 +133,10 @@ export async function serveStatic(files: Record<string, StaticFile>, host = '127
     requests.push(`${req.method ?? 'GET'} ${path}`);
     req.resume();
     const file = files[path];
+    if (file === undefined && path === '/favicon.ico') {
+      res.writeHead(204).end(); // what every page asks for: no 404 in its console
+      return;
+    }
     if (file === undefined) {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found');
       return;
