@@ -72,6 +72,7 @@ function curl(url, topic, batches, parallel) {
       lines.push(
         `url = "${url}/topics/${topic}/batch"`,
         `data-binary = "@${path}"`,
+        'header = "content-type: application/x-ndjson"',
         'output = "/dev/null"',
         'write-out = "%{http_code}\\n"',
       );

@@ -272,7 +272,7 @@ export async function runChaos(options = {}) {
           res = await fetch(`${url}/topics/${DELAYED_TOPIC}/messages`, {
             method: 'POST',
             body: value,
-            headers: { 'evq-delay': `${delayMs}ms` },
+            headers: { 'content-type': 'application/octet-stream', 'evq-delay': `${delayMs}ms` },
           });
         } catch {
           return;

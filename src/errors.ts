@@ -17,11 +17,17 @@ export const ERROR_CODES = {
   // rejected by the broker: the request was understood and refused
   EVQ_ERR_MALFORMED: { status: 400, exit: EXIT.failure },
   EVQ_ERR_UNAUTHORIZED: { status: 401, exit: EXIT.failure },
+  /** A browser request (Origin, Sec-Fetch-Site) from a page the broker does not trust: no other site may drive it. */
+  EVQ_ERR_FORBIDDEN_ORIGIN: { status: 403, exit: EXIT.failure },
   EVQ_ERR_NOT_FOUND: { status: 404, exit: EXIT.failure },
   EVQ_ERR_METHOD_NOT_ALLOWED: { status: 405, exit: EXIT.failure },
   EVQ_ERR_CONFLICT: { status: 409, exit: EXIT.failure },
   EVQ_ERR_MESSAGE_TOO_LARGE: { status: 413, exit: EXIT.failure },
   EVQ_ERR_BATCH_TOO_LARGE: { status: 413, exit: EXIT.failure },
+  /** A body whose Content-Type the route does not take (a form or text/plain body cannot produce). */
+  EVQ_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, exit: EXIT.failure },
+  /** A Host header that is not one of the broker's names (DNS rebinding). */
+  EVQ_ERR_FORBIDDEN_HOST: { status: 421, exit: EXIT.failure },
   EVQ_ERR_LIMIT_EXCEEDED: { status: 429, exit: EXIT.failure },
   // the broker's own trouble
   EVQ_ERR_INTERNAL: { status: 500, exit: EXIT.failure },

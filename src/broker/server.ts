@@ -19,6 +19,7 @@ import { rebuildIdempotency } from './idempotency-rebuild.js';
 import { openJournalStore } from './journal-store.js';
 import { BrokerMetrics } from './metrics.js';
 import { Reader } from './reader.js';
+import { RequestGuard } from './request-guard.js';
 import { nodeFileIO, type FileIO } from './storage/file-io.js';
 import type { CorruptionReport, FsyncMode, RecoveryReport } from './storage/log.js';
 import { TopicStore } from './storage/topic-store.js';
@@ -32,6 +33,10 @@ export interface BrokerOptions {
   memory?: boolean;
   fsync?: FsyncMode;
   token?: string | undefined;
+  /** More names the broker answers to in the Host header (`--allow-host`), besides its address. */
+  allowHosts?: readonly string[] | undefined;
+  /** Origins of web pages trusted to use the broker (`--allow-origin`), besides its own. */
+  allowOrigins?: readonly string[] | undefined;
   maxMessageBytes?: number;
   retentionBytes?: number | undefined;
   retentionAgeMs?: number | undefined;
@@ -72,6 +77,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
       `refusing to listen on ${host} without a token: anyone who can reach it could read and write every topic; set --token (or EVQ_TOKEN), or bind to 127.0.0.1`,
     );
   }
+  // checked before anything is opened: a bad --allow-origin is a usage error, not a half-started broker
+  const requestGuard = new RequestGuard({ bindHost: host, allowHosts: options.allowHosts, allowOrigins: options.allowOrigins });
   const memory = options.memory === true;
   const io = memory ? null : (options.io ?? nodeFileIO);
   const dataDir = resolve(options.dataDir ?? './evq-data');
@@ -122,7 +129,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     },
   };
   const auth = new TokenAuth(token);
-  hub = new WsHub(ctx, auth, {
+  hub = new WsHub(ctx, auth, requestGuard, {
     maxPayloadBytes: Math.max(LIMITS.maxWsPayloadBytes, limits.maxBatchBytes + 64 * 1024),
     pingIntervalMs: options.pingIntervalMs ?? LIMITS.pingIntervalMs,
     softLimitBytes: options.subscriberSoftLimitBytes ?? LIMITS.subscriberSoftLimitBytes,
@@ -153,7 +160,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   server.maxHeadersCount = LIMITS.maxHttpHeaderCount;
   const guard = new ConnectionGuard(options.maxConnections ?? LIMITS.maxConnections, metrics);
   guard.attach(server, LIMITS.connectionRefusalHeadroom);
-  const handleRequest = createRequestHandler(ctx, auth);
+  const handleRequest = createRequestHandler(ctx, auth, requestGuard);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (!guard.refuseRequest(req, res)) handleRequest(req, res);
   });

@@ -19,6 +19,8 @@ export async function runServe(flags: ServeFlags, output: Output): Promise<void>
     memory: flags.memory === true,
     fsync: flags.fsync,
     token: flags.token,
+    allowHosts: flags.allowHost,
+    allowOrigins: flags.allowOrigin,
     maxMessageBytes: flags.maxMessageBytes,
     retentionBytes: flags.retentionBytes,
     retentionAgeMs: flags.retentionAgeMs,

@@ -27,7 +27,35 @@ export const CONTENT_TYPES = {
   ndjson: 'application/x-ndjson; charset=utf-8',
   text: 'text/plain; charset=utf-8',
   prometheus: 'text/plain; version=0.0.4; charset=utf-8',
+  octetStream: 'application/octet-stream',
 } as const;
+
+/**
+ * The media types (Content-Type without its parameters, lower case) of request bodies. Each route that takes
+ * a body accepts only its own (docs/PROTOCOL.md, "Browsers"): a form or `text/plain` body, which any web page
+ * can send without asking, never produces.
+ */
+export const MEDIA_TYPES = {
+  json: 'application/json',
+  ndjson: 'application/x-ndjson',
+  octetStream: 'application/octet-stream',
+  /** curl's default for `-d`: accepted by the seed route `POST /produce/{topic}` only, and only without `Origin`. */
+  form: 'application/x-www-form-urlencoded',
+} as const;
+
+/** What each body-taking route accepts. A request without `Origin` may also leave Content-Type out. */
+export const ROUTE_BODY_TYPES = {
+  /** POST /topics/{topic}/messages: the body is the message as it is. */
+  message: [MEDIA_TYPES.octetStream, MEDIA_TYPES.json],
+  /** POST /produce/{topic}: the same, plus curl's default form type without `Origin`. */
+  seedProduce: [MEDIA_TYPES.octetStream, MEDIA_TYPES.json],
+  /** POST /topics/{topic}/batch: NDJSON. */
+  batch: [MEDIA_TYPES.ndjson, 'application/ndjson'],
+  /** POST /topics/{topic}/groups/{group}/commit: a small JSON object. */
+  commit: [MEDIA_TYPES.json],
+} as const satisfies Record<string, readonly string[]>;
+
+export type BodyRoute = keyof typeof ROUTE_BODY_TYPES;
 
 /** Builds the paths of the routes, so client and broker agree on them. */
 export const PATHS = {

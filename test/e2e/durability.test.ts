@@ -566,6 +566,7 @@ describe('group offsets and delayed messages across kill -9', () => {
       const commit = await fetch(`${broker.url}/topics/${topic}/groups/billing/commit`, {
         method: 'POST',
         body: JSON.stringify({ offset: 7 }),
+        headers: { 'content-type': 'application/json' },
       });
       expect(commit.status).toBe(200);
       expect((await jsonOf(commit)).committed).toBe(7);

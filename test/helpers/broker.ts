@@ -33,7 +33,11 @@ export async function postMessage(
   body: string | Buffer,
   headers: Record<string, string> = {},
 ): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${url}/topics/${encodeURIComponent(topic)}/messages`, { method: 'POST', body, headers });
+  const res = await fetch(`${url}/topics/${encodeURIComponent(topic)}/messages`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/octet-stream', ...headers },
+  });
   return { status: res.status, json: await res.json() };
 }
 
@@ -45,7 +49,11 @@ export async function postBatch(
   headers: Record<string, string> = {},
 ): Promise<{ status: number; json: any }> {
   const body = values.map((value) => JSON.stringify({ value })).join('\n');
-  const res = await fetch(`${url}/topics/${encodeURIComponent(topic)}/batch`, { method: 'POST', body, headers });
+  const res = await fetch(`${url}/topics/${encodeURIComponent(topic)}/batch`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/x-ndjson', ...headers },
+  });
   return { status: res.status, json: await res.json() };
 }
 

@@ -5,6 +5,7 @@ import { validateGroupName, validateTopicName } from '../../protocol/validate.js
 import type { BrokerContext } from '../context.js';
 import { groupLag } from '../consumer-groups.js';
 import { readBody } from './body.js';
+import { checkContentType } from './content-type.js';
 import { replyJson } from './replies.js';
 import { closeSignal, replyRecords } from './topic-routes.js';
 import { queryFilter, queryFlag, queryFrom, queryLimit, queryWait } from './request.js';
@@ -49,6 +50,7 @@ export async function commitGroup(
 ): Promise<void> {
   validateTopicName(topic);
   validateGroupName(group);
+  checkContentType(req, 'commit');
   const body = await readBody(req, 4096, () => new EvqError('EVQ_ERR_MALFORMED', 'a commit body is a small JSON object'));
   let parsed: unknown;
   try {

@@ -3,6 +3,7 @@ import { EvqError } from '../../errors.js';
 import { CONTENT_TYPES } from '../../protocol/http.js';
 import type { TokenAuth } from '../auth.js';
 import type { BrokerContext } from '../context.js';
+import type { RequestGuard } from '../request-guard.js';
 import { commitGroup, describeGroup, listGroups, readGroup } from './group-routes.js';
 import { replyError, replyJson, replyText, toEvqError } from './replies.js';
 import { createTopic, deleteTopic, describeTopic, listTopics, produceBatch, produceOne, readMessages } from './topic-routes.js';
@@ -33,9 +34,13 @@ export function requestUrl(req: IncomingMessage): URL {
 }
 
 /** The HTTP side of the broker: routes every request, answers every failure with its status and code. */
-export function createRequestHandler(ctx: BrokerContext, auth: TokenAuth): (req: IncomingMessage, res: ServerResponse) => void {
+export function createRequestHandler(
+  ctx: BrokerContext,
+  auth: TokenAuth,
+  guard: RequestGuard,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    handle(ctx, auth, req, res).catch((err: unknown) => {
+    handle(ctx, auth, guard, req, res).catch((err: unknown) => {
       const evq = toEvqError(err);
       ctx.metrics.rejected.add({ reason: evq.code }, 1);
       replyError(res, evq);
@@ -43,7 +48,21 @@ export function createRequestHandler(ctx: BrokerContext, auth: TokenAuth): (req:
   };
 }
 
-async function handle(ctx: BrokerContext, auth: TokenAuth, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(ctx: BrokerContext, auth: TokenAuth, guard: RequestGuard, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // Host and Origin first: a page of another site gets nothing read and nothing done, token or not
+  const refusal = guard.check(req);
+  if (refusal !== null) {
+    req.resume();
+    res.shouldKeepAlive = false;
+    throw refusal;
+  }
+  for (const [name, value] of Object.entries(guard.corsHeaders(req))) res.setHeader(name, value);
+  if (guard.isPreflight(req)) {
+    req.resume();
+    res.writeHead(204, { 'content-length': 0 });
+    res.end();
+    return;
+  }
   const url = requestUrl(req);
   if (!auth.check(req, url)) {
     req.resume();
@@ -77,7 +96,7 @@ async function handle(ctx: BrokerContext, auth: TokenAuth, req: IncomingMessage,
   }
   if (root === 'produce' && topic !== undefined && sub === undefined) {
     allow('POST');
-    await produceOne(ctx, topic, req, res, url);
+    await produceOne(ctx, topic, req, res, url, 'seedProduce');
     return;
   }
   if (root === 'consume' && topic !== undefined && sub === undefined) {

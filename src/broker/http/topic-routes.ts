@@ -9,6 +9,7 @@ import { groupLag } from '../consumer-groups.js';
 import type { ProduceResult } from '../ingest.js';
 import type { ReadResult } from '../reader.js';
 import { readBody } from './body.js';
+import { checkContentType } from './content-type.js';
 import { replyJson } from './replies.js';
 import { recordJson } from '../../protocol/wire-record.js';
 import {
@@ -22,9 +23,17 @@ import {
   requestMessageHeaders,
 } from './request.js';
 
-/** POST /topics/{topic}/messages and POST /produce/{topic}: the body is one message. */
-export async function produceOne(ctx: BrokerContext, topic: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+/** POST /topics/{topic}/messages and POST /produce/{topic} (`route` 'seedProduce'): the body is one message. */
+export async function produceOne(
+  ctx: BrokerContext,
+  topic: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  route: 'message' | 'seedProduce' = 'message',
+): Promise<void> {
   validateTopicName(topic);
+  checkContentType(req, route);
   const now = ctx.clock.now();
   const dueAt = requestDueAt(req, url, now);
   const idempotencyKey = requestIdempotencyKey(req, LIMITS.maxIdempotencyKeyLength);
@@ -38,6 +47,7 @@ export async function produceOne(ctx: BrokerContext, topic: string, req: Incomin
 /** POST /topics/{topic}/batch: NDJSON, one message per line, appended whole or not at all. */
 export async function produceBatch(ctx: BrokerContext, topic: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   validateTopicName(topic);
+  checkContentType(req, 'batch');
   const now = ctx.clock.now();
   const dueAt = requestDueAt(req, url, now);
   const idempotencyKey = requestIdempotencyKey(req, LIMITS.maxIdempotencyKeyLength);

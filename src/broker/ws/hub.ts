@@ -6,6 +6,7 @@ import { LIMITS } from '../../core/limits.js';
 import { CLOSE_CODES, SUBPROTOCOL_BINARY } from '../../protocol/ws-frames.js';
 import type { TokenAuth } from '../auth.js';
 import type { BrokerContext } from '../context.js';
+import type { RequestGuard } from '../request-guard.js';
 import { pathSegments, requestUrl } from '../http/router.js';
 import { errorResponse } from '../http/connection-guard.js';
 import { toEvqError } from '../http/replies.js';
@@ -41,6 +42,7 @@ export class WsHub implements FeedRegistry {
   constructor(
     private readonly ctx: BrokerContext,
     private readonly auth: TokenAuth,
+    private readonly guard: RequestGuard,
     private readonly options: HubOptions,
   ) {
     this.#wss = new WebSocketServer({
@@ -105,6 +107,9 @@ export class WsHub implements FeedRegistry {
     let url: URL;
     let route: { kind: 'ws' } | { kind: 'subscribe'; topic: string };
     try {
+      // a page of another site (Origin) or a rebound DNS name (Host) never gets its 101: no frame is sent
+      const refusal = this.guard.check(req);
+      if (refusal !== null) throw refusal;
       url = requestUrl(req);
       if (!this.auth.check(req, url)) throw new EvqError('EVQ_ERR_UNAUTHORIZED', 'missing or wrong token');
       const segments = pathSegments(url.pathname);

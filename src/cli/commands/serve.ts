@@ -1,5 +1,7 @@
-import { Command, Option } from '../commander.js';
+import { Command, InvalidArgumentError, Option } from '../commander.js';
 import { LIMITS } from '../../core/limits.js';
+import { parseAllowedHost, parseAllowedOrigin } from '../../broker/request-guard.js';
+import { EvqError } from '../../errors.js';
 import { withExamples } from '../help.js';
 import { durationOption, integerOption, sizeOption } from '../options.js';
 import type { Output } from '../output.js';
@@ -16,6 +18,20 @@ export interface ServeFlags {
   retentionAgeMs?: number;
   maxConnections: number;
   headersTimeoutMs: number;
+  allowHost?: string[];
+  allowOrigin?: string[];
+}
+
+/** A repeatable flag whose every value is checked by `parse` (a bad one is a usage error, exit 2). */
+function repeatable(parse: (value: string) => string): (value: string, previous?: string[]) => string[] {
+  return (value, previous = []) => {
+    try {
+      return [...previous, parse(value)];
+    } catch (err) {
+      if (err instanceof EvqError) throw new InvalidArgumentError(err.message);
+      throw err;
+    }
+  };
 }
 
 export function makeServeCommand(output: Output): Command {
@@ -34,6 +50,16 @@ export function makeServeCommand(output: Output): Command {
         .default('always'),
     )
     .option('--token <token>', 'require this token on every request (env EVQ_TOKEN)', process.env.EVQ_TOKEN)
+    .option(
+      '--allow-host <name>',
+      'also answer to this name in the Host header, e.g. behind a reverse proxy (repeatable; others get 421)',
+      repeatable(parseAllowedHost),
+    )
+    .option(
+      '--allow-origin <url>',
+      'trust web pages of this origin (WebSocket, POST, CORS), e.g. https://evq.example.com (repeatable; others get 403)',
+      repeatable(parseAllowedOrigin),
+    )
     .option('--max-message-bytes <size>', 'largest message accepted', sizeOption, 1024 * 1024)
     .option('--retention-bytes <size>', 'delete the oldest segments of a topic past this size', sizeOption)
     .option('--retention-age <duration>', 'delete segments whose messages are all older than this', durationOption)
@@ -54,6 +80,8 @@ export function makeServeCommand(output: Output): Command {
     'evq serve --port 0 --data-dir /tmp/evq --fsync interval',
     'evq serve --memory --retention-bytes 256mb',
     'EVQ_TOKEN=s3cret evq serve --host 0.0.0.0',
+    'evq serve --allow-host evq.internal --allow-origin https://evq.internal   # behind a reverse proxy',
+    'evq serve --allow-origin http://localhost:5173                           # a dev page may subscribe',
   ]);
   type Flags = Omit<ServeFlags, 'retentionAgeMs' | 'headersTimeoutMs'> & { retentionAge?: number; headersTimeout: number };
   return command.action(async (flags: Flags) => {

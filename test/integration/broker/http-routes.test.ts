@@ -36,9 +36,11 @@ describe('HTTP produce and read', () => {
   });
 
   it('serves the classic tutorial routes', async () => {
-    const res = await fetch(`${broker.url}/produce/legacy`, { method: 'POST', body: 'hello' });
+    // curl -d sends a form type: the seed route takes it from clients that send no Origin
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const res = await fetch(`${broker.url}/produce/legacy`, { method: 'POST', body: 'hello', headers: form });
     expect(res.status).toBe(201);
-    await fetch(`${broker.url}/produce/legacy`, { method: 'POST', body: 'world' });
+    await fetch(`${broker.url}/produce/legacy`, { method: 'POST', body: 'world', headers: form });
     const body = await (await fetch(`${broker.url}/consume/legacy`)).text();
     expect(
       body
@@ -128,7 +130,12 @@ describe('consumer groups over HTTP', () => {
 
   it('commits explicitly and never moves backwards without reset', async () => {
     await postBatch(broker.url, 'g2', ['a', 'b', 'c']);
-    const commit = (body: unknown) => fetch(`${broker.url}/topics/g2/groups/x/commit`, { method: 'POST', body: JSON.stringify(body) });
+    const commit = (body: unknown) =>
+      fetch(`${broker.url}/topics/g2/groups/x/commit`, {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+      });
     expect((await jsonOf(await commit({ offset: 2 }))).committed).toBe(2);
     expect((await jsonOf(await commit({ offset: 1 }))).committed).toBe(2);
     expect((await jsonOf(await commit({ offset: 1, reset: true }))).committed).toBe(1);
@@ -169,12 +176,20 @@ describe('bad input gets a clear 4xx and writes nothing (test group 6)', () => {
   });
 
   it('refuses malformed NDJSON naming the line, appending nothing', async () => {
-    const res = await fetch(`${broker.url}/topics/nd/batch`, { method: 'POST', body: '{"value":"ok"}\n{"value": nope}\n' });
+    const res = await fetch(`${broker.url}/topics/nd/batch`, {
+      method: 'POST',
+      body: '{"value":"ok"}\n{"value": nope}\n',
+      headers: { 'content-type': 'application/x-ndjson' },
+    });
     expect(res.status).toBe(400);
     const json = await jsonOf(res);
     expect(json.error.code).toBe('EVQ_ERR_MALFORMED');
     expect(json.error.message).toMatch(/line 2/);
-    const noValue = await fetch(`${broker.url}/topics/nd/batch`, { method: 'POST', body: '{"key":"k"}' });
+    const noValue = await fetch(`${broker.url}/topics/nd/batch`, {
+      method: 'POST',
+      body: '{"key":"k"}',
+      headers: { 'content-type': 'application/x-ndjson' },
+    });
     expect(noValue.status).toBe(400);
     await expectNothingAppended('nd');
   });

@@ -154,7 +154,11 @@ describe('50 subscribers with different filters (test group 8)', () => {
         const n = start + i;
         return JSON.stringify({ value: JSON.stringify({ n, bucket: n % 50 }), headers: { bucket: String(n % 7) } });
       }).join('\n');
-      const res = await fetch(`${broker.url}/topics/events/batch`, { method: 'POST', body });
+      const res = await fetch(`${broker.url}/topics/events/batch`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/x-ndjson' },
+      });
       expect(res.status).toBe(201);
     }
     for (let s = 0; s < 50; s++) {

@@ -108,7 +108,11 @@ describe('disk errors under a broker', () => {
     const broker = await start();
     expect((await postBatch(broker.url, 't', ['a', 'b', 'c'])).status).toBe(201);
     const commit = (offset: number) =>
-      fetch(`${broker.url}/topics/t/groups/g/commit`, { method: 'POST', body: JSON.stringify({ offset }) });
+      fetch(`${broker.url}/topics/t/groups/g/commit`, {
+        method: 'POST',
+        body: JSON.stringify({ offset }),
+        headers: { 'content-type': 'application/json' },
+      });
     expect((await commit(1)).status).toBe(200);
     io.fail('write', 'ENOSPC', { match: (p) => p.includes('groups.json'), times: Number.POSITIVE_INFINITY });
     io.fail('write', 'ENOSPC', { match: (p) => p.includes('/delayed/'), times: Number.POSITIVE_INFINITY });
