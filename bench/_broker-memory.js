@@ -45,7 +45,7 @@ export async function brokerMemory(broker, { messages = 1_000_000, subscribers =
   try {
     for (let i = 0; i < subscribers; i++) sockets.push(await idleSubscriber(broker.wsUrl, topic, i + 1));
     await sleep(settleMs);
-    const topics = await (await fetch(`${broker.httpUrl}/topics`)).json();
+    const topics = /** @type {any} */ (await (await fetch(`${broker.httpUrl}/topics`)).json());
     const retained = topics.topics.find((t) => t.topic === topic)?.messageCount ?? 0;
     return {
       messages,
