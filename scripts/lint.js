@@ -23,9 +23,9 @@ const CHECKS = [
   { name: 'eslint', what: 'ESLint (typescript-eslint, type-aware)', command: BIN('eslint'), args: ['.'] },
   {
     name: 'types',
-    what: 'tsc --noEmit, src/ and test/',
+    what: 'tsc --noEmit --noUnusedLocals, src/ and test/',
     command: BIN('tsc'),
-    args: ['--noEmit', '-p', 'tsconfig.json', '--incremental', '--tsBuildInfoFile', `${CACHE}/src.tsbuildinfo`],
+    args: ['--noEmit', '--noUnusedLocals', '-p', 'tsconfig.json', '--incremental', '--tsBuildInfoFile', `${CACHE}/src.tsbuildinfo`],
   },
   {
     name: 'js-types',
