@@ -1,4 +1,4 @@
-// The broker's memory with retained messages and idle subscribers (issue 7, target 7), for bench/compare.js:
+// The broker's memory with retained messages and idle subscribers (target 7 of bench/compare.js), for bench/compare.js:
 // `messages` 100-byte messages produced into one topic with `evq bench --subscribers 0`, then `subscribers`
 // idle WebSocket subscriptions to it (evq's binary subprotocol, from latest: nothing to deliver), and the
 // broker's VmRSS (now) and VmHWM (peak) from /proc/PID/status (Linux) once they are all subscribed and the

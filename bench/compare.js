@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Issue 7's comparison, every figure in one run:  npm run bench:compare  (npm run build && node bench/compare.js)
+// evq against its baselines (bare ws, nats-server, autocannon), every figure in one run:  npm run bench:compare  (npm run build && node bench/compare.js)
 //
 // Starts nats-server -js (installed with apt-get when missing and we are root, like .ci/run), `evq serve
 // --fsync always` and `--fsync never` (bin/evq.js, port 0, temporary data dirs), the bare `ws` forwarder and a

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// evq against NATS JetStream, with one tool and one command line (issue 6's benchmark):
+// evq against NATS JetStream, with one tool and one command line:
 //   npm run build && node bench/nats-compare.js          (or: npm run bench -- nats-compare)
 //
 // Starts `evq serve --fsync always` (bin/evq.js, port 0, a temporary data dir) and `nats-server -js` (file
