@@ -28,6 +28,8 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * the match, the child, and `stop()` (SIGTERM, then SIGKILL after `killAfterMs`; resolves on exit).
  * Rejects when the process exits or `timeoutMs` passes before it is ready. Its stderr is kept (the last
  * 4 KiB) for error messages; set `inheritStderr` to see it live. {@link spawnReady} for node.
+ * @param {string[]} args
+ * @param {{ ready?: RegExp, timeoutMs?: number, env?: NodeJS.ProcessEnv, nodeArgs?: string[], inheritStderr?: boolean }} options
  */
 export async function spawnNode(args, { ready, timeoutMs = 15_000, env = process.env, nodeArgs = [], inheritStderr = false } = {}) {
   const { output, ...started } = await spawnReady(process.execPath, [...nodeArgs, ...args], {
@@ -65,6 +67,9 @@ export function ownCpuMs() {
  * the watched one unless `keepWatched` is false, for error messages). `inheritStderr` (with readyOn 'stdout')
  * passes the child's stderr through to ours instead of keeping it.
  * Rejects when the process cannot start, exits, or `timeoutMs` passes before it is ready.
+ * @param {string} command
+ * @param {string[]} args
+ * @param {{ ready?: RegExp, readyOn?: 'stdout' | 'stderr', timeoutMs?: number, env?: NodeJS.ProcessEnv, inheritStderr?: boolean, keepWatched?: boolean }} options
  */
 export function spawnReady(
   command,

@@ -1,4 +1,4 @@
-// The broker's memory with retained messages and idle subscribers (issue 7, target 7), for bench/compare.js:
+// The broker's memory with retained messages and idle subscribers (target 7 of bench/compare.js), for bench/compare.js:
 // `messages` 100-byte messages produced into one topic with `evq bench --subscribers 0`, then `subscribers`
 // idle WebSocket subscriptions to it (evq's binary subprotocol, from latest: nothing to deliver), and the
 // broker's VmRSS (now) and VmHWM (peak) from /proc/PID/status (Linux) once they are all subscribed and the
@@ -45,7 +45,7 @@ export async function brokerMemory(broker, { messages = 1_000_000, subscribers =
   try {
     for (let i = 0; i < subscribers; i++) sockets.push(await idleSubscriber(broker.wsUrl, topic, i + 1));
     await sleep(settleMs);
-    const topics = await (await fetch(`${broker.httpUrl}/topics`)).json();
+    const topics = /** @type {any} */ (await (await fetch(`${broker.httpUrl}/topics`)).json());
     const retained = topics.topics.find((t) => t.topic === topic)?.messageCount ?? 0;
     return {
       messages,

@@ -1,5 +1,5 @@
 // The raw JetStream publish baseline: JetStream driven as fast as the `nats` client can drive it, without
-// evq in between (issue 6's "fast pattern"): plain `nc.publish()` on the stream's subject, each with a reply
+// evq in between (the "fast pattern"): plain `nc.publish()` on the stream's subject, each with a reply
 // subject under one shared inbox (`<inbox>.<id>`), one wildcard subscription collecting the publish
 // acknowledgements, and at most `window` acknowledgements outstanding (a new publish for each ack that
 // comes back). Publish only, one connection, file storage, one fixed payload. Then, as a second figure, the

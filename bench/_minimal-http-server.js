@@ -13,5 +13,5 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => console.log(`listening on ${server.address().port}`));
+server.listen(0, '127.0.0.1', () => console.log(`listening on ${/** @type {import('node:net').AddressInfo} */ (server.address()).port}`));
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -1,4 +1,4 @@
-// The nats-server core pub/sub baseline of bench/compare.js (issue 7's "nats-server core pub/sub with the
+// The nats-server core pub/sub baseline of bench/compare.js (the "nats-server core pub/sub with the
 // `nats` client", a broker that keeps nothing): one connection publishing plain `nc.publish()` on a plain
 // subject, another subscribed to it with a callback, both in this process (as `evq bench` runs its producer
 // and subscriber in one process by default). The publisher stays at most `maxLag` messages ahead of the

@@ -1,4 +1,4 @@
-// Start-up of evq's commands (issue 7, target 8), for bench/compare.js: the wall time from spawn to exit of
+// Start-up of evq's commands (target 8 of bench/compare.js), for bench/compare.js: the wall time from spawn to exit of
 // `evq --help` and `evq produce TOPIC x` against a running broker, against `node -e 0` plus one HTTP round
 // trip of a minimal node:http client (a fresh connection, a one-byte POST, as `evq produce t x` sends it),
 // each the median of `runs` runs.

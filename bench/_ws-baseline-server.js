@@ -24,7 +24,8 @@ wss.on('connection', (socket, req) => {
     socket.on('close', () => subscribers.delete(socket));
     return;
   }
-  socket.on('message', (data, isBinary) => {
+  socket.on('message', (message, isBinary) => {
+    const data = /** @type {Buffer} */ (message);
     if (!isBinary || data.length < 5 || data[0] !== 0x01) {
       socket.send('{"op":"error","code":"EVQ_ERR_MALFORMED","message":"a produce frame starts with 0x01 | u32 req"}');
       return;
@@ -35,7 +36,7 @@ wss.on('connection', (socket, req) => {
 });
 
 wss.on('listening', () => {
-  const address = wss.address();
+  const address = /** @type {import('node:net').AddressInfo} */ (wss.address());
   process.stdout.write(`ws baseline listening on ws://127.0.0.1:${address.port}\n`);
 });
 

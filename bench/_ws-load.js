@@ -118,7 +118,11 @@ function weightedPercentiles(lists) {
 
 // ------------------------------------------------------------------------------------------ servers
 
-/** Starts `evq serve --port 0 --fsync <fsync>` in a temporary data dir (removed by stop()). */
+/**
+ * Starts `evq serve --port 0 --fsync <fsync>` in a temporary data dir (removed by stop()).
+ * @param {'always' | 'interval' | 'never'} fsync
+ * @param {{ evqBin?: string, cpuProfDir?: string, env?: NodeJS.ProcessEnv }} [options]
+ */
 export async function startBroker(fsync, { evqBin = DEFAULT_EVQ_BIN, cpuProfDir, env = process.env } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'evq-bench-broker-'));
   const nodeArgs = cpuProfDir
@@ -328,6 +332,8 @@ export function createWsLoad({
       this.lastAt = 0;
       this.onProgress = () => {};
       this.closedEarly = false;
+      /** @type {Error | undefined} set when the broker ends the subscription */
+      this.error = undefined;
       ws.on('close', () => {
         this.closedEarly = true;
         this.onProgress();
@@ -484,6 +490,7 @@ export function createWsLoad({
       return min;
     };
     const producer = new Producer(producerSocket, topic, { window, mayOpen: () => producer.sentMessages - slowest() < lagFrames * batch });
+    /** @type {(value?: unknown) => void} */
     let wake = () => {};
     for (const s of subs) {
       s.onProgress = () => {

@@ -22,7 +22,7 @@ async function runAdd(n) {
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     if (!batcher.canAccept) await batcher.ready;
-    batcher.add(i).then(onResult);
+    void batcher.add(i).then(onResult);
   }
   await batcher.close();
   await new Promise((resolve) => setImmediate(resolve)); // the last .then(onResult) reactions

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The broker benchmark (issue 3): produce throughput per fsync mode, end-to-end produce -> subscribe
+// The broker benchmark: produce throughput per fsync mode, end-to-end produce -> subscribe
 // throughput and latency, and the ceiling of the same delivery through a bare `ws` forwarder.
 //   npm run build && node bench/broker.js          (or: npm run bench -- broker)
 //

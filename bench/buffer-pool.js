@@ -19,7 +19,7 @@ if (typeof globalThis.gc !== 'function') {
   process.exit(child.status ?? 1);
 }
 
-const { BufferPool, BufferWriter } = await import('../dist/index.js');
+const { BufferPool, BufferWriter } = await import('../dist/core/buffer-pool.js');
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const BATCH = 1000;

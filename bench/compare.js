@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Issue 7's comparison, every figure in one run:  npm run bench:compare  (npm run build && node bench/compare.js)
+// evq against its baselines (bare ws, nats-server, autocannon), every figure in one run:  npm run bench:compare  (npm run build && node bench/compare.js)
 //
 // Starts nats-server -js (installed with apt-get when missing and we are root, like .ci/run), `evq serve
 // --fsync always` and `--fsync never` (bin/evq.js, port 0, temporary data dirs), the bare `ws` forwarder and a
@@ -195,7 +195,7 @@ try {
   ]);
   const failed = launched.find((s) => s.status === 'rejected');
   if (failed) throw failed.reason;
-  const [always, never, nats, forwarder] = launched.map((s) => s.value);
+  const [always, never, nats, forwarder] = launched.map((s) => /** @type {PromiseFulfilledResult<any>} */ (s).value);
   result.servers = {
     evqAlways: always.httpUrl,
     evqNever: never.httpUrl,
@@ -479,7 +479,7 @@ try {
   );
   await stopOne(fresh);
   const pipe = await produceFromPipe(never.httpUrl, 'pipe', generatedLines(PIPE_LINES, SIZE + 1));
-  const topics = await (await fetch(`${never.httpUrl}/topics`)).json();
+  const topics = /** @type {any} */ (await (await fetch(`${never.httpUrl}/topics`)).json());
   const piped = topics.topics.find((t) => t.topic === 'pipe')?.messageCount ?? 0;
   if (piped !== PIPE_LINES) problems.push(`evq produce: the topic holds ${piped} messages, ${PIPE_LINES} piped`);
   const pipeRate = (PIPE_LINES * 1000) / pipe.ms;

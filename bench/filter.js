@@ -5,7 +5,8 @@
 // subscribers sees from the second filter on). Raw-text records: the JSON is parsed on first read, shown
 // for information. Each figure is the median of several alternating rounds after a warm-up; the ratio is
 // the median of the per-round ratios (arrow rate / compiled rate, i.e. how many times slower the filter is).
-import { PARSED_VALUE, compileFilter, setRecordValue } from '../dist/index.js';
+import { compileFilter } from '../dist/index.js';
+import { PARSED_VALUE, setRecordValue } from '../dist/core/filter/record-value.js';
 
 const EXPR = 'value.amount > 100 && headers.type == "deposit"';
 const RECORDS = Number(process.env.EVQ_BENCH_FILTER_RECORDS ?? 1_000_000);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The load generator benchmark (issue 5), one run:
+// The load generator benchmark, one run:
 //   npm run build && node bench/generator.js          (or: npm run bench -- generator)
 //
 // 1. The generator's own ceiling: `evq bench --transport http` (single-message POSTs, 10 connections x

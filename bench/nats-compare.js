@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// evq against NATS JetStream, with one tool and one command line (issue 6's benchmark):
+// evq against NATS JetStream, with one tool and one command line:
 //   npm run build && node bench/nats-compare.js          (or: npm run bench -- nats-compare)
 //
 // Starts `evq serve --fsync always` (bin/evq.js, port 0, a temporary data dir) and `nats-server -js` (file
@@ -140,7 +140,7 @@ try {
   const launched = await Promise.allSettled([start(() => startEvqServe({ fsync: 'always' })), start(() => startNatsServer(natsBin))]);
   const failed = launched.find((s) => s.status === 'rejected');
   if (failed) throw failed.reason;
-  const [evq, nats] = launched.map((s) => s.value);
+  const [evq, nats] = launched.map((s) => /** @type {PromiseFulfilledResult<any>} */ (s).value);
   result.evq = { url: evq.url, fsync: 'always' };
   result.nats = { url: nats.url, server: nats.version, client: natsClientVersion, storage: 'file' };
   console.log(
@@ -180,6 +180,7 @@ try {
   if (!stoppedCleanly) problems.push('a server did not stop cleanly');
 
   // ---------------------------------------------------------------------------------------- the table
+  /** @type {[string, string, any][]} */
   const rows = [
     ['evq serve --fsync always', 'full speed', evqFull],
     ['nats-server -js (file)', 'full speed', natsFull],

@@ -42,12 +42,12 @@ async function writeInput(dir) {
   for (let i = 0; i < LINES; i++) {
     chunk += `${line(i)}\n`;
     if (chunk.length > 1 << 20) {
-      if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+      if (!out.write(chunk)) await new Promise((r) => out.once('drain', () => r()));
       chunk = '';
     }
   }
   out.end(chunk);
-  await new Promise((r) => out.once('finish', r));
+  await new Promise((r) => out.once('finish', () => r()));
   return path;
 }
 
@@ -98,7 +98,7 @@ function curl(url, topic, batches, parallel) {
 }
 
 async function messageCount(url, topic) {
-  const body = await (await fetch(`${url}/topics`)).json();
+  const body = /** @type {any} */ (await (await fetch(`${url}/topics`)).json());
   return body.topics.find((t) => t.topic === topic)?.messageCount ?? 0;
 }
 

@@ -100,7 +100,7 @@ async function readFrom(url, topic, from) {
 
 async function getJson(url) {
   const res = await fetch(url);
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: /** @type {any} */ (await res.json()) };
 }
 
 /**
@@ -277,7 +277,7 @@ export async function runChaos(options = {}) {
         } catch {
           return;
         }
-        const body = await res.json().catch(() => null);
+        const body = /** @type {any} */ (await res.json().catch(() => null));
         if (res.status === 202 && body !== null) {
           delayed.set(value, body.dueAt);
           stats.delayed++;

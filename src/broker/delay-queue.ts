@@ -62,7 +62,6 @@ export class DelayQueue implements DelaySink {
     private readonly store: JournalStore,
     private readonly ingest: Ingest,
     private readonly clock: Clock,
-    private readonly metrics: BrokerMetrics,
     private readonly maxPending: number,
   ) {
     this.#journal = journal;
@@ -79,7 +78,7 @@ export class DelayQueue implements DelaySink {
   ): Promise<DelayQueue> {
     const generation = await store.current();
     const journal = await store.open(generation);
-    const queue = new DelayQueue(journal, generation, store, ingest, clock, metrics, maxPending);
+    const queue = new DelayQueue(journal, generation, store, ingest, clock, maxPending);
     await queue.#replay();
     metrics.collect(() => metrics.delayedPending.set({}, queue.pending));
     return queue;

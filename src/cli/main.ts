@@ -74,11 +74,3 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     process.exitCode = exitCodeFor(err, output);
   }
 }
-
-/**
- * Ends the process at once: only for a second SIGINT/SIGTERM during a shutdown, when the user asked twice
- * not to wait. Every other exit code is set by main() when the command returns or throws.
- */
-export function forceExit(code: ExitCode): never {
-  process.exit(code);
-}

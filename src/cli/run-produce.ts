@@ -67,7 +67,7 @@ export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv 
     onAck: (ack: MessageAck) => {
       tally.ack(ack);
       progress.set(tally.acknowledged);
-      verbose?.line(ack.delayed ? 'delayed' : String(ack.offset));
+      void verbose?.line(ack.delayed ? 'delayed' : String(ack.offset));
     },
   };
   if (plan.delayMs !== undefined) options.delayMs = plan.delayMs;

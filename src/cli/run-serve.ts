@@ -4,7 +4,7 @@ import type { CorruptionReport, RecoveryReport } from '../broker/storage/log.js'
 import type { ServeFlags } from './commands/serve.js';
 import type { Output } from './output.js';
 import { EXIT } from '../errors.js';
-import { forceExit } from './main.js';
+import { forceExit } from './force-exit.js';
 
 /**
  * `evq serve`: starts the broker, says what recovery did, prints the URL once ready, and on SIGINT/SIGTERM

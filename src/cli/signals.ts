@@ -1,5 +1,5 @@
 import type { ExitCode } from '../errors.js';
-import { forceExit } from './main.js';
+import { forceExit } from './force-exit.js';
 
 /**
  * SIGINT and SIGTERM while a command runs: the first calls `stop` (finish cleanly: what was acknowledged is

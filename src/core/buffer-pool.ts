@@ -200,7 +200,7 @@ export class BufferPool {
     };
   }
 
-  #drop(buf: Buffer): void {
+  #drop(_buf: Buffer): void {
     this.#dropped++; // still in #owned, so a second release of it is still caught as a double release
   }
 

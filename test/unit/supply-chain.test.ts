@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The lowest versions the project accepts (issue 8): below them are known denial-of-service holes (ws CVE-2024-37890). */
+/** The lowest versions the project accepts: below them are known denial-of-service holes (ws CVE-2024-37890). */
 const MINIMUM: Record<string, string> = { ws: '8.21.0', undici: '7.28.0' };
 /** Packages that evaluate strings as code, or escape a sandbox: never in the tree. */
 const FORBIDDEN = ['expr-eval', 'vm2', 'safe-eval'];

@@ -2,7 +2,6 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { EvqError } from '../../errors.js';
-import { LIMITS } from '../../core/limits.js';
 import { CLOSE_CODES, SUBPROTOCOL_BINARY } from '../../protocol/ws-frames.js';
 import type { TokenAuth } from '../auth.js';
 import type { BrokerContext } from '../context.js';

@@ -14,7 +14,6 @@ import { Batcher } from '../../core/batcher.js';
 import type { BatchInfo } from '../../core/batcher.js';
 import type { BufferPool } from '../../core/buffer-pool.js';
 import { EvqError } from '../../errors.js';
-import type { EvqErrorCode } from '../../errors.js';
 import { validateMessage, validateTopicName } from '../../protocol/validate.js';
 import { encodeProduceFrame } from '../../protocol/ws-frames.js';
 import type { ProduceFrame } from '../../protocol/ws-frames.js';
