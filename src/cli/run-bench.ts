@@ -11,7 +11,7 @@ import { formatCount } from './bench-format.js';
 import { startBenchLive } from './bench-live.js';
 import { formatMetric, renderReport } from './bench-report.js';
 import type { BenchPlan } from './commands/bench.js';
-import { explainError } from './format.js';
+import { explainError } from './error-text.js';
 import { onInterrupt } from './signals.js';
 import { createOutput, type Output } from './output.js';
 import { evqVersion } from './version.js';

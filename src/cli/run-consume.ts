@@ -1,7 +1,9 @@
 import type { ConsumeOptions } from '../client/types.js';
 import { EXIT } from '../errors.js';
 import type { ConsumePlan } from './commands/consume.js';
-import { explainError, LinePrinter, processEnv, type CliEnv } from './format.js';
+import { processEnv, type CliEnv } from './connection.js';
+import { explainError } from './error-text.js';
+import { LinePrinter } from './line-printer.js';
 import { onInterrupt } from './signals.js';
 import type { Output } from './output.js';
 import { CONNECT_TIMEOUT_MS } from './run-subscribe.js';

@@ -2,7 +2,9 @@ import type { EvqRecord, From, SubscribeOptions, SubscriptionStatus } from '../c
 import { formatDuration } from '../core/durations.js';
 import { EXIT, EvqError } from '../errors.js';
 import type { SubscribePlan } from './commands/subscribe.js';
-import { explainError, LinePrinter, processEnv, type CliEnv } from './format.js';
+import { processEnv, type CliEnv } from './connection.js';
+import { explainError } from './error-text.js';
+import { LinePrinter } from './line-printer.js';
 import { onInterrupt } from './signals.js';
 import type { Output } from './output.js';
 

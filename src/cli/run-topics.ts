@@ -1,7 +1,8 @@
 import type { TopicInfo } from '../client/types.js';
 import { formatSize } from '../core/sizes.js';
 import type { CreateTopicPlan, DeleteTopicPlan, TopicsPlan } from './commands/topics.js';
-import { explainError, processEnv, type CliEnv } from './format.js';
+import { processEnv, type CliEnv } from './connection.js';
+import { explainError } from './error-text.js';
 import type { Output } from './output.js';
 import { CONNECT_TIMEOUT_MS } from './run-subscribe.js';
 

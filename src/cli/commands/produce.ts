@@ -4,7 +4,7 @@ import { LIMITS } from '../../core/limits.js';
 import { formatSize } from '../../core/sizes.js';
 import { EvqUsageError } from '../../errors.js';
 import { validateTopicName } from '../../protocol/validate.js';
-import { brokerUrl } from '../format.js';
+import { brokerUrl } from '../connection.js';
 import { withConnectionOptions, withExamples } from '../help.js';
 import { keyDelimiterOption, type LineParseOptions } from '../input.js';
 import { durationOption, headerOption, integerOption, sizeOption } from '../options.js';

@@ -1,7 +1,7 @@
 import { Command } from '../commander.js';
 import { validateTopicName } from '../../protocol/validate.js';
 import type { TopicSettings } from '../../client/types.js';
-import { brokerUrl } from '../format.js';
+import { brokerUrl } from '../connection.js';
 import { withConnectionOptions, withExamples } from '../help.js';
 import { durationOption, sizeOption } from '../options.js';
 import type { Output } from '../output.js';

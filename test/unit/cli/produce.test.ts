@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toProducePlan, type ProduceFlags, type ProducePlan } from '../../../src/cli/commands/produce.js';
-import type { CliEnv } from '../../../src/cli/format.js';
+import type { CliEnv } from '../../../src/cli/connection.js';
 import { exitCodeFor } from '../../../src/cli/main.js';
 import { runProduce } from '../../../src/cli/run-produce.js';
 import type { EvqClient, ProduceMessage, ProduceOptions, ProduceResult } from '../../../src/client/types.js';

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { positionOption, toSubscribePlan, type SubscribeFlags } from '../../../src/cli/commands/subscribe.js';
-import type { CliEnv } from '../../../src/cli/format.js';
+import type { CliEnv } from '../../../src/cli/connection.js';
 import { exitCodeFor } from '../../../src/cli/main.js';
 import { resumeCommand, runSubscribe } from '../../../src/cli/run-subscribe.js';
 import type { EvqClient, EvqRecord, SubscribeOptions, Subscription } from '../../../src/client/types.js';

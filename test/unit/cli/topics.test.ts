@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import type { CliEnv } from '../../../src/cli/format.js';
+import type { CliEnv } from '../../../src/cli/connection.js';
 import { buildProgram, exitCodeFor } from '../../../src/cli/main.js';
 import { runDeleteTopic, runTopics, topicsTable } from '../../../src/cli/run-topics.js';
 import type { EvqClient, TopicInfo } from '../../../src/client/types.js';
