@@ -1,4 +1,7 @@
-import { InvalidArgumentError } from './commander.js';
+import { InvalidArgumentError, Option } from './commander.js';
+import type { From } from '../client/types.js';
+import { compileFilter } from '../core/filter/index.js';
+import { DEFAULT_FORMAT, parseFormat } from './record-format.js';
 import { parseDuration } from '../core/durations.js';
 import { parseSize } from '../core/sizes.js';
 import { EvqError } from '../errors.js';
@@ -40,3 +43,49 @@ export function headerOption(value: string, previous: Record<string, string> = {
   }
   return Object.assign(Object.create(null) as Record<string, string>, previous, { [name]: value.slice(eq + 1) });
 }
+
+/** Reads `--from`: earliest, latest, an offset, or -N (the last N records). */
+export function positionOption(value: string): From {
+  const text = value.trim();
+  if (text === 'earliest' || text === 'latest') return text;
+  const match = /^(-?)(0|[1-9]\d{0,15})$/.exec(text);
+  const n = match === null ? Number.NaN : Number(match[2]);
+  if (match === null || !Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError(`expected earliest, latest, an offset or -N (the last N messages), got "${value}"`);
+  }
+  if (match[1] === '-') {
+    if (n === 0) throw new InvalidArgumentError('-0 reads nothing: use latest, or -N with N of 1 or more');
+    return { last: n };
+  }
+  return n;
+}
+
+/**
+ * Reads `--filter`: compiled here once so a bad filter fails at once (exit 2, naming the column). It runs on
+ * an evq broker; over nats:// the client runs it (JetStream has no such filter).
+ */
+export function filterOption(value: string): string {
+  try {
+    compileFilter(value);
+  } catch (err) {
+    if (err instanceof EvqError) throw new InvalidArgumentError(err.message);
+    throw err;
+  }
+  return value;
+}
+
+/** `--format raw|json|TEMPLATE`, default raw (shown as such in --help). */
+export function formatOption(): Option {
+  return new Option('--format <format>', "raw (the value), json (the whole record) or a template like '{offset} {key} {value}'")
+    .argParser(parseFormat)
+    .default(DEFAULT_FORMAT, 'raw');
+}
+
+/** `--filter` in --help of subscribe and consume: where it runs, and what crosses the network. */
+export const FILTER_HELP =
+  'only messages matching this predicate (docs/FILTERS.md); it runs on an evq broker, so only matches cross the network; ' +
+  'over nats:// it runs in the client, so every message crosses the network';
+
+export const FORMAT_HELP =
+  '\nTemplate placeholders: {topic} {offset} {timestamp} (ms since the epoch) {time} (ISO 8601, UTC) {key}\n' +
+  '{value} {headers} (JSON) {headers.NAME}; \\t and \\n are a tab and a newline, {{ and }} literal braces.\n';

@@ -6,9 +6,8 @@ import { validateTopicName } from '../../protocol/validate.js';
 import { brokerUrl } from '../connection.js';
 import type { RecordFormat } from '../record-format.js';
 import { withConnectionOptions, withExamples } from '../help.js';
-import { integerOption } from '../options.js';
+import { FILTER_HELP, FORMAT_HELP, filterOption, formatOption, integerOption, positionOption } from '../options.js';
 import type { Output } from '../output.js';
-import { FILTER_HELP, FORMAT_HELP, filterOption, formatOption, positionOption } from './subscribe.js';
 
 export interface ConsumeFlags {
   url: string;

@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { positionOption, toSubscribePlan, type SubscribeFlags } from '../../../src/cli/commands/subscribe.js';
+import { toSubscribePlan, type SubscribeFlags } from '../../../src/cli/commands/subscribe.js';
+import { positionOption } from '../../../src/cli/options.js';
 import type { CliEnv } from '../../../src/cli/connection.js';
 import { exitCodeFor } from '../../../src/cli/main.js';
 import { resumeCommand, runSubscribe } from '../../../src/cli/run-subscribe.js';
