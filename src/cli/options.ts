@@ -4,7 +4,7 @@ import { compileFilter } from '../core/filter/index.js';
 import { DEFAULT_FORMAT, parseFormat } from './record-format.js';
 import { parseDuration } from '../core/durations.js';
 import { parseSize } from '../core/sizes.js';
-import { EvqError } from '../errors.js';
+import { EvqError, EvqFilterError } from '../errors.js';
 
 /** Commander option parsers: each throws commander's InvalidArgumentError, so a bad flag is a usage error. */
 
@@ -19,7 +19,8 @@ function wrap<T>(parse: (value: string) => T): (value: string) => T {
   };
 }
 
-export const durationOption = wrap(parseDuration);
+/** A duration with its unit (`250ms`, `5s`, `2m`): a bare number other than 0 asks for one. */
+export const durationOption = wrap((value: string) => parseDuration(value, { requireUnit: true }));
 export const sizeOption = wrap(parseSize);
 
 /** A whole number in [min, max]. */
@@ -62,16 +63,32 @@ export function positionOption(value: string): From {
 
 /**
  * Reads `--filter`: compiled here once so a bad filter fails at once (exit 2, naming the column). It runs on
- * an evq broker; over nats:// the client runs it (JetStream has no such filter).
+ * an evq broker; over nats:// the client runs it (JetStream has no such filter). The error is evq's own line,
+ * not commander's (which would echo the whole filter, however long): the column, what is wrong, and the
+ * filter around the column.
  */
 export function filterOption(value: string): string {
   try {
     compileFilter(value);
   } catch (err) {
+    if (err instanceof EvqFilterError) {
+      throw new EvqFilterError(`${err.message}, in --filter "${filterExcerpt(value, err.column)}"`, err.column, { cause: err });
+    }
     if (err instanceof EvqError) throw new InvalidArgumentError(err.message);
     throw err;
   }
   return value;
+}
+
+/** A filter as an error line shows it: whole when short, else `width` characters around `column`, on one line. */
+export function filterExcerpt(filter: string, column: number, width = 60): string {
+  // columns count code points; control characters (a newline) would break the line
+  const chars = [...filter.replace(/[\u0000-\u001f\u007f]/g, ' ')];
+  if (chars.length <= width) return chars.join('');
+  const at = Math.min(Math.max(column - 1, 0), chars.length);
+  const end = Math.min(chars.length, Math.max(at + width / 2, width));
+  const start = Math.max(0, end - width);
+  return `${start > 0 ? '…' : ''}${chars.slice(start, end).join('')}${end < chars.length ? '…' : ''}`;
 }
 
 /** `--format raw|json|TEMPLATE`, default raw (shown as such in --help). */

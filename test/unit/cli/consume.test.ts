@@ -38,7 +38,6 @@ describe('evq consume: parsing', () => {
 
   it.each([
     [['t', '--limit', 'lots'], /--limit/],
-    [['t', '--filter', '(('], /--filter.*invalid filter at column/],
     [['t', '--from', 'soon'], /--from/],
     [['t', '--follw'], /unknown option '--follw'.*--follow/],
   ])('%j is a usage error (exit 2) naming the flag', async (args, message) => {

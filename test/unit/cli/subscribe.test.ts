@@ -46,7 +46,6 @@ describe('evq subscribe: parsing', () => {
   });
 
   it.each([
-    [['t', '--filter', 'value.amount >> 3'], /--filter.*invalid filter at column 15/],
     [['t', '--format', '{nope}'], /--format.*unknown placeholder \{nope\}/],
     [['t', '--from', 'yesterday'], /--from.*expected earliest, latest/],
     [['t', '--count', '0'], /--count.*from 1/],
