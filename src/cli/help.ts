@@ -1,4 +1,5 @@
-import type { Command } from 'commander';
+import { Option, type Command } from './commander.js';
+import { durationOption } from './options.js';
 
 /** Appends an "Examples:" section to a command's --help. */
 export function withExamples(command: Command, examples: readonly string[]): Command {
@@ -14,4 +15,16 @@ export function withConnectionOptions(command: Command): Command {
       process.env.EVQ_URL ?? 'http://127.0.0.1:7070',
     )
     .option('--token <token>', 'access token (env EVQ_TOKEN)', process.env.EVQ_TOKEN);
+}
+
+/** How long a client command waits for the broker to answer (connecting included) by default. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** `--timeout DUR`, for commands whose only waiting is for the broker's answers (consume, topics, groups). */
+export function withTimeoutOption(command: Command): Command {
+  return command.addOption(
+    new Option('--timeout <duration>', 'give up when the broker does not answer for this long')
+      .argParser(durationOption)
+      .default(DEFAULT_TIMEOUT_MS, '10s'),
+  );
 }

@@ -6,7 +6,6 @@ import { explainError } from './error-text.js';
 import { LinePrinter } from './line-printer.js';
 import { onInterrupt } from './signals.js';
 import type { Output } from './output.js';
-import { CONNECT_TIMEOUT_MS } from './run-subscribe.js';
 
 /**
  * `evq consume`: pulls records over HTTP and prints one per line, only as fast as stdout takes them. Without
@@ -14,7 +13,7 @@ import { CONNECT_TIMEOUT_MS } from './run-subscribe.js';
  * reads, so the next run resumes after the last page read. Ctrl-C ends it with exit 0.
  */
 export async function runConsume(plan: ConsumePlan, _output: Output, env: CliEnv = processEnv()): Promise<void> {
-  const client = await env.connect(plan.url, { token: plan.token, timeoutMs: CONNECT_TIMEOUT_MS });
+  const client = await env.connect(plan.url, { token: plan.token, timeoutMs: plan.timeoutMs });
   const abort = new AbortController();
   let stopped = false;
   const stop = (): void => {

@@ -4,11 +4,10 @@ import type { CreateTopicPlan, DeleteTopicPlan, TopicsPlan } from './commands/to
 import { processEnv, type CliEnv } from './connection.js';
 import { explainError } from './error-text.js';
 import type { Output } from './output.js';
-import { CONNECT_TIMEOUT_MS } from './run-subscribe.js';
 
 /** `evq topics`: an aligned table on a terminal, JSON (an array of topics) otherwise or with --json. */
 export async function runTopics(plan: TopicsPlan, output: Output, env: CliEnv = processEnv()): Promise<void> {
-  const client = await env.connect(plan.url, { token: plan.token, timeoutMs: CONNECT_TIMEOUT_MS });
+  const client = await env.connect(plan.url, { token: plan.token, timeoutMs: plan.timeoutMs });
   let topics: TopicInfo[];
   try {
     topics = await client.topics();
@@ -31,7 +30,7 @@ export async function runTopics(plan: TopicsPlan, output: Output, env: CliEnv = 
 
 /** `evq topics create <topic>`. */
 export async function runCreateTopic(plan: CreateTopicPlan, output: Output, env: CliEnv = processEnv()): Promise<void> {
-  const client = await env.connect(plan.url, { token: plan.token, timeoutMs: CONNECT_TIMEOUT_MS });
+  const client = await env.connect(plan.url, { token: plan.token, timeoutMs: plan.timeoutMs });
   let created: boolean;
   try {
     created = await client.createTopic(plan.topic, plan.settings);
@@ -45,7 +44,7 @@ export async function runCreateTopic(plan: CreateTopicPlan, output: Output, env:
 
 /** `evq topics delete <topic>`. */
 export async function runDeleteTopic(plan: DeleteTopicPlan, output: Output, env: CliEnv = processEnv()): Promise<void> {
-  const client = await env.connect(plan.url, { token: plan.token, timeoutMs: CONNECT_TIMEOUT_MS });
+  const client = await env.connect(plan.url, { token: plan.token, timeoutMs: plan.timeoutMs });
   try {
     await client.deleteTopic(plan.topic);
   } catch (err) {

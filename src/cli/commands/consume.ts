@@ -5,7 +5,7 @@ import { EvqUsageError } from '../../errors.js';
 import { validateTopicName } from '../../protocol/validate.js';
 import { brokerUrl } from '../connection.js';
 import type { RecordFormat } from '../record-format.js';
-import { withConnectionOptions, withExamples } from '../help.js';
+import { DEFAULT_TIMEOUT_MS, withConnectionOptions, withExamples, withTimeoutOption } from '../help.js';
 import { FILTER_HELP, FORMAT_HELP, filterOption, formatOption, integerOption, positionOption } from '../options.js';
 import type { Output } from '../output.js';
 
@@ -18,6 +18,7 @@ export interface ConsumeFlags {
   filter?: string;
   follow?: boolean;
   format: RecordFormat;
+  timeout?: number;
 }
 
 export interface ConsumePlan {
@@ -30,6 +31,8 @@ export interface ConsumePlan {
   filter: string | undefined;
   follow: boolean;
   format: RecordFormat;
+  /** How long to wait for the broker to answer (ms). */
+  timeoutMs: number;
 }
 
 const GROUP_NAME = /^[a-zA-Z0-9._-]+$/;
@@ -53,6 +56,7 @@ export function toConsumePlan(topic: string, flags: ConsumeFlags): ConsumePlan {
     filter: flags.filter,
     follow: flags.follow === true,
     format: flags.format,
+    timeoutMs: flags.timeout ?? DEFAULT_TIMEOUT_MS,
   };
 }
 
@@ -75,6 +79,7 @@ export function makeConsumeCommand(output: Output): Command {
     .option('-f, --filter <expr>', FILTER_HELP, filterOption)
     .option('--follow', 'wait for new messages at the end of the log instead of exiting')
     .addOption(formatOption());
+  withTimeoutOption(command);
   withConnectionOptions(command);
   command.addHelpText(
     'after',

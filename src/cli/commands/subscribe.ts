@@ -57,7 +57,11 @@ export function makeSubscribeCommand(output: Output): Command {
     )
     .option('-n, --count <n>', 'exit after this many messages', integerOption(1))
     .addOption(formatOption())
-    .option('--timeout <duration>', 'exit when no message arrives for this long', durationOption);
+    .option(
+      '--timeout <duration>',
+      'exit when no message arrives for this long (and wait up to this long, at least 10s, for the broker to answer)',
+      durationOption,
+    );
   withConnectionOptions(command);
   command.addHelpText(
     'after',
