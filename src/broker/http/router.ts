@@ -3,7 +3,7 @@ import { EvqError } from '../../errors.js';
 import { CONTENT_TYPES } from '../../protocol/http.js';
 import type { TokenAuth } from '../auth.js';
 import type { BrokerContext } from '../context.js';
-import { commitGroup, describeGroup, listGroups, readGroup } from './group-routes.js';
+import { commitGroup, describeGroup, listGroups, readGroup, resetGroup } from './group-routes.js';
 import { replyError, replyJson, replyText, toEvqError } from './replies.js';
 import { createTopic, deleteTopic, describeTopic, listTopics, produceBatch, produceOne, readMessages } from './topic-routes.js';
 
@@ -123,6 +123,11 @@ async function handle(ctx: BrokerContext, auth: TokenAuth, req: IncomingMessage,
       if (action === 'commit') {
         allow('POST');
         await commitGroup(ctx, topic, group, req, res);
+        return;
+      }
+      if (action === 'reset') {
+        allow('POST');
+        await resetGroup(ctx, topic, group, req, res);
         return;
       }
     }

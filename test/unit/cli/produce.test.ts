@@ -156,6 +156,10 @@ function fakeClient(log: { produced: ProduceMessage[]; options?: ProduceOptions;
     topics: async () => [],
     createTopic: async () => true,
     deleteTopic: async () => undefined,
+    groups: async () => [],
+    resetGroup: async () => {
+      throw new EvqError('EVQ_ERR_NOT_IMPLEMENTED', 'not in this fake');
+    },
     close: async () => void (log.closed = true),
     [Symbol.asyncDispose]: async () => undefined,
   };
