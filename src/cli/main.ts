@@ -2,6 +2,7 @@ import { Command, CommanderError } from './commander.js';
 import { EXIT, EvqError, type ExitCode } from '../errors.js';
 import { makeBenchCommand } from './commands/bench.js';
 import { makeConsumeCommand } from './commands/consume.js';
+import { makeGroupsCommand } from './commands/groups.js';
 import { makeProduceCommand } from './commands/produce.js';
 import { makeServeCommand } from './commands/serve.js';
 import { makeSubscribeCommand } from './commands/subscribe.js';
@@ -21,6 +22,7 @@ export function buildProgram(output: Output = createOutput()): Command {
     .addCommand(makeSubscribeCommand(output))
     .addCommand(makeConsumeCommand(output))
     .addCommand(makeTopicsCommand(output))
+    .addCommand(makeGroupsCommand(output))
     .addCommand(makeBenchCommand());
   withExamples(program, [
     'evq serve',

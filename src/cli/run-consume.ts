@@ -12,7 +12,7 @@ import type { Output } from './output.js';
  * --follow it ends (exit 0) at the end of the log, also with --group; with --group the client commits as it
  * reads, so the next run resumes after the last page read. Ctrl-C ends it with exit 0.
  */
-export async function runConsume(plan: ConsumePlan, _output: Output, env: CliEnv = processEnv()): Promise<void> {
+export async function runConsume(plan: ConsumePlan, output: Output, env: CliEnv = processEnv()): Promise<void> {
   const client = await env.connect(plan.url, { token: plan.token, timeoutMs: plan.timeoutMs });
   const abort = new AbortController();
   let stopped = false;
@@ -25,6 +25,10 @@ export async function runConsume(plan: ConsumePlan, _output: Output, env: CliEnv
 
   const options: ConsumeOptions = { from: plan.from, follow: plan.follow, signal: abort.signal };
   if (plan.group !== undefined) options.group = plan.group;
+  options.onMissed = (m) =>
+    output.info(
+      `group ${m.group} missed ${m.missed} record${m.missed === 1 ? '' : 's'} of ${m.topic}: retention removed them before the group read them`,
+    );
   if (plan.limit !== undefined) options.limit = plan.limit;
   if (plan.filter !== undefined) options.filter = plan.filter;
 

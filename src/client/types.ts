@@ -160,7 +160,7 @@ export interface ConsumeOptions {
   waitMs?: number;
   /**
    * With a group: told once when retention removed records the group had not read yet (its committed offset
-   * was below the log's start): the read goes on at `resumedAt`, `missed` records later.
+   * was below the log's start): the read goes on at the log's start, `missed` records later.
    */
   onMissed?: (missed: GroupMissed) => void;
 }
@@ -170,8 +170,6 @@ export interface GroupMissed {
   group: string;
   /** Records removed by retention before the group read them. */
   missed: number;
-  /** The offset the read goes on at (the log's start). */
-  resumedAt: number;
 }
 
 /** A consumer group on one topic, as `groups()` lists it. */

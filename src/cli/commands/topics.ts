@@ -2,7 +2,7 @@ import { Command } from '../commander.js';
 import { validateTopicName } from '../../protocol/validate.js';
 import type { TopicSettings } from '../../client/types.js';
 import { brokerUrl } from '../connection.js';
-import { DEFAULT_TIMEOUT_MS, withConnectionOptions, withExamples, withTimeoutOption } from '../help.js';
+import { connectionOf, DEFAULT_TIMEOUT_MS, withClientOptions, withExamples, type Connection } from '../help.js';
 import { durationOption, sizeOption } from '../options.js';
 import type { Output } from '../output.js';
 
@@ -10,13 +10,6 @@ interface ConnectionFlags {
   url: string;
   token?: string;
   timeout?: number;
-}
-
-/** Where the broker is, and how long to wait for its answers. */
-export interface Connection {
-  url: string;
-  token: string | undefined;
-  timeoutMs: number;
 }
 
 export interface TopicsPlan extends Connection {
@@ -31,28 +24,6 @@ export interface CreateTopicPlan extends Connection {
 
 export interface DeleteTopicPlan extends Connection {
   topic: string;
-}
-
-/**
- * The connection flags of a subcommand (`evq topics create|delete|ls`, `evq groups describe|reset`), where
- * those given to the parent command itself count too: `evq topics --url U delete t` and `evq topics delete t
- * --url U` are the same.
- */
-export function connectionOf(command: Command): Connection {
-  const own = command.opts<ConnectionFlags>();
-  const parent = command.parent;
-  const pick = <K extends 'url' | 'token' | 'timeout'>(name: K): ConnectionFlags[K] => {
-    const fromParent = parent !== null && parent.getOptionValueSource(name) === 'cli';
-    const fromSelf = command.getOptionValueSource(name) === 'cli';
-    return fromSelf || !fromParent ? own[name] : parent.opts<ConnectionFlags>()[name];
-  };
-  const token = pick('token');
-  return { url: brokerUrl(pick('url') ?? ''), token: token === '' ? undefined : token, timeoutMs: pick('timeout') ?? DEFAULT_TIMEOUT_MS };
-}
-
-/** The client flags of a command or subcommand: --url, --token, --timeout. */
-function withClientOptions(command: Command): Command {
-  return withConnectionOptions(withTimeoutOption(command));
 }
 
 export function makeTopicsCommand(output: Output): Command {
