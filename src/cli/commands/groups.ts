@@ -98,7 +98,7 @@ export function makeGroupsCommand(output: Output): Command {
       topic: flags.topic,
       to: flags.to,
       dryRun: flags.dryRun === true,
-      json: flags.json === true,
+      json: jsonOf(flags, cmd),
     };
     const { runResetGroup } = await import('../run-groups.js');
     await runResetGroup(plan, output);
