@@ -3,21 +3,27 @@ import type { ConnectOptions, EvqClient } from '../client/types.js';
 import { formatDuration } from '../core/durations.js';
 import { explainError } from './error-text.js';
 
-/** Checks `--url` (or EVQ_URL) before anything connects: a URL that cannot be one is a usage error. */
-export function brokerUrl(text: string): string {
+/**
+ * Checks `--url` (or EVQ_URL) before anything connects: a URL that cannot be one is a usage error. Without a
+ * scheme (`localhost:7070`) it is http://.
+ */
+export function brokerUrl(input: string): string {
+  // host:port (kcat's -b, nats' -s without a scheme): an evq broker over http://
+  const trimmed = input.trim();
+  const text = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/i.test(trimmed) ? `http://${trimmed}` : input;
   let url: URL;
   try {
     url = new URL(text);
   } catch {
     throw new EvqUsageError(
       'EVQ_ERR_INVALID_ARGUMENT',
-      `invalid --url "${text}": expected a URL like http://127.0.0.1:7070 (or nats://127.0.0.1:4222)`,
+      `invalid --url "${input}": expected a URL like http://127.0.0.1:7070 (or nats://127.0.0.1:4222)`,
     );
   }
   if (!/^(https?|wss?|nats):$/.test(url.protocol)) {
     throw new EvqUsageError(
       'EVQ_ERR_INVALID_ARGUMENT',
-      `invalid --url "${text}": expected an http:// (or ws://) URL like http://127.0.0.1:7070, or nats://127.0.0.1:4222 for NATS JetStream`,
+      `invalid --url "${input}": expected an http:// (or ws://) URL like http://127.0.0.1:7070, or nats://127.0.0.1:4222 for NATS JetStream`,
     );
   }
   return text.replace(/\/+$/, '');

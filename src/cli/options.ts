@@ -1,10 +1,10 @@
 import { InvalidArgumentError, Option } from './commander.js';
 import type { From } from '../client/types.js';
 import { compileFilter } from '../core/filter/index.js';
-import { DEFAULT_FORMAT, parseFormat } from './record-format.js';
+import { DEFAULT_FORMAT, parseFormat, type RecordFormat } from './record-format.js';
 import { parseDuration } from '../core/durations.js';
 import { parseSize } from '../core/sizes.js';
-import { EvqError, EvqFilterError } from '../errors.js';
+import { EvqError, EvqFilterError, EvqUsageError } from '../errors.js';
 
 /** Commander option parsers: each throws commander's InvalidArgumentError, so a bad flag is a usage error. */
 
@@ -45,10 +45,13 @@ export function headerOption(value: string, previous: Record<string, string> = {
   return Object.assign(Object.create(null) as Record<string, string>, previous, { [name]: value.slice(eq + 1) });
 }
 
-/** Reads `--from`: earliest, latest, an offset, or -N (the last N records). */
+/** Reads `--from` (kcat's `-o`): earliest (or beginning), latest (or end), an offset, or -N (the last N records). */
 export function positionOption(value: string): From {
   const text = value.trim();
   if (text === 'earliest' || text === 'latest') return text;
+  // kcat's -o beginning|end
+  if (text === 'beginning') return 'earliest';
+  if (text === 'end') return 'latest';
   const match = /^(-?)(0|[1-9]\d{0,15})$/.exec(text);
   const n = match === null ? Number.NaN : Number(match[2]);
   if (match === null || !Number.isSafeInteger(n)) {
@@ -106,3 +109,38 @@ export const FILTER_HELP =
 export const FORMAT_HELP =
   '\nTemplate placeholders: {topic} {offset} {timestamp} (ms since the epoch) {time} (ISO 8601, UTC) {key}\n' +
   '{value} {headers} (JSON) {headers.NAME}; \\t and \\n are a tab and a newline, {{ and }} literal braces.\n';
+
+/**
+ * The other name of a count flag (`--count` on consume, `--limit` on subscribe: a user of one command types
+ * the other's): hidden from --help, where the main flag says it. Both with different numbers is a usage error.
+ */
+export function countAlias(flags: string): Option {
+  return new Option(flags).argParser(integerOption(1)).hideHelp();
+}
+
+export function mergeCount(main: string, mainValue: number | undefined, alias: string, aliasValue: number | undefined): number | undefined {
+  if (mainValue !== undefined && aliasValue !== undefined && mainValue !== aliasValue) {
+    throw new EvqUsageError(
+      'EVQ_ERR_INVALID_ARGUMENT',
+      `${main} ${mainValue} and ${alias} ${aliasValue} say different things: give one of them`,
+    );
+  }
+  return mainValue ?? aliasValue;
+}
+
+/** `-J, --json` (kcat's -J): the same as --format json. */
+export function jsonFormatOption(): Option {
+  return new Option('-J, --json', "print each record as one JSON line: the same as --format json (kcat's -J)");
+}
+
+/** The record format of `--format` and `-J` together: -J with a --format other than raw or json is a usage error. */
+export function formatOf(format: RecordFormat, json: boolean | undefined): RecordFormat {
+  if (json !== true) return format;
+  if (format.name !== 'raw' && format.name !== 'json') {
+    throw new EvqUsageError(
+      'EVQ_ERR_INVALID_ARGUMENT',
+      `-J (--json) is --format json: give it or --format ${JSON.stringify(format.name)}, not both`,
+    );
+  }
+  return parseFormat('json');
+}

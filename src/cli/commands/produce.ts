@@ -108,6 +108,7 @@ export function toProducePlan(topic: string, args: string[], flags: ProduceFlags
 
 export function makeProduceCommand(output: Output): Command {
   const command = new Command('produce')
+    .alias('pub')
     .description('send messages to a topic: the arguments, or stdin (or --file) one message per line')
     .argument('<topic>', 'topic to produce to')
     .argument('[message...]', 'messages to send (default: read stdin, one per line)')

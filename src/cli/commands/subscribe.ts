@@ -4,7 +4,20 @@ import { validateTopicName } from '../../protocol/validate.js';
 import { brokerUrl } from '../connection.js';
 import type { RecordFormat } from '../record-format.js';
 import { withConnectionOptions, withExamples } from '../help.js';
-import { durationOption, FILTER_HELP, filterOption, FORMAT_HELP, formatOption, integerOption, positionOption } from '../options.js';
+import {
+  countAlias,
+  durationOption,
+  FILTER_HELP,
+  filterOption,
+  FORMAT_HELP,
+  formatOf,
+  formatOption,
+  integerOption,
+  jsonFormatOption,
+  mergeCount,
+  positionOption,
+} from '../options.js';
+import { EvqUsageError } from '../../errors.js';
 import type { Output } from '../output.js';
 
 export interface SubscribeFlags {
@@ -13,7 +26,13 @@ export interface SubscribeFlags {
   filter?: string;
   from: From;
   count?: number;
+  /** `--limit`, the other name of --count. */
+  limit?: number;
+  /** kcat's -e: answered with the command that does it. */
+  exitAtEnd?: boolean;
   format: RecordFormat;
+  /** `-J`: --format json. */
+  json?: boolean;
   timeout?: number;
 }
 
@@ -31,32 +50,42 @@ export interface SubscribePlan {
 
 export function toSubscribePlan(topic: string, flags: SubscribeFlags): SubscribePlan {
   validateTopicName(topic);
+  if (flags.exitAtEnd === true) {
+    throw new EvqUsageError(
+      'EVQ_ERR_INVALID_ARGUMENT',
+      `-e (exit at the end): evq subscribe is live and has no end; \`evq consume ${topic}\` reads the log and exits at the end of the log (or subscribe with --count N or --timeout DURATION)`,
+    );
+  }
   return {
     topic,
     url: brokerUrl(flags.url),
     token: flags.token === '' ? undefined : flags.token,
     filter: flags.filter,
     from: flags.from,
-    count: flags.count,
-    format: flags.format,
+    count: mergeCount('--count', flags.count, '--limit', flags.limit),
+    format: formatOf(flags.format, flags.json),
     idleTimeoutMs: flags.timeout,
   };
 }
 
 export function makeSubscribeCommand(output: Output): Command {
   const command = new Command('subscribe')
+    .alias('sub')
     .description(
       'print messages of a topic as they arrive (WebSocket push: the filter runs on the broker; over nats://, a JetStream ordered consumer: it runs in the client)',
     )
     .argument('<topic>', 'topic to subscribe to (it need not exist yet)')
     .option('-f, --filter <expr>', FILTER_HELP, filterOption)
     .addOption(
-      new Option('--from <position>', 'latest (live), earliest, an offset, or -N for the last N')
+      new Option('-o, --from <position>', 'latest (live; or end), earliest (or beginning), an offset, or -N for the last N')
         .argParser(positionOption)
         .default('latest'),
     )
-    .option('-n, --count <n>', 'exit after this many messages', integerOption(1))
+    .option('-n, --count <n>', 'exit after this many messages (also -c, --limit)', integerOption(1))
+    .addOption(countAlias('-c, --limit <n>'))
+    .addOption(new Option('-e, --exit-at-end').hideHelp())
     .addOption(formatOption())
+    .addOption(jsonFormatOption())
     .option(
       '--timeout <duration>',
       'exit when no message arrives for this long (and wait up to this long, at least 10s, for the broker to answer)',

@@ -8,7 +8,8 @@ describe('brokerUrl', () => {
     expect(brokerUrl('ws://localhost:1')).toBe('ws://localhost:1');
   });
   it('refuses what is not one, as a usage error', () => {
-    expect(() => brokerUrl('localhost:7070')).toThrow(/invalid --url "localhost:7070"/);
+    expect(() => brokerUrl('localhost')).toThrow(/invalid --url "localhost"/);
+    expect(() => brokerUrl('ftp://x:21')).toThrow(/invalid --url "ftp:\/\/x:21"/);
     expect(() => brokerUrl('nonsense')).toThrow(EvqUsageError);
   });
 });
