@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { buildShapes } from '../bench/payload.js';
 import { parseScenario } from '../bench/scenario.js';
 import type { BenchResult } from '../bench/result.js';
 import { runBench, type RunOptions } from '../bench/runner.js';
@@ -36,6 +37,8 @@ export async function runBenchCommand(plan: BenchPlan, output: Output = createOu
   // read the payloads and the old result first: a missing file fails before a broker is started
   const payloads = plan.payloadFile === null ? undefined : await readPayloads(plan.payloadFile);
   const old = plan.compare === null ? undefined : await readResult(plan.compare);
+  // every usage error before a broker is started: the payloads against the filter too (a stand-in URL)
+  buildShapes(parseScenario({ ...plan.scenario, url: plan.scenario.url ?? 'http://127.0.0.1:7070', payloads }));
 
   let embedded: EmbeddedBroker | undefined;
   if (plan.embedded !== null) {
