@@ -36,6 +36,7 @@ export function buildProgram(output: Output = createOutput()): Command {
     'evq produce orders \'{"amount": 120}\'',
     "evq subscribe orders --filter 'value.amount > 100'",
     'evq consume orders --group billing',
+    'evq groups describe billing',
     'evq bench --embedded',
   ]);
   forEachCommand(program, (cmd) =>

@@ -110,6 +110,7 @@ export function makeConsumeCommand(output: Output): Command {
     'evq consume orders',
     'evq consume orders --group billing --limit 100',
     'evq consume orders --from -5 --follow --format json',
+    'evq consume orders -o beginning -c 10 -J             # kcat -C -o beginning -c 10 -J',
     'EVQ_URL=nats://127.0.0.1:4222 evq consume orders --group billing',
   ]);
   return command.action(async (topic: string, flags: ConsumeFlags) => {
