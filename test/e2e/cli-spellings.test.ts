@@ -54,6 +54,17 @@ describe('kcat and nats spellings', () => {
     expect(lines(missing.err)).toHaveLength(1);
   });
 
+  it('evq topics ls (and list) is evq topics', async () => {
+    const plain = await runCli(['topics', '--json'], { url: broker.url });
+    for (const name of ['ls', 'list']) {
+      const r = await runCli(['topics', name, '--json'], { url: broker.url });
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.out).map((t: { topic: string }) => t.topic)).toEqual(
+        JSON.parse(plain.out).map((t: { topic: string }) => t.topic),
+      );
+    }
+  });
+
   it('--url host:port is http://host:port', async () => {
     const hostPort = broker.url.replace(/^http:\/\//, '');
     const r = await runCli(['topics', '--url', hostPort, '--json']);
