@@ -61,13 +61,7 @@ export async function commitGroup(
 ): Promise<void> {
   validateTopicName(topic);
   validateGroupName(group);
-  const body = await readBody(req, 4096, () => new EvqError('EVQ_ERR_MALFORMED', 'a commit body is a small JSON object'));
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new EvqError('EVQ_ERR_MALFORMED', 'the commit body is not JSON: send {"offset": N}');
-  }
+  const parsed = await readSmallJson(req, 'commit', '{"offset": N}');
   const offset = (parsed as { offset?: unknown } | null)?.offset;
   const reset = (parsed as { reset?: unknown } | null)?.reset === true;
   if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
@@ -126,13 +120,7 @@ export async function resetGroup(
 ): Promise<void> {
   validateTopicName(topic);
   validateGroupName(group);
-  const body = await readBody(req, 4096, () => new EvqError('EVQ_ERR_MALFORMED', 'a reset body is a small JSON object'));
-  let parsed: { to?: unknown; dryRun?: unknown } | null;
-  try {
-    parsed = JSON.parse(body.toString('utf8')) as { to?: unknown; dryRun?: unknown } | null;
-  } catch {
-    throw new EvqError('EVQ_ERR_MALFORMED', 'the reset body is not JSON: send {"to": "earliest"}');
-  }
+  const parsed = (await readSmallJson(req, 'reset', '{"to": "earliest"}')) as { to?: unknown; dryRun?: unknown } | null;
   const log = ctx.store.get(topic);
   if (log === undefined) throw new EvqError('EVQ_ERR_NOT_FOUND', `topic "${topic}" does not exist`);
   const dryRun = parsed?.dryRun === true;
@@ -189,4 +177,14 @@ async function offsetAtTime(log: ResetLog, time: number): Promise<number> {
 
 export function lagOf(ctx: BrokerContext, topic: string, committed: number): number {
   return groupLag(ctx.store.get(topic), committed);
+}
+
+/** The small JSON body of a group request (at most 4 KiB); anything else is EVQ_ERR_MALFORMED with an example. */
+async function readSmallJson(req: IncomingMessage, what: string, example: string): Promise<unknown> {
+  const body = await readBody(req, 4096, () => new EvqError('EVQ_ERR_MALFORMED', `a ${what} body is a small JSON object`));
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new EvqError('EVQ_ERR_MALFORMED', `the ${what} body is not JSON: send ${example}`);
+  }
 }
