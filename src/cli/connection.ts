@@ -52,3 +52,19 @@ export interface CliEnv {
 export function processEnv(): CliEnv {
   return { connect: connectTo, stdin: process.stdin, stdout: process.stdout };
 }
+
+/** Connects, runs `fn` and closes; a failure becomes the one line that names the broker. */
+export async function withClient<T>(
+  plan: { url: string; token: string | undefined; timeoutMs: number },
+  env: CliEnv,
+  fn: (client: EvqClient) => Promise<T>,
+): Promise<T> {
+  const client = await env.connect(plan.url, { token: plan.token, timeoutMs: plan.timeoutMs });
+  try {
+    return await fn(client);
+  } catch (err) {
+    throw explainError(err, plan.url);
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}

@@ -1,22 +1,8 @@
-import type { EvqClient, GroupInfo, GroupReset, GroupResetTo } from '../client/types.js';
+import type { GroupInfo, GroupReset, GroupResetTo } from '../client/types.js';
 import { EvqError } from '../errors.js';
 import type { DescribeGroupPlan, GroupsPlan, ResetGroupPlan } from './commands/groups.js';
-import { processEnv, type CliEnv } from './connection.js';
-import { explainError } from './error-text.js';
+import { processEnv, withClient, type CliEnv } from './connection.js';
 import type { Output } from './output.js';
-import type { Connection } from './help.js';
-
-/** Connects, runs `fn` and closes; a failure becomes the one line that names the broker. */
-async function withClient<T>(plan: Connection, env: CliEnv, fn: (client: EvqClient) => Promise<T>): Promise<T> {
-  const client = await env.connect(plan.url, { token: plan.token, timeoutMs: plan.timeoutMs });
-  try {
-    return await fn(client);
-  } catch (err) {
-    throw explainError(err, plan.url);
-  } finally {
-    await client.close().catch(() => undefined);
-  }
-}
 
 function sorted(groups: GroupInfo[]): GroupInfo[] {
   const key = (g: GroupInfo): string => `${g.group}\u0000${g.topic}`;
