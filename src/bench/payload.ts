@@ -58,10 +58,12 @@ export function buildShapes(scenario: Scenario): Shapes {
   const ratio = scenario.matchRatio ?? 1;
   const source = payloads !== null ? `the payloads of ${scenario.payloadFile ?? '--payload-file'}` : 'a message the generator could make';
   if (ratio > 0 && shapes.matching.length === 0) {
-    throw new EvqUsageError(
-      'EVQ_ERR_INVALID_ARGUMENT',
-      `no message matches the filter ${JSON.stringify(filter)} (tried ${source}): give payloads that match with --payload-file, one per line`,
-    );
+    // a payload line is a message value only: a filter on its key or headers can never match one
+    const why =
+      payloads !== null && /\b(headers|key)\b/.test(filter)
+        ? ': a payload line is the message value (it has no key and no headers), so filter on value.FIELD'
+        : ': give payloads that match with --payload-file, one per line';
+    throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `no message matches the filter ${JSON.stringify(filter)} (tried ${source})${why}`);
   }
   if (ratio < 1 && shapes.other.length === 0) {
     throw new EvqUsageError(

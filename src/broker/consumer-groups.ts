@@ -23,6 +23,8 @@ export interface GroupState {
  */
 export class ConsumerGroups {
   readonly #groups = new Map<string, GroupState>();
+  /** Group reads in flight, per group: the consumers reading now (a `--follow` consumer is almost always). */
+  readonly #readers = new Map<string, number>();
   #dirty = false;
   #writing: Promise<void> | null = null;
   #next: Promise<void> | null = null;
@@ -52,6 +54,25 @@ export class ConsumerGroups {
 
   list(): GroupState[] {
     return [...this.#groups.values()];
+  }
+
+  /** Counts a group read while it runs (the returned function ends it): what `members` reports. */
+  beginRead(topic: string, group: string): () => void {
+    const key = keyOf(topic, group);
+    this.#readers.set(key, (this.#readers.get(key) ?? 0) + 1);
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      const left = (this.#readers.get(key) ?? 1) - 1;
+      if (left <= 0) this.#readers.delete(key);
+      else this.#readers.set(key, left);
+    };
+  }
+
+  /** Consumers of the group reading the topic now (group reads in flight). */
+  members(topic: string, group: string): number {
+    return this.#readers.get(keyOf(topic, group)) ?? 0;
   }
 
   /**
@@ -131,6 +152,12 @@ export class ConsumerGroups {
       });
     }
   }
+}
+
+/** Records retention removed before the group read them: from its committed offset up to the log's start. */
+export function groupMissed(log: { startOffset: number } | undefined, committed: number): number {
+  if (log === undefined) return 0;
+  return Math.max(0, log.startOffset - committed);
 }
 
 /** Messages a group has yet to commit: from its committed offset (or the log's start) to the log's end. */

@@ -2,39 +2,66 @@ import { Command, CommanderError } from './commander.js';
 import { EXIT, EvqError, type ExitCode } from '../errors.js';
 import { makeBenchCommand } from './commands/bench.js';
 import { makeConsumeCommand } from './commands/consume.js';
+import { makeGroupsCommand } from './commands/groups.js';
 import { makeProduceCommand } from './commands/produce.js';
 import { makeServeCommand } from './commands/serve.js';
 import { makeSubscribeCommand } from './commands/subscribe.js';
 import { makeTopicsCommand } from './commands/topics.js';
+import { withFlagHints } from './flag-hints.js';
 import { withExamples } from './help.js';
 import { createOutput, type Output } from './output.js';
 import { evqVersion } from './version.js';
 
 /** The whole command line, built without side effects so tests can parse argv without spawning. */
 export function buildProgram(output: Output = createOutput()): Command {
+  // -q/--quiet (kcat's -q), anywhere on the line: data and errors only, no notices or summaries on stderr
+  const quiet = quietable(output);
   const program = new Command('evq')
     .description('an embedded, durable event broker, its client and a load generator in one command')
     .version(evqVersion(), '-V, --version')
+    .option('-q, --quiet', 'print no notices or summaries on stderr (data and errors only)')
     .showSuggestionAfterError(true)
-    .addCommand(makeServeCommand(output))
-    .addCommand(makeProduceCommand(output))
-    .addCommand(makeSubscribeCommand(output))
-    .addCommand(makeConsumeCommand(output))
-    .addCommand(makeTopicsCommand(output))
-    .addCommand(makeBenchCommand());
+    .addCommand(makeServeCommand(quiet.output))
+    .addCommand(makeProduceCommand(quiet.output))
+    .addCommand(makeSubscribeCommand(quiet.output))
+    .addCommand(makeConsumeCommand(quiet.output))
+    .addCommand(makeTopicsCommand(quiet.output))
+    .addCommand(makeGroupsCommand(quiet.output))
+    .addCommand(makeBenchCommand(quiet.output));
+  program.hook('preAction', () => {
+    quiet.set(program.opts<{ quiet?: boolean }>().quiet === true);
+  });
   withExamples(program, [
     'evq serve',
     'evq produce orders \'{"amount": 120}\'',
     "evq subscribe orders --filter 'value.amount > 100'",
     'evq consume orders --group billing',
+    'evq groups describe billing',
     'evq bench --embedded',
   ]);
   forEachCommand(program, (cmd) =>
-    cmd
+    withFlagHints(cmd)
       .exitOverride()
       .configureOutput({ writeOut: (text) => quietWrite(process.stdout, text), writeErr: (text) => quietWrite(process.stderr, text) }),
   );
   return program;
+}
+
+/** An Output whose notices can be turned off (errors and data never are). */
+function quietable(output: Output): { output: Output; set(quiet: boolean): void } {
+  let quiet = false;
+  const wrapped: Output = {
+    data: (line) => output.data(line),
+    info: (line) => {
+      if (!quiet) output.info(line);
+    },
+    error: (line) => output.error(line),
+    color: output.color,
+    get interactive() {
+      return output.interactive && !quiet;
+    },
+  };
+  return { output: wrapped, set: (value) => void (quiet = value) };
 }
 
 /** Writes help and usage text: a reader that went away (`evq consume --help | head -1`) is not a crash. */

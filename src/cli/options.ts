@@ -1,7 +1,10 @@
-import { InvalidArgumentError } from './commander.js';
+import { InvalidArgumentError, Option } from './commander.js';
+import type { From } from '../client/types.js';
+import { compileFilter } from '../core/filter/index.js';
+import { DEFAULT_FORMAT, parseFormat, type RecordFormat } from './record-format.js';
 import { parseDuration } from '../core/durations.js';
 import { parseSize } from '../core/sizes.js';
-import { EvqError } from '../errors.js';
+import { EvqError, EvqFilterError, EvqUsageError } from '../errors.js';
 
 /** Commander option parsers: each throws commander's InvalidArgumentError, so a bad flag is a usage error. */
 
@@ -16,7 +19,8 @@ function wrap<T>(parse: (value: string) => T): (value: string) => T {
   };
 }
 
-export const durationOption = wrap(parseDuration);
+/** A duration with its unit (`250ms`, `5s`, `2m`): a bare number other than 0 asks for one. */
+export const durationOption = wrap((value: string) => parseDuration(value, { requireUnit: true }));
 export const sizeOption = wrap(parseSize);
 
 /** A whole number in [min, max]. */
@@ -39,4 +43,104 @@ export function headerOption(value: string, previous: Record<string, string> = {
     throw new InvalidArgumentError(`"${name}" cannot be a header name`);
   }
   return Object.assign(Object.create(null) as Record<string, string>, previous, { [name]: value.slice(eq + 1) });
+}
+
+/** Reads `--from` (kcat's `-o`): earliest (or beginning), latest (or end), an offset, or -N (the last N records). */
+export function positionOption(value: string): From {
+  const text = value.trim();
+  if (text === 'earliest' || text === 'latest') return text;
+  // kcat's -o beginning|end
+  if (text === 'beginning') return 'earliest';
+  if (text === 'end') return 'latest';
+  const match = /^(-?)(0|[1-9]\d{0,15})$/.exec(text);
+  const n = match === null ? Number.NaN : Number(match[2]);
+  if (match === null || !Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError(`expected earliest, latest, an offset or -N (the last N messages), got "${value}"`);
+  }
+  if (match[1] === '-') {
+    if (n === 0) throw new InvalidArgumentError('-0 reads nothing: use latest, or -N with N of 1 or more');
+    return { last: n };
+  }
+  return n;
+}
+
+/**
+ * Reads `--filter`: compiled here once so a bad filter fails at once (exit 2, naming the column). It runs on
+ * an evq broker; over nats:// the client runs it (JetStream has no such filter). The error is evq's own line,
+ * not commander's (which would echo the whole filter, however long): the column, what is wrong, and the
+ * filter around the column.
+ */
+export function filterOption(value: string): string {
+  try {
+    compileFilter(value);
+  } catch (err) {
+    if (err instanceof EvqFilterError) {
+      throw new EvqFilterError(`${err.message}, in --filter "${filterExcerpt(value, err.column)}"`, err.column, { cause: err });
+    }
+    if (err instanceof EvqError) throw new InvalidArgumentError(err.message);
+    throw err;
+  }
+  return value;
+}
+
+/** A filter as an error line shows it: whole when short, else `width` characters around `column`, on one line. */
+export function filterExcerpt(filter: string, column: number, width = 60): string {
+  // columns count code points; control characters (a newline) would break the line
+  const chars = [...filter.replace(/[\u0000-\u001f\u007f]/g, ' ')];
+  if (chars.length <= width) return chars.join('');
+  const at = Math.min(Math.max(column - 1, 0), chars.length);
+  const end = Math.min(chars.length, Math.max(at + width / 2, width));
+  const start = Math.max(0, end - width);
+  return `${start > 0 ? '…' : ''}${chars.slice(start, end).join('')}${end < chars.length ? '…' : ''}`;
+}
+
+/** `--format raw|json|TEMPLATE`, default raw (shown as such in --help). */
+export function formatOption(): Option {
+  return new Option('--format <format>', "raw (the value), json (the whole record) or a template like '{offset} {key} {value}'")
+    .argParser(parseFormat)
+    .default(DEFAULT_FORMAT, 'raw');
+}
+
+/** `--filter` in --help of subscribe and consume: where it runs, and what crosses the network. */
+export const FILTER_HELP =
+  'only messages matching this predicate (docs/FILTERS.md); it runs on an evq broker, so only matches cross the network; ' +
+  'over nats:// it runs in the client, so every message crosses the network';
+
+export const FORMAT_HELP =
+  '\nTemplate placeholders: {topic} {offset} {timestamp} (ms since the epoch) {time} (ISO 8601, UTC) {key}\n' +
+  '{value} {headers} (JSON) {headers.NAME}; \\t and \\n are a tab and a newline, {{ and }} literal braces.\n';
+
+/**
+ * The other name of a count flag (`--count` on consume, `--limit` on subscribe: a user of one command types
+ * the other's): hidden from --help, where the main flag says it. Both with different numbers is a usage error.
+ */
+export function countAlias(flags: string): Option {
+  return new Option(flags).argParser(integerOption(1)).hideHelp();
+}
+
+export function mergeCount(main: string, mainValue: number | undefined, alias: string, aliasValue: number | undefined): number | undefined {
+  if (mainValue !== undefined && aliasValue !== undefined && mainValue !== aliasValue) {
+    throw new EvqUsageError(
+      'EVQ_ERR_INVALID_ARGUMENT',
+      `${main} ${mainValue} and ${alias} ${aliasValue} say different things: give one of them`,
+    );
+  }
+  return mainValue ?? aliasValue;
+}
+
+/** `-J, --json` (kcat's -J): the same as --format json. */
+export function jsonFormatOption(): Option {
+  return new Option('-J, --json', "print each record as one JSON line: the same as --format json (kcat's -J)");
+}
+
+/** The record format of `--format` and `-J` together: -J with a --format other than raw or json is a usage error. */
+export function formatOf(format: RecordFormat, json: boolean | undefined): RecordFormat {
+  if (json !== true) return format;
+  if (format.name !== 'raw' && format.name !== 'json') {
+    throw new EvqUsageError(
+      'EVQ_ERR_INVALID_ARGUMENT',
+      `-J (--json) is --format json: give it or --format ${JSON.stringify(format.name)}, not both`,
+    );
+  }
+  return parseFormat('json');
 }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { buildShapes } from '../bench/payload.js';
 import { parseScenario } from '../bench/scenario.js';
 import type { BenchResult } from '../bench/result.js';
 import { runBench, type RunOptions } from '../bench/runner.js';
@@ -11,7 +12,7 @@ import { formatCount } from './bench-format.js';
 import { startBenchLive } from './bench-live.js';
 import { formatMetric, renderReport } from './bench-report.js';
 import type { BenchPlan } from './commands/bench.js';
-import { explainError } from './format.js';
+import { explainError } from './error-text.js';
 import { onInterrupt } from './signals.js';
 import { createOutput, type Output } from './output.js';
 import { evqVersion } from './version.js';
@@ -36,6 +37,8 @@ export async function runBenchCommand(plan: BenchPlan, output: Output = createOu
   // read the payloads and the old result first: a missing file fails before a broker is started
   const payloads = plan.payloadFile === null ? undefined : await readPayloads(plan.payloadFile);
   const old = plan.compare === null ? undefined : await readResult(plan.compare);
+  // every usage error before a broker is started: the payloads against the filter too (a stand-in URL)
+  buildShapes(parseScenario({ ...plan.scenario, url: plan.scenario.url ?? 'http://127.0.0.1:7070', payloads }));
 
   let embedded: EmbeddedBroker | undefined;
   if (plan.embedded !== null) {

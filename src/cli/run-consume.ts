@@ -1,18 +1,19 @@
 import type { ConsumeOptions } from '../client/types.js';
 import { EXIT } from '../errors.js';
 import type { ConsumePlan } from './commands/consume.js';
-import { explainError, LinePrinter, processEnv, type CliEnv } from './format.js';
+import { processEnv, type CliEnv } from './connection.js';
+import { explainError } from './error-text.js';
+import { LinePrinter } from './line-printer.js';
 import { onInterrupt } from './signals.js';
 import type { Output } from './output.js';
-import { CONNECT_TIMEOUT_MS } from './run-subscribe.js';
 
 /**
  * `evq consume`: pulls records over HTTP and prints one per line, only as fast as stdout takes them. Without
  * --follow it ends (exit 0) at the end of the log, also with --group; with --group the client commits as it
  * reads, so the next run resumes after the last page read. Ctrl-C ends it with exit 0.
  */
-export async function runConsume(plan: ConsumePlan, _output: Output, env: CliEnv = processEnv()): Promise<void> {
-  const client = await env.connect(plan.url, { token: plan.token, timeoutMs: CONNECT_TIMEOUT_MS });
+export async function runConsume(plan: ConsumePlan, output: Output, env: CliEnv = processEnv()): Promise<void> {
+  const client = await env.connect(plan.url, { token: plan.token, timeoutMs: plan.timeoutMs });
   const abort = new AbortController();
   let stopped = false;
   const stop = (): void => {
@@ -24,6 +25,10 @@ export async function runConsume(plan: ConsumePlan, _output: Output, env: CliEnv
 
   const options: ConsumeOptions = { from: plan.from, follow: plan.follow, signal: abort.signal };
   if (plan.group !== undefined) options.group = plan.group;
+  options.onMissed = (m) =>
+    output.info(
+      `group ${m.group} missed ${m.missed} record${m.missed === 1 ? '' : 's'} of ${m.topic}: retention removed them before the group read them`,
+    );
   if (plan.limit !== undefined) options.limit = plan.limit;
   if (plan.filter !== undefined) options.filter = plan.filter;
 

@@ -2,11 +2,16 @@ import type { EvqRecord, From, SubscribeOptions, SubscriptionStatus } from '../c
 import { formatDuration } from '../core/durations.js';
 import { EXIT, EvqError } from '../errors.js';
 import type { SubscribePlan } from './commands/subscribe.js';
-import { explainError, LinePrinter, processEnv, type CliEnv } from './format.js';
+import { processEnv, type CliEnv } from './connection.js';
+import { explainError } from './error-text.js';
+import { LinePrinter } from './line-printer.js';
 import { onInterrupt } from './signals.js';
 import type { Output } from './output.js';
 
-/** How long connecting (and each answer) may take; --timeout of subscribe is the idle timeout. */
+/**
+ * How long connecting (and each answer) may take at least. --timeout of subscribe is the idle timeout: a
+ * longer one waits that long for the broker too, so "raise --timeout" holds for subscribe as well.
+ */
 export const CONNECT_TIMEOUT_MS = 10_000;
 
 /**
@@ -15,7 +20,7 @@ export const CONNECT_TIMEOUT_MS = 10_000;
  * when --timeout passes with nothing new (exit 1 if --count was not reached by then).
  */
 export async function runSubscribe(plan: SubscribePlan, output: Output, env: CliEnv = processEnv()): Promise<void> {
-  const client = await env.connect(plan.url, { token: plan.token, timeoutMs: CONNECT_TIMEOUT_MS });
+  const client = await env.connect(plan.url, { token: plan.token, timeoutMs: Math.max(CONNECT_TIMEOUT_MS, plan.idleTimeoutMs ?? 0) });
   const options: SubscribeOptions = { from: plan.from, onStatus: (status) => reportStatus(status, output) };
   if (plan.filter !== undefined) options.filter = plan.filter;
   const subscription = client.subscribe(plan.topic, options);

@@ -1,21 +1,12 @@
 import type { TopicInfo } from '../client/types.js';
 import { formatSize } from '../core/sizes.js';
 import type { CreateTopicPlan, DeleteTopicPlan, TopicsPlan } from './commands/topics.js';
-import { explainError, processEnv, type CliEnv } from './format.js';
+import { processEnv, withClient, type CliEnv } from './connection.js';
 import type { Output } from './output.js';
-import { CONNECT_TIMEOUT_MS } from './run-subscribe.js';
 
 /** `evq topics`: an aligned table on a terminal, JSON (an array of topics) otherwise or with --json. */
 export async function runTopics(plan: TopicsPlan, output: Output, env: CliEnv = processEnv()): Promise<void> {
-  const client = await env.connect(plan.url, { token: plan.token, timeoutMs: CONNECT_TIMEOUT_MS });
-  let topics: TopicInfo[];
-  try {
-    topics = await client.topics();
-  } catch (err) {
-    throw explainError(err, plan.url);
-  } finally {
-    await client.close().catch(() => undefined);
-  }
+  const topics: TopicInfo[] = await withClient(plan, env, (client) => client.topics());
   topics.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
   if (plan.json || env.stdout.isTTY !== true) {
     output.data(JSON.stringify(topics));
@@ -30,28 +21,13 @@ export async function runTopics(plan: TopicsPlan, output: Output, env: CliEnv = 
 
 /** `evq topics create <topic>`. */
 export async function runCreateTopic(plan: CreateTopicPlan, output: Output, env: CliEnv = processEnv()): Promise<void> {
-  const client = await env.connect(plan.url, { token: plan.token, timeoutMs: CONNECT_TIMEOUT_MS });
-  let created: boolean;
-  try {
-    created = await client.createTopic(plan.topic, plan.settings);
-  } catch (err) {
-    throw explainError(err, plan.url);
-  } finally {
-    await client.close().catch(() => undefined);
-  }
+  const created = await withClient(plan, env, (client) => client.createTopic(plan.topic, plan.settings));
   output.info(created ? `created topic ${plan.topic}` : `topic ${plan.topic} exists already: left as it is`);
 }
 
 /** `evq topics delete <topic>`. */
 export async function runDeleteTopic(plan: DeleteTopicPlan, output: Output, env: CliEnv = processEnv()): Promise<void> {
-  const client = await env.connect(plan.url, { token: plan.token, timeoutMs: CONNECT_TIMEOUT_MS });
-  try {
-    await client.deleteTopic(plan.topic);
-  } catch (err) {
-    throw explainError(err, plan.url);
-  } finally {
-    await client.close().catch(() => undefined);
-  }
+  await withClient(plan, env, (client) => client.deleteTopic(plan.topic));
   output.info(`deleted topic ${plan.topic}`);
 }
 

@@ -158,6 +158,49 @@ export interface ConsumeOptions {
   pageSize?: number;
   /** With `follow`, how long one request waits for new records, ms (default 30,000, at most 60,000). */
   waitMs?: number;
+  /**
+   * With a group: told once when retention removed records the group had not read yet (its committed offset
+   * was below the log's start): the read goes on at the log's start, `missed` records later.
+   */
+  onMissed?: (missed: GroupMissed) => void;
+}
+
+export interface GroupMissed {
+  topic: string;
+  group: string;
+  /** Records removed by retention before the group read them. */
+  missed: number;
+}
+
+/** A consumer group on one topic, as `groups()` lists it. */
+export interface GroupInfo {
+  group: string;
+  topic: string;
+  /** The next offset the group reads. */
+  committed: number;
+  endOffset: number;
+  /** Records from the committed offset (or the log's start) to the end. */
+  lag: number;
+  /** Records retention removed before the group read them. */
+  missed: number;
+  /** Consumers of the group reading now. */
+  members: number;
+  /** When the offset was last committed (ms since the epoch). */
+  updatedAt: number;
+}
+
+/** Where `resetGroup` moves a group: the start or end of the log, an offset, or the first record at or after a time. */
+export type GroupResetTo = 'earliest' | 'latest' | number | { time: number };
+
+export interface GroupReset {
+  topic: string;
+  group: string;
+  /** The committed offset before (null: the group had none on the topic). */
+  previous: number | null;
+  /** The committed offset after (with `dryRun`: what it would be). */
+  committed: number;
+  lag: number;
+  dryRun: boolean;
 }
 
 /** A topic as `topics()` lists it: its offsets and size, and its live subscribers (consumers over NATS). */
@@ -189,6 +232,10 @@ export interface EvqClient {
   /** Creates a topic; resolves with false when it existed already (it is then left as it is). */
   createTopic(topic: string, settings?: TopicSettings): Promise<boolean>;
   deleteTopic(topic: string): Promise<void>;
+  /** Every consumer group, per topic, with its lag and members. */
+  groups(): Promise<GroupInfo[]>;
+  /** Moves a group's committed offset on a topic (backwards too); with `dryRun` only says what it would do. */
+  resetGroup(topic: string, group: string, to: GroupResetTo, options?: { dryRun?: boolean }): Promise<GroupReset>;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }

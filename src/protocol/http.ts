@@ -18,6 +18,8 @@ export const HEADERS = {
   nextOffset: 'evq-next-offset',
   /** On group reads: the group's committed offset after the read. */
   committedOffset: 'evq-committed-offset',
+  /** On group reads: records retention removed between the group's committed offset and the log's start. */
+  groupMissed: 'evq-group-missed',
   /** Header kept on a delayed message: when it was produced (ms since the epoch). */
   producedAt: 'evq-produced-at',
 } as const;
@@ -53,6 +55,8 @@ export const ROUTE_BODY_TYPES = {
   batch: [MEDIA_TYPES.ndjson, 'application/ndjson'],
   /** POST /topics/{topic}/groups/{group}/commit: a small JSON object. */
   commit: [MEDIA_TYPES.json],
+  /** POST /topics/{topic}/groups/{group}/reset: a small JSON object. */
+  reset: [MEDIA_TYPES.json],
 } as const satisfies Record<string, readonly string[]>;
 
 export type BodyRoute = keyof typeof ROUTE_BODY_TYPES;
@@ -65,6 +69,7 @@ export const PATHS = {
   batch: (topic: string) => `/topics/${encodeURIComponent(topic)}/batch`,
   groupMessages: (topic: string, group: string) => `/topics/${encodeURIComponent(topic)}/groups/${encodeURIComponent(group)}/messages`,
   groupCommit: (topic: string, group: string) => `/topics/${encodeURIComponent(topic)}/groups/${encodeURIComponent(group)}/commit`,
+  groupReset: (topic: string, group: string) => `/topics/${encodeURIComponent(topic)}/groups/${encodeURIComponent(group)}/reset`,
   group: (topic: string, group: string) => `/topics/${encodeURIComponent(topic)}/groups/${encodeURIComponent(group)}`,
   groups: () => '/groups',
   ws: () => '/ws',

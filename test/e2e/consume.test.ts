@@ -120,7 +120,7 @@ describe('evq consume', () => {
     expect(lines(none.err)).toEqual([expect.stringMatching(/^error: no evq broker answers at http:\/\/127\.0\.0\.1:1.*evq serve/)]);
     const filter = await runCli(['consume', 't', '--filter', 'value =! 3'], { url: broker.url });
     expect(filter.code).toBe(2);
-    expect(lines(filter.err)).toEqual([expect.stringMatching(/--filter.*invalid filter at column \d+/)]);
+    expect(lines(filter.err)).toEqual([expect.stringMatching(/^error: invalid filter at column \d+: .*, in --filter "value =! 3"$/)]);
     const flag = await runCli(['consume', 't', '--limt', '3'], { url: broker.url });
     expect(flag.code).toBe(2);
     expect(flag.err).toMatch(/^error: unknown option '--limt'/);

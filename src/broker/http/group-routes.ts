@@ -3,7 +3,8 @@ import { EvqError } from '../../errors.js';
 import { HEADERS } from '../../protocol/http.js';
 import { validateGroupName, validateTopicName } from '../../protocol/validate.js';
 import type { BrokerContext } from '../context.js';
-import { groupLag } from '../consumer-groups.js';
+import type { GroupState } from '../consumer-groups.js';
+import { groupLag, groupMissed } from '../consumer-groups.js';
 import { readBody } from './body.js';
 import { checkContentType } from './content-type.js';
 import { replyJson } from './replies.js';
@@ -27,17 +28,28 @@ export async function readGroup(
   validateGroupName(group);
   const state = ctx.groups.get(topic, group);
   const from = state !== undefined ? state.committed : queryFrom(url, 'earliest');
-  const result = await ctx.reader.read(topic, from, {
-    limit: queryLimit(url, ctx.limits),
-    filter: queryFilter(url, ctx.limits),
-    waitMs: queryWait(url, ctx.limits),
-    signal: closeSignal(req, res),
-  });
+  // what retention removed between the committed offset and the log's start: the read skips it, and says so
+  const missed = state === undefined ? 0 : groupMissed(ctx.store.get(topic), state.committed);
+  const endRead = ctx.groups.beginRead(topic, group);
+  let result;
+  try {
+    result = await ctx.reader.read(topic, from, {
+      limit: queryLimit(url, ctx.limits),
+      filter: queryFilter(url, ctx.limits),
+      waitMs: queryWait(url, ctx.limits),
+      signal: closeSignal(req, res),
+    });
+  } finally {
+    endRead();
+  }
   let committed = state?.committed ?? null;
   if (queryFlag(url, 'autocommit') && (committed === null || result.nextOffset > committed)) {
     committed = (await ctx.groups.commit(topic, group, result.nextOffset, ctx.clock.now())).committed;
   }
-  replyRecords(res, result, committed === null ? {} : { [HEADERS.committedOffset]: String(committed) });
+  const headers: Record<string, string> = {};
+  if (committed !== null) headers[HEADERS.committedOffset] = String(committed);
+  if (missed > 0) headers[HEADERS.groupMissed] = String(missed);
+  replyRecords(res, result, headers);
 }
 
 /** POST /topics/{topic}/groups/{group}/commit with `{"offset": N}` (the next offset to read). */
@@ -50,14 +62,7 @@ export async function commitGroup(
 ): Promise<void> {
   validateTopicName(topic);
   validateGroupName(group);
-  checkContentType(req, 'commit');
-  const body = await readBody(req, 4096, () => new EvqError('EVQ_ERR_MALFORMED', 'a commit body is a small JSON object'));
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new EvqError('EVQ_ERR_MALFORMED', 'the commit body is not JSON: send {"offset": N}');
-  }
+  const parsed = await readSmallJson(req, 'commit', '{"offset": N}');
   const offset = (parsed as { offset?: unknown } | null)?.offset;
   const reset = (parsed as { reset?: unknown } | null)?.reset === true;
   if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
@@ -77,17 +82,111 @@ export function describeGroup(ctx: BrokerContext, topic: string, group: string, 
   validateGroupName(group);
   const state = ctx.groups.get(topic, group);
   if (state === undefined) throw new EvqError('EVQ_ERR_NOT_FOUND', `group "${group}" has no committed offset on "${topic}"`);
-  replyJson(res, 200, { topic, group, committed: state.committed, lag: lagOf(ctx, topic, state.committed), updatedAt: state.updatedAt });
+  replyJson(res, 200, groupInfo(ctx, state));
 }
 
-/** GET /groups: every group with its lag. */
+/** GET /groups: every group with its lag, its members (consumers reading now) and what retention removed. */
 export function listGroups(ctx: BrokerContext, res: ServerResponse): void {
-  const groups = ctx.groups
-    .list()
-    .map((g) => ({ topic: g.topic, group: g.group, committed: g.committed, lag: lagOf(ctx, g.topic, g.committed) }));
+  const groups = ctx.groups.list().map((g) => groupInfo(ctx, g));
   replyJson(res, 200, { groups });
+}
+
+/** A group on one topic as GET /groups and GET /topics/{t}/groups/{g} answer. */
+function groupInfo(ctx: BrokerContext, state: GroupState): Record<string, unknown> {
+  const log = ctx.store.get(state.topic);
+  return {
+    topic: state.topic,
+    group: state.group,
+    committed: state.committed,
+    endOffset: log?.endOffset ?? state.committed,
+    lag: groupLag(log, state.committed),
+    missed: groupMissed(log, state.committed),
+    members: ctx.groups.members(state.topic, state.group),
+    updatedAt: state.updatedAt,
+  };
+}
+
+/**
+ * POST /topics/{topic}/groups/{group}/reset with `{"to": "earliest" | "latest" | N | {"time": MS}, "dryRun": bool}`:
+ * moves the group's committed offset, backwards too. `{"time": MS}` is the first record stamped at or after
+ * MS (found by a scan of the timestamps), or the end. Refused (409) while consumers of the group read; a dry
+ * run answers what it would do and changes nothing.
+ */
+export async function resetGroup(
+  ctx: BrokerContext,
+  topic: string,
+  group: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  validateTopicName(topic);
+  validateGroupName(group);
+  const parsed = (await readSmallJson(req, 'reset', '{"to": "earliest"}')) as { to?: unknown; dryRun?: unknown } | null;
+  const log = ctx.store.get(topic);
+  if (log === undefined) throw new EvqError('EVQ_ERR_NOT_FOUND', `topic "${topic}" does not exist`);
+  const dryRun = parsed?.dryRun === true;
+  const offset = await resetTarget(log, topic, parsed?.to);
+  const previous = ctx.groups.get(topic, group)?.committed ?? null;
+  const members = ctx.groups.members(topic, group);
+  if (members > 0 && !dryRun) {
+    throw new EvqError(
+      'EVQ_ERR_CONFLICT',
+      `group "${group}" has ${members} consumer${members === 1 ? '' : 's'} reading "${topic}" now: stop ${members === 1 ? 'it' : 'them'} first (their commits would undo the reset)`,
+    );
+  }
+  const committed = dryRun ? offset : (await ctx.groups.commit(topic, group, offset, ctx.clock.now(), true)).committed;
+  replyJson(res, 200, { topic, group, previous, committed, lag: groupLag(log, committed), dryRun });
+}
+
+type ResetLog = NonNullable<ReturnType<BrokerContext['store']['get']>>;
+
+/** The offset a reset target stands for in the log as it is now. */
+async function resetTarget(log: ResetLog, topic: string, to: unknown): Promise<number> {
+  if (to === 'earliest') return log.startOffset;
+  if (to === 'latest') return log.endOffset;
+  if (typeof to === 'number' && Number.isSafeInteger(to) && to >= 0) {
+    if (to > log.endOffset) throw new EvqError('EVQ_ERR_INVALID_OFFSET', `offset ${to} is past the end of "${topic}" (${log.endOffset})`);
+    if (to < log.startOffset) {
+      throw new EvqError(
+        'EVQ_ERR_INVALID_OFFSET',
+        `offset ${to} is before the start of "${topic}" (${log.startOffset}; retention removed what came before): use earliest`,
+      );
+    }
+    return to;
+  }
+  const time = (to as { time?: unknown } | null)?.time;
+  if (typeof to === 'object' && to !== null && typeof time === 'number' && Number.isSafeInteger(time) && time >= 0) {
+    return offsetAtTime(log, time);
+  }
+  throw new EvqError('EVQ_ERR_MALFORMED', 'the reset needs {"to": "earliest"}, "latest", an offset N, or {"time": MS since the epoch}');
+}
+
+/** The first offset whose record is stamped at or after `time` (the end when none is): a scan from the start. */
+async function offsetAtTime(log: ResetLog, time: number): Promise<number> {
+  let offset = log.startOffset;
+  while (offset < log.endOffset) {
+    const chunk = await log.read(offset, { maxRecords: 10_000, maxBytes: 1024 * 1024 });
+    if (chunk.length === 0) break;
+    for (const record of chunk) {
+      if (record.offset < offset) continue;
+      if (record.timestamp >= time) return record.offset;
+      offset = record.offset + 1;
+    }
+  }
+  return log.endOffset;
 }
 
 export function lagOf(ctx: BrokerContext, topic: string, committed: number): number {
   return groupLag(ctx.store.get(topic), committed);
+}
+
+/** The small JSON body of a group request (at most 4 KiB); anything else is EVQ_ERR_MALFORMED with an example. */
+async function readSmallJson(req: IncomingMessage, what: 'commit' | 'reset', example: string): Promise<unknown> {
+  checkContentType(req, what);
+  const body = await readBody(req, 4096, () => new EvqError('EVQ_ERR_MALFORMED', `a ${what} body is a small JSON object`));
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new EvqError('EVQ_ERR_MALFORMED', `the ${what} body is not JSON: send ${example}`);
+  }
 }

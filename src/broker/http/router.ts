@@ -4,7 +4,7 @@ import { CONTENT_TYPES } from '../../protocol/http.js';
 import type { TokenAuth } from '../auth.js';
 import type { BrokerContext } from '../context.js';
 import type { RequestGuard } from '../request-guard.js';
-import { commitGroup, describeGroup, listGroups, readGroup } from './group-routes.js';
+import { commitGroup, describeGroup, listGroups, readGroup, resetGroup } from './group-routes.js';
 import { replyError, replyJson, replyText, toEvqError } from './replies.js';
 import { createTopic, deleteTopic, describeTopic, listTopics, produceBatch, produceOne, readMessages } from './topic-routes.js';
 
@@ -142,6 +142,11 @@ async function handle(ctx: BrokerContext, auth: TokenAuth, guard: RequestGuard, 
       if (action === 'commit') {
         allow('POST');
         await commitGroup(ctx, topic, group, req, res);
+        return;
+      }
+      if (action === 'reset') {
+        allow('POST');
+        await resetGroup(ctx, topic, group, req, res);
         return;
       }
     }

@@ -3,11 +3,22 @@ import type { From } from '../../client/types.js';
 import { LIMITS } from '../../core/limits.js';
 import { EvqUsageError } from '../../errors.js';
 import { validateTopicName } from '../../protocol/validate.js';
-import { brokerUrl, type RecordFormat } from '../format.js';
-import { withConnectionOptions, withExamples } from '../help.js';
-import { integerOption } from '../options.js';
+import { brokerUrl } from '../connection.js';
+import type { RecordFormat } from '../record-format.js';
+import { DEFAULT_TIMEOUT_MS, withConnectionOptions, withExamples, withTimeoutOption } from '../help.js';
+import {
+  countAlias,
+  FILTER_HELP,
+  FORMAT_HELP,
+  filterOption,
+  formatOf,
+  formatOption,
+  integerOption,
+  jsonFormatOption,
+  mergeCount,
+  positionOption,
+} from '../options.js';
 import type { Output } from '../output.js';
-import { FILTER_HELP, FORMAT_HELP, filterOption, formatOption, positionOption } from './subscribe.js';
 
 export interface ConsumeFlags {
   url: string;
@@ -15,9 +26,14 @@ export interface ConsumeFlags {
   group?: string;
   from: From;
   limit?: number;
+  /** `--count`, the other name of --limit. */
+  count?: number;
   filter?: string;
   follow?: boolean;
   format: RecordFormat;
+  /** `-J`: --format json. */
+  json?: boolean;
+  timeout?: number;
 }
 
 export interface ConsumePlan {
@@ -30,6 +46,8 @@ export interface ConsumePlan {
   filter: string | undefined;
   follow: boolean;
   format: RecordFormat;
+  /** How long to wait for the broker to answer (ms). */
+  timeoutMs: number;
 }
 
 const GROUP_NAME = /^[a-zA-Z0-9._-]+$/;
@@ -49,10 +67,11 @@ export function toConsumePlan(topic: string, flags: ConsumeFlags): ConsumePlan {
     token: flags.token === '' ? undefined : flags.token,
     group,
     from: flags.from,
-    limit: flags.limit,
+    limit: mergeCount('--limit', flags.limit, '--count', flags.count),
     filter: flags.filter,
     follow: flags.follow === true,
-    format: flags.format,
+    format: formatOf(flags.format, flags.json),
+    timeoutMs: flags.timeout ?? DEFAULT_TIMEOUT_MS,
   };
 }
 
@@ -65,16 +84,22 @@ export function makeConsumeCommand(output: Output): Command {
     .option('-g, --group <group>', 'consumer group: resume from, and commit, its offset')
     .addOption(
       new Option(
-        '--from <position>',
+        '-o, --from <position>',
         'earliest, latest, an offset or -N (the last N); with --group it only places a group that has no offset yet',
       )
         .argParser(positionOption)
         .default('earliest'),
     )
-    .option('-l, --limit <n>', 'read at most this many messages', integerOption(1))
+    .option('-l, --limit <n>', 'read at most this many messages (also -c, --count)', integerOption(1))
+    .addOption(countAlias('-c, --count <n>'))
     .option('-f, --filter <expr>', FILTER_HELP, filterOption)
     .option('--follow', 'wait for new messages at the end of the log instead of exiting')
-    .addOption(formatOption());
+    .addOption(
+      new Option('-e, --exit-at-end', "exit at the end of the log: what consume does without --follow (kcat's -e)").conflicts('follow'),
+    )
+    .addOption(formatOption())
+    .addOption(jsonFormatOption());
+  withTimeoutOption(command);
   withConnectionOptions(command);
   command.addHelpText(
     'after',
@@ -85,6 +110,7 @@ export function makeConsumeCommand(output: Output): Command {
     'evq consume orders',
     'evq consume orders --group billing --limit 100',
     'evq consume orders --from -5 --follow --format json',
+    'evq consume orders -o beginning -c 10 -J             # kcat -C -o beginning -c 10 -J',
     'EVQ_URL=nats://127.0.0.1:4222 evq consume orders --group billing',
   ]);
   return command.action(async (topic: string, flags: ConsumeFlags) => {

@@ -4,7 +4,7 @@ import { LIMITS } from '../../core/limits.js';
 import { formatSize } from '../../core/sizes.js';
 import { EvqUsageError } from '../../errors.js';
 import { validateTopicName } from '../../protocol/validate.js';
-import { brokerUrl } from '../format.js';
+import { brokerUrl } from '../connection.js';
 import { withConnectionOptions, withExamples } from '../help.js';
 import { keyDelimiterOption, type LineParseOptions } from '../input.js';
 import { durationOption, headerOption, integerOption, sizeOption } from '../options.js';
@@ -52,12 +52,25 @@ export interface ProducePlan {
   maxMessageBytes: number;
 }
 
-/** Reads `--at`: an ISO 8601 time (`2026-12-01T09:00:00Z`) or milliseconds since the epoch. */
-export function atOption(value: string): number {
+/**
+ * Reads `--at`: an ISO 8601 time with a time of day (`2026-12-01T09:00:00Z`) or milliseconds since the epoch.
+ * A date alone (midnight UTC, which few mean) and a time already past are usage errors.
+ */
+export function atOption(value: string, now: number = Date.now()): number {
   const text = value.trim();
-  const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+  const epoch = /^\d+$/.test(text);
+  const ms = epoch ? Number(text) : Date.parse(text);
   if (!Number.isSafeInteger(ms) || ms < 0) {
     throw new InvalidArgumentError(`expected a time like 2026-12-01T09:00:00Z or milliseconds since the epoch, got "${value}"`);
+  }
+  if (!epoch && !/\d[T ]\d{1,2}:\d{2}/i.test(text)) {
+    const day = /^\d{4}-\d{2}-\d{2}$/.test(text) ? text : new Date(ms).toISOString().slice(0, 10);
+    throw new InvalidArgumentError(`"${value}" has no time of day: write it like ${day}T09:00:00Z (UTC) or ${day}T09:00:00+01:00`);
+  }
+  if (ms < now) {
+    throw new InvalidArgumentError(
+      `${epoch ? `${text} (${new Date(ms).toISOString()})` : text} is in the past (it is now ${new Date(now).toISOString()}): give a later time, or --delay DURATION`,
+    );
   }
   return ms;
 }
@@ -95,6 +108,7 @@ export function toProducePlan(topic: string, args: string[], flags: ProduceFlags
 
 export function makeProduceCommand(output: Output): Command {
   const command = new Command('produce')
+    .alias('pub')
     .description('send messages to a topic: the arguments, or stdin (or --file) one message per line')
     .argument('<topic>', 'topic to produce to')
     .argument('[message...]', 'messages to send (default: read stdin, one per line)')
@@ -113,7 +127,11 @@ export function makeProduceCommand(output: Output): Command {
         .default(LIMITS.defaultLingerMs, formatDuration(LIMITS.defaultLingerMs)),
     )
     .addOption(new Option('--delay <duration>', 'deliver the messages after this delay').argParser(durationOption).conflicts('at'))
-    .addOption(new Option('--at <time>', 'deliver the messages at this time (ISO 8601 or ms since the epoch)').argParser(atOption))
+    .addOption(
+      new Option('--at <time>', 'deliver the messages at this time (ISO 8601 or ms since the epoch)').argParser((value: string) =>
+        atOption(value),
+      ),
+    )
     .option('--idempotent', 'send each batch with an idempotency key, so a retried batch is never appended twice')
     .addOption(new Option('--compression <codec>', 'compress batches on the wire').choices(['gzip', 'none']).default('none'))
     .option(

@@ -1,58 +1,24 @@
-import { Command, InvalidArgumentError, Option } from '../commander.js';
+import { Command, Option } from '../commander.js';
 import type { From } from '../../client/types.js';
-import { compileFilter } from '../../core/filter/index.js';
-import { EvqError } from '../../errors.js';
 import { validateTopicName } from '../../protocol/validate.js';
-import { brokerUrl, DEFAULT_FORMAT, parseFormat, type RecordFormat } from '../format.js';
+import { brokerUrl } from '../connection.js';
+import type { RecordFormat } from '../record-format.js';
 import { withConnectionOptions, withExamples } from '../help.js';
-import { durationOption, integerOption } from '../options.js';
+import {
+  countAlias,
+  durationOption,
+  FILTER_HELP,
+  filterOption,
+  FORMAT_HELP,
+  formatOf,
+  formatOption,
+  integerOption,
+  jsonFormatOption,
+  mergeCount,
+  positionOption,
+} from '../options.js';
+import { EvqUsageError } from '../../errors.js';
 import type { Output } from '../output.js';
-
-/** Reads `--from`: earliest, latest, an offset, or -N (the last N records). */
-export function positionOption(value: string): From {
-  const text = value.trim();
-  if (text === 'earliest' || text === 'latest') return text;
-  const match = /^(-?)(0|[1-9]\d{0,15})$/.exec(text);
-  const n = match === null ? Number.NaN : Number(match[2]);
-  if (match === null || !Number.isSafeInteger(n)) {
-    throw new InvalidArgumentError(`expected earliest, latest, an offset or -N (the last N messages), got "${value}"`);
-  }
-  if (match[1] === '-') {
-    if (n === 0) throw new InvalidArgumentError('-0 reads nothing: use latest, or -N with N of 1 or more');
-    return { last: n };
-  }
-  return n;
-}
-
-/**
- * Reads `--filter`: compiled here once so a bad filter fails at once (exit 2, naming the column). It runs on
- * an evq broker; over nats:// the client runs it (JetStream has no such filter).
- */
-export function filterOption(value: string): string {
-  try {
-    compileFilter(value);
-  } catch (err) {
-    if (err instanceof EvqError) throw new InvalidArgumentError(err.message);
-    throw err;
-  }
-  return value;
-}
-
-/** `--format raw|json|TEMPLATE`, default raw (shown as such in --help). */
-export function formatOption(): Option {
-  return new Option('--format <format>', "raw (the value), json (the whole record) or a template like '{offset} {key} {value}'")
-    .argParser(parseFormat)
-    .default(DEFAULT_FORMAT, 'raw');
-}
-
-/** `--filter` in --help of subscribe and consume: where it runs, and what crosses the network. */
-export const FILTER_HELP =
-  'only messages matching this predicate (docs/FILTERS.md); it runs on an evq broker, so only matches cross the network; ' +
-  'over nats:// it runs in the client, so every message crosses the network';
-
-export const FORMAT_HELP =
-  '\nTemplate placeholders: {topic} {offset} {timestamp} (ms since the epoch) {time} (ISO 8601, UTC) {key}\n' +
-  '{value} {headers} (JSON) {headers.NAME}; \\t and \\n are a tab and a newline, {{ and }} literal braces.\n';
 
 export interface SubscribeFlags {
   url: string;
@@ -60,7 +26,13 @@ export interface SubscribeFlags {
   filter?: string;
   from: From;
   count?: number;
+  /** `--limit`, the other name of --count. */
+  limit?: number;
+  /** kcat's -e: answered with the command that does it. */
+  exitAtEnd?: boolean;
   format: RecordFormat;
+  /** `-J`: --format json. */
+  json?: boolean;
   timeout?: number;
 }
 
@@ -78,33 +50,47 @@ export interface SubscribePlan {
 
 export function toSubscribePlan(topic: string, flags: SubscribeFlags): SubscribePlan {
   validateTopicName(topic);
+  if (flags.exitAtEnd === true) {
+    throw new EvqUsageError(
+      'EVQ_ERR_INVALID_ARGUMENT',
+      `-e (exit at the end): evq subscribe is live and has no end; \`evq consume ${topic}\` reads the log and exits at the end of the log (or subscribe with --count N or --timeout DURATION)`,
+    );
+  }
   return {
     topic,
     url: brokerUrl(flags.url),
     token: flags.token === '' ? undefined : flags.token,
     filter: flags.filter,
     from: flags.from,
-    count: flags.count,
-    format: flags.format,
+    count: mergeCount('--count', flags.count, '--limit', flags.limit),
+    format: formatOf(flags.format, flags.json),
     idleTimeoutMs: flags.timeout,
   };
 }
 
 export function makeSubscribeCommand(output: Output): Command {
   const command = new Command('subscribe')
+    .alias('sub')
     .description(
       'print messages of a topic as they arrive (WebSocket push: the filter runs on the broker; over nats://, a JetStream ordered consumer: it runs in the client)',
     )
     .argument('<topic>', 'topic to subscribe to (it need not exist yet)')
     .option('-f, --filter <expr>', FILTER_HELP, filterOption)
     .addOption(
-      new Option('--from <position>', 'latest (live), earliest, an offset, or -N for the last N')
+      new Option('-o, --from <position>', 'latest (live; or end), earliest (or beginning), an offset, or -N for the last N')
         .argParser(positionOption)
         .default('latest'),
     )
-    .option('-n, --count <n>', 'exit after this many messages', integerOption(1))
+    .option('-n, --count <n>', 'exit after this many messages (also -c, --limit)', integerOption(1))
+    .addOption(countAlias('-c, --limit <n>'))
+    .addOption(new Option('-e, --exit-at-end').hideHelp())
     .addOption(formatOption())
-    .option('--timeout <duration>', 'exit when no message arrives for this long', durationOption);
+    .addOption(jsonFormatOption())
+    .option(
+      '--timeout <duration>',
+      'exit when no message arrives for this long (and wait up to this long, at least 10s, for the broker to answer)',
+      durationOption,
+    );
   withConnectionOptions(command);
   command.addHelpText(
     'after',

@@ -1,56 +1,39 @@
 import { Command } from '../commander.js';
 import { validateTopicName } from '../../protocol/validate.js';
 import type { TopicSettings } from '../../client/types.js';
-import { brokerUrl } from '../format.js';
-import { withConnectionOptions, withExamples } from '../help.js';
+import { brokerUrl } from '../connection.js';
+import { connectionOf, DEFAULT_TIMEOUT_MS, withClientOptions, withExamples, type Connection } from '../help.js';
 import { durationOption, sizeOption } from '../options.js';
 import type { Output } from '../output.js';
 
 interface ConnectionFlags {
   url: string;
   token?: string;
+  timeout?: number;
 }
 
-export interface TopicsPlan {
-  url: string;
-  token: string | undefined;
+export interface TopicsPlan extends Connection {
   /** Print JSON even on a terminal. */
   json: boolean;
 }
 
-export interface CreateTopicPlan {
-  url: string;
-  token: string | undefined;
+export interface CreateTopicPlan extends Connection {
   topic: string;
   settings: TopicSettings;
 }
 
-export interface DeleteTopicPlan {
-  url: string;
-  token: string | undefined;
+export interface DeleteTopicPlan extends Connection {
   topic: string;
-}
-
-/** The connection flags of `evq topics create|delete`, where those given to `evq topics` itself count too. */
-function connectionOf(command: Command): { url: string; token: string | undefined } {
-  const own = command.opts<ConnectionFlags>();
-  const parent = command.parent;
-  const pick = (name: 'url' | 'token'): string | undefined => {
-    const fromParent = parent !== null && parent.getOptionValueSource(name) === 'cli';
-    const fromSelf = command.getOptionValueSource(name) === 'cli';
-    return fromSelf || !fromParent ? own[name] : parent.opts<ConnectionFlags>()[name];
-  };
-  const token = pick('token');
-  return { url: brokerUrl(pick('url') ?? ''), token: token === '' ? undefined : token };
 }
 
 export function makeTopicsCommand(output: Output): Command {
   const command = new Command('topics')
     .description('list topics with message counts, sizes and offsets (a table on a terminal, JSON otherwise)')
     .option('--json', 'print JSON even on a terminal');
-  withConnectionOptions(command);
+  withClientOptions(command);
   withExamples(command, [
     'evq topics',
+    'evq topics ls --json',
     "evq topics --json | jq -r '.[].topic'",
     'evq topics create orders',
     'evq topics delete orders-old',
@@ -61,7 +44,7 @@ export function makeTopicsCommand(output: Output): Command {
     .argument('<topic>', 'topic to create')
     .option('--retention-bytes <size>', 'over nats://: the stream keeps at most this much (its max_bytes)', sizeOption)
     .option('--retention-age <duration>', 'over nats://: the stream drops messages older than this (its max_age)', durationOption);
-  withConnectionOptions(create);
+  withClientOptions(create);
   withExamples(create, [
     'evq topics create orders',
     'evq topics create --url nats://127.0.0.1:4222 orders --retention-bytes 1gb --retention-age 7d',
@@ -80,7 +63,7 @@ export function makeTopicsCommand(output: Output): Command {
   const remove = new Command('delete')
     .description('delete a topic: its log, its consumer groups; live subscribers are told')
     .argument('<topic>', 'topic to delete');
-  withConnectionOptions(remove);
+  withClientOptions(remove);
   withExamples(remove, ['evq topics delete orders-old', 'EVQ_URL=http://127.0.0.1:7171 evq topics delete scratch']);
   remove.action(async (topic: string, _flags: ConnectionFlags, cmd: Command) => {
     validateTopicName(topic);
@@ -90,8 +73,28 @@ export function makeTopicsCommand(output: Output): Command {
   });
   command.addCommand(remove);
 
+  // `evq topics ls` (and `list`): what `evq topics` prints, as kafka-topics --list and nats stream ls users type it
+  const list = new Command('ls')
+    .alias('list')
+    .description('list topics (the same as `evq topics`)')
+    .option('--json', 'print JSON even on a terminal');
+  withClientOptions(list);
+  withExamples(list, ['evq topics ls', "evq topics ls --json | jq -r '.[].topic'"]);
+  list.action(async (flags: { json?: boolean }, cmd: Command) => {
+    const json = flags.json === true || cmd.parent?.opts<{ json?: boolean }>().json === true;
+    const plan: TopicsPlan = { ...connectionOf(cmd), json };
+    const { runTopics } = await import('../run-topics.js');
+    await runTopics(plan, output);
+  });
+  command.addCommand(list);
+
   return command.action(async (flags: ConnectionFlags & { json?: boolean }) => {
-    const plan: TopicsPlan = { url: brokerUrl(flags.url), token: flags.token === '' ? undefined : flags.token, json: flags.json === true };
+    const plan: TopicsPlan = {
+      url: brokerUrl(flags.url),
+      token: flags.token === '' ? undefined : flags.token,
+      timeoutMs: flags.timeout ?? DEFAULT_TIMEOUT_MS,
+      json: flags.json === true,
+    };
     const { runTopics } = await import('../run-topics.js');
     await runTopics(plan, output);
   });

@@ -72,6 +72,7 @@ export async function* consume(
         if (aborted(signal)) return;
         throw error;
       }
+      if (page.missed > 0 && group !== undefined) options.onMissed?.({ topic, group, missed: page.missed });
       for (const record of page.records) {
         delivered++;
         uncommitted = record.offset + 1;

@@ -39,6 +39,8 @@ export interface ReadPage {
   nextOffset: number;
   /** The group's committed offset after the read (group reads), else null. */
   committed: number | null;
+  /** Group reads: records retention removed before the group read them (`evq-group-missed`), else 0. */
+  missed: number;
 }
 
 export class HttpApi {
@@ -150,7 +152,13 @@ export class HttpApi {
     }
     const committedText = header(reply.headers, HEADERS.committedOffset);
     const committed = committedText === undefined ? null : Number(committedText);
-    return { records: parseRecordLines(reply.body, topic), nextOffset, committed };
+    const missed = Number(header(reply.headers, HEADERS.groupMissed) ?? 0);
+    return {
+      records: parseRecordLines(reply.body, topic),
+      nextOffset,
+      committed,
+      missed: Number.isSafeInteger(missed) && missed > 0 ? missed : 0,
+    };
   }
 
   /** Closes every socket (a request still running, a long poll, fails as aborted by its caller's close). */

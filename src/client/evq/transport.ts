@@ -6,8 +6,11 @@
 import { BufferPool } from '../../core/buffer-pool.js';
 import { EvqError, EvqUsageError } from '../../errors.js';
 import { PATHS } from '../../protocol/http.js';
-import { validateTopicName } from '../../protocol/validate.js';
+import { validateGroupName, validateTopicName } from '../../protocol/validate.js';
 import type {
+  GroupInfo,
+  GroupReset,
+  GroupResetTo,
   ConsumeOptions,
   EvqClient,
   EvqRecord,
@@ -119,6 +122,36 @@ export class EvqTransport implements EvqClient {
   async deleteTopic(topic: string): Promise<void> {
     validateTopicName(topic);
     await this.#http.request({ method: 'DELETE', path: PATHS.topic(topic) });
+  }
+
+  async groups(): Promise<GroupInfo[]> {
+    const body = await this.#http.json<{
+      groups: Array<Partial<GroupInfo> & { topic: string; group: string; committed: number; lag: number }>;
+    }>({
+      method: 'GET',
+      path: PATHS.groups(),
+    });
+    return body.groups.map((g) => ({
+      group: g.group,
+      topic: g.topic,
+      committed: g.committed,
+      endOffset: g.endOffset ?? g.committed + g.lag,
+      lag: g.lag,
+      missed: g.missed ?? 0,
+      members: g.members ?? 0,
+      updatedAt: g.updatedAt ?? 0,
+    }));
+  }
+
+  async resetGroup(topic: string, group: string, to: GroupResetTo, options: { dryRun?: boolean } = {}): Promise<GroupReset> {
+    validateTopicName(topic);
+    validateGroupName(group);
+    return this.#http.json<GroupReset>({
+      method: 'POST',
+      path: PATHS.groupReset(topic, group),
+      body: JSON.stringify({ to, dryRun: options.dryRun === true }),
+      headers: { 'content-type': 'application/json' },
+    });
   }
 
   /**

@@ -14,6 +14,8 @@ import type {
   ConsumeOptions,
   EvqClient,
   EvqRecord,
+  GroupInfo,
+  GroupReset,
   ProduceMessage,
   ProduceOptions,
   ProduceResult,
@@ -151,6 +153,14 @@ export class NatsTransport implements EvqClient {
     }
   }
 
+  async groups(): Promise<GroupInfo[]> {
+    throw groupsNotImplemented('evq groups', 'nats consumer ls STREAM');
+  }
+
+  async resetGroup(): Promise<GroupReset> {
+    throw groupsNotImplemented('evq groups reset', 'nats consumer rm STREAM GROUP, then consume with --from');
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.#subscriptions].map((s) => s.close()));
     this.#publisher?.close();
@@ -218,4 +228,11 @@ export async function connectNats(url: URL, options: ConnectOptions & { timeoutM
       cause: error,
     });
   }
+}
+
+function groupsNotImplemented(what: string, instead: string): EvqError {
+  return new EvqError(
+    'EVQ_ERR_NOT_IMPLEMENTED',
+    `${what} is not implemented over nats://: a group there is a JetStream durable consumer (use \`${instead}\`)`,
+  );
 }

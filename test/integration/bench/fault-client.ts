@@ -18,6 +18,8 @@ export function faultyClient(inner: EvqClient, plan: FaultPlan): EvqClient & { i
     injected,
     produce: (topic, messages, options) => inner.produce(topic, messages, options),
     consume: (topic, options) => inner.consume(topic, options),
+    groups: () => inner.groups(),
+    resetGroup: (topic, group, to, options) => inner.resetGroup(topic, group, to, options),
     topics: () => inner.topics(),
     createTopic: (topic, settings) => inner.createTopic(topic, settings),
     deleteTopic: (topic) => inner.deleteTopic(topic),

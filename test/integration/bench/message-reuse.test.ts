@@ -35,6 +35,8 @@ function watchingClient(inner: EvqClient, watch: Watch): EvqClient {
     topics: () => inner.topics(),
     createTopic: (topic, settings) => inner.createTopic(topic, settings),
     deleteTopic: (topic) => inner.deleteTopic(topic),
+    groups: () => inner.groups(),
+    resetGroup: (topic, group, to, options) => inner.resetGroup(topic, group, to, options),
     close: () => inner.close(),
     [Symbol.asyncDispose]: () => inner.close(),
     produce(topic, messages, options = {}) {

@@ -125,7 +125,9 @@ describe('consumer groups over HTTP', () => {
     const state = await await getJson(`${broker.url}/topics/g/groups/billing`);
     expect(state).toMatchObject({ committed: 4, lag: 0 });
     await postMessage(broker.url, 'g', 'e');
-    expect((await await getJson(`${broker.url}/groups`)).groups).toEqual([{ topic: 'g', group: 'billing', committed: 4, lag: 1 }]);
+    expect((await await getJson(`${broker.url}/groups`)).groups).toEqual([
+      { topic: 'g', group: 'billing', committed: 4, endOffset: 5, lag: 1, missed: 0, members: 0, updatedAt: expect.any(Number) },
+    ]);
   });
 
   it('commits explicitly and never moves backwards without reset', async () => {

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { toConsumePlan, type ConsumeFlags } from '../../../src/cli/commands/consume.js';
-import type { CliEnv } from '../../../src/cli/format.js';
+import type { CliEnv } from '../../../src/cli/connection.js';
 import { exitCodeFor } from '../../../src/cli/main.js';
 import { runConsume } from '../../../src/cli/run-consume.js';
 import type { ConsumeOptions, EvqClient, EvqRecord } from '../../../src/client/types.js';
@@ -38,7 +38,6 @@ describe('evq consume: parsing', () => {
 
   it.each([
     [['t', '--limit', 'lots'], /--limit/],
-    [['t', '--filter', '(('], /--filter.*invalid filter at column/],
     [['t', '--from', 'soon'], /--from/],
     [['t', '--follw'], /unknown option '--follw'.*--follow/],
   ])('%j is a usage error (exit 2) naming the flag', async (args, message) => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { LineSplitter, lineParser, openInput, parseJsonLine, readLines, readMessages } from '../../../src/cli/input.js';
-import { parseFormat } from '../../../src/cli/format.js';
+import { parseFormat } from '../../../src/cli/record-format.js';
 import { EvqError, EvqUsageError } from '../../../src/errors.js';
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {

@@ -1,7 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { positionOption, toSubscribePlan, type SubscribeFlags } from '../../../src/cli/commands/subscribe.js';
-import type { CliEnv } from '../../../src/cli/format.js';
+import { toSubscribePlan, type SubscribeFlags } from '../../../src/cli/commands/subscribe.js';
+import { positionOption } from '../../../src/cli/options.js';
+import type { CliEnv } from '../../../src/cli/connection.js';
 import { exitCodeFor } from '../../../src/cli/main.js';
 import { resumeCommand, runSubscribe } from '../../../src/cli/run-subscribe.js';
 import type { EvqClient, EvqRecord, SubscribeOptions, Subscription } from '../../../src/client/types.js';
@@ -45,7 +46,6 @@ describe('evq subscribe: parsing', () => {
   });
 
   it.each([
-    [['t', '--filter', 'value.amount >> 3'], /--filter.*invalid filter at column 15/],
     [['t', '--format', '{nope}'], /--format.*unknown placeholder \{nope\}/],
     [['t', '--from', 'yesterday'], /--from.*expected earliest, latest/],
     [['t', '--count', '0'], /--count.*from 1/],

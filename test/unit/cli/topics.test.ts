@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import type { CliEnv } from '../../../src/cli/format.js';
+import type { CliEnv } from '../../../src/cli/connection.js';
 import { buildProgram, exitCodeFor } from '../../../src/cli/main.js';
 import { runDeleteTopic, runTopics, topicsTable } from '../../../src/cli/run-topics.js';
 import type { EvqClient, TopicInfo } from '../../../src/client/types.js';
@@ -28,7 +28,7 @@ function env(isTTY: boolean, calls: string[]): CliEnv {
 describe('evq topics', () => {
   it('an aligned table on a terminal, sorted by name', async () => {
     const out = captureOutput();
-    await runTopics({ url: 'http://x', token: undefined, json: false }, out, env(true, []));
+    await runTopics({ url: 'http://x', token: undefined, timeoutMs: 10_000, json: false }, out, env(true, []));
     expect(out.datas).toEqual([
       'TOPIC     MESSAGES   SIZE  OFFSETS     SUBSCRIBERS',
       'orders        1224  1.5mb  10..1233              3',
@@ -42,7 +42,7 @@ describe('evq topics', () => {
       [true, true],
     ] as const) {
       const out = captureOutput();
-      await runTopics({ url: 'http://x', token: undefined, json }, out, env(isTTY, []));
+      await runTopics({ url: 'http://x', token: undefined, timeoutMs: 10_000, json }, out, env(isTTY, []));
       expect(out.datas).toHaveLength(1);
       expect(JSON.parse(out.datas[0]!).map((t: TopicInfo) => t.topic)).toEqual(['orders', 'payments']);
     }
@@ -57,12 +57,14 @@ describe('evq topics', () => {
   it('delete: deletes and says so on stderr; a missing topic is exit 1', async () => {
     const calls: string[] = [];
     const out = captureOutput();
-    await runDeleteTopic({ url: 'http://x', token: undefined, topic: 'orders' }, out, env(false, calls));
+    await runDeleteTopic({ url: 'http://x', token: undefined, timeoutMs: 10_000, topic: 'orders' }, out, env(false, calls));
     expect(calls).toEqual(['delete orders', 'close']);
     expect(out.infos).toEqual(['deleted topic orders']);
-    const err = await runDeleteTopic({ url: 'http://x', token: undefined, topic: 'missing' }, out, env(false, calls)).catch(
-      (x: unknown) => x,
-    );
+    const err = await runDeleteTopic(
+      { url: 'http://x', token: undefined, timeoutMs: 10_000, topic: 'missing' },
+      out,
+      env(false, calls),
+    ).catch((x: unknown) => x);
     expect(exitCodeFor(err, out)).toBe(1);
   });
 });
