@@ -86,7 +86,7 @@ export function filterOption(value: string): string {
 /** A filter as an error line shows it: whole when short, else `width` characters around `column`, on one line. */
 export function filterExcerpt(filter: string, column: number, width = 60): string {
   // columns count code points; control characters (a newline) would break the line
-  const chars = [...filter.replace(/[\u0000-\u001f\u007f]/g, ' ')];
+  const chars = [...filter].map((c) => (c.charCodeAt(0) < 0x20 || c === '\u007f' ? ' ' : c));
   if (chars.length <= width) return chars.join('');
   const at = Math.min(Math.max(column - 1, 0), chars.length);
   const end = Math.min(chars.length, Math.max(at + width / 2, width));

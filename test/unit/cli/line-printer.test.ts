@@ -25,9 +25,9 @@ describe('LinePrinter', () => {
     const out = sink();
     const printer = new LinePrinter(out.stream);
     const reused = Buffer.from('aaaa');
-    printer.line(reused);
+    void printer.line(reused);
     reused.fill('b');
-    printer.line(reused);
+    void printer.line(reused);
     await printer.end();
     expect(out.text()).toBe('aaaa\nbbbb\n');
   });
@@ -35,10 +35,10 @@ describe('LinePrinter', () => {
   it('writes a line larger than a chunk whole', async () => {
     const out = sink();
     const printer = new LinePrinter(out.stream);
-    printer.line('x');
+    void printer.line('x');
     const big = 'y'.repeat(LinePrinter.CHUNK_BYTES * 2);
-    printer.line(big);
-    printer.line('z');
+    void printer.line(big);
+    void printer.line('z');
     await printer.end();
     expect(out.text()).toBe(`x\n${big}\nz\n`);
   });
@@ -72,10 +72,10 @@ describe('LinePrinter', () => {
     });
     let calls = 0;
     const printer = new LinePrinter(stream, () => calls++);
-    printer.line('a'.repeat(70_000));
+    void printer.line('a'.repeat(70_000));
     await new Promise((r) => setImmediate(r));
     expect(printer.broken).toBe(true);
-    printer.line('more');
+    void printer.line('more');
     await printer.end();
     expect(calls).toBe(1);
   });
