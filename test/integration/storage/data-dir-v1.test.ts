@@ -173,7 +173,10 @@ describe('a data directory of on-disk format v1', () => {
       topic: 'orders',
       group: 'billing',
       committed: 5,
+      endOffset: 12,
       lag: 7,
+      missed: 0,
+      members: 0,
       updatedAt: WRITTEN_AT,
     });
     expect(b.stats().delayedPending).toBe(1);
