@@ -65,9 +65,11 @@ async function main() {
       }).then((res) => ok(res, `batch to ${topic}`));
     /** @param {string} topic @param {string} body @param {Record<string, string>} headers */
     const post = (topic, body, headers = {}) =>
-      fetch(`${url}/topics/${topic}/messages`, { method: 'POST', headers: { 'content-type': 'text/plain', ...headers }, body }).then(
-        (res) => ok(res, `message to ${topic}`),
-      );
+      fetch(`${url}/topics/${topic}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream', ...headers },
+        body,
+      }).then((res) => ok(res, `message to ${topic}`));
 
     await batch('orders', [
       { value: 'order 0', key: 'alice' },
@@ -86,9 +88,11 @@ async function main() {
     await post('orders', 'order 10');
     await post('orders', 'order 11', { 'evq-key': 'dave' });
     await batch('audit', [{ value: 'audit 0', key: 'k' }, { value: 'audit 1' }]);
-    await fetch(`${url}/topics/orders/groups/billing/commit`, { method: 'POST', body: JSON.stringify({ offset: 5 }) }).then((res) =>
-      ok(res, 'commit'),
-    );
+    await fetch(`${url}/topics/orders/groups/billing/commit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ offset: 5 }),
+    }).then((res) => ok(res, 'commit'));
     await post('audit', 'delayed audit', { 'evq-key': 'later', 'evq-header-kind': 'reminder', 'evq-delay': '1h' });
   } finally {
     await broker.close();

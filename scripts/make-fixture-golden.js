@@ -6,13 +6,14 @@
  * test/unit/protocol/golden.test.ts checks both directions against them (decoding a fixture gives the
  * structure it states by hand, encoding that structure gives the fixture's bytes).
  *
- *   npm run build && node scripts/make-fixture-golden.js [outDir/]
+ *   npm run build && node scripts/make-fixture-golden.js [outDir]
  *
  * It writes only the files that are missing and never overwrites one: a fixture pins the bytes an older
  * evq wrote. A new version of a format gets new files (`batch-v2.bin`) beside the old ones.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeBatch } from '../dist/protocol/batch-encode.js';
 import { recordJson } from '../dist/protocol/wire-record.js';
@@ -94,7 +95,7 @@ const files = {
 
 await mkdir(dir, { recursive: true });
 for (const [name, content] of Object.entries(files)) {
-  const path = `${dir}${name}`;
+  const path = join(dir, name);
   if (existsSync(path)) {
     process.stdout.write(`kept ${name} (fixtures are never rewritten)\n`);
     continue;

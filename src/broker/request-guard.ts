@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { hostname, networkInterfaces } from 'node:os';
 import { EvqError, EvqUsageError } from '../errors.js';
 import { isLoopback } from './auth.js';
+import { header } from './http/request.js';
 
 /**
  * What keeps web pages on other sites away from the broker, for every HTTP request and every WebSocket
@@ -10,7 +11,7 @@ import { isLoopback } from './auth.js';
  * - **Host** must be one of the broker's names: the address it is bound to (every interface address for a
  *   wildcard bind, and this machine's host name), `localhost`, `127.0.0.1` and `[::1]` for a loopback bind,
  *   and the names given with `--allow-host`; any port. Anything else is a DNS-rebinding page (its own name
- *   pointed at 127.0.0.1) and gets `421 EVQ_ERR_FORBIDDEN_HOST`.
+ *   pointed at 127.0.0.1) and gets `421 EVQ_ERR_FORBIDDEN_HOST`, and so does a request or upgrade with no Host.
  * - **Origin**, when present (browsers send it on every WebSocket handshake and every POST, PUT, DELETE), must
  *   be the broker's own origin (`http://` + the request's Host) or one given with `--allow-origin`; anything
  *   else, `null` included, gets `403 EVQ_ERR_FORBIDDEN_ORIGIN`, whatever the method. Clients that send no
@@ -37,10 +38,14 @@ const SAFE_METHODS = new Set(['GET', 'HEAD']);
 const EXPOSED_HEADERS = 'evq-next-offset, evq-committed-offset';
 const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, DELETE';
 const HOST_PATTERN = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+)(?::(\d{1,5}))?$/;
+/** How many accepted Host values (as sent) are remembered, so that most requests skip parsing theirs. */
+const ACCEPTED_HOSTS_KEPT = 64;
 
 export class RequestGuard {
   readonly #hosts: Set<string>;
   readonly #origins: Set<string>;
+  /** Host headers already found allowed, exactly as sent; at most ACCEPTED_HOSTS_KEPT, never emptied. */
+  readonly #acceptedHosts = new Set<string>();
 
   constructor(options: RequestGuardOptions) {
     this.#hosts = new Set();
@@ -62,8 +67,14 @@ export class RequestGuard {
   /** Null when the request may go on; otherwise the error to refuse it with. Looks at the headers and the URL's query only. */
   check(req: IncomingMessage): EvqError | null {
     const host = req.headers.host;
-    // HTTP/1.0 without Host cannot come from a browser; Node already refuses HTTP/1.1 without one
-    if (host !== undefined && !this.#hostAllowed(host)) {
+    // no Host at all: Node refuses an HTTP/1.1 request without one, but not an upgrade, nor HTTP/1.0; no client needs it
+    if (host === undefined || host === '') {
+      return new EvqError(
+        'EVQ_ERR_FORBIDDEN_HOST',
+        'the request has no Host header: send Host with the name or address the broker was reached at (curl and evq do)',
+      );
+    }
+    if (!this.#hostAllowed(host)) {
       const shown = host.slice(0, 100);
       return new EvqError(
         'EVQ_ERR_FORBIDDEN_HOST',
@@ -121,10 +132,13 @@ export class RequestGuard {
   }
 
   #hostAllowed(host: string): boolean {
+    if (this.#acceptedHosts.has(host)) return true;
     const match = HOST_PATTERN.exec(host);
     if (match === null) return false;
     const name = normalizeHostName(match[1] as string);
-    return name !== null && this.#hosts.has(name);
+    if (name === null || !this.#hosts.has(name)) return false;
+    if (this.#acceptedHosts.size < ACCEPTED_HOSTS_KEPT) this.#acceptedHosts.add(host);
+    return true;
   }
 
   #originAllowed(origin: string, host: string | undefined): boolean {
@@ -208,9 +222,4 @@ function commits(raw: string | undefined): boolean {
 function hostOnly(host: string): string {
   const match = HOST_PATTERN.exec(host);
   return match === null ? 'NAME' : (match[1] as string);
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }

@@ -41,7 +41,8 @@ export function queryFlag(url: URL, name: string): boolean {
   return text !== null && text !== 'false' && text !== '0';
 }
 
-function header(req: IncomingMessage, name: string): string | undefined {
+/** The first value of a request header, or undefined when it is absent. */
+export function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }

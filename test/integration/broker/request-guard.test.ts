@@ -68,34 +68,50 @@ function auth(token: string | undefined): Record<string, string> {
   return token === undefined ? {} : { authorization: `Bearer ${token}` };
 }
 
-/** What a WebSocket handshake got: the status and the first bytes after it (none when refused before the upgrade). */
-function upgradeRaw(b: TestBroker, path: string, headers: Record<string, string>): Promise<{ head: string; frames: number }> {
+/**
+ * What the broker answered to one request written as it is on a raw socket: the reply's head and the bytes
+ * after its body (WebSocket frames). A refusal closes the connection; a `101` is ended by the test at once.
+ */
+function exchangeRaw(b: TestBroker, lines: string[]): Promise<{ head: string; frames: number }> {
   return new Promise((resolve, reject) => {
     const socket = connect(b.port, '127.0.0.1');
     let data = Buffer.alloc(0);
-    socket.on('data', (chunk: Buffer) => (data = Buffer.concat([data, chunk])));
-    socket.on('error', reject);
-    socket.on('close', () => {
+    const result = (): { head: string; frames: number } => {
       const text = data.toString('latin1');
       const end = text.indexOf('\r\n\r\n');
       const head = end < 0 ? text : text.slice(0, end);
       const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
       // bytes past the HTTP reply's own body would be WebSocket frames
-      resolve({ head, frames: end < 0 ? 0 : data.length - (end + 4) - length });
+      return { head, frames: end < 0 ? 0 : data.length - (end + 4) - length };
+    };
+    socket.on('data', (chunk: Buffer) => {
+      data = Buffer.concat([data, chunk]);
+      // let in: the socket would stay open; what came so far is the answer
+      if (/^HTTP\/1\.1 101 [^]*\r\n\r\n/.test(data.toString('latin1'))) socket.destroy();
     });
-    const lines = [
-      `GET ${path} HTTP/1.1`,
-      `Host: ${headers.host ?? `127.0.0.1:${b.port}`}`,
-      'Connection: Upgrade',
-      'Upgrade: websocket',
-      'Sec-WebSocket-Version: 13',
-      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
-      ...Object.entries(headers)
-        .filter(([name]) => name !== 'host')
-        .map(([name, value]) => `${name}: ${value}`),
-    ];
+    socket.on('error', reject);
+    socket.on('close', () => resolve(result()));
     socket.write(`${lines.join('\r\n')}\r\n\r\n`);
   });
+}
+
+const UPGRADE_LINES = [
+  'Connection: Upgrade',
+  'Upgrade: websocket',
+  'Sec-WebSocket-Version: 13',
+  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+];
+
+/** What a WebSocket handshake got: the status and the first bytes after it (none when refused before the upgrade). */
+function upgradeRaw(b: TestBroker, path: string, headers: Record<string, string>): Promise<{ head: string; frames: number }> {
+  return exchangeRaw(b, [
+    `GET ${path} HTTP/1.1`,
+    `Host: ${headers.host ?? `127.0.0.1:${b.port}`}`,
+    ...UPGRADE_LINES,
+    ...Object.entries(headers)
+      .filter(([name]) => name !== 'host')
+      .map(([name, value]) => `${name}: ${value}`),
+  ]);
 }
 
 /**
@@ -159,6 +175,23 @@ for (const token of [undefined, 's3cret']) {
       expect(b.stats().connections).toBe(0);
     });
 
+    it('refuses a request or WebSocket upgrade with no Host header with 421 (Node lets an upgrade without Host through)', async () => {
+      const b = await start();
+      expect((await send(b.url, 'POST', '/topics/t/messages', json, 'secret')).status).toBe(201);
+      const credentials = token === undefined ? [] : [`Authorization: Bearer ${token}`];
+      for (const path of ['/subscribe/t?from=earliest', '/ws']) {
+        const raw = await exchangeRaw(b, [`GET ${path} HTTP/1.1`, ...UPGRADE_LINES, ...credentials]);
+        expect(raw.head, path).toMatch(/^HTTP\/1\.1 421 /);
+        expect(raw.head).not.toMatch(/sec-websocket-accept/i);
+        expect(raw.frames).toBe(0);
+      }
+      // HTTP/1.0 needs no Host: Node serves it unless the broker refuses it
+      const old = await exchangeRaw(b, ['GET /topics/t/messages?from=earliest HTTP/1.0', ...credentials]);
+      expect(old.head).toMatch(/^HTTP\/1\.1 421 /);
+      expect(old.head).not.toContain('secret');
+      expect(b.stats()).toMatchObject({ connections: 0, subscriptions: 0 });
+    });
+
     it('answers to its address, localhost, 127.0.0.1 and [::1] with any port, and to --allow-host names', async () => {
       const b = await start({ allowHosts: ['evq.internal', 'Proxy.Example'] });
       for (const host of [
@@ -177,6 +210,24 @@ for (const token of [undefined, 's3cret']) {
       expect(named.status).toBe(201);
       expect(await countOf(b, 't', token)).toBe(1);
       expect((await send(b.url, 'GET', '/topics', { host: 'other.internal', ...auth(token) })).status).toBe(421);
+      // the names it already answered are remembered (up to 64): more than that, asked twice, and look-alikes after them
+      const many = Array.from({ length: 70 }, (_, i) => (i % 2 === 0 ? `localhost:${i + 1}` : `127.0.0.1:${i + 1}`));
+      for (const host of [...many, ...many])
+        expect((await send(b.url, 'GET', '/healthz', { host, ...auth(token) })).status, host).toBe(200);
+      for (const host of [
+        'localhost.',
+        `localhost.:${b.port}`,
+        `[::ffff:127.0.0.1]:${b.port}`,
+        `127.0.0.1.evil.example:${b.port}`,
+        `localhost:${b.port}:${b.port}`,
+        `evq.internal.:8443`,
+        'user@localhost',
+        '',
+      ]) {
+        const reply = await send(b.url, 'GET', '/topics', { host, ...auth(token) });
+        expect(reply.status, host).toBe(421);
+        expect(reply.json.error.code).toBe('EVQ_ERR_FORBIDDEN_HOST');
+      }
       const ws = await wsAttempt(`ws://127.0.0.1:${b.port}/subscribe/t`, undefined, token);
       expect(ws.opened).toBe(true);
       ws.ws?.close();
@@ -284,6 +335,27 @@ for (const token of [undefined, 's3cret']) {
       expect((await send(b.url, 'GET', '/topics/t/groups/g/messages?autocommit=true', link)).status).toBe(403);
       expect((await send(b.url, 'GET', '/topics/t/groups/g', auth(token))).status).toBe(404); // never committed
       expect((await send(b.url, 'GET', '/topics', { 'sec-fetch-site': 'same-origin', ...auth(token) })).status).toBe(200);
+      // a POST without Origin: cross-site is refused (a navigation too: it changes something), none (typed by the user) is not
+      for (const mode of ['no-cors', 'navigate']) {
+        const post = await send(
+          b.url,
+          'POST',
+          '/topics/t/messages',
+          { ...json, 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': mode },
+          '"evil"',
+        );
+        expect(post.status, mode).toBe(403);
+        expect(post.json.error.code).toBe('EVQ_ERR_FORBIDDEN_ORIGIN');
+      }
+      const typed = await send(
+        b.url,
+        'POST',
+        '/topics/t/messages',
+        { ...json, 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate' },
+        '"y"',
+      );
+      expect(typed.status).toBe(201);
+      expect(await countOf(b, 't', token)).toBe(2);
     });
 
     it('takes only the documented content types on the routes that change something (415 otherwise, nothing appended)', async () => {
