@@ -33,11 +33,18 @@ const MAX_SCAN_RECORDS = 100_000;
  * never pin the broker; `nextOffset` tells where the scan stopped.
  */
 export class Reader {
+  #longPolls = 0;
+
   constructor(
     private readonly store: TopicStore,
     private readonly ingest: Ingest,
     private readonly metrics: BrokerMetrics,
   ) {}
+
+  /** Long polls waiting for an append now (for stats and tests: a request is pending, not yet answered). */
+  get pendingLongPolls(): number {
+    return this.#longPolls;
+  }
 
   /** The offset a position stands for, in the topic as it is now. */
   resolve(topic: string, from: StartPosition): number {
@@ -99,6 +106,7 @@ export class Reader {
     if (log !== undefined && log.endOffset > offset) return true;
     const timeout = AbortSignal.timeout(ms);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    this.#longPolls++;
     try {
       for (;;) {
         const [event] = await once(this.ingest, 'append', { signal: combined });
@@ -106,6 +114,8 @@ export class Reader {
       }
     } catch {
       return false;
+    } finally {
+      this.#longPolls--;
     }
   }
 }

@@ -57,8 +57,8 @@ export interface Broker {
   readonly recovery: RecoveryReport[];
   /** Calls `listener` when a read finds damage in a sealed segment not known at start. Returns the unsubscribe function. */
   onCorruption(listener: (report: CorruptionReport) => void): () => void;
-  /** In-memory state, for tests and metrics: open connections and subscriptions. */
-  stats(): { connections: number; subscriptions: number; feeds: number; delayedPending: number };
+  /** In-memory state, for tests and metrics: open connections, subscriptions, and HTTP long polls waiting for records. */
+  stats(): { connections: number; subscriptions: number; feeds: number; delayedPending: number; longPolls: number };
   /** Stops accepting, finishes appends in flight, fsyncs, closes subscribers with 1001. */
   close(): Promise<void>;
 }
@@ -199,6 +199,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
       subscriptions: wsHub.subscriptionCount,
       feeds: wsHub.feedCount,
       delayedPending: delays.pending,
+      longPolls: reader.pendingLongPolls,
     }),
     close: () => {
       closing ??= (async () => {

@@ -11,7 +11,8 @@ import { encodeBatch } from '../../src/protocol/record-codec.js';
 import { encodeProduceFrame } from '../../src/protocol/ws-frames.js';
 import { WsTestClient } from '../helpers/ws-client.js';
 import { startTunedBroker, type TunedBroker } from '../integration/abuse/tuned-broker.js';
-import { killSpawned, makeTempDir, pollUntil, removeTempDirs } from '../helpers/spawn-broker.js';
+import { killSpawned, makeTempDir, removeTempDirs } from '../helpers/spawn-broker.js';
+import { waitFor } from '../helpers/wait.js';
 
 const SECONDS = Number(process.env.EVQ_SOAK_SECONDS ?? 60);
 const MiB = 1024 * 1024;
@@ -224,10 +225,9 @@ async function readTopic(url: string, topic: string): Promise<Map<number, string
 
 /** RSS and descriptors once the broker has settled with no client connected. */
 async function quietPoint(broker: TunedBroker): Promise<{ rss: number; heap: number; fds: number }> {
-  await pollUntil(
+  await waitFor(
     async () => ((await (await fetch(`${broker.url}/metrics`)).text()).match(/^evq_connections(?:\{\})? (\d+)/m)?.[1] ?? '0') === '0',
-    15_000,
-    'every WebSocket to close',
+    { timeoutMs: 15_000, what: 'every WebSocket to close' },
   );
   await sleep(1000);
   const memory = await broker.memoryAfterGc();
