@@ -134,7 +134,11 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   });
   const wsHub = hub;
   metrics.collect(() => {
-    for (const info of store.list()) metrics.subscribers.set({ topic: info.topic }, wsHub.subscriberCount(info.topic));
+    // every topic's subscribers, also of a topic subscribed to before it exists (none kept for a deleted one)
+    metrics.subscribers.values.clear();
+    for (const topic of new Set([...store.list().map((info) => info.topic), ...wsHub.feedTopics()])) {
+      metrics.subscribers.set({ topic }, wsHub.subscriberCount(topic));
+    }
     for (const g of groups.list()) {
       metrics.groupLag.set({ topic: g.topic, group: g.group }, groupLag(store.get(g.topic), g.committed));
     }
