@@ -27,7 +27,7 @@ import type {
 } from './log.js';
 
 /** Retention by bytes of a memory topic when none is given: 256 MiB. */
-export const DEFAULT_MEMORY_RETENTION_BYTES = 256 * 1024 * 1024;
+export const DEFAULT_MEMORY_RETENTION_BYTES: number = LIMITS.memoryRetentionBytes;
 
 export interface MemoryTopicLogOptions extends RetentionOptions {
   limits?: BatchLimits;
@@ -170,7 +170,7 @@ export class MemoryTopicLog implements Log {
     }
   }
 
-  readBatches(fromOffset: number, maxBytes = 1024 * 1024): Promise<ReadBatchesResult> {
+  readBatches(fromOffset: number, maxBytes: number = LIMITS.readStepBytes): Promise<ReadBatchesResult> {
     try {
       const from = this.startReading(fromOffset);
       const batches: Buffer[] = [];

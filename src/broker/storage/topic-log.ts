@@ -36,7 +36,7 @@ import type { WrittenAppend } from './group-commit.js';
 
 /** Smallest and largest segment size accepted (file positions in the index are 32-bit). */
 export const MIN_SEGMENT_BYTES = 1024;
-export const MAX_SEGMENT_BYTES = 1024 * 1024 * 1024;
+export const MAX_SEGMENT_BYTES: number = LIMITS.maxSegmentBytes;
 
 export interface TopicLogOptions extends RetentionOptions {
   /** Default `'always'`. */
@@ -220,7 +220,7 @@ export class TopicLog implements Log {
     return records;
   }
 
-  async readBatches(fromOffset: number, maxBytes = 1024 * 1024): Promise<ReadBatchesResult> {
+  async readBatches(fromOffset: number, maxBytes: number = LIMITS.readStepBytes): Promise<ReadBatchesResult> {
     const from = this.startReading(fromOffset);
     const batches: Buffer[] = [];
     let nextOffset = from;
