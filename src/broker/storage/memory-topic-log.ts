@@ -8,7 +8,9 @@
 import { LIMITS } from '../../core/limits.js';
 import { TRUSTED_CODEC_LIMITS, encodeBatch, forEachRecord } from '../../protocol/record-codec.js';
 import { validateBatch, validateTopicName } from '../../protocol/validate.js';
-import { ListenerSet, checkReadOffset, readLimits, takeEncoded, timestamped } from './log-common.js';
+import { takeEncoded, timestamped } from './append-input.js';
+import { ListenerSet } from './listener-set.js';
+import { checkReadOffset, readLimits } from './read-bounds.js';
 import { checkRetentionOptions, expiredUnitCount } from './retention.js';
 import { logClosed } from './storage-errors.js';
 import type { EvqRecord, MessageInput } from '../../protocol/record.js';
