@@ -1,5 +1,6 @@
 import { EvqError } from '../errors.js';
 import type { Clock } from '../core/clock.js';
+import { LIMITS } from '../core/limits.js';
 import { Scheduler, type ScheduleId } from '../core/scheduler.js';
 import { TRUSTED_CODEC_LIMITS, decodeBatch } from '../protocol/record-codec.js';
 import { encodeBatch } from '../protocol/batch-encode.js';
@@ -36,8 +37,6 @@ const DUE = 'evq-delay-due';
 const KEY = 'evq-delay-idempotency-key';
 /** A failed delivery (the disk, say) is tried again after this long; it is never dropped. */
 const RETRY_MS = 1000;
-/** Compact when the journal is this large and mostly done entries. */
-const COMPACT_BYTES = 64 * 1024 * 1024;
 
 /**
  * Delayed delivery: a message produced with a delay waits here, durably, and is appended to its topic when
@@ -135,7 +134,7 @@ export class DelayQueue implements DelaySink {
       entry.handle = this.#scheduler.schedule(this.clock.now() + RETRY_MS, entry);
       return;
     }
-    if (this.#journal.sizeBytes > COMPACT_BYTES && this.#pending.size * 4 < this.#journal.messageCount) this.#compact();
+    if (this.#journal.sizeBytes > LIMITS.delayJournalCompactBytes && this.#pending.size * 4 < this.#journal.messageCount) this.#compact();
   }
 
   async #replay(): Promise<void> {

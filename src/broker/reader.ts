@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { LIMITS } from '../core/limits.js';
 import { EvqError } from '../errors.js';
 import type { Filter } from '../core/filter/index.js';
 import type { StartPosition } from '../protocol/http.js';
@@ -22,22 +23,24 @@ export interface ReadResult {
   nextOffset: number;
 }
 
-/** Bytes read from the log per step of a read. */
-const READ_STEP_BYTES = 1024 * 1024;
-/** Most records one filtered read looks at before it returns what it has (and where to go on). */
-const MAX_SCAN_RECORDS = 100_000;
-
 /**
  * Pull reads: records of a topic from a position, optionally filtered, optionally waiting (long poll) for
- * records to arrive. A filtered read scans at most MAX_SCAN_RECORDS before it returns, so one request can
+ * records to arrive. A filtered read scans at most LIMITS.maxScanRecords before it returns, so one request can
  * never pin the broker; `nextOffset` tells where the scan stopped.
  */
 export class Reader {
+  #longPolls = 0;
+
   constructor(
     private readonly store: TopicStore,
     private readonly ingest: Ingest,
     private readonly metrics: BrokerMetrics,
   ) {}
+
+  /** Long polls waiting for an append now (for stats and tests: a request is pending, not yet answered). */
+  get pendingLongPolls(): number {
+    return this.#longPolls;
+  }
 
   /** The offset a position stands for, in the topic as it is now. */
   resolve(topic: string, from: StartPosition): number {
@@ -65,10 +68,10 @@ export class Reader {
     let offset = Math.max(from, log.startOffset);
     let scanned = 0;
     let bytes = 0;
-    while (records.length < options.limit && offset < log.endOffset && scanned < MAX_SCAN_RECORDS) {
+    while (records.length < options.limit && offset < log.endOffset && scanned < LIMITS.maxScanRecords) {
       let chunk: EvqRecord[];
       try {
-        chunk = await log.read(offset, { maxRecords: Math.min(options.limit, 10_000), maxBytes: READ_STEP_BYTES });
+        chunk = await log.read(offset, { maxRecords: Math.min(options.limit, 10_000), maxBytes: LIMITS.readStepBytes });
       } catch (err) {
         // a damaged range ahead: hand out what came before it; the next read (from `offset`) gets the error
         if (scanned > 0 && err instanceof EvqError && err.code === 'EVQ_ERR_CORRUPT_LOG') break;
@@ -99,6 +102,7 @@ export class Reader {
     if (log !== undefined && log.endOffset > offset) return true;
     const timeout = AbortSignal.timeout(ms);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    this.#longPolls++;
     try {
       for (;;) {
         const [event] = await once(this.ingest, 'append', { signal: combined });
@@ -106,6 +110,8 @@ export class Reader {
       }
     } catch {
       return false;
+    } finally {
+      this.#longPolls--;
     }
   }
 }

@@ -62,8 +62,8 @@ export interface Broker {
   readonly recovery: RecoveryReport[];
   /** Calls `listener` when a read finds damage in a sealed segment not known at start. Returns the unsubscribe function. */
   onCorruption(listener: (report: CorruptionReport) => void): () => void;
-  /** In-memory state, for tests and metrics: open connections and subscriptions. */
-  stats(): { connections: number; subscriptions: number; feeds: number; delayedPending: number };
+  /** In-memory state, for tests and metrics: open connections, subscriptions, and HTTP long polls waiting for records. */
+  stats(): { connections: number; subscriptions: number; feeds: number; delayedPending: number; longPolls: number };
   /** Stops accepting, finishes appends in flight, fsyncs, closes subscribers with 1001. */
   close(): Promise<void>;
 }
@@ -141,7 +141,11 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   });
   const wsHub = hub;
   metrics.collect(() => {
-    for (const info of store.list()) metrics.subscribers.set({ topic: info.topic }, wsHub.subscriberCount(info.topic));
+    // every topic's subscribers, also of a topic subscribed to before it exists (none kept for a deleted one)
+    metrics.subscribers.values.clear();
+    for (const topic of new Set([...store.list().map((info) => info.topic), ...wsHub.feedTopics()])) {
+      metrics.subscribers.set({ topic }, wsHub.subscriberCount(topic));
+    }
     for (const g of groups.list()) {
       metrics.groupLag.set({ topic: g.topic, group: g.group }, groupLag(store.get(g.topic), g.committed));
     }
@@ -206,6 +210,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
       subscriptions: wsHub.subscriptionCount,
       feeds: wsHub.feedCount,
       delayedPending: delays.pending,
+      longPolls: reader.pendingLongPolls,
     }),
     close: () => {
       closing ??= (async () => {

@@ -83,6 +83,19 @@ export const LIMITS = {
   // broker: storage
   /** Size at which a topic's segment file is sealed and a new one started. */
   segmentBytes: 64 * MiB,
+  /** Largest segment size accepted (file positions in the offset index are 32-bit). */
+  maxSegmentBytes: 1024 * MiB,
+  /** Largest coalesced write of the appends queued for a topic log. */
+  maxWriteBytes: 16 * MiB,
+  /**
+   * With `--fsync interval`: past this many acknowledged bytes not yet fsynced, an fsync starts without waiting
+   * for the timer and new appends wait for it (at most this plus one write is kept for the rewrite after a failed fsync).
+   */
+  maxUnsyncedAckedBytes: 16 * MiB,
+  /** Bytes a topic of `--memory` keeps before it drops its oldest records. */
+  memoryRetentionBytes: 256 * MiB,
+  /** Size past which the delay queue's journal is compacted (when most of it is done). */
+  delayJournalCompactBytes: 64 * MiB,
   /** With `--fsync interval`, the longest time an acknowledged write may wait for its fsync. */
   fsyncIntervalMs: 1000,
   /** Window in which a repeated idempotency key is recognised. */
@@ -93,6 +106,10 @@ export const LIMITS = {
   maxTopics: 10_000,
 
   // broker: reads
+  /** Bytes read from a log per step of a read (pull reads, a subscriber's catch-up, the live feed, default of a log read). */
+  readStepBytes: 1 * MiB,
+  /** Most records one filtered read looks at before it returns what it has (and where to go on). */
+  maxScanRecords: 100_000,
   /** Most records one read returns. */
   maxReadLimit: 10_000,
   /** Default number of records one read returns. */

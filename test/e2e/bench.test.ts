@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchResult } from '../../src/bench/result.js';
 import { killSpawned, makeTempDir, removeTempDirs, spawnBroker, type SpawnedBroker } from '../helpers/spawn-broker.js';
 import { killCli, runCli } from '../helpers/spawn-cli.js';
-import { validate } from '../unit/bench/json-schema.js';
+import { validate } from '../helpers/json-schema.js';
 
 const schema = JSON.parse(await readFile(new URL('../../docs/bench-result.schema.json', import.meta.url), 'utf8')) as Record<
   string,

@@ -4,9 +4,10 @@
  * --json` copies a topic exactly. Spawns `bin/evq.js` from `dist/` against `evq serve --port 0`.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { postBatch, readAll } from '../helpers/broker.js';
+import { getJson, postBatch, readAll } from '../helpers/broker.js';
 import { killSpawned, makeTempDir, removeTempDirs, spawnBroker, type SpawnedBroker } from '../helpers/spawn-broker.js';
 import { killCli, lines, runCli, startCli } from '../helpers/spawn-cli.js';
+import { waitFor } from '../helpers/wait.js';
 
 let broker: SpawnedBroker;
 
@@ -43,7 +44,10 @@ describe('evq consume', () => {
     // a follower that has read everything there is, then is killed (SIGKILL: nothing runs on the way out)
     const follower = startCli(['consume', 'ledger', '--group', 'billing', '--follow'], { url: broker.url });
     await follower.waitForOut((out) => out.endsWith('m49\n'));
-    await new Promise((r) => setTimeout(r, 300)); // its commit of the last page is made before the page is returned
+    // the broker has its commit of the last page (the group's next offset is past m49)
+    await waitFor(async () => (await getJson(`${broker.url}/topics/ledger/groups/billing`)).committed === 50, {
+      what: "the follower's commit of offset 50",
+    });
     follower.kill('SIGKILL');
     await follower.done;
     await postBatch(broker.url, 'ledger', values(50, 60));

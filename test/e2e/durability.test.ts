@@ -15,13 +15,13 @@ import { getJson, jsonOf, postBatch, postMessage, readAll } from '../helpers/bro
 import {
   killSpawned,
   makeTempDir,
-  pollUntil,
   removeTempDirs,
   seededRandom,
   spawnBroker,
   testSeed,
   type SpawnedBroker,
 } from '../helpers/spawn-broker.js';
+import { waitFor } from '../helpers/wait.js';
 import { WsTestClient } from '../helpers/ws-client.js';
 
 const FIRST_SEGMENT = '00000000000000000000.log';
@@ -515,11 +515,10 @@ describe('a flipped bit in a sealed segment', () => {
     const damage = await damagedDir();
     const broker = await spawnBroker(damage.dir);
     expect((await readAll(broker.url, topic, `?from=${damage.from}`)).status).toBe(500);
-    await pollUntil(
-      () => broker.stderr().includes(damage.file) && broker.stderr().includes(`${damage.from}`),
-      3000,
-      `a report on stderr: ${broker.stderr()}`,
-    );
+    await waitFor(() => broker.stderr().includes(damage.file) && broker.stderr().includes(`${damage.from}`), {
+      timeoutMs: 3000,
+      what: () => `a report on stderr naming ${damage.file} and offset ${damage.from}; stderr: ${broker.stderr()}`,
+    });
     await stopCleanly(broker);
   });
 
@@ -609,7 +608,7 @@ describe('group offsets and delayed messages across kill -9', () => {
       // the delay, which it is unless the machine is very busy), present once from then on
       const lastDue = Math.max(...soon.map((d) => d.dueAt));
       let seen: any[] = [];
-      await pollUntil(
+      await waitFor(
         async () => {
           const read = await readAll(broker.url, topic, '?from=10&limit=100');
           const answeredAt = now(); // the broker read the log before this: a message due later must be absent
@@ -624,9 +623,7 @@ describe('group offsets and delayed messages across kill -9', () => {
           }
           return soon.every((d) => read.records.some((r) => r.value === d.value));
         },
-        20_000,
-        'the delayed messages',
-        100,
+        { timeoutMs: 20_000, what: 'the delayed messages', everyMs: 100 },
       );
       expect(now()).toBeGreaterThanOrEqual(lastDue);
       expect(seen.map((r) => r.value).sort()).toEqual(soon.map((d) => d.value).sort()); // nothing else (not d-far)

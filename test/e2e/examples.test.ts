@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { postMessage, readAll } from '../helpers/broker.js';
 import { killSpawned, makeTempDir, removeTempDirs, spawnBroker, type SpawnedBroker } from '../helpers/spawn-broker.js';
 import { killCli, lines, runCli } from '../helpers/spawn-cli.js';
+import { waitFor } from '../helpers/wait.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
 
@@ -63,14 +64,6 @@ function start(script: string, args: string[], cwd: string): { done: Promise<Run
 
 const run = (script: string, args: string[], cwd: string): Promise<Run> => start(script, args, cwd).done;
 
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('examples/bank-account', () => {
   it('commands produce events after checking the rules; the projection replays them with a consumer group', async () => {
     const dir = await makeTempDir();
@@ -122,25 +115,31 @@ describe('examples/router', () => {
     ]);
     await postMessage(broker.url, 'orders', '{"amount": 0}'); // the topic exists; the router starts at latest
     const router = start('router/router.js', ['--topic', 'orders', '--routes', routesFile, '--poll-ms', '50'], dir);
-    await until(() => /routing orders into 2 sinks/.test(router.err()), 'the router to be ready');
+    await waitFor(() => /routing orders into 2 sinks/.test(router.err()), { timeoutMs: 15_000, what: 'the router to be ready' });
 
     const sale = (amount: number) => ['produce', 'orders', '-H', 'type=sale', `{"amount": ${amount}}`];
     const refund = (amount: number) => ['produce', 'orders', '-H', 'type=refund', `{"amount": ${amount}}`];
     for (const args of [sale(250), sale(5), refund(40), refund(300)]) expect((await runCli(args, { url: broker.url })).code).toBe(0);
     const refundLines = async () => (await readFile(join(dir, 'refunds.jsonl'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
-    await until(
-      async () => (await refundLines()).length === 2 && (await readAll(broker.url, 'orders.big')).records.length === 2,
-      'the first records routed',
-    );
+    await waitFor(async () => (await refundLines()).length === 2 && (await readAll(broker.url, 'orders.big')).records.length === 2, {
+      timeoutMs: 15_000,
+      what: 'the first records routed',
+    });
 
     // while it runs: drop "refunds", add "small"
     await writeRoutes([
       { name: 'big', filter: 'value.amount > 100', topic: 'orders.big' },
       { name: 'small', filter: 'value.amount <= 100', file: 'small.jsonl' },
     ]);
-    await until(() => /- refunds removed after 2 records/.test(router.err()) && /\+ small/.test(router.err()), 'the routes to change');
+    await waitFor(() => /- refunds removed after 2 records/.test(router.err()) && /\+ small/.test(router.err()), {
+      timeoutMs: 15_000,
+      what: 'the routes to change',
+    });
     for (const args of [sale(7), refund(500), sale(150)]) expect((await runCli(args, { url: broker.url })).code).toBe(0);
-    await until(async () => (await readAll(broker.url, 'orders.big')).records.length === 4, 'the second records routed');
+    await waitFor(async () => (await readAll(broker.url, 'orders.big')).records.length === 4, {
+      timeoutMs: 15_000,
+      what: 'the second records routed',
+    });
 
     router.kill('SIGINT');
     const done = await router.done;

@@ -4,9 +4,10 @@
  * group had not read. Spawns `bin/evq.js` from `dist/` against `evq serve --port 0` (real sockets, real files).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/wait.js';
 import { getJson, postBatch } from '../helpers/broker.js';
 import { describeNats, startNatsServer, stopNatsServers } from '../helpers/nats-server.js';
-import { killSpawned, makeTempDir, pollUntil, removeTempDirs, spawnBroker, type SpawnedBroker } from '../helpers/spawn-broker.js';
+import { killSpawned, makeTempDir, removeTempDirs, spawnBroker, type SpawnedBroker } from '../helpers/spawn-broker.js';
 import { killCli, lines, runCli, startCli } from '../helpers/spawn-cli.js';
 
 let broker: SpawnedBroker;
@@ -107,7 +108,7 @@ describe('evq groups', () => {
     };
     const before = await stamps();
     // a later batch, stamped after every record of the first one (the clock is polled, not slept on)
-    await pollUntil(() => Date.now() > Math.max(...before), 5000, 'the clock to move on');
+    await waitFor(() => Date.now() > Math.max(...before), { timeoutMs: 5000, what: 'the clock to move on' });
     await postBatch(broker.url, 'clock', values(3, 6));
     const all = await stamps();
     const later = all[3] as number;
@@ -127,17 +128,19 @@ describe('evq groups', () => {
     await postBatch(broker.url, 'live', values(0, 2));
     const follower = startCli(['consume', 'live', '--group', 'lg', '--follow'], { url: broker.url });
     await follower.waitForOut(/m1\n/);
-    await pollUntil(
-      async () => (await groups(broker.url)).find((g) => g.group === 'lg')?.members === 1,
-      10_000,
-      'the follower to be a member',
-    );
+    await waitFor(async () => (await groups(broker.url)).find((g) => g.group === 'lg')?.members === 1, {
+      timeoutMs: 10_000,
+      what: 'the follower to be a member',
+    });
     const refused = await runCli(['groups', 'reset', 'lg', '--topic', 'live', '--to', 'earliest'], { url: broker.url });
     expect(refused.code).toBe(1);
     expect(lines(refused.err)).toEqual([expect.stringMatching(/group "lg" has 1 consumer reading "live" now: stop it first/)]);
     follower.kill('SIGINT');
     expect((await follower.done).code).toBe(0);
-    await pollUntil(async () => (await groups(broker.url)).find((g) => g.group === 'lg')?.members === 0, 10_000, 'the member to leave');
+    await waitFor(async () => (await groups(broker.url)).find((g) => g.group === 'lg')?.members === 0, {
+      timeoutMs: 10_000,
+      what: 'the member to leave',
+    });
     const reset = await runCli(['groups', 'reset', 'lg', '--topic', 'live', '--to', 'earliest'], { url: broker.url });
     expect(reset.code).toBe(0);
   });

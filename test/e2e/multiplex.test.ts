@@ -8,6 +8,7 @@ import { compileFilter } from '../../src/core/filter/index.js';
 import { postBatch } from '../helpers/broker.js';
 import { killSpawned, makeTempDir, removeTempDirs, spawnBroker, type SpawnedBroker } from '../helpers/spawn-broker.js';
 import { killCli, lines, runCli, startCli } from '../helpers/spawn-cli.js';
+import { waitFor } from '../helpers/wait.js';
 
 let broker: SpawnedBroker;
 
@@ -25,14 +26,6 @@ afterAll(async () => {
 async function subscribers(topic: string): Promise<number> {
   const body = (await (await fetch(`${broker.url}/topics`)).json()) as { topics: Array<{ topic: string; subscribers: number }> };
   return body.topics.find((t) => t.topic === topic)?.subscribers ?? 0;
-}
-
-async function until(check: () => Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const PREDICATES = [
@@ -70,7 +63,10 @@ describe('stream multiplexing', () => {
         timeoutMs: 25_000,
       }),
     );
-    await until(async () => (await subscribers('mux')) === PREDICATES.length, 'every subscription to be live');
+    await waitFor(async () => (await subscribers('mux')) === PREDICATES.length, {
+      timeoutMs: 15_000,
+      what: 'every subscription to be live',
+    });
 
     // one producer process, the messages as `consume --format json` lines
     const stdin = messages.map((m) => JSON.stringify(m)).join('\n');
@@ -84,6 +80,6 @@ describe('stream multiplexing', () => {
       // offsets in the topic are 1 + the message's index (the warm-up record is offset 0)
       expect(lines(r.out)).toEqual(expected[i]!.map((o) => String(Number(o) + 1)));
     });
-    await until(async () => (await subscribers('mux')) === 0, 'the broker to drop every subscription', 5000);
+    await waitFor(async () => (await subscribers('mux')) === 0, { timeoutMs: 5000, what: 'the broker to drop every subscription' });
   });
 });

@@ -15,6 +15,7 @@ import type { EvqClient } from '../../src/client/types.js';
 import { describeNats, startNatsServer, stopNatsServers, type NatsServer } from '../helpers/nats-server.js';
 import { makeTempDir, removeTempDirs } from '../helpers/spawn-broker.js';
 import { EVQ_BIN, killCli, lines, runCli, startCli } from '../helpers/spawn-cli.js';
+import { waitFor } from '../helpers/wait.js';
 
 const values = (from: number, to: number): string[] => Array.from({ length: to - from }, (_, i) => `m${from + i}`);
 
@@ -69,13 +70,11 @@ describeNats('the command line over NATS JetStream', () => {
 
   /** Waits until `topic` has `n` JetStream consumers (a live `evq subscribe` is one). */
   async function consumersOn(topic: string, n: number): Promise<void> {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const count = (await client.topics()).find((t) => t.topic === topic)?.subscribers ?? 0;
-      if (count === n) return;
-      if (Date.now() > deadline) throw new Error(`${topic} has ${count} consumers, expected ${n}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    let count = 0;
+    await waitFor(async () => (count = (await client.topics()).find((t) => t.topic === topic)?.subscribers ?? 0) === n, {
+      timeoutMs: 15_000,
+      what: () => `${n} consumers on ${topic} (JetStream counts ${count})`,
+    });
   }
 
   it('100,000 lines from stdin come back byte for byte through evq consume and evq subscribe', async () => {

@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { killSpawned, makeTempDir, removeTempDirs, spawnBroker, type SpawnedBroker } from '../helpers/spawn-broker.js';
 import { killCli, lines, runCli } from '../helpers/spawn-cli.js';
 import { readAll } from '../helpers/broker.js';
+import { waitFor } from '../helpers/wait.js';
 
 let broker: SpawnedBroker;
 
@@ -159,12 +160,11 @@ describe('evq produce', () => {
     expect(r.code).toBe(0);
     expect(r.out).toBe('delayed\n');
     expect(r.err).toMatch(/^produced 1 message to later in .*; 1 delayed, due in 1s\n$/);
-    const deadline = Date.now() + 10_000;
     let values: string[] = [];
-    while (Date.now() < deadline && values.length === 0) {
-      await new Promise((res) => setTimeout(res, 200));
-      values = (await readAll(broker.url, 'later')).records.map((x) => x.value);
-    }
+    await waitFor(async () => (values = (await readAll(broker.url, 'later')).records.map((x) => x.value)).length > 0, {
+      everyMs: 200,
+      what: 'the delayed message to be due',
+    });
     expect(values).toEqual(['soon']);
   });
 });

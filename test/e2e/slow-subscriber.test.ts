@@ -10,7 +10,8 @@ import { TRUSTED_CODEC_LIMITS, forEachRecord } from '../../src/protocol/record-c
 import { encodeBatch } from '../../src/protocol/batch-encode.js';
 import { SUBPROTOCOL_BINARY, decodeDeliveryFrame, encodeProduceFrame } from '../../src/protocol/ws-frames.js';
 import { getJson } from '../helpers/broker.js';
-import { killSpawned, makeTempDir, pollUntil, removeTempDirs, spawnBroker, type SpawnedBroker } from '../helpers/spawn-broker.js';
+import { killSpawned, makeTempDir, removeTempDirs, spawnBroker, type SpawnedBroker } from '../helpers/spawn-broker.js';
+import { waitFor } from '../helpers/wait.js';
 
 const MiB = 1024 * 1024;
 const VALUE_BYTES = 1024;
@@ -75,7 +76,7 @@ class CheckingSubscriber {
   static async subscribe(url: string, topic: string): Promise<CheckingSubscriber> {
     const subscriber = new CheckingSubscriber(await connect(url));
     subscriber.ws.send(JSON.stringify({ op: 'subscribe', sub: 1, topic, from: 'earliest' }));
-    await pollUntil(() => subscriber.controls.some((c) => c.op === 'subscribed'), 10_000, 'the subscribed frame');
+    await waitFor(() => subscriber.controls.some((c) => c.op === 'subscribed'), { timeoutMs: 10_000, what: 'the subscribed frame' });
     return subscriber;
   }
 
@@ -159,7 +160,10 @@ describe('a subscriber that stops reading', () => {
     try {
       await produce(broker.url, 'big', TOTAL, 500, 4);
       // the reading subscriber gets everything in order while the other one reads nothing
-      await pollUntil(() => reading.next === TOTAL || reading.problems.length > 0, 60_000, 'the reading subscriber to get every message');
+      await waitFor(() => reading.next === TOTAL || reading.problems.length > 0, {
+        timeoutMs: 60_000,
+        what: 'the reading subscriber to get every message',
+      });
       expect(reading.problems).toEqual([]);
       expect(reading.next).toBe(TOTAL);
       const peakWhileStalled = rss.max();
@@ -169,7 +173,10 @@ describe('a subscriber that stops reading', () => {
       expect(slowEvents(await (await fetch(`${broker.url}/metrics`)).text(), 'catch-up')).toBeGreaterThan(0);
 
       stalled.resume();
-      await pollUntil(() => stalled.next === TOTAL || stalled.problems.length > 0, 60_000, 'the stalled subscriber to catch up');
+      await waitFor(() => stalled.next === TOTAL || stalled.problems.length > 0, {
+        timeoutMs: 60_000,
+        what: 'the stalled subscriber to catch up',
+      });
       expect(stalled.problems).toEqual([]);
       expect(stalled.next).toBe(TOTAL);
       const peak = rss.max();

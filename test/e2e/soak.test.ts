@@ -11,7 +11,8 @@ import { encodeBatch } from '../../src/protocol/batch-encode.js';
 import { encodeProduceFrame } from '../../src/protocol/ws-frames.js';
 import { WsTestClient } from '../helpers/ws-client.js';
 import { startTunedBroker, type TunedBroker } from '../integration/abuse/tuned-broker.js';
-import { killSpawned, makeTempDir, pollUntil, removeTempDirs } from '../helpers/spawn-broker.js';
+import { killSpawned, makeTempDir, removeTempDirs } from '../helpers/spawn-broker.js';
+import { waitFor } from '../helpers/wait.js';
 
 const SECONDS = Number(process.env.EVQ_SOAK_SECONDS ?? 60);
 const MiB = 1024 * 1024;
@@ -31,7 +32,8 @@ afterEach(async () => {
   await removeTempDirs();
 });
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Paces the load and times its phases (a rate and a duration of the soak): never a wait for something to get ready. */
+const pace = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const openFds = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
 
 interface Acked {
@@ -70,7 +72,7 @@ function startLoad(
           const body = (await res.body.json()) as { baseOffset: number };
           if (res.statusCode !== 201) problems.push(`producer ${p}: ${res.statusCode} ${JSON.stringify(body)}`);
           else values.forEach((value, j) => acked.push({ topic: 'soak', offset: body.baseOffset + j, value }));
-          await sleep(50);
+          await pace(50);
         }
         await pool.close();
       })(),
@@ -105,7 +107,7 @@ function startLoad(
           if (control.op !== 'ack' || values === undefined) problems.push(`ws producer: ${JSON.stringify(control)}`);
           else values.forEach((value, j) => acked.push({ topic: 'soak-ws', offset: control.baseOffset + j, value }));
         }
-        await sleep(50);
+        await pace(50);
       }
       await client.until(() => client.controls.length >= inFlight.size, 30_000, 'the last answers');
       for (const control of client.controls.splice(0)) {
@@ -131,7 +133,7 @@ function startLoad(
         await res.body.text();
         if (res.statusCode !== 202) problems.push(`delayed producer: ${res.statusCode}`);
         else delayedAcked.push(`${phase}-d-${i}`);
-        await sleep(100);
+        await pace(100);
       }
       await pool.close();
     })(),
@@ -171,7 +173,7 @@ function startLoad(
             const client = await WsTestClient.connect(broker.url, { binary: (s + k) % 2 === 0 });
             const from = k === 0 ? 'earliest' : k === 1 ? 'latest' : Math.max(0, acked.filter((a) => a.topic === 'soak').length - 200);
             client.subscribe(1, 'soak', { from });
-            await sleep(300 + ((s * 7 + k * 13) % 700));
+            await pace(300 + ((s * 7 + k * 13) % 700));
             await client.close();
             subscribers++;
             const got = [...client.received(1), ...client.received(-1)];
@@ -224,12 +226,21 @@ async function readTopic(url: string, topic: string): Promise<Map<number, string
 
 /** RSS and descriptors once the broker has settled with no client connected. */
 async function quietPoint(broker: TunedBroker): Promise<{ rss: number; heap: number; fds: number }> {
-  await pollUntil(
+  await waitFor(
     async () => ((await (await fetch(`${broker.url}/metrics`)).text()).match(/^evq_connections(?:\{\})? (\d+)/m)?.[1] ?? '0') === '0',
-    15_000,
-    'every WebSocket to close',
+    { timeoutMs: 15_000, what: 'every WebSocket to close' },
   );
-  await sleep(1000);
+  // the clients' sockets close on the broker's side a moment after theirs: wait until its descriptors stop falling
+  let last = -1;
+  await waitFor(
+    () => {
+      const now = openFds(broker.pid);
+      const settled = now === last;
+      last = now;
+      return settled;
+    },
+    { timeoutMs: 15_000, everyMs: 250, what: "the broker's open descriptors to settle" },
+  );
   const memory = await broker.memoryAfterGc();
   return { rss: memory.rss, heap: memory.heapUsed, fds: openFds(broker.pid) };
 }
@@ -250,15 +261,19 @@ describe('soak', () => {
       const sampler = setInterval(() => samples.push(Math.round((broker.rssBytes() ?? 0) / MiB)), 5000);
 
       const first = startLoad(broker, 'a', acked, delayedAcked, problems);
-      await sleep(warmupMs);
+      await pace(warmupMs);
       const firstStats = await first.stop();
       const mid = await quietPoint(broker);
 
       const second = startLoad(broker, 'b', acked, delayedAcked, problems);
-      await sleep(SECONDS * 1000 - warmupMs);
+      await pace(SECONDS * 1000 - warmupMs);
       const secondStats = await second.stop();
       // the delayed messages still pending come due
-      await sleep(1500);
+      await waitFor(async () => /^evq_delayed_pending(?:\{\})? 0$/m.test(await (await fetch(`${broker.url}/metrics`)).text()), {
+        timeoutMs: 15_000,
+        everyMs: 100,
+        what: 'every delayed message to come due',
+      });
       const end = await quietPoint(broker);
       clearInterval(sampler);
 

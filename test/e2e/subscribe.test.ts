@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { postBatch } from '../helpers/broker.js';
 import { killSpawned, makeTempDir, removeTempDirs, spawnBroker, type SpawnedBroker } from '../helpers/spawn-broker.js';
 import { killCli, lines, runCli, startCli } from '../helpers/spawn-cli.js';
+import { waitFor } from '../helpers/wait.js';
 
 let broker: SpawnedBroker;
 
@@ -21,18 +22,20 @@ afterAll(async () => {
   await removeTempDirs();
 });
 
-/** Waits until the broker's count of subscribers on `topic` satisfies `ok` (subscriptions are live, or gone). */
-async function subscribersOn(topic: string, n: number, ok = (count: number) => count >= n): Promise<void> {
-  const deadline = Date.now() + 15_000;
+/** The broker's count of subscribers on `topic` (its /metrics gauge: also for a topic that has no log yet). */
+async function subscribers(topic: string): Promise<number> {
+  const metrics = await (await fetch(`${broker.url}/metrics`)).text();
+  const line = metrics.split('\n').find((l) => l.startsWith(`evq_subscribers{topic="${topic}"} `));
+  return line === undefined ? 0 : Number(line.split(' ')[1]);
+}
+
+/** Waits until the broker counts `n` subscribers on `topic` (subscriptions are live, or gone). */
+async function subscribersOn(topic: string, n: number): Promise<void> {
   let count = 0;
-  for (;;) {
-    const res = await fetch(`${broker.url}/topics`);
-    const body = (await res.json()) as { topics: Array<{ topic: string; subscribers: number }> };
-    count = body.topics.find((t) => t.topic === topic)?.subscribers ?? 0;
-    if (ok(count)) return;
-    if (Date.now() > deadline) throw new Error(`${topic} has ${count} subscribers, expected ${n}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitFor(async () => (count = await subscribers(topic)) === n, {
+    timeoutMs: 15_000,
+    what: () => `${n} subscribers on ${topic} (the broker counts ${count})`,
+  });
 }
 
 describe('evq subscribe', () => {
@@ -98,12 +101,13 @@ describe('evq subscribe', () => {
     expect(r.code).toBe(0);
     expect(r.out).toBe('hello\n');
     expect(r.err).toBe('');
-    await subscribersOn('ctrlc', 0, (count) => count === 0);
+    await subscribersOn('ctrlc', 0);
   });
 
   it('a topic that does not exist yet: it waits for it', async () => {
     const sub = startCli(['subscribe', 'not-yet', '--count', '1'], { url: broker.url });
-    await new Promise((r) => setTimeout(r, 1000));
+    // from `latest`: a record produced before the subscription is live would be missed
+    await subscribersOn('not-yet', 1);
     expect((await runCli(['produce', 'not-yet', 'first'], { url: broker.url })).code).toBe(0);
     const r = await sub.done;
     expect(r.code).toBe(0);

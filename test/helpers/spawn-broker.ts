@@ -173,16 +173,6 @@ export async function removeTempDirs(): Promise<void> {
   await Promise.all(tempDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 }
 
-/** Waits until `check()` returns true (polled every `everyMs`), failing with `what` past `ms`. */
-export async function pollUntil(check: () => boolean | Promise<boolean>, ms: number, what: string, everyMs = 50): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
-
 /** A small seeded PRNG (mulberry32): the same seed gives the same sequence, so a failure reproduces. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;

@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import { decodeBatch } from '../../src/protocol/record-codec.js';
 import { decodeDeliveryFrame, SUBPROTOCOL_BINARY } from '../../src/protocol/ws-frames.js';
+import { waitFor } from './wait.js';
 
 export interface ReceivedRecord {
   offset: number;
@@ -18,7 +19,7 @@ export class WsTestClient {
   readonly controls: any[] = [];
   closeCode: number | null = null;
   closeReason = '';
-  #waiters: (() => void)[] = [];
+  readonly #waiters = new Set<() => void>();
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer, isBinary) => {
@@ -74,21 +75,23 @@ export class WsTestClient {
   }
 
   #wake(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const w of waiters) w();
+    for (const w of [...this.#waiters]) w();
   }
 
-  /** Waits until `check()` is true, or fails after `ms`. */
-  async until(check: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise<void>((resolve) => {
-        this.#waiters.push(resolve);
-        setTimeout(resolve, 50);
-      });
-    }
+  /**
+   * {@link waitFor} woken by this socket's frames: waits until `check()` is true, or fails after `ms` naming
+   * `what` (by default the text of `check` itself, e.g. "() => client.controls.length === 2").
+   */
+  async until(check: () => boolean, ms = 10_000, what = String(check)): Promise<void> {
+    await waitFor(check, {
+      what,
+      timeoutMs: ms,
+      everyMs: 50,
+      wake: (wakeUp) => {
+        this.#waiters.add(wakeUp);
+        return () => this.#waiters.delete(wakeUp);
+      },
+    });
   }
 
   send(message: unknown): void {

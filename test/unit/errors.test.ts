@@ -1,3 +1,6 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   ERROR_CODES,
@@ -13,11 +16,72 @@ import {
 } from '../../src/errors.js';
 
 const codes = Object.keys(ERROR_CODES) as EvqErrorCode[];
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * The codes there are. A new code is a change of the protocol: it needs this count raised, a row in the
+ * table of docs/PROTOCOL.md, and its status and exit code in src/errors.ts (fastify pins its errors the same way).
+ */
+const CODE_COUNT = 24;
+
+/** The rows of the "Error codes" table of docs/PROTOCOL.md: each row's codes with its status and exit code. */
+function documentedCodes(): { code: string; status: number; exit: number }[] {
+  const doc = readFileSync(join(ROOT, 'docs/PROTOCOL.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('## Error codes'));
+  const table = section.slice(0, section.indexOf('\n\n', section.indexOf('|')));
+  const rows: { code: string; status: number; exit: number }[] = [];
+  for (const line of table.split('\n')) {
+    const cells = line.split('|').map((c) => c.trim());
+    if (cells.length < 4 || !/^\d+$/.test(cells[2] as string)) continue;
+    for (const [code] of (cells[1] as string).matchAll(/EVQ_ERR_[A-Z_]+/g))
+      rows.push({ code, status: Number(cells[2]), exit: Number(cells[3]) });
+  }
+  return rows;
+}
+
+/** Every `'EVQ_ERR_…'` string in the sources: the values the code base uses. */
+function codesUsedInSource(): Set<string> {
+  const used = new Set<string>();
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.ts'))
+        for (const [, code] of readFileSync(path, 'utf8').matchAll(/['"`](EVQ_ERR_[A-Z_]+)['"`]/g)) used.add(code as string);
+    }
+  };
+  walk(join(ROOT, 'src'));
+  return used;
+}
 
 describe('error codes', () => {
-  it('are unique and all spelled EVQ_ERR_*', () => {
-    expect(new Set(codes).size).toBe(codes.length);
+  it(`are ${CODE_COUNT}, each declared once and spelled EVQ_ERR_*`, () => {
+    expect(codes).toHaveLength(CODE_COUNT);
+    // the keys as written in src/errors.ts: a key written twice would silently keep only its last status
+    const source = readFileSync(join(ROOT, 'src/errors.ts'), 'utf8');
+    const block = source.slice(source.indexOf('export const ERROR_CODES = {'), source.indexOf('} as const satisfies'));
+    const declared = [...block.matchAll(/^\s*(EVQ_ERR_[A-Z_]+)\s*:/gm)].map((m) => m[1]);
+    expect(declared).toEqual(codes);
+    expect(new Set(declared).size).toBe(CODE_COUNT);
     for (const code of codes) expect(code).toMatch(/^EVQ_ERR_[A-Z_]+$/);
+  });
+
+  it('are each used as a value only as declared: no code in the sources that the table lacks', () => {
+    const unknown = [...codesUsedInSource()].filter((code) => !(code in ERROR_CODES));
+    expect(unknown).toEqual([]);
+  });
+
+  it('each appear once in the table of docs/PROTOCOL.md, with the status and exit code of src/errors.ts', () => {
+    const rows = documentedCodes();
+    for (const code of codes) {
+      const documented = rows.filter((r) => r.code === code);
+      expect(documented, `${code} in docs/PROTOCOL.md`).toHaveLength(1);
+      expect({ status: documented[0]?.status, exit: documented[0]?.exit }, code).toEqual(ERROR_CODES[code]);
+    }
+    // and the document names no code there is not
+    const doc = readFileSync(join(ROOT, 'docs/PROTOCOL.md'), 'utf8');
+    const named = new Set([...doc.matchAll(/EVQ_ERR_[A-Z_]+/g)].map((m) => m[0]));
+    expect([...named].filter((code) => !(code in ERROR_CODES))).toEqual([]);
   });
 
   it('each map to one HTTP error status and one CLI exit code', () => {

@@ -1,23 +1,19 @@
 /**
  * The write path of a topic log: appends are queued, given their offsets in call order, coalesced into one
- * vectored write, and acknowledged according to the fsync mode.
- *
- * Group commit (`fsync: 'always'`): at most one fsync runs at a time. While it runs, further appends are
- * written; when it ends, one new fsync covers all of them. An append is acknowledged only after an fsync
- * that started after its write completed, so N concurrent appends cost far fewer than N fsyncs.
+ * vectored write (at most `LIMITS.maxWriteBytes`), and handed to the fsync policy (fsync-policy.ts), which
+ * acknowledges them as the fsync mode says: with `always`, one fsync covers every append written while the
+ * previous one ran (group commit).
  *
  * Failures. An append is never acknowledged when its write or its fsync failed:
  * - a failed write rejects the appends of that write (`EVQ_ERR_STORAGE`) and cuts the file back to where the
  *   write started; earlier appends are unaffected;
  * - a failed fsync (`always`) rejects every append it covered and every append written since (after a
  *   failed fsync the kernel may have dropped the dirty pages, so nothing unsynced can be trusted). Before
- *   the next write, the file is cut back to the last acknowledged position and reopened with a fresh file
- *   descriptor ("repair"), and the offsets of the rejected appends are given again. If the repair fails,
- *   appends are rejected until one succeeds: when the fault clears, appends work again;
- * - a failed background fsync (`interval`) cannot take back acknowledgements, and retrying it proves
- *   nothing (after a failed fsync the kernel may have dropped the dirty pages and report the next fsync as
- *   a success: "fsyncgate"). So the appends acknowledged since the last good fsync are kept in memory, and
- *   the next append first writes them again through a fresh file descriptor and fsyncs; appends are
+ *   the next write, the file is cut back to the last acknowledged position and reopened ("repair",
+ *   write-repair.ts), and the offsets of the rejected appends are given again. If the repair fails, appends
+ *   are rejected until one succeeds: when the fault clears, appends work again;
+ * - a failed background fsync (`interval`) cannot take back acknowledgements: the next append first writes
+ *   the appends kept since the last good fsync again through a fresh file descriptor and fsyncs; appends are
  *   rejected while that fails. A failed fsync of a roll with `never` is handled the same way (with nothing
  *   kept: `never` promises nothing about the OS's write-back).
  *
@@ -25,22 +21,18 @@
  * loss costs at most the unsynced tail of the active segment and never leaves a hole inside the log.
  * Readers only ever see acknowledged appends, so nothing they read is ever taken back.
  */
-import { encodeBatch } from '../../protocol/batch-encode.js';
-import { FRAME_HEADER_BYTES, frameHeader } from './frame.js';
-import { logClosed, storageFailure } from './storage-errors.js';
+import { LIMITS } from '../../core/limits.js';
 import { EvqStorageError } from '../../errors.js';
+import { encodeBatch } from '../../protocol/batch-encode.js';
 import type { TimestampedMessage } from '../../protocol/record.js';
-import type { FileHandleIO, FileIO } from './file-io.js';
+import { frameBytes, type AppendEntry } from './append-entry.js';
+import { frameHeader } from './frame.js';
+import { FsyncPolicy } from './fsync-policy.js';
+import { logClosed, storageFailure } from './storage-errors.js';
+import { cutBackToAcknowledged, writeAgain } from './write-repair.js';
+import type { FileIO } from './file-io.js';
 import type { AppendResult, FsyncMode } from './log.js';
 import type { Segment } from './segment.js';
-
-/** Largest coalesced write. */
-const MAX_WRITE_BYTES = 16 * 1024 * 1024;
-/**
- * `interval`: past this many acknowledged bytes not yet fsynced, an fsync starts without waiting for the timer,
- * and new appends wait for it (at most this plus one write is kept for the rewrite after a failed fsync).
- */
-const MAX_UNSYNCED_ACKED_BYTES = 16 * 1024 * 1024;
 
 /** An append once written: what the log needs to publish it. */
 export interface WrittenAppend {
@@ -67,45 +59,38 @@ export interface LogWriterOptions {
   acknowledge: (append: WrittenAppend) => void;
 }
 
-interface Entry {
-  count: number;
-  resolve: (result: AppendResult) => void;
-  reject: (error: Error) => void;
-  /** The encoded batch; its base offset field is set when the batch is placed. */
-  batch: Buffer;
-  header: Buffer | null;
-  baseOffset: number;
-  lastOffset: number;
-  firstTimestamp: number;
-  maxTimestamp: number;
-  position: number;
-  segment: Segment | null;
-}
-
 const ROLL = Symbol('roll');
 
 export class LogWriter {
   private segment: Segment;
-  private readonly queue: Entry[] = [];
-  private unsynced: Entry[] = [];
+  private readonly queue: AppendEntry[] = [];
+  private readonly sync: FsyncPolicy;
   private pumping: Promise<void> | null = null;
-  private syncing: Promise<void> | null = null;
   private repairNeeded: EvqStorageError | null = null;
-  private intervalSyncFailed: EvqStorageError | null = null;
-  /** `interval`: appends acknowledged since the start of the last fsync that worked, to write again after a failed one. */
-  private unsyncedAcked: Entry[] = [];
-  private unsyncedAckedBytes = 0;
-  private timer: NodeJS.Timeout | null = null;
   private maintenance = false;
   private closed = false;
-  /** Number of fsyncs of segment files so far. */
-  syncCount = 0;
 
   constructor(
     segment: Segment,
     private readonly options: LogWriterOptions,
   ) {
     this.segment = segment;
+    this.sync = new FsyncPolicy({
+      topic: options.topic,
+      fsync: options.fsync,
+      fsyncIntervalMs: options.fsyncIntervalMs,
+      onFsync: options.onFsync,
+      active: () => this.segment,
+      acknowledge: (entry) => this.acknowledge(entry),
+      busy: () => this.maintenance,
+      closed: () => this.closed,
+      needRepair: (error) => (this.repairNeeded ??= error),
+    });
+  }
+
+  /** Number of fsyncs of segment files so far. */
+  get syncCount(): number {
+    return this.sync.count;
   }
 
   /** The segment being written. */
@@ -158,24 +143,16 @@ export class LogWriter {
   async close(): Promise<void> {
     this.closed = true;
     while (this.pumping !== null) await this.pumping;
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    await this.syncIdle();
+    this.sync.stopTimer();
+    await this.sync.idle();
     this.maintenance = true;
     if (this.repairNeeded !== null) await this.repair();
-    if (this.intervalSyncFailed !== null) await this.rewrite();
+    if (this.sync.failure !== null) await this.rewrite();
     try {
-      await this.fsync(this.segment);
+      await this.sync.fsync(this.segment);
     } catch (cause) {
       throw storageFailure(this.options.topic, 'fsync', this.segment.logPath, cause);
     }
-  }
-
-  private async fsync(segment: Segment): Promise<void> {
-    this.syncCount++;
-    const started = performance.now();
-    await segment.writer().sync();
-    this.options.onFsync?.((performance.now() - started) / 1000);
   }
 
   private kick(): void {
@@ -203,15 +180,16 @@ export class LogWriter {
     while (this.queue.length > 0) {
       try {
         if (this.repairNeeded !== null) await this.repair();
-        if (this.intervalSyncFailed !== null) await this.rewrite();
+        if (this.sync.failure !== null) await this.rewrite();
       } catch (error) {
         for (const entry of this.queue.splice(0)) entry.reject(error as Error);
         continue;
       }
       // `interval` keeps what it acknowledged until an fsync covers it: past the cap, wait for the fsync
       // running (a slow disk slows producers down instead of filling memory)
-      if (this.unsyncedAckedBytes > MAX_UNSYNCED_ACKED_BYTES && this.syncing !== null) {
-        await this.syncing;
+      const backpressure = this.sync.backpressure();
+      if (backpressure !== null) {
+        await backpressure;
         continue;
       }
       const group = this.takeGroup();
@@ -228,7 +206,7 @@ export class LogWriter {
   }
 
   /** Gives `entry` its offsets from `baseOffset` (again, when they changed since) and its frame header. */
-  private prepare(entry: Entry, baseOffset: number): void {
+  private prepare(entry: AppendEntry, baseOffset: number): void {
     if (entry.header !== null && entry.baseOffset === baseOffset) return;
     if (!Number.isSafeInteger(baseOffset + entry.count)) throw new EvqStorageError('EVQ_ERR_STORAGE', 'the log has used up its offsets');
     entry.batch.writeDoubleBE(baseOffset, 16);
@@ -238,14 +216,14 @@ export class LogWriter {
   }
 
   /** The appends of the next write: as many queued ones as fit in the segment and in one write. */
-  private takeGroup(): Entry[] | typeof ROLL {
+  private takeGroup(): AppendEntry[] | typeof ROLL {
     const segmentBytes = this.options.segmentBytes;
     let position = this.segment.size;
     let next = this.segment.endOffset;
     let bytes = 0;
-    const group: Entry[] = [];
-    while (this.queue.length > 0 && bytes < MAX_WRITE_BYTES) {
-      const entry = this.queue[0] as Entry;
+    const group: AppendEntry[] = [];
+    while (this.queue.length > 0 && bytes < LIMITS.maxWriteBytes) {
+      const entry = this.queue[0] as AppendEntry;
       try {
         this.prepare(entry, next);
       } catch (error) {
@@ -253,23 +231,23 @@ export class LogWriter {
         entry.reject(error as Error);
         continue;
       }
-      const frameBytes = FRAME_HEADER_BYTES + entry.batch.length;
-      if (position > 0 && position + frameBytes > segmentBytes) {
+      const bytesOfFrame = frameBytes(entry);
+      if (position > 0 && position + bytesOfFrame > segmentBytes) {
         if (group.length === 0) return ROLL;
         break;
       }
       this.queue.shift();
       entry.position = position;
       entry.segment = this.segment;
-      position += frameBytes;
-      bytes += frameBytes;
+      position += bytesOfFrame;
+      bytes += bytesOfFrame;
       next = entry.lastOffset + 1;
       group.push(entry);
     }
     return group;
   }
 
-  private async write(group: Entry[]): Promise<void> {
+  private async write(group: AppendEntry[]): Promise<void> {
     const segment = this.segment;
     const start = segment.size;
     const chunks: Buffer[] = [];
@@ -292,156 +270,48 @@ export class LogWriter {
       return;
     }
     for (const entry of group) {
-      segment.noteFrame(
-        entry.position,
-        FRAME_HEADER_BYTES + entry.batch.length,
-        entry.baseOffset,
-        entry.count,
-        entry.firstTimestamp,
-        entry.maxTimestamp,
-      );
+      segment.noteFrame(entry.position, frameBytes(entry), entry.baseOffset, entry.count, entry.firstTimestamp, entry.maxTimestamp);
     }
-    switch (this.options.fsync) {
-      case 'always':
-        for (const entry of group) this.unsynced.push(entry);
-        this.kickSync();
-        break;
-      case 'interval':
-        for (const entry of group) {
-          this.acknowledge(entry);
-          this.unsyncedAcked.push(entry);
-          this.unsyncedAckedBytes += FRAME_HEADER_BYTES + entry.batch.length;
-        }
-        if (this.unsyncedAckedBytes > MAX_UNSYNCED_ACKED_BYTES) this.kickSync();
-        else this.scheduleIntervalSync();
-        break;
-      case 'never':
-        for (const entry of group) this.acknowledge(entry);
-        break;
-    }
+    this.sync.written(group);
   }
 
-  private acknowledge(entry: Entry): void {
+  private acknowledge(entry: AppendEntry): void {
     const batch = entry.batch;
     this.options.acknowledge({
       segment: entry.segment as Segment,
       baseOffset: entry.baseOffset,
       lastOffset: entry.lastOffset,
-      end: entry.position + FRAME_HEADER_BYTES + batch.length,
+      end: entry.position + frameBytes(entry),
       batch,
     });
     entry.resolve({ baseOffset: entry.baseOffset, lastOffset: entry.lastOffset });
-  }
-
-  private kickSync(): void {
-    if (this.syncing !== null) return; // the running round's loop takes what was written meanwhile
-    this.syncing = this.syncRounds().finally(() => {
-      this.syncing = null;
-      if (this.unsynced.length > 0) this.kickSync();
-    });
-  }
-
-  /** fsync rounds until nothing written is waiting for one. Never rejects. */
-  private async syncRounds(): Promise<void> {
-    do {
-      const covered = this.unsynced;
-      this.unsynced = [];
-      const coveredAcked = this.unsyncedAcked.length;
-      const segment = this.segment;
-      try {
-        await this.fsync(segment);
-      } catch (cause) {
-        const error = storageFailure(this.options.topic, 'fsync', segment.logPath, cause);
-        for (const entry of covered) entry.reject(error);
-        for (const entry of this.unsynced.splice(0)) entry.reject(error);
-        if (this.options.fsync === 'always') this.repairNeeded ??= error;
-        else this.intervalSyncFailed = error;
-        return;
-      }
-      // after a failed fsync a later one that works proves nothing: only the rewrite lets the kept appends go
-      if (coveredAcked > 0 && this.intervalSyncFailed === null) this.forgetSynced(coveredAcked);
-      for (const entry of covered) this.acknowledge(entry);
-    } while (this.unsynced.length > 0);
-  }
-
-  private async syncIdle(): Promise<void> {
-    while (this.syncing !== null) await this.syncing;
-  }
-
-  /** One fsync covering everything written so far (for `interval` and rolls). */
-  private async syncNow(): Promise<void> {
-    await this.syncIdle();
-    this.kickSync();
-    await this.syncIdle();
-  }
-
-  private scheduleIntervalSync(): void {
-    if (this.timer !== null || this.closed) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      if (this.maintenance) this.scheduleIntervalSync();
-      else this.kickSync();
-    }, this.options.fsyncIntervalMs);
-    this.timer.unref();
   }
 
   /** Seals the active segment once what it holds is acknowledged, and continues in a new one. */
   private async roll(): Promise<void> {
     this.maintenance = true;
     try {
-      await this.syncIdle();
+      await this.sync.idle();
       // in every mode a sealed segment is on disk before the next one starts: a power loss can then only
       // cost the tail of the active segment, never leave a hole in the middle of the log
-      if (this.options.fsync !== 'always') await this.syncNow();
+      if (this.options.fsync !== 'always') await this.sync.now();
       // a failed fsync: the pump repairs first, then tries the roll again
-      if (this.repairNeeded !== null || this.intervalSyncFailed !== null) return;
+      if (this.repairNeeded !== null || this.sync.failure !== null) return;
       this.segment = await this.options.roll(this.segment);
     } finally {
       this.maintenance = false;
     }
   }
 
-  private forgetSynced(count: number): void {
-    for (const entry of this.unsyncedAcked.splice(0, count)) this.unsyncedAckedBytes -= FRAME_HEADER_BYTES + entry.batch.length;
-  }
-
-  /**
-   * After a failed background fsync: reopens the active segment, writes the appends acknowledged since the
-   * last good fsync again at their positions, and fsyncs. Throws while that fails.
-   */
+  /** After a failed background fsync: writes the appends kept since the last good fsync again, and fsyncs. Throws while that fails. */
   private async rewrite(): Promise<void> {
     this.maintenance = true;
     try {
-      await this.syncIdle();
-      const segment = this.segment;
-      const entries = this.unsyncedAcked.filter((entry) => entry.segment === segment);
-      await this.reopen(segment, 'write again what a failed fsync covered in', async (file) => {
-        for (const entry of entries) await file.write([entry.header as Buffer, entry.batch], entry.position);
-      });
-      this.forgetSynced(this.unsyncedAcked.length);
-      this.intervalSyncFailed = null;
+      await this.sync.idle();
+      await writeAgain(this.options.io, this.options.topic, this.segment, this.sync.keptIn(this.segment));
+      this.sync.rewritten();
     } finally {
       this.maintenance = false;
-    }
-  }
-
-  /**
-   * Opens the segment's file with a fresh descriptor (one that saw no failed write or fsync), lets `prepare`
-   * write or cut it, fsyncs, and makes it the segment's writer. Throws a storage error naming `what` failed.
-   */
-  private async reopen(segment: Segment, what: string, prepare: (file: FileHandleIO) => Promise<void>): Promise<void> {
-    try {
-      const file = await this.options.io.open(segment.logPath, 'write');
-      try {
-        await prepare(file);
-        await file.sync();
-      } catch (error) {
-        await file.close().catch(() => undefined);
-        throw error;
-      }
-      await segment.setWriter(file);
-    } catch (cause) {
-      throw storageFailure(this.options.topic, what, segment.logPath, cause);
     }
   }
 
@@ -449,12 +319,8 @@ export class LogWriter {
   private async repair(): Promise<void> {
     this.maintenance = true;
     try {
-      await this.syncIdle();
-      const segment = this.segment;
-      await this.reopen(segment, 'repair', (file) => file.truncate(segment.visibleSize));
-      segment.size = segment.visibleSize;
-      segment.endOffset = segment.visibleEnd;
-      segment.index.truncate(segment.visibleSize);
+      await this.sync.idle();
+      await cutBackToAcknowledged(this.options.io, this.options.topic, this.segment);
       this.repairNeeded = null;
     } finally {
       this.maintenance = false;

@@ -9,7 +9,9 @@ import { LIMITS } from '../../core/limits.js';
 import { TRUSTED_CODEC_LIMITS, forEachRecord } from '../../protocol/record-codec.js';
 import { encodeBatch } from '../../protocol/batch-encode.js';
 import { validateBatch, validateTopicName } from '../../protocol/validate.js';
-import { ListenerSet, checkReadOffset, readLimits, takeEncoded, timestamped } from './log-common.js';
+import { takeEncoded, timestamped } from './append-input.js';
+import { ListenerSet } from './listener-set.js';
+import { checkReadOffset, readLimits } from './read-bounds.js';
 import { checkRetentionOptions, expiredUnitCount } from './retention.js';
 import { logClosed } from './storage-errors.js';
 import type { EvqRecord, MessageInput } from '../../protocol/record.js';
@@ -28,7 +30,7 @@ import type {
 } from './log.js';
 
 /** Retention by bytes of a memory topic when none is given: 256 MiB. */
-export const DEFAULT_MEMORY_RETENTION_BYTES = 256 * 1024 * 1024;
+export const DEFAULT_MEMORY_RETENTION_BYTES: number = LIMITS.memoryRetentionBytes;
 
 export interface MemoryTopicLogOptions extends RetentionOptions {
   limits?: BatchLimits;
@@ -171,7 +173,7 @@ export class MemoryTopicLog implements Log {
     }
   }
 
-  readBatches(fromOffset: number, maxBytes = 1024 * 1024): Promise<ReadBatchesResult> {
+  readBatches(fromOffset: number, maxBytes: number = LIMITS.readStepBytes): Promise<ReadBatchesResult> {
     try {
       const from = this.startReading(fromOffset);
       const batches: Buffer[] = [];

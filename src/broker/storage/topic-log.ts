@@ -15,7 +15,9 @@ import { checkRetentionOptions, expiredUnitCount } from './retention.js';
 import { Segment } from './segment.js';
 import { logClosed, storageFailure } from './storage-errors.js';
 import { DEFAULT_CHUNK_BYTES } from './frame-scanner.js';
-import { ListenerSet, checkReadOffset, readLimits, takeEncoded, timestamped } from './log-common.js';
+import { takeEncoded, timestamped } from './append-input.js';
+import { ListenerSet } from './listener-set.js';
+import { checkReadOffset, readLimits } from './read-bounds.js';
 import type { EvqRecord, MessageInput } from '../../protocol/record.js';
 import type { BatchLimits } from '../../protocol/validate.js';
 import type { FileIO } from './file-io.js';
@@ -36,7 +38,7 @@ import type { WrittenAppend } from './group-commit.js';
 
 /** Smallest and largest segment size accepted (file positions in the index are 32-bit). */
 export const MIN_SEGMENT_BYTES = 1024;
-export const MAX_SEGMENT_BYTES = 1024 * 1024 * 1024;
+export const MAX_SEGMENT_BYTES: number = LIMITS.maxSegmentBytes;
 
 export interface TopicLogOptions extends RetentionOptions {
   /** Default `'always'`. */
@@ -220,7 +222,7 @@ export class TopicLog implements Log {
     return records;
   }
 
-  async readBatches(fromOffset: number, maxBytes = 1024 * 1024): Promise<ReadBatchesResult> {
+  async readBatches(fromOffset: number, maxBytes: number = LIMITS.readStepBytes): Promise<ReadBatchesResult> {
     const from = this.startReading(fromOffset);
     const batches: Buffer[] = [];
     let nextOffset = from;

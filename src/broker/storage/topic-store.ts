@@ -12,7 +12,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { LIMITS } from '../../core/limits.js';
 import { EvqError, EvqStorageError, EvqUsageError } from '../../errors.js';
 import { isValidTopicName, validateTopicName } from '../../protocol/validate.js';
-import { ListenerSet } from './log-common.js';
+import { ListenerSet } from './listener-set.js';
 import { MemoryTopicLog } from './memory-topic-log.js';
 import { TopicLog } from './topic-log.js';
 import { storageFailure } from './storage-errors.js';

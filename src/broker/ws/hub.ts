@@ -76,6 +76,11 @@ export class WsHub implements FeedRegistry {
     return this.#feeds.size;
   }
 
+  /** Topics with a live feed: those subscribed to now, also when they have no log yet. */
+  feedTopics(): string[] {
+    return [...this.#feeds.keys()];
+  }
+
   feed(topic: string): TopicFeed {
     let feed = this.#feeds.get(topic);
     if (feed === undefined) {

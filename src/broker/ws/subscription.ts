@@ -1,4 +1,5 @@
 import type { Filter } from '../../core/filter/index.js';
+import { LIMITS } from '../../core/limits.js';
 import { encodeBatch } from '../../protocol/batch-encode.js';
 import { sliceBatch } from '../../protocol/batch-slice.js';
 import type { EvqRecord, TimestampedMessage } from '../../protocol/record.js';
@@ -26,8 +27,6 @@ export interface SubscriberSink {
   /** A subscription had to stop (its range became unreadable, its topic was deleted). */
   failed(sub: number, err: unknown): void;
 }
-
-const CATCH_UP_READ_BYTES = 1024 * 1024;
 
 /**
  * One subscription: replays from the log until it reaches the topic feed's cursor, then joins the live set.
@@ -95,7 +94,7 @@ export class Subscription implements LiveTarget {
           continue;
         }
         if (this.next < log.startOffset) this.next = log.startOffset;
-        const { batches } = await log.readBatches(this.next, CATCH_UP_READ_BYTES);
+        const { batches } = await log.readBatches(this.next, LIMITS.readStepBytes);
         if (batches.length === 0) {
           await this.feed.moved();
           continue;

@@ -1,11 +1,9 @@
+import { LIMITS } from '../../core/limits.js';
 import { decodeBatch, readBatchHeader, TRUSTED_CODEC_LIMITS } from '../../protocol/record-codec.js';
 import { recordJson } from '../../protocol/wire-record.js';
 import type { EvqRecord } from '../../protocol/record.js';
 import type { AppendEvent } from '../storage/log.js';
 import type { TopicStore } from '../storage/topic-store.js';
-
-/** Bytes a feed reads from the log per step. */
-const FEED_READ_BYTES = 1024 * 1024;
 
 /**
  * A stored batch on its way to subscribers. Its records are decoded at most once, on first need, and the
@@ -128,7 +126,7 @@ export class TopicFeed {
           this.cursor = this.end;
           break;
         }
-        const { batches } = await log.readBatches(this.cursor, FEED_READ_BYTES);
+        const { batches } = await log.readBatches(this.cursor, LIMITS.readStepBytes);
         if (batches.length === 0) break;
         for (const bytes of batches) {
           const batch = FeedBatch.from(this.topic, bytes);

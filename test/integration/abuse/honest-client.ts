@@ -18,7 +18,11 @@ export interface HonestReport {
  * numbered message to `topic` and a GET of /healthz, timing each, until `stop()`. What it measures is what a
  * user of a broker under attack sees.
  */
-export function startHonestClient(url: string, topic: string, options: { pauseMs?: number } = {}): { stop(): Promise<HonestReport> } {
+export function startHonestClient(
+  url: string,
+  topic: string,
+  options: { pauseMs?: number } = {},
+): { answered(): number; stop(): Promise<HonestReport> } {
   const pool = new Pool(url, { connections: 1, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000 });
   const latencies: number[] = [];
   const failures: string[] = [];
@@ -44,6 +48,8 @@ export function startHonestClient(url: string, topic: string, options: { pauseMs
     }
   })();
   return {
+    /** Requests answered so far: past 0, the client holds its connection. */
+    answered: () => latencies.length,
     async stop() {
       running = false;
       await loop;

@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../helpers/broker.js';
-import { pollUntil } from '../../helpers/spawn-broker.js';
+import { waitFor } from '../../helpers/wait.js';
 import { startHonestClient, topicValues } from './honest-client.js';
 import { startTunedBroker, type TunedBroker } from './tuned-broker.js';
 
@@ -58,7 +58,10 @@ describe('slow-header clients (slowloris)', () => {
       sent++;
     }, 1000);
     try {
-      await pollUntil(() => slow.every((s) => s.closedAt !== null), 30_000, 'every slow connection to be closed by the broker');
+      await waitFor(() => slow.every((s) => s.closedAt !== null), {
+        timeoutMs: 30_000,
+        what: 'every slow connection to be closed by the broker',
+      });
     } finally {
       clearInterval(drip);
     }

@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SUBPROTOCOL_BINARY } from '../../../src/protocol/ws-frames.js';
 import { makeTempDir } from '../../helpers/broker.js';
-import { pollUntil } from '../../helpers/spawn-broker.js';
+import { waitFor } from '../../helpers/wait.js';
 import { startHonestClient, topicValues, type HonestReport } from './honest-client.js';
 import { rawRequest, upgradeRequest } from './raw-http.js';
 import { startTunedBroker, type TunedBroker } from './tuned-broker.js';
@@ -164,8 +164,10 @@ describe('abusive WebSocket handshakes', () => {
         ws.send(Buffer.of(i & 0xff), { binary: true });
         if (i % 2000 === 1999) await new Promise((resolve) => setImmediate(resolve));
       }
-      const deadline = Date.now() + 20_000;
-      while (errors < target && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      await waitFor(() => errors >= target, {
+        timeoutMs: 20_000,
+        what: () => `${n} error replies to the flood (${target - errors} missing)`,
+      });
     };
     // RSS rises and falls with the garbage collector from flood to flood, so what is compared is the heap
     // after a full collection: after the first flood and after five more (a leak grows with every flood)
@@ -193,8 +195,8 @@ describe('abusive WebSocket handshakes', () => {
     const b = await start({ maxConnections: limit });
     const rssBefore = b.rssBytes() as number;
     const honest = startHonestClient(b.url, 'honest', { pauseMs: 5 });
-    // the honest client holds one connection; WebSocket clients take the rest
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // the honest client holds one connection (once it has an answer); WebSocket clients take the rest
+    await waitFor(() => honest.answered() > 0, { what: "the honest client's first answer" });
     const fdsBefore = b.openFds();
     const held: WebSocket[] = [];
     for (let i = 0; i < limit - 1; i++) held.push(await openWs(b));
@@ -219,14 +221,15 @@ describe('abusive WebSocket handshakes', () => {
     // once the held connections go, new ones are served
     for (const ws of held) ws.close();
     await Promise.all(held.map(closed));
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const again = await fetch(`${b.url}/healthz`);
-    expect(again.status).toBe(200);
+    // the broker counts a connection gone when its socket's close reaches it, a moment after the client's
+    await waitFor(async () => (await fetch(`${b.url}/healthz`)).status === 200, {
+      what: 'the broker to serve a new connection once the held ones closed',
+    });
     const report = await honest.stop();
     await expectHonestServed(b, report, 'honest');
     expect((b.rssBytes() as number) - rssBefore).toBeLessThan(RSS_ALLOWANCE);
     // every refused and dropped connection's descriptor is closed (a WebSocket may take a moment to go)
-    await pollUntil(() => b.openFds() <= fdsBefore, 10_000, `open descriptors back to ${fdsBefore}`);
+    await waitFor(() => b.openFds() <= fdsBefore, { timeoutMs: 10_000, what: `open descriptors back to ${fdsBefore}` });
     console.log(
       `connection flood: limit ${limit}, 1000 more at once: ${refused} got 503, ${1000 - refused} dropped; honest p99 ${report.p99.toFixed(1)} ms`,
     );

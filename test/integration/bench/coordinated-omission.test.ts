@@ -12,7 +12,7 @@
  * only sees the few messages that were in flight when the broker froze (small batches keep them under 1%).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBench } from '../../../src/bench/runner.js';
+import { runBench, type BenchProgress } from '../../../src/bench/runner.js';
 import { parseScenario } from '../../../src/bench/scenario.js';
 import { killSpawned, makeTempDir, removeTempDirs, spawnBroker, type SpawnedBroker } from '../../helpers/spawn-broker.js';
 
@@ -35,17 +35,23 @@ describe('coordinated-omission correction', () => {
     // (160 messages, sent before the pause: corrected and uncorrected alike) stays under 1% of the run
     const scenario = parseScenario({ url: broker.url, rate: 20_000, durationMs: MEASURED_MS, warmupMs: 500, batchSize: 10 });
     let pausedFor = 0;
-    // the measured phase starts ~0.6 s after runBench (connect, subscribe, 0.5 s warm-up): pause in its middle
-    const pause = setTimeout(() => {
+    let paused = false;
+    let resume: NodeJS.Timeout | undefined;
+    // once the runner says its measured phase has run 200 ms (not a guess of when that is), the broker
+    // freezes for PAUSE_MS (the fault itself is timed: it ends well inside the 1.2 s measured)
+    const onProgress = (progress: BenchProgress): void => {
+      if (paused || progress.phase !== 'measuring' || progress.elapsedMs < scenario.warmupMs + 200) return;
+      paused = true;
       const from = performance.now();
       broker.kill('SIGSTOP');
-      setTimeout(() => {
+      resume = setTimeout(() => {
         broker.kill('SIGCONT');
         pausedFor = performance.now() - from;
       }, PAUSE_MS);
-    }, 1000);
-    const result = await runBench(scenario);
-    clearTimeout(pause);
+    };
+    const result = await runBench(scenario, { onProgress, progressIntervalMs: 20 });
+    clearTimeout(resume);
+    broker.kill('SIGCONT');
     expect(pausedFor).toBeGreaterThanOrEqual(PAUSE_MS);
 
     const pauseUs = PAUSE_MS * 1000;

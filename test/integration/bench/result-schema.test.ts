@@ -9,7 +9,7 @@ import { runBench } from '../../../src/bench/runner.js';
 import { parseScenario, type ScenarioInput } from '../../../src/bench/scenario.js';
 import type { BenchResult } from '../../../src/bench/result.js';
 import { startTestBroker, type TestBroker } from '../../helpers/broker.js';
-import { validate } from '../../unit/bench/json-schema.js';
+import { validate } from '../../helpers/json-schema.js';
 
 const schema = JSON.parse(readFileSync(new URL('../../../docs/bench-result.schema.json', import.meta.url), 'utf8')) as Record<
   string,

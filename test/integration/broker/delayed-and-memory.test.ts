@@ -1,6 +1,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { getJson, makeTempDir, postBatch, postMessage, readAll, startTestBroker, type TestBroker } from '../../helpers/broker.js';
+import { waitFor } from '../../helpers/wait.js';
 import { WsTestClient } from '../../helpers/ws-client.js';
 
 let broker: TestBroker | undefined;
@@ -28,9 +29,7 @@ describe('delayed delivery', () => {
     expect(Number(record.headers['evq-produced-at'])).toBeGreaterThanOrEqual(before);
     expect(Number(record.headers['evq-produced-at'])).toBeLessThan(json.dueAt);
     // the journal marks it done right after the append that readers already see
-    const deadline = Date.now() + 5000;
-    while (broker.stats().delayedPending > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(broker.stats().delayedPending).toBe(0);
+    await waitFor(() => broker?.stats().delayedPending === 0, { timeoutMs: 5000, what: 'the delay queue to mark the message done' });
   });
 
   it('delivers a delayed batch whole, at a given time, and refuses a bad time', async () => {

@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getJson, jsonOf, postBatch, postMessage, readAll, startTestBroker, type TestBroker } from '../../helpers/broker.js';
+import { waitFor } from '../../helpers/wait.js';
 
 let broker: TestBroker;
 beforeEach(async () => {
@@ -64,11 +65,16 @@ describe('HTTP produce and read', () => {
   });
 
   it('long-polls until a record arrives', async () => {
-    const pending = readAll(broker.url, 'later', '?from=0&wait=10s');
-    await new Promise((r) => setTimeout(r, 100));
+    let answered = false;
+    const pending = readAll(broker.url, 'later', '?from=0&wait=10s').finally(() => (answered = true));
+    // the read is held by the broker, unanswered, before anything is produced…
+    await waitFor(() => broker.stats().longPolls === 1, { what: 'the read to wait in a long poll on the broker' });
+    expect(answered).toBe(false);
     await postMessage(broker.url, 'later', 'arrived');
+    // …and answered with the record produced while it waited, not at the end of its 10 s
     const { records } = await pending;
     expect(records.map((r) => r.value)).toEqual(['arrived']);
+    expect(broker.stats().longPolls).toBe(0);
   });
 
   it('deduplicates a repeated idempotency key', async () => {

@@ -2,7 +2,8 @@ import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeBatch } from '../../../src/protocol/batch-encode.js';
 import { encodeProduceFrame } from '../../../src/protocol/ws-frames.js';
-import { jsonOf, postBatch, readAll, startTestBroker, type TestBroker } from '../../helpers/broker.js';
+import { getJson, jsonOf, postBatch, readAll, startTestBroker, type TestBroker } from '../../helpers/broker.js';
+import { waitFor } from '../../helpers/wait.js';
 import { WsTestClient } from '../../helpers/ws-client.js';
 
 let broker: TestBroker | undefined;
@@ -64,7 +65,8 @@ describe('WebSocket subscriptions', () => {
     plain.subscribe(1, 'p', { from: 'earliest' });
     const tutorial = await connect({ binary: false, path: '/subscribe/p' });
     await plain.until(() => plain.controls.length === 1);
-    await new Promise((r) => setTimeout(r, 50));
+    // the tutorial route sends no `subscribed` reply: the broker's count says when it is live
+    await waitFor(() => broker?.stats().subscriptions === 2, { what: 'both subscriptions counted by the broker' });
     await postBatch(broker.url, 'p', ['{"x":1}', 'two']);
     await plain.until(() => plain.received(-1).length === 2);
     await tutorial.until(() => tutorial.received(-1).length === 2);
@@ -177,8 +179,7 @@ describe('50 subscribers with different filters (test group 8)', () => {
     }
     expect(broker.stats().subscriptions).toBe(50);
     await Promise.all(subscribers.map((c) => c.close()));
-    const deadline = Date.now() + 5000;
-    while (broker.stats().connections > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => broker?.stats().connections === 0, { timeoutMs: 5000, what: 'the broker to drop the 50 connections' });
     expect(broker.stats()).toMatchObject({ connections: 0, subscriptions: 0, feeds: 0 });
   });
 });

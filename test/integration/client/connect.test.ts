@@ -8,6 +8,7 @@ import { WsConnection } from '../../../src/client/evq/ws-connection.js';
 import type { EvqClient } from '../../../src/client/types.js';
 import { EvqConnectionError, EvqError, EvqUsageError } from '../../../src/errors.js';
 import { postBatch, startTestBroker, type TestBroker } from '../../helpers/broker.js';
+import { waitFor } from '../../helpers/wait.js';
 
 let broker: TestBroker | undefined;
 let client: EvqClient | undefined;
@@ -164,7 +165,9 @@ describe('connect', () => {
     }
     let acked = 0;
     const producing = c.produce('busy', endless(), { onAck: () => acked++ }).catch((e: unknown) => e);
-    while (acked < 1000 || read < 1) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => acked >= 1000 && read >= 1, {
+      what: () => `1000 acknowledgements and a record read (${acked} and ${read} so far)`,
+    });
     await c.close();
     const error = (await producing) as EvqProduceError;
     expect(error).toBeInstanceOf(EvqProduceError);

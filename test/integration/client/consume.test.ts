@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from '../../../src/client/connect.js';
 import type { ConsumeOptions, EvqClient, EvqRecord } from '../../../src/client/types.js';
 import { getJson, postBatch, startTestBroker, type TestBroker } from '../../helpers/broker.js';
+import { waitFor } from '../../helpers/wait.js';
 
 let broker: TestBroker | undefined;
 let client: EvqClient | undefined;
@@ -126,7 +127,7 @@ describe('consume', () => {
   });
 
   it('with follow, waits for new records (long poll) until aborted', async () => {
-    const { client } = await setup();
+    const { broker, client } = await setup();
     await client.produce('live', [{ value: 'before' }]);
     const controller = new AbortController();
     const seen: string[] = [];
@@ -136,7 +137,10 @@ describe('consume', () => {
         if (seen.length === 3) controller.abort();
       }
     })();
-    while (seen.length < 1) await new Promise((r) => setTimeout(r, 10));
+    // past the record there was, the consumer's next read waits on the broker for more
+    await waitFor(() => seen.length === 1 && broker.stats().longPolls === 1, {
+      what: "the first record, then the consumer's read held in a long poll",
+    });
     await client.produce('live', [{ value: 'after1' }]);
     await client.produce('live', [{ value: 'after2' }]);
     await reading; // ends cleanly on abort

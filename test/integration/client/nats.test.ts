@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connect } from '../../../src/client/connect.js';
 import type { EvqClient, EvqRecord, MessageAck, MessageRejection, Subscription } from '../../../src/client/types.js';
 import { describeNats, startNatsServer, type NatsServer } from '../../helpers/nats-server.js';
+import { expectQuietFor, waitFor } from '../../helpers/wait.js';
 
 async function take(subscription: Subscription, count: number, timeoutMs = 20_000): Promise<EvqRecord[]> {
   const records: EvqRecord[] = [];
@@ -176,8 +177,14 @@ describeNats('nats:// transport (JetStream)', () => {
   it('an aborted delayed produce publishes nothing and ends at once', async () => {
     const abort = new AbortController();
     const started = Date.now();
-    const produced = client.produce('later.aborted', [{ value: 'never' }], { delayMs: 60_000, signal: abort.signal });
-    setTimeout(() => abort.abort(), 100);
+    let held = false;
+    const produced = client.produce('later.aborted', [{ value: 'never' }], {
+      delayMs: 60_000,
+      signal: abort.signal,
+      onHold: () => (held = true),
+    });
+    await waitFor(() => held, { what: 'the produce to hold its message until due' });
+    abort.abort();
     await expect(produced).rejects.toMatchObject({ code: 'EVQ_ERR_CLOSED', result: { acknowledged: 0 } });
     expect(Date.now() - started).toBeLessThan(10_000);
     const info = (await client.topics()).find((t) => t.topic === 'later.aborted');
@@ -186,15 +193,19 @@ describeNats('nats:// transport (JetStream)', () => {
 
   it('a delayed produce with a refused message still holds the earlier ones until due', async () => {
     // the refused message comes after the first one started waiting for its delivery time
+    let held = false;
+    let refusedTaken = false;
     async function* input(): AsyncGenerator<{ value: string }> {
       yield { value: 'early?' };
-      await new Promise((r) => setTimeout(r, 100));
+      await waitFor(() => held, { what: 'the produce to hold the first message until due' });
+      refusedTaken = true;
       yield { value: 'x'.repeat(2 * 1024 * 1024) };
     }
-    const produced = client.produce('later.refused', input(), { delayMs: 800 });
+    const produced = client.produce('later.refused', input(), { delayMs: 1500, onHold: () => (held = true) });
     const settled = produced.catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 300));
-    expect((await client.topics()).find((t) => t.topic === 'later.refused')?.messageCount ?? 0).toBe(0);
+    await waitFor(() => refusedTaken, { what: 'the produce to take the message it refuses' });
+    const stored = async (): Promise<number> => (await client.topics()).find((t) => t.topic === 'later.refused')?.messageCount ?? 0;
+    await expectQuietFor(300, 'the earlier message still held after the refusal', async () => (await stored()) > 0, { everyMs: 50 });
     const error = await settled;
     expect(error).toMatchObject({ code: 'EVQ_ERR_MESSAGE_TOO_LARGE', firstUnacknowledged: 1, result: { acknowledged: 1 } });
     const [record] = await take(client.subscribe('later.refused', { from: 'earliest' }), 1);
@@ -204,13 +215,17 @@ describeNats('nats:// transport (JetStream)', () => {
   it('closing the client during a delayed produce publishes nothing and fails the produce at once', async () => {
     const other = await connect(url);
     const started = Date.now();
-    const produced = other.produce('later.closed', [{ value: 'never' }], { delayMs: 60_000 }).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 200));
+    let held = false;
+    const produced = other
+      .produce('later.closed', [{ value: 'never' }], { delayMs: 60_000, onHold: () => (held = true) })
+      .catch((e: unknown) => e);
+    await waitFor(() => held, { what: 'the produce to hold its message until due' });
     await other.close();
     expect(await produced).toMatchObject({ code: 'EVQ_ERR_CLOSED', result: { acknowledged: 0 } });
     expect(Date.now() - started).toBeLessThan(10_000);
-    await new Promise((r) => setTimeout(r, 300)); // a publish that slipped out would be stored by now
-    expect((await client.topics()).find((t) => t.topic === 'later.closed')?.messageCount ?? 0).toBe(0);
+    // a publish that slipped out would be stored within this
+    const stored = async (): Promise<number> => (await client.topics()).find((t) => t.topic === 'later.closed')?.messageCount ?? 0;
+    await expectQuietFor(300, 'no message of the closed produce stored', async () => (await stored()) > 0, { everyMs: 50 });
   });
 
   it('an idempotent produce carries Nats-Msg-Id: the same run id and index is stored once', async () => {

@@ -6,6 +6,7 @@ import { connect } from '../../../src/client/connect.js';
 import { EvqProduceError } from '../../../src/client/errors.js';
 import type { EvqClient, MessageAck, MessageRejection, ProduceMessage } from '../../../src/client/types.js';
 import { readAll, startTestBroker, type TestBroker } from '../../helpers/broker.js';
+import { waitFor } from '../../helpers/wait.js';
 
 let broker: TestBroker | undefined;
 let client: EvqClient | undefined;
@@ -191,12 +192,11 @@ describe('produce', () => {
       { index: 1, offset: -1, delayed: true },
     ]);
     expect((await readTopic(broker.url, 'later')).length).toBe(0);
-    const deadline = Date.now() + 10_000;
     let records: any[] = [];
-    while (records.length < 2 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      records = await readTopic(broker.url, 'later');
-    }
+    await waitFor(async () => (records = await readTopic(broker.url, 'later')).length >= 2, {
+      everyMs: 100,
+      what: 'the two delayed messages to be due',
+    });
     expect(records.map((r) => r.value)).toEqual(['a', 'b']);
   });
 

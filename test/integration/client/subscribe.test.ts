@@ -7,6 +7,7 @@ import type { EvqSubscription } from '../../../src/client/evq/subscription.js';
 import type { EvqClient, EvqRecord, Subscription, SubscriptionStatus } from '../../../src/client/types.js';
 import { EvqError } from '../../../src/errors.js';
 import { postBatch, startTestBroker, type TestBroker } from '../../helpers/broker.js';
+import { waitFor } from '../../helpers/wait.js';
 
 let broker: TestBroker | undefined;
 let client: EvqClient | undefined;
@@ -164,9 +165,7 @@ describe('subscribe', () => {
     const catchUps = /evq_slow_subscriber_events_total\{topic="slow",action="catch-up"\} (\d+)/.exec(metrics);
     expect(Number(catchUps?.[1] ?? 0)).toBeGreaterThanOrEqual(1);
     await sub.close();
-    const deadline = Date.now() + 5000;
-    while (broker.stats().subscriptions !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(broker.stats().subscriptions).toBe(0);
+    await waitFor(() => broker.stats().subscriptions === 0, { timeoutMs: 5000, what: 'the broker to drop the closed subscription' });
   });
 
   it('ends with EVQ_ERR_SLOW_CONSUMER when the broker drops it (memory topic), saying how to resume', async () => {

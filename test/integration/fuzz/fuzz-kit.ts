@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import { SUBPROTOCOL_BINARY } from '../../../src/protocol/ws-frames.js';
+import { waitFor } from '../../helpers/wait.js';
 
 /**
  * What the fuzz tests share. Each runs EVQ_FUZZ_RUNS cases (default: a short CI run) from EVQ_FUZZ_SEED
@@ -59,14 +60,25 @@ export class FuzzSocket {
     });
   }
 
-  /** Waits until `n` replies have arrived or the broker closed the connection; false past `ms`. */
-  async replied(n: number, ms = 10_000): Promise<boolean> {
-    const deadline = Date.now() + ms;
-    while (this.replies.length < n && this.closeCode === null) {
-      if (Date.now() > deadline) return false;
-      await new Promise((resolve) => setTimeout(resolve, 2));
-    }
-    return true;
+  /** Waits until `check()` holds, woken by each frame and by the close; fails past `ms` naming `what`. */
+  async until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+    await waitFor(check, {
+      what: () => `${what} (${this.replies.length} replies, close code ${this.closeCode})`,
+      timeoutMs: ms,
+      wake: (wakeUp) => {
+        this.ws.on('message', wakeUp);
+        this.ws.on('close', wakeUp);
+        return () => {
+          this.ws.off('message', wakeUp);
+          this.ws.off('close', wakeUp);
+        };
+      },
+    });
+  }
+
+  /** Waits until `n` replies have arrived or the broker closed the connection; fails past `ms`. */
+  async replied(n: number, ms = 10_000): Promise<void> {
+    await this.until(() => this.replies.length >= n || this.closeCode !== null, `${n} replies or a close`, ms);
   }
 
   async close(): Promise<void> {

@@ -135,8 +135,7 @@ describe('fuzzing the WebSocket protocol', () => {
           const before = await totalEnd(broker.url);
           const socket = await FuzzSocket.open(broker.url);
           for (const frame of frames) socket.ws.send(frame, { binary: true });
-          const answered = await socket.replied(frames.length);
-          expect(answered).toBe(true);
+          await socket.replied(frames.length);
           tally.frames += frames.length;
           tally.acks += socket.replies.filter((r) => r.op === 'ack').length;
           tally.errors += socket.replies.filter((r) => r.op === 'error').length;
@@ -151,7 +150,7 @@ describe('fuzzing the WebSocket protocol', () => {
             // and the same connection still works for an honest frame
             const req = 0x7ffffff0 - honestSent++;
             socket.ws.send(honestFrame(req), { binary: true });
-            expect(await socket.replied(frames.length + 1)).toBe(true);
+            await socket.replied(frames.length + 1);
             expect(socket.replies[frames.length]).toMatchObject({ op: 'ack', req });
           }
           const acked = socket.replies.reduce((sum: number, r) => sum + appendedBy(r), 0);
@@ -275,9 +274,10 @@ describe('fuzzing the WebSocket protocol', () => {
           for (const message of messages) socket.ws.send(JSON.stringify(message));
           // one reply per message (a subscription also sends its records, which are not replies)
           const replies = (): any[] => socket.replies.filter((r) => r.op !== undefined && r.op !== 'closed');
-          const deadline = Date.now() + 10_000;
-          while (replies().length < messages.length && socket.closeCode === null && Date.now() < deadline)
-            await new Promise((r) => setTimeout(r, 2));
+          await socket.until(
+            () => replies().length >= messages.length || socket.closeCode !== null,
+            `a reply to each of ${messages.length} messages`,
+          );
           expect(socket.closeCode).toBe(null);
           expect(replies().length).toBe(messages.length);
           for (const reply of replies()) expect(['ack', 'error', 'subscribed', 'unsubscribed']).toContain(reply.op);
@@ -291,7 +291,7 @@ describe('fuzzing the WebSocket protocol', () => {
           // the connection still takes an honest subscription
           socket.ws.send(JSON.stringify({ op: 'subscribe', sub: 0x7ffffffe, topic: 'fz', from: 'earliest' }));
           const n = replies().length;
-          while (replies().length === n && Date.now() < deadline + 5000) await new Promise((r) => setTimeout(r, 2));
+          await socket.until(() => replies().length > n, 'the reply to an honest subscribe');
           expect(replies()[n]).toMatchObject({ op: 'subscribed', sub: 0x7ffffffe });
           await socket.close();
           expect(await totalEnd(broker.url)).toBe(before + acked);

@@ -8,7 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startBroker, type Broker } from '../../../src/broker/server.js';
 import { PowerLossFileIO } from '../../helpers/power-loss-file-io.js';
 import { makeTempDir, postBatch } from '../../helpers/broker.js';
-import { pollUntil, seededRandom, testSeed } from '../../helpers/spawn-broker.js';
+import { seededRandom, testSeed } from '../../helpers/spawn-broker.js';
+import { waitFor } from '../../helpers/wait.js';
 import type { FsyncMode } from '../../../src/broker/storage/log.js';
 
 let dataDir: string;
@@ -101,14 +102,13 @@ async function check(url: string, acks: Acks, context: string): Promise<void> {
   if (acks.committed >= 0) expect(group.committed ?? -1, `${context}: group offset went back`).toBeGreaterThanOrEqual(acks.committed);
   // delayed messages: each acknowledged one arrives (due ones at once after the restart), never early
   let later: Record[] = [];
-  await pollUntil(
+  await waitFor(
     async () => {
       later = await readTopic(url, 'later');
       const seen = new Set(later.map((r) => r.value));
       return [...acks.delayed.keys()].every((v) => seen.has(v));
     },
-    20_000,
-    `${context}: every acknowledged delayed message delivered`,
+    { timeoutMs: 20_000, what: `${context}: every acknowledged delayed message delivered` },
   );
   for (const r of later) {
     const due = acks.delayed.get(r.value);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../helpers/wait.js';
 import { systemClock, type Clock } from '../../../src/core/clock.js';
 import { connect } from '../../../src/client/connect.js';
 import type { EvqClient, EvqRecord } from '../../../src/client/types.js';
@@ -16,7 +17,6 @@ import { nodeFileIO } from '../../../src/broker/storage/file-io.js';
 import { TopicLog } from '../../../src/broker/storage/topic-log.js';
 import { decodeBatch, TRUSTED_CODEC_LIMITS } from '../../../src/protocol/record-codec.js';
 import { getJson, readAll, startTestBroker, type TestBroker } from '../../helpers/broker.js';
-import { pollUntil } from '../../helpers/spawn-broker.js';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/data-dir-v1/', import.meta.url));
 /** The broker's clock while the fixture was written (group commit and delay times follow it). */
@@ -185,11 +185,10 @@ describe('a data directory of on-disk format v1', () => {
 
     const reopened = Date.now();
     b = await openCopy(DUE_AT + 1);
-    await pollUntil(
-      async () => (await readAll(b.url, 'audit', '?from=earliest&limit=100')).records.length === 3,
-      10_000,
-      'the delayed message',
-    );
+    await waitFor(async () => (await readAll(b.url, 'audit', '?from=earliest&limit=100')).records.length === 3, {
+      timeoutMs: 10_000,
+      what: 'the delayed message',
+    });
     const [delivered] = (await readAll(b.url, 'audit', '?from=2')).records;
     expect(delivered).toMatchObject({ topic: 'audit', offset: 2, ...DELAYED });
     expect(delivered.timestamp).toBeGreaterThanOrEqual(reopened);

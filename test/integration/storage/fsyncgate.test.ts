@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { nodeFileIO } from '../../../src/broker/storage/file-io.js';
 import { TopicLog } from '../../../src/broker/storage/topic-log.js';
+import { waitFor } from '../../helpers/wait.js';
 import { FaultFileIO, tempDir } from './fault-file-io.js';
 
 let dir: string;
@@ -31,13 +32,6 @@ afterEach(async () => {
 const isLog = (path: string): boolean => path.endsWith('.log');
 const logPath = (): string => join(dir, 't', '00000000000000000000.log');
 
-/** Lets I/O and timers run until `condition` holds (a guard against hanging, not a timing assertion). */
-async function until(condition: () => boolean): Promise<void> {
-  const giveUp = Date.now() + 20_000;
-  while (!condition() && Date.now() < giveUp) await new Promise((r) => setTimeout(r, 2));
-  expect(condition()).toBe(true);
-}
-
 /** What the kernel does on a failed write-back: the bytes from `from` on never reach the disk. */
 async function dropPagesFrom(from: number): Promise<void> {
   const size = (await stat(logPath())).size;
@@ -58,7 +52,7 @@ describe('fsyncgate', () => {
     open.push(log);
     const syncsDone = (): number => io.events.filter((e) => e.kind === 'sync-end' && isLog(e.path)).length;
     await log.append([{ value: 'a' }]);
-    await until(() => syncsDone() >= 1);
+    await waitFor(() => syncsDone() >= 1, { timeoutMs: 20_000, everyMs: 2, what: 'the first background fsync' });
     const durable = (await stat(logPath())).size;
     let failed = false;
     io.fail('sync', 'EIO', { match: isLog, times: 1 });
@@ -68,7 +62,7 @@ describe('fsyncgate', () => {
       await dropPagesFrom(durable);
     };
     expect(await log.append([{ value: 'b' }, { value: 'c' }])).toEqual({ baseOffset: 1, lastOffset: 2 });
-    await until(() => failed);
+    await waitFor(() => failed, { timeoutMs: 20_000, everyMs: 2, what: 'the background fsync that fails' });
     io.onSync = null;
     // the next append writes b and c again and fsyncs before it is accepted
     expect(await log.append([{ value: 'd' }])).toEqual({ baseOffset: 3, lastOffset: 3 });
@@ -90,7 +84,7 @@ describe('fsyncgate', () => {
       if (isLog(path)) failed = true;
     };
     await log.append([{ value: 'b' }]);
-    await until(() => failed);
+    await waitFor(() => failed, { timeoutMs: 20_000, everyMs: 2, what: 'the background fsync that fails' });
     for (let i = 0; i < 3; i++) {
       await expect(log.append([{ value: 'refused' }])).rejects.toMatchObject({ code: 'EVQ_ERR_STORAGE' });
       expect(await values(log)).toEqual(['a', 'b']);

@@ -5,6 +5,7 @@ import { nodeFileIO } from '../../../src/broker/storage/file-io.js';
 import { TopicLog } from '../../../src/broker/storage/topic-log.js';
 import { EvqError } from '../../../src/errors.js';
 import { readBatchHeader } from '../../../src/protocol/record-codec.js';
+import { expectQuietFor, waitFor } from '../../helpers/wait.js';
 import { FaultFileIO, messages, tempDir } from './fault-file-io.js';
 import type { AppendResult, FsyncMode } from '../../../src/broker/storage/log.js';
 import type { TopicLogOptions } from '../../../src/broker/storage/topic-log.js';
@@ -33,12 +34,8 @@ async function openLog(fsync: FsyncMode, options: TopicLogOptions = {}): Promise
   return log;
 }
 
-/** Lets pending I/O callbacks run until `condition` holds (no timers involved). */
-async function until(condition: () => boolean): Promise<void> {
-  const giveUp = Date.now() + 20_000; // a guard against hanging, not a timing assertion
-  while (!condition() && Date.now() < giveUp) await new Promise((r) => setImmediate(r));
-  expect(condition()).toBe(true);
-}
+/** How long a wait for pending I/O callbacks may take: a guard against hanging, not a timing assertion. */
+const IO_WAIT = { timeoutMs: 20_000, everyMs: 1 };
 
 async function rejection(promise: Promise<unknown>): Promise<EvqError> {
   try {
@@ -113,13 +110,13 @@ describe('group commit (fsync: always)', () => {
     };
     const acked: number[] = [];
     const a = log.append(messages(1)).then((r) => acked.push(r.baseOffset));
-    await until(() => logSyncs() === 1);
+    await waitFor(() => logSyncs() === 1, { ...IO_WAIT, what: 'the first fsync to start' });
     const more = Array.from({ length: 10 }, () => log.append(messages(2)).then((r) => acked.push(r.baseOffset)));
     // they are written while the first fsync is still running…
     const writtenBases = (): number[] =>
       io.events.filter((e) => e.kind === 'write-end' && isLog(e.path)).flatMap((e) => basesOf(e.chunks ?? []));
     try {
-      await until(() => writtenBases().includes(19));
+      await waitFor(() => writtenBases().includes(19), { ...IO_WAIT, what: 'the ten appends written while the fsync runs' });
       expect(writtenBases()).toEqual([0, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19]);
       expect(acked).toEqual([]);
     } finally {
@@ -142,7 +139,7 @@ describe('group commit (fsync: always)', () => {
       for (let i = 0; i < 5; i++) extra.push(track(log.append(messages(waves + i, `w${waves}`))));
     };
     await Promise.all(Array.from({ length: 20 }, (_, i) => track(log.append(messages(i + 1)))));
-    await until(() => waves >= 8 && extra.length === 40);
+    await waitFor(() => waves >= 8 && extra.length === 40, { ...IO_WAIT, what: 'eight waves of appends made during fsyncs' });
     await Promise.all(extra);
     checkCoveredBySync();
     const all = await log.read(0, { maxRecords: 10_000 });
@@ -180,13 +177,9 @@ describe('fsync: interval and never', () => {
     const big = 'x'.repeat(512 * 1024);
     let acked = 0;
     const appends = Array.from({ length: 48 }, () => log.append([{ value: big }, { value: big }]).then(() => acked++)); // 48 MiB
-    await until(() => logSyncs() === 1 && acked > 0);
-    // let the writer go as far as it will while the fsync is stalled (until nothing changes for 300 ms)
-    for (let last = -1; last !== acked;) {
-      last = acked;
-      await new Promise((r) => setTimeout(r, 300));
-    }
-    // the cap (16 MiB) plus the write that crossed it (at most 16 MiB), not all 48 MiB
+    await waitFor(() => logSyncs() === 1 && acked >= 16, { ...IO_WAIT, what: 'the fsync to start and 16 MiB to be acknowledged' });
+    // the writer may go on to the cap (16 MiB) plus the write that crossed it (at most 16 MiB), never to all 48 MiB
+    await expectQuietFor(300, 'at most 33 appends acknowledged while the fsync is stalled', () => acked > 33);
     expect(acked).toBeLessThanOrEqual(33);
     release();
     await Promise.all(appends);
@@ -280,7 +273,7 @@ describe('failures', () => {
     };
     await log.append(messages(1, 'acked'));
     await backgroundFailed;
-    await until(() => io.counts.sync >= 1);
+    await waitFor(() => io.counts.sync >= 1, { ...IO_WAIT, what: 'the failed background fsync to be counted' });
     // the retry before the next append fails too (second injected fault)
     await new Promise((r) => setImmediate(r));
     expect((await rejection(log.append(messages(1, 'bad')))).code).toBe('EVQ_ERR_STORAGE');

@@ -2,6 +2,7 @@ import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import type { Output } from '../../../src/cli/output.js';
 import { progressText, startProgress } from '../../../src/cli/progress.js';
+import { expectQuietFor } from '../../helpers/wait.js';
 
 const output = (interactive: boolean): Output => ({
   data: () => undefined,
@@ -26,13 +27,13 @@ describe('progress', () => {
     ] as const) {
       const p = startProgress(output(interactive), { label: 'x', stream, enabled, delayMs: 0 });
       p.set(5);
-      await new Promise((r) => setTimeout(r, 20));
+      await expectQuietFor(50, 'nothing written', () => written !== '');
       p.stop();
     }
     // a terminal without a width (a pty with no size): ora would clear lines forever, so no spinner
     const tty = { ...stream, isTTY: true, columns: 0 } as unknown as NodeJS.WriteStream;
     const p = startProgress(output(true), { label: 'x', stream: tty, delayMs: 0 });
-    await new Promise((r) => setTimeout(r, 20));
+    await expectQuietFor(50, 'nothing written to a terminal without a width', () => written !== '');
     p.stop();
     expect(written).toBe('');
   });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MinHeap } from '../../src/core/heap.js';
+import { MinHeap } from '../../../src/core/heap.js';
 
 const byNumber = (a: number, b: number): number => a - b;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatSize, parseCount, parseSize } from '../../src/core/sizes.js';
-import { EvqError } from '../../src/errors.js';
+import { formatSize, parseCount, parseSize } from '../../../src/core/sizes.js';
+import { EvqError } from '../../../src/errors.js';
 
 describe('parseSize', () => {
   it.each([

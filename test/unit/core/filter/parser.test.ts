@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { FilterNode } from '../../../src/core/filter/ast.js';
-import { MAX_FILTER_DEPTH_CEILING, parseFilter, type FilterLimits } from '../../../src/core/filter/parser.js';
-import { LIMITS } from '../../../src/core/limits.js';
-import { EvqError, EvqFilterError, EvqUsageError } from '../../../src/errors.js';
+import type { FilterNode } from '../../../../src/core/filter/ast.js';
+import { MAX_FILTER_DEPTH_CEILING, parseFilter, type FilterLimits } from '../../../../src/core/filter/parser.js';
+import { LIMITS } from '../../../../src/core/limits.js';
+import { EvqError, EvqFilterError, EvqUsageError } from '../../../../src/errors.js';
 
 const path = (root: string, ...segments: (string | number)[]): FilterNode => ({ kind: 'path', root, segments }) as FilterNode;
 const lit = (value: unknown): FilterNode => ({ kind: 'literal', value }) as FilterNode;

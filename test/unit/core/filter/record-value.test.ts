@@ -7,8 +7,8 @@ import {
   recordValue,
   setRecordValue,
   type FilterRecord,
-} from '../../../src/core/filter/record-value.js';
-import { LIMITS } from '../../../src/core/limits.js';
+} from '../../../../src/core/filter/record-value.js';
+import { LIMITS } from '../../../../src/core/limits.js';
 
 const rec = (value: string | Uint8Array): FilterRecord => ({ topic: 't', offset: 0, timestamp: 0, key: null, headers: {}, value });
 

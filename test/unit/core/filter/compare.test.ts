@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { pathAccess } from '../../../src/core/filter/access.js';
-import { ALWAYS, NEVER, compareWithLiteral, evaluateCompare, jsonEqual, orderCompare, truthy } from '../../../src/core/filter/compare.js';
-import type { FilterCompareOp, FilterLiteralValue, FilterPath } from '../../../src/core/filter/ast.js';
-import type { FilterRecord } from '../../../src/core/filter/record-value.js';
+import { pathAccess } from '../../../../src/core/filter/access.js';
+import {
+  ALWAYS,
+  NEVER,
+  compareWithLiteral,
+  evaluateCompare,
+  jsonEqual,
+  orderCompare,
+  truthy,
+} from '../../../../src/core/filter/compare.js';
+import type { FilterCompareOp, FilterLiteralValue, FilterPath } from '../../../../src/core/filter/ast.js';
+import type { FilterRecord } from '../../../../src/core/filter/record-value.js';
 
 describe('truthy', () => {
   it('is false for missing, null and false only', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileGlob } from '../../../src/core/filter/glob.js';
+import { compileGlob } from '../../../../src/core/filter/glob.js';
 
 const like = (text: string, pattern: string): boolean => compileGlob(pattern)(text);
 

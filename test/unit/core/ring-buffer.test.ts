@@ -2,8 +2,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RING_BUFFER_MAX_CAPACITY, RingBuffer } from '../../src/core/ring-buffer.js';
-import { EvqError } from '../../src/errors.js';
+import { RING_BUFFER_MAX_CAPACITY, RingBuffer } from '../../../src/core/ring-buffer.js';
+import { EvqError } from '../../../src/errors.js';
 
 /** Runs a full GC (exposing it at run time), after the current job so that WeakRefs may be cleared. */
 async function collectGarbage(): Promise<void> {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MAX_TIMER_DELAY_MS, ManualClock, SystemClock, systemClock } from '../../src/core/clock.js';
+import { MAX_TIMER_DELAY_MS, ManualClock, SystemClock, systemClock } from '../../../src/core/clock.js';
 
 describe('ManualClock', () => {
   it('stands still until advanced', () => {

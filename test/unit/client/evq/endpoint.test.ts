@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evqEndpoint } from '../../../src/client/evq/endpoint.js';
+import { evqEndpoint } from '../../../../src/client/evq/endpoint.js';
 
 describe('evqEndpoint', () => {
   it('derives the HTTP origin, the path prefix and the WebSocket URL', () => {

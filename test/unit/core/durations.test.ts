@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../src/core/durations.js';
-import { EvqError } from '../../src/errors.js';
+import { formatDuration, parseDuration } from '../../../src/core/durations.js';
+import { EvqError } from '../../../src/errors.js';
 
 describe('parseDuration', () => {
   it.each([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BufferPool, BufferWriter, DEFAULT_POOL_MAX_BYTES_HELD } from '../../src/core/buffer-pool.js';
-import { LIMITS } from '../../src/core/limits.js';
-import { EvqError } from '../../src/errors.js';
+import { BufferPool, BufferWriter, DEFAULT_POOL_MAX_BYTES_HELD } from '../../../src/core/buffer-pool.js';
+import { LIMITS } from '../../../src/core/limits.js';
+import { EvqError } from '../../../src/errors.js';
 
 const KiB = 1024;
 

@@ -13,11 +13,11 @@ import {
   type FilterLiteralValue,
   type FilterNode,
   type FilterPath,
-} from '../../../src/core/filter/ast.js';
-import { compileFilter } from '../../../src/core/filter/compiler.js';
-import { parseFilter, type FilterLimits } from '../../../src/core/filter/parser.js';
-import { setRecordValue, type FilterRecord } from '../../../src/core/filter/record-value.js';
-import { EvqError, EvqFilterError } from '../../../src/errors.js';
+} from '../../../../src/core/filter/ast.js';
+import { compileFilter } from '../../../../src/core/filter/compiler.js';
+import { parseFilter, type FilterLimits } from '../../../../src/core/filter/parser.js';
+import { setRecordValue, type FilterRecord } from '../../../../src/core/filter/record-value.js';
+import { EvqError, EvqFilterError } from '../../../../src/errors.js';
 
 const RUNS = { seed: 42, numRuns: 500 } as const;
 /** Random trees may be longer and bigger than the default limits, which are tested elsewhere. */

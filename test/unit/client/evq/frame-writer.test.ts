@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BufferPool } from '../../../src/core/buffer-pool.js';
-import { validateEncodedBatch } from '../../../src/protocol/encoded-batch.js';
-import { decodeBatch } from '../../../src/protocol/record-codec.js';
-import { encodeBatch } from '../../../src/protocol/batch-encode.js';
-import type { EvqRecord } from '../../../src/protocol/record.js';
-import { validateMessage } from '../../../src/protocol/validate.js';
-import { decodeProduceFrame, encodeProduceFrame } from '../../../src/protocol/ws-frames.js';
-import { encodedRecordBytes, writeBatch, writeProduceFrame } from '../../../src/client/evq/frame-writer.js';
-import type { ProduceMessage } from '../../../src/client/types.js';
+import { BufferPool } from '../../../../src/core/buffer-pool.js';
+import { validateEncodedBatch } from '../../../../src/protocol/encoded-batch.js';
+import { decodeBatch } from '../../../../src/protocol/record-codec.js';
+import { encodeBatch } from '../../../../src/protocol/batch-encode.js';
+import type { EvqRecord } from '../../../../src/protocol/record.js';
+import { validateMessage } from '../../../../src/protocol/validate.js';
+import { decodeProduceFrame, encodeProduceFrame } from '../../../../src/protocol/ws-frames.js';
+import { encodedRecordBytes, writeBatch, writeProduceFrame } from '../../../../src/client/evq/frame-writer.js';
+import type { ProduceMessage } from '../../../../src/client/types.js';
 
 const headerName = fc.string({ minLength: 1, maxLength: 12 }).filter((n) => !['__proto__', 'constructor', 'prototype'].includes(n));
 const message: fc.Arbitrary<ProduceMessage> = fc.record({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { printFilter, printLiteral, printPath, type FilterNode, type FilterPath } from '../../../src/core/filter/ast.js';
-import { parseFilter } from '../../../src/core/filter/parser.js';
+import { printFilter, printLiteral, printPath, type FilterNode, type FilterPath } from '../../../../src/core/filter/ast.js';
+import { parseFilter } from '../../../../src/core/filter/parser.js';
 
 describe('printFilter', () => {
   it.each([

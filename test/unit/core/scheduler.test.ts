@@ -1,11 +1,11 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it, vi } from 'vitest';
-import { ManualClock } from '../../src/core/clock.js';
-import type { Clock, TimerHandle } from '../../src/core/clock.js';
-import { LIMITS } from '../../src/core/limits.js';
-import { Scheduler } from '../../src/core/scheduler.js';
-import { EvqError } from '../../src/errors.js';
+import { ManualClock } from '../../../src/core/clock.js';
+import type { Clock, TimerHandle } from '../../../src/core/clock.js';
+import { LIMITS } from '../../../src/core/limits.js';
+import { Scheduler } from '../../../src/core/scheduler.js';
+import { EvqError } from '../../../src/errors.js';
 
 /** Runs a full GC (exposing it at run time), after the current job so that WeakRefs may be cleared. */
 async function collectGarbage(): Promise<void> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { arraySensitiveKey, pathAccess, readIndex, readKey, readPath } from '../../../src/core/filter/access.js';
-import type { FilterPath, FilterRoot } from '../../../src/core/filter/ast.js';
-import type { FilterRecord } from '../../../src/core/filter/record-value.js';
+import { arraySensitiveKey, pathAccess, readIndex, readKey, readPath } from '../../../../src/core/filter/access.js';
+import type { FilterPath, FilterRoot } from '../../../../src/core/filter/ast.js';
+import type { FilterRecord } from '../../../../src/core/filter/record-value.js';
 
 const path = (root: FilterRoot, ...segments: (string | number)[]): FilterPath => ({ kind: 'path', root, segments });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fastAckSeq, readAck } from '../../../src/client/nats/ack-publisher.js';
-import { EvqError } from '../../../src/errors.js';
+import { fastAckSeq, readAck } from '../../../../src/client/nats/ack-publisher.js';
+import { EvqError } from '../../../../src/errors.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { compileFilter } from '../../../src/core/filter/compiler.js';
-import { PARSED_VALUE, type FilterRecord } from '../../../src/core/filter/record-value.js';
-import { EvqError, EvqFilterError } from '../../../src/errors.js';
+import { compileFilter } from '../../../../src/core/filter/compiler.js';
+import { PARSED_VALUE, type FilterRecord } from '../../../../src/core/filter/record-value.js';
+import { EvqError, EvqFilterError } from '../../../../src/errors.js';
 
 function rec(value: unknown, extra: Partial<FilterRecord> = {}): FilterRecord {
   return {

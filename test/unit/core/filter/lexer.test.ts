@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { columnAt, jsonNumberValue, scanJsonNumber, tokenize, type Token } from '../../../src/core/filter/lexer.js';
-import { EvqFilterError } from '../../../src/errors.js';
+import { columnAt, jsonNumberValue, scanJsonNumber, tokenize, type Token } from '../../../../src/core/filter/lexer.js';
+import { EvqFilterError } from '../../../../src/errors.js';
 
 const kinds = (src: string): string[] => tokenize(src).map((t) => `${t.kind}:${String(t.value)}`);
 

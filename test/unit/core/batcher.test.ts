@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Batcher } from '../../src/core/batcher.js';
-import type { BatcherOptions, BatchInfo } from '../../src/core/batcher.js';
-import { ManualClock } from '../../src/core/clock.js';
-import { LIMITS } from '../../src/core/limits.js';
-import { EvqError } from '../../src/errors.js';
+import { Batcher } from '../../../src/core/batcher.js';
+import type { BatcherOptions, BatchInfo } from '../../../src/core/batcher.js';
+import { ManualClock } from '../../../src/core/clock.js';
+import { LIMITS } from '../../../src/core/limits.js';
+import { EvqError } from '../../../src/errors.js';
 
 /** Lets every pending promise reaction run. */
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

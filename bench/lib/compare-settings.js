@@ -1,0 +1,78 @@
+// @ts-check
+// The settings of bench/compare.js: what the environment may change (checked), the fixed shape of the
+// load, and the targets each measured figure is held against.
+import { fileURLToPath } from 'node:url';
+
+const MB = 1_000_000;
+
+/**
+ * @typedef {object} CompareSettings
+ * @property {number} rounds        alternating rounds of each compared pair (EVQ_COMPARE_ROUNDS, 1-10, default 3)
+ * @property {number} seconds       measured seconds of each `evq bench` run (EVQ_COMPARE_SECONDS, 1-60, default 4)
+ * @property {number} pipeLines     lines `evq produce` reads from a pipe (EVQ_COMPARE_PIPE_LINES, default 10,000,000)
+ * @property {number} retained      messages the memory figure's broker retains (EVQ_COMPARE_RETAINED, default 1,000,000)
+ * @property {string} out           the JSON file written (EVQ_COMPARE_OUT, default bench/results/latest.json)
+ * @property {number} warmup        warm-up seconds of each `evq bench` run
+ * @property {number} size          bytes of every message value
+ * @property {number} fanoutSubscribers
+ * @property {number} fanoutBatch   messages per frame of the fan-out load
+ * @property {number} fanoutSeconds
+ * @property {number} produceSeconds
+ * @property {number} httpSeconds
+ * @property {number} maxWallSeconds  past this the whole comparison is stopped
+ */
+
+/** The targets (issue 7): ratios are evq / the other, `…Ms` and `…Bytes` are ceilings. */
+export const TARGETS = {
+  jetstream: 4,
+  natsCore: 1,
+  fanout: 0.5,
+  filtered: 0.25,
+  fsync: 0.6,
+  p99Ms: 2,
+  p999Ms: 10,
+  http: 1,
+  brokerRssBytes: 200 * MB,
+  producerRssBytes: 100 * MB,
+  startup: 1.5,
+};
+
+/**
+ * The settings from `env`; a value out of range is a usage error: the message to print (exit code 2).
+ * @param {NodeJS.ProcessEnv} env
+ * @returns {{ settings: CompareSettings } | { error: string }}
+ */
+export function compareSettings(env) {
+  const rounds = Number(env.EVQ_COMPARE_ROUNDS ?? 3);
+  const seconds = Number(env.EVQ_COMPARE_SECONDS ?? 4);
+  const pipeLines = Number(env.EVQ_COMPARE_PIPE_LINES ?? 10_000_000);
+  const retained = Number(env.EVQ_COMPARE_RETAINED ?? 1_000_000);
+  if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 10) || !(seconds >= 1 && seconds <= 60)) {
+    return { error: 'EVQ_COMPARE_ROUNDS must be a whole number from 1 to 10, EVQ_COMPARE_SECONDS a number from 1 to 60' };
+  }
+  if (
+    !(Number.isInteger(pipeLines) && pipeLines >= 1000 && pipeLines <= 100_000_000) ||
+    !(Number.isInteger(retained) && retained >= 1000 && retained <= 10_000_000)
+  ) {
+    return {
+      error: 'EVQ_COMPARE_PIPE_LINES must be a whole number from 1,000 to 100,000,000, EVQ_COMPARE_RETAINED from 1,000 to 10,000,000',
+    };
+  }
+  return {
+    settings: {
+      rounds,
+      seconds,
+      pipeLines,
+      retained,
+      out: env.EVQ_COMPARE_OUT ?? fileURLToPath(new URL('../results/latest.json', import.meta.url)),
+      warmup: 1,
+      size: 100,
+      fanoutSubscribers: 10,
+      fanoutBatch: 100,
+      fanoutSeconds: 2,
+      produceSeconds: 1.5,
+      httpSeconds: 3,
+      maxWallSeconds: 900,
+    },
+  };
+}
