@@ -46,12 +46,14 @@ export function rawRequest(port: number, request: string | Buffer, timeoutMs = 1
   });
 }
 
-/** A WebSocket upgrade request to `path` with `extra` header lines (each without its CRLF) placed first. */
+/** A WebSocket upgrade request to `path` with `extra` header lines (each without its CRLF) right after Host. */
 export function upgradeRequest(path: string, extra: string[] = [], protocols?: string): string {
   return (
-    `GET ${path} HTTP/1.1\r\n` +
+    // Host first: past Node's 100 headers the ones after the padding are cut off, and the cases here are
+    // about the WebSocket key being cut off, not the Host (a missing Host is a 421 of its own)
+    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
     extra.map((line) => `${line}\r\n`).join('') +
-    'Host: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n' +
+    'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n' +
     (protocols === undefined ? '' : `Sec-WebSocket-Protocol: ${protocols}\r\n`) +
     'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n'
   );
