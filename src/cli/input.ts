@@ -5,6 +5,7 @@ import { InvalidArgumentError } from './commander.js';
 import type { EagerAsyncIterator } from '../client/feed.js';
 import type { ProduceMessage } from '../client/types.js';
 import { EvqError, EvqUsageError } from '../errors.js';
+import { BASE64_EXPECTED, decodeBase64Strict } from '../protocol/base64.js';
 import { checkHeaders } from '../protocol/ndjson.js';
 
 /**
@@ -148,7 +149,7 @@ export function parseJsonLine(
   let value: Buffer | string;
   if (Object.hasOwn(record, 'valueBase64')) {
     if (typeof record.valueBase64 !== 'string') return fail('"valueBase64" must be a string');
-    value = Buffer.from(record.valueBase64, 'base64');
+    value = decodeBase64Strict(record.valueBase64) ?? fail(`"valueBase64" is ${BASE64_EXPECTED}`);
   } else if (!Object.hasOwn(record, 'value') || record.value === undefined) {
     return fail('missing "value" (or "valueBase64")');
   } else {

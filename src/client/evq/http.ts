@@ -13,6 +13,7 @@ import { EvqError, errorFromBody } from '../../errors.js';
 import { HEADERS } from '../../protocol/http.js';
 import type { WireRecord } from '../../protocol/http.js';
 import type { EvqRecord } from '../../protocol/record.js';
+import { BASE64_EXPECTED, decodeBase64Strict } from '../../protocol/base64.js';
 import { toConnectionError } from '../errors.js';
 import type { Endpoint } from './endpoint.js';
 
@@ -197,7 +198,7 @@ export function parseRecords(body: Buffer, topic: string): EvqRecord[] {
 }
 
 function fromWire(wire: WireRecord, topic: string): EvqRecord {
-  const value = wire.valueBase64 !== undefined ? Buffer.from(wire.valueBase64, 'base64') : Buffer.from(wire.value ?? '', 'utf8');
+  const value = wire.valueBase64 !== undefined ? decodeWireBase64(wire.valueBase64, wire.offset) : Buffer.from(wire.value ?? '', 'utf8');
   let headers: Record<string, string> | null = null;
   if (wire.headers !== null && typeof wire.headers === 'object') {
     headers = Object.create(null) as Record<string, string>;
@@ -211,4 +212,11 @@ function fromWire(wire: WireRecord, topic: string): EvqRecord {
     headers,
     value,
   };
+}
+
+function decodeWireBase64(text: string, offset: number): Buffer {
+  const bytes = decodeBase64Strict(text);
+  if (bytes === undefined)
+    throw new EvqError('EVQ_ERR_MALFORMED', `the broker sent record ${offset} with a "valueBase64" that is ${BASE64_EXPECTED}`);
+  return bytes;
 }
