@@ -1,4 +1,5 @@
 import type { ConsumeOptions } from '../client/types.js';
+import { CommitError } from '../client/errors.js';
 import { EXIT } from '../errors.js';
 import type { ConsumePlan } from './commands/consume.js';
 import { explainError, LinePrinter, processEnv, type CliEnv } from './format.js';
@@ -38,7 +39,8 @@ export async function runConsume(plan: ConsumePlan, _output: Output, env: CliEnv
       if (stopped) break;
     }
   } catch (err) {
-    if (!stopped) failure = err;
+    // a stop (Ctrl-C, stdout closed) ends the read quietly, but never a failed commit of a group
+    if (!stopped || err instanceof CommitError) failure = err;
   } finally {
     removeSignalHandlers();
     await printer.end();

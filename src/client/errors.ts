@@ -123,3 +123,26 @@ export function toEvqError(error: unknown): EvqError {
   const message = error instanceof Error ? error.message : String(error);
   return new EvqError('EVQ_ERR_INTERNAL', message, { cause: error });
 }
+
+/**
+ * A consumer group's commit that the broker refused or did not answer: the records were handed out but the
+ * group's offset did not move, so its next read hands them out again. Keeps the code of what failed.
+ */
+export class CommitError extends EvqError {
+  override name = 'CommitError';
+  readonly topic: string;
+  readonly group: string;
+  readonly offset: number;
+
+  constructor(topic: string, group: string, offset: number, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(
+      cause instanceof EvqError ? cause.code : 'EVQ_ERR_INTERNAL',
+      `the records read were not committed for group "${group}" of ${topic} (offset ${offset}): ${why}; its next read starts before them again`,
+      { cause },
+    );
+    this.topic = topic;
+    this.group = group;
+    this.offset = offset;
+  }
+}

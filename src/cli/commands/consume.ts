@@ -79,7 +79,7 @@ export function makeConsumeCommand(output: Output): Command {
   command.addHelpText(
     'after',
     `${FORMAT_HELP}\nExit status: 0 at the end of the log (also with --group), after --limit messages, or on Ctrl-C;\n` +
-      '1 when the broker is unreachable or refuses the read; 2 for a usage error.',
+      '1 when the broker is unreachable, refuses the read or fails to commit the group; 2 for a usage error.',
   );
   withExamples(command, [
     'evq consume orders',

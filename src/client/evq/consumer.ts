@@ -10,6 +10,7 @@ import type { StartPosition } from '../../protocol/http.js';
 import type { ConsumeOptions, EvqRecord } from '../types.js';
 import type { HttpApi, ReadPage } from './http.js';
 import { resolveFrom } from './positions.js';
+import { CommitError } from '../errors.js';
 import type { ConsumeSettings } from '../options.js';
 
 export async function* consume(
@@ -39,14 +40,19 @@ export async function* consume(
     if (group === undefined || !commit || uncommitted === null) return;
     const offset = uncommitted;
     uncommitted = null;
-    await http.json({
-      method: 'POST',
-      path: PATHS.groupCommit(topic, group),
-      body: JSON.stringify({ offset }),
-      headers: { 'content-type': 'application/json' },
-    });
+    try {
+      await http.json({
+        method: 'POST',
+        path: PATHS.groupCommit(topic, group),
+        body: JSON.stringify({ offset }),
+        headers: { 'content-type': 'application/json' },
+      });
+    } catch (error) {
+      throw new CommitError(topic, group, offset, error);
+    }
   };
   let finished = false;
+  let failed = false;
   try {
     while (delivered < limit) {
       const query: Record<string, string | number | undefined> = {
@@ -86,9 +92,15 @@ export async function* consume(
       next = page.nextOffset;
     }
     finished = true;
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
-    // the caller stopped (limit, abort, break): what it took counts as consumed
-    if (!finished || uncommitted !== null) await commitTaken().catch(() => undefined);
+    // the caller stopped (limit, abort, break): what it took counts as consumed, and a commit that fails
+    // then rejects the caller's break (`return()`) as it would a read: a group read never ends quietly
+    // uncommitted. After a failure of its own the read's error is the one reported.
+    if (failed) await commitTaken().catch(() => undefined);
+    else if (!finished || uncommitted !== null) await commitTaken();
   }
 }
 
