@@ -1,6 +1,6 @@
 import type { ConsumeOptions } from '../client/types.js';
-import { CommitError } from '../client/errors.js';
-import { EXIT } from '../errors.js';
+import { CommitError, TopicGoneError } from '../client/errors.js';
+import { EvqError, EXIT } from '../errors.js';
 import type { ConsumePlan } from './commands/consume.js';
 import { explainError, LinePrinter, processEnv, type CliEnv } from './format.js';
 import { onInterrupt } from './signals.js';
@@ -23,7 +23,7 @@ export async function runConsume(plan: ConsumePlan, _output: Output, env: CliEnv
   const printer = new LinePrinter(env.stdout, stop);
   const removeSignalHandlers = onInterrupt(() => stop(), EXIT.ok);
 
-  const options: ConsumeOptions = { from: plan.from, follow: plan.follow, signal: abort.signal };
+  const options: ConsumeOptions = { from: plan.from, follow: plan.follow, allowMissing: plan.allowMissing, signal: abort.signal };
   if (plan.group !== undefined) options.group = plan.group;
   if (plan.limit !== undefined) options.limit = plan.limit;
   if (plan.filter !== undefined) options.filter = plan.filter;
@@ -45,6 +45,13 @@ export async function runConsume(plan: ConsumePlan, _output: Output, env: CliEnv
     removeSignalHandlers();
     await printer.end();
     await client.close().catch(() => undefined);
+  }
+  if (failure instanceof TopicGoneError && !failure.deleted) {
+    throw new EvqError(
+      'EVQ_ERR_NOT_FOUND',
+      `${failure.message} at ${plan.url}: check the name with \`evq topics\`, or pass --allow-missing to wait for it`,
+      { cause: failure },
+    );
   }
   if (failure !== undefined) throw explainError(failure, plan.url);
 }

@@ -146,3 +146,26 @@ export class CommitError extends EvqError {
     this.offset = offset;
   }
 }
+
+/**
+ * A read's topic is not there: it does not exist (`deleted` false; pass `allowMissing` to wait for it), or it
+ * was deleted while it was read (`deleted` true: a topic of the same name created since is another log, and
+ * the read does not go on in it from its old offset).
+ */
+export class TopicGoneError extends EvqError {
+  override name = 'TopicGoneError';
+  readonly topic: string;
+  readonly deleted: boolean;
+
+  constructor(topic: string, deleted: boolean, detail?: string, options?: ErrorOptions) {
+    super(
+      'EVQ_ERR_NOT_FOUND',
+      deleted
+        ? `topic "${topic}" was deleted while it was read${detail === undefined ? '' : ` (${detail})`}: its records from then on were not read`
+        : `topic "${topic}" does not exist`,
+      options,
+    );
+    this.topic = topic;
+    this.deleted = deleted;
+  }
+}

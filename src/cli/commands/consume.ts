@@ -17,6 +17,7 @@ export interface ConsumeFlags {
   limit?: number;
   filter?: string;
   follow?: boolean;
+  allowMissing?: boolean;
   format: RecordFormat;
 }
 
@@ -29,6 +30,7 @@ export interface ConsumePlan {
   limit: number | undefined;
   filter: string | undefined;
   follow: boolean;
+  allowMissing: boolean;
   format: RecordFormat;
 }
 
@@ -52,6 +54,7 @@ export function toConsumePlan(topic: string, flags: ConsumeFlags): ConsumePlan {
     limit: flags.limit,
     filter: flags.filter,
     follow: flags.follow === true,
+    allowMissing: flags.allowMissing === true,
     format: flags.format,
   };
 }
@@ -74,12 +77,14 @@ export function makeConsumeCommand(output: Output): Command {
     .option('-l, --limit <n>', 'read at most this many messages', integerOption(1))
     .option('-f, --filter <expr>', FILTER_HELP, filterOption)
     .option('--follow', 'wait for new messages at the end of the log instead of exiting')
+    .option('--allow-missing', 'wait for a topic that does not exist yet instead of exiting 1')
     .addOption(formatOption());
   withConnectionOptions(command);
   command.addHelpText(
     'after',
     `${FORMAT_HELP}\nExit status: 0 at the end of the log (also with --group), after --limit messages, or on Ctrl-C;\n` +
-      '1 when the broker is unreachable, refuses the read or fails to commit the group; 2 for a usage error.',
+      '1 when the broker is unreachable, refuses the read, fails to commit the group, or the topic does not exist\n' +
+      '(or is deleted while it is read); 2 for a usage error.',
   );
   withExamples(command, [
     'evq consume orders',

@@ -40,6 +40,8 @@ export interface ReadPage {
   nextOffset: number;
   /** The group's committed offset after the read (group reads), else null. */
   committed: number | null;
+  /** The topic's end offset (`evq-end-offset`), null from a broker that does not send it. */
+  endOffset: number | null;
 }
 
 export class HttpApi {
@@ -151,7 +153,9 @@ export class HttpApi {
     }
     const committedText = header(reply.headers, HEADERS.committedOffset);
     const committed = committedText === undefined ? null : Number(committedText);
-    return { records: parseRecords(reply.body, topic), nextOffset, committed };
+    const endText = header(reply.headers, HEADERS.endOffset);
+    const endOffset = endText === undefined || !/^\d+$/.test(endText) ? null : Number(endText);
+    return { records: parseRecords(reply.body, topic), nextOffset, committed, endOffset };
   }
 
   /** Closes every socket (a request still running, a long poll, fails as aborted by its caller's close). */
