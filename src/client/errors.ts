@@ -169,3 +169,31 @@ export class TopicGoneError extends EvqError {
     this.deleted = deleted;
   }
 }
+
+/**
+ * A message the client itself did not send: its value is larger than the client's `maxMessageBytes` (default
+ * 1 MiB). Not the broker's answer: a broker started with a larger limit takes it once the client's is raised.
+ */
+export class ClientLimitError extends EvqError {
+  override name = 'ClientLimitError';
+  readonly valueBytes: number;
+  readonly limit: number;
+
+  constructor(valueBytes: number, limit: number, options?: ErrorOptions) {
+    super(
+      'EVQ_ERR_MESSAGE_TOO_LARGE',
+      `a message of ${valueBytes} bytes is larger than the client's own limit of ${limit} bytes (its max message bytes, not the broker's)`,
+      options,
+    );
+    this.valueBytes = valueBytes;
+    this.limit = limit;
+  }
+}
+
+/** What the client's own check of a message threw, as said to the caller: a value over its own limit is a {@link ClientLimitError}. */
+export function ownRefusal(error: EvqError, maxMessageBytes: number): EvqError {
+  if (error.code !== 'EVQ_ERR_MESSAGE_TOO_LARGE') return error;
+  const match = /^a message of (\d+) bytes is larger than the limit of (\d+) bytes$/.exec(error.message);
+  if (match === null || Number(match[2]) !== maxMessageBytes) return error;
+  return new ClientLimitError(Number(match[1]), maxMessageBytes, { cause: error });
+}

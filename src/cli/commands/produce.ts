@@ -121,7 +121,10 @@ export function makeProduceCommand(output: Output): Command {
       'append messages the broker rejects for good (too large, invalid) to this file as JSON lines, with the reason',
     )
     .addOption(
-      new Option('--max-message-bytes <size>', 'largest message the broker takes (its own --max-message-bytes)')
+      new Option(
+        '--max-message-bytes <size>',
+        "largest message this command sends, its own limit (raise it up to the broker's --max-message-bytes)",
+      )
         .argParser(sizeOption)
         .default(LIMITS.maxMessageBytes, formatSize(LIMITS.maxMessageBytes)),
     )
