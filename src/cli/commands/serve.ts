@@ -1,8 +1,11 @@
 import { Command, Option } from '../commander.js';
 import { LIMITS } from '../../core/limits.js';
 import { withExamples } from '../help.js';
-import { durationOption, integerOption, sizeOption } from '../options.js';
+import { durationInRange, integerOption, sizeInRange } from '../options.js';
 import type { Output } from '../output.js';
+
+/** Largest --max-message-bytes (a request body is twice that at most, and a message is held whole). */
+const MAX_SERVE_MESSAGE_BYTES = 512 * 1024 * 1024;
 
 export interface ServeFlags {
   host: string;
@@ -34,9 +37,13 @@ export function makeServeCommand(output: Output): Command {
         .default('always'),
     )
     .option('--token <token>', 'require this token on every request (env EVQ_TOKEN)', process.env.EVQ_TOKEN)
-    .option('--max-message-bytes <size>', 'largest message accepted', sizeOption, 1024 * 1024)
-    .option('--retention-bytes <size>', 'delete the oldest segments of a topic past this size', sizeOption)
-    .option('--retention-age <duration>', 'delete segments whose messages are all older than this', durationOption)
+    .option('--max-message-bytes <size>', 'largest message accepted (1b to 512mb)', sizeInRange(1, MAX_SERVE_MESSAGE_BYTES), 1024 * 1024)
+    .option('--retention-bytes <size>', 'delete the oldest segments of a topic past this size', sizeInRange(1, Number.MAX_SAFE_INTEGER))
+    .option(
+      '--retention-age <duration>',
+      'delete segments whose messages are all older than this',
+      durationInRange(1, Number.MAX_SAFE_INTEGER),
+    )
     .option(
       '--max-connections <n>',
       'connections at once (HTTP and WebSocket); past it: 503 with Retry-After',
@@ -46,7 +53,7 @@ export function makeServeCommand(output: Output): Command {
     .option(
       '--headers-timeout <duration>',
       'request headers must arrive within this (slow clients get 408)',
-      durationOption,
+      durationInRange(1, 3_600_000),
       LIMITS.headersTimeoutMs,
     );
   withExamples(command, [

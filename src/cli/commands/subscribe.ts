@@ -5,7 +5,7 @@ import { EvqError } from '../../errors.js';
 import { validateTopicName } from '../../protocol/validate.js';
 import { brokerUrl, DEFAULT_FORMAT, parseFormat, type RecordFormat } from '../format.js';
 import { withConnectionOptions, withExamples } from '../help.js';
-import { durationOption, integerOption } from '../options.js';
+import { durationInRange, integerOption } from '../options.js';
 import type { Output } from '../output.js';
 
 /** Reads `--from`: earliest, latest, an offset, or -N (the last N records). */
@@ -104,7 +104,7 @@ export function makeSubscribeCommand(output: Output): Command {
     )
     .option('-n, --count <n>', 'exit after this many messages', integerOption(1))
     .addOption(formatOption())
-    .option('--timeout <duration>', 'exit when no message arrives for this long', durationOption);
+    .option('--timeout <duration>', 'exit when no message arrives for this long', durationInRange(1, 86_400_000));
   withConnectionOptions(command);
   command.addHelpText(
     'after',
