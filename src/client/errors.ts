@@ -64,11 +64,40 @@ export function timeoutError(url: string, what: string, timeoutMs: number, cause
  */
 export function toConnectionError(error: unknown, url: string, what: string, timeoutMs: number): EvqError {
   if (error instanceof EvqError) return error;
+  if (isTlsMismatch(error)) return noTlsError(url, error);
   const code = networkCode(error);
   if (code !== undefined && TIMEOUT_CODES.has(code)) return timeoutError(url, what, timeoutMs, error);
   if (code !== undefined) return unreachableError(url, UNREACHABLE_REASONS[code] as string, error);
   const message = error instanceof Error ? error.message : String(error);
-  return unreachableError(url, message, error);
+  return unreachableError(url, firstLine(message), error);
+}
+
+/** The first line of a message (OpenSSL's errors span several). */
+function firstLine(text: string): string {
+  const end = text.indexOf('\n');
+  return (end === -1 ? text : text.slice(0, end)).trim();
+}
+
+/** Whether a connection failed because the two ends disagree about TLS (an https:// URL to a plain server). */
+export function isTlsMismatch(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth++) {
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (code === 'EPROTO' || code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG') return true;
+    if (typeof message === 'string' && /wrong version number|packet length too long|SSL routines/.test(message)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** An https:// (or wss://) URL whose server answered in plain HTTP. */
+export function noTlsError(url: string, cause?: unknown): EvqConnectionError {
+  const plain = url.replace(/^https:/, 'http:').replace(/^wss:/, 'ws:');
+  return new EvqConnectionError(
+    'EVQ_ERR_UNREACHABLE',
+    `the server at ${url} does not speak TLS at that address: use ${plain} for a plain evq serve, or check the port`,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /** A connection that was open and was lost. */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ServeFlags } from '../../../src/cli/commands/serve.js';
 import { exitCodeFor } from '../../../src/cli/main.js';
+import { dataDirError } from '../../../src/cli/run-serve.js';
+import { EvqStorageError } from '../../../src/errors.js';
 import { captureOutput, parsePlan } from '../../helpers/cli.js';
 
 /** Internal option names that a user's error message must never show. */
@@ -45,5 +47,33 @@ describe('evq produce and subscribe: out-of-range flags name the flag, not an op
     expect(exitCodeFor(err, captureOutput())).toBe(2);
     expect(errOut).toContain(flag);
     expect(errOut).not.toMatch(INTERNAL);
+  });
+});
+
+describe('evq serve: a data directory that cannot be used is one line saying why', () => {
+  const fsError = (code: string, path: string): Error =>
+    Object.assign(new Error(`${code}: something, mkdir '${path}'`), { code, errno: -1, syscall: 'mkdir', path });
+
+  it.each([
+    ['EROFS', /^cannot write in --data-dir \/mnt\/ro\/evq: \/mnt\/ro\/evq is on a read-only file system; pick a writable --data-dir/, 1],
+    ['EACCES', /^cannot write in --data-dir \/mnt\/ro\/evq: permission denied on \/mnt\/ro\/evq; use a directory this user can write/, 1],
+    ['ENOSPC', /^cannot write in --data-dir \/mnt\/ro\/evq: the disk is full/, 1],
+    ['ENOENT', /^cannot use --data-dir \/mnt\/ro\/evq: \/mnt\/ro\/evq does not exist and could not be created/, 1],
+  ])('%s', (code, message, exit) => {
+    // as the broker's start throws it: the file system's error, or a storage error wrapping it
+    for (const err of [
+      fsError(code, '/mnt/ro/evq'),
+      new EvqStorageError('EVQ_ERR_STORAGE', 'x', { cause: fsError(code, '/mnt/ro/evq') }),
+    ]) {
+      const explained = dataDirError(err, '/mnt/ro/evq');
+      const out = captureOutput();
+      expect(exitCodeFor(explained, out)).toBe(exit);
+      expect(out.errors).toEqual([expect.stringMatching(message)]);
+    }
+  });
+
+  it('leaves other failures as they are (a port in use says so itself)', () => {
+    const inUse = Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE' });
+    expect(dataDirError(inUse, '/d')).toBe(inUse);
   });
 });
