@@ -78,8 +78,7 @@ export async function runBenchCommand(plan: BenchPlan, output: Output = createOu
   // the other commands, EPIPE is not a failure (the exit status is the run's)
   let readerGone = false;
   const onStdoutError = (): void => void (readerGone = true);
-  stdout.on('error', onStdoutError);
-  if (stdout !== process.stdout) process.stdout.on('error', onStdoutError);
+  (stdout as Partial<NodeJS.WritableStream>).on?.('error', onStdoutError); // (tests pass a bare writer)
   const print = (line: string): void => {
     if (reportToStderr) output.info(line);
     else if (!readerGone) output.data(line);
