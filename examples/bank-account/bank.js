@@ -14,6 +14,9 @@ import { TOPIC, accountFilter, apply, toMessage } from './events.js';
 const [command, ...args] = process.argv.slice(2);
 const client = await connect(process.env.EVQ_URL ?? 'http://127.0.0.1:7070', { token: process.env.EVQ_TOKEN });
 try {
+  // the event log exists before its first event (reading a topic that does not exist is an error); creating
+  // one that exists already leaves it as it is
+  await client.createTopic(TOPIC);
   const event = await decide(command, args);
   const result = await client.produce(TOPIC, [toMessage(event)]);
   console.log(`${event.type} at offset ${result.firstOffset}`);

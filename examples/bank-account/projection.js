@@ -32,6 +32,9 @@ try {
 const client = await connect(process.env.EVQ_URL ?? 'http://127.0.0.1:7070', { token: process.env.EVQ_TOKEN });
 let applied = 0;
 try {
+  // the event log exists before its first event (reading a topic that does not exist is an error); creating
+  // one that exists already leaves it as it is
+  await client.createTopic(TOPIC);
   // from: 'earliest' only places a group that has no offset yet; after that the group's offset wins
   for await (const record of client.consume(TOPIC, { group: values.group, from: 'earliest' })) {
     if (record.offset <= state.offset) continue; // already in the saved projection

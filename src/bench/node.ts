@@ -45,7 +45,7 @@ export interface NodeReport {
   worker: number;
   producers: ProducerStats[];
   subscribers: SubscriberStats[];
-  verification: VerifierCounts & { foreign: number };
+  verification: VerifierCounts & { foreign: number; undeliveredReasons: string[] };
   histograms: { e2e: EncodedHistogram; e2eUncorrected: EncodedHistogram; ack: EncodedHistogram; sendLag: EncodedHistogram };
   timeline: TimelineEntry[];
   errors: ErrorEntry[];
@@ -178,11 +178,22 @@ export class BenchNode implements NodeHandle {
     await this.close();
     const m = this.#meters;
     const meters: ProducerMeter[] = this.#producers.map((p) => p.meter);
-    const verification = { received: 0, lost: 0, duplicated: 0, reordered: 0, unexpected: 0, foreign: 0 };
+    const verification = {
+      received: 0,
+      lost: 0,
+      undelivered: 0,
+      duplicated: 0,
+      reordered: 0,
+      unexpected: 0,
+      foreign: 0,
+      undeliveredReasons: [] as string[],
+    };
     const subscribers = this.#subscribers.map((s) => {
       const counts = s.counts(acked);
       verification.received += counts.received;
       verification.lost += counts.lost;
+      verification.undelivered += counts.undelivered;
+      if (s.endedBy !== null) verification.undeliveredReasons.push(`subscriber ${s.id}: ${s.endedBy}`);
       verification.duplicated += counts.duplicated;
       verification.reordered += counts.reordered;
       verification.unexpected += counts.unexpected;

@@ -99,7 +99,12 @@ export interface SubscriberStats {
   bytesPerSec: number;
   e2e: LatencySummary;
   e2eUncorrected: LatencySummary;
+  /** Acknowledged, missing from its live stream. */
   lost: number;
+  /** Acknowledged, after its subscription ended early (`endedBy`): not delivered, not lost. */
+  undelivered: number;
+  /** Why the subscription ended before the run (null: it ran to the end). */
+  endedBy: string | null;
   duplicated: number;
   reordered: number;
   unexpected: number;
@@ -132,7 +137,12 @@ export interface Verification {
   expected: number;
   /** Distinct expected messages received, over all subscribers. */
   delivered: number;
+  /** Acknowledged by the broker and missing from a live subscription: real loss. */
   lost: number;
+  /** Acknowledged, but never delivered because a subscription ended early (see `undeliveredReasons`): not lost. */
+  undelivered: number;
+  /** Why those subscriptions ended, one entry per distinct reason (`subscriber 2: closed by the broker as …`). */
+  undeliveredReasons: string[];
   duplicated: number;
   reordered: number;
   /** Messages the filter should have kept from a subscriber. */

@@ -213,8 +213,9 @@ function buildResult(scenario: Scenario, options: RunOptions, reports: NodeRepor
   const ppm = matchPpm(scenario.matchRatio ?? 1);
   const published = acked.reduce((n, a) => n + a, 0);
   const matching = acked.reduce((n, a) => n + matchCount(0, a, ppm), 0);
-  const v = { received: 0, lost: 0, duplicated: 0, reordered: 0, unexpected: 0, foreign: 0 };
+  const v = { received: 0, lost: 0, undelivered: 0, duplicated: 0, reordered: 0, unexpected: 0, foreign: 0 };
   for (const r of reports) for (const key of Object.keys(v) as (keyof typeof v)[]) v[key] += r.verification[key];
+  const undeliveredReasons = reports.flatMap((r) => r.verification.undeliveredReasons);
   const verification: Verification = {
     published,
     matching,
@@ -222,6 +223,8 @@ function buildResult(scenario: Scenario, options: RunOptions, reports: NodeRepor
     expected: matching * scenario.subscribers,
     delivered: v.received,
     lost: v.lost,
+    undelivered: v.undelivered,
+    undeliveredReasons,
     duplicated: v.duplicated,
     reordered: v.reordered,
     unexpected: v.unexpected,

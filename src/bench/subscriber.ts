@@ -38,6 +38,8 @@ export class BenchSubscriber {
   seen = 0;
   /** Set when the subscription ended on its own (an error): nothing more will come. */
   ended = false;
+  /** Why the subscription ended before the run did (null while it runs, or when the run closed it). */
+  endedBy: string | null = null;
   #expected: readonly number[] | undefined;
   #incomplete = new Set<number>();
   #onComplete: (() => void) | undefined;
@@ -63,8 +65,15 @@ export class BenchSubscriber {
     try {
       for await (const record of subscription) this.#onRecord(record);
     } catch (error) {
-      this.#meters.errors.add(`subscriber ${this.id}`, error);
-      this.#meters.timeline.add(TIMELINE.errors, monoMs());
+      const code = (error as { code?: unknown } | null)?.code;
+      if (code === 'EVQ_ERR_SLOW_CONSUMER') {
+        // the broker's choice under load, not a failure of the run: what it missed is undelivered, not lost
+        this.endedBy = 'closed by the broker as a slow consumer (WebSocket code 4008)';
+      } else {
+        this.endedBy = `ended by an error (${typeof code === 'string' ? code : 'unknown'})`;
+        this.#meters.errors.add(`subscriber ${this.id}`, error);
+        this.#meters.timeline.add(TIMELINE.errors, monoMs());
+      }
     } finally {
       this.ended = true;
       this.#onComplete?.();
@@ -124,11 +133,11 @@ export class BenchSubscriber {
   }
 
   counts(acked: readonly number[]): VerifierCounts {
-    return this.#verifier.counts(acked);
+    return this.#verifier.counts(acked, this.endedBy !== null);
   }
 
   stats(worker: number, acked: readonly number[]): SubscriberStats {
-    const counts = this.#verifier.counts(acked);
+    const counts = this.counts(acked);
     const span = this.lastReceiveMs - this.#meters.measuredFromMs;
     const duration = Number.isNaN(span) ? 0 : span;
     return {
@@ -141,6 +150,8 @@ export class BenchSubscriber {
       e2e: this.e2e.summary(),
       e2eUncorrected: this.e2eUncorrected.summary(),
       lost: counts.lost,
+      undelivered: counts.undelivered,
+      endedBy: this.endedBy,
       duplicated: counts.duplicated,
       reordered: counts.reordered,
       unexpected: counts.unexpected,

@@ -10,7 +10,7 @@
  *              (no prefix = e2e: corrected for coordinated omission); value: a duration, 250us, 5ms, 1.5s
  *              (a bare number is milliseconds)
  * throughput:= rate | publish.rate | deliver.rate (msgs/s; rate = publish.rate); value: 100000, 100k, 1.5M
- * count     := lost | duplicated | reordered | unexpected | errors
+ * count     := lost | undelivered | duplicated | reordered | unexpected | errors
  * ```
  */
 
@@ -26,7 +26,7 @@ type LatencyStat = (typeof LATENCY_STATS)[number];
 const LATENCY_KINDS = { e2e: 'e2e', uncorrected: 'e2eUncorrected', ack: 'ack', lag: 'sendLag' } as const;
 type LatencyKind = keyof typeof LATENCY_KINDS;
 const RATES = ['rate', 'publish.rate', 'deliver.rate'] as const;
-const COUNTS = ['lost', 'duplicated', 'reordered', 'unexpected', 'errors'] as const;
+const COUNTS = ['lost', 'undelivered', 'duplicated', 'reordered', 'unexpected', 'errors'] as const;
 
 export type ThresholdMetric =
   | { kind: 'latency'; latency: LatencyKind; stat: LatencyStat }
@@ -64,7 +64,7 @@ export function parseThreshold(expression: string): Threshold {
   if (parsed === undefined) {
     throw usage(
       expression,
-      `unknown metric "${name}": use p50, p90, p99, p99.9, p99.99, max, min or mean (e2e latency, corrected), with a prefix uncorrected., ack. or lag. for the others; rate, publish.rate, deliver.rate; lost, duplicated, reordered, unexpected, errors`,
+      `unknown metric "${name}": use p50, p90, p99, p99.9, p99.99, max, min or mean (e2e latency, corrected), with a prefix uncorrected., ack. or lag. for the others; rate, publish.rate, deliver.rate; lost, undelivered, duplicated, reordered, unexpected, errors`,
     );
   }
   let limit: number;

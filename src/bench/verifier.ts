@@ -4,7 +4,9 @@
  * ahead of the next expected one opens a gap (those messages are missing for now); one that fills a gap later
  * counts as reordered; one already received counts as duplicated; one the filter should have kept away
  * counts as unexpected. At the end, whatever is still missing among the messages the broker acknowledged is
- * lost.
+ * lost — except, for a subscription that ended early (the broker closed it as a slow consumer, the connection
+ * failed), what came after its last message: those were never delivered to it, which does not mean the
+ * broker lost them (they are still in its log), so they are counted as undelivered.
  *
  * Memory is bounded: per producer a counter and a list of the gaps still open (at most `maxGaps`; past that
  * the oldest gap is written off as lost, and a message filling it later counts as a duplicate).
@@ -18,7 +20,10 @@ export type Verdict = (typeof VERDICT)[keyof typeof VERDICT];
 export interface VerifierCounts {
   /** Distinct expected messages received. */
   received: number;
+  /** Acknowledged, missing from a live subscription's stream: lost. */
   lost: number;
+  /** Acknowledged, but after the subscription ended early: not delivered (not lost). */
+  undelivered: number;
   duplicated: number;
   reordered: number;
   unexpected: number;
@@ -84,14 +89,19 @@ export class SequenceVerifier {
     return track.gaps.length === 0 || (track.gaps[0] as number) >= acked;
   }
 
-  /** The counts, with `acked[p]` the number of messages the broker acknowledged from producer p (a prefix). */
-  counts(acked: readonly number[]): VerifierCounts {
+  /**
+   * The counts, with `acked[p]` the number of messages the broker acknowledged from producer p (a prefix).
+   * `endedEarly`: the subscription ended before the run did, so what it never reached is undelivered.
+   */
+  counts(acked: readonly number[], endedEarly = false): VerifierCounts {
     let lost = 0;
+    let undelivered = 0;
     for (let p = 0; p < acked.length; p++) {
       const limit = acked[p] as number;
       const track = this.#tracks[p];
       if (track === undefined) {
-        lost += matchCount(0, limit, this.#ppm);
+        if (endedEarly) undelivered += matchCount(0, limit, this.#ppm);
+        else lost += matchCount(0, limit, this.#ppm);
         continue;
       }
       lost += track.writtenOff;
@@ -101,9 +111,19 @@ export class SequenceVerifier {
         if (lo >= limit) break;
         lost += matchCount(lo, Math.min(gaps[i + 1] as number, limit), this.#ppm);
       }
-      if (track.next < limit) lost += matchCount(track.next, limit, this.#ppm);
+      if (track.next < limit) {
+        if (endedEarly) undelivered += matchCount(track.next, limit, this.#ppm);
+        else lost += matchCount(track.next, limit, this.#ppm);
+      }
     }
-    return { received: this.#received, lost, duplicated: this.#duplicated, reordered: this.#reordered, unexpected: this.#unexpected };
+    return {
+      received: this.#received,
+      lost,
+      undelivered,
+      duplicated: this.#duplicated,
+      reordered: this.#reordered,
+      unexpected: this.#unexpected,
+    };
   }
 
   #openGap(track: ProducerTrack, lo: number, hi: number): void {

@@ -151,6 +151,9 @@ export class Ingest extends EventEmitter<{ append: [AppendEvent] }> {
 
   async #delay(topic: string, messages: MessageInput[], dueAt: number, key: string | null, now: number): Promise<ProduceResult> {
     if (this.#delays === null) throw new EvqError('EVQ_ERR_UNAVAILABLE', 'delayed delivery is not available');
+    // the topic exists from the produce on, so that readers can wait for its delayed messages (a read of a
+    // topic that does not exist is 404)
+    if (!this.store.has(topic)) await this.store.getOrCreate(topic);
     await this.#delays.add(
       topic,
       messages.map((m) => withProducedAt(m, now)),

@@ -6,6 +6,7 @@ import type { StartPosition } from '../protocol/http.js';
 import type { EvqRecord } from '../protocol/record.js';
 import type { Ingest } from './ingest.js';
 import type { BrokerMetrics } from './metrics.js';
+import type { Log } from './storage/log.js';
 import type { TopicStore } from './storage/topic-store.js';
 
 export interface ReadOptions {
@@ -21,6 +22,8 @@ export interface ReadResult {
   records: EvqRecord[];
   /** The offset to read from next. */
   nextOffset: number;
+  /** The topic's end offset when it was read. */
+  endOffset: number;
 }
 
 /**
@@ -50,20 +53,25 @@ export class Reader {
     return Math.max(from, log?.startOffset ?? 0);
   }
 
+  /**
+   * Rejects with EVQ_ERR_NOT_FOUND when the topic does not exist, or is deleted while a long poll waits on it
+   * (a read never waits on, nor reads from, another topic of the same name without saying so).
+   */
   async read(topic: string, from: StartPosition, options: ReadOptions): Promise<ReadResult> {
+    const log = this.store.get(topic);
+    if (log === undefined) throw new EvqError('EVQ_ERR_NOT_FOUND', `topic "${topic}" does not exist`);
     let offset = this.resolve(topic, from);
     const deadline = Date.now() + (options.waitMs ?? 0);
     for (;;) {
-      const result = await this.#readNow(topic, offset, options);
+      if (this.store.get(topic) !== log) throw new EvqError('EVQ_ERR_NOT_FOUND', `topic "${topic}" was deleted`);
+      const result = await this.#readNow(topic, log, offset, options);
       if (result.records.length > 0 || Date.now() >= deadline || options.signal?.aborted) return result;
       offset = result.nextOffset;
-      if (!(await this.#waitForAppend(topic, offset, deadline - Date.now(), options.signal))) return result;
+      if (!(await this.#waitForAppend(topic, log, offset, deadline - Date.now(), options.signal))) return result;
     }
   }
 
-  async #readNow(topic: string, from: number, options: ReadOptions): Promise<ReadResult> {
-    const log = this.store.get(topic);
-    if (log === undefined) return { records: [], nextOffset: from };
+  async #readNow(topic: string, log: Log, from: number, options: ReadOptions): Promise<ReadResult> {
     const records: EvqRecord[] = [];
     let offset = Math.max(from, log.startOffset);
     let scanned = 0;
@@ -92,16 +100,22 @@ export class Reader {
       this.metrics.messagesOut.add({ topic }, records.length);
       this.metrics.bytesOut.add({ topic }, bytes);
     }
-    return { records, nextOffset: offset };
+    return { records, nextOffset: offset, endOffset: log.endOffset };
   }
 
-  /** Resolves true when the topic's log grows past `offset`, false at the deadline or on abort. */
-  async #waitForAppend(topic: string, offset: number, ms: number, signal?: AbortSignal): Promise<boolean> {
+  /**
+   * Resolves true when the topic's log grows past `offset` or the topic is deleted (the caller looks again),
+   * false at the deadline or on abort.
+   */
+  async #waitForAppend(topic: string, log: Log, offset: number, ms: number, signal?: AbortSignal): Promise<boolean> {
     if (ms <= 0) return false;
-    const log = this.store.get(topic);
-    if (log !== undefined && log.endOffset > offset) return true;
+    if (log.endOffset > offset || this.store.get(topic) !== log) return true;
     const timeout = AbortSignal.timeout(ms);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const deleted = new AbortController();
+    const unsubscribe = this.store.onTopic((event) => {
+      if (event.type === 'deleted' && event.topic === topic) deleted.abort();
+    });
+    const combined = AbortSignal.any(signal ? [signal, timeout, deleted.signal] : [timeout, deleted.signal]);
     this.#longPolls++;
     try {
       for (;;) {
@@ -109,9 +123,10 @@ export class Reader {
         if ((event as { topic: string }).topic === topic) return true;
       }
     } catch {
-      return false;
+      return deleted.signal.aborted;
     } finally {
       this.#longPolls--;
+      unsubscribe();
     }
   }
 }

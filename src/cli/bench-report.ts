@@ -119,10 +119,19 @@ export function renderReport(result: BenchResult, color: ChalkInstance): string[
     ];
     if (c.filter !== null || v.unexpected > 0) counts.push(`${formatCount(v.unexpected)} unexpected`);
     if (v.foreign > 0) counts.push(`${formatCount(v.foreign)} not of this run, ignored`);
+    const undelivered = v.undelivered;
     const verdict = v.ok ? color.green('✓ every message exactly once, in order') : color.red('✗ FAILED');
     lines.push(
       `${head('verification')}  ${formatCount(v.published)} published${matching} × ${plural(v.subscribers, 'subscriber')} = ${formatCount(v.expected)} expected · ${counts.join(' · ')}  ${verdict}`,
     );
+    if (undelivered > 0) {
+      // not lost: acknowledged and still in the broker, but a subscription ended before they reached it
+      lines.push(
+        color.yellow(
+          `${' '.repeat(14)}${formatCount(undelivered)} not delivered (still in the broker, not lost): ${v.undeliveredReasons.join('; ')}`,
+        ),
+      );
+    }
   }
 
   if (result.errors.length > 0) {
@@ -174,7 +183,8 @@ function clientLines(result: BenchResult, color: ChalkInstance): string[] {
           `${formatCount(s.received)} msgs · ${formatCount(s.msgsPerSec)} msgs/s · ${formatMiB(s.bytesPerSec)} MiB/s · e2e p99 ${formatMicros(s.e2e.p99)}` +
             (bad > 0
               ? color.red(` · ${formatCount(s.lost)} lost, ${formatCount(s.duplicated)} duplicated, ${formatCount(s.reordered)} reordered`)
-              : ''),
+              : '') +
+            (s.endedBy === null ? '' : color.yellow(` · ${s.endedBy}: ${formatCount(s.undelivered)} not delivered`)),
         ]);
       }
       if (subscribers.length > MAX_CLIENT_ROWS) rows.push(['', color.dim(`… ${subscribers.length - MAX_CLIENT_ROWS} more in --json`)]);

@@ -5,6 +5,7 @@ import { InvalidArgumentError } from './commander.js';
 import type { EagerAsyncIterator } from '../client/feed.js';
 import type { ProduceMessage } from '../client/types.js';
 import { EvqError, EvqUsageError } from '../errors.js';
+import { BASE64_EXPECTED, decodeBase64Strict } from '../protocol/base64.js';
 import { checkHeaders } from '../protocol/ndjson.js';
 
 /**
@@ -21,15 +22,32 @@ import { checkHeaders } from '../protocol/ndjson.js';
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 const NEWLINE = 0x0a;
 
+/**
+ * Where a line longer than the limit goes instead of ending the input (`--dead-letter`): its bytes piece by
+ * piece as they are read (never held whole), then its end.
+ */
+export interface LongLineSink {
+  start(lineNumber: number, reason: string): void;
+  data(piece: Buffer): void;
+  end(): void;
+}
+
+/** Stands in the lines of a chunk for a line that went to a {@link LongLineSink} (compared by identity). */
+export const LONG_LINE: Buffer = Buffer.alloc(0);
+
 /** Splits chunks into lines: a line is a view into its chunk, or a copy when it spans chunks. */
 export class LineSplitter {
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #lineNumber = 0;
   readonly #maxLineBytes: number;
+  readonly #longLines: LongLineSink | undefined;
+  /** A line over the limit is being passed to `#longLines` (up to its newline). */
+  #skipping = false;
 
-  constructor(maxLineBytes = DEFAULT_MAX_LINE_BYTES) {
+  constructor(maxLineBytes = DEFAULT_MAX_LINE_BYTES, longLines?: LongLineSink) {
     this.#maxLineBytes = maxLineBytes;
+    this.#longLines = longLines;
   }
 
   /** Lines completed so far. */
@@ -43,8 +61,21 @@ export class LineSplitter {
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(NEWLINE, start);
+      if (this.#skipping) {
+        this.#longLines?.data(chunk.subarray(start, nl === -1 ? chunk.length : nl));
+        if (nl === -1) return lines;
+        this.#endLongLine(lines);
+        start = nl + 1;
+        continue;
+      }
       if (nl === -1) break;
       let line = chunk.subarray(start, nl);
+      if (this.#pendingBytes + line.length > this.#maxLineBytes && this.#longLines !== undefined) {
+        this.#startLongLine(line);
+        this.#endLongLine(lines);
+        start = nl + 1;
+        continue;
+      }
       if (this.#pending.length > 0) {
         this.#checkLength(this.#pendingBytes + line.length);
         this.#pending.push(line);
@@ -60,6 +91,10 @@ export class LineSplitter {
     }
     if (start < chunk.length) {
       const rest = chunk.subarray(start);
+      if (this.#pendingBytes + rest.length > this.#maxLineBytes && this.#longLines !== undefined) {
+        this.#startLongLine(rest);
+        return lines;
+      }
       this.#checkLength(this.#pendingBytes + rest.length);
       this.#pending.push(rest);
       this.#pendingBytes += rest.length;
@@ -69,6 +104,10 @@ export class LineSplitter {
 
   /** The last line when the input did not end with a newline. */
   end(): Buffer | undefined {
+    if (this.#skipping) {
+      this.#endLongLine([]);
+      return undefined;
+    }
     if (this.#pending.length === 0) return undefined;
     const line = Buffer.concat(this.#pending, this.#pendingBytes);
     this.#pending = [];
@@ -77,11 +116,33 @@ export class LineSplitter {
     return line;
   }
 
+  /** Hands what was held of the line, and `piece`, to the sink. */
+  #startLongLine(piece: Buffer): void {
+    const sink = this.#longLines as LongLineSink;
+    sink.start(
+      this.#lineNumber + 1,
+      `line ${this.#lineNumber + 1} is longer than ${this.#maxLineBytes} bytes, the longest line evq produce reads`,
+    );
+    for (const held of this.#pending) sink.data(held);
+    sink.data(piece);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#skipping = true;
+  }
+
+  /** Ends the long line; `lines` gets {@link LONG_LINE} in its place, so that the lines after it keep their numbers. */
+  #endLongLine(lines: Buffer[]): void {
+    this.#skipping = false;
+    this.#lineNumber++;
+    this.#longLines?.end();
+    lines.push(LONG_LINE);
+  }
+
   #checkLength(bytes: number): void {
     if (bytes > this.#maxLineBytes) {
       throw new EvqError(
         'EVQ_ERR_MESSAGE_TOO_LARGE',
-        `line ${this.#lineNumber + 1} is longer than ${this.#maxLineBytes} bytes: no broker accepts a message that large`,
+        `line ${this.#lineNumber + 1} is longer than ${this.#maxLineBytes} bytes, the longest line evq produce reads: --dead-letter sets such lines aside`,
       );
     }
   }
@@ -148,7 +209,7 @@ export function parseJsonLine(
   let value: Buffer | string;
   if (Object.hasOwn(record, 'valueBase64')) {
     if (typeof record.valueBase64 !== 'string') return fail('"valueBase64" must be a string');
-    value = Buffer.from(record.valueBase64, 'base64');
+    value = decodeBase64Strict(record.valueBase64) ?? fail(`"valueBase64" is ${BASE64_EXPECTED}`);
   } else if (!Object.hasOwn(record, 'value') || record.value === undefined) {
     return fail('missing "value" (or "valueBase64")');
   } else {
@@ -186,10 +247,12 @@ export function readMessages(
   parse: LineParser,
   onBadLine?: BadLineHandler,
   maxLineBytes = DEFAULT_MAX_LINE_BYTES,
+  longLines?: LongLineSink,
 ): AsyncIterable<ProduceMessage> {
   let lineNumber = 0;
   const toMessage = (line: Buffer): ProduceMessage | undefined => {
     lineNumber++;
+    if (line === LONG_LINE) return undefined; // it went to `longLines`
     try {
       return parse(line);
     } catch (err) {
@@ -199,7 +262,7 @@ export function readMessages(
       return undefined;
     }
   };
-  return new LineReader(source[Symbol.asyncIterator](), new LineSplitter(maxLineBytes), toMessage);
+  return new LineReader(source[Symbol.asyncIterator](), new LineSplitter(maxLineBytes, longLines), toMessage);
 }
 
 /**

@@ -2,8 +2,8 @@ import { InvalidArgumentError, Option } from './commander.js';
 import type { From } from '../client/types.js';
 import { compileFilter } from '../core/filter/index.js';
 import { DEFAULT_FORMAT, parseFormat, type RecordFormat } from './record-format.js';
-import { parseDuration } from '../core/durations.js';
-import { parseSize } from '../core/sizes.js';
+import { formatDuration, parseDuration } from '../core/durations.js';
+import { formatSize, parseSize } from '../core/sizes.js';
 import { EvqError, EvqFilterError, EvqUsageError } from '../errors.js';
 
 /** Commander option parsers: each throws commander's InvalidArgumentError, so a bad flag is a usage error. */
@@ -143,4 +143,25 @@ export function formatOf(format: RecordFormat, json: boolean | undefined): Recor
     );
   }
   return parseFormat('json');
+}
+
+/** A size (`512`, `64kb`, `1mb`) from `min` to `max` bytes: out of range is a usage error naming the flag. */
+export function sizeInRange(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const bytes = sizeOption(value);
+    if (bytes < min || bytes > max)
+      throw new InvalidArgumentError(`expected a size from ${formatSize(min)} to ${formatSize(max)}, got "${value}"`);
+    return bytes;
+  };
+}
+
+/** A duration (`250ms`, `5s`, `2m`) from `min` to `max` ms: out of range is a usage error naming the flag. */
+export function durationInRange(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const ms = durationOption(value);
+    if (ms < min || ms > max) {
+      throw new InvalidArgumentError(`expected a duration from ${formatDuration(min)} to ${formatDuration(max)}, got "${value}"`);
+    }
+    return ms;
+  };
 }

@@ -77,14 +77,22 @@ export async function runBenchCommand(plan: BenchPlan, output: Output = createOu
   }
 
   const reportToStderr = plan.json === '-' || plan.csv === '-';
-  const print = (line: string): void => (reportToStderr ? output.info(line) : output.data(line));
+  // a reader that goes away (`evq bench … | head -2`) ends the writing to stdout, not the command: as for
+  // the other commands, EPIPE is not a failure (the exit status is the run's)
+  let readerGone = false;
+  const onStdoutError = (): void => void (readerGone = true);
+  (stdout as Partial<NodeJS.WritableStream>).on?.('error', onStdoutError); // (tests pass a bare writer)
+  const print = (line: string): void => {
+    if (reportToStderr) output.info(line);
+    else if (!readerGone) output.data(line);
+  };
   for (const line of renderReport(result, output.color)) print(line);
   if (old !== undefined) {
     print('');
     for (const line of renderComparison(old, result, plan.compare as string, output.color)) print(line);
   }
-  if (plan.json !== null) await writeJsonResult(plan.json, result, stdout);
-  if (plan.csv !== null) await writeCsvResult(plan.csv, result, stdout);
+  if (plan.json !== null && !(plan.json === '-' && readerGone)) await writeJsonResult(plan.json, result, stdout);
+  if (plan.csv !== null && !(plan.csv === '-' && readerGone)) await writeCsvResult(plan.csv, result, stdout);
 
   const failure = failureOf(result);
   if (failure !== undefined) throw failure;

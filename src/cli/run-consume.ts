@@ -1,5 +1,6 @@
 import type { ConsumeOptions } from '../client/types.js';
-import { EXIT } from '../errors.js';
+import { CommitError, TopicGoneError } from '../client/errors.js';
+import { EvqError, EXIT } from '../errors.js';
 import type { ConsumePlan } from './commands/consume.js';
 import { processEnv, type CliEnv } from './connection.js';
 import { explainError } from './error-text.js';
@@ -23,7 +24,7 @@ export async function runConsume(plan: ConsumePlan, output: Output, env: CliEnv 
   const printer = new LinePrinter(env.stdout, stop);
   const removeSignalHandlers = onInterrupt(() => stop(), EXIT.ok);
 
-  const options: ConsumeOptions = { from: plan.from, follow: plan.follow, signal: abort.signal };
+  const options: ConsumeOptions = { from: plan.from, follow: plan.follow, allowMissing: plan.allowMissing, signal: abort.signal };
   if (plan.group !== undefined) options.group = plan.group;
   options.onMissed = (m) =>
     output.info(
@@ -43,11 +44,19 @@ export async function runConsume(plan: ConsumePlan, output: Output, env: CliEnv 
       if (stopped) break;
     }
   } catch (err) {
-    if (!stopped) failure = err;
+    // a stop (Ctrl-C, stdout closed) ends the read quietly, but never a failed commit of a group
+    if (!stopped || err instanceof CommitError) failure = err;
   } finally {
     removeSignalHandlers();
     await printer.end();
     await client.close().catch(() => undefined);
+  }
+  if (failure instanceof TopicGoneError && !failure.deleted) {
+    throw new EvqError(
+      'EVQ_ERR_NOT_FOUND',
+      `${failure.message} at ${plan.url}: check the name with \`evq topics\`, or pass --allow-missing to wait for it`,
+      { cause: failure },
+    );
   }
   if (failure !== undefined) throw explainError(failure, plan.url);
 }

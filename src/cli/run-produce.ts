@@ -1,14 +1,15 @@
 import { LIMITS } from '../core/limits.js';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, existsSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import type { MessageAck, MessageRejection, ProduceMessage, ProduceOptions, ProduceResult } from '../client/types.js';
 import { formatDuration } from '../core/durations.js';
 import { formatSize } from '../core/sizes.js';
 import { ERROR_CODES, EXIT, EvqError, EvqUsageError, isEvqErrorCode, type EvqErrorCode } from '../errors.js';
+import { ClientLimitError } from '../client/errors.js';
 import type { ProducePlan } from './commands/produce.js';
 import { processEnv, type CliEnv } from './connection.js';
 import { explainError } from './error-text.js';
 import { LinePrinter } from './line-printer.js';
-import { BadLineError, lineParser, openInput, readMessages, type LineParser } from './input.js';
+import { BadLineError, DEFAULT_MAX_LINE_BYTES, lineParser, openInput, readMessages, type LineParser, type LongLineSink } from './input.js';
 import { onInterrupt } from './signals.js';
 import type { Output } from './output.js';
 import { startProgress } from './progress.js';
@@ -39,7 +40,7 @@ export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv 
     deadLetters === undefined
       ? undefined
       : (raw: Buffer, line: number, reason: string): void => {
-          skipped.push(line);
+          insertSorted(skipped, line);
           tally.reject('EVQ_ERR_MALFORMED', `line ${line}: ${reason}`);
           deadLetters.write({ line, code: 'EVQ_ERR_MALFORMED', reason }, { value: raw });
         };
@@ -47,8 +48,24 @@ export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv 
     tally.read++;
     return parse(line);
   };
+  // with --dead-letter a line too long to read goes there too, and the input goes on
+  const longLines: LongLineSink | undefined =
+    deadLetters === undefined
+      ? undefined
+      : {
+          start: (line, reason) => {
+            tally.read++;
+            insertSorted(skipped, line);
+            tally.reject('EVQ_ERR_MESSAGE_TOO_LARGE', reason);
+            deadLetters.start(line, reason);
+          },
+          data: (piece) => deadLetters.data(piece),
+          end: () => deadLetters.end(),
+        };
   const messages: Iterable<ProduceMessage> | AsyncIterable<ProduceMessage> =
-    input === undefined ? fromArgs(plan.args, counting, onBadLine) : readMessages(input, counting, onBadLine);
+    input === undefined
+      ? fromArgs(plan.args, counting, onBadLine)
+      : readMessages(input, counting, onBadLine, DEFAULT_MAX_LINE_BYTES, longLines);
 
   const verbose = plan.verbose ? new LinePrinter(env.stdout) : undefined;
   const progress = startProgress(output, {
@@ -124,6 +141,23 @@ export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv 
         `(first: ${tally.firstRejectReason}); fix them and send them again with \`evq produce ${plan.topic} --json --file ${plan.deadLetter}\``,
     );
   }
+}
+
+/** The client's own refusal of a message too large, in the cause chain of a produce's failure. */
+function clientLimitOf(err: unknown): ClientLimitError | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    if (current instanceof ClientLimitError) return current;
+    current = current.cause;
+  }
+  return undefined;
+}
+
+/** Keeps `list` ascending (a long line is known before the lines read with it in one chunk are parsed). */
+function insertSorted(list: number[], n: number): void {
+  let i = list.length;
+  while (i > 0 && (list[i - 1] as number) > n) i--;
+  list.splice(i, 0, n);
 }
 
 function* fromArgs(
@@ -213,6 +247,17 @@ function failed(err: unknown, interrupted: boolean, tally: Tally, plan: ProduceP
     progress += `; the first one not acknowledged is ${plan.args.length > 0 ? 'argument' : 'line'} ${plan.args.length > 0 ? stoppedAt + 1 : lineOf(stoppedAt)}`;
   }
   if (interrupted) return new EvqError('EVQ_ERR_CLOSED', `interrupted; acknowledged before that: ${progress}`);
+  const own = clientLimitOf(err);
+  if (own !== undefined && typeof stoppedAt === 'number') {
+    const where = plan.args.length > 0 ? `argument ${stoppedAt + 1}` : `line ${lineOf(stoppedAt)}`;
+    return new EvqError(
+      own.code,
+      `${where} was not sent: it is ${own.valueBytes} bytes, larger than --max-message-bytes ${formatSize(own.limit)}, a limit of evq produce ` +
+        `itself (not the broker's): raise --max-message-bytes to send it, up to the broker's own --max-message-bytes; ` +
+        `acknowledged before the failure: ${progress}`,
+      { cause: err },
+    );
+  }
   const cause = typeof stoppedAt === 'number' || stoppedAt === null ? ((err as Error).cause ?? err) : err;
   const explained = explainError(cause, plan.url, formatDuration(plan.timeoutMs));
   const code = explained instanceof EvqError ? explained.code : 'EVQ_ERR_INTERNAL';
@@ -224,21 +269,45 @@ function failed(err: unknown, interrupted: boolean, tally: Tally, plan: ProduceP
   return new EvqError(code, text, { cause: err });
 }
 
-/** Messages rejected for good, appended as JSON lines `evq produce --json` reads back (plus why). */
-class DeadLetterFile {
+/**
+ * Messages rejected for good, appended as JSON lines `evq produce --json` reads back (plus why). Opened
+ * before anything is sent (a file that cannot be written is a usage error, not a message lost later) and
+ * written synchronously: dead letters are few, and a line too long to hold is written piece by piece.
+ */
+class DeadLetterFile implements LongLineSink {
   readonly #path: string;
-  #stream: WriteStream | undefined;
+  readonly #fd: number;
   #error: Error | undefined;
+  /** Bytes of a long line not yet base64-encoded (fewer than 3). */
+  #carry: Buffer = Buffer.alloc(0);
+  /** Whether the file was there before (one made for nothing is removed again). */
+  readonly #existed: boolean;
+  #written = 0;
 
+  /** The file, opened for appending; throws EvqUsageError when it cannot be. */
   constructor(path: string) {
     this.#path = path;
+    this.#existed = existsSync(path);
+    try {
+      if (existsSync(path) && statSync(path).isDirectory()) throw Object.assign(new Error('it is a directory'), { code: 'EISDIR' });
+      this.#fd = openSync(path, 'a');
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      const why =
+        code === 'ENOENT'
+          ? 'no such directory'
+          : code === 'EACCES' || code === 'EPERM'
+            ? 'permission denied'
+            : code === 'EISDIR'
+              ? 'it is a directory'
+              : code === 'EROFS'
+                ? 'read-only file system'
+                : (err as Error).message;
+      throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `cannot write the dead letters to --dead-letter ${path}: ${why}`);
+    }
   }
 
   write(meta: { line?: number | undefined; index?: number; code: string; reason: string }, message: ProduceMessage): void {
-    if (this.#stream === undefined) {
-      this.#stream = createWriteStream(this.#path, { flags: 'a' });
-      this.#stream.on('error', (err) => void (this.#error ??= err));
-    }
     const record: Record<string, unknown> = { ...meta, key: message.key ?? null, headers: message.headers ?? null };
     const value = message.value;
     if (typeof value === 'string') record.value = value;
@@ -247,13 +316,45 @@ class DeadLetterFile {
       if (Buffer.from(text, 'utf8').equals(value)) record.value = text;
       else record.valueBase64 = value.toString('base64');
     }
-    this.#stream.write(`${JSON.stringify(record)}\n`);
+    this.#append(`${JSON.stringify(record)}\n`);
+  }
+
+  /** A line too long to hold: its record is written as its bytes come, as `valueBase64`. */
+  start(lineNumber: number, reason: string): void {
+    const head = JSON.stringify({ line: lineNumber, code: 'EVQ_ERR_MESSAGE_TOO_LARGE', reason, key: null, headers: null });
+    this.#append(`${head.slice(0, -1)},"valueBase64":"`);
+    this.#carry = Buffer.alloc(0);
+  }
+
+  data(piece: Buffer): void {
+    const bytes = this.#carry.length === 0 ? piece : Buffer.concat([this.#carry, piece]);
+    const whole = bytes.length - (bytes.length % 3);
+    this.#append(bytes.subarray(0, whole).toString('base64'));
+    this.#carry = Buffer.from(bytes.subarray(whole));
+  }
+
+  end(): void {
+    this.#append(`${this.#carry.toString('base64')}"}\n`);
+    this.#carry = Buffer.alloc(0);
+  }
+
+  #append(text: string): void {
+    if (this.#error !== undefined || text === '') return;
+    try {
+      this.#written += writeSync(this.#fd, text);
+    } catch (err) {
+      this.#error = err as Error;
+    }
   }
 
   /** Closes the file; resolves with the error to report when it could not be written. */
   async close(): Promise<EvqError | undefined> {
-    const stream = this.#stream;
-    if (stream !== undefined) await new Promise<void>((resolve) => stream.end(resolve));
+    try {
+      closeSync(this.#fd);
+      if (!this.#existed && this.#written === 0) unlinkSync(this.#path);
+    } catch (err) {
+      this.#error ??= err as Error;
+    }
     if (this.#error === undefined) return undefined;
     return new EvqError('EVQ_ERR_STORAGE', `cannot write the dead letters to ${this.#path}: ${this.#error.message}`);
   }

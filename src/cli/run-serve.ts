@@ -3,7 +3,9 @@ import { formatSize } from '../core/sizes.js';
 import type { CorruptionReport, RecoveryReport } from '../broker/storage/log.js';
 import type { ServeFlags } from './commands/serve.js';
 import type { Output } from './output.js';
-import { EXIT } from '../errors.js';
+import { statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { EXIT, EvqStorageError, EvqUsageError } from '../errors.js';
 import { forceExit } from './force-exit.js';
 
 /**
@@ -12,7 +14,7 @@ import { forceExit } from './force-exit.js';
  * code is left to main.ts: 0 after a clean shutdown.
  */
 export async function runServe(flags: ServeFlags, output: Output): Promise<void> {
-  const broker = await startBroker({
+  const started = startBroker({
     host: flags.host,
     port: flags.port,
     dataDir: flags.dataDir,
@@ -26,6 +28,9 @@ export async function runServe(flags: ServeFlags, output: Output): Promise<void>
     retentionAgeMs: flags.retentionAgeMs,
     maxConnections: flags.maxConnections,
     headersTimeoutMs: flags.headersTimeoutMs,
+  });
+  const broker = await started.catch((err: unknown) => {
+    throw flags.memory === true ? err : dataDirError(err, flags.dataDir);
   });
   for (const report of broker.recovery) reportRecovery(report, output);
   broker.onCorruption((report) => reportCorruption(report, output));
@@ -51,6 +56,72 @@ export async function runServe(flags: ServeFlags, output: Output): Promise<void>
   // the one line a script waits for (and parses, with --port 0): on stdout, once a SIGTERM is a clean stop
   output.data(`evq broker listening on ${broker.url} (${where})`);
   await stopped;
+}
+
+/** The errno code of an error or of one in its cause chain (a storage error wraps the file system's). */
+function errnoOf(err: unknown): { code: string; path: string | undefined } | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth++) {
+    const { code, path } = current as { code?: unknown; path?: unknown };
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code) && !code.startsWith('EVQ')) {
+      return { code, path: typeof path === 'string' ? path : undefined };
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** The nearest existing ancestor of `dir` (itself included) that is not a directory, if any. */
+function fileInTheWay(dir: string): string | undefined {
+  for (let path = resolve(dir); ; path = dirname(path)) {
+    try {
+      return statSync(path).isDirectory() ? undefined : path;
+    } catch {
+      if (dirname(path) === path) return undefined;
+    }
+  }
+}
+
+/** A data directory that cannot be used, as one line that says why (instead of "unexpected failure: EEXIST"). */
+export function dataDirError(err: unknown, dataDir: string): unknown {
+  const errno = errnoOf(err);
+  if (errno === undefined) return err;
+  const where = errno.path ?? dataDir;
+  const options = { cause: err };
+  switch (errno.code) {
+    case 'EEXIST':
+    case 'ENOTDIR': {
+      const file = fileInTheWay(dataDir) ?? where;
+      return new EvqUsageError(
+        'EVQ_ERR_INVALID_ARGUMENT',
+        `--data-dir ${dataDir} is not a directory: ${file} is a file; point --data-dir at a directory`,
+        options,
+      );
+    }
+    case 'EACCES':
+    case 'EPERM':
+      return new EvqStorageError(
+        'EVQ_ERR_STORAGE',
+        `cannot write in --data-dir ${dataDir}: permission denied on ${where}; use a directory this user can write (or fix its permissions)`,
+        options,
+      );
+    case 'EROFS':
+      return new EvqStorageError(
+        'EVQ_ERR_STORAGE',
+        `cannot write in --data-dir ${dataDir}: ${where} is on a read-only file system; pick a writable --data-dir (or --memory)`,
+        options,
+      );
+    case 'ENOSPC':
+      return new EvqStorageError('EVQ_ERR_STORAGE', `cannot write in --data-dir ${dataDir}: the disk is full (${where})`, options);
+    case 'ENOENT':
+      return new EvqStorageError(
+        'EVQ_ERR_STORAGE',
+        `cannot use --data-dir ${dataDir}: ${where} does not exist and could not be created (was it removed while evq started?)`,
+        options,
+      );
+    default:
+      return err;
+  }
 }
 
 function reportRecovery(report: RecoveryReport, output: Output): void {

@@ -64,11 +64,40 @@ export function timeoutError(url: string, what: string, timeoutMs: number, cause
  */
 export function toConnectionError(error: unknown, url: string, what: string, timeoutMs: number): EvqError {
   if (error instanceof EvqError) return error;
+  if (isTlsMismatch(error)) return noTlsError(url, error);
   const code = networkCode(error);
   if (code !== undefined && TIMEOUT_CODES.has(code)) return timeoutError(url, what, timeoutMs, error);
   if (code !== undefined) return unreachableError(url, UNREACHABLE_REASONS[code] as string, error);
   const message = error instanceof Error ? error.message : String(error);
-  return unreachableError(url, message, error);
+  return unreachableError(url, firstLine(message), error);
+}
+
+/** The first line of a message (OpenSSL's errors span several). */
+function firstLine(text: string): string {
+  const end = text.indexOf('\n');
+  return (end === -1 ? text : text.slice(0, end)).trim();
+}
+
+/** Whether a connection failed because the two ends disagree about TLS (an https:// URL to a plain server). */
+export function isTlsMismatch(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth++) {
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (code === 'EPROTO' || code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG') return true;
+    if (typeof message === 'string' && /wrong version number|packet length too long|SSL routines/.test(message)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** An https:// (or wss://) URL whose server answered in plain HTTP. */
+export function noTlsError(url: string, cause?: unknown): EvqConnectionError {
+  const plain = url.replace(/^https:/, 'http:').replace(/^wss:/, 'ws:');
+  return new EvqConnectionError(
+    'EVQ_ERR_UNREACHABLE',
+    `the server at ${url} does not speak TLS at that address: use ${plain} for a plain evq serve, or check the port`,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /** A connection that was open and was lost. */
@@ -122,4 +151,78 @@ export function toEvqError(error: unknown): EvqError {
   if (error instanceof EvqError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new EvqError('EVQ_ERR_INTERNAL', message, { cause: error });
+}
+
+/**
+ * A consumer group's commit that the broker refused or did not answer: the records were handed out but the
+ * group's offset did not move, so its next read hands them out again. Keeps the code of what failed.
+ */
+export class CommitError extends EvqError {
+  override name = 'CommitError';
+  readonly topic: string;
+  readonly group: string;
+  readonly offset: number;
+
+  constructor(topic: string, group: string, offset: number, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(
+      cause instanceof EvqError ? cause.code : 'EVQ_ERR_INTERNAL',
+      `the records read were not committed for group "${group}" of ${topic} (offset ${offset}): ${why}; its next read starts before them again`,
+      { cause },
+    );
+    this.topic = topic;
+    this.group = group;
+    this.offset = offset;
+  }
+}
+
+/**
+ * A read's topic is not there: it does not exist (`deleted` false; pass `allowMissing` to wait for it), or it
+ * was deleted while it was read (`deleted` true: a topic of the same name created since is another log, and
+ * the read does not go on in it from its old offset).
+ */
+export class TopicGoneError extends EvqError {
+  override name = 'TopicGoneError';
+  readonly topic: string;
+  readonly deleted: boolean;
+
+  constructor(topic: string, deleted: boolean, detail?: string, options?: ErrorOptions) {
+    super(
+      'EVQ_ERR_NOT_FOUND',
+      deleted
+        ? `topic "${topic}" was deleted while it was read${detail === undefined ? '' : ` (${detail})`}: its records from then on were not read`
+        : `topic "${topic}" does not exist`,
+      options,
+    );
+    this.topic = topic;
+    this.deleted = deleted;
+  }
+}
+
+/**
+ * A message the client itself did not send: its value is larger than the client's `maxMessageBytes` (default
+ * 1 MiB). Not the broker's answer: a broker started with a larger limit takes it once the client's is raised.
+ */
+export class ClientLimitError extends EvqError {
+  override name = 'ClientLimitError';
+  readonly valueBytes: number;
+  readonly limit: number;
+
+  constructor(valueBytes: number, limit: number, options?: ErrorOptions) {
+    super(
+      'EVQ_ERR_MESSAGE_TOO_LARGE',
+      `a message of ${valueBytes} bytes is larger than the client's own limit of ${limit} bytes (its max message bytes, not the broker's)`,
+      options,
+    );
+    this.valueBytes = valueBytes;
+    this.limit = limit;
+  }
+}
+
+/** What the client's own check of a message threw, as said to the caller: a value over its own limit is a {@link ClientLimitError}. */
+export function ownRefusal(error: EvqError, maxMessageBytes: number): EvqError {
+  if (error.code !== 'EVQ_ERR_MESSAGE_TOO_LARGE') return error;
+  const match = /^a message of (\d+) bytes is larger than the limit of (\d+) bytes$/.exec(error.message);
+  if (match === null || Number(match[2]) !== maxMessageBytes) return error;
+  return new ClientLimitError(Number(match[1]), maxMessageBytes, { cause: error });
 }

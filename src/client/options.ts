@@ -32,6 +32,7 @@ export interface ConsumeSettings {
   waitMs: number;
   follow: boolean;
   commit: boolean;
+  allowMissing: boolean;
 }
 
 /** Checks the options at once (a usage error is thrown by `consume`, not by the first `next()`). */
@@ -51,5 +52,6 @@ export function consumeSettings(topic: string, options: ConsumeOptions): Consume
     waitMs: whole('waitMs', options.waitMs ?? DEFAULT_WAIT_MS, 1, LIMITS.maxLongPollMs),
     follow: options.follow === true,
     commit: options.commit ?? true,
+    allowMissing: options.allowMissing === true,
   };
 }

@@ -150,6 +150,11 @@ export interface ConsumeOptions {
   filter?: string;
   /** Wait for new records at the end of the log instead of ending there. */
   follow?: boolean;
+  /**
+   * Wait for a topic that does not exist (yet) to be created instead of failing with EVQ_ERR_NOT_FOUND
+   * ({@link TopicGoneError}). Default false.
+   */
+  allowMissing?: boolean;
   /** Commit each page's next offset (groups). Default true with a group. */
   commit?: boolean;
   /** Ends the iteration. */

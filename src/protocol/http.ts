@@ -16,6 +16,8 @@ export const HEADERS = {
   idempotencyKey: 'evq-idempotency-key',
   /** On reads: the offset to ask for next. */
   nextOffset: 'evq-next-offset',
+  /** On reads: the topic's end offset (it never goes down; a lower one means the topic was deleted and created again). */
+  endOffset: 'evq-end-offset',
   /** On group reads: the group's committed offset after the read. */
   committedOffset: 'evq-committed-offset',
   /** On group reads: records retention removed between the group's committed offset and the log's start. */

@@ -8,6 +8,7 @@
  */
 
 import { EvqError } from '../errors.js';
+import { BASE64_EXPECTED, decodeBase64Strict } from './base64.js';
 import { FORBIDDEN_HEADER_NAMES } from './record.js';
 
 export interface NdjsonMessage {
@@ -54,7 +55,7 @@ function parseLine(raw: string, line: number): NdjsonMessage {
   let value: Buffer;
   if (Object.hasOwn(obj, 'valueBase64')) {
     if (typeof obj.valueBase64 !== 'string') fail('"valueBase64" must be a string');
-    value = Buffer.from(obj.valueBase64 as string, 'base64');
+    value = decodeBase64Strict(obj.valueBase64 as string) ?? fail(`"valueBase64" is ${BASE64_EXPECTED}`);
   } else if (!Object.hasOwn(obj, 'value')) {
     return fail('missing "value"');
   } else {

@@ -6,6 +6,7 @@
  * with `"valueBase64"` instead of `"value"` when the value is not UTF-8. Pure: no I/O.
  */
 import { EvqError } from '../errors.js';
+import { BASE64_EXPECTED, decodeBase64Strict } from './base64.js';
 import type { WireRecord } from './http.js';
 import { FORBIDDEN_HEADER_NAMES } from './record.js';
 import type { EvqRecord } from './record.js';
@@ -43,8 +44,11 @@ export function fromWireRecord(wire: unknown, topic: string): EvqRecord {
   if (!isWhole(w.timestamp)) throw malformed('"timestamp" must be a whole number of milliseconds >= 0');
   if (w.key !== undefined && w.key !== null && typeof w.key !== 'string') throw malformed('"key" must be a string or null');
   let value: Buffer;
-  if (typeof w.valueBase64 === 'string') value = Buffer.from(w.valueBase64, 'base64');
-  else if (typeof w.value === 'string') value = Buffer.from(w.value, 'utf8');
+  if (typeof w.valueBase64 === 'string') {
+    const bytes = decodeBase64Strict(w.valueBase64);
+    if (bytes === undefined) throw malformed(`"valueBase64" is ${BASE64_EXPECTED}`);
+    value = bytes;
+  } else if (typeof w.value === 'string') value = Buffer.from(w.value, 'utf8');
   else throw malformed('a record needs "value" or "valueBase64": a string');
   return {
     topic: typeof w.topic === 'string' ? w.topic : topic,

@@ -3,12 +3,13 @@
  * embedded broker, the exit codes (thresholds, usage errors, no broker), `--json` against its schema, `--csv`,
  * and worker threads against a separate `evq serve`.
  */
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchResult } from '../../src/bench/result.js';
 import { killSpawned, makeTempDir, removeTempDirs, spawnBroker, type SpawnedBroker } from '../helpers/spawn-broker.js';
-import { killCli, runCli } from '../helpers/spawn-cli.js';
+import { EVQ_BIN, killCli, runCli } from '../helpers/spawn-cli.js';
 import { validate } from '../helpers/json-schema.js';
 
 const schema = JSON.parse(await readFile(new URL('../../docs/bench-result.schema.json', import.meta.url), 'utf8')) as Record<
@@ -128,6 +129,19 @@ describe('evq bench', () => {
       new Set(result.clients.subscribers.map((s) => s.worker)).size + new Set(result.clients.producers.map((p) => p.worker)).size,
     ).toBeGreaterThanOrEqual(2);
     expect(result.verification).toMatchObject({ published: 4000, expected: 8000, delivered: 8000, ok: true });
+  });
+
+  it('`evq bench … | head -2`: the reader going away is not a failure (exit 0, nothing on stderr but the run)', async () => {
+    // bash's pipefail gives the exit status of evq bench, not of head
+    const script = `set -o pipefail; "${process.execPath}" "${EVQ_BIN}" bench --embedded --memory --messages 2000 | head -2`;
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile('bash', ['-c', script], { timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } }, (error, out, err) =>
+        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout: out, stderr: err }),
+      );
+    });
+    expect(code, stderr).toBe(0);
+    expect(stdout.trim().split('\n')).toHaveLength(2);
+    expect(stderr).not.toMatch(/EPIPE|error/i);
   });
 
   it('exit 2 for a usage error, 1 when no broker answers, each with one line', async () => {

@@ -133,3 +133,28 @@ describe('evq consume', () => {
     expect(lines(from.err)).toEqual([expect.stringMatching(/--from.*expected earliest, latest, an offset or -N/)]);
   });
 });
+
+describe('evq consume: a topic that is missing or deleted', () => {
+  it('a topic that does not exist is exit 1 with one line; --allow-missing waits for it', async () => {
+    const missing = await runCli(['consume', 'no-such-topic'], { url: broker.url });
+    expect(missing.code).toBe(1);
+    expect(lines(missing.err)).toEqual([expect.stringMatching(/topic "no-such-topic" does not exist.*--allow-missing/)]);
+    const waiting = startCli(['consume', 'later', '--allow-missing', '--follow', '--limit', '2'], { url: broker.url });
+    await postBatch(broker.url, 'later', ['x', 'y']);
+    const r = await waiting.done;
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('x\ny\n');
+  });
+
+  it('--follow: a topic deleted and produced to again is reported (exit 1), its new records never skipped silently', async () => {
+    await postBatch(broker.url, 'reborn', values(0, 5));
+    const follow = startCli(['consume', 'reborn', '--follow'], { url: broker.url });
+    await follow.waitForOut((out) => out.endsWith('m4\n'));
+    expect((await fetch(`${broker.url}/topics/reborn`, { method: 'DELETE' })).status).toBe(200);
+    await postBatch(broker.url, 'reborn', ['new-0', 'new-1']);
+    const r = await follow.done;
+    expect(r.code).toBe(1);
+    expect(lines(r.out)).toEqual(values(0, 5));
+    expect(lines(r.err)).toEqual([expect.stringMatching(/topic "reborn" was deleted/)]);
+  });
+});

@@ -103,6 +103,29 @@ describe('evq produce', () => {
     expect(lines(r.err)).toEqual([expect.stringMatching(/^error: .*acknowledged before the failure: \d of \d messages read/)]);
   });
 
+  it("a message over the client's own --max-message-bytes is said to be the client's limit, with how to raise it", async () => {
+    const own = await runCli(['produce', 'own-limit', '--max-message-bytes', '512'], { url: broker.url, stdin: `a\n${'z'.repeat(600)}\n` });
+    expect(own.code).toBe(1);
+    const [line, ...rest] = lines(own.err);
+    expect(rest).toEqual([]);
+    expect(line).toMatch(
+      /^error: line 2 was not sent: it is 600 bytes, larger than --max-message-bytes 512b, a limit of evq produce itself/,
+    );
+    expect(line).toMatch(/raise --max-message-bytes/);
+    expect(line).not.toMatch(/no broker accepts|refused/);
+    // the broker's own refusal (its --max-message-bytes is 1kb here) is still the broker's
+    const broker1 = await runCli(['produce', 'own-limit', '--max-message-bytes', '1mb'], { url: broker.url, stdin: 'y'.repeat(2000) });
+    expect(broker1.code).toBe(1);
+    expect(broker1.err).not.toMatch(/a limit of evq produce itself/);
+  });
+
+  it('--dead-letter /nonexistent/x.jsonl is a usage error (exit 2) before anything is sent', async () => {
+    const r = await runCli(['produce', 'never-made', '--dead-letter', '/nonexistent/x.jsonl'], { url: broker.url, stdin: 'a\n' });
+    expect(r.code).toBe(2);
+    expect(lines(r.err)).toEqual(['error: cannot write the dead letters to --dead-letter /nonexistent/x.jsonl: no such directory']);
+    expect((await fetch(`${broker.url}/topics/never-made`)).status).toBe(404);
+  });
+
   it('no broker: exit 1 at once, one line naming the URL and suggesting evq serve', async () => {
     const r = await runCli(['produce', 't', 'x'], { url: 'http://127.0.0.1:1' });
     expect(r.code).toBe(1);

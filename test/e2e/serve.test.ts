@@ -3,7 +3,9 @@
  * SIGINT (exit 0, WebSocket subscribers closed with 1001, acknowledged data kept), and one clear line with
  * the right exit code for what cannot start. Spawns `bin/evq.js` from `dist/` (`npm run build` first).
  */
+import { chmod, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getJson, postBatch, readAll } from '../helpers/broker.js';
 import { killSpawned, makeTempDir, removeTempDirs, runEvq, spawnBroker } from '../helpers/spawn-broker.js';
@@ -132,5 +134,41 @@ describe('evq serve as a user runs it', () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
     // the first broker is untouched
     expect(await getJson(`${first.url}/healthz`)).toEqual({ status: 'ok' });
+  });
+
+  it('a --data-dir that is a file, or under one, is one line (exit 2) saying so', async () => {
+    const dir = await makeTempDir();
+    const file = join(dir, 'not-a-dir');
+    await writeFile(file, 'x');
+    for (const dataDir of [file, join(file, 'sub')]) {
+      const run = await runEvq(['serve', '--port', '0', '--data-dir', dataDir]);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr.trim().split('\n'), run.stderr).toEqual([
+        `error: --data-dir ${dataDir} is not a directory: ${file} is a file; point --data-dir at a directory`,
+      ]);
+    }
+  });
+
+  it.skipIf(process.getuid?.() === 0)('a --data-dir this user cannot write is one line (exit 1) saying so', async () => {
+    const dir = await makeTempDir();
+    await chmod(dir, 0o555);
+    const run = await runEvq(['serve', '--port', '0', '--data-dir', join(dir, 'data')]);
+    await chmod(dir, 0o755);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: cannot write in --data-dir .*: permission denied/)]);
+  });
+
+  it('--url https:// against a plain broker is one line saying it does not speak TLS there', async () => {
+    const broker = await spawnBroker(await makeTempDir());
+    const https = broker.url.replace('http://', 'https://');
+    for (const args of [['topics'], ['produce', 't', 'x'], ['consume', 't'], ['subscribe', 't']]) {
+      const run = await runEvq([...args, '--url', https]);
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr.trim().split('\n'), run.stderr).toEqual([
+        expect.stringMatching(new RegExp(`^error: .*${https.replace(/[.:/]/g, '\\$&')} does not speak TLS.*http://`)),
+      ]);
+      expect(run.stderr).not.toMatch(/SSL routines|start one with/);
+    }
   });
 });

@@ -101,6 +101,7 @@ export function replyRecords(res: ServerResponse, result: ReadResult, extraHeade
     'content-type': CONTENT_TYPES.ndjson,
     'content-length': Buffer.byteLength(body),
     [HEADERS.nextOffset]: String(result.nextOffset),
+    [HEADERS.endOffset]: String(result.endOffset),
     ...extraHeaders,
   });
   res.end(body);

@@ -30,6 +30,7 @@ export interface ConsumeFlags {
   count?: number;
   filter?: string;
   follow?: boolean;
+  allowMissing?: boolean;
   format: RecordFormat;
   /** `-J`: --format json. */
   json?: boolean;
@@ -45,6 +46,7 @@ export interface ConsumePlan {
   limit: number | undefined;
   filter: string | undefined;
   follow: boolean;
+  allowMissing: boolean;
   format: RecordFormat;
   /** How long to wait for the broker to answer (ms). */
   timeoutMs: number;
@@ -70,6 +72,7 @@ export function toConsumePlan(topic: string, flags: ConsumeFlags): ConsumePlan {
     limit: mergeCount('--limit', flags.limit, '--count', flags.count),
     filter: flags.filter,
     follow: flags.follow === true,
+    allowMissing: flags.allowMissing === true,
     format: formatOf(flags.format, flags.json),
     timeoutMs: flags.timeout ?? DEFAULT_TIMEOUT_MS,
   };
@@ -94,6 +97,7 @@ export function makeConsumeCommand(output: Output): Command {
     .addOption(countAlias('-c, --count <n>'))
     .option('-f, --filter <expr>', FILTER_HELP, filterOption)
     .option('--follow', 'wait for new messages at the end of the log instead of exiting')
+    .option('--allow-missing', 'wait for a topic that does not exist yet instead of exiting 1')
     .addOption(
       new Option('-e, --exit-at-end', "exit at the end of the log: what consume does without --follow (kcat's -e)").conflicts('follow'),
     )
@@ -104,7 +108,8 @@ export function makeConsumeCommand(output: Output): Command {
   command.addHelpText(
     'after',
     `${FORMAT_HELP}\nExit status: 0 at the end of the log (also with --group), after --limit messages, or on Ctrl-C;\n` +
-      '1 when the broker is unreachable or refuses the read; 2 for a usage error.',
+      '1 when the broker is unreachable, refuses the read, fails to commit the group, or the topic does not exist\n' +
+      '(or is deleted while it is read); 2 for a usage error.',
   );
   withExamples(command, [
     'evq consume orders',

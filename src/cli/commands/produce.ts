@@ -7,7 +7,7 @@ import { validateTopicName } from '../../protocol/validate.js';
 import { brokerUrl } from '../connection.js';
 import { withConnectionOptions, withExamples } from '../help.js';
 import { keyDelimiterOption, type LineParseOptions } from '../input.js';
-import { durationOption, headerOption, integerOption, sizeOption } from '../options.js';
+import { durationInRange, headerOption, integerOption, sizeInRange } from '../options.js';
 import type { Output } from '../output.js';
 
 export interface ProduceFlags {
@@ -123,10 +123,14 @@ export function makeProduceCommand(output: Output): Command {
         '--linger <duration>',
         'longest wait before a partial batch is sent while 4 batches are in flight (with fewer, it goes at once)',
       )
-        .argParser(durationOption)
+        .argParser(durationInRange(0, 60_000))
         .default(LIMITS.defaultLingerMs, formatDuration(LIMITS.defaultLingerMs)),
     )
-    .addOption(new Option('--delay <duration>', 'deliver the messages after this delay').argParser(durationOption).conflicts('at'))
+    .addOption(
+      new Option('--delay <duration>', 'deliver the messages after this delay (at most 30 days)')
+        .argParser(durationInRange(0, LIMITS.maxDelayMs))
+        .conflicts('at'),
+    )
     .addOption(
       new Option('--at <time>', 'deliver the messages at this time (ISO 8601 or ms since the epoch)').argParser((value: string) =>
         atOption(value),
@@ -139,13 +143,16 @@ export function makeProduceCommand(output: Output): Command {
       'append messages the broker rejects for good (too large, invalid) to this file as JSON lines, with the reason',
     )
     .addOption(
-      new Option('--max-message-bytes <size>', 'largest message the broker takes (its own --max-message-bytes)')
-        .argParser(sizeOption)
+      new Option(
+        '--max-message-bytes <size>',
+        "largest message this command sends, its own limit (raise it up to the broker's --max-message-bytes)",
+      )
+        .argParser(sizeInRange(1, 2 ** 31))
         .default(LIMITS.maxMessageBytes, formatSize(LIMITS.maxMessageBytes)),
     )
     .addOption(
       new Option('--timeout <duration>', 'give up when the broker does not answer for this long')
-        .argParser(durationOption)
+        .argParser(durationInRange(1, 86_400_000))
         .default(10_000, '10s'),
     )
     .option('-v, --verbose', 'print the offset of each acknowledged message on stdout, in input order');

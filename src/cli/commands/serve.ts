@@ -3,8 +3,11 @@ import { LIMITS } from '../../core/limits.js';
 import { parseAllowedHost, parseAllowedOrigin } from '../../broker/request-guard.js';
 import { EvqError } from '../../errors.js';
 import { withExamples } from '../help.js';
-import { durationOption, integerOption, sizeOption } from '../options.js';
+import { durationInRange, integerOption, sizeInRange } from '../options.js';
 import type { Output } from '../output.js';
+
+/** Largest --max-message-bytes (a request body is twice that at most, and a message is held whole). */
+const MAX_SERVE_MESSAGE_BYTES = 512 * 1024 * 1024;
 
 export interface ServeFlags {
   host: string;
@@ -60,9 +63,13 @@ export function makeServeCommand(output: Output): Command {
       'trust web pages of this origin (WebSocket, POST, CORS), e.g. https://evq.example.com (repeatable; others get 403)',
       repeatable(parseAllowedOrigin),
     )
-    .option('--max-message-bytes <size>', 'largest message accepted', sizeOption, 1024 * 1024)
-    .option('--retention-bytes <size>', 'delete the oldest segments of a topic past this size', sizeOption)
-    .option('--retention-age <duration>', 'delete segments whose messages are all older than this', durationOption)
+    .option('--max-message-bytes <size>', 'largest message accepted (1b to 512mb)', sizeInRange(1, MAX_SERVE_MESSAGE_BYTES), 1024 * 1024)
+    .option('--retention-bytes <size>', 'delete the oldest segments of a topic past this size', sizeInRange(1, Number.MAX_SAFE_INTEGER))
+    .option(
+      '--retention-age <duration>',
+      'delete segments whose messages are all older than this',
+      durationInRange(1, Number.MAX_SAFE_INTEGER),
+    )
     .option(
       '--max-connections <n>',
       'connections at once (HTTP and WebSocket); past it: 503 with Retry-After',
@@ -72,7 +79,7 @@ export function makeServeCommand(output: Output): Command {
     .option(
       '--headers-timeout <duration>',
       'request headers must arrive within this (slow clients get 408)',
-      durationOption,
+      durationInRange(1, 3_600_000),
       LIMITS.headersTimeoutMs,
     );
   withExamples(command, [

@@ -6,7 +6,7 @@ import type { RecordFormat } from '../record-format.js';
 import { withConnectionOptions, withExamples } from '../help.js';
 import {
   countAlias,
-  durationOption,
+  durationInRange,
   FILTER_HELP,
   filterOption,
   FORMAT_HELP,
@@ -89,7 +89,7 @@ export function makeSubscribeCommand(output: Output): Command {
     .option(
       '--timeout <duration>',
       'exit when no message arrives for this long (and wait up to this long, at least 10s, for the broker to answer)',
-      durationOption,
+      durationInRange(1, 86_400_000),
     );
   withConnectionOptions(command);
   command.addHelpText(

@@ -10,6 +10,11 @@ import type { StartPosition } from '../../protocol/http.js';
 import type { ConsumeOptions, EvqRecord } from '../types.js';
 import type { HttpApi, ReadPage } from './http.js';
 import { resolveFrom } from './positions.js';
+import { EvqError } from '../../errors.js';
+import { CommitError, TopicGoneError } from '../errors.js';
+
+/** How often a read with `allowMissing` looks again for a topic that does not exist yet. */
+const MISSING_POLL_MS = 250;
 import type { ConsumeSettings } from '../options.js';
 
 export async function* consume(
@@ -19,7 +24,7 @@ export async function* consume(
   settings: ConsumeSettings,
 ): AsyncGenerator<EvqRecord, void, undefined> {
   const { group, filter, signal } = options;
-  const { limit, pageSize, follow, commit, waitMs } = settings;
+  const { limit, pageSize, follow, commit, waitMs, allowMissing } = settings;
   if (limit === 0 || aborted(signal)) return;
   let from: StartPosition;
   try {
@@ -39,14 +44,21 @@ export async function* consume(
     if (group === undefined || !commit || uncommitted === null) return;
     const offset = uncommitted;
     uncommitted = null;
-    await http.json({
-      method: 'POST',
-      path: PATHS.groupCommit(topic, group),
-      body: JSON.stringify({ offset }),
-      headers: { 'content-type': 'application/json' },
-    });
+    try {
+      await http.json({
+        method: 'POST',
+        path: PATHS.groupCommit(topic, group),
+        body: JSON.stringify({ offset }),
+        headers: { 'content-type': 'application/json' },
+      });
+    } catch (error) {
+      throw new CommitError(topic, group, offset, error);
+    }
   };
+  /** The highest end offset the broker has reported: a topic's end never goes down, unless it was deleted. */
+  let seenEnd: number | null = null;
   let finished = false;
+  let failed = false;
   try {
     while (delivered < limit) {
       const query: Record<string, string | number | undefined> = {
@@ -70,7 +82,18 @@ export async function* consume(
         page = await http.readPage(path, query, signal, follow ? waitMs : 0, topic);
       } catch (error) {
         if (aborted(signal)) return;
-        throw error;
+        if (!(error instanceof EvqError) || error.code !== 'EVQ_ERR_NOT_FOUND' || !/^topic /.test(error.message)) throw error;
+        // the topic is not there: deleted since this read saw it, or not created yet
+        if (seenEnd !== null || /was deleted/.test(error.message)) throw new TopicGoneError(topic, true, undefined, { cause: error });
+        if (!allowMissing) throw new TopicGoneError(topic, false, undefined, { cause: error });
+        if (!(await sleep(Math.min(waitMs, MISSING_POLL_MS), signal))) return;
+        continue;
+      }
+      if (page.endOffset !== null) {
+        if (seenEnd !== null && page.endOffset < seenEnd) {
+          throw new TopicGoneError(topic, true, `its end offset went from ${seenEnd} back to ${page.endOffset}`);
+        }
+        seenEnd = page.endOffset;
       }
       if (page.missed > 0 && group !== undefined) options.onMissed?.({ topic, group, missed: page.missed });
       for (const record of page.records) {
@@ -87,10 +110,30 @@ export async function* consume(
       next = page.nextOffset;
     }
     finished = true;
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
-    // the caller stopped (limit, abort, break): what it took counts as consumed
-    if (!finished || uncommitted !== null) await commitTaken().catch(() => undefined);
+    // the caller stopped (limit, abort, break): what it took counts as consumed, and a commit that fails
+    // then rejects the caller's break (`return()`) as it would a read: a group read never ends quietly
+    // uncommitted. After a failure of its own the read's error is the one reported.
+    if (failed) await commitTaken().catch(() => undefined);
+    else if (!finished || uncommitted !== null) await commitTaken();
   }
+}
+
+/** Waits `ms`; false when `signal` aborted it. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted === true) return resolve(false);
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve(signal?.aborted !== true);
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Whether the caller has aborted (a function: the compiler would otherwise narrow `signal.aborted`). */

@@ -41,6 +41,8 @@ export interface ReadPage {
   committed: number | null;
   /** Group reads: records retention removed before the group read them (`evq-group-missed`), else 0. */
   missed: number;
+  /** The topic's end offset (`evq-end-offset`), null from a broker that does not send it. */
+  endOffset: number | null;
 }
 
 export class HttpApi {
@@ -153,11 +155,14 @@ export class HttpApi {
     const committedText = header(reply.headers, HEADERS.committedOffset);
     const committed = committedText === undefined ? null : Number(committedText);
     const missed = Number(header(reply.headers, HEADERS.groupMissed) ?? 0);
+    const endText = header(reply.headers, HEADERS.endOffset);
+    const endOffset = endText === undefined || !/^\d+$/.test(endText) ? null : Number(endText);
     return {
       records: parseRecordLines(reply.body, topic),
       nextOffset,
       committed,
       missed: Number.isSafeInteger(missed) && missed > 0 ? missed : 0,
+      endOffset,
     };
   }
 

@@ -17,7 +17,7 @@ import { EvqError } from '../../errors.js';
 import { validateMessage, validateTopicName } from '../../protocol/validate.js';
 import { encodeProduceFrame } from '../../protocol/ws-frames.js';
 import type { ProduceFrame } from '../../protocol/ws-frames.js';
-import { produceFailure, toEvqError } from '../errors.js';
+import { ClientLimitError, ownRefusal, produceFailure, toEvqError } from '../errors.js';
 import { produceInto } from '../feed.js';
 import type { EvqProduceError } from '../errors.js';
 import type { ProduceMessage, ProduceOptions, ProduceResult } from '../types.js';
@@ -142,13 +142,10 @@ class ProduceRun {
       const headerCount = message.headers === null || message.headers === undefined ? 0 : Object.keys(message.headers).length;
       return { index, message, bytes: encodedRecordBytes(payload, headerCount) };
     } catch (error) {
-      const evq = toEvqError(error);
+      const evq = ownRefusal(toEvqError(error), this.#settings.limits.maxMessageBytes);
       if (this.#options.onReject === undefined) {
-        this.#stop.fail(
-          new EvqError(evq.code, `message ${index + 1} of the input was refused: ${evq.message}`, { cause: evq }),
-          index,
-          true,
-        );
+        const what = evq instanceof ClientLimitError ? 'was not sent' : 'was refused';
+        this.#stop.fail(new EvqError(evq.code, `message ${index + 1} of the input ${what}: ${evq.message}`, { cause: evq }), index, true);
         return undefined;
       }
       return { index, message, bytes: 0, refused: { code: evq.code, reason: evq.message } };

@@ -18,6 +18,7 @@ import type { ConsumeOptions, EvqRecord } from '../types.js';
 import { apiErrorCode, CONSUMER_NOT_FOUND, STREAM_NOT_FOUND } from './api-errors.js';
 import { decodeRecord } from './message.js';
 import { streamOfTopic } from './names.js';
+import { CommitError } from '../errors.js';
 import { startSequence } from './subscription.js';
 
 /** The durable consumer of a group, starting at stream sequence `seq`. */
@@ -89,6 +90,7 @@ export async function* consumeJetStream(
   let toAck: JsMsg | undefined;
   const signal = options.signal;
   const aborted = (): boolean => signal?.aborted === true;
+  let failed = false;
   try {
     while (taken < limit && !aborted()) {
       const batch = await consumer.fetch({
@@ -119,8 +121,17 @@ export async function* consumeJetStream(
       }
       if (!follow && (atEnd || received === 0)) break;
     }
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
-    // the last record handed out is committed too; ackAck waits for the server, after the earlier acks
-    if (toAck !== undefined) await toAck.ackAck().catch(() => undefined);
+    // the last record handed out is committed too; ackAck waits for the server, after the earlier acks. A
+    // commit that fails rejects the caller's break as a read would (after a read's own failure, that one wins)
+    if (toAck !== undefined) {
+      const last = toAck;
+      const acked = last.ackAck();
+      if (failed) await acked.catch(() => undefined);
+      else await acked.catch((error: unknown) => Promise.reject(new CommitError(topic, group ?? '', last.seq, error)));
+    }
   }
 }

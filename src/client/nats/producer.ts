@@ -19,7 +19,7 @@ import type { BatchInfo } from '../../core/batcher.js';
 import type { Scheduler } from '../../core/scheduler.js';
 import { EvqError, EvqUsageError } from '../../errors.js';
 import { validateMessage } from '../../protocol/validate.js';
-import { produceFailure, toEvqError } from '../errors.js';
+import { ClientLimitError, ownRefusal, produceFailure, toEvqError } from '../errors.js';
 import { produceInto } from '../feed.js';
 import { settingsOf } from '../produce-settings.js';
 import type { Settings } from '../produce-settings.js';
@@ -146,13 +146,10 @@ class JetStreamProduceRun {
       const headers = encodeHeaders(message, this.#runId === undefined ? undefined : `${this.#runId}-${index}`);
       return { index, message, subject: this.#subject, data, headers, bytes: data.byteLength + (headers === undefined ? 0 : 64) };
     } catch (error) {
-      const evq = toEvqError(error);
+      const evq = ownRefusal(toEvqError(error), this.#settings.limits.maxMessageBytes);
       if (this.#options.onReject === undefined) {
-        this.#stop.fail(
-          new EvqError(evq.code, `message ${index + 1} of the input was refused: ${evq.message}`, { cause: evq }),
-          index,
-          true,
-        );
+        const what = evq instanceof ClientLimitError ? 'was not sent' : 'was refused';
+        this.#stop.fail(new EvqError(evq.code, `message ${index + 1} of the input ${what}: ${evq.message}`, { cause: evq }), index, true);
         return undefined;
       }
       return {

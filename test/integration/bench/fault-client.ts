@@ -5,13 +5,17 @@
  */
 
 import type { EvqClient, EvqRecord, Subscription, SubscribeOptions } from '../../../src/client/types.js';
+import { EvqError } from '../../../src/errors.js';
 
-/** What happens to the record with this delivery number. */
-export type Fault = 'pass' | 'drop' | 'duplicate' | 'swap-with-next';
+/**
+ * What happens to the record with this delivery number. `close-as-slow`: the subscription ends there as the
+ * client ends one the broker closed with 4008 (a slow consumer): EVQ_ERR_SLOW_CONSUMER, nothing more delivered.
+ */
+export type Fault = 'pass' | 'drop' | 'duplicate' | 'swap-with-next' | 'close-as-slow';
 export type FaultPlan = (subscription: number, index: number) => Fault;
 
 export function faultyClient(inner: EvqClient, plan: FaultPlan): EvqClient & { injected: Record<Exclude<Fault, 'pass'>, number> } {
-  const injected = { drop: 0, duplicate: 0, 'swap-with-next': 0 };
+  const injected = { drop: 0, duplicate: 0, 'swap-with-next': 0, 'close-as-slow': 0 };
   let subscriptions = 0;
   return {
     url: inner.url,
@@ -33,6 +37,14 @@ export function faultyClient(inner: EvqClient, plan: FaultPlan): EvqClient & { i
         let held: EvqRecord | undefined;
         for await (const record of real) {
           const fault = plan(id, index++);
+          if (fault === 'close-as-slow') {
+            injected['close-as-slow']++;
+            await real.close();
+            throw new EvqError(
+              'EVQ_ERR_SLOW_CONSUMER',
+              `the broker dropped the subscription to "${topic}" as a slow consumer after offset ${record.offset - 1} (too far behind)`,
+            );
+          }
           if (fault === 'drop') {
             injected.drop++;
             continue;

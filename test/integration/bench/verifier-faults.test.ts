@@ -9,6 +9,9 @@ import { runBench } from '../../../src/bench/runner.js';
 import { parseScenario } from '../../../src/bench/scenario.js';
 import { startTestBroker, type TestBroker } from '../../helpers/broker.js';
 import { faultyClient, type FaultPlan } from './fault-client.js';
+import { Chalk } from 'chalk';
+import { renderReport } from '../../../src/cli/bench-report.js';
+import { failureOf } from '../../../src/cli/run-bench.js';
 
 let broker: TestBroker | undefined;
 afterEach(async () => {
@@ -18,7 +21,7 @@ afterEach(async () => {
 
 async function run(plan: FaultPlan, subscribers = 2) {
   broker = await startTestBroker({ memory: true });
-  let injected: { drop: number; duplicate: number; 'swap-with-next': number } | undefined;
+  let injected: { drop: number; duplicate: number; 'swap-with-next': number; 'close-as-slow': number } | undefined;
   const scenario = parseScenario({ url: broker.url, producers: 2, subscribers, messages: 20_000, drainTimeoutMs: 500 });
   const result = await runBench(scenario, {
     connect: async (url, options) => {
@@ -59,6 +62,27 @@ describe('verification against a faulty transport', () => {
     expect(faulty).toMatchObject({ lost: injected.drop, duplicated: injected.duplicate, reordered: injected['swap-with-next'] });
     expect(clean).toMatchObject({ lost: 0, duplicated: 0, reordered: 0, received: 20_000 });
     expect(result.ok).toBe(false);
+  });
+
+  it('a subscriber the broker closed as slow: what it missed is not delivered (with the reason), not lost; the run passes', async () => {
+    const { result, injected } = await run((sub, i) => (sub === 0 && i === 5_000 ? 'close-as-slow' : 'pass'));
+    expect(injected['close-as-slow']).toBe(1);
+    const v = result.verification;
+    expect(v).toMatchObject({ published: 20_000, expected: 40_000, delivered: 25_000, lost: 0, undelivered: 15_000, ok: true });
+    expect(v.undeliveredReasons).toEqual([
+      expect.stringMatching(/^subscriber \d: closed by the broker as a slow consumer \(WebSocket code 4008\)$/),
+    ]);
+    const dropped = result.clients.subscribers.find((s) => s.endedBy !== null)!;
+    expect(dropped).toMatchObject({ lost: 0, undelivered: 15_000, endedBy: expect.stringMatching(/slow consumer/) });
+    expect(result.errors).toEqual([]);
+    expect(result.ok).toBe(true);
+    expect(failureOf(result)).toBeUndefined(); // exit 0: nothing was lost
+    const report = renderReport(result, new Chalk({ level: 0 })).join('\n');
+    expect(report).toMatch(/0 lost/);
+    expect(report).toMatch(
+      /15,000 not delivered \(still in the broker, not lost\): subscriber \d: closed by the broker as a slow consumer/,
+    );
+    expect(report).not.toMatch(/FAILED/);
   });
 
   it('without faults: every message exactly once, in order', async () => {

@@ -1,8 +1,27 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { lockDataDir } from '../../../src/broker/data-dir-lock.js';
+import { describeProcess, lockDataDir } from '../../../src/broker/data-dir-lock.js';
+import { killSpawned, spawnBroker } from '../../helpers/spawn-broker.js';
+
+const children: ChildProcess[] = [];
+afterEach(async () => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+  await killSpawned();
+});
+
+/** A live process that is not a broker: `sleep 60`, its pid once it runs. */
+async function sleeper(): Promise<number> {
+  const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+  children.push(child);
+  await new Promise<void>((resolve, reject) => child.once('spawn', resolve).once('error', reject));
+  return child.pid as number;
+}
+
+const hasProc = existsSync('/proc/self/stat');
 
 let dir: string;
 beforeEach(async () => {
@@ -22,10 +41,65 @@ describe('data directory lock', () => {
     });
   });
 
+  it('names the file to delete when the owner is alive', async () => {
+    await lockDataDir(dir, 1);
+    await expect(lockDataDir(dir)).rejects.toMatchObject({ message: expect.stringContaining(`delete ${join(dir, 'evq.lock')}`) });
+  });
+
+  it.runIf(hasProc)(
+    'a lock naming a live process that is not its writer (another start time: the pid was reused) does not block',
+    async () => {
+      const pid = await sleeper();
+      // what a broker that had this pid before a reboot, or before the pids wrapped, left behind
+      await writeFile(join(dir, 'evq.lock'), `${JSON.stringify({ ...describeProcess(pid), start: '1' })}\n`);
+      const lock = await lockDataDir(dir);
+      expect(JSON.parse(await readFile(join(dir, 'evq.lock'), 'utf8'))).toMatchObject({ pid: process.pid });
+      await lock.release();
+      // the same for the test's own parent, and for a lock written before this boot
+      await writeFile(join(dir, 'evq.lock'), `${JSON.stringify({ ...describeProcess(process.ppid), boot: 'another-boot' })}\n`);
+      await (await lockDataDir(dir)).release();
+    },
+  );
+
+  it.runIf(hasProc)("an older evq's pid-only lock counts only if its process started before the file was written", async () => {
+    const pid = await sleeper();
+    const path = join(dir, 'evq.lock');
+    await writeFile(path, `${process.ppid}\n`);
+    await expect(lockDataDir(dir)).rejects.toMatchObject({ code: 'EVQ_ERR_CONFLICT' }); // it may be that broker
+    await writeFile(path, `${pid}\n`);
+    await utimes(path, new Date(1_000_000), new Date(1_000_000)); // written long before the process started
+    await (await lockDataDir(dir)).release();
+  });
+
+  it.runIf(hasProc)('a lock of a zombie (killed, not yet reaped: a restart right after kill -9) does not block', async () => {
+    // the shell forks `sleep 0`, then becomes `sleep 60`, which never reaps it: a zombie while the test runs
+    const child = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(child);
+    const zombie = Number(await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()))));
+    const state = async (): Promise<string> => {
+      const stat = await readFile(`/proc/${zombie}/stat`, 'utf8');
+      return stat.charAt(stat.lastIndexOf(')') + 2);
+    };
+    await expect.poll(state, { timeout: 5000 }).toBe('Z');
+    // as an older evq wrote it (a pid only, no start time to tell it by), and as this one does
+    await writeFile(join(dir, 'evq.lock'), `${zombie}\n`);
+    await (await lockDataDir(dir)).release();
+    await writeFile(join(dir, 'evq.lock'), `${JSON.stringify(describeProcess(zombie))}\n`);
+    await (await lockDataDir(dir)).release();
+  });
+
+  it('a running broker blocks a second one, naming it and the lock file', async () => {
+    const broker = await spawnBroker(dir);
+    await expect(lockDataDir(dir)).rejects.toMatchObject({
+      code: 'EVQ_ERR_CONFLICT',
+      message: `another evq broker (pid ${broker.pid}) is using ${dir}: stop it, or pick another --data-dir (if no broker runs there, delete ${join(dir, 'evq.lock')})`,
+    });
+  });
+
   it('takes over the lock of a process that is gone (kill -9) and releases it on close', async () => {
     await writeFile(join(dir, 'evq.lock'), '2147483646\n');
     const lock = await lockDataDir(dir);
-    expect((await readFile(join(dir, 'evq.lock'), 'utf8')).trim()).toBe(String(process.pid));
+    expect(JSON.parse(await readFile(join(dir, 'evq.lock'), 'utf8'))).toMatchObject({ pid: process.pid });
     await lock.release();
     await expect(readFile(join(dir, 'evq.lock'))).rejects.toMatchObject({ code: 'ENOENT' });
   });

@@ -65,6 +65,7 @@ describe('HTTP produce and read', () => {
   });
 
   it('long-polls until a record arrives', async () => {
+    expect((await fetch(`${broker.url}/topics/later`, { method: 'PUT' })).status).toBe(201); // a missing topic is 404
     let answered = false;
     const pending = readAll(broker.url, 'later', '?from=0&wait=10s').finally(() => (answered = true));
     // the read is held by the broker, unanswered, before anything is produced…
@@ -202,6 +203,27 @@ describe('bad input gets a clear 4xx and writes nothing (test group 6)', () => {
     await expectNothingAppended('nd');
   });
 
+  it.each(['!!!', '@@@@', 'A', 'AAE', 'AA=A', 'AB==', 'AA AA', 'AA-_'])(
+    'refuses the valueBase64 %j (not RFC 4648 base64) with 400 naming the line, appending nothing',
+    async (b64) => {
+      const body = `{"valueBase64":"AAEC"}\n${JSON.stringify({ valueBase64: b64 })}\n`;
+      const res = await fetch(`${broker.url}/topics/b64/batch`, { method: 'POST', body });
+      expect(res.status).toBe(400);
+      const json = await jsonOf(res);
+      expect(json.error.code).toBe('EVQ_ERR_MALFORMED');
+      expect(json.error.message).toMatch(/line 2: "valueBase64" is not valid base64/);
+      await expectNothingAppended('b64');
+    },
+  );
+
+  it('stores strict base64 as its bytes', async () => {
+    const body = ['', 'AA==', 'AAE=', 'AAEC', '/+8='].map((b) => JSON.stringify({ valueBase64: b })).join('\n');
+    expect((await fetch(`${broker.url}/topics/b64ok/batch`, { method: 'POST', body })).status).toBe(201);
+    const { records } = await readAll(broker.url, 'b64ok', '?from=0');
+    const bytes = records.map((r) => (r.valueBase64 !== undefined ? Buffer.from(r.valueBase64, 'base64') : Buffer.from(r.value, 'utf8')));
+    expect(bytes.map((b) => [...b])).toEqual([[], [0], [0, 1], [0, 1, 2], [0xff, 0xef]]);
+  });
+
   it.each([
     ['..%2Fx', 'a path'],
     ['a%00b', 'NUL'],
@@ -223,6 +245,30 @@ describe('bad input gets a clear 4xx and writes nothing (test group 6)', () => {
     const { status, body } = await readAll(broker.url, 'off', `?from=${encodeURIComponent(from)}`);
     expect(status).toBe(400);
     expect(JSON.parse(body).error.code).toBe('EVQ_ERR_INVALID_OFFSET');
+  });
+
+  it('reads of a topic that does not exist are 404 EVQ_ERR_NOT_FOUND (plain, long poll and group reads)', async () => {
+    for (const path of ['/topics/nope/messages', '/consume/nope', '/topics/nope/messages?wait=50ms', '/topics/nope/groups/g/messages']) {
+      const res = await fetch(`${broker.url}${path}`);
+      expect(res.status, path).toBe(404);
+      const json = await jsonOf(res);
+      expect(json.error.code).toBe('EVQ_ERR_NOT_FOUND');
+      expect(json.error.message).toBe('topic "nope" does not exist');
+    }
+    expect((await getJson(`${broker.url}/topics`)).topics).toEqual([]); // a read creates nothing
+  });
+
+  it('a long poll of a topic that is deleted meanwhile ends with 404, and reads tell the end offset', async () => {
+    await postBatch(broker.url, 'gone', ['a', 'b']);
+    const read = await fetch(`${broker.url}/topics/gone/messages?from=0&limit=5`);
+    expect(read.headers.get('evq-end-offset')).toBe('2');
+    // without the deletion this poll would wait 30 s (past the test's timeout) for a record
+    const polling = fetch(`${broker.url}/topics/gone/messages?from=2&wait=30s`);
+    expect((await fetch(`${broker.url}/topics/gone`, { method: 'DELETE' })).status).toBe(200);
+    const res = await polling;
+    expect(res.status).toBe(404);
+    // "was deleted" when the poll was waiting, "does not exist" when the delete came first
+    expect((await jsonOf(res)).error.message).toMatch(/^topic "gone" (was deleted|does not exist)$/);
   });
 
   it('refuses a bad filter with 400 naming the column', async () => {

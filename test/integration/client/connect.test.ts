@@ -155,7 +155,7 @@ describe('connect', () => {
     const c = await connect(broker.url);
     let read = 0;
     const reading = (async () => {
-      for await (const _ of c.consume('busy', { follow: true })) read++;
+      for await (const _ of c.consume('busy', { follow: true, allowMissing: true })) read++;
     })();
     async function* endless(): AsyncGenerator<{ value: string }> {
       for (let i = 0; ; i++) {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from '../../../src/client/connect.js';
+import { TopicGoneError } from '../../../src/client/errors.js';
 import type { ConsumeOptions, EvqClient, EvqRecord } from '../../../src/client/types.js';
 import { getJson, postBatch, startTestBroker, type TestBroker } from '../../helpers/broker.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -65,10 +66,16 @@ describe('consume', () => {
     expect(await all(client, 'q', { limit: 0 })).toEqual([]);
   });
 
-  it('ends at once on a topic that does not exist', async () => {
-    const { client } = await setup();
-    expect(await all(client, 'nothing-here')).toEqual([]);
-    expect(await all(client, 'nothing-here', { group: 'g' })).toEqual([]);
+  it('a topic that does not exist fails at once with EVQ_ERR_NOT_FOUND; allowMissing waits for it', async () => {
+    const { broker, client } = await setup();
+    for (const options of [{}, { group: 'g' }, { follow: true }]) {
+      const err = await all(client, 'nothing-here', options).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TopicGoneError);
+      expect(err).toMatchObject({ code: 'EVQ_ERR_NOT_FOUND', deleted: false, message: 'topic "nothing-here" does not exist' });
+    }
+    const waiting = all(client, 'soon-here', { allowMissing: true, follow: true, limit: 1 });
+    await postBatch(broker.url, 'soon-here', ['first']);
+    expect((await waiting).map((r) => r.value.toString())).toEqual(['first']);
   });
 
   it('with a group, a second run resumes where the first stopped; from only places a new group', async () => {

@@ -3,11 +3,17 @@
 // acknowledged to no one; reads keep working while the disk fails; once the fault clears, appends work again
 // without a restart; and data covered by a failed fsync is never acknowledged or read later (fsyncgate).
 import { rm } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startBroker, type Broker } from '../../../src/broker/server.js';
 import { FaultFileIO } from './fault-file-io.js';
 import { makeTempDir, postBatch, readAll } from '../../helpers/broker.js';
 import type { Op } from './fault-file-io.js';
+import { toConsumePlan, type ConsumeFlags } from '../../../src/cli/commands/consume.js';
+import { connectTo, type CliEnv } from '../../../src/cli/connection.js';
+import { exitCodeFor } from '../../../src/cli/main.js';
+import { runConsume } from '../../../src/cli/run-consume.js';
+import { captureOutput, parsePlan } from '../../helpers/cli.js';
 
 let dataDir: string;
 let io: FaultFileIO;
@@ -133,4 +139,46 @@ describe('disk errors under a broker', () => {
     expect(after.committed).toBe(2);
     expect(await values(again.url, 't')).toEqual(['a', 'b', 'c']);
   });
+});
+
+/** `evq consume` (the CLI's runConsume, over a real client) against a broker whose group commits fail. */
+async function consumeCli(url: string, args: string[]): Promise<{ out: string; err: unknown; errors: string[]; code: number }> {
+  const stdout = new PassThrough();
+  let out = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  const { plan } = await parsePlan('consume', [...args, '--url', url], (topic: string, flags: ConsumeFlags) => toConsumePlan(topic, flags));
+  const env: CliEnv = { connect: connectTo, stdin: process.stdin, stdout: stdout as unknown as NodeJS.WriteStream };
+  const err = await runConsume(plan!, captureOutput(), env).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  const output = captureOutput();
+  const code = err === undefined ? 0 : exitCodeFor(err, output);
+  return { out, err, errors: output.errors, code };
+}
+
+describe('evq consume --group when the commit fails', () => {
+  for (const [what, args] of [
+    ['--limit N', ['--limit', '2']],
+    ['the end of the log', []],
+    ['--limit N past the first page', ['--limit', '5']],
+  ] as [string, string[]][]) {
+    it(`${what}: the failed commit is on stderr and the exit code is 1`, async () => {
+      const broker = await start();
+      expect((await postBatch(broker.url, 't', ['a', 'b', 'c'])).status).toBe(201);
+      io.fail('write', 'ENOSPC', { match: (p) => p.includes('groups.json'), times: Number.POSITIVE_INFINITY });
+      const run = await consumeCli(broker.url, ['t', '--group', 'g', ...args]);
+      expect(run.code).toBe(1);
+      expect(run.errors).toHaveLength(1);
+      expect(run.errors[0]).toMatch(/commit.*group "g".*ENOSPC/);
+      expect(run.errors[0]).not.toContain('\n');
+      // nothing was committed: the group reads them all again once the disk is back
+      io.clear();
+      const state = (await (await fetch(`${broker.url}/topics/t/groups/g`)).json()) as { committed: number | null };
+      expect(state.committed ?? 0).toBe(0);
+      const again = await consumeCli(broker.url, ['t', '--group', 'g']);
+      expect(again.code).toBe(0);
+      expect(again.out).toBe('a\nb\nc\n');
+    });
+  }
 });

@@ -34,7 +34,7 @@ describe('SequenceVerifier', () => {
       expect(v.accept(0, s)).toBe(VERDICT.ok);
       expect(v.accept(1, s)).toBe(VERDICT.ok);
     }
-    expect(v.counts([100, 100])).toEqual({ received: 200, lost: 0, duplicated: 0, reordered: 0, unexpected: 0 });
+    expect(v.counts([100, 100])).toEqual({ received: 200, lost: 0, undelivered: 0, duplicated: 0, reordered: 0, unexpected: 0 });
     expect(v.completeUpTo(0, 100)).toBe(true);
     expect(v.completeUpTo(0, 101)).toBe(false);
   });
@@ -43,7 +43,7 @@ describe('SequenceVerifier', () => {
     const v = new SequenceVerifier(1, ALL);
     for (const s of [0, 1, 5, 6, 2, 4, 9]) v.accept(0, s);
     // 3, 7, 8 never came; 2 and 4 came after 5
-    expect(v.counts([10])).toEqual({ received: 7, lost: 3, duplicated: 0, reordered: 2, unexpected: 0 });
+    expect(v.counts([10])).toEqual({ received: 7, lost: 3, undelivered: 0, duplicated: 0, reordered: 2, unexpected: 0 });
     expect(v.completeUpTo(0, 10)).toBe(false);
     expect(v.completeUpTo(0, 3)).toBe(true);
   });
@@ -51,7 +51,7 @@ describe('SequenceVerifier', () => {
   it('a message received twice is a duplicate, whether in order or not', () => {
     const v = new SequenceVerifier(1, ALL);
     for (const s of [0, 1, 1, 2, 0, 3]) v.accept(0, s);
-    expect(v.counts([4])).toEqual({ received: 4, lost: 0, duplicated: 2, reordered: 0, unexpected: 0 });
+    expect(v.counts([4])).toEqual({ received: 4, lost: 0, undelivered: 0, duplicated: 2, reordered: 0, unexpected: 0 });
   });
 
   it('counts as lost only what the broker acknowledged; unacknowledged messages that arrive are fine', () => {
@@ -69,7 +69,7 @@ describe('SequenceVerifier', () => {
     expect(v.accept(0, 4)).toBe(VERDICT.unexpected);
     expect(v.accept(0, 7)).toBe(VERDICT.ok); // 5 missing
     expect(v.accept(0, 5)).toBe(VERDICT.reordered);
-    expect(v.counts([10])).toEqual({ received: 4, lost: 1, duplicated: 0, reordered: 1, unexpected: 1 }); // 9 lost
+    expect(v.counts([10])).toEqual({ received: 4, lost: 1, undelivered: 0, duplicated: 0, reordered: 1, unexpected: 1 }); // 9 lost
     expect(v.completeUpTo(0, 9)).toBe(true);
   });
 
@@ -90,9 +90,16 @@ describe('SequenceVerifier', () => {
         }
         let lost = 0;
         for (let s = 0; s < acked; s++) if (!seen.has(s)) lost++;
-        expect(v.counts([acked])).toEqual({ received: seen.size, lost, duplicated, reordered, unexpected: 0 });
+        expect(v.counts([acked])).toEqual({ received: seen.size, lost, undelivered: 0, duplicated, reordered, unexpected: 0 });
       }),
     );
+  });
+
+  it('a subscription that ended early: its gaps are lost, what came after its last message is undelivered', () => {
+    const v = new SequenceVerifier(2, ALL);
+    for (const s of [0, 1, 3, 4]) v.accept(0, s); // 2 went missing while it ran; producer 1 never reached it
+    expect(v.counts([10, 5])).toMatchObject({ received: 4, lost: 1 + 5 + 5, undelivered: 0 });
+    expect(v.counts([10, 5], true)).toMatchObject({ received: 4, lost: 1, undelivered: 5 + 5 });
   });
 
   it('bounded memory: past maxGaps the oldest gap is written off as lost', () => {

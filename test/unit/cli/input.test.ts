@@ -111,6 +111,9 @@ describe('lineParser', () => {
     ['{"value": "v", "key": 3}', /"key" must be a string/],
     ['{"value": "v", "headers": {"__proto__": "x"}}', /cannot be a header name/],
     ['{"value": "v", "headers": {"a": 1}}', /must be a string/],
+    ['{"valueBase64": "@@@@"}', /"valueBase64" is not valid base64/],
+    ['{"valueBase64": "A"}', /"valueBase64" is not valid base64/],
+    ['{"valueBase64": "AB=="}', /"valueBase64" is not valid base64/],
   ])('--json refuses %s', (line, message) => {
     expect(() => parseJsonLine(Buffer.from(line))).toThrow(message);
   });
@@ -122,6 +125,11 @@ describe('readMessages', () => {
     await expect(collect(readMessages(source, lineParser({ json: true })))).rejects.toThrow(/line 2: not valid JSON/);
     const again = Readable.from([Buffer.from('{"value":"a"}\nnope\n')]);
     await expect(collect(readMessages(again, lineParser({ json: true })))).rejects.toBeInstanceOf(EvqError);
+  });
+
+  it('a --json line with bad base64 ends the input naming its line, instead of storing other bytes', async () => {
+    const source = Readable.from([Buffer.from('{"valueBase64":"AAEC"}\n{"valueBase64":"@@@@"}\n{"valueBase64":"A"}\n')]);
+    await expect(collect(readMessages(source, lineParser({ json: true })))).rejects.toThrow(/^line 2: "valueBase64" is not valid base64/);
   });
 
   it('with a handler, bad lines go to it and the rest are produced', async () => {

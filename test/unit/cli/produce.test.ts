@@ -7,6 +7,7 @@ import { toProducePlan, type ProduceFlags, type ProducePlan } from '../../../src
 import type { CliEnv } from '../../../src/cli/connection.js';
 import { exitCodeFor } from '../../../src/cli/main.js';
 import { runProduce } from '../../../src/cli/run-produce.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../../../src/cli/input.js';
 import type { EvqClient, ProduceMessage, ProduceOptions, ProduceResult } from '../../../src/client/types.js';
 import { EvqError } from '../../../src/errors.js';
 import { captureOutput, parsePlan } from '../../helpers/cli.js';
@@ -238,6 +239,55 @@ describe('evq produce: running', () => {
       expect.objectContaining({ line: 2, code: 'EVQ_ERR_MALFORMED', value: 'not json', reason: expect.stringMatching(/not valid JSON/) }),
       expect.objectContaining({ line: 3, code: 'EVQ_ERR_MESSAGE_TOO_LARGE', key: 'k', value: 'REJECT', reason: 'message too large' }),
     ]);
+  });
+
+  it('--dead-letter in a directory that does not exist: one line, exit 2, before anything is sent', async () => {
+    const log: { produced: ProduceMessage[]; options?: ProduceOptions; closed: boolean } = { produced: [], closed: false };
+    let connected = false;
+    const e = env('{"value":"REJECT"}\n{"value":"a"}\n', log);
+    const file = join(dir, 'no-such-dir', 'x.jsonl');
+    const err = await runProduce(await planFor(['t', '--json', '--dead-letter', file]), captureOutput(), {
+      ...e,
+      connect: async (...args) => {
+        connected = true;
+        return e.connect(...args);
+      },
+    }).catch((x: unknown) => x);
+    const out = captureOutput();
+    expect(exitCodeFor(err, out)).toBe(2);
+    expect(out.errors).toEqual([`cannot write the dead letters to --dead-letter ${file}: no such directory`]);
+    expect(connected).toBe(false);
+    expect(log.produced).toEqual([]);
+  });
+
+  it('--dead-letter: a line over the line limit goes to the dead letters, the rest is produced', async () => {
+    const file = join(dir, 'dead.jsonl');
+    const log: { produced: ProduceMessage[]; options?: ProduceOptions; closed: boolean } = { produced: [], closed: false };
+    const long = Buffer.alloc(DEFAULT_MAX_LINE_BYTES + 10, 0x61);
+    long[5] = 0xff; // not UTF-8: kept byte for byte
+    const e = env('', log);
+    e.stdin = Readable.from([
+      Buffer.from('a\n'),
+      long.subarray(0, 1000),
+      long.subarray(1000),
+      Buffer.from('\nb\n'),
+    ]) as unknown as NodeJS.ReadStream;
+    const out = captureOutput();
+    const err = await runProduce(await planFor(['t', '--dead-letter', file]), out, e).catch((x: unknown) => x);
+    expect(log.produced.map((m) => Buffer.from(m.value).toString())).toEqual(['a', 'b']);
+    expect(out.infos).toEqual([expect.stringMatching(/^produced 2 messages to t .*; 1 rejected, written to .*dead\.jsonl$/)]);
+    expect(exitCodeFor(err, captureOutput())).toBe(1);
+    const letters = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({
+      line: 2,
+      code: 'EVQ_ERR_MESSAGE_TOO_LARGE',
+      reason: expect.stringMatching(/line 2 is longer than/),
+    });
+    expect(Buffer.from(letters[0].valueBase64, 'base64').equals(long)).toBe(true);
   });
 
   it('a failure says how many messages were acknowledged before it', async () => {
