@@ -42,7 +42,7 @@ export async function measureMemory(ctx) {
   );
   await ctx.stopOne(fresh);
   const pipe = await produceFromPipe(servers.never.httpUrl, 'pipe', generatedLines(s.pipeLines, s.size + 1));
-  const topics = await (await fetch(`${servers.never.httpUrl}/topics`)).json();
+  const topics = /** @type {any} */ (await (await fetch(`${servers.never.httpUrl}/topics`)).json());
   const piped = topics.topics.find((/** @type {{ topic: string }} */ t) => t.topic === 'pipe')?.messageCount ?? 0;
   if (piped !== s.pipeLines) ctx.problem(`evq produce: the topic holds ${piped} messages, ${s.pipeLines} piped`);
   const pipeRate = (s.pipeLines * 1000) / pipe.ms;

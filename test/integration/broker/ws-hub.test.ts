@@ -2,7 +2,7 @@ import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeBatch } from '../../../src/protocol/batch-encode.js';
 import { encodeProduceFrame } from '../../../src/protocol/ws-frames.js';
-import { getJson, jsonOf, postBatch, readAll, startTestBroker, type TestBroker } from '../../helpers/broker.js';
+import { jsonOf, postBatch, readAll, startTestBroker, type TestBroker } from '../../helpers/broker.js';
 import { waitFor } from '../../helpers/wait.js';
 import { WsTestClient } from '../../helpers/ws-client.js';
 
