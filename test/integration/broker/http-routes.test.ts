@@ -207,7 +207,11 @@ describe('bad input gets a clear 4xx and writes nothing (test group 6)', () => {
     'refuses the valueBase64 %j (not RFC 4648 base64) with 400 naming the line, appending nothing',
     async (b64) => {
       const body = `{"valueBase64":"AAEC"}\n${JSON.stringify({ valueBase64: b64 })}\n`;
-      const res = await fetch(`${broker.url}/topics/b64/batch`, { method: 'POST', body });
+      const res = await fetch(`${broker.url}/topics/b64/batch`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/x-ndjson' },
+      });
       expect(res.status).toBe(400);
       const json = await jsonOf(res);
       expect(json.error.code).toBe('EVQ_ERR_MALFORMED');
@@ -218,7 +222,10 @@ describe('bad input gets a clear 4xx and writes nothing (test group 6)', () => {
 
   it('stores strict base64 as its bytes', async () => {
     const body = ['', 'AA==', 'AAE=', 'AAEC', '/+8='].map((b) => JSON.stringify({ valueBase64: b })).join('\n');
-    expect((await fetch(`${broker.url}/topics/b64ok/batch`, { method: 'POST', body })).status).toBe(201);
+    expect(
+      (await fetch(`${broker.url}/topics/b64ok/batch`, { method: 'POST', body, headers: { 'content-type': 'application/x-ndjson' } }))
+        .status,
+    ).toBe(201);
     const { records } = await readAll(broker.url, 'b64ok', '?from=0');
     const bytes = records.map((r) => (r.valueBase64 !== undefined ? Buffer.from(r.valueBase64, 'base64') : Buffer.from(r.value, 'utf8')));
     expect(bytes.map((b) => [...b])).toEqual([[], [0], [0, 1], [0, 1, 2], [0xff, 0xef]]);
