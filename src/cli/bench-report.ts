@@ -120,7 +120,11 @@ export function renderReport(result: BenchResult, color: ChalkInstance): string[
     if (c.filter !== null || v.unexpected > 0) counts.push(`${formatCount(v.unexpected)} unexpected`);
     if (v.foreign > 0) counts.push(`${formatCount(v.foreign)} not of this run, ignored`);
     const undelivered = v.undelivered;
-    const verdict = v.ok ? color.green('✓ every message exactly once, in order') : color.red('✗ FAILED');
+    const verdict = !v.ok
+      ? color.red('✗ FAILED')
+      : undelivered > 0
+        ? color.green(`✓ nothing lost, duplicated or reordered (${formatCount(undelivered)} not delivered)`)
+        : color.green('✓ every message exactly once, in order');
     lines.push(
       `${head('verification')}  ${formatCount(v.published)} published${matching} × ${plural(v.subscribers, 'subscriber')} = ${formatCount(v.expected)} expected · ${counts.join(' · ')}  ${verdict}`,
     );

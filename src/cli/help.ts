@@ -1,6 +1,6 @@
 import { Option, type Command } from './commander.js';
 import { brokerUrl } from './connection.js';
-import { durationOption } from './options.js';
+import { durationInRange } from './options.js';
 
 /** Appends an "Examples:" section to a command's --help. */
 export function withExamples(command: Command, examples: readonly string[]): Command {
@@ -21,11 +21,11 @@ export function withConnectionOptions(command: Command): Command {
 /** How long a client command waits for the broker to answer (connecting included) by default. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
-/** `--timeout DUR`, for commands whose only waiting is for the broker's answers (consume, topics, groups). */
+/** `--timeout DUR` (1ms to 24h), for commands whose only waiting is for the broker's answers (produce, consume, topics, groups). */
 export function withTimeoutOption(command: Command): Command {
   return command.addOption(
     new Option('--timeout <duration>', 'give up when the broker does not answer for this long')
-      .argParser(durationOption)
+      .argParser(durationInRange(1, 86_400_000))
       .default(DEFAULT_TIMEOUT_MS, '10s'),
   );
 }

@@ -42,7 +42,8 @@ export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv 
       : (raw: Buffer, line: number, reason: string): void => {
           insertSorted(skipped, line);
           tally.reject('EVQ_ERR_MALFORMED', `line ${line}: ${reason}`);
-          deadLetters.write({ line, code: 'EVQ_ERR_MALFORMED', reason }, { value: raw });
+          // kept as "raw", not "value": sent back unedited with --json it is refused again, never stored as its text
+          deadLetters.writeRaw({ line, code: 'EVQ_ERR_MALFORMED', reason }, raw);
         };
   const counting: LineParser = (line) => {
     tally.read++;
@@ -137,8 +138,9 @@ export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv 
     const code = tally.firstRejectCode;
     throw new EvqError(
       code,
-      `${tally.rejected} of ${tally.read} messages were rejected by the broker and written to ${plan.deadLetter} ` +
-        `(first: ${tally.firstRejectReason}); fix them and send them again with \`evq produce ${plan.topic} --json --file ${plan.deadLetter}\``,
+      `${tally.rejected} of ${tally.read} messages were refused and written to ${plan.deadLetter} ` +
+        `(first: ${tally.firstRejectReason}); fix them and send them again with \`evq produce ${plan.topic} --json --file ${plan.deadLetter}\`` +
+        ' (a line that could not be read is kept as "raw": give it a "value" first)',
     );
   }
 }
@@ -305,6 +307,15 @@ class DeadLetterFile implements LongLineSink {
                 : (err as Error).message;
       throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `cannot write the dead letters to --dead-letter ${path}: ${why}`);
     }
+  }
+
+  /** A line that could not be read as a message: its bytes as they were, under "raw" (text) or "rawBase64". */
+  writeRaw(meta: { line: number; code: string; reason: string }, raw: Buffer): void {
+    const record: Record<string, unknown> = { ...meta };
+    const text = raw.toString('utf8');
+    if (Buffer.from(text, 'utf8').equals(raw)) record.raw = text;
+    else record.rawBase64 = raw.toString('base64');
+    this.#append(`${JSON.stringify(record)}\n`);
   }
 
   write(meta: { line?: number | undefined; index?: number; code: string; reason: string }, message: ProduceMessage): void {

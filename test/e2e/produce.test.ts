@@ -85,7 +85,7 @@ describe('evq produce', () => {
     expect(r.code).toBe(1);
     const err = lines(r.err);
     expect(err[0]).toMatch(/^produced 2 messages to dl \(offsets 0\.\.1\) .*; 1 rejected, written to .*dead\.jsonl$/);
-    expect(err[1]).toMatch(/^error: 1 of 3 messages were rejected by the broker and written to .*dead\.jsonl \(first: .*\)/);
+    expect(err[1]).toMatch(/^error: 1 of 3 messages were refused and written to .*dead\.jsonl \(first: .*\)/);
     expect(err).toHaveLength(2);
     const letters = (await readFile(dead, 'utf8'))
       .trim()

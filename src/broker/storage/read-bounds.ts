@@ -3,13 +3,10 @@ import { LIMITS } from '../../core/limits.js';
 import { EvqUsageError } from '../../errors.js';
 import type { ReadOptions } from './log.js';
 
-/** Default byte budget of one read. */
-export const DEFAULT_READ_BYTES: number = LIMITS.readStepBytes;
-
 /** `maxRecords` and `maxBytes` of a read, with defaults and caps. */
 export function readLimits(options: ReadOptions): { maxRecords: number; maxBytes: number } {
   const maxRecords = options.maxRecords ?? LIMITS.defaultReadLimit;
-  const maxBytes = options.maxBytes ?? DEFAULT_READ_BYTES;
+  const maxBytes = options.maxBytes ?? LIMITS.readStepBytes;
   if (!Number.isSafeInteger(maxRecords) || maxRecords < 1) {
     throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `maxRecords must be a whole number >= 1, not ${String(maxRecords)}`);
   }

@@ -1,14 +1,14 @@
 /**
  * A topic's durable log: a directory of segment files (`<20-digit base offset>.log`, each batch framed with
  * a CRC, see `frame.ts`), sealed segments with a sparse offset index (`offset-index.ts`), group commit
- * (`group-commit.ts`), recovery at open (`recovery.ts`) and retention (`retention.ts`).
+ * (`log-writer.ts`, its fsync policy and group commit in `fsync-policy.ts`), recovery at open (`recovery.ts`) and retention (`retention.ts`).
  */
 import { LIMITS } from '../../core/limits.js';
 import { EvqUsageError } from '../../errors.js';
 import { TRUSTED_CODEC_LIMITS, forEachRecord } from '../../protocol/record-codec.js';
 import { validateBatch, validateTopicName } from '../../protocol/validate.js';
 import { writeFileAtomic } from './atomic-file.js';
-import { LogWriter } from './group-commit.js';
+import { LogWriter } from './log-writer.js';
 import { scanBatches } from './log-reader.js';
 import { recoverSegments } from './recovery.js';
 import { checkRetentionOptions, expiredUnitCount } from './retention.js';
@@ -34,7 +34,7 @@ import type {
   RetentionResult,
   TopicInfo,
 } from './log.js';
-import type { WrittenAppend } from './group-commit.js';
+import type { WrittenAppend } from './log-writer.js';
 
 /** Smallest and largest segment size accepted (file positions in the index are 32-bit). */
 export const MIN_SEGMENT_BYTES = 1024;

@@ -5,7 +5,7 @@ import { formatSize } from '../../core/sizes.js';
 import { EvqUsageError } from '../../errors.js';
 import { validateTopicName } from '../../protocol/validate.js';
 import { brokerUrl } from '../connection.js';
-import { withConnectionOptions, withExamples } from '../help.js';
+import { withConnectionOptions, withExamples, withTimeoutOption } from '../help.js';
 import { keyDelimiterOption, type LineParseOptions } from '../input.js';
 import { durationInRange, headerOption, integerOption, sizeInRange } from '../options.js';
 import type { Output } from '../output.js';
@@ -150,12 +150,8 @@ export function makeProduceCommand(output: Output): Command {
         .argParser(sizeInRange(1, 2 ** 31))
         .default(LIMITS.maxMessageBytes, formatSize(LIMITS.maxMessageBytes)),
     )
-    .addOption(
-      new Option('--timeout <duration>', 'give up when the broker does not answer for this long')
-        .argParser(durationInRange(1, 86_400_000))
-        .default(10_000, '10s'),
-    )
     .option('-v, --verbose', 'print the offset of each acknowledged message on stdout, in input order');
+  withTimeoutOption(command);
   withConnectionOptions(command);
   command.addHelpText(
     'after',

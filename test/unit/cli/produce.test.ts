@@ -230,15 +230,32 @@ describe('evq produce: running', () => {
     ]);
     expect(err).toBeInstanceOf(EvqError);
     expect(exitCodeFor(err, captureOutput())).toBe(1);
-    expect((err as Error).message).toMatch(/2 of 4 messages were rejected by the broker and written to .*dead\.jsonl/);
+    expect((err as Error).message).toMatch(/2 of 4 messages were refused and written to .*dead\.jsonl/);
     const lines = (await readFile(file, 'utf8'))
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(lines).toEqual([
-      expect.objectContaining({ line: 2, code: 'EVQ_ERR_MALFORMED', value: 'not json', reason: expect.stringMatching(/not valid JSON/) }),
+      expect.objectContaining({ line: 2, code: 'EVQ_ERR_MALFORMED', raw: 'not json', reason: expect.stringMatching(/not valid JSON/) }),
       expect.objectContaining({ line: 3, code: 'EVQ_ERR_MESSAGE_TOO_LARGE', key: 'k', value: 'REJECT', reason: 'message too large' }),
     ]);
+  });
+
+  it('--dead-letter: a line that could not be read is kept as "raw", so sending the file back unedited stores nothing', async () => {
+    const file = join(dir, 'dead-raw.jsonl');
+    const first = { produced: [] as ProduceMessage[], closed: false };
+    await runProduce(await planFor(['t', '--json', '--dead-letter', file]), captureOutput(), env('{"valueBase64":"@@@@"}\n', first)).catch(
+      () => undefined,
+    );
+    expect(first.produced).toEqual([]);
+    const [dead] = (await readFile(file, 'utf8')).trim().split('\n');
+    expect(JSON.parse(dead as string)).toMatchObject({ line: 1, code: 'EVQ_ERR_MALFORMED', raw: '{"valueBase64":"@@@@"}' });
+    expect(JSON.parse(dead as string)).not.toHaveProperty('value');
+    // replayed as the hint says, before it is fixed: refused again, not stored as the text of the line
+    const again = { produced: [] as ProduceMessage[], closed: false };
+    const err = await runProduce(await planFor(['t', '--json']), captureOutput(), env(`${dead}\n`, again)).catch((e: unknown) => e);
+    expect(again.produced).toEqual([]);
+    expect((err as Error).message).toMatch(/line 1: missing "value"/);
   });
 
   it('--dead-letter in a directory that does not exist: one line, exit 2, before anything is sent', async () => {

@@ -42,6 +42,9 @@ describe('evq produce and subscribe: out-of-range flags name the flag, not an op
     ['produce', ['t', '--max-message-bytes', '0'], '--max-message-bytes'],
     ['produce', ['t', '--delay', '90d'], '--delay'],
     ['subscribe', ['t', '--timeout', '0'], '--timeout'],
+    ['consume', ['t', '--timeout', '0'], '--timeout'],
+    ['topics', ['--timeout', '0'], '--timeout'],
+    ['groups', ['--timeout', '0'], '--timeout'],
   ])('%s %j is a usage error naming %s', async (name, args, flag) => {
     const { err, errOut } = await parsePlan(name, args, () => ({}));
     expect(exitCodeFor(err, captureOutput())).toBe(2);
