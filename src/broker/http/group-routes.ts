@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LIMITS } from '../../core/limits.js';
 import { EvqError } from '../../errors.js';
 import { HEADERS } from '../../protocol/http.js';
 import { validateGroupName, validateTopicName } from '../../protocol/validate.js';
@@ -165,7 +166,7 @@ async function resetTarget(log: ResetLog, topic: string, to: unknown): Promise<n
 async function offsetAtTime(log: ResetLog, time: number): Promise<number> {
   let offset = log.startOffset;
   while (offset < log.endOffset) {
-    const chunk = await log.read(offset, { maxRecords: 10_000, maxBytes: 1024 * 1024 });
+    const chunk = await log.read(offset, { maxRecords: LIMITS.maxReadLimit, maxBytes: LIMITS.readStepBytes });
     if (chunk.length === 0) break;
     for (const record of chunk) {
       if (record.offset < offset) continue;

@@ -6,6 +6,7 @@
  * after the last record it received: nothing is missed or repeated.
  */
 
+import { LIMITS } from '../../core/limits.js';
 import { CLOSE_CODES, decodeDeliveryFrame } from '../../protocol/ws-frames.js';
 import type { BrokerControl } from '../../protocol/ws-control.js';
 import { TRUSTED_CODEC_LIMITS, forEachRecord } from '../../protocol/record-codec.js';
@@ -72,8 +73,8 @@ export class EvqSubscription implements Subscription {
     });
     this.ready.catch(() => undefined); // told through the iteration too: not an unhandled rejection
     this.#queue = new QueuedIterator<EvqRecord>({
-      highWaterMark: options.highWaterMark ?? 1000,
-      highWaterBytes: 8 * 1024 * 1024,
+      highWaterMark: options.highWaterMark ?? LIMITS.clientQueueMessages,
+      highWaterBytes: LIMITS.clientQueueBytes,
       sizeOf: (record) => record.value.length,
       onDrain: () => this.#conn?.resume(),
       onReturn: () => void this.close(),
