@@ -23,7 +23,7 @@ import type { HttpApi } from './http.js';
 import { unauthorizedError } from './http.js';
 import { resolveFrom } from './positions.js';
 import { checkFrom } from '../options.js';
-import { WsConnection } from './ws-connection.js';
+import { WsConnection, brokeProtocol } from './ws-connection.js';
 
 export interface SubscriptionContext {
   endpoint: Endpoint;
@@ -200,6 +200,12 @@ export class EvqSubscription implements Subscription {
     if (this.#conn !== conn) return; // a connection already given up
     this.#conn = undefined;
     if (this.#ended) return;
+    if (brokeProtocol(error)) {
+      // the broker speaks garbage: it would answer a new subscription the same way
+      if (this.#onAnswer !== undefined) this.#onAnswer(error);
+      else this.#end(error);
+      return;
+    }
     if (this.#onAnswer !== undefined) {
       this.#onAnswer(connectionLostError(this.#ctx.endpoint.display, reason || `code ${code}`, error));
       return;
