@@ -68,6 +68,12 @@ export const LIMITS = {
    */
   natsMaxPendingAcks: 1000,
 
+  // client: time
+  /** Default time the client waits for the broker to answer (connect, each ack, each request): `--timeout`. */
+  defaultTimeoutMs: 10_000,
+  /** Default long-poll wait of each read of a consumer (`consume` with follow). */
+  defaultConsumeWaitMs: 30_000,
+
   // client: receive queues
   /** Default messages a subscription buffers before it pauses its feed (`highWaterMark`); it resumes at half. */
   clientQueueMessages: 1000,
@@ -124,6 +130,8 @@ export const LIMITS = {
   idempotencyRebuildReadBytes: 16 * MiB,
   /** Most records of one topic looked at when the idempotency index is rebuilt at start. */
   maxIdempotencyRebuildRecords: 2_000_000,
+  /** Default interval between two retention checks of the topics. */
+  retentionCheckIntervalMs: 60_000,
   /** Most topics one broker serves. */
   maxTopics: 10_000,
 

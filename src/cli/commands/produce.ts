@@ -153,7 +153,7 @@ export function makeProduceCommand(output: Output): Command {
     .addOption(
       new Option('--timeout <duration>', 'give up when the broker does not answer for this long')
         .argParser(durationInRange(1, 86_400_000))
-        .default(10_000, '10s'),
+        .default(LIMITS.defaultTimeoutMs, formatDuration(LIMITS.defaultTimeoutMs)),
     )
     .option('-v, --verbose', 'print the offset of each acknowledged message on stdout, in input order');
   withConnectionOptions(command);
