@@ -73,7 +73,7 @@ export class DelayQueue implements DelaySink {
     ingest: Ingest,
     clock: Clock,
     metrics: BrokerMetrics,
-    maxPending = 1_000_000,
+    maxPending = LIMITS.maxDelayedPending,
   ): Promise<DelayQueue> {
     const generation = await store.current();
     const journal = await store.open(generation);

@@ -6,7 +6,7 @@ import type { TopicStore } from './storage/topic-store.js';
 /** Offsets read per step, going back from the end of a log. */
 const STEP = 10_000;
 /** Most records looked at per topic: the window is short, so its records are near the end. */
-const MAX_SCAN = 2_000_000;
+const MAX_SCAN = LIMITS.maxIdempotencyRebuildRecords;
 
 /**
  * Rebuilds the idempotency index after a restart from the records of the last window: each record
@@ -30,7 +30,7 @@ export async function rebuildIdempotency(
         let offset = lo;
         let oldest = Number.POSITIVE_INFINITY;
         while (offset < hi) {
-          const records = await log.read(offset, { maxRecords: hi - offset, maxBytes: 16 * 1024 * 1024 });
+          const records = await log.read(offset, { maxRecords: hi - offset, maxBytes: LIMITS.idempotencyRebuildReadBytes });
           if (records.length === 0) break;
           for (const record of records) {
             if (record.offset >= hi) break;

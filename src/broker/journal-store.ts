@@ -12,8 +12,8 @@ const CURRENT = 'current.json';
 /** One journal record holds one delayed produce request: a whole batch plus its headers. */
 const JOURNAL_LIMITS = {
   ...LIMITS,
-  maxMessageBytes: LIMITS.maxBatchBytes + 1024 * 1024,
-  maxBatchBytes: 2 * (LIMITS.maxBatchBytes + 1024 * 1024),
+  maxMessageBytes: LIMITS.maxBatchBytes + LIMITS.delayJournalRecordHeadroomBytes,
+  maxBatchBytes: 2 * (LIMITS.maxBatchBytes + LIMITS.delayJournalRecordHeadroomBytes),
 };
 
 /**
@@ -39,7 +39,7 @@ export function openJournalStore(io: FileIO | null, dir: string, fsync: FsyncMod
       const log: Log = await TopicLog.open(io, join(dir, `gen-${generation}`), JOURNAL, {
         fsync,
         limits: JOURNAL_LIMITS,
-        segmentBytes: 16 * 1024 * 1024,
+        segmentBytes: LIMITS.delayJournalSegmentBytes,
       });
       // opening a new generation fsyncs `gen-N` and `<dir>`; `<dir>` itself may be new in the data directory,
       // and without this a power cut could take the whole journal (acknowledged delayed messages) with it

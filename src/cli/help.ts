@@ -1,6 +1,7 @@
 import { Option, type Command } from './commander.js';
 import { brokerUrl } from './connection.js';
 import { durationInRange } from './options.js';
+import { LIMITS } from '../core/limits.js';
 
 /** Appends an "Examples:" section to a command's --help. */
 export function withExamples(command: Command, examples: readonly string[]): Command {
@@ -19,7 +20,7 @@ export function withConnectionOptions(command: Command): Command {
 }
 
 /** How long a client command waits for the broker to answer (connecting included) by default. */
-export const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_TIMEOUT_MS = LIMITS.defaultTimeoutMs;
 
 /** `--timeout DUR` (1ms to 24h), for commands whose only waiting is for the broker's answers (produce, consume, topics, groups). */
 export function withTimeoutOption(command: Command): Command {

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { InvalidArgumentError } from './commander.js';
 import type { EagerAsyncIterator } from '../client/feed.js';
 import type { ProduceMessage } from '../client/types.js';
+import { LIMITS } from '../core/limits.js';
 import { EvqError, EvqUsageError } from '../errors.js';
 import { BASE64_EXPECTED, decodeBase64Strict } from '../protocol/base64.js';
 import { checkHeaders } from '../protocol/ndjson.js';
@@ -18,8 +19,8 @@ import { checkHeaders } from '../protocol/ndjson.js';
  * empty messages). A last line without `\n` is a message too.
  */
 
-/** Longest line accepted (a batch is at most 8 MiB of messages; a JSON line carries some overhead). */
-export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
+/** Longest line accepted: {@link LIMITS.maxInputLineBytes}. */
+export const DEFAULT_MAX_LINE_BYTES = LIMITS.maxInputLineBytes;
 const NEWLINE = 0x0a;
 
 /**

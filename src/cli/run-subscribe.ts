@@ -1,5 +1,6 @@
 import type { EvqRecord, From, SubscribeOptions, SubscriptionStatus } from '../client/types.js';
 import { formatDuration } from '../core/durations.js';
+import { LIMITS } from '../core/limits.js';
 import { EXIT, EvqError } from '../errors.js';
 import type { SubscribePlan } from './commands/subscribe.js';
 import { processEnv, type CliEnv } from './connection.js';
@@ -12,7 +13,7 @@ import type { Output } from './output.js';
  * How long connecting (and each answer) may take at least. --timeout of subscribe is the idle timeout: a
  * longer one waits that long for the broker too, so "raise --timeout" holds for subscribe as well.
  */
-export const CONNECT_TIMEOUT_MS = 10_000;
+export const CONNECT_TIMEOUT_MS = LIMITS.defaultTimeoutMs;
 
 /**
  * `evq subscribe`: a live push subscription printed one record per line, pulled only as fast as stdout

@@ -4,13 +4,14 @@
  * reaches NATS JetStream (src/client/nats/).
  */
 
+import { LIMITS } from '../core/limits.js';
 import { EvqUsageError } from '../errors.js';
 import type { ConnectOptions, EvqClient } from './types.js';
 import { evqEndpoint } from './evq/endpoint.js';
 import { EvqTransport } from './evq/transport.js';
 
 /** Default wait for a connection or an acknowledgement. */
-export const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_TIMEOUT_MS = LIMITS.defaultTimeoutMs;
 
 type TransportFactory = (url: URL, options: Required<Pick<ConnectOptions, 'timeoutMs'>> & ConnectOptions) => Promise<EvqClient>;
 

@@ -23,8 +23,8 @@ export function checkFrom(from: From): void {
   throw new EvqUsageError('EVQ_ERR_INVALID_OFFSET', 'invalid start position: expected earliest, latest, an offset or { last: N }');
 }
 
-const DEFAULT_PAGE_SIZE = 1000;
-const DEFAULT_WAIT_MS = 30_000;
+const DEFAULT_PAGE_SIZE = LIMITS.defaultReadLimit;
+const DEFAULT_WAIT_MS = LIMITS.defaultConsumeWaitMs;
 
 export interface ConsumeSettings {
   limit: number;

@@ -8,6 +8,7 @@
  *
  * Pure: no I/O, no timers.
  */
+import { LIMITS } from '../core/limits.js';
 
 export interface QueuedIteratorOptions<T> {
   /** `push` returns false at or above this many queued items (default 1,000). */
@@ -61,8 +62,8 @@ export class QueuedIterator<T> implements AsyncIterableIterator<T> {
   #delivered = 0;
 
   constructor(options: QueuedIteratorOptions<T> = {}) {
-    this.#highWaterMark = Math.max(1, options.highWaterMark ?? 1000);
-    this.#highWaterBytes = Math.max(1, options.highWaterBytes ?? 8 * 1024 * 1024);
+    this.#highWaterMark = Math.max(1, options.highWaterMark ?? LIMITS.clientQueueMessages);
+    this.#highWaterBytes = Math.max(1, options.highWaterBytes ?? LIMITS.clientQueueBytes);
     this.#sizeOf = options.sizeOf;
     this.#onDrain = options.onDrain;
     this.#onReturn = options.onReturn;

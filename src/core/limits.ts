@@ -10,6 +10,8 @@ export const LIMITS = {
   // messages and batches
   /** Largest message value accepted by the broker (HTTP 413 / WebSocket close 1009 past it). */
   maxMessageBytes: 1 * MiB,
+  /** Largest `--max-message-bytes` of `evq serve` (a request body is twice that at most, and a message is held whole). */
+  maxServeMessageBytes: 512 * MiB,
   /** Largest batch of messages, in bytes of values, keys and headers together. */
   maxBatchBytes: 8 * MiB,
   /** Largest batch of messages, in messages. */
@@ -22,6 +24,8 @@ export const LIMITS = {
   maxHeaderBytes: 16 * KiB,
   /** Longest idempotency key. */
   maxIdempotencyKeyLength: 256,
+  /** Longest input line of `evq produce` (a batch is at most 8 MiB of messages; a JSON line carries some overhead). */
+  maxInputLineBytes: 16 * MiB,
 
   // names
   /** Longest topic name (as Kafka). */
@@ -64,6 +68,18 @@ export const LIMITS = {
    */
   natsMaxPendingAcks: 1000,
 
+  // client: time
+  /** Default time the client waits for the broker to answer (connect, each ack, each request): `--timeout`. */
+  defaultTimeoutMs: 10_000,
+  /** Default long-poll wait of each read of a consumer (`consume` with follow). */
+  defaultConsumeWaitMs: 30_000,
+
+  // client: receive queues
+  /** Default messages a subscription buffers before it pauses its feed (`highWaterMark`); it resumes at half. */
+  clientQueueMessages: 1000,
+  /** Bytes of values a subscription buffers before it pauses its feed; it resumes at half. */
+  clientQueueBytes: 8 * MiB,
+
   // buffer pool
   /** Smallest size class of the buffer pool. */
   bufferPoolMinSize: 4 * KiB,
@@ -96,12 +112,26 @@ export const LIMITS = {
   memoryRetentionBytes: 256 * MiB,
   /** Size past which the delay queue's journal is compacted (when most of it is done). */
   delayJournalCompactBytes: 64 * MiB,
+  /** Segment size of the delay queue's journal. */
+  delayJournalSegmentBytes: 16 * MiB,
+  /** Room a delay journal record has beyond one full batch (its request's headers and framing). */
+  delayJournalRecordHeadroomBytes: 1 * MiB,
+  /** Most delayed messages waiting in the broker at once (past it a delayed produce is refused). */
+  maxDelayedPending: 1_000_000,
+  /** Bytes around a damaged spot searched per step for the next good frame (resynchronisation of a segment). */
+  resyncWindowBytes: 1 * MiB,
   /** With `--fsync interval`, the longest time an acknowledged write may wait for its fsync. */
   fsyncIntervalMs: 1000,
   /** Window in which a repeated idempotency key is recognised. */
   idempotencyWindowMs: 2 * 60 * 1000,
   /** Most idempotency keys remembered per topic within the window. */
   maxIdempotencyKeys: 1_000_000,
+  /** Bytes read per step when the idempotency index is rebuilt from the end of a log at start. */
+  idempotencyRebuildReadBytes: 16 * MiB,
+  /** Most records of one topic looked at when the idempotency index is rebuilt at start. */
+  maxIdempotencyRebuildRecords: 2_000_000,
+  /** Default interval between two retention checks of the topics. */
+  retentionCheckIntervalMs: 60_000,
   /** Most topics one broker serves. */
   maxTopics: 10_000,
 
@@ -130,6 +160,8 @@ export const LIMITS = {
   maxHttpHeaderBytes: 16 * KiB,
   /** Headers of a request that are read; the ones after are ignored. */
   maxHttpHeaderCount: 100,
+  /** Longest request URL; past it the reply is 400. */
+  maxUrlLength: 16 * KiB,
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
   /** Largest WebSocket frame accepted (ws `maxPayload`): one full batch plus framing. */

@@ -72,7 +72,7 @@ function parseLine(raw: string, line: number): NdjsonMessage {
 /** Checks a headers object received as JSON: string values, no prototype names. */
 export function checkHeaders(value: unknown, fail: (what: string) => never): Record<string, string> | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'object' || Array.isArray(value)) return fail('"headers" must be an object of strings');
+  if (typeof value !== 'object' || Array.isArray(value)) return fail('"headers" must be an object of strings or null');
   const headers = Object.create(null) as Record<string, string>;
   for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
     if (FORBIDDEN_HEADER_NAMES.has(name)) fail(`"${name}" cannot be a header name`);

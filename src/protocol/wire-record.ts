@@ -8,7 +8,7 @@
 import { EvqError } from '../errors.js';
 import { BASE64_EXPECTED, decodeBase64Strict } from './base64.js';
 import type { WireRecord } from './http.js';
-import { FORBIDDEN_HEADER_NAMES } from './record.js';
+import { checkHeaders } from './ndjson.js';
 import type { EvqRecord } from './record.js';
 import { readUtf8 } from './utf8.js';
 
@@ -55,7 +55,7 @@ export function fromWireRecord(wire: unknown, topic: string): EvqRecord {
     offset: w.offset,
     timestamp: w.timestamp,
     key: (w.key as string | null | undefined) ?? null,
-    headers: wireHeaders(w.headers),
+    headers: checkHeaders(w.headers, fail),
     value,
   };
 }
@@ -70,9 +70,10 @@ export function parseRecordLines(body: Buffer, topic: string): EvqRecord[] {
     let end = text.indexOf('\n', start);
     if (end === -1) end = text.length;
     line++;
-    const raw = text.slice(start, end);
+    const lineStart = start;
     start = end + 1;
-    if (raw.trim() === '') continue;
+    if (isBlank(text, lineStart, end)) continue;
+    const raw = text.slice(lineStart, end);
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
@@ -88,16 +89,13 @@ export function parseRecordLines(body: Buffer, topic: string): EvqRecord[] {
   return records;
 }
 
-function wireHeaders(value: unknown): Record<string, string> | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'object' || Array.isArray(value)) throw malformed('"headers" must be an object of strings or null');
-  const headers = Object.create(null) as Record<string, string>;
-  for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
-    if (FORBIDDEN_HEADER_NAMES.has(name)) throw malformed(`"${name}" cannot be a header name`);
-    if (typeof v !== 'string') throw malformed(`header "${name}" must be a string`);
-    headers[name] = v;
+/** Whether `text` holds only JSON whitespace (spaces, tabs, `\r`) from `start` to `end`: no copy made. */
+function isBlank(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return false;
   }
-  return headers;
+  return true;
 }
 
 function isWhole(value: unknown): value is number {
@@ -108,4 +106,8 @@ const PREFIX = 'malformed record: ';
 
 function malformed(message: string): EvqError {
   return new EvqError('EVQ_ERR_MALFORMED', `${PREFIX}${message}`);
+}
+
+function fail(message: string): never {
+  throw malformed(message);
 }

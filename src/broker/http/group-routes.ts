@@ -166,7 +166,7 @@ async function resetTarget(log: ResetLog, topic: string, to: unknown): Promise<n
 async function offsetAtTime(log: ResetLog, time: number): Promise<number> {
   let offset = log.startOffset;
   while (offset < log.endOffset) {
-    const chunk = await log.read(offset, { maxRecords: 10_000, maxBytes: LIMITS.readStepBytes });
+    const chunk = await log.read(offset, { maxRecords: LIMITS.maxReadLimit, maxBytes: LIMITS.readStepBytes });
     if (chunk.length === 0) break;
     for (const record of chunk) {
       if (record.offset < offset) continue;

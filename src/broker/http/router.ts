@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LIMITS } from '../../core/limits.js';
 import { EvqError } from '../../errors.js';
 import { CONTENT_TYPES } from '../../protocol/http.js';
 import type { TokenAuth } from '../auth.js';
@@ -7,8 +8,6 @@ import type { RequestGuard } from '../request-guard.js';
 import { commitGroup, describeGroup, listGroups, readGroup, resetGroup } from './group-routes.js';
 import { replyError, replyJson, replyText, toEvqError } from './replies.js';
 import { createTopic, deleteTopic, describeTopic, listTopics, produceBatch, produceOne, readMessages } from './topic-routes.js';
-
-const MAX_URL_LENGTH = 16 * 1024;
 
 /** Splits a path into decoded segments; a malformed escape is a 400. */
 export function pathSegments(pathname: string): string[] {
@@ -25,7 +24,7 @@ export function pathSegments(pathname: string): string[] {
 /** Parses a request URL without trusting the Host header. */
 export function requestUrl(req: IncomingMessage): URL {
   const raw = req.url ?? '/';
-  if (raw.length > MAX_URL_LENGTH) throw new EvqError('EVQ_ERR_MALFORMED', 'the URL is too long');
+  if (raw.length > LIMITS.maxUrlLength) throw new EvqError('EVQ_ERR_MALFORMED', 'the URL is too long');
   try {
     return new URL(raw, 'http://evq.invalid');
   } catch {

@@ -3,13 +3,14 @@
  * index rebuilds. Reads go through a window buffer of `chunkBytes`, so a scan does one read per chunk, not
  * per frame. Also finds the next good frame after damage (resynchronisation).
  */
+import { LIMITS } from '../../core/limits.js';
 import { FRAME_HEADER_BYTES, FRAME_MAGIC, checkFrame, readFrameHeader } from './frame.js';
 import type { BatchHeader } from '../../protocol/record-codec.js';
 import type { FileHandleIO } from './file-io.js';
 
-/** Default size of the reads of a scan. */
-export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
-const RESYNC_WINDOW_BYTES = 1024 * 1024;
+/** Default size of the reads of a scan: {@link LIMITS.readStepBytes}. */
+export const DEFAULT_CHUNK_BYTES = LIMITS.readStepBytes;
+const RESYNC_WINDOW_BYTES = LIMITS.resyncWindowBytes;
 
 /** A good frame met by {@link walkFrames}. `payload` is a view into the scan's read buffer. */
 export interface Frame {

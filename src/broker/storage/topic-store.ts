@@ -22,7 +22,7 @@ import type { MemoryTopicLogOptions } from './memory-topic-log.js';
 import type { TopicLogOptions } from './topic-log.js';
 
 /** Default period of the retention pass over all topics (retention by age needs a clock tick). */
-export const DEFAULT_RETENTION_CHECK_MS = 60_000;
+export const DEFAULT_RETENTION_CHECK_MS = LIMITS.retentionCheckIntervalMs;
 
 interface StoreLimits {
   /** Most topics (default `LIMITS.maxTopics`); creating one more is `EVQ_ERR_LIMIT_EXCEEDED`. */

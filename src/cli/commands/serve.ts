@@ -6,9 +6,6 @@ import { withExamples } from '../help.js';
 import { durationInRange, integerOption, sizeInRange } from '../options.js';
 import type { Output } from '../output.js';
 
-/** Largest --max-message-bytes (a request body is twice that at most, and a message is held whole). */
-const MAX_SERVE_MESSAGE_BYTES = 512 * 1024 * 1024;
-
 export interface ServeFlags {
   host: string;
   port: number;
@@ -63,7 +60,12 @@ export function makeServeCommand(output: Output): Command {
       'trust web pages of this origin (WebSocket, POST, CORS), e.g. https://evq.example.com (repeatable; others get 403)',
       repeatable(parseAllowedOrigin),
     )
-    .option('--max-message-bytes <size>', 'largest message accepted (1b to 512mb)', sizeInRange(1, MAX_SERVE_MESSAGE_BYTES), 1024 * 1024)
+    .option(
+      '--max-message-bytes <size>',
+      'largest message accepted (1b to 512mb)',
+      sizeInRange(1, LIMITS.maxServeMessageBytes),
+      LIMITS.maxMessageBytes,
+    )
     .option('--retention-bytes <size>', 'delete the oldest segments of a topic past this size', sizeInRange(1, Number.MAX_SAFE_INTEGER))
     .option(
       '--retention-age <duration>',

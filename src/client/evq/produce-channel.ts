@@ -16,7 +16,7 @@ import { connectionLostError, timeoutError } from '../errors.js';
 import type { Endpoint } from './endpoint.js';
 import type { PooledBytes } from './frame-writer.js';
 import { unauthorizedError } from './http.js';
-import { WsConnection } from './ws-connection.js';
+import { WsConnection, brokeProtocol } from './ws-connection.js';
 
 export interface ChannelOptions {
   endpoint: Endpoint;
@@ -282,7 +282,14 @@ export class ProduceChannel {
     if (this.#conn === conn) this.#conn = undefined;
     const dropReason = this.#dropReason;
     this.#dropReason = undefined;
-    if (this.#closed || this.#pending.size === 0) return;
+    if (this.#closed) return;
+    if (brokeProtocol(error)) {
+      // the broker speaks garbage: no reconnect, every batch sent or to come fails with what it sent
+      this.stopSending(error);
+      for (const pending of [...this.#pending.values()]) this.#settle(pending, error, undefined);
+      return;
+    }
+    if (this.#pending.size === 0) return;
     const lost = dropReason ?? closeError(this.#options.endpoint.display, code, reason, error);
     const all = [...this.#pending.values()];
     for (const pending of all) {

@@ -6,6 +6,7 @@
  * after the last record it received: nothing is missed or repeated.
  */
 
+import { LIMITS } from '../../core/limits.js';
 import { CLOSE_CODES, decodeDeliveryFrame } from '../../protocol/ws-frames.js';
 import type { BrokerControl } from '../../protocol/ws-control.js';
 import { TRUSTED_CODEC_LIMITS, forEachRecord } from '../../protocol/record-codec.js';
@@ -22,7 +23,7 @@ import type { HttpApi } from './http.js';
 import { unauthorizedError } from './http.js';
 import { resolveFrom } from './positions.js';
 import { checkFrom } from '../options.js';
-import { WsConnection } from './ws-connection.js';
+import { WsConnection, brokeProtocol } from './ws-connection.js';
 
 export interface SubscriptionContext {
   endpoint: Endpoint;
@@ -72,8 +73,8 @@ export class EvqSubscription implements Subscription {
     });
     this.ready.catch(() => undefined); // told through the iteration too: not an unhandled rejection
     this.#queue = new QueuedIterator<EvqRecord>({
-      highWaterMark: options.highWaterMark ?? 1000,
-      highWaterBytes: 8 * 1024 * 1024,
+      highWaterMark: options.highWaterMark ?? LIMITS.clientQueueMessages,
+      highWaterBytes: LIMITS.clientQueueBytes,
       sizeOf: (record) => record.value.length,
       onDrain: () => this.#conn?.resume(),
       onReturn: () => void this.close(),
@@ -199,6 +200,12 @@ export class EvqSubscription implements Subscription {
     if (this.#conn !== conn) return; // a connection already given up
     this.#conn = undefined;
     if (this.#ended) return;
+    if (brokeProtocol(error)) {
+      // the broker speaks garbage: it would answer a new subscription the same way
+      if (this.#onAnswer !== undefined) this.#onAnswer(error);
+      else this.#end(error);
+      return;
+    }
     if (this.#onAnswer !== undefined) {
       this.#onAnswer(connectionLostError(this.#ctx.endpoint.display, reason || `code ${code}`, error));
       return;

@@ -27,11 +27,25 @@ export interface WsHandlers {
   control?: (message: BrokerControl) => void;
   /** A binary frame from the broker (deliver or sparse). */
   delivery?: (frame: Buffer) => void;
-  /** The connection is gone (once): its close code and reason, or the socket error. */
+  /**
+   * The connection is gone (once): its close code and reason, or the socket error — or the EVQ_ERR_MALFORMED
+   * error of a frame from the broker that broke the protocol ({@link brokeProtocol}: not to be retried).
+   */
   close?: (code: number, reason: string, error: Error | undefined) => void;
 }
 
 let wsModule: typeof WebSocket | undefined;
+
+/** The errors of connections closed because the broker broke the protocol. */
+const protocolErrors = new WeakSet<Error>();
+
+/**
+ * Whether a connection closed because the broker sent a frame that breaks the protocol: fatal, since a
+ * broker that speaks garbage answers a reconnect the same way. The error says so in one line.
+ */
+export function brokeProtocol(error: Error | undefined): error is EvqError {
+  return error !== undefined && protocolErrors.has(error);
+}
 
 /**
  * `ws`, loaded on first use and with `require`: a command that opens no WebSocket (topics, consume) does not
@@ -227,11 +241,13 @@ export class WsConnection {
    */
   #protocolError(cause: Error): void {
     if (this.#closed) return;
-    this.#error ??= new EvqError(
+    const error = new EvqError(
       'EVQ_ERR_MALFORMED',
       `the broker at ${this.endpoint.display} sent a malformed control frame (${cause.message}): is it an evq broker of this version?`,
       { cause },
     );
+    protocolErrors.add(error);
+    this.#error = error; // said instead of a socket error the close may bring
     this.#ws.removeAllListeners('message');
     this.close(CLOSE_CODES.protocolError, 'malformed control frame');
   }

@@ -7,6 +7,7 @@
 
 import { DeliverPolicy } from 'nats';
 import type { ConsumerMessages, JetStreamClient, JetStreamManager } from 'nats';
+import { LIMITS } from '../../core/limits.js';
 import { compileFilter } from '../../core/filter/index.js';
 import type { Filter } from '../../core/filter/index.js';
 import { checkFrom } from '../options.js';
@@ -53,7 +54,7 @@ export class NatsSubscription implements Subscription {
       const info = await jsm.streams.info(stream);
       const seq = startSequence(options.from ?? 'latest', info.state.first_seq, info.state.last_seq);
       const consumer = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: seq });
-      const messages = await consumer.consume({ max_messages: options.highWaterMark ?? 1000 });
+      const messages = await consumer.consume({ max_messages: options.highWaterMark ?? LIMITS.clientQueueMessages });
       if (this.#closing) await messages.close();
       this.#messages = messages;
       return seq - 1;

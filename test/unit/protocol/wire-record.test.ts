@@ -55,7 +55,7 @@ describe('fromWireRecord', () => {
 
 describe('parseRecordLines', () => {
   it('reads one record per line, skipping blank lines', () => {
-    const body = Buffer.from(`${JSON.stringify(ok)}\n\n${JSON.stringify({ ...ok, offset: 4, valueBase64: 'AP8=' })}\n`);
+    const body = Buffer.from(`${JSON.stringify(ok)}\n\n \t\r\n${JSON.stringify({ ...ok, offset: 4, valueBase64: 'AP8=' })}\r\n  `);
     expect(parseRecordLines(body, 't').map((r) => [r.offset, r.value])).toEqual([
       [3, Buffer.from('v')],
       [4, Buffer.from([0x00, 0xff])],

@@ -84,7 +84,7 @@ describe('decodeClientControl (what the broker accepts)', () => {
       [{ messages: [{ value: 5 }] }, 'malformed produce: "value" must be a string'],
       [{ messages: [{ value: 'v', key: 5 }] }, 'malformed produce: "key" must be a string'],
       [{ messages: [{ value: 'v', headers: { a: 1 } }] }, 'malformed produce: header "a" must be a string'],
-      [{ messages: [{ value: 'v', headers: ['a'] }] }, 'malformed produce: "headers" must be an object of strings'],
+      [{ messages: [{ value: 'v', headers: ['a'] }] }, 'malformed produce: "headers" must be an object of strings or null'],
       [{ delayMs: -5 }, '"delayMs" of produce must be a number of milliseconds >= 0'],
       [{ delayMs: '5s' }, '"delayMs" of produce must be a number of milliseconds >= 0'],
       [{ dueAt: 'soon' }, '"dueAt" of produce must be a number of milliseconds >= 0'],
