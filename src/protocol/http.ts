@@ -16,7 +16,7 @@ export const HEADERS = {
   idempotencyKey: 'evq-idempotency-key',
   /** On reads: the offset to ask for next. */
   nextOffset: 'evq-next-offset',
-  /** On reads: the topic's end offset (it never goes down; a lower one means the topic was deleted and created again). */
+  /** On reads: the topic's end offset (lower than before only when the topic was deleted and created again, or the broker lost its unsynced tail). */
   endOffset: 'evq-end-offset',
   /** On group reads: the group's committed offset after the read. */
   committedOffset: 'evq-committed-offset',
