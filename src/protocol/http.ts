@@ -3,6 +3,8 @@
  * serves and the client calls. docs/PROTOCOL.md describes each with curl examples.
  */
 
+import type { ErrorDetails } from '../errors.js';
+
 export const HEADERS = {
   /** The key of a message produced with a single-message POST. */
   key: 'evq-key',
@@ -110,5 +112,6 @@ export interface TopicOffsets {
 
 /** The body of an error reply (HTTP) and of an error frame (WebSocket). */
 export interface WireError {
-  error: { code: string; message: string };
+  /** `details`: what a program may branch on besides the code (see ErrorDetails in src/errors.ts), when there is any. */
+  error: { code: string; message: string; details?: ErrorDetails };
 }

@@ -10,7 +10,7 @@ import type { StartPosition } from '../../protocol/http.js';
 import type { ConsumeOptions, EvqRecord } from '../types.js';
 import type { HttpApi, ReadPage } from './http.js';
 import { resolveFrom } from './positions.js';
-import { EvqError } from '../../errors.js';
+import { topicAbsence } from '../../errors.js';
 import { CommitError, TopicGoneError } from '../errors.js';
 import type { ConsumeSettings } from '../options.js';
 import { sleep } from '../backoff.js';
@@ -89,9 +89,10 @@ export async function* consume(
         page = await http.readPage(path, query, signal, follow ? waitMs : 0, topic);
       } catch (error) {
         if (aborted(signal)) return;
-        if (!(error instanceof EvqError) || error.code !== 'EVQ_ERR_NOT_FOUND' || !/^topic /.test(error.message)) throw error;
+        const absence = topicAbsence(error);
+        if (absence === undefined) throw error;
         // the topic is not there: deleted since this read saw it, or not created yet
-        if (seenEnd !== null || /was deleted/.test(error.message)) throw new TopicGoneError(topic, true, undefined, { cause: error });
+        if (seenEnd !== null || absence === 'deleted') throw new TopicGoneError(topic, true, undefined, { cause: error });
         if (!allowMissing) throw new TopicGoneError(topic, false, undefined, { cause: error });
         if (!toldWaiting) {
           toldWaiting = true;
