@@ -124,8 +124,11 @@ describe('data directory lock', () => {
   });
 
   it.runIf(hasProc)('a lock of a zombie (killed, not yet reaped: a restart right after kill -9) does not block', async () => {
-    // the shell forks `sleep 0`, then becomes `sleep 60`, which never reaps it: a zombie while the test runs
-    const child = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // perl (perl-base is part of every Debian) forks a child that exits at once and never reaps it: a zombie
+    // while the test runs. (A shell that forks and then execs may reap the child first, now and then.)
+    const child = spawn('perl', ['-e', '$| = 1; my $p = fork; if ($p == 0) { exit 0 } print "$p\\n"; sleep 60'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     children.push(child);
     const zombie = Number(await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()))));
     const state = async (): Promise<string> => {
