@@ -6,8 +6,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { EvqError } from '../errors.js';
 
 const LOCK = 'evq.lock';
-/** How many times a start looks again when the lock changes under it (another start, a takeover). */
-const ATTEMPTS = 50;
+/** How many times, and for how long, a start looks again when the lock changes under it (another start, a takeover). */
+const ATTEMPTS = 200;
+const TRYING_MS = 10_000;
 
 /** Held while a broker uses a data directory; `release()` removes it. */
 export interface DataDirLock {
@@ -45,7 +46,8 @@ interface LockOwner {
 export async function lockDataDir(dataDir: string, pid = process.pid): Promise<DataDirLock> {
   const path = join(dataDir, LOCK);
   const record = `${JSON.stringify(describeProcess(pid))}\n`;
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+  const deadline = Date.now() + TRYING_MS;
+  for (let attempt = 0; attempt < ATTEMPTS && Date.now() < deadline; attempt++) {
     if (await linkNew(dataDir, path, record)) return { release: () => releaseLock(path, record) };
     const seen = await readLock(path);
     if (seen === undefined) continue; // released (or taken over) since: try again
@@ -55,7 +57,7 @@ export async function lockDataDir(dataDir: string, pid = process.pid): Promise<D
     const token = join(dataDir, `${LOCK}.${seen.ino}.takeover`);
     if (!(await linkNew(dataDir, token, `${JSON.stringify(describeProcess(process.pid))}\n`))) {
       await clearDeadToken(token);
-      await delay(1 + Math.floor(Math.random() * 10)); // another start is taking it over: see what it did
+      await delay(1 + Math.random() * Math.min(50, 2 ** attempt)); // another start is taking it over: see what it did next
       continue;
     }
     try {
@@ -64,7 +66,10 @@ export async function lockDataDir(dataDir: string, pid = process.pid): Promise<D
       await unlink(token).catch(() => undefined);
     }
   }
-  throw new EvqError('EVQ_ERR_CONFLICT', `could not lock ${dataDir}: other starts keep taking it (the lock file is ${path})`);
+  throw new EvqError(
+    'EVQ_ERR_CONFLICT',
+    `could not lock ${dataDir}: its lock kept changing while this start looked at it (other brokers starting there?): try again (if no broker runs there, delete ${path})`,
+  );
 }
 
 function conflict(dataDir: string, path: string, pid: number): EvqError {
@@ -82,8 +87,8 @@ function uniqueName(dir: string, pid: number, suffix: string): string {
 /** Creates `path` holding `text`, whole, unless it exists: true when it was created. */
 async function linkNew(dir: string, path: string, text: string): Promise<boolean> {
   const temp = uniqueName(dir, process.pid, 'tmp');
-  await writeFile(temp, text, { flag: 'wx' });
   try {
+    await writeFile(temp, text, { flag: 'wx' });
     await link(temp, path);
     return true;
   } catch (err) {

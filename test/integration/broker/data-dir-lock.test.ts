@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -189,6 +189,17 @@ describe('data directory lock', () => {
       expect(await readdir(dir)).toEqual([]);
     },
   );
+
+  it('a takeover left half done by a killed start (its token remains) does not block the next start', async () => {
+    const path = join(dir, 'evq.lock');
+    await writeFile(path, '2147483646\n');
+    // the token the killed start had taken for this stale lock's inode
+    await writeFile(join(dir, `evq.lock.${(await stat(path, { bigint: true })).ino}.takeover`), '2147483645\n');
+    const lock = await lockDataDir(dir);
+    expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ pid: process.pid });
+    await lock.release();
+    expect(await readdir(dir)).toEqual([]);
+  });
 
   it('takes over the lock of a process that is gone (kill -9) and releases it on close', async () => {
     await writeFile(join(dir, 'evq.lock'), '2147483646\n');
