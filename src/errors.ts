@@ -48,13 +48,26 @@ export function isEvqErrorCode(code: unknown): code is EvqErrorCode {
   return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
 }
 
+/**
+ * What a program may branch on besides the code (`error.details` on the wire, docs/PROTOCOL.md): the message
+ * says the same in words, and its wording may change.
+ */
+export interface ErrorDetails {
+  /** A 404 EVQ_ERR_NOT_FOUND of a topic: `missing` (it does not exist) or `deleted` (while it was read). */
+  reason?: TopicAbsence;
+}
+
+export type TopicAbsence = 'missing' | 'deleted';
+
 export class EvqError extends Error {
   override name = 'EvqError';
   readonly code: EvqErrorCode;
+  readonly details: ErrorDetails | undefined;
 
-  constructor(code: EvqErrorCode, message: string, options?: ErrorOptions) {
+  constructor(code: EvqErrorCode, message: string, options?: ErrorOptions & { details?: ErrorDetails }) {
     super(message, options);
     this.code = code;
+    this.details = options?.details;
   }
 
   /** The HTTP status this error is answered with. */
@@ -106,6 +119,24 @@ export class EvqStorageError extends EvqError {
   }
 }
 
+/** The broker's 404 of a topic that is not there: it does not exist (`missing`), or was deleted while it was read. */
+export function topicNotFound(topic: string, reason: TopicAbsence): EvqError {
+  return new EvqError('EVQ_ERR_NOT_FOUND', reason === 'missing' ? `topic "${topic}" does not exist` : `topic "${topic}" was deleted`, {
+    details: { reason },
+  });
+}
+
+/**
+ * Whether `error` says that a topic is not there, and why: its `details.reason`, or from a broker that sends
+ * none (older than this field) its message's words; undefined for any other error (a 404 of a group, of a route).
+ */
+export function topicAbsence(error: unknown): TopicAbsence | undefined {
+  if (!(error instanceof EvqError) || error.code !== 'EVQ_ERR_NOT_FOUND') return undefined;
+  if (error.details?.reason !== undefined) return error.details.reason;
+  if (!/^topic "[^"]*" (does not exist|was deleted)/.test(error.message)) return undefined;
+  return /^topic "[^"]*" was deleted/.test(error.message) ? 'deleted' : 'missing';
+}
+
 /**
  * The EvqError in an evq error body (`{"error": {"code", "message"}}`, docs/PROTOCOL.md), or undefined when
  * the body is not one (another server answered, or nothing came).
@@ -120,13 +151,22 @@ export function errorFromBody(body: Buffer | string | null | undefined): EvqErro
   }
   const error = parsed?.error;
   if (typeof error !== 'object' || error === null || error.code === undefined) return undefined;
-  return errorFromWire(error.code, error.message);
+  return errorFromWire(error.code, error.message, (error as { details?: unknown }).details);
+}
+
+/** The details of an error received over the wire that this version knows; anything else is dropped. */
+function detailsFromWire(details: unknown): ErrorDetails | undefined {
+  if (typeof details !== 'object' || details === null) return undefined;
+  const reason = (details as { reason?: unknown }).reason;
+  return reason === 'missing' || reason === 'deleted' ? { reason } : undefined;
 }
 
 /** Rebuild an EvqError from a code and a message received over the wire. Unknown codes become INTERNAL. */
-export function errorFromWire(code: unknown, message: unknown): EvqError {
+export function errorFromWire(code: unknown, message: unknown, details?: unknown): EvqError {
   const text = typeof message === 'string' && message.length > 0 ? message : 'the broker reported an error';
   if (!isEvqErrorCode(code)) return new EvqError('EVQ_ERR_INTERNAL', text);
+  const known = detailsFromWire(details);
+  if (known !== undefined) return new EvqError(code, text, { details: known });
   switch (code) {
     case 'EVQ_ERR_INVALID_ARGUMENT':
     case 'EVQ_ERR_INVALID_FILTER':

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { LIMITS } from '../core/limits.js';
-import { EvqError } from '../errors.js';
+import { EvqError, topicNotFound } from '../errors.js';
 import type { Filter } from '../core/filter/index.js';
 import type { StartPosition } from '../protocol/http.js';
 import type { EvqRecord } from '../protocol/record.js';
@@ -59,11 +59,11 @@ export class Reader {
    */
   async read(topic: string, from: StartPosition, options: ReadOptions): Promise<ReadResult> {
     const log = this.store.get(topic);
-    if (log === undefined) throw new EvqError('EVQ_ERR_NOT_FOUND', `topic "${topic}" does not exist`);
+    if (log === undefined) throw topicNotFound(topic, 'missing');
     let offset = this.resolve(topic, from);
     const deadline = Date.now() + (options.waitMs ?? 0);
     for (;;) {
-      if (this.store.get(topic) !== log) throw new EvqError('EVQ_ERR_NOT_FOUND', `topic "${topic}" was deleted`);
+      if (this.store.get(topic) !== log) throw topicNotFound(topic, 'deleted');
       const result = await this.#readNow(topic, log, offset, options);
       if (result.records.length > 0 || Date.now() >= deadline || options.signal?.aborted) return result;
       offset = result.nextOffset;

@@ -30,6 +30,7 @@ export async function runConsume(plan: ConsumePlan, output: Output, env: CliEnv 
     output.info(
       `group ${m.group} missed ${m.missed} record${m.missed === 1 ? '' : 's'} of ${m.topic}: retention removed them before the group read them`,
     );
+  options.onWaiting = (topic) => output.info(`waiting for topic ${topic} to be created`);
   if (plan.limit !== undefined) options.limit = plan.limit;
   if (plan.filter !== undefined) options.filter = plan.filter;
 

@@ -179,7 +179,8 @@ export class CommitError extends EvqError {
 /**
  * A read's topic is not there: it does not exist (`deleted` false; pass `allowMissing` to wait for it), or it
  * was deleted while it was read (`deleted` true: a topic of the same name created since is another log, and
- * the read does not go on in it from its old offset).
+ * the read does not go on in it from its old offset). With a `detail`, what the read saw instead of a 404 (its
+ * end offset went back), which `deleted` true covers too.
  */
 export class TopicGoneError extends EvqError {
   override name = 'TopicGoneError';
@@ -189,9 +190,11 @@ export class TopicGoneError extends EvqError {
   constructor(topic: string, deleted: boolean, detail?: string, options?: ErrorOptions) {
     super(
       'EVQ_ERR_NOT_FOUND',
-      deleted
-        ? `topic "${topic}" was deleted while it was read${detail === undefined ? '' : ` (${detail})`}: its records from then on were not read`
-        : `topic "${topic}" does not exist`,
+      !deleted
+        ? `topic "${topic}" does not exist`
+        : detail === undefined
+          ? `topic "${topic}" was deleted while it was read: its records from then on were not read`
+          : `topic "${topic}" ${detail}: the read stops there, its records from then on were not read`,
       options,
     );
     this.topic = topic;

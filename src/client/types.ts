@@ -155,6 +155,8 @@ export interface ConsumeOptions {
    * ({@link TopicGoneError}). Default false.
    */
   allowMissing?: boolean;
+  /** With `allowMissing`: told once, when the read finds the topic missing and starts waiting for it. */
+  onWaiting?: (topic: string) => void;
   /** Commit each page's next offset (groups). Default true with a group. */
   commit?: boolean;
   /** Ends the iteration. */

@@ -3,6 +3,8 @@
  * serves and the client calls. docs/PROTOCOL.md describes each with curl examples.
  */
 
+import type { ErrorDetails } from '../errors.js';
+
 export const HEADERS = {
   /** The key of a message produced with a single-message POST. */
   key: 'evq-key',
@@ -16,7 +18,7 @@ export const HEADERS = {
   idempotencyKey: 'evq-idempotency-key',
   /** On reads: the offset to ask for next. */
   nextOffset: 'evq-next-offset',
-  /** On reads: the topic's end offset (it never goes down; a lower one means the topic was deleted and created again). */
+  /** On reads: the topic's end offset (lower than before only when the topic was deleted and created again, or the broker lost its unsynced tail). */
   endOffset: 'evq-end-offset',
   /** On group reads: the group's committed offset after the read. */
   committedOffset: 'evq-committed-offset',
@@ -110,5 +112,6 @@ export interface TopicOffsets {
 
 /** The body of an error reply (HTTP) and of an error frame (WebSocket). */
 export interface WireError {
-  error: { code: string; message: string };
+  /** `details`: what a program may branch on besides the code (see ErrorDetails in src/errors.ts), when there is any. */
+  error: { code: string; message: string; details?: ErrorDetails };
 }

@@ -140,10 +140,16 @@ describe('evq consume: a topic that is missing or deleted', () => {
     expect(missing.code).toBe(1);
     expect(lines(missing.err)).toEqual([expect.stringMatching(/topic "no-such-topic" does not exist.*--allow-missing/)]);
     const waiting = startCli(['consume', 'later', '--allow-missing', '--follow', '--limit', '2'], { url: broker.url });
+    // the topic is created only once the consumer has found it missing and said that it waits
+    await waiting.waitForErr(/waiting for topic later to be created\n/);
     await postBatch(broker.url, 'later', ['x', 'y']);
     const r = await waiting.done;
     expect(r.code).toBe(0);
     expect(r.out).toBe('x\ny\n');
+    expect(lines(r.err)).toEqual(['waiting for topic later to be created']);
+    // a topic that is there: nothing is said
+    const present = await runCli(['consume', 'later', '--allow-missing', '--limit', '1'], { url: broker.url });
+    expect([present.code, present.out, present.err]).toEqual([0, 'x\n', '']);
   });
 
   it('--follow: a topic deleted and produced to again is reported (exit 1), its new records never skipped silently', async () => {

@@ -262,12 +262,20 @@ describeNats('the command line over NATS JetStream', () => {
     expect(record!.timestamp).toBeGreaterThanOrEqual(started + 1000);
   });
 
-  it('consume of a topic that does not exist prints nothing, exits 0 and does not create it', async () => {
-    const r = await runCli(['consume', 'never.made'], { url });
-    expect(r.code, r.err).toBe(0);
-    expect(r.out).toBe('');
+  it('consume of a topic that does not exist is exit 1 with one line, as on evq serve, and creates nothing; --allow-missing waits for it', async () => {
+    for (const args of [[], ['--follow']]) {
+      const r = await runCli(['consume', 'never.made', ...args], { url });
+      expect(r.code, r.err).toBe(1);
+      expect(r.out).toBe('');
+      expect(lines(r.err)).toEqual([expect.stringMatching(/^error: topic "never.made" does not exist at nats:.*--allow-missing/)]);
+    }
     const topics = JSON.parse((await runCli(['topics'], { url })).out) as Array<{ topic: string }>;
     expect(topics.map((t) => t.topic)).not.toContain('never.made');
+    const waiting = startCli(['consume', 'made.later', '--allow-missing', '--follow', '--limit', '1'], { url });
+    await waiting.waitForErr(/waiting for topic made.later to be created\n/);
+    expect((await runCli(['produce', 'made.later', 'hello'], { url })).code).toBe(0);
+    const r = await waiting.done;
+    expect([r.code, r.out, lines(r.err)]).toEqual([0, 'hello\n', ['waiting for topic made.later to be created']]);
   });
 
   it('no NATS server at the URL: exit 1 at once, one line naming the URL, for every subcommand', async () => {

@@ -44,6 +44,8 @@ export interface CliProcess {
   err(): string;
   /** Resolves once stdout (as text) satisfies `test`; rejects past `ms` or when the process exits first. */
   waitForOut(test: RegExp | ((out: string) => boolean), ms?: number): Promise<void>;
+  /** Resolves once stderr satisfies `test`; rejects past `ms` or when the process exits first. */
+  waitForErr(test: RegExp | ((err: string) => boolean), ms?: number): Promise<void>;
   kill(signal?: NodeJS.Signals): void;
   /** Resolves when it has exited and its output has been read to the end (never rejects). */
   readonly done: Promise<CliResult>;
@@ -74,7 +76,10 @@ export function startCli(args: string[], options: CliOptions = {}): CliProcess {
     outText = undefined;
     for (const w of watchers) w();
   });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (errText += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    errText += chunk;
+    for (const w of watchers) w();
+  });
   const stdout = (): Buffer => Buffer.concat(chunks);
   const out = (): string => (outText ??= stdout().toString('utf8'));
 
@@ -102,6 +107,29 @@ export function startCli(args: string[], options: CliOptions = {}): CliProcess {
   });
   let exited = false;
   void done.then(() => (exited = true));
+  const waitForText = (text: () => string, name: string, test: RegExp | ((text: string) => boolean), ms = 15_000): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const ok = (): boolean => (typeof test === 'function' ? test(text()) : test.test(text()));
+      const check = (): void => {
+        if (ok()) {
+          cleanup();
+          resolve();
+        } else if (exited || child.exitCode !== null) {
+          cleanup();
+          reject(new Error(`evq ${args.join(' ')} exited before its ${name} matched; stdout: ${out().slice(-500)} stderr: ${errText}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`evq ${args.join(' ')}: ${name} did not match within ${ms} ms; stdout: ${out().slice(-500)} stderr: ${errText}`));
+      }, ms);
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        watchers.delete(check);
+      };
+      watchers.add(check);
+      check();
+    });
 
   return {
     child,
@@ -111,29 +139,8 @@ export function startCli(args: string[], options: CliOptions = {}): CliProcess {
     err: () => errText,
     kill: (signal = 'SIGTERM') => void child.kill(signal),
     done,
-    waitForOut: (test, ms = 15_000) =>
-      new Promise<void>((resolve, reject) => {
-        const ok = (): boolean => (typeof test === 'function' ? test(out()) : test.test(out()));
-        const check = (): void => {
-          if (ok()) {
-            cleanup();
-            resolve();
-          } else if (exited || child.exitCode !== null) {
-            cleanup();
-            reject(new Error(`evq ${args.join(' ')} exited before its output matched; stdout: ${out().slice(-500)} stderr: ${errText}`));
-          }
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`evq ${args.join(' ')}: output did not match within ${ms} ms; stdout: ${out().slice(-500)} stderr: ${errText}`));
-        }, ms);
-        const cleanup = (): void => {
-          clearTimeout(timer);
-          watchers.delete(check);
-        };
-        watchers.add(check);
-        check();
-      }),
+    waitForOut: (test, ms) => waitForText(out, 'stdout', test, ms),
+    waitForErr: (test, ms) => waitForText(() => errText, 'stderr', test, ms),
   };
 }
 

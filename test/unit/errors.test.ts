@@ -12,6 +12,8 @@ import {
   EvqUsageError,
   errorFromBody,
   errorFromWire,
+  topicAbsence,
+  topicNotFound,
   type EvqErrorCode,
 } from '../../src/errors.js';
 
@@ -152,5 +154,20 @@ describe('errorFromBody', () => {
     ]) {
       expect(errorFromBody(other)).toBeUndefined();
     }
+  });
+
+  it("keeps a topic 404's reason, which topicAbsence reads before the message's words", () => {
+    const body = (details: unknown, message = 'topic "t" is not here'): string =>
+      JSON.stringify({ error: { code: 'EVQ_ERR_NOT_FOUND', message, details } });
+    expect(topicAbsence(errorFromBody(body({ reason: 'deleted' })))).toBe('deleted');
+    expect(topicAbsence(errorFromBody(body({ reason: 'missing' })))).toBe('missing');
+    // a reason this version does not know is dropped; a broker older than details is read by its words
+    expect(errorFromBody(body({ reason: 'exploded' }))?.details).toBeUndefined();
+    expect(topicAbsence(errorFromBody(body(undefined, 'topic "t" was deleted')))).toBe('deleted');
+    expect(topicAbsence(errorFromBody(body(undefined, 'topic "t" does not exist')))).toBe('missing');
+    expect(topicAbsence(errorFromBody(body(undefined, 'group "g" has no committed offset on "t"')))).toBeUndefined();
+    expect(topicAbsence(new EvqError('EVQ_ERR_TIMEOUT', 'topic "t" does not exist'))).toBeUndefined();
+    // what the broker sends
+    expect(topicNotFound('t', 'deleted')).toMatchObject({ message: 'topic "t" was deleted', details: { reason: 'deleted' } });
   });
 });

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LIMITS } from '../../core/limits.js';
-import { EvqError } from '../../errors.js';
+import { EvqError, topicNotFound } from '../../errors.js';
 import { HEADERS } from '../../protocol/http.js';
 import { validateGroupName, validateTopicName } from '../../protocol/validate.js';
 import type { BrokerContext } from '../context.js';
@@ -124,7 +124,7 @@ export async function resetGroup(
   validateGroupName(group);
   const parsed = (await readSmallJson(req, 'reset', '{"to": "earliest"}')) as { to?: unknown; dryRun?: unknown } | null;
   const log = ctx.store.get(topic);
-  if (log === undefined) throw new EvqError('EVQ_ERR_NOT_FOUND', `topic "${topic}" does not exist`);
+  if (log === undefined) throw topicNotFound(topic, 'missing');
   const dryRun = parsed?.dryRun === true;
   const offset = await resetTarget(log, topic, parsed?.to);
   const previous = ctx.groups.get(topic, group)?.committed ?? null;

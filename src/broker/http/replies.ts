@@ -15,7 +15,7 @@ export function replyText(res: ServerResponse, status: number, text: string, typ
   res.end(text);
 }
 
-/** The error reply: the status of the code, and `{"error": {"code", "message"}}`. */
+/** The error reply: the status of the code, and `{"error": {"code", "message"}}` (with `details` when the error has some). */
 export function replyError(res: ServerResponse, err: unknown): void {
   const evq = toEvqError(err);
   if (res.headersSent) {
@@ -23,6 +23,7 @@ export function replyError(res: ServerResponse, err: unknown): void {
     return;
   }
   const body: WireError = { error: { code: evq.code, message: evq.message } };
+  if (evq.details !== undefined) body.error.details = evq.details;
   if (evq.status === 401) res.setHeader('www-authenticate', 'Bearer realm="evq"');
   replyJson(res, evq.status, body);
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EvqError } from '../../errors.js';
+import { EvqError, topicNotFound } from '../../errors.js';
 import { LIMITS } from '../../core/limits.js';
 import { CONTENT_TYPES, HEADERS, type StartPosition } from '../../protocol/http.js';
 import { parseNdjsonBatch } from '../../protocol/ndjson.js';
@@ -127,7 +127,7 @@ export function listTopics(ctx: BrokerContext, res: ServerResponse): void {
 export function describeTopic(ctx: BrokerContext, topic: string, res: ServerResponse): void {
   validateTopicName(topic);
   const info = ctx.store.list().find((t) => t.topic === topic);
-  if (info === undefined) throw new EvqError('EVQ_ERR_NOT_FOUND', `topic "${topic}" does not exist`);
+  if (info === undefined) throw topicNotFound(topic, 'missing');
   const groups = ctx.groups
     .list()
     .filter((g) => g.topic === topic)
@@ -152,7 +152,7 @@ export async function createTopic(ctx: BrokerContext, topic: string, req: Incomi
 export async function deleteTopic(ctx: BrokerContext, topic: string, res: ServerResponse): Promise<void> {
   validateTopicName(topic);
   const deleted = await ctx.store.delete(topic);
-  if (!deleted) throw new EvqError('EVQ_ERR_NOT_FOUND', `topic "${topic}" does not exist`);
+  if (!deleted) throw topicNotFound(topic, 'missing');
   await ctx.groups.forgetTopic(topic);
   ctx.metrics.forgetTopic(topic);
   ctx.topicDeleted(topic);

@@ -10,12 +10,13 @@ import type { StartPosition } from '../../protocol/http.js';
 import type { ConsumeOptions, EvqRecord } from '../types.js';
 import type { HttpApi, ReadPage } from './http.js';
 import { resolveFrom } from './positions.js';
-import { EvqError } from '../../errors.js';
+import { topicAbsence } from '../../errors.js';
 import { CommitError, TopicGoneError } from '../errors.js';
+import type { ConsumeSettings } from '../options.js';
+import { sleep } from '../backoff.js';
 
 /** How often a read with `allowMissing` looks again for a topic that does not exist yet. */
 const MISSING_POLL_MS = 250;
-import type { ConsumeSettings } from '../options.js';
 
 export async function* consume(
   http: HttpApi,
@@ -55,8 +56,14 @@ export async function* consume(
       throw new CommitError(topic, group, offset, error);
     }
   };
-  /** The highest end offset the broker has reported: a topic's end never goes down, unless it was deleted. */
+  /**
+   * The highest end offset the broker has reported. It goes down only when the topic was deleted (and created
+   * again), or when the broker lost records it had not synced yet (a crash under --fsync never|interval, a
+   * restart of a --memory broker): either way this read's position means nothing any more.
+   */
   let seenEnd: number | null = null;
+  /** Whether `onWaiting` was told (once per read). */
+  let toldWaiting = false;
   let finished = false;
   let failed = false;
   try {
@@ -82,16 +89,25 @@ export async function* consume(
         page = await http.readPage(path, query, signal, follow ? waitMs : 0, topic);
       } catch (error) {
         if (aborted(signal)) return;
-        if (!(error instanceof EvqError) || error.code !== 'EVQ_ERR_NOT_FOUND' || !/^topic /.test(error.message)) throw error;
+        const absence = topicAbsence(error);
+        if (absence === undefined) throw error;
         // the topic is not there: deleted since this read saw it, or not created yet
-        if (seenEnd !== null || /was deleted/.test(error.message)) throw new TopicGoneError(topic, true, undefined, { cause: error });
+        if (seenEnd !== null || absence === 'deleted') throw new TopicGoneError(topic, true, undefined, { cause: error });
         if (!allowMissing) throw new TopicGoneError(topic, false, undefined, { cause: error });
+        if (!toldWaiting) {
+          toldWaiting = true;
+          options.onWaiting?.(topic);
+        }
         if (!(await sleep(Math.min(waitMs, MISSING_POLL_MS), signal))) return;
         continue;
       }
       if (page.endOffset !== null) {
         if (seenEnd !== null && page.endOffset < seenEnd) {
-          throw new TopicGoneError(topic, true, `its end offset went from ${seenEnd} back to ${page.endOffset}`);
+          throw new TopicGoneError(
+            topic,
+            true,
+            `went back from end offset ${seenEnd} to ${page.endOffset} (the topic was deleted, or the broker lost its unsynced tail)`,
+          );
         }
         seenEnd = page.endOffset;
       }
@@ -120,20 +136,6 @@ export async function* consume(
     if (failed) await commitTaken().catch(() => undefined);
     else if (!finished || uncommitted !== null) await commitTaken();
   }
-}
-
-/** Waits `ms`; false when `signal` aborted it. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted === true) return resolve(false);
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve(signal?.aborted !== true);
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** Whether the caller has aborted (a function: the compiler would otherwise narrow `signal.aborted`). */

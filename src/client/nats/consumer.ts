@@ -6,11 +6,12 @@
  * never acknowledged (the last reader was killed) restarts the group after its last commit.
  * Without a group: an ordered consumer from `from` (default earliest), nothing committed. The iteration ends
  * at the end of the stream (no record pending) unless `follow`. The filter runs in the client; records it
- * skips are committed too.
+ * skips are committed too. A stream that does not exist is an error, or waited for with `allowMissing`;
+ * a read never creates it.
  */
 
 import { AckPolicy, DeliverPolicy } from 'nats';
-import type { Consumer, ConsumerConfig, JetStreamClient, JetStreamManager, JsMsg } from 'nats';
+import type { Consumer, ConsumerConfig, JetStreamClient, JetStreamManager, JsMsg, StreamState } from 'nats';
 import { compileFilter } from '../../core/filter/index.js';
 import { validateGroupName } from '../../protocol/validate.js';
 import type { ConsumeSettings } from '../options.js';
@@ -18,8 +19,12 @@ import type { ConsumeOptions, EvqRecord } from '../types.js';
 import { apiErrorCode, CONSUMER_NOT_FOUND, STREAM_NOT_FOUND } from './api-errors.js';
 import { decodeRecord } from './message.js';
 import { streamOfTopic } from './names.js';
-import { CommitError } from '../errors.js';
+import { CommitError, TopicGoneError } from '../errors.js';
+import { sleep } from '../backoff.js';
 import { startSequence } from './subscription.js';
+
+/** How often a read with `allowMissing` looks again for a stream that does not exist yet. */
+const MISSING_POLL_MS = 250;
 
 /** The durable consumer of a group, starting at stream sequence `seq`. */
 function groupConsumer(name: string, seq: number): Partial<ConsumerConfig> {
@@ -32,11 +37,38 @@ export function consumerOfGroup(group: string): string {
   return streamOfTopic(group);
 }
 
+/**
+ * The stream's state. A stream that does not exist is {@link TopicGoneError} (as a read of a missing topic of
+ * evq serve: a read creates nothing), or with `allowMissing` waited for, looked at every 250 ms until it is
+ * created by a produce; undefined when `options.signal` aborts that wait.
+ */
+async function streamState(
+  jsm: JetStreamManager,
+  topic: string,
+  options: ConsumeOptions,
+  allowMissing: boolean,
+): Promise<StreamState | undefined> {
+  const stream = streamOfTopic(topic);
+  let told = false;
+  for (;;) {
+    try {
+      return (await jsm.streams.info(stream)).state;
+    } catch (error) {
+      if (apiErrorCode(error) !== STREAM_NOT_FOUND) throw error;
+      if (!allowMissing) throw new TopicGoneError(topic, false, undefined, { cause: error });
+      if (!told) {
+        told = true;
+        options.onWaiting?.(topic);
+      }
+      if (!(await sleep(MISSING_POLL_MS, options.signal))) return undefined;
+    }
+  }
+}
+
 export async function* consumeJetStream(
   js: JetStreamClient,
   jsm: JetStreamManager,
   topic: string,
-  ensure: () => Promise<void>,
   options: ConsumeOptions,
   settings: ConsumeSettings,
 ): AsyncGenerator<EvqRecord> {
@@ -46,18 +78,8 @@ export async function* consumeJetStream(
   const group = options.group;
   const commit = group !== undefined && settings.commit;
   if (limit === 0) return;
-  let state;
-  if (follow) {
-    await ensure(); // waiting for the first records of a topic that does not exist yet, as evq serve does
-    state = (await jsm.streams.info(stream)).state;
-  } else {
-    try {
-      state = (await jsm.streams.info(stream)).state;
-    } catch (error) {
-      if (apiErrorCode(error) === STREAM_NOT_FOUND) return; // nothing to read, and nothing is created
-      throw error;
-    }
-  }
+  const state = await streamState(jsm, topic, options, settings.allowMissing);
+  if (state === undefined) return; // aborted while waiting for the stream
   const seq = startSequence(options.from ?? 'earliest', state.first_seq, state.last_seq);
   let consumer: Consumer;
   let pendingAtStart: number;

@@ -115,7 +115,7 @@ export class NatsTransport implements EvqClient {
 
   consume(topic: string, options: ConsumeOptions = {}): AsyncIterable<EvqRecord> {
     const settings = consumeSettings(topic, options); // bad options fail here, not at the first iteration
-    return consumeJetStream(this.#js, this.#jsm, topic, () => this.#ensureStream(topic), options, settings);
+    return consumeJetStream(this.#js, this.#jsm, topic, options, settings);
   }
 
   async topics(): Promise<TopicInfo[]> {

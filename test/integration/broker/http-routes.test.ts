@@ -261,8 +261,14 @@ describe('bad input gets a clear 4xx and writes nothing (test group 6)', () => {
       const json = await jsonOf(res);
       expect(json.error.code).toBe('EVQ_ERR_NOT_FOUND');
       expect(json.error.message).toBe('topic "nope" does not exist');
+      expect(json.error.details, path).toEqual({ reason: 'missing' }); // what a program branches on, not the words
     }
-    expect((await getJson(`${broker.url}/topics`)).topics).toEqual([]); // a read creates nothing
+    // a 404 that is not about a topic has no reason
+    await postBatch(broker.url, 'here', ['a']);
+    const group = await fetch(`${broker.url}/topics/here/groups/nobody`);
+    expect(group.status).toBe(404);
+    expect((await jsonOf(group)).error).toEqual({ code: 'EVQ_ERR_NOT_FOUND', message: 'group "nobody" has no committed offset on "here"' });
+    expect((await getJson(`${broker.url}/topics`)).topics.map((t: { topic: string }) => t.topic)).toEqual(['here']); // a read creates nothing
   });
 
   it('a long poll of a topic that is deleted meanwhile ends with 404, and reads tell the end offset', async () => {
@@ -275,7 +281,9 @@ describe('bad input gets a clear 4xx and writes nothing (test group 6)', () => {
     const res = await polling;
     expect(res.status).toBe(404);
     // "was deleted" when the poll was waiting, "does not exist" when the delete came first
-    expect((await jsonOf(res)).error.message).toMatch(/^topic "gone" (was deleted|does not exist)$/);
+    const { error } = await jsonOf(res);
+    expect(error.message).toMatch(/^topic "gone" (was deleted|does not exist)$/);
+    expect(error.details).toEqual({ reason: error.message.endsWith('was deleted') ? 'deleted' : 'missing' });
   });
 
   it('refuses a bad filter with 400 naming the column', async () => {

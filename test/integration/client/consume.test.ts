@@ -73,9 +73,37 @@ describe('consume', () => {
       expect(err).toBeInstanceOf(TopicGoneError);
       expect(err).toMatchObject({ code: 'EVQ_ERR_NOT_FOUND', deleted: false, message: 'topic "nothing-here" does not exist' });
     }
-    const waiting = all(client, 'soon-here', { allowMissing: true, follow: true, limit: 1 });
+    const told: string[] = [];
+    const waiting = all(client, 'soon-here', { allowMissing: true, follow: true, limit: 1, onWaiting: (topic) => told.push(topic) });
+    // the topic is created only once the read has found it missing
+    const ended = waiting.then((records) => {
+      if (told.length === 0) throw new Error(`the read ended without waiting, with ${records.length} records`);
+    });
+    await Promise.race([waitFor(() => told.length > 0, { what: 'the read to wait for the missing topic' }), ended]);
     await postBatch(broker.url, 'soon-here', ['first']);
     expect((await waiting).map((r) => r.value.toString())).toEqual(['first']);
+    expect(told).toEqual(['soon-here']); // told once
+    const present: string[] = [];
+    expect(values(await all(client, 'soon-here', { allowMissing: true, onWaiting: (topic) => present.push(topic) }))).toEqual(['first']);
+    expect(present).toEqual([]); // a topic that is there: no wait
+  });
+
+  it('a read whose topic went back (a --memory broker restarted between two pages) stops and says why, skipping nothing silently', async () => {
+    broker = await startTestBroker({ memory: true });
+    const port = broker.port;
+    await postBatch(broker.url, 'volatile', ['a', 'b', 'c', 'd']);
+    client = await connect(broker.url);
+    const read = client.consume('volatile', { pageSize: 2 })[Symbol.asyncIterator]();
+    expect([(await read.next()).value?.offset, (await read.next()).value?.offset]).toEqual([0, 1]); // the first page
+    await broker.close();
+    // the same address, nothing kept: its new topic of the same name is shorter than what the read saw
+    broker = await startTestBroker({ memory: true, port });
+    await postBatch(broker.url, 'volatile', ['new-0']);
+    await expect(read.next()).rejects.toMatchObject({
+      code: 'EVQ_ERR_NOT_FOUND',
+      message:
+        'topic "volatile" went back from end offset 4 to 1 (the topic was deleted, or the broker lost its unsynced tail): the read stops there, its records from then on were not read',
+    });
   });
 
   it('with a group, a second run resumes where the first stopped; from only places a new group', async () => {

@@ -146,6 +146,33 @@ describeNats('nats:// transport (JetStream)', () => {
     expect(big).toEqual([27, 28, 29]);
   });
 
+  it('a stream that does not exist is EVQ_ERR_NOT_FOUND, with or without follow, and nothing is created; allowMissing waits for it', async () => {
+    const all = async (topic: string, options: Parameters<EvqClient['consume']>[1]): Promise<number[]> => {
+      const offsets: number[] = [];
+      for await (const r of client.consume(topic, options)) offsets.push(r.offset);
+      return offsets;
+    };
+    for (const options of [{}, { follow: true }, { group: 'g' }]) {
+      await expect(all('not.there', options)).rejects.toMatchObject({
+        code: 'EVQ_ERR_NOT_FOUND',
+        deleted: false,
+        message: 'topic "not.there" does not exist',
+      });
+    }
+    expect((await client.topics()).some((t) => t.topic === 'not.there')).toBe(false); // not created by a read
+    const told: string[] = [];
+    const waiting = all('arrives.later', { allowMissing: true, follow: true, limit: 2, onWaiting: (topic) => told.push(topic) });
+    const ended = waiting.then((offsets) => {
+      if (told.length === 0) throw new Error(`the read ended without waiting, with ${offsets.length} records`);
+    });
+    await Promise.race([waitFor(() => told.length > 0, { what: 'the read to wait for the missing stream' }), ended]);
+    // waiting creates nothing: the stream appears only when it is produced to
+    expect((await client.topics()).some((t) => t.topic === 'arrives.later')).toBe(false);
+    await client.produce('arrives.later', [{ value: 'a' }, { value: 'b' }]);
+    expect(await waiting).toEqual([0, 1]);
+    expect(told).toEqual(['arrives.later']);
+  });
+
   it('holds a delayed produce in the client until it is due, never early, and says so', async () => {
     const holds: number[] = [];
     const acks: MessageAck[] = [];
