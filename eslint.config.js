@@ -6,15 +6,15 @@ import tseslint from 'typescript-eslint';
 
 /** @typedef {import('eslint').Linter.RuleEntry} RuleEntry */
 
-/** @type {RuleEntry} only src/cli/force-exit.ts ends the process */
-const noProcessExit = [
-  'error',
-  {
-    object: 'process',
-    property: 'exit',
-    message: 'Only src/cli/force-exit.ts ends the process: return or throw, main() sets the exit code.',
-  },
-];
+/** only src/cli/force-exit.ts ends the process */
+const processExit = {
+  object: 'process',
+  property: 'exit',
+  message: 'Only src/cli/force-exit.ts ends the process: return or throw, main() sets the exit code.',
+};
+
+/** @type {RuleEntry} */
+const noProcessExit = ['error', processExit];
 
 /** @type {RuleEntry} only src/cli/main.ts sets the exit code */
 const noExitCode = [
@@ -28,7 +28,7 @@ const noExitCode = [
 /** @type {RuleEntry} only src/cli/ writes to the terminal */
 const noTerminal = [
   'error',
-  { object: 'process', property: 'exit', message: 'Only src/cli/force-exit.ts ends the process: return or throw instead.' },
+  processExit,
   { object: 'process', property: 'stdout', message: 'Only src/cli/ writes to the terminal: return results or emit events.' },
   { object: 'process', property: 'stderr', message: 'Only src/cli/ writes to the terminal: return results or emit events.' },
 ];

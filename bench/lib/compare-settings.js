@@ -22,7 +22,7 @@ const MB = 1_000_000;
  * @property {number} maxWallSeconds  past this the whole comparison is stopped
  */
 
-/** The targets (issue 7): ratios are evq / the other, `…Ms` and `…Bytes` are ceilings. */
+/** The targets: ratios are evq / the other, `…Ms` and `…Bytes` are ceilings. */
 export const TARGETS = {
   jetstream: 4,
   natsCore: 1,

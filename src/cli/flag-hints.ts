@@ -40,7 +40,7 @@ const BY_FLAG = new Map<string, string | ((command: string) => string)>();
 for (const [flags, hint] of HINTS) for (const flag of flags) BY_FLAG.set(flag, hint);
 
 /** The hint for an unknown option of `command`, or undefined when evq has nothing to say about it. */
-export function flagHint(flag: string, command: string): string | undefined {
+function flagHint(flag: string, command: string): string | undefined {
   const hint = BY_FLAG.get(flag.split('=')[0] as string);
   return typeof hint === 'function' ? hint(command) : hint;
 }

@@ -34,7 +34,7 @@ export interface LongLineSink {
 }
 
 /** Stands in the lines of a chunk for a line that went to a {@link LongLineSink} (compared by identity). */
-export const LONG_LINE: Buffer = Buffer.alloc(0);
+const LONG_LINE: Buffer = Buffer.alloc(0);
 
 /** Splits chunks into lines: a line is a view into its chunk, or a copy when it spans chunks. */
 export class LineSplitter {

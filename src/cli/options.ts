@@ -84,7 +84,7 @@ export function filterOption(value: string): string {
 }
 
 /** A filter as an error line shows it: whole when short, else `width` characters around `column`, on one line. */
-export function filterExcerpt(filter: string, column: number, width = 60): string {
+function filterExcerpt(filter: string, column: number, width = 60): string {
   // columns count code points; control characters (a newline) would break the line
   const chars = [...filter].map((c) => (c.charCodeAt(0) < 0x20 || c === '\u007f' ? ' ' : c));
   if (chars.length <= width) return chars.join('');

@@ -12,8 +12,7 @@ import type { EvqRecord } from '../protocol/record.js';
  *   escapes; `{{` and `}}` are literal braces.
  */
 
-export const TEMPLATE_PLACEHOLDERS = ['topic', 'offset', 'timestamp', 'time', 'key', 'value', 'headers'] as const;
-export type TemplatePlaceholder = (typeof TEMPLATE_PLACEHOLDERS)[number];
+const TEMPLATE_PLACEHOLDERS = ['topic', 'offset', 'timestamp', 'time', 'key', 'value', 'headers'] as const;
 
 /** One record → one line (without its newline): bytes for `raw`, text otherwise. */
 export interface RecordFormat {

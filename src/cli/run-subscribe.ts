@@ -10,18 +10,14 @@ import { onInterrupt } from './signals.js';
 import type { Output } from './output.js';
 
 /**
- * How long connecting (and each answer) may take at least. --timeout of subscribe is the idle timeout: a
- * longer one waits that long for the broker too, so "raise --timeout" holds for subscribe as well.
- */
-export const CONNECT_TIMEOUT_MS = LIMITS.defaultTimeoutMs;
-
-/**
  * `evq subscribe`: a live push subscription printed one record per line, pulled only as fast as stdout
  * takes them. Ends with exit 0 after --count records, on Ctrl-C, when the reader of a pipe goes away, or
  * when --timeout passes with nothing new (exit 1 if --count was not reached by then).
  */
 export async function runSubscribe(plan: SubscribePlan, output: Output, env: CliEnv = processEnv()): Promise<void> {
-  const client = await env.connect(plan.url, { token: plan.token, timeoutMs: Math.max(CONNECT_TIMEOUT_MS, plan.idleTimeoutMs ?? 0) });
+  // connecting (and each answer) may take the default timeout at least; --timeout of subscribe is the idle
+  // timeout, and a longer one waits that long for the broker too, so "raise --timeout" holds here as well
+  const client = await env.connect(plan.url, { token: plan.token, timeoutMs: Math.max(LIMITS.defaultTimeoutMs, plan.idleTimeoutMs ?? 0) });
   const options: SubscribeOptions = { from: plan.from, onStatus: (status) => reportStatus(status, output) };
   if (plan.filter !== undefined) options.filter = plan.filter;
   const subscription = client.subscribe(plan.topic, options);

@@ -79,7 +79,7 @@ function firstLine(text: string): string {
 }
 
 /** Whether a connection failed because the two ends disagree about TLS (an https:// URL to a plain server). */
-export function isTlsMismatch(error: unknown): boolean {
+function isTlsMismatch(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth++) {
     const { code, message } = current as { code?: unknown; message?: unknown };
@@ -91,7 +91,7 @@ export function isTlsMismatch(error: unknown): boolean {
 }
 
 /** An https:// (or wss://) URL whose server answered in plain HTTP. */
-export function noTlsError(url: string, cause?: unknown): EvqConnectionError {
+function noTlsError(url: string, cause?: unknown): EvqConnectionError {
   const plain = url.replace(/^https:/, 'http:').replace(/^wss:/, 'ws:');
   return new EvqConnectionError(
     'EVQ_ERR_UNREACHABLE',

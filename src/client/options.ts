@@ -24,7 +24,6 @@ export function checkFrom(from: From): void {
 }
 
 const DEFAULT_PAGE_SIZE = LIMITS.defaultReadLimit;
-const DEFAULT_WAIT_MS = LIMITS.defaultConsumeWaitMs;
 
 export interface ConsumeSettings {
   limit: number;
@@ -49,7 +48,7 @@ export function consumeSettings(topic: string, options: ConsumeOptions): Consume
   return {
     limit: options.limit === undefined ? Number.POSITIVE_INFINITY : whole('limit', options.limit, 0, Number.MAX_SAFE_INTEGER),
     pageSize: whole('pageSize', options.pageSize ?? DEFAULT_PAGE_SIZE, 1, LIMITS.maxReadLimit),
-    waitMs: whole('waitMs', options.waitMs ?? DEFAULT_WAIT_MS, 1, LIMITS.maxLongPollMs),
+    waitMs: whole('waitMs', options.waitMs ?? LIMITS.defaultConsumeWaitMs, 1, LIMITS.maxLongPollMs),
     follow: options.follow === true,
     commit: options.commit ?? true,
     allowMissing: options.allowMissing === true,

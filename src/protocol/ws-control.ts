@@ -9,6 +9,7 @@
 
 import { EvqError } from '../errors.js';
 import type { StartPosition } from './http.js';
+import { MAX_U32 } from './batch-layout.js';
 import { checkHeaders } from './ndjson.js';
 import { checkStartPosition } from './positions.js';
 
@@ -97,8 +98,6 @@ export interface ControlIds {
   sub?: number;
   req?: number;
 }
-
-const MAX_U32 = 0xffffffff;
 
 function malformed(message: string): EvqError {
   return new EvqError('EVQ_ERR_MALFORMED', message);

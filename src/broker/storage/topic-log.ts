@@ -38,7 +38,6 @@ import type { WrittenAppend } from './log-writer.js';
 
 /** Smallest and largest segment size accepted (file positions in the index are 32-bit). */
 export const MIN_SEGMENT_BYTES = 1024;
-export const MAX_SEGMENT_BYTES: number = LIMITS.maxSegmentBytes;
 
 export interface TopicLogOptions extends RetentionOptions {
   /** Default `'always'`. */
@@ -102,8 +101,11 @@ export class TopicLog implements Log {
     validateTopicName(topic);
     checkRetentionOptions(options);
     const segmentBytes = options.segmentBytes ?? LIMITS.segmentBytes;
-    if (!Number.isSafeInteger(segmentBytes) || segmentBytes < MIN_SEGMENT_BYTES || segmentBytes > MAX_SEGMENT_BYTES) {
-      throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `segmentBytes must be between ${MIN_SEGMENT_BYTES} and ${MAX_SEGMENT_BYTES}`);
+    if (!Number.isSafeInteger(segmentBytes) || segmentBytes < MIN_SEGMENT_BYTES || segmentBytes > LIMITS.maxSegmentBytes) {
+      throw new EvqUsageError(
+        'EVQ_ERR_INVALID_ARGUMENT',
+        `segmentBytes must be between ${MIN_SEGMENT_BYTES} and ${LIMITS.maxSegmentBytes}`,
+      );
     }
     const interval = options.fsyncIntervalMs ?? LIMITS.fsyncIntervalMs;
     if (!Number.isSafeInteger(interval) || interval <= 0) {

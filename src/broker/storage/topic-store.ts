@@ -22,7 +22,6 @@ import type { MemoryTopicLogOptions } from './memory-topic-log.js';
 import type { TopicLogOptions } from './topic-log.js';
 
 /** Default period of the retention pass over all topics (retention by age needs a clock tick). */
-export const DEFAULT_RETENTION_CHECK_MS = LIMITS.retentionCheckIntervalMs;
 
 interface StoreLimits {
   /** Most topics (default `LIMITS.maxTopics`); creating one more is `EVQ_ERR_LIMIT_EXCEEDED`. */
@@ -59,7 +58,7 @@ export class TopicStore {
     readonly topicsDir: string | null,
     private readonly options: TopicStoreOptions | MemoryTopicStoreOptions,
   ) {
-    const period = options.retentionCheckIntervalMs ?? DEFAULT_RETENTION_CHECK_MS;
+    const period = options.retentionCheckIntervalMs ?? LIMITS.retentionCheckIntervalMs;
     this.timer = period > 0 ? setInterval(() => void this.enforceRetention().catch(() => undefined), period) : null;
     this.timer?.unref();
   }

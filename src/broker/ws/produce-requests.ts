@@ -120,7 +120,7 @@ export class ProduceRequests {
 }
 
 /** The ack of a produce request: its offsets, or -1 for messages that wait in the delay queue. */
-export function ackFrame(req: number, result: ProduceResult): AckControl {
+function ackFrame(req: number, result: ProduceResult): AckControl {
   if (result.delayed) return { op: 'ack', req, baseOffset: -1, lastOffset: -1, delayed: true };
   return { op: 'ack', req, baseOffset: result.baseOffset, lastOffset: result.lastOffset, duplicate: result.duplicate };
 }

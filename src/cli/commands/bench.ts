@@ -5,7 +5,8 @@ import { LIMITS } from '../../core/limits.js';
 import { SCENARIO_DEFAULTS, SCENARIO_LIMITS, parseScenario, type ScenarioInput } from '../../bench/scenario.js';
 import { EvqUsageError } from '../../errors.js';
 import { brokerUrl } from '../connection.js';
-import { withConnectionOptions, withExamples } from '../help.js';
+import { withConnectionOptions } from '../connection-options.js';
+import { withExamples } from '../help.js';
 import { durationOption, integerOption, sizeOption } from '../options.js';
 import type { Output } from '../output.js';
 

@@ -5,7 +5,8 @@ import { EvqUsageError } from '../../errors.js';
 import { validateTopicName } from '../../protocol/validate.js';
 import { brokerUrl } from '../connection.js';
 import type { RecordFormat } from '../record-format.js';
-import { DEFAULT_TIMEOUT_MS, withConnectionOptions, withExamples, withTimeoutOption } from '../help.js';
+import { withClientOptions } from '../connection-options.js';
+import { withExamples } from '../help.js';
 import {
   countAlias,
   FILTER_HELP,
@@ -74,7 +75,7 @@ export function toConsumePlan(topic: string, flags: ConsumeFlags): ConsumePlan {
     follow: flags.follow === true,
     allowMissing: flags.allowMissing === true,
     format: formatOf(flags.format, flags.json),
-    timeoutMs: flags.timeout ?? DEFAULT_TIMEOUT_MS,
+    timeoutMs: flags.timeout ?? LIMITS.defaultTimeoutMs,
   };
 }
 
@@ -103,8 +104,7 @@ export function makeConsumeCommand(output: Output): Command {
     )
     .addOption(formatOption())
     .addOption(jsonFormatOption());
-  withTimeoutOption(command);
-  withConnectionOptions(command);
+  withClientOptions(command);
   command.addHelpText(
     'after',
     `${FORMAT_HELP}\nExit status: 0 at the end of the log (also with --group), after --limit messages, or on Ctrl-C;\n` +

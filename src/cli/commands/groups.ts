@@ -1,7 +1,8 @@
 import { Command, InvalidArgumentError, Option } from '../commander.js';
 import type { GroupResetTo } from '../../client/types.js';
 import { validateGroupName, validateTopicName } from '../../protocol/validate.js';
-import { connectionOf, withClientOptions, withExamples, type Connection } from '../help.js';
+import { connectionOf, jsonOf, withClientOptions, type Connection } from '../connection-options.js';
+import { withExamples } from '../help.js';
 import type { Output } from '../output.js';
 
 export interface GroupsPlan extends Connection {
@@ -123,9 +124,4 @@ export function makeGroupsCommand(output: Output): Command {
   return command.action(async (flags: { json?: boolean }, cmd: Command) => {
     await listGroups({ ...connectionOf(cmd), json: flags.json === true });
   });
-}
-
-/** `--json` given to the subcommand or to `evq groups` itself. */
-function jsonOf(flags: { json?: boolean }, cmd: Command): boolean {
-  return flags.json === true || cmd.parent?.opts<{ json?: boolean }>().json === true;
 }

@@ -5,7 +5,8 @@ import { formatSize } from '../../core/sizes.js';
 import { EvqUsageError } from '../../errors.js';
 import { validateTopicName } from '../../protocol/validate.js';
 import { brokerUrl } from '../connection.js';
-import { withConnectionOptions, withExamples, withTimeoutOption } from '../help.js';
+import { withClientOptions } from '../connection-options.js';
+import { withExamples } from '../help.js';
 import { keyDelimiterOption, type LineParseOptions } from '../input.js';
 import { durationInRange, headerOption, integerOption, sizeInRange } from '../options.js';
 import type { Output } from '../output.js';
@@ -151,8 +152,7 @@ export function makeProduceCommand(output: Output): Command {
         .default(LIMITS.maxMessageBytes, formatSize(LIMITS.maxMessageBytes)),
     )
     .option('-v, --verbose', 'print the offset of each acknowledged message on stdout, in input order');
-  withTimeoutOption(command);
-  withConnectionOptions(command);
+  withClientOptions(command);
   command.addHelpText(
     'after',
     '\nExit status: 0 when the broker acknowledged every message; 1 otherwise (unreachable broker, rejected\n' +

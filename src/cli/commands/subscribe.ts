@@ -3,7 +3,8 @@ import type { From } from '../../client/types.js';
 import { validateTopicName } from '../../protocol/validate.js';
 import { brokerUrl } from '../connection.js';
 import type { RecordFormat } from '../record-format.js';
-import { withConnectionOptions, withExamples } from '../help.js';
+import { withConnectionOptions } from '../connection-options.js';
+import { withExamples } from '../help.js';
 import {
   countAlias,
   durationInRange,

@@ -1,8 +1,8 @@
 import { Command } from '../commander.js';
 import { validateTopicName } from '../../protocol/validate.js';
 import type { TopicSettings } from '../../client/types.js';
-import { brokerUrl } from '../connection.js';
-import { connectionOf, DEFAULT_TIMEOUT_MS, withClientOptions, withExamples, type Connection } from '../help.js';
+import { connectionOf, jsonOf, withClientOptions, type Connection } from '../connection-options.js';
+import { withExamples } from '../help.js';
 import { durationOption, sizeOption } from '../options.js';
 import type { Output } from '../output.js';
 
@@ -81,20 +81,14 @@ export function makeTopicsCommand(output: Output): Command {
   withClientOptions(list);
   withExamples(list, ['evq topics ls', "evq topics ls --json | jq -r '.[].topic'"]);
   list.action(async (flags: { json?: boolean }, cmd: Command) => {
-    const json = flags.json === true || cmd.parent?.opts<{ json?: boolean }>().json === true;
-    const plan: TopicsPlan = { ...connectionOf(cmd), json };
+    const plan: TopicsPlan = { ...connectionOf(cmd), json: jsonOf(flags, cmd) };
     const { runTopics } = await import('../run-topics.js');
     await runTopics(plan, output);
   });
   command.addCommand(list);
 
-  return command.action(async (flags: ConnectionFlags & { json?: boolean }) => {
-    const plan: TopicsPlan = {
-      url: brokerUrl(flags.url),
-      token: flags.token === '' ? undefined : flags.token,
-      timeoutMs: flags.timeout ?? DEFAULT_TIMEOUT_MS,
-      json: flags.json === true,
-    };
+  return command.action(async (flags: { json?: boolean }, cmd: Command) => {
+    const plan: TopicsPlan = { ...connectionOf(cmd), json: flags.json === true };
     const { runTopics } = await import('../run-topics.js');
     await runTopics(plan, output);
   });

@@ -1,5 +1,5 @@
 /**
- * Web pages of other sites cannot reach the broker (issue 12): the Host allowlist (DNS rebinding), the
+ * Web pages of other sites cannot reach the broker: the Host allowlist (DNS rebinding), the
  * Origin check (cross-site WebSocket hijacking, CSRF), Fetch Metadata, CORS preflights and the content
  * types of the routes that change something. Requests are made with node:http and `ws` with the headers a
  * browser would send, crafted by hand, against a real broker, with and without a token.

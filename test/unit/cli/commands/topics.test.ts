@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import type { CliEnv } from '../../../src/cli/connection.js';
-import { buildProgram, exitCodeFor } from '../../../src/cli/main.js';
-import { runDeleteTopic, runTopics, topicsTable } from '../../../src/cli/run-topics.js';
-import type { EvqClient, TopicInfo } from '../../../src/client/types.js';
-import { EvqError } from '../../../src/errors.js';
-import { captureOutput } from '../../helpers/cli.js';
+import type { CliEnv } from '../../../../src/cli/connection.js';
+import { buildProgram, exitCodeFor } from '../../../../src/cli/main.js';
+import { runDeleteTopic, runTopics, topicsTable } from '../../../../src/cli/run-topics.js';
+import type { EvqClient, TopicInfo } from '../../../../src/client/types.js';
+import { EvqError } from '../../../../src/errors.js';
+import { captureOutput } from '../../../helpers/cli.js';
 
 const TOPICS: TopicInfo[] = [
   { topic: 'payments', startOffset: 0, endOffset: 0, messageCount: 0, sizeBytes: 0, subscribers: 0 },

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ServeFlags } from '../../../src/cli/commands/serve.js';
-import { exitCodeFor } from '../../../src/cli/main.js';
-import { dataDirError } from '../../../src/cli/run-serve.js';
-import { EvqStorageError } from '../../../src/errors.js';
-import { captureOutput, parsePlan } from '../../helpers/cli.js';
+import type { ServeFlags } from '../../../../src/cli/commands/serve.js';
+import { exitCodeFor } from '../../../../src/cli/main.js';
+import { dataDirError } from '../../../../src/cli/run-serve.js';
+import { EvqStorageError } from '../../../../src/errors.js';
+import { captureOutput, parsePlan } from '../../../helpers/cli.js';
 
 /** Internal option names that a user's error message must never show. */
 const INTERNAL = /lingerMs|timeoutMs|maxMessageBytes|retentionBytes|retentionAgeMs|headersTimeoutMs|delayMs|batchSize/;

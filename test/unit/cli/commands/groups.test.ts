@@ -1,11 +1,11 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { resetToOption } from '../../../src/cli/commands/groups.js';
-import type { CliEnv } from '../../../src/cli/connection.js';
-import { groupsTable, resetLine, runDescribeGroup, runGroups } from '../../../src/cli/run-groups.js';
-import type { EvqClient, GroupInfo } from '../../../src/client/types.js';
-import { EvqError } from '../../../src/errors.js';
-import { captureOutput } from '../../helpers/cli.js';
+import { resetToOption } from '../../../../src/cli/commands/groups.js';
+import type { CliEnv } from '../../../../src/cli/connection.js';
+import { groupsTable, resetLine, runDescribeGroup, runGroups } from '../../../../src/cli/run-groups.js';
+import type { EvqClient, GroupInfo } from '../../../../src/client/types.js';
+import { EvqError } from '../../../../src/errors.js';
+import { captureOutput } from '../../../helpers/cli.js';
 
 const GROUPS: GroupInfo[] = [
   {

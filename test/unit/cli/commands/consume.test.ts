@@ -1,12 +1,12 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { toConsumePlan, type ConsumeFlags } from '../../../src/cli/commands/consume.js';
-import type { CliEnv } from '../../../src/cli/connection.js';
-import { exitCodeFor } from '../../../src/cli/main.js';
-import { runConsume } from '../../../src/cli/run-consume.js';
-import type { ConsumeOptions, EvqClient, EvqRecord } from '../../../src/client/types.js';
-import { EvqError } from '../../../src/errors.js';
-import { captureOutput, parsePlan } from '../../helpers/cli.js';
+import { toConsumePlan, type ConsumeFlags } from '../../../../src/cli/commands/consume.js';
+import type { CliEnv } from '../../../../src/cli/connection.js';
+import { exitCodeFor } from '../../../../src/cli/main.js';
+import { runConsume } from '../../../../src/cli/run-consume.js';
+import type { ConsumeOptions, EvqClient, EvqRecord } from '../../../../src/client/types.js';
+import { EvqError } from '../../../../src/errors.js';
+import { captureOutput, parsePlan } from '../../../helpers/cli.js';
 
 const parse = (args: string[]) => parsePlan('consume', args, (topic: string, flags: ConsumeFlags) => toConsumePlan(topic, flags));
 

@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { toProducePlan, type ProduceFlags, type ProducePlan } from '../../../src/cli/commands/produce.js';
-import type { CliEnv } from '../../../src/cli/connection.js';
-import { exitCodeFor } from '../../../src/cli/main.js';
-import { runProduce } from '../../../src/cli/run-produce.js';
-import { DEFAULT_MAX_LINE_BYTES } from '../../../src/cli/input.js';
-import type { EvqClient, ProduceMessage, ProduceOptions, ProduceResult } from '../../../src/client/types.js';
-import { EvqError } from '../../../src/errors.js';
-import { captureOutput, parsePlan } from '../../helpers/cli.js';
+import { toProducePlan, type ProduceFlags, type ProducePlan } from '../../../../src/cli/commands/produce.js';
+import type { CliEnv } from '../../../../src/cli/connection.js';
+import { exitCodeFor } from '../../../../src/cli/main.js';
+import { runProduce } from '../../../../src/cli/run-produce.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../../../../src/cli/input.js';
+import type { EvqClient, ProduceMessage, ProduceOptions, ProduceResult } from '../../../../src/client/types.js';
+import { EvqError } from '../../../../src/errors.js';
+import { captureOutput, parsePlan } from '../../../helpers/cli.js';
 
 const parse = (args: string[]) =>
   parsePlan('produce', args, (topic: string, messages: string[], flags: ProduceFlags) => toProducePlan(topic, messages, flags));

@@ -2,13 +2,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { BenchResult } from '../../../src/bench/result.js';
-import { countOption, rateOption, ratioOption, toBenchPlan, type BenchFlags } from '../../../src/cli/commands/bench.js';
-import { startBenchLive, liveText, plainText } from '../../../src/cli/bench-live.js';
-import { exitCodeFor } from '../../../src/cli/main.js';
-import { failureOf, readPayloads, runBenchCommand } from '../../../src/cli/run-bench.js';
-import { EXIT, EvqError } from '../../../src/errors.js';
-import { captureOutput, parsePlan } from '../../helpers/cli.js';
+import type { BenchResult } from '../../../../src/bench/result.js';
+import { countOption, rateOption, ratioOption, toBenchPlan, type BenchFlags } from '../../../../src/cli/commands/bench.js';
+import { startBenchLive, liveText, plainText } from '../../../../src/cli/bench-live.js';
+import { exitCodeFor } from '../../../../src/cli/main.js';
+import { failureOf, readPayloads, runBenchCommand } from '../../../../src/cli/run-bench.js';
+import { EXIT, EvqError } from '../../../../src/errors.js';
+import { captureOutput, parsePlan } from '../../../helpers/cli.js';
 
 const parse = (args: string[]) => parsePlan('bench', args, (flags: BenchFlags) => toBenchPlan(flags));
 

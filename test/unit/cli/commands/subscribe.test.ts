@@ -1,13 +1,13 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { toSubscribePlan, type SubscribeFlags } from '../../../src/cli/commands/subscribe.js';
-import { positionOption } from '../../../src/cli/options.js';
-import type { CliEnv } from '../../../src/cli/connection.js';
-import { exitCodeFor } from '../../../src/cli/main.js';
-import { resumeCommand, runSubscribe } from '../../../src/cli/run-subscribe.js';
-import type { EvqClient, EvqRecord, SubscribeOptions, Subscription } from '../../../src/client/types.js';
-import { EvqError } from '../../../src/errors.js';
-import { captureOutput, parsePlan } from '../../helpers/cli.js';
+import { toSubscribePlan, type SubscribeFlags } from '../../../../src/cli/commands/subscribe.js';
+import { positionOption } from '../../../../src/cli/options.js';
+import type { CliEnv } from '../../../../src/cli/connection.js';
+import { exitCodeFor } from '../../../../src/cli/main.js';
+import { resumeCommand, runSubscribe } from '../../../../src/cli/run-subscribe.js';
+import type { EvqClient, EvqRecord, SubscribeOptions, Subscription } from '../../../../src/client/types.js';
+import { EvqError } from '../../../../src/errors.js';
+import { captureOutput, parsePlan } from '../../../helpers/cli.js';
 
 const parse = (args: string[]) => parsePlan('subscribe', args, (topic: string, flags: SubscribeFlags) => toSubscribePlan(topic, flags));
 
