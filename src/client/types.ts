@@ -4,10 +4,12 @@
  * these types, so it has no transport-specific branches.
  */
 
-import type { TopicOffsets } from '../protocol/http.js';
+import type { GroupInfo, GroupReset, GroupResetTo, TopicInfo } from '../protocol/http.js';
 import type { EvqRecord } from '../protocol/record.js';
 
 export type { EvqRecord } from '../protocol/record.js';
+// the JSON shapes of the topic and group routes, defined with the rest of the wire format
+export type { GroupInfo, GroupReset, GroupResetTo, TopicInfo } from '../protocol/http.js';
 
 export interface ConnectOptions {
   /** Access token (`Authorization: Bearer`), default `EVQ_TOKEN` is read by the CLI, not here. */
@@ -177,42 +179,6 @@ export interface GroupMissed {
   group: string;
   /** Records removed by retention before the group read them. */
   missed: number;
-}
-
-/** A consumer group on one topic, as `groups()` lists it. */
-export interface GroupInfo {
-  group: string;
-  topic: string;
-  /** The next offset the group reads. */
-  committed: number;
-  endOffset: number;
-  /** Records from the committed offset (or the log's start) to the end. */
-  lag: number;
-  /** Records retention removed before the group read them. */
-  missed: number;
-  /** Consumers of the group reading now. */
-  members: number;
-  /** When the offset was last committed (ms since the epoch). */
-  updatedAt: number;
-}
-
-/** Where `resetGroup` moves a group: the start or end of the log, an offset, or the first record at or after a time. */
-export type GroupResetTo = 'earliest' | 'latest' | number | { time: number };
-
-export interface GroupReset {
-  topic: string;
-  group: string;
-  /** The committed offset before (null: the group had none on the topic). */
-  previous: number | null;
-  /** The committed offset after (with `dryRun`: what it would be). */
-  committed: number;
-  lag: number;
-  dryRun: boolean;
-}
-
-/** A topic as `topics()` lists it: its offsets and size, and its live subscribers (consumers over NATS). */
-export interface TopicInfo extends TopicOffsets {
-  subscribers: number;
 }
 
 /** How long a topic keeps its messages (`evq topics create`); absent: the broker's default. */

@@ -115,3 +115,63 @@ export interface WireError {
   /** `details`: what a program may branch on besides the code (see ErrorDetails in src/errors.ts), when there is any. */
   error: { code: string; message: string; details?: ErrorDetails };
 }
+
+/** A topic as `GET /topics` lists it (and the client's `topics()` returns it): its offsets and size, and its live subscribers. */
+export interface TopicInfo extends TopicOffsets {
+  subscribers: number;
+}
+
+/** The body of `GET /topics`. */
+export interface TopicList {
+  topics: TopicInfo[];
+}
+
+/** The body of `GET /topics/{topic}`: the topic and the groups with a committed offset on it. */
+export interface TopicDescription extends TopicInfo {
+  groups: Array<{ group: string; committed: number; lag: number }>;
+}
+
+/** A consumer group on one topic, as `GET /groups` and `GET /topics/{topic}/groups/{group}` answer. */
+export interface GroupInfo {
+  group: string;
+  topic: string;
+  /** The next offset the group reads. */
+  committed: number;
+  endOffset: number;
+  /** Records from the committed offset (or the log's start) to the end. */
+  lag: number;
+  /** Records retention removed before the group read them. */
+  missed: number;
+  /** Consumers of the group reading now. */
+  members: number;
+  /** When the offset was last committed (ms since the epoch). */
+  updatedAt: number;
+}
+
+/** The body of `GET /groups`. */
+export interface GroupList {
+  groups: GroupInfo[];
+}
+
+/** The body of `POST /topics/{topic}/groups/{group}/commit`. */
+export interface GroupCommit {
+  topic: string;
+  group: string;
+  committed: number;
+  lag: number;
+}
+
+/** Where `POST …/groups/{group}/reset` moves a group (`{"to": …}`): the start or end of the log, an offset, or the first record at or after a time. */
+export type GroupResetTo = 'earliest' | 'latest' | number | { time: number };
+
+/** The body of `POST /topics/{topic}/groups/{group}/reset`. */
+export interface GroupReset {
+  topic: string;
+  group: string;
+  /** The committed offset before (null: the group had none on the topic). */
+  previous: number | null;
+  /** The committed offset after (with `dryRun`: what it would be). */
+  committed: number;
+  lag: number;
+  dryRun: boolean;
+}

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LIMITS } from '../../core/limits.js';
 import { EvqError, topicNotFound } from '../../errors.js';
 import { HEADERS } from '../../protocol/http.js';
+import type { GroupCommit, GroupInfo, GroupList, GroupReset } from '../../protocol/http.js';
 import { validateGroupName, validateTopicName } from '../../protocol/validate.js';
 import type { BrokerContext } from '../context.js';
 import type { GroupState } from '../consumer-groups.js';
@@ -74,7 +75,8 @@ export async function commitGroup(
     throw new EvqError('EVQ_ERR_INVALID_OFFSET', `offset ${offset} is past the end of "${topic}" (${log.endOffset})`);
   }
   const state = await ctx.groups.commit(topic, group, offset, ctx.clock.now(), reset);
-  replyJson(res, 200, { topic, group, committed: state.committed, lag: lagOf(ctx, topic, state.committed) });
+  const reply: GroupCommit = { topic, group, committed: state.committed, lag: lagOf(ctx, topic, state.committed) };
+  replyJson(res, 200, reply);
 }
 
 /** GET /topics/{topic}/groups/{group}: the committed offset and the lag. */
@@ -88,12 +90,12 @@ export function describeGroup(ctx: BrokerContext, topic: string, group: string, 
 
 /** GET /groups: every group with its lag, its members (consumers reading now) and what retention removed. */
 export function listGroups(ctx: BrokerContext, res: ServerResponse): void {
-  const groups = ctx.groups.list().map((g) => groupInfo(ctx, g));
-  replyJson(res, 200, { groups });
+  const reply: GroupList = { groups: ctx.groups.list().map((g) => groupInfo(ctx, g)) };
+  replyJson(res, 200, reply);
 }
 
 /** A group on one topic as GET /groups and GET /topics/{t}/groups/{g} answer. */
-function groupInfo(ctx: BrokerContext, state: GroupState): Record<string, unknown> {
+function groupInfo(ctx: BrokerContext, state: GroupState): GroupInfo {
   const log = ctx.store.get(state.topic);
   return {
     topic: state.topic,
@@ -136,7 +138,8 @@ export async function resetGroup(
     );
   }
   const committed = dryRun ? offset : (await ctx.groups.commit(topic, group, offset, ctx.clock.now(), true)).committed;
-  replyJson(res, 200, { topic, group, previous, committed, lag: groupLag(log, committed), dryRun });
+  const reply: GroupReset = { topic, group, previous, committed, lag: groupLag(log, committed), dryRun };
+  replyJson(res, 200, reply);
 }
 
 type ResetLog = NonNullable<ReturnType<BrokerContext['store']['get']>>;

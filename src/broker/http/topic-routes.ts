@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EvqError, topicNotFound } from '../../errors.js';
 import { LIMITS } from '../../core/limits.js';
-import { CONTENT_TYPES, HEADERS, type StartPosition } from '../../protocol/http.js';
+import { CONTENT_TYPES, HEADERS, type StartPosition, type TopicDescription, type TopicList } from '../../protocol/http.js';
 import { parseNdjsonBatch } from '../../protocol/ndjson.js';
 import { validateTopicName } from '../../protocol/validate.js';
 import type { BrokerContext } from '../context.js';
@@ -119,8 +119,8 @@ export function closeSignal(req: IncomingMessage, res: ServerResponse): AbortSig
 
 /** GET /topics: every topic with counts, sizes, offsets and subscribers. */
 export function listTopics(ctx: BrokerContext, res: ServerResponse): void {
-  const topics = ctx.store.list().map((info) => ({ ...info, subscribers: ctx.subscriberCount(info.topic) }));
-  replyJson(res, 200, { topics });
+  const reply: TopicList = { topics: ctx.store.list().map((info) => ({ ...info, subscribers: ctx.subscriberCount(info.topic) })) };
+  replyJson(res, 200, reply);
 }
 
 /** GET /topics/{topic}. */
@@ -136,7 +136,8 @@ export function describeTopic(ctx: BrokerContext, topic: string, res: ServerResp
       committed: g.committed,
       lag: groupLag(info, g.committed),
     }));
-  replyJson(res, 200, { ...info, subscribers: ctx.subscriberCount(topic), groups });
+  const reply: TopicDescription = { ...info, subscribers: ctx.subscriberCount(topic), groups };
+  replyJson(res, 200, reply);
 }
 
 /** PUT /topics/{topic}: creates an empty topic (201), or leaves an existing one as it is (200). */

@@ -6,6 +6,7 @@
 
 import { EvqError } from '../../errors.js';
 import { PATHS } from '../../protocol/http.js';
+import { decodeTopicDescription } from '../../protocol/http-replies.js';
 import type { StartPosition } from '../../protocol/http.js';
 import type { From, TopicInfo } from '../types.js';
 import type { HttpApi } from './http.js';
@@ -14,7 +15,7 @@ import { checkFrom } from '../options.js';
 /** Offsets of a topic: `GET /topics/{topic}`; null when the topic does not exist (yet). */
 export async function topicInfo(http: HttpApi, topic: string, signal?: AbortSignal): Promise<TopicInfo | null> {
   try {
-    return await http.json<TopicInfo>({ method: 'GET', path: PATHS.topic(topic), signal });
+    return decodeTopicDescription(await http.json<unknown>({ method: 'GET', path: PATHS.topic(topic), signal }));
   } catch (error) {
     if (error instanceof EvqError && error.code === 'EVQ_ERR_NOT_FOUND') return null;
     throw error;

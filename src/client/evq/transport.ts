@@ -6,6 +6,7 @@
 import { BufferPool } from '../../core/buffer-pool.js';
 import { EvqError, EvqUsageError } from '../../errors.js';
 import { PATHS } from '../../protocol/http.js';
+import { decodeGroupList, decodeGroupReset, decodeTopicList } from '../../protocol/http-replies.js';
 import { validateGroupName, validateTopicName } from '../../protocol/validate.js';
 import type {
   GroupInfo,
@@ -96,15 +97,7 @@ export class EvqTransport implements EvqClient {
   }
 
   async topics(): Promise<TopicInfo[]> {
-    const body = await this.#http.json<{ topics: TopicInfo[] }>({ method: 'GET', path: PATHS.topics() });
-    return body.topics.map((t) => ({
-      topic: t.topic,
-      startOffset: t.startOffset,
-      endOffset: t.endOffset,
-      messageCount: t.messageCount,
-      sizeBytes: t.sizeBytes,
-      subscribers: t.subscribers,
-    }));
+    return decodeTopicList(await this.#http.json<unknown>({ method: 'GET', path: PATHS.topics() }));
   }
 
   async createTopic(topic: string, settings: TopicSettings = {}): Promise<boolean> {
@@ -125,33 +118,19 @@ export class EvqTransport implements EvqClient {
   }
 
   async groups(): Promise<GroupInfo[]> {
-    const body = await this.#http.json<{
-      groups: Array<Partial<GroupInfo> & { topic: string; group: string; committed: number; lag: number }>;
-    }>({
-      method: 'GET',
-      path: PATHS.groups(),
-    });
-    return body.groups.map((g) => ({
-      group: g.group,
-      topic: g.topic,
-      committed: g.committed,
-      endOffset: g.endOffset ?? g.committed + g.lag,
-      lag: g.lag,
-      missed: g.missed ?? 0,
-      members: g.members ?? 0,
-      updatedAt: g.updatedAt ?? 0,
-    }));
+    return decodeGroupList(await this.#http.json<unknown>({ method: 'GET', path: PATHS.groups() }));
   }
 
   async resetGroup(topic: string, group: string, to: GroupResetTo, options: { dryRun?: boolean } = {}): Promise<GroupReset> {
     validateTopicName(topic);
     validateGroupName(group);
-    return this.#http.json<GroupReset>({
+    const body = await this.#http.json<unknown>({
       method: 'POST',
       path: PATHS.groupReset(topic, group),
       body: JSON.stringify({ to, dryRun: options.dryRun === true }),
       headers: { 'content-type': 'application/json' },
     });
+    return decodeGroupReset(body);
   }
 
   /**

@@ -1,9 +1,9 @@
 /**
  * A real browser (chromium through test/helpers/browser.ts) against a real broker: a page of another local
- * origin (a second port) tries what a hostile site would — subscribe over WebSocket, POST with
- * `fetch(…, {mode: 'no-cors'})` and with HTML forms, commit a group with a GET (a no-cors `fetch`, an
- * `<img>`) — and none of it works; a page whose origin is a DNS-rebound name sees only 421; a page of an
- * `--allow-origin` origin can subscribe and produce. Each test runs alone too (`-t`).
+ * origin (a second port) tries what a hostile site would — subscribe over WebSocket, read /topics with a plain
+ * CORS `fetch`, POST with `fetch(…, {mode: 'no-cors'})` and with HTML forms, commit a group with a GET (a
+ * no-cors `fetch`, an `<img>`) — and none of it works; a page whose origin is a DNS-rebound name sees only 421;
+ * a page of an `--allow-origin` origin can subscribe and produce. Each test runs alone too (`-t`).
  * What happened is checked on the broker, not only in the page.
  */
 import type { Page } from 'playwright-core';
@@ -180,6 +180,25 @@ describe.skipIf(!browserTestsEnabled())('a page of another site, in chromium', (
     expect(group.status, await group.text()).toBe(404);
     expect(await forbiddenOriginCount()).toBe(refusedBefore + 2);
     expect(await messageCount()).toBe(1);
+    await page.close();
+  });
+
+  it('cannot read /topics with a plain cross-origin fetch: a TypeError in the page, and the broker refused it (403 EVQ_ERR_FORBIDDEN_ORIGIN)', async () => {
+    const page = await openPage();
+    await page.goto(hostile.url('/'));
+    const refusedBefore = await forbiddenOriginCount();
+    // a simple CORS GET (no preflight): the browser sends Origin, and hands the page the reply only if CORS allows it
+    const outcome = await page.evaluate(async (url) => {
+      try {
+        const res = await fetch(url);
+        return { read: await res.text() };
+      } catch (error) {
+        return { error: error instanceof Error ? error.name : String(error) };
+      }
+    }, `http://127.0.0.1:${broker.port}/topics`);
+    expect(outcome, consoleOf(page)).toEqual({ error: 'TypeError' });
+    // the browser did not only hide the reply: the broker refused the request itself, once
+    expect(await forbiddenOriginCount()).toBe(refusedBefore + 1);
     await page.close();
   });
 
