@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { EvqError } from '../../../src/errors.js';
+import { malformedMessage } from '../../helpers/refusal.js';
 import { decodeGroupList, decodeGroupReset, decodeTopicDescription, decodeTopicList } from '../../../src/protocol/http-replies.js';
 
 const topic = { topic: 'orders', startOffset: 2, endOffset: 5, messageCount: 3, sizeBytes: 120, subscribers: 1 };
 const group = { group: 'billing', topic: 'orders', committed: 3, endOffset: 5, lag: 2, missed: 0, members: 1, updatedAt: 1700000000000 };
-
-function malformed(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(EvqError);
-    expect((error as EvqError).code).toBe('EVQ_ERR_MALFORMED');
-    return (error as EvqError).message;
-  }
-  throw new Error('expected EVQ_ERR_MALFORMED, nothing was thrown');
-}
 
 describe('decodeTopicList (GET /topics)', () => {
   it('returns the topics with exactly the fields of TopicInfo', () => {
@@ -23,11 +12,11 @@ describe('decodeTopicList (GET /topics)', () => {
   });
 
   it('refuses a body of another shape, naming the field', () => {
-    expect(malformed(() => decodeTopicList(null))).toMatch(/the body is not an object/);
-    expect(malformed(() => decodeTopicList({ topic: [] }))).toMatch(/"topics" is not a list/);
-    expect(malformed(() => decodeTopicList({ topics: [{ ...topic, endOffset: '5' }] }))).toMatch(/GET \/topics.*"endOffset"/);
-    expect(malformed(() => decodeTopicList({ topics: [{ ...topic, subscribers: -1 }] }))).toMatch(/"subscribers"/);
-    expect(malformed(() => decodeTopicList({ topics: [{ ...topic, topic: 7 }] }))).toMatch(/"topic" is not a string/);
+    expect(malformedMessage(() => decodeTopicList(null))).toMatch(/the body is not an object/);
+    expect(malformedMessage(() => decodeTopicList({ topic: [] }))).toMatch(/"topics" is not a list/);
+    expect(malformedMessage(() => decodeTopicList({ topics: [{ ...topic, endOffset: '5' }] }))).toMatch(/GET \/topics.*"endOffset"/);
+    expect(malformedMessage(() => decodeTopicList({ topics: [{ ...topic, subscribers: -1 }] }))).toMatch(/"subscribers"/);
+    expect(malformedMessage(() => decodeTopicList({ topics: [{ ...topic, topic: 7 }] }))).toMatch(/"topic" is not a string/);
   });
 });
 
@@ -38,7 +27,7 @@ describe('decodeTopicDescription (GET /topics/{topic})', () => {
   });
 
   it('refuses a group without its lag', () => {
-    expect(malformed(() => decodeTopicDescription({ ...topic, groups: [{ group: 'billing', committed: 3 }] }))).toMatch(/"lag"/);
+    expect(malformedMessage(() => decodeTopicDescription({ ...topic, groups: [{ group: 'billing', committed: 3 }] }))).toMatch(/"lag"/);
   });
 });
 
@@ -53,9 +42,9 @@ describe('decodeGroupList (GET /groups)', () => {
   });
 
   it('refuses a group whose fields have the wrong type', () => {
-    expect(malformed(() => decodeGroupList({ groups: [{ ...group, committed: 1.5 }] }))).toMatch(/"committed"/);
-    expect(malformed(() => decodeGroupList({ groups: [{ ...group, members: '1' }] }))).toMatch(/"members"/);
-    expect(malformed(() => decodeGroupList({ groups: ['billing'] }))).toMatch(/a group is not an object/);
+    expect(malformedMessage(() => decodeGroupList({ groups: [{ ...group, committed: 1.5 }] }))).toMatch(/"committed"/);
+    expect(malformedMessage(() => decodeGroupList({ groups: [{ ...group, members: '1' }] }))).toMatch(/"members"/);
+    expect(malformedMessage(() => decodeGroupList({ groups: ['billing'] }))).toMatch(/a group is not an object/);
   });
 });
 
@@ -69,8 +58,8 @@ describe('decodeGroupReset (POST …/groups/{group}/reset)', () => {
 
   it('refuses a reply without dryRun or with a wrong previous', () => {
     const { dryRun: _dryRun, ...noDryRun } = reset;
-    expect(malformed(() => decodeGroupReset(noDryRun))).toMatch(/"dryRun"/);
-    expect(malformed(() => decodeGroupReset({ ...reset, previous: 'none' }))).toMatch(/"previous"/);
-    expect(malformed(() => decodeGroupReset({ ...reset, previous: undefined }))).toMatch(/"previous"/);
+    expect(malformedMessage(() => decodeGroupReset(noDryRun))).toMatch(/"dryRun"/);
+    expect(malformedMessage(() => decodeGroupReset({ ...reset, previous: 'none' }))).toMatch(/"previous"/);
+    expect(malformedMessage(() => decodeGroupReset({ ...reset, previous: undefined }))).toMatch(/"previous"/);
   });
 });

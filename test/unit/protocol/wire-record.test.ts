@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { EvqError } from '../../../src/errors.js';
+import { malformedMessage } from '../../helpers/refusal.js';
 import { fromWireRecord, parseRecordLines, toWireRecord } from '../../../src/protocol/wire-record.js';
 
 const ok = { topic: 't', offset: 3, timestamp: 1767225600000, key: null, headers: null, value: 'v' };
-
-function refusal(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(EvqError);
-    expect((error as EvqError).code).toBe('EVQ_ERR_MALFORMED');
-    return (error as EvqError).message;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('fromWireRecord', () => {
   it('is the inverse of toWireRecord, headers without a prototype, the topic taken from the line', () => {
@@ -44,12 +33,12 @@ describe('fromWireRecord', () => {
     ];
     for (const [wire, message] of cases)
       expect(
-        refusal(() => fromWireRecord(wire, 't')),
+        malformedMessage(() => fromWireRecord(wire, 't')),
         JSON.stringify(wire),
       ).toBe(message);
-    expect(refusal(() => fromWireRecord(JSON.parse('{"offset":0,"timestamp":0,"value":"","headers":{"__proto__":"x"}}'), 't'))).toBe(
-      'malformed record: "__proto__" cannot be a header name',
-    );
+    expect(
+      malformedMessage(() => fromWireRecord(JSON.parse('{"offset":0,"timestamp":0,"value":"","headers":{"__proto__":"x"}}'), 't')),
+    ).toBe('malformed record: "__proto__" cannot be a header name');
   });
 });
 
@@ -64,9 +53,9 @@ describe('parseRecordLines', () => {
 
   it('names the line of a malformed record', () => {
     const body = Buffer.from(`${JSON.stringify(ok)}\n{"offset":\n`);
-    expect(refusal(() => parseRecordLines(body, 'orders'))).toBe('malformed record: line 2 of the read of "orders" is not JSON');
+    expect(malformedMessage(() => parseRecordLines(body, 'orders'))).toBe('malformed record: line 2 of the read of "orders" is not JSON');
     const bad = Buffer.from(`${JSON.stringify(ok)}\n${JSON.stringify({ ...ok, offset: null })}\n`);
-    expect(refusal(() => parseRecordLines(bad, 'orders'))).toBe(
+    expect(malformedMessage(() => parseRecordLines(bad, 'orders'))).toBe(
       'malformed record: line 2 of the read of "orders": "offset" must be a whole number >= 0',
     );
   });

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EvqError } from '../../../src/errors.js';
+import { refusal } from '../../helpers/refusal.js';
 import { controlIds, decodeBrokerControl, decodeClientControl, encodeControl, parseControlJson } from '../../../src/protocol/ws-control.js';
-
-/** The code and message of what `fn` throws. */
-function refusal(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(EvqError);
-    return { code: (error as EvqError).code, message: (error as EvqError).message };
-  }
-  throw new Error('expected a refusal');
-}
 
 const client = (frame: unknown) => () => decodeClientControl(parseControlJson(JSON.stringify(frame)));
 const broker = (frame: unknown) => () => decodeBrokerControl(parseControlJson(JSON.stringify(frame)));
