@@ -85,12 +85,39 @@ const files = {
   ]
     .map((line) => `${line}\n`)
     .join(''),
-  'record.ndjson': [
-    recordJson({ topic: 'orders', offset: 7, timestamp: T, key: 'alice', headers: { type: 'deposit' }, value: Buffer.from('hello') }),
-    recordJson({ topic: 'orders', offset: 8, timestamp: T + 5, key: null, headers: null, value: Buffer.from([0x00, 0xff, 0xfe]) }),
+  // the lines of the release before partitions, as it wrote them (today's add "partition": record-v2.ndjson)
+  'record.ndjson':
+    '{"topic":"orders","offset":7,"timestamp":1767225600000,"key":"alice","headers":{"type":"deposit"},"value":"hello"}\n' +
+    '{"topic":"orders","offset":8,"timestamp":1767225600005,"key":null,"headers":null,"valueBase64":"AP/+"}\n',
+  'record-v2.ndjson': [
+    recordJson({
+      topic: 'orders',
+      partition: 0,
+      offset: 7,
+      timestamp: T,
+      key: 'alice',
+      headers: { type: 'deposit' },
+      value: Buffer.from('hello'),
+    }),
+    recordJson({
+      topic: 'orders',
+      partition: 3,
+      offset: 8,
+      timestamp: T + 5,
+      key: null,
+      headers: null,
+      value: Buffer.from([0x00, 0xff, 0xfe]),
+    }),
   ]
     .map((line) => `${line}\n`)
     .join(''),
+  // partitions: a produce naming its partition, and deliveries of a partition other than 0
+  'ws-produce-partition.bin': encodeProduceFrame(
+    { req: 43, topic: 'orders', gzip: false, dueAt: 0, idempotencyKey: null, partition: 5 },
+    produceBatch,
+  ),
+  'ws-deliver-partition.bin': Buffer.concat([encodeDeliverHeader(3, 2), batch]),
+  'ws-sparse-partition.bin': Buffer.concat([encodeSparseHeader(3, [8, 10], 2), sparseBatch]),
 };
 
 await mkdir(dir, { recursive: true });

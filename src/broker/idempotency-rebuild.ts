@@ -1,6 +1,7 @@
 import { LIMITS } from '../core/limits.js';
 import { HEADERS } from '../protocol/http.js';
 import type { IdempotencyIndex } from './idempotency.js';
+import type { Log } from './storage/log.js';
 import type { TopicStore } from './storage/topic-store.js';
 
 /** Offsets read per step, going back from the end of a log. */
@@ -20,8 +21,13 @@ export async function rebuildIdempotency(
 ): Promise<void> {
   const cutoff = now - windowMs;
   for (const info of store.list()) {
-    const log = store.get(info.topic);
-    if (log === undefined) continue;
+    for (const log of store.get(info.topic)?.partitions ?? []) await rebuildFromLog(log, index, cutoff);
+  }
+}
+
+/** The keys of one partition's records younger than `cutoff`, read back from its end. */
+async function rebuildFromLog(log: Log, index: IdempotencyIndex, cutoff: number): Promise<void> {
+  {
     let hi = log.endOffset;
     let scanned = 0;
     try {
@@ -39,7 +45,7 @@ export async function rebuildIdempotency(
             oldest = Math.min(oldest, record.timestamp);
             const key = record.headers?.[HEADERS.idempotencyKey];
             if (key !== undefined && record.timestamp >= cutoff) {
-              index.remember(info.topic, key, record.offset, record.offset, record.timestamp);
+              index.remember(log.topic, key, log.partition, record.offset, record.offset, record.timestamp);
             }
           }
         }

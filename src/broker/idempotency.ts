@@ -9,9 +9,16 @@ import { LIMITS } from '../core/limits.js';
  * the window) and deduplication holds across restarts and kill -9.
  */
 
-export interface DedupEntry {
+/** The offsets a remembered produce got in one partition. */
+export interface DedupPart {
+  partition: number;
   baseOffset: number;
   lastOffset: number;
+}
+
+export interface DedupEntry {
+  /** One per partition the produce went to (none for a delayed request). */
+  parts: DedupPart[];
   at: number;
   /** For a delayed request: when it is due and how many messages it holds (offsets are not known yet). */
   dueAt?: number;
@@ -43,6 +50,7 @@ export class IdempotencyIndex {
   remember(
     topic: string,
     key: string,
+    partition: number,
     baseOffset: number,
     lastOffset: number,
     at: number,
@@ -55,11 +63,16 @@ export class IdempotencyIndex {
     }
     const existing = keys.get(key);
     if (existing !== undefined) {
-      existing.baseOffset = Math.min(existing.baseOffset, baseOffset);
-      existing.lastOffset = Math.max(existing.lastOffset, lastOffset);
+      const part = existing.parts.find((p) => p.partition === partition);
+      if (part === undefined) existing.parts.push({ partition, baseOffset, lastOffset });
+      else {
+        part.baseOffset = Math.min(part.baseOffset, baseOffset);
+        part.lastOffset = Math.max(part.lastOffset, lastOffset);
+      }
       return;
     }
-    keys.set(key, delayed === undefined ? { baseOffset, lastOffset, at } : { baseOffset, lastOffset, at, ...delayed });
+    const parts = delayed === undefined ? [{ partition, baseOffset, lastOffset }] : [];
+    keys.set(key, delayed === undefined ? { parts, at } : { parts, at, ...delayed });
     this.#size++;
     if (this.#size > this.#maxKeys) this.prune(at, true);
   }

@@ -1,12 +1,13 @@
 import { once } from 'node:events';
 import { LIMITS } from '../core/limits.js';
-import { EvqError, topicNotFound } from '../errors.js';
+import { EvqError, EvqUsageError, topicNotFound } from '../errors.js';
 import type { Filter } from '../core/filter/index.js';
 import type { StartPosition } from '../protocol/http.js';
 import type { EvqRecord } from '../protocol/record.js';
 import type { Ingest } from './ingest.js';
 import type { BrokerMetrics } from './metrics.js';
-import type { Log } from './storage/log.js';
+import type { AppendEvent, Log } from './storage/log.js';
+import type { Topic } from './storage/topic.js';
 import type { TopicStore } from './storage/topic-store.js';
 
 export interface ReadOptions {
@@ -22,8 +23,21 @@ export interface ReadResult {
   records: EvqRecord[];
   /** The offset to read from next. */
   nextOffset: number;
-  /** The topic's end offset when it was read. */
+  /** The partition's end offset when it was read. */
   endOffset: number;
+}
+
+/**
+ * The offset a position stands for in a partition's log as it is now: `earliest`, `latest`, an offset (not below
+ * the start), the last N records (`{last: N}`), or the first record stamped at or after a time (`{time: MS}`:
+ * the end when there is none, the start when the time is before everything).
+ */
+export async function resolvePosition(log: Log, from: StartPosition): Promise<number> {
+  if (from === 'earliest') return log.startOffset;
+  if (from === 'latest') return log.endOffset;
+  if (typeof from === 'number') return Math.max(from, log.startOffset);
+  if ('last' in from) return Math.max(log.startOffset, log.endOffset - from.last);
+  return log.offsetForTime(from.time);
 }
 
 /**
@@ -45,29 +59,39 @@ export class Reader {
     return this.#longPolls;
   }
 
-  /** The offset a position stands for, in the topic as it is now. */
-  resolve(topic: string, from: StartPosition): number {
-    const log = this.store.get(topic);
-    if (from === 'earliest') return log?.startOffset ?? 0;
-    if (from === 'latest') return log?.endOffset ?? 0;
-    return Math.max(from, log?.startOffset ?? 0);
+  /**
+   * The log of a partition of a topic. Rejects with EVQ_ERR_NOT_FOUND when the topic does not exist, and with
+   * EVQ_ERR_INVALID_ARGUMENT for a partition it does not have.
+   */
+  partitionLog(topic: string, partition: number): Log {
+    const t = this.store.get(topic);
+    if (t === undefined) throw topicNotFound(topic, 'missing');
+    const log = t.partition(partition);
+    if (log === undefined) {
+      throw new EvqUsageError(
+        'EVQ_ERR_INVALID_ARGUMENT',
+        `topic "${topic}" has ${t.partitionCount} partition${t.partitionCount === 1 ? '' : 's'} (0 to ${t.partitionCount - 1}): there is no partition ${partition}`,
+      );
+    }
+    return log;
   }
 
   /**
    * Rejects with EVQ_ERR_NOT_FOUND when the topic does not exist, or is deleted while a long poll waits on it
-   * (a read never waits on, nor reads from, another topic of the same name without saying so).
+   * (a read never waits on, nor reads from, another topic of the same name without saying so), and with
+   * EVQ_ERR_INVALID_ARGUMENT for a partition the topic does not have.
    */
-  async read(topic: string, from: StartPosition, options: ReadOptions): Promise<ReadResult> {
-    const log = this.store.get(topic);
-    if (log === undefined) throw topicNotFound(topic, 'missing');
-    let offset = this.resolve(topic, from);
+  async read(topic: string, partition: number, from: StartPosition, options: ReadOptions): Promise<ReadResult> {
+    const t = this.store.get(topic);
+    const log = this.partitionLog(topic, partition);
+    let offset = await resolvePosition(log, from);
     const deadline = Date.now() + (options.waitMs ?? 0);
     for (;;) {
-      if (this.store.get(topic) !== log) throw topicNotFound(topic, 'deleted');
+      if (this.store.get(topic) !== t) throw topicNotFound(topic, 'deleted');
       const result = await this.#readNow(topic, log, offset, options);
       if (result.records.length > 0 || Date.now() >= deadline || options.signal?.aborted) return result;
       offset = result.nextOffset;
-      if (!(await this.#waitForAppend(topic, log, offset, deadline - Date.now(), options.signal))) return result;
+      if (!(await this.#waitForAppend(t, log, offset, deadline - Date.now(), options.signal))) return result;
     }
   }
 
@@ -107,9 +131,10 @@ export class Reader {
    * Resolves true when the topic's log grows past `offset` or the topic is deleted (the caller looks again),
    * false at the deadline or on abort.
    */
-  async #waitForAppend(topic: string, log: Log, offset: number, ms: number, signal?: AbortSignal): Promise<boolean> {
+  async #waitForAppend(t: Topic | undefined, log: Log, offset: number, ms: number, signal?: AbortSignal): Promise<boolean> {
     if (ms <= 0) return false;
-    if (log.endOffset > offset || this.store.get(topic) !== log) return true;
+    const topic = log.topic;
+    if (log.endOffset > offset || this.store.get(topic) !== t) return true;
     const timeout = AbortSignal.timeout(ms);
     const deleted = new AbortController();
     const unsubscribe = this.store.onTopic((event) => {
@@ -120,7 +145,8 @@ export class Reader {
     try {
       for (;;) {
         const [event] = await once(this.ingest, 'append', { signal: combined });
-        if ((event as { topic: string }).topic === topic) return true;
+        const appended = event as AppendEvent;
+        if (appended.topic === topic && appended.partition === log.partition) return true;
       }
     } catch {
       return deleted.signal.aborted;

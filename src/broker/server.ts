@@ -41,6 +41,8 @@ export interface BrokerOptions {
   retentionBytes?: number | undefined;
   retentionAgeMs?: number | undefined;
   segmentBytes?: number;
+  /** Partitions of a topic created by a first produce (default 1). */
+  defaultPartitions?: number;
   maxConnections?: number;
   /** Bytes queued for a subscriber before it stops getting live data and catches up from the log. */
   subscriberSoftLimitBytes?: number;
@@ -147,7 +149,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
       metrics.subscribers.set({ topic }, wsHub.subscriberCount(topic));
     }
     for (const g of groups.list()) {
-      metrics.groupLag.set({ topic: g.topic, group: g.group }, groupLag(store.get(g.topic), g.committed));
+      metrics.groupLag.set({ topic: g.topic, group: g.group }, groupLag(store.get(g.topic)?.partition(0), g.committed));
     }
   });
 
@@ -249,6 +251,7 @@ async function openState(
     segmentBytes: options.segmentBytes ?? LIMITS.segmentBytes,
     retentionBytes: options.retentionBytes ?? (memory ? DEFAULT_MEMORY_RETENTION_BYTES : null),
     retentionAgeMs: options.retentionAgeMs ?? null,
+    defaultPartitions: options.defaultPartitions ?? LIMITS.defaultPartitions,
     limits,
     onFsync: (seconds: number) => metrics.observeFsync(seconds),
   });

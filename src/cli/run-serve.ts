@@ -26,6 +26,7 @@ export async function runServe(flags: ServeFlags, output: Output): Promise<void>
     maxMessageBytes: flags.maxMessageBytes,
     retentionBytes: flags.retentionBytes,
     retentionAgeMs: flags.retentionAgeMs,
+    defaultPartitions: flags.defaultPartitions,
     maxConnections: flags.maxConnections,
     headersTimeoutMs: flags.headersTimeoutMs,
   });

@@ -134,6 +134,12 @@ export const LIMITS = {
   retentionCheckIntervalMs: 60_000,
   /** Most topics one broker serves. */
   maxTopics: 10_000,
+  /** Most partitions of one topic (each is a log with open files). */
+  maxPartitions: 1_024,
+  /** Most partitions of all topics together (the open files they need). */
+  maxTotalPartitions: 20_000,
+  /** Partitions of a topic created by a first produce (`evq serve --default-partitions`). */
+  defaultPartitions: 1,
 
   // broker: reads
   /** Bytes read from a log per step of a read (pull reads, a subscriber's catch-up, the live feed, default of a log read). */

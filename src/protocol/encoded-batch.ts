@@ -29,6 +29,8 @@ export interface EncodedBatchInfo {
   payloadBytes: number;
   /** Records whose timestamp is 0 ("stamp it on arrival"). */
   unstamped: number;
+  /** Records with a key. */
+  keyed: number;
 }
 
 /** Up to this many headers, repeated names are found by comparing bytes; past it, with a set. */
@@ -60,6 +62,7 @@ export function validateEncodedBatch(buf: Buffer, limits: BatchLimits = LIMITS):
   let valueBytes = 0;
   let payloadBytes = 0;
   let unstamped = 0;
+  let keyed = 0;
   for (let index = 0; index < count; index++) {
     if (pos + 4 > end) throw malformed(`record ${index} is cut short`);
     const length = view.getUint32(pos);
@@ -72,6 +75,7 @@ export function validateEncodedBatch(buf: Buffer, limits: BatchLimits = LIMITS):
     const keyLength = view.getInt32(p);
     p += 4;
     if (keyLength !== NULL_KEY) {
+      keyed++;
       if (keyLength < 0 || keyLength > recordEnd - p) throw malformed(`record ${index} has an invalid key length`);
       if (!isUtf8Range(buf, p, p + keyLength)) throw malformed(`record ${index} has a key that is not valid UTF-8`);
       p += keyLength;
@@ -129,7 +133,7 @@ export function validateEncodedBatch(buf: Buffer, limits: BatchLimits = LIMITS):
   if (pos !== end) throw malformed(`${end - pos} bytes are left after the last record`);
   if (maxTimestamp !== header.maxTimestamp) throw malformed('the maximum timestamp does not match the records');
   if (limitError !== null) throw limitError;
-  return { count, valueBytes, payloadBytes, unstamped };
+  return { count, valueBytes, payloadBytes, unstamped, keyed };
 }
 
 /** Whether the header name at `buf[start, start + length)` equals one of the `h` names before it (kept in `names`). */

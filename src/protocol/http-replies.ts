@@ -5,7 +5,7 @@
  */
 
 import { EvqError } from '../errors.js';
-import type { GroupInfo, GroupReset, TopicDescription, TopicInfo } from './http.js';
+import type { GroupInfo, GroupReset, PartitionOffsets, TopicDescription, TopicInfo } from './http.js';
 
 type Fields = Record<string, unknown>;
 
@@ -44,13 +44,26 @@ function countOr(body: Fields, field: string, where: string, fallback: number): 
 
 function topicInfo(value: unknown, where: string): TopicInfo {
   const t = object(value, where, 'a topic');
-  return {
-    topic: text(t, 'topic', where),
+  const offsets = {
     startOffset: count(t, 'startOffset', where),
     endOffset: count(t, 'endOffset', where),
     messageCount: count(t, 'messageCount', where),
     sizeBytes: count(t, 'sizeBytes', where),
-    subscribers: count(t, 'subscribers', where),
+  };
+  // a broker of an older release has no partitions: its topics are one partition each
+  const partitions =
+    t.partitions === undefined ? [{ partition: 0, ...offsets }] : array(t, 'partitions', where).map((p) => partitionOffsets(p, where));
+  return { topic: text(t, 'topic', where), ...offsets, subscribers: count(t, 'subscribers', where), partitions };
+}
+
+function partitionOffsets(value: unknown, where: string): PartitionOffsets {
+  const p = object(value, where, 'a partition');
+  return {
+    partition: count(p, 'partition', where),
+    startOffset: count(p, 'startOffset', where),
+    endOffset: count(p, 'endOffset', where),
+    messageCount: count(p, 'messageCount', where),
+    sizeBytes: count(p, 'sizeBytes', where),
   };
 }
 

@@ -24,6 +24,8 @@ export const HEADERS = {
   committedOffset: 'evq-committed-offset',
   /** On group reads: records retention removed between the group's committed offset and the log's start. */
   groupMissed: 'evq-group-missed',
+  /** On produce: the partition to append to (else the broker places each message by its key). */
+  partition: 'evq-partition',
   /** Header kept on a delayed message: when it was produced (ms since the epoch). */
   producedAt: 'evq-produced-at',
 } as const;
@@ -57,6 +59,8 @@ export const ROUTE_BODY_TYPES = {
   seedProduce: [MEDIA_TYPES.octetStream, MEDIA_TYPES.json],
   /** POST /topics/{topic}/batch: NDJSON. */
   batch: [MEDIA_TYPES.ndjson, 'application/ndjson'],
+  /** PUT /topics/{topic} (`{"partitions": N}`, or no body) and PATCH /topics/{topic} (`{"partitions": N}`). */
+  topic: [MEDIA_TYPES.json],
   /** POST /topics/{topic}/groups/{group}/commit: a small JSON object. */
   commit: [MEDIA_TYPES.json],
   /** POST /topics/{topic}/groups/{group}/reset: a small JSON object. */
@@ -71,6 +75,7 @@ export const PATHS = {
   topic: (topic: string) => `/topics/${encodeURIComponent(topic)}`,
   messages: (topic: string) => `/topics/${encodeURIComponent(topic)}/messages`,
   batch: (topic: string) => `/topics/${encodeURIComponent(topic)}/batch`,
+  offsets: (topic: string) => `/topics/${encodeURIComponent(topic)}/offsets`,
   groupMessages: (topic: string, group: string) => `/topics/${encodeURIComponent(topic)}/groups/${encodeURIComponent(group)}/messages`,
   groupCommit: (topic: string, group: string) => `/topics/${encodeURIComponent(topic)}/groups/${encodeURIComponent(group)}/commit`,
   groupReset: (topic: string, group: string) => `/topics/${encodeURIComponent(topic)}/groups/${encodeURIComponent(group)}/reset`,
@@ -85,12 +90,16 @@ export const PATHS = {
   legacySubscribe: (topic: string) => `/subscribe/${encodeURIComponent(topic)}`,
 } as const;
 
-/** Where a read starts: the first retained record, the end of the log, or an offset. */
-export type StartPosition = 'earliest' | 'latest' | number;
+/**
+ * Where a read starts in each partition: the first retained record, the end of the log, an offset, the last N
+ * records (`{last: N}`), or the first record stamped at or after a time (`{time: MS}`, ms since the epoch).
+ */
+export type StartPosition = 'earliest' | 'latest' | number | { last: number } | { time: number };
 
 /** A record as JSON on the wire (NDJSON reads, JSON text frames): value as text, or base64 when not UTF-8. */
 export interface WireRecord {
   topic: string;
+  partition: number;
   offset: number;
   timestamp: number;
   key: string | null;
@@ -99,15 +108,76 @@ export interface WireRecord {
   valueBase64?: string;
 }
 
-/** A topic's offsets and size, as the broker keeps them and `GET /topics` lists them (with `subscribers`). */
-export interface TopicOffsets {
-  topic: string;
+/** One partition's offsets and size. */
+export interface PartitionOffsets {
+  partition: number;
   /** First offset still retained. */
   startOffset: number;
   /** The offset the next record gets. */
   endOffset: number;
   messageCount: number;
   sizeBytes: number;
+}
+
+/**
+ * A topic's offsets and size, as the broker keeps them and `GET /topics` lists them (with `subscribers`). For a
+ * topic of one partition the offsets are its partition's; for more, `startOffset` and `endOffset` are sums over
+ * the partitions (`endOffset - startOffset` is still the message count) and `partitions` has each one's.
+ */
+export interface TopicOffsets {
+  topic: string;
+  /** First offset still retained (the sum over partitions of a topic of more than one). */
+  startOffset: number;
+  /** The offset the next record gets (the sum over partitions of a topic of more than one). */
+  endOffset: number;
+  messageCount: number;
+  sizeBytes: number;
+  /** Every partition's offsets, by partition number (one entry for a topic of one partition). */
+  partitions: PartitionOffsets[];
+}
+
+/** The part of a produce that went to one partition. */
+export interface PartitionAppendReply {
+  partition: number;
+  baseOffset: number;
+  lastOffset: number;
+  count: number;
+}
+
+/**
+ * The body of an acknowledged produce (`POST /topics/{topic}/messages` and `/batch`; the WebSocket `ack` has the
+ * same fields). `partition`, `offset`, `baseOffset` and `lastOffset` are the first part's; `partitions` has one
+ * part per partition the batch went to; when there are several, `placement` has the partition of each message in
+ * batch order (message i's offset is its part's `baseOffset` plus the number of earlier messages of that part).
+ */
+export interface ProduceReply {
+  topic: string;
+  partition: number;
+  offset: number;
+  baseOffset: number;
+  lastOffset: number;
+  count: number;
+  duplicate: boolean;
+  partitions: PartitionAppendReply[];
+  placement?: number[];
+}
+
+/** The body of `PUT /topics/{topic}` (201 created, 200 it existed) and `PATCH /topics/{topic}`. */
+export interface TopicChange {
+  topic: string;
+  /** The partition count now. */
+  partitions: number;
+  /** PUT: whether it was created. */
+  created?: boolean;
+  /** PATCH: the count before. */
+  previous?: number;
+}
+
+/** The body of `GET /topics/{topic}/offsets?time=T`: per partition, the first offset stamped at or after T (the end offset when none is). */
+export interface TopicTimeOffsets {
+  topic: string;
+  time: number;
+  partitions: Array<{ partition: number; offset: number; timestamp: number | null }>;
 }
 
 /** The body of an error reply (HTTP) and of an error frame (WebSocket). */

@@ -1,7 +1,8 @@
 /**
  * NDJSON produce batches (POST /topics/{topic}/batch): one JSON object per line,
  *
- *   {"value": <string | any JSON>, "key"?: string | null, "headers"?: {name: string}, "valueBase64"?: string}
+ *   {"value": <string | any JSON>, "key"?: string | null, "headers"?: {name: string}, "valueBase64"?: string,
+ *    "timestamp"?: ms since the epoch}
  *
  * A string value is the message as it is; any other JSON value is stored as its JSON text. Blank lines are
  * skipped. Any malformed line fails the whole batch (nothing is appended) with the line number.
@@ -15,6 +16,8 @@ export interface NdjsonMessage {
   value: Buffer;
   key: string | null;
   headers: Record<string, string> | null;
+  /** The producer's timestamp (ms since the epoch); absent: the broker's clock at append. */
+  timestamp?: number;
 }
 
 export function parseNdjsonBatch(body: Buffer, maxCount: number): NdjsonMessage[] {
@@ -66,7 +69,13 @@ function parseLine(raw: string, line: number): NdjsonMessage {
     if (typeof obj.key !== 'string') fail('"key" must be a string');
     key = obj.key as string;
   }
-  return { value, key, headers: checkHeaders(obj.headers, fail) };
+  const message: NdjsonMessage = { value, key, headers: checkHeaders(obj.headers, fail) };
+  if (obj.timestamp !== undefined && obj.timestamp !== null) {
+    const ts = obj.timestamp;
+    if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < 0) fail('"timestamp" must be a whole number of ms since the epoch');
+    message.timestamp = ts as number;
+  }
+  return message;
 }
 
 /** Checks a headers object received as JSON: string values, no prototype names. */

@@ -101,6 +101,8 @@ export interface ForEachRecordOptions {
   /** Records below this offset are skipped without being decoded. */
   fromOffset?: number;
   limits?: CodecLimits;
+  /** The partition the batch belongs to, set on each record (default 0). */
+  partition?: number;
 }
 
 /** The error of anything malformed in a batch. */
@@ -158,6 +160,7 @@ export function forEachRecord(
   options: ForEachRecordOptions = {},
 ): number {
   const limits = options.limits ?? LIMITS;
+  const partition = options.partition ?? 0;
   const header = readBatchHeader(buf, limits);
   if (header.byteLength !== buf.length) {
     throw malformed(`the buffer holds ${buf.length} bytes but the batch says ${header.byteLength}`);
@@ -184,6 +187,7 @@ export function forEachRecord(
     const recordEnd = pos + 4 + length;
     const record = decodeRecord(buf, pos + 4, recordEnd, index, limits, size);
     record.topic = topic;
+    record.partition = partition;
     record.offset = header.baseOffset + index;
     if (index === 0 && record.timestamp !== header.firstTimestamp) throw malformed('the first timestamp does not match record 0');
     if (record.timestamp > maxTimestamp) maxTimestamp = record.timestamp;
@@ -245,7 +249,7 @@ function decodeRecord(buf: Buffer, start: number, end: number, index: number, li
   if (valueLength !== end - pos) throw malformed(`record ${index} has a value length that does not match the record length`);
   if (valueLength > limits.maxMessageBytes) throw malformed(`record ${index} has a value larger than ${limits.maxMessageBytes} bytes`);
   size.bytes += (keyLength > 0 ? keyLength : 0) + headerBytes + valueLength;
-  return { topic: '', offset: 0, timestamp, key, headers, value: buf.subarray(pos, end) };
+  return { topic: '', partition: 0, offset: 0, timestamp, key, headers, value: buf.subarray(pos, end) };
 }
 
 function text(buf: Buffer, start: number, end: number, index: number, what: string): string {
@@ -258,7 +262,7 @@ function text(buf: Buffer, start: number, end: number, index: number, what: stri
  * Decodes and checks the whole batch in `buf` (exactly one batch): all records or an `EVQ_ERR_MALFORMED`
  * error, never a part. Values are views into `buf`.
  */
-export function decodeBatch(buf: Buffer, topic: string, limits: CodecLimits = LIMITS): EvqRecord[] {
+export function decodeBatch(buf: Buffer, topic: string, limits: CodecLimits = LIMITS, partition = 0): EvqRecord[] {
   const records: EvqRecord[] = [];
   forEachRecord(
     buf,
@@ -266,7 +270,7 @@ export function decodeBatch(buf: Buffer, topic: string, limits: CodecLimits = LI
     (record) => {
       records.push(record);
     },
-    { limits },
+    { limits, partition },
   );
   return records;
 }

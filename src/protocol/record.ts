@@ -1,8 +1,8 @@
 /**
  * The record model shared by the broker and the client.
  *
- * A record is what a consumer reads: a message plus the topic it lives in and the offset the broker gave it.
- * Offsets are per topic, from 0, without gaps; timestamps are milliseconds since the Unix epoch.
+ * A record is what a consumer reads: a message plus the topic and partition it lives in and the offset the
+ * broker gave it. Offsets are per partition, from 0, without gaps; timestamps are milliseconds since the Unix epoch.
  */
 
 /** Header names that are refused everywhere: they would let a message reach into an object's prototype. */
@@ -11,7 +11,9 @@ export const FORBIDDEN_HEADER_NAMES: ReadonlySet<string> = new Set(['__proto__',
 /** One record of a topic, as read back from the broker. */
 export interface EvqRecord {
   topic: string;
-  /** Position of the record in its topic: from 0, without gaps. */
+  /** The partition of the topic the record lives in (0 for a topic of one partition). */
+  partition: number;
+  /** Position of the record in its partition: from 0, without gaps. */
   offset: number;
   /** Milliseconds since the Unix epoch: given by the producer, or the broker's clock at append time. */
   timestamp: number;

@@ -1,7 +1,7 @@
 /**
  * A record as JSON on the wire (NDJSON reads, JSON text frames, `--format json`), both ways:
  *
- *   {"topic":"orders","offset":4,"timestamp":1767225600000,"key":"k"|null,"headers":{…}|null,"value":"…"}
+ *   {"topic":"orders","partition":0,"offset":4,"timestamp":1767225600000,"key":"k"|null,"headers":{…}|null,"value":"…"}
  *
  * with `"valueBase64"` instead of `"value"` when the value is not UTF-8. Pure: no I/O.
  */
@@ -16,6 +16,7 @@ import { readUtf8 } from './utf8.js';
 export function toWireRecord(record: EvqRecord): WireRecord {
   const wire: WireRecord = {
     topic: record.topic,
+    partition: record.partition,
     offset: record.offset,
     timestamp: record.timestamp,
     key: record.key,
@@ -40,6 +41,7 @@ export function recordJson(record: EvqRecord): string {
 export function fromWireRecord(wire: unknown, topic: string): EvqRecord {
   if (typeof wire !== 'object' || wire === null || Array.isArray(wire)) throw malformed('a record is a JSON object');
   const w = wire as Record<string, unknown>;
+  if (w.partition !== undefined && !isWhole(w.partition)) throw malformed('"partition" must be a whole number >= 0');
   if (!isWhole(w.offset)) throw malformed('"offset" must be a whole number >= 0');
   if (!isWhole(w.timestamp)) throw malformed('"timestamp" must be a whole number of milliseconds >= 0');
   if (w.key !== undefined && w.key !== null && typeof w.key !== 'string') throw malformed('"key" must be a string or null');
@@ -52,6 +54,7 @@ export function fromWireRecord(wire: unknown, topic: string): EvqRecord {
   else throw malformed('a record needs "value" or "valueBase64": a string');
   return {
     topic: typeof w.topic === 'string' ? w.topic : topic,
+    partition: (w.partition as number | undefined) ?? 0,
     offset: w.offset,
     timestamp: w.timestamp,
     key: (w.key as string | null | undefined) ?? null,

@@ -8,7 +8,7 @@
  */
 
 import { EvqError } from '../errors.js';
-import type { StartPosition } from './http.js';
+import type { PartitionAppendReply, StartPosition } from './http.js';
 import { MAX_U32 } from './batch-layout.js';
 import { checkHeaders } from './ndjson.js';
 import { checkStartPosition } from './positions.js';
@@ -26,8 +26,13 @@ export interface SubscribeControl {
   op: 'subscribe';
   sub: number;
   topic: string;
+  /** Where to start in each partition (`from` as an offset needs `partition` on a topic of more than one). */
   from?: SubscribeFrom;
   filter?: string;
+  /** Only this partition; without it, every partition of the topic (and those it gets later). */
+  partition?: number;
+  /** Per partition (its number as text) the offset to start at, overriding `from` there: what a client resumes with. */
+  offsets?: Record<string, number>;
 }
 
 export interface UnsubscribeControl {
@@ -45,6 +50,8 @@ export interface ProduceControl {
   /** Deliver at this time, ms since the epoch (not with `delayMs`). */
   dueAt?: number;
   idempotencyKey?: string;
+  /** Append every message to this partition (else each is placed by its key). */
+  partition?: number;
 }
 
 /** A frame a client sends. */
@@ -54,6 +61,15 @@ export interface SubscribedControl {
   op: 'subscribed';
   sub: number;
   topic: string;
+  /** Where the first partition subscribed to starts. */
+  offset: number;
+  /** Where each partition subscribed to starts. */
+  partitions?: PartitionStart[];
+}
+
+/** Where a subscription starts in one partition. */
+export interface PartitionStart {
+  partition: number;
   offset: number;
 }
 
@@ -70,6 +86,12 @@ export interface AckControl {
   lastOffset: number;
   duplicate?: boolean;
   delayed?: boolean;
+  /** The first part's partition (as `baseOffset` and `lastOffset` are its offsets). */
+  partition?: number;
+  /** One per partition the batch went to (see ProduceReply in http.ts). */
+  partitions?: PartitionAppendReply[];
+  /** With more than one part: the partition of each message in batch order. */
+  placement?: number[];
 }
 
 export interface ErrorControl {
@@ -169,13 +191,56 @@ function optionalMs(frame: ControlObject, field: string): number | undefined {
 
 export function decodeSubscribe(frame: ControlObject): SubscribeControl {
   const decoded: SubscribeControl = { op: 'subscribe', sub: id(frame, 'sub'), topic: text(frame, 'topic') };
-  if (frame.from !== undefined) decoded.from = checkStartPosition(frame.from);
+  if (frame.from !== undefined) decoded.from = checkSubscribeFrom(frame.from);
+  const partition = optionalWhole(frame, 'partition');
+  if (partition !== undefined) decoded.partition = partition;
+  if (frame.offsets !== undefined && frame.offsets !== null) decoded.offsets = checkOffsets(frame.offsets);
   const filter = frame.filter;
   if (filter !== undefined && filter !== null && typeof filter !== 'string') {
     throw new EvqError('EVQ_ERR_INVALID_FILTER', 'the filter must be a string');
   }
   if (typeof filter === 'string') decoded.filter = filter;
   return decoded;
+}
+
+/** `from` of a subscribe: a position, or `{"last": N}` (the last N records of each partition). */
+function checkSubscribeFrom(value: unknown): SubscribeFrom {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'last' in value) {
+    const last = (value as { last: unknown }).last;
+    if (typeof last !== 'number' || !Number.isSafeInteger(last) || last < 0) {
+      throw new EvqError('EVQ_ERR_INVALID_OFFSET', 'invalid position: {"last": N} needs N a whole number >= 0');
+    }
+    return { last };
+  }
+  return checkStartPosition(value);
+}
+
+/** `offsets` of a subscribe: an object of partition numbers (as text) to offsets, at most `MAX_OFFSETS` of them. */
+function checkOffsets(value: unknown): Record<string, number> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw malformed('"offsets" of subscribe must be an object');
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length > MAX_OFFSETS) throw malformed(`"offsets" of subscribe names at most ${MAX_OFFSETS} partitions`);
+  const offsets = Object.create(null) as Record<string, number>;
+  for (const [partition, offset] of entries) {
+    if (!/^(0|[1-9]\d{0,8})$/.test(partition)) throw malformed('"offsets" of subscribe is keyed by partition numbers');
+    if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
+      throw new EvqError('EVQ_ERR_INVALID_OFFSET', `invalid offset for partition ${partition}: expected a whole number >= 0`);
+    }
+    offsets[partition] = offset;
+  }
+  return offsets;
+}
+
+/** Most partitions one `offsets` object may name. */
+const MAX_OFFSETS = 4096;
+
+function optionalWhole(frame: ControlObject, field: string): number | undefined {
+  const value = frame[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > MAX_U32) {
+    throw malformed(`"${field}" of ${String(frame.op)} must be a whole number >= 0`);
+  }
+  return value;
 }
 
 export function decodeUnsubscribe(frame: ControlObject): UnsubscribeControl {
@@ -210,6 +275,8 @@ export function decodeProduce(frame: ControlObject): ProduceControl {
     if (typeof idempotencyKey !== 'string') throw malformed('"idempotencyKey" of produce must be a string');
     decoded.idempotencyKey = idempotencyKey;
   }
+  const partition = optionalWhole(frame, 'partition');
+  if (partition !== undefined) decoded.partition = partition;
   return decoded;
 }
 
@@ -229,7 +296,19 @@ export function decodeClientControl(frame: ControlObject): ClientControl {
 // ------------------------------------------------------------------------------------ broker -> client
 
 export function decodeSubscribed(frame: ControlObject): SubscribedControl {
-  return { op: 'subscribed', sub: id(frame, 'sub'), topic: text(frame, 'topic'), offset: offset(frame, 'offset', 0) };
+  const decoded: SubscribedControl = {
+    op: 'subscribed',
+    sub: id(frame, 'sub'),
+    topic: text(frame, 'topic'),
+    offset: offset(frame, 'offset', 0),
+  };
+  if (Array.isArray(frame.partitions)) {
+    decoded.partitions = frame.partitions.map((p: unknown) => {
+      const o = (typeof p === 'object' && p !== null ? p : {}) as ControlObject;
+      return { partition: offset({ ...o, op: 'subscribed' }, 'partition', 0), offset: offset({ ...o, op: 'subscribed' }, 'offset', 0) };
+    });
+  }
+  return decoded;
 }
 
 export function decodeUnsubscribed(frame: ControlObject): UnsubscribedControl {
@@ -247,10 +326,29 @@ export function decodeAck(frame: ControlObject): AckControl {
   const delayed = optionalFlag(frame, 'delayed');
   if (duplicate !== undefined) decoded.duplicate = duplicate;
   if (delayed !== undefined) decoded.delayed = delayed;
+  const partition = optionalWhole(frame, 'partition');
+  if (partition !== undefined) decoded.partition = partition;
+  if (Array.isArray(frame.partitions)) decoded.partitions = frame.partitions.map(decodePart);
+  if (Array.isArray(frame.placement)) {
+    decoded.placement = frame.placement.map((p: unknown) => {
+      if (typeof p !== 'number' || !Number.isSafeInteger(p) || p < 0) throw malformed('"placement" of ack holds partition numbers');
+      return p;
+    });
+  }
   if (delayed !== true && (decoded.baseOffset < 0 || decoded.lastOffset < decoded.baseOffset)) {
     throw malformed(`ack of request ${decoded.req} has invalid offsets ${decoded.baseOffset}..${decoded.lastOffset}`);
   }
   return decoded;
+}
+
+function decodePart(value: unknown): PartitionAppendReply {
+  const o = { ...((typeof value === 'object' && value !== null ? value : {}) as ControlObject), op: 'ack' };
+  return {
+    partition: offset(o, 'partition', 0),
+    baseOffset: offset(o, 'baseOffset', 0),
+    lastOffset: offset(o, 'lastOffset', 0),
+    count: offset(o, 'count', 0),
+  };
 }
 
 export function decodeError(frame: ControlObject): ErrorControl {
@@ -285,12 +383,12 @@ export function decodeBrokerControl(frame: ControlObject): BrokerControl | null 
 
 /** The fields of each kind in the order they are written. */
 const FIELD_ORDER: Record<ClientControl['op'] | BrokerControl['op'], readonly string[]> = {
-  subscribe: ['op', 'sub', 'topic', 'from', 'filter'],
+  subscribe: ['op', 'sub', 'topic', 'from', 'filter', 'partition', 'offsets'],
   unsubscribe: ['op', 'sub'],
-  produce: ['op', 'req', 'topic', 'messages', 'delayMs', 'dueAt', 'idempotencyKey'],
-  subscribed: ['op', 'sub', 'topic', 'offset'],
+  produce: ['op', 'req', 'topic', 'messages', 'delayMs', 'dueAt', 'idempotencyKey', 'partition'],
+  subscribed: ['op', 'sub', 'topic', 'offset', 'partitions'],
   unsubscribed: ['op', 'sub'],
-  ack: ['op', 'req', 'baseOffset', 'lastOffset', 'duplicate', 'delayed'],
+  ack: ['op', 'req', 'baseOffset', 'lastOffset', 'duplicate', 'delayed', 'partition', 'partitions', 'placement'],
   error: ['op', 'sub', 'req', 'code', 'message'],
   closed: ['op', 'sub', 'code', 'message'],
 };

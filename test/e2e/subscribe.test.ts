@@ -76,7 +76,15 @@ describe('evq subscribe', () => {
     expect([topic, offset, key, headers]).toEqual(['hist', '0', '', '{}']);
     expect(time).toBe(new Date(Number(timestamp)).toISOString());
     const json = await runCli(['subscribe', 'hist', '--from', '-1', '-n', '1', '--format', 'json'], { url: broker.url });
-    expect(JSON.parse(json.out)).toEqual({ topic: 'hist', offset: 4, timestamp: expect.any(Number), key: null, headers: null, value: 'e' });
+    expect(JSON.parse(json.out)).toEqual({
+      topic: 'hist',
+      partition: 0,
+      offset: 4,
+      timestamp: expect.any(Number),
+      key: null,
+      headers: null,
+      value: 'e',
+    });
   });
 
   it('--timeout: exit 0 when nothing arrives for that long; exit 1 when --count was not reached', async () => {

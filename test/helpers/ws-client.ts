@@ -4,6 +4,8 @@ import { decodeDeliveryFrame, SUBPROTOCOL_BINARY } from '../../src/protocol/ws-f
 import { waitFor } from './wait.js';
 
 export interface ReceivedRecord {
+  /** The partition the frame was of (0 for the deliver and sparse frames of partition 0). */
+  partition: number;
   offset: number;
   value: string;
   key: string | null;
@@ -29,6 +31,7 @@ export class WsTestClient {
         const records = decodeBatch(frame.batch, 'x');
         records.forEach((r, i) =>
           list.push({
+            partition: frame.partition,
             offset: frame.offsets ? (frame.offsets[i] as number) : r.offset,
             value: r.value.toString('utf8'),
             key: r.key,
@@ -39,7 +42,7 @@ export class WsTestClient {
         const msg = JSON.parse(data.toString('utf8'));
         if (msg.op === undefined) {
           // a plain JSON record (no binary subprotocol): sub id unknown on the wire, keep under -1
-          this.#list(-1).push({ offset: msg.offset, value: msg.value, key: msg.key, headers: msg.headers });
+          this.#list(-1).push({ partition: msg.partition, offset: msg.offset, value: msg.value, key: msg.key, headers: msg.headers });
         } else this.controls.push(msg);
       }
       this.#wake();
@@ -98,7 +101,16 @@ export class WsTestClient {
     this.ws.send(JSON.stringify(message));
   }
 
-  subscribe(sub: number, topic: string, options: { from?: string | number; filter?: string } = {}): void {
+  subscribe(
+    sub: number,
+    topic: string,
+    options: {
+      from?: string | number | { last: number } | { time: number };
+      filter?: string;
+      partition?: number;
+      offsets?: Record<string, number>;
+    } = {},
+  ): void {
     this.send({ op: 'subscribe', sub, topic, ...options });
   }
 

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LIMITS } from '../../core/limits.js';
 import { EvqError, topicNotFound } from '../../errors.js';
 import { HEADERS } from '../../protocol/http.js';
 import type { GroupCommit, GroupInfo, GroupList, GroupReset } from '../../protocol/http.js';
 import { validateGroupName, validateTopicName } from '../../protocol/validate.js';
 import type { BrokerContext } from '../context.js';
+import type { Log } from '../storage/log.js';
 import type { GroupState } from '../consumer-groups.js';
 import { groupLag, groupMissed } from '../consumer-groups.js';
 import { readBody } from './body.js';
@@ -31,11 +31,11 @@ export async function readGroup(
   const state = ctx.groups.get(topic, group);
   const from = state !== undefined ? state.committed : queryFrom(url, 'earliest');
   // what retention removed between the committed offset and the log's start: the read skips it, and says so
-  const missed = state === undefined ? 0 : groupMissed(ctx.store.get(topic), state.committed);
+  const missed = state === undefined ? 0 : groupMissed(ctx.store.get(topic)?.partition(0), state.committed);
   const endRead = ctx.groups.beginRead(topic, group);
   let result;
   try {
-    result = await ctx.reader.read(topic, from, {
+    result = await ctx.reader.read(topic, 0, from, {
       limit: queryLimit(url, ctx.limits),
       filter: queryFilter(url, ctx.limits),
       waitMs: queryWait(url, ctx.limits),
@@ -70,7 +70,7 @@ export async function commitGroup(
   if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
     throw new EvqError('EVQ_ERR_INVALID_OFFSET', 'the commit needs {"offset": N} with N a whole number >= 0');
   }
-  const log = ctx.store.get(topic);
+  const log = ctx.store.get(topic)?.partition(0);
   if (log !== undefined && offset > log.endOffset) {
     throw new EvqError('EVQ_ERR_INVALID_OFFSET', `offset ${offset} is past the end of "${topic}" (${log.endOffset})`);
   }
@@ -96,7 +96,7 @@ export function listGroups(ctx: BrokerContext, res: ServerResponse): void {
 
 /** A group on one topic as GET /groups and GET /topics/{t}/groups/{g} answer. */
 function groupInfo(ctx: BrokerContext, state: GroupState): GroupInfo {
-  const log = ctx.store.get(state.topic);
+  const log = ctx.store.get(state.topic)?.partition(0);
   return {
     topic: state.topic,
     group: state.group,
@@ -125,7 +125,7 @@ export async function resetGroup(
   validateTopicName(topic);
   validateGroupName(group);
   const parsed = (await readSmallJson(req, 'reset', '{"to": "earliest"}')) as { to?: unknown; dryRun?: unknown } | null;
-  const log = ctx.store.get(topic);
+  const log = ctx.store.get(topic)?.partition(0);
   if (log === undefined) throw topicNotFound(topic, 'missing');
   const dryRun = parsed?.dryRun === true;
   const offset = await resetTarget(log, topic, parsed?.to);
@@ -142,7 +142,7 @@ export async function resetGroup(
   replyJson(res, 200, reply);
 }
 
-type ResetLog = NonNullable<ReturnType<BrokerContext['store']['get']>>;
+type ResetLog = Log;
 
 /** The offset a reset target stands for in the log as it is now. */
 async function resetTarget(log: ResetLog, topic: string, to: unknown): Promise<number> {
@@ -160,28 +160,13 @@ async function resetTarget(log: ResetLog, topic: string, to: unknown): Promise<n
   }
   const time = (to as { time?: unknown } | null)?.time;
   if (typeof to === 'object' && to !== null && typeof time === 'number' && Number.isSafeInteger(time) && time >= 0) {
-    return offsetAtTime(log, time);
+    return log.offsetForTime(time);
   }
   throw new EvqError('EVQ_ERR_MALFORMED', 'the reset needs {"to": "earliest"}, "latest", an offset N, or {"time": MS since the epoch}');
 }
 
-/** The first offset whose record is stamped at or after `time` (the end when none is): a scan from the start. */
-async function offsetAtTime(log: ResetLog, time: number): Promise<number> {
-  let offset = log.startOffset;
-  while (offset < log.endOffset) {
-    const chunk = await log.read(offset, { maxRecords: LIMITS.maxReadLimit, maxBytes: LIMITS.readStepBytes });
-    if (chunk.length === 0) break;
-    for (const record of chunk) {
-      if (record.offset < offset) continue;
-      if (record.timestamp >= time) return record.offset;
-      offset = record.offset + 1;
-    }
-  }
-  return log.endOffset;
-}
-
 export function lagOf(ctx: BrokerContext, topic: string, committed: number): number {
-  return groupLag(ctx.store.get(topic), committed);
+  return groupLag(ctx.store.get(topic)?.partition(0), committed);
 }
 
 /** The small JSON body of a group request (at most 4 KiB); anything else is EVQ_ERR_MALFORMED with an example. */

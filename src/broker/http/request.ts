@@ -18,9 +18,32 @@ export function queryLimit(url: URL, limits: BrokerLimits): number {
   return n;
 }
 
+/**
+ * Where a read starts: `?from=earliest|latest|N`, `?last=N` (the last N records), or `?time=T` (the first
+ * record stamped at or after T: ISO 8601 or ms since the epoch). At most one of them.
+ */
 export function queryFrom(url: URL, fallback: StartPosition): StartPosition {
+  const time = url.searchParams.get('time');
+  const last = url.searchParams.get('last');
   const text = url.searchParams.get('from') ?? url.searchParams.get('offset');
+  if ((time !== null ? 1 : 0) + (last !== null ? 1 : 0) + (text !== null ? 1 : 0) > 1) {
+    throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', 'give one of from, last and time');
+  }
+  if (time !== null) return { time: parseTime(time) };
+  if (last !== null) return { last: parseOffset(last, 'count of last records') };
   return text === null ? fallback : parseStartPosition(text);
+}
+
+/** `?partition=N`, or null when the query has none. */
+export function queryPartition(url: URL): number | null {
+  const text = url.searchParams.get('partition');
+  return text === null ? null : parseOffset(text, 'partition');
+}
+
+/** The partition a produce names (`?partition=N` or the `evq-partition` header), or null to let the broker place it. */
+export function requestPartition(req: IncomingMessage, url: URL): number | null {
+  const text = header(req, HEADERS.partition) ?? url.searchParams.get('partition');
+  return text === undefined || text === null ? null : parseOffset(text, 'partition');
 }
 
 export function queryWait(url: URL, limits: BrokerLimits): number {

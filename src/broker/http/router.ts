@@ -7,7 +7,8 @@ import type { BrokerContext } from '../context.js';
 import type { RequestGuard } from '../request-guard.js';
 import { commitGroup, describeGroup, listGroups, readGroup, resetGroup } from './group-routes.js';
 import { replyError, replyJson, replyText, toEvqError } from './replies.js';
-import { createTopic, deleteTopic, describeTopic, listTopics, produceBatch, produceOne, readMessages } from './topic-routes.js';
+import { produceBatch, produceOne, readMessages } from './topic-routes.js';
+import { alterTopic, createTopic, deleteTopic, describeTopic, listTopics, offsetsForTime } from './topic-admin-routes.js';
 
 /** Splits a path into decoded segments; a malformed escape is a 400. */
 export function pathSegments(pathname: string): string[] {
@@ -110,10 +111,16 @@ async function handle(ctx: BrokerContext, auth: TokenAuth, guard: RequestGuard, 
       return;
     }
     if (sub === undefined) {
-      allow('GET', 'PUT', 'DELETE');
+      allow('GET', 'PUT', 'PATCH', 'DELETE');
       if (method === 'DELETE') await deleteTopic(ctx, topic, res);
       else if (method === 'PUT') await createTopic(ctx, topic, req, res);
+      else if (method === 'PATCH') await alterTopic(ctx, topic, req, res);
       else describeTopic(ctx, topic, res);
+      return;
+    }
+    if (sub === 'offsets' && group === undefined) {
+      allow('GET');
+      await offsetsForTime(ctx, topic, res, url);
       return;
     }
     if (sub === 'messages' && group === undefined) {

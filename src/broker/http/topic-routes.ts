@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EvqError, topicNotFound } from '../../errors.js';
+import { EvqError, EvqUsageError } from '../../errors.js';
 import { LIMITS } from '../../core/limits.js';
-import { CONTENT_TYPES, HEADERS, type StartPosition, type TopicDescription, type TopicList } from '../../protocol/http.js';
+import { CONTENT_TYPES, HEADERS, type ProduceReply, type StartPosition } from '../../protocol/http.js';
 import { parseNdjsonBatch } from '../../protocol/ndjson.js';
 import { validateTopicName } from '../../protocol/validate.js';
 import type { BrokerContext } from '../context.js';
-import { groupLag } from '../consumer-groups.js';
 import type { ProduceResult } from '../ingest.js';
 import type { ReadResult } from '../reader.js';
 import { readBody } from './body.js';
@@ -16,6 +15,8 @@ import {
   queryFilter,
   queryFrom,
   queryLimit,
+  queryPartition,
+  requestPartition,
   queryWait,
   requestDueAt,
   requestIdempotencyKey,
@@ -39,8 +40,9 @@ export async function produceOne(
   const idempotencyKey = requestIdempotencyKey(req, LIMITS.maxIdempotencyKeyLength);
   const key = requestKey(req);
   const headers = requestMessageHeaders(req);
+  const partition = requestPartition(req, url);
   const value = await readBody(req, ctx.limits.maxMessageBytes, () => tooLarge(ctx.limits.maxMessageBytes));
-  const result = await ctx.ingest.produce(topic, [{ value, key, headers }], { dueAt, idempotencyKey });
+  const result = await ctx.ingest.produce(topic, [{ value, key, headers }], { dueAt, idempotencyKey, partition });
   replyProduced(res, result);
 }
 
@@ -51,13 +53,14 @@ export async function produceBatch(ctx: BrokerContext, topic: string, req: Incom
   const now = ctx.clock.now();
   const dueAt = requestDueAt(req, url, now);
   const idempotencyKey = requestIdempotencyKey(req, LIMITS.maxIdempotencyKeyLength);
+  const partition = requestPartition(req, url);
   const body = await readBody(
     req,
     ctx.limits.maxHttpBodyBytes,
     () => new EvqError('EVQ_ERR_BATCH_TOO_LARGE', `the batch is larger than ${ctx.limits.maxHttpBodyBytes} bytes`),
   );
   const messages = parseNdjsonBatch(body, ctx.limits.maxBatchCount);
-  const result = await ctx.ingest.produce(topic, messages, { dueAt, idempotencyKey });
+  const result = await ctx.ingest.produce(topic, messages, { dueAt, idempotencyKey, partition });
   replyProduced(res, result);
 }
 
@@ -66,8 +69,15 @@ function replyProduced(res: ServerResponse, result: ProduceResult): void {
     replyJson(res, 202, { topic: result.topic, delayed: true, dueAt: result.dueAt, count: result.count });
     return;
   }
-  const { topic, baseOffset, lastOffset, count, duplicate } = result;
-  replyJson(res, duplicate ? 200 : 201, { topic, offset: baseOffset, baseOffset, lastOffset, count, duplicate });
+  replyJson(res, result.duplicate ? 200 : 201, producedReply(result));
+}
+
+/** The JSON of an acknowledged produce (see `ProduceReply`). */
+function producedReply(result: Extract<ProduceResult, { delayed: false }>): ProduceReply {
+  const { topic, partition, baseOffset, lastOffset, count, duplicate, parts, placement } = result;
+  const reply: ProduceReply = { topic, partition, offset: baseOffset, baseOffset, lastOffset, count, duplicate, partitions: parts };
+  if (placement !== null) reply.placement = placement;
+  return reply;
 }
 
 function tooLarge(max: number): EvqError {
@@ -89,8 +99,26 @@ export async function readMessages(
   const filter = queryFilter(url, ctx.limits);
   const waitMs = queryWait(url, ctx.limits);
   const signal = closeSignal(req, res);
-  const result = await ctx.reader.read(topic, from, { limit, filter, waitMs, signal });
+  const partition = readPartition(ctx, topic, url);
+  const result = await ctx.reader.read(topic, partition, from, { limit, filter, waitMs, signal });
   replyRecords(res, result);
+}
+
+/**
+ * The partition a plain read is of: `?partition=N`; none is needed on a topic of one partition (a read of a
+ * topic of more without one is `EVQ_ERR_INVALID_ARGUMENT`: say which, or read them all through a group).
+ */
+function readPartition(ctx: BrokerContext, topic: string, url: URL): number {
+  const partition = queryPartition(url);
+  if (partition !== null) return partition;
+  const count = ctx.store.get(topic)?.partitionCount ?? 1;
+  if (count > 1) {
+    throw new EvqUsageError(
+      'EVQ_ERR_INVALID_ARGUMENT',
+      `topic "${topic}" has ${count} partitions: read one with ?partition=N (0 to ${count - 1}), or all of them through a group`,
+    );
+  }
+  return 0;
 }
 
 /** Writes records as NDJSON with the next offset in a header. */
@@ -115,47 +143,4 @@ export function closeSignal(req: IncomingMessage, res: ServerResponse): AbortSig
   });
   req.once('aborted', () => controller.abort());
   return controller.signal;
-}
-
-/** GET /topics: every topic with counts, sizes, offsets and subscribers. */
-export function listTopics(ctx: BrokerContext, res: ServerResponse): void {
-  const reply: TopicList = { topics: ctx.store.list().map((info) => ({ ...info, subscribers: ctx.subscriberCount(info.topic) })) };
-  replyJson(res, 200, reply);
-}
-
-/** GET /topics/{topic}. */
-export function describeTopic(ctx: BrokerContext, topic: string, res: ServerResponse): void {
-  validateTopicName(topic);
-  const info = ctx.store.list().find((t) => t.topic === topic);
-  if (info === undefined) throw topicNotFound(topic, 'missing');
-  const groups = ctx.groups
-    .list()
-    .filter((g) => g.topic === topic)
-    .map((g) => ({
-      group: g.group,
-      committed: g.committed,
-      lag: groupLag(info, g.committed),
-    }));
-  const reply: TopicDescription = { ...info, subscribers: ctx.subscriberCount(topic), groups };
-  replyJson(res, 200, reply);
-}
-
-/** PUT /topics/{topic}: creates an empty topic (201), or leaves an existing one as it is (200). */
-export async function createTopic(ctx: BrokerContext, topic: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  validateTopicName(topic);
-  req.resume(); // no body is read
-  const existed = ctx.store.has(topic);
-  if (!existed) await ctx.store.getOrCreate(topic);
-  replyJson(res, existed ? 200 : 201, { topic, created: !existed });
-}
-
-/** DELETE /topics/{topic}: the log and its groups are removed. */
-export async function deleteTopic(ctx: BrokerContext, topic: string, res: ServerResponse): Promise<void> {
-  validateTopicName(topic);
-  const deleted = await ctx.store.delete(topic);
-  if (!deleted) throw topicNotFound(topic, 'missing');
-  await ctx.groups.forgetTopic(topic);
-  ctx.metrics.forgetTopic(topic);
-  ctx.topicDeleted(topic);
-  replyJson(res, 200, { topic, deleted: true });
 }

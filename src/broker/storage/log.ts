@@ -3,7 +3,7 @@
  * {@link MemoryTopicLog} (memory only, bounded by retention). The HTTP and WebSocket layers depend on this
  * interface only.
  */
-import type { TopicOffsets } from '../../protocol/http.js';
+import type { PartitionOffsets } from '../../protocol/http.js';
 import type { EvqRecord, MessageInput } from '../../protocol/record.js';
 
 /**
@@ -43,6 +43,7 @@ export interface ReadBatchesResult {
 /** Sent to `onAppend` listeners when an append is acknowledged, in offset order. */
 export interface AppendEvent {
   topic: string;
+  partition: number;
   baseOffset: number;
   lastOffset: number;
   /** The encoded batch as stored (record-codec format): send it to subscribers as it is. Do not modify it. */
@@ -96,8 +97,10 @@ export interface RetentionResult {
   startOffset: number;
 }
 
-/** One line of a topic listing. */
-export type TopicInfo = TopicOffsets;
+/** A partition log's offsets and size. */
+export interface LogInfo extends PartitionOffsets {
+  topic: string;
+}
 
 /** Retention limits of a log; whole segments (or, in memory, whole batches) are deleted, oldest first. */
 export interface RetentionOptions {
@@ -107,9 +110,11 @@ export interface RetentionOptions {
   retentionAgeMs?: number | null;
 }
 
-/** A topic's log: append-only, offsets from 0 without gaps. */
+/** The log of one partition of a topic: append-only, offsets from 0 without gaps. */
 export interface Log {
   readonly topic: string;
+  /** The partition of the topic (0 for a topic of one partition). */
+  readonly partition: number;
   /** `true` for logs on disk. */
   readonly durable: boolean;
   /** The first offset that can be read (it grows as retention deletes old data). */
@@ -151,14 +156,19 @@ export interface Log {
   read(fromOffset: number, options?: ReadOptions): Promise<EvqRecord[]>;
   /** Like {@link Log.read}, but raw stored batches up to about `maxBytes` (default 1 MiB; at least one batch). */
   readBatches(fromOffset: number, maxBytes?: number): Promise<ReadBatchesResult>;
+  /**
+   * The first offset whose record is stamped at or after `timestamp` (ms since the epoch): `endOffset` when
+   * there is none, `startOffset` when the time is before everything.
+   */
+  offsetForTime(timestamp: number): Promise<number>;
   /** Calls `listener` for every acknowledged append, in offset order. Listeners must not throw. Returns the unsubscribe function. */
   onAppend(listener: (event: AppendEvent) => void): () => void;
   /** Calls `listener` when a read finds damage not known before. Returns the unsubscribe function. */
   onCorruption(listener: (report: CorruptionReport) => void): () => void;
   /** Deletes what retention no longer keeps (also done after each segment roll; call it periodically for age). */
   enforceRetention(now?: number): Promise<RetentionResult>;
-  /** `{topic, startOffset, endOffset, messageCount, sizeBytes}`. */
-  info(): TopicInfo;
+  /** `{topic, partition, startOffset, endOffset, messageCount, sizeBytes}`. */
+  info(): LogInfo;
   /** Waits for appends in flight, fsyncs and closes the files. Later appends and reads reject. */
   close(): Promise<void>;
 }

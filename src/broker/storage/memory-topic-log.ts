@@ -11,6 +11,7 @@ import { encodeBatch } from '../../protocol/batch-encode.js';
 import { validateBatch, validateTopicName } from '../../protocol/validate.js';
 import { takeEncoded, timestamped } from './append-input.js';
 import { ListenerSet } from './listener-set.js';
+import { scanForTime } from './time-scan.js';
 import { checkReadOffset, readLimits } from './read-bounds.js';
 import { checkRetentionOptions, expiredUnitCount } from './retention.js';
 import { logClosed } from './storage-errors.js';
@@ -26,13 +27,15 @@ import type {
   RecoveryReport,
   RetentionOptions,
   RetentionResult,
-  TopicInfo,
+  LogInfo,
 } from './log.js';
 
 /** Retention by bytes of a memory topic when none is given: 256 MiB. */
 export const DEFAULT_MEMORY_RETENTION_BYTES: number = LIMITS.memoryRetentionBytes;
 
 export interface MemoryTopicLogOptions extends RetentionOptions {
+  /** The partition of its topic this log holds (default 0). */
+  partition?: number;
   limits?: BatchLimits;
   now?: () => number;
 }
@@ -64,6 +67,7 @@ interface StoredBatch {
 
 export class MemoryTopicLog implements Log {
   readonly durable = false;
+  readonly partition: number;
   readonly recovery: RecoveryReport;
   private batches: StoredBatch[] = [];
   private head = 0;
@@ -81,6 +85,7 @@ export class MemoryTopicLog implements Log {
   ) {
     validateTopicName(topic);
     checkRetentionOptions(options);
+    this.partition = options.partition ?? 0;
     this.retentionOptions = {
       retentionBytes: options.retentionBytes ?? DEFAULT_MEMORY_RETENTION_BYTES,
       retentionAgeMs: options.retentionAgeMs ?? null,
@@ -106,9 +111,16 @@ export class MemoryTopicLog implements Log {
     return this.size;
   }
 
-  info(): TopicInfo {
+  info(): LogInfo {
     const startOffset = this.startOffset;
-    return { topic: this.topic, startOffset, endOffset: this.next, messageCount: this.next - startOffset, sizeBytes: this.size };
+    return {
+      topic: this.topic,
+      partition: this.partition,
+      startOffset,
+      endOffset: this.next,
+      messageCount: this.next - startOffset,
+      sizeBytes: this.size,
+    };
   }
 
   append(messages: readonly MessageInput[]): Promise<AppendResult> {
@@ -144,8 +156,12 @@ export class MemoryTopicLog implements Log {
     this.size += bytes.length;
     this.next = lastOffset + 1;
     this.dropExpired(this.now());
-    this.appendListeners.emit({ topic: this.topic, baseOffset, lastOffset, batch: bytes });
+    this.appendListeners.emit({ topic: this.topic, partition: this.partition, baseOffset, lastOffset, batch: bytes });
     return { baseOffset, lastOffset };
+  }
+
+  offsetForTime(timestamp: number): Promise<number> {
+    return scanForTime(this, timestamp); // LEAD PLACEHOLDER: replaced by the time index
   }
 
   read(fromOffset: number, options: ReadOptions = {}): Promise<EvqRecord[]> {
@@ -163,7 +179,7 @@ export class MemoryTopicLog implements Log {
             bytes += record.value.length;
             return records.length < maxRecords && bytes < maxBytes;
           },
-          { fromOffset: from, limits: TRUSTED_CODEC_LIMITS },
+          { fromOffset: from, limits: TRUSTED_CODEC_LIMITS, partition: this.partition },
         );
         if (records.length >= maxRecords || bytes >= maxBytes) break;
       }

@@ -17,6 +17,7 @@ import { logClosed, storageFailure } from './storage-errors.js';
 import { DEFAULT_CHUNK_BYTES } from './frame-scanner.js';
 import { takeEncoded, timestamped } from './append-input.js';
 import { ListenerSet } from './listener-set.js';
+import { scanForTime } from './time-scan.js';
 import { checkReadOffset, readLimits } from './read-bounds.js';
 import type { EvqRecord, MessageInput } from '../../protocol/record.js';
 import type { BatchLimits } from '../../protocol/validate.js';
@@ -32,7 +33,7 @@ import type {
   RecoveryReport,
   RetentionOptions,
   RetentionResult,
-  TopicInfo,
+  LogInfo,
 } from './log.js';
 import type { WrittenAppend } from './log-writer.js';
 
@@ -40,6 +41,8 @@ import type { WrittenAppend } from './log-writer.js';
 export const MIN_SEGMENT_BYTES = 1024;
 
 export interface TopicLogOptions extends RetentionOptions {
+  /** The partition of its topic this log holds (default 0). */
+  partition?: number;
   /** Default `'always'`. */
   fsync?: FsyncMode;
   /** Default `LIMITS.fsyncIntervalMs`. */
@@ -60,6 +63,7 @@ export interface TopicLogOptions extends RetentionOptions {
 
 export class TopicLog implements Log {
   readonly durable = true;
+  readonly partition: number;
   private segments: Segment[];
   private readonly writer: LogWriter;
   private readonly appendListeners = new ListenerSet<AppendEvent>();
@@ -78,6 +82,7 @@ export class TopicLog implements Log {
     private readonly options: TopicLogOptions,
   ) {
     this.segments = segments;
+    this.partition = options.partition ?? 0;
     this.limits = options.limits ?? LIMITS;
     this.now = options.now ?? Date.now;
     this.writer = new LogWriter(segments[segments.length - 1] as Segment, {
@@ -176,10 +181,17 @@ export class TopicLog implements Log {
     return reports;
   }
 
-  info(): TopicInfo {
+  info(): LogInfo {
     const startOffset = this.startOffset;
     const endOffset = this.endOffset;
-    return { topic: this.topic, startOffset, endOffset, messageCount: endOffset - startOffset, sizeBytes: this.sizeBytes };
+    return {
+      topic: this.topic,
+      partition: this.partition,
+      startOffset,
+      endOffset,
+      messageCount: endOffset - startOffset,
+      sizeBytes: this.sizeBytes,
+    };
   }
 
   append(messages: readonly MessageInput[]): Promise<AppendResult> {
@@ -202,6 +214,10 @@ export class TopicLog implements Log {
     return this.writer.appendEncoded(batch, count);
   }
 
+  offsetForTime(timestamp: number): Promise<number> {
+    return scanForTime(this, timestamp); // LEAD PLACEHOLDER: replaced by the time index
+  }
+
   async read(fromOffset: number, options: ReadOptions = {}): Promise<EvqRecord[]> {
     const { maxRecords, maxBytes } = readLimits(options);
     const from = this.startReading(fromOffset);
@@ -217,7 +233,7 @@ export class TopicLog implements Log {
           bytes += record.value.length;
           return records.length < maxRecords && bytes < maxBytes;
         },
-        { fromOffset: from, limits: TRUSTED_CODEC_LIMITS },
+        { fromOffset: from, limits: TRUSTED_CODEC_LIMITS, partition: this.partition },
       );
       return records.length < maxRecords && bytes < maxBytes;
     });
@@ -290,7 +306,13 @@ export class TopicLog implements Log {
     const segment = append.segment;
     segment.visibleSize = append.end;
     segment.visibleEnd = append.lastOffset + 1;
-    this.appendListeners.emit({ topic: this.topic, baseOffset: append.baseOffset, lastOffset: append.lastOffset, batch: append.batch });
+    this.appendListeners.emit({
+      topic: this.topic,
+      partition: this.partition,
+      baseOffset: append.baseOffset,
+      lastOffset: append.lastOffset,
+      batch: append.batch,
+    });
   }
 
   private async roll(segment: Segment): Promise<Segment> {

@@ -1,6 +1,9 @@
 /**
- * All the topics of a broker: `<dataDir>/topics/<topic>/` holds one topic's log (or, in memory mode,
- * nothing is on disk). Topics are created on first produce, listed, and deleted; names are checked with
+ * All the topics of a broker: `<dataDir>/topics/<topic>/` holds one topic: partition 0's log as the topic's
+ * log was before partitions (so a data directory of the previous release opens unchanged, each topic one
+ * partition), partition n >= 1 in the subdirectory `<topic>/<n>/`, and `topic.json` with the partition count
+ * (none: one partition). In memory mode nothing is on disk. Topics are created on first produce or on
+ * request with a partition count, grown (never shrunk), listed, and deleted; names are checked with
  * `validateTopicName` and every path is resolved and checked to stay inside `<dataDir>/topics`.
  *
  * A deleted topic's directory is first renamed to `<topic>~<random>.deleted` (a name no topic can have,
@@ -16,16 +19,23 @@ import { ListenerSet } from './listener-set.js';
 import { MemoryTopicLog } from './memory-topic-log.js';
 import { TopicLog } from './topic-log.js';
 import { storageFailure } from './storage-errors.js';
+import { readJsonFile, writeJsonFile } from './atomic-file.js';
+import { Topic } from './topic.js';
 import type { FileIO } from './file-io.js';
-import type { CorruptionReport, Log, RecoveryReport, TopicInfo } from './log.js';
+import type { CorruptionReport, Log, RecoveryReport } from './log.js';
+import type { TopicOffsets } from '../../protocol/http.js';
 import type { MemoryTopicLogOptions } from './memory-topic-log.js';
 import type { TopicLogOptions } from './topic-log.js';
-
-/** Default period of the retention pass over all topics (retention by age needs a clock tick). */
 
 interface StoreLimits {
   /** Most topics (default `LIMITS.maxTopics`); creating one more is `EVQ_ERR_LIMIT_EXCEEDED`. */
   maxTopics?: number;
+  /** Partitions of a topic created by a first produce (default `LIMITS.defaultPartitions`). */
+  defaultPartitions?: number;
+  /** Most partitions of one topic (default `LIMITS.maxPartitions`). */
+  maxPartitions?: number;
+  /** Most partitions of all topics together (default `LIMITS.maxTotalPartitions`). */
+  maxTotalPartitions?: number;
   /** Period of the retention pass in ms (default 60 s; 0 turns it off: call `enforceRetention`). */
   retentionCheckIntervalMs?: number;
 }
@@ -33,17 +43,21 @@ interface StoreLimits {
 export interface TopicStoreOptions extends TopicLogOptions, StoreLimits {}
 export interface MemoryTopicStoreOptions extends MemoryTopicLogOptions, StoreLimits {}
 
-/** A topic was created or deleted. */
+/** A topic was created, deleted, or given more partitions (`partitions`: its count now). */
 export interface TopicEvent {
-  type: 'created' | 'deleted';
+  type: 'created' | 'deleted' | 'grown';
   topic: string;
+  partitions?: number;
 }
 
 const DELETED_SUFFIX = '.deleted';
+/** The file in a topic's directory that holds its partition count. */
+export const TOPIC_META_FILE = 'topic.json';
 
 export class TopicStore {
-  private readonly logs = new Map<string, Log>();
-  private readonly creating = new Map<string, Promise<Log>>();
+  private readonly logs = new Map<string, Topic>();
+  private readonly creating = new Map<string, Promise<Topic>>();
+  private totalPartitions = 0;
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly topicListeners = new ListenerSet<TopicEvent>();
   private readonly corruptionListeners = new ListenerSet<CorruptionReport>();
@@ -84,15 +98,24 @@ export class TopicStore {
       for (const name of names) {
         const path = join(topicsDir, name);
         if (name.includes('~')) {
-          await removeFlatDir(io, path);
+          await removeTopicDir(io, path);
           continue;
         }
         if (!isValidTopicName(name) || (await io.stat(path))?.isDirectory !== true) continue;
-        const log = await TopicLog.open(io, path, name, options);
-        store.add(log);
-        const r = log.recovery;
-        if (r.truncations.length + r.corruptions.length + r.rebuiltIndexes.length + r.removedFiles.length > 0) {
-          store.recovery.push(r);
+        const count = await store.readPartitionCount(name);
+        const logs: Log[] = [];
+        try {
+          for (let p = 0; p < count; p++) logs.push(await store.openLog(name, p));
+        } catch (error) {
+          await Promise.allSettled(logs.map((log) => log.close()));
+          throw error;
+        }
+        store.add(new Topic(name, logs));
+        for (const log of logs) {
+          const r = log.recovery;
+          if (r.truncations.length + r.corruptions.length + r.rebuiltIndexes.length + r.removedFiles.length > 0) {
+            store.recovery.push(r);
+          }
         }
       }
     } catch (error) {
@@ -123,23 +146,27 @@ export class TopicStore {
     return this.logs.has(topic);
   }
 
-  /** The log of `topic`, or `undefined` when there is no such topic. Throws `EVQ_ERR_INVALID_TOPIC` for an invalid name. */
-  get(topic: string): Log | undefined {
+  /** The topic, or `undefined` when there is no such topic. Throws `EVQ_ERR_INVALID_TOPIC` for an invalid name. */
+  get(topic: string): Topic | undefined {
     validateTopicName(topic);
     return this.logs.get(topic);
   }
 
   /**
-   * The log of `topic`, created when missing (what a produce does). Rejects with `EVQ_ERR_INVALID_TOPIC`,
-   * `EVQ_ERR_LIMIT_EXCEEDED` past `maxTopics`, `EVQ_ERR_STORAGE`, or `EVQ_ERR_UNAVAILABLE` once closed.
+   * The topic, created when missing (what a produce does) with `partitions` partitions (default: the store's
+   * `defaultPartitions`); an existing topic is returned as it is, whatever its count. Rejects with
+   * `EVQ_ERR_INVALID_TOPIC`, `EVQ_ERR_INVALID_ARGUMENT` for a bad count, `EVQ_ERR_LIMIT_EXCEEDED` past
+   * `maxTopics` or the partition limits, `EVQ_ERR_STORAGE`, or `EVQ_ERR_UNAVAILABLE` once closed.
    */
-  async getOrCreate(topic: string): Promise<Log> {
+  async getOrCreate(topic: string, partitions?: number): Promise<Topic> {
     validateTopicName(topic);
     const existing = this.logs.get(topic);
     if (existing !== undefined) return existing;
     const pending = this.creating.get(topic);
     if (pending !== undefined) return pending;
     this.checkOpen();
+    const count = partitions ?? this.options.defaultPartitions ?? LIMITS.defaultPartitions;
+    this.checkPartitionCount(topic, count, 0);
     const max = this.options.maxTopics ?? LIMITS.maxTopics;
     if (this.logs.size + this.creating.size >= max) {
       throw new EvqError('EVQ_ERR_LIMIT_EXCEEDED', `cannot create topic "${topic}": the broker already has ${max} topics (the limit)`);
@@ -148,18 +175,57 @@ export class TopicStore {
       this.checkOpen();
       const again = this.logs.get(topic);
       if (again !== undefined) return again;
-      const log = await this.createLog(topic);
-      this.add(log);
-      this.topicListeners.emit({ type: 'created', topic });
-      return log;
+      this.checkPartitionCount(topic, count, 0);
+      const created = await this.createTopic(topic, count);
+      this.add(created);
+      this.topicListeners.emit({ type: 'created', topic, partitions: count });
+      return created;
     }).finally(() => this.creating.delete(topic));
     this.creating.set(topic, creation);
     return creation;
   }
 
+  /**
+   * Gives `topic` `partitions` partitions in all (more than it has: a topic never shrinks, as in Kafka; the
+   * same count changes nothing). Existing partitions keep their records and offsets; keys may map elsewhere
+   * from now on. Resolves with the topic. Rejects with `EVQ_ERR_NOT_FOUND`, `EVQ_ERR_INVALID_ARGUMENT` for fewer
+   * partitions, `EVQ_ERR_LIMIT_EXCEEDED` past the limits, `EVQ_ERR_STORAGE`.
+   */
+  async grow(topic: string, partitions: number): Promise<Topic> {
+    validateTopicName(topic);
+    this.checkOpen();
+    return this.withLock(topic, async () => {
+      const existing = this.logs.get(topic);
+      if (existing === undefined)
+        throw new EvqError('EVQ_ERR_NOT_FOUND', `topic "${topic}" does not exist`, { details: { reason: 'missing' } });
+      const from = existing.partitionCount;
+      if (partitions === from) return existing;
+      if (Number.isSafeInteger(partitions) && partitions < from) {
+        throw new EvqUsageError(
+          'EVQ_ERR_INVALID_ARGUMENT',
+          `topic "${topic}" has ${from} partitions: a topic can get more partitions, never fewer (delete and create it again to have fewer)`,
+        );
+      }
+      this.checkPartitionCount(topic, partitions, from);
+      const added: Log[] = [];
+      try {
+        for (let p = from; p < partitions; p++) added.push(await this.openLog(topic, p));
+        await this.writePartitionCount(topic, partitions);
+      } catch (error) {
+        await Promise.allSettled(added.map((log) => log.close()));
+        throw error;
+      }
+      existing.grow(added);
+      this.totalPartitions += added.length;
+      for (const log of added) log.onCorruption((report) => this.corruptionListeners.emit(report));
+      this.topicListeners.emit({ type: 'grown', topic, partitions });
+      return existing;
+    });
+  }
+
   /** Every topic, by name. */
-  list(): TopicInfo[] {
-    return [...this.logs.values()].map((log) => log.info()).sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
+  list(): TopicOffsets[] {
+    return [...this.logs.values()].map((t) => t.info()).sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
   }
 
   /**
@@ -170,11 +236,12 @@ export class TopicStore {
     validateTopicName(topic);
     this.checkOpen();
     return this.withLock(topic, async () => {
-      const log = this.logs.get(topic);
-      if (log === undefined) return false;
+      const existing = this.logs.get(topic);
+      if (existing === undefined) return false;
       this.logs.delete(topic);
+      this.totalPartitions -= existing.partitionCount;
       this.topicListeners.emit({ type: 'deleted', topic });
-      await log.close().catch(() => undefined);
+      await existing.close().catch(() => undefined);
       if (this.io !== null) {
         const dir = this.topicDir(topic);
         const trash = this.inTopicsDir(`${topic}~${randomBytes(6).toString('hex')}${DELETED_SUFFIX}`);
@@ -184,7 +251,7 @@ export class TopicStore {
         } catch (cause) {
           throw storageFailure(topic, 'delete', dir, cause);
         }
-        await removeFlatDir(this.io, trash).catch(() => undefined); // a leftover is removed at the next open
+        await removeTopicDir(this.io, trash).catch(() => undefined); // a leftover is removed at the next open
       }
       return true;
     });
@@ -192,8 +259,8 @@ export class TopicStore {
 
   /** Applies retention to every topic now. */
   async enforceRetention(now?: number): Promise<void> {
-    for (const log of [...this.logs.values()]) {
-      await log.enforceRetention(now).catch(() => undefined);
+    for (const topic of [...this.logs.values()]) {
+      for (const log of topic.partitions) await log.enforceRetention(now).catch(() => undefined);
     }
   }
 
@@ -212,7 +279,7 @@ export class TopicStore {
     this.closing ??= (async () => {
       if (this.timer !== null) clearInterval(this.timer);
       await Promise.allSettled([...this.creating.values()]);
-      const results = await Promise.allSettled([...this.logs.values()].map((log) => log.close()));
+      const results = await Promise.allSettled([...this.logs.values()].map((topic) => topic.close()));
       this.logs.clear();
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed !== undefined) throw failed.reason;
@@ -224,14 +291,84 @@ export class TopicStore {
     if (this.closing !== null) throw new EvqError('EVQ_ERR_UNAVAILABLE', 'the topic store is closed (the broker is stopping)');
   }
 
-  private add(log: Log): void {
-    this.logs.set(log.topic, log);
-    log.onCorruption((report) => this.corruptionListeners.emit(report));
+  private add(topic: Topic): void {
+    this.logs.set(topic.name, topic);
+    this.totalPartitions += topic.partitionCount;
+    for (const log of topic.partitions) log.onCorruption((report) => this.corruptionListeners.emit(report));
   }
 
-  private async createLog(topic: string): Promise<Log> {
-    if (this.io === null) return new MemoryTopicLog(topic, this.options);
-    return TopicLog.open(this.io, this.topicDir(topic), topic, this.options);
+  /** Refuses a partition count that is not a whole number from 1 to the limit, or that the broker has no room for. */
+  private checkPartitionCount(topic: string, count: number, existing: number): void {
+    const max = this.options.maxPartitions ?? LIMITS.maxPartitions;
+    if (!Number.isSafeInteger(count) || count < 1 || count > max) {
+      throw new EvqUsageError(
+        'EVQ_ERR_INVALID_ARGUMENT',
+        `invalid partition count for "${topic}": expected a whole number from 1 to ${max}`,
+      );
+    }
+    const total = this.options.maxTotalPartitions ?? LIMITS.maxTotalPartitions;
+    if (this.totalPartitions - existing + count > total) {
+      throw new EvqError(
+        'EVQ_ERR_LIMIT_EXCEEDED',
+        `cannot give "${topic}" ${count} partitions: the broker would have more than ${total} partitions in all (the limit)`,
+      );
+    }
+  }
+
+  private async createTopic(topic: string, count: number): Promise<Topic> {
+    const logs: Log[] = [];
+    try {
+      for (let p = 0; p < count; p++) logs.push(await this.openLog(topic, p));
+      if (count > 1) await this.writePartitionCount(topic, count);
+    } catch (error) {
+      await Promise.allSettled(logs.map((log) => log.close()));
+      throw error;
+    }
+    return new Topic(topic, logs);
+  }
+
+  /** Opens (creating when missing) the log of one partition of `topic`. */
+  private openLog(topic: string, partition: number): Promise<Log> {
+    const options = { ...this.options, partition };
+    if (this.io === null) return Promise.resolve(new MemoryTopicLog(topic, options));
+    return TopicLog.open(this.io, this.partitionDir(topic, partition), topic, options);
+  }
+
+  /** Where partition `n` of `topic` lives: the topic's directory for 0 (the layout before partitions), `<topic>/<n>/` for the others. */
+  private partitionDir(topic: string, partition: number): string {
+    const dir = this.topicDir(topic);
+    return partition === 0 ? dir : join(dir, String(partition));
+  }
+
+  /** The partition count in `topic.json` (a topic of the previous release has none: one partition). */
+  private async readPartitionCount(topic: string): Promise<number> {
+    const path = join(this.topicDir(topic), TOPIC_META_FILE);
+    let meta: unknown;
+    try {
+      meta = await readJsonFile(this.io as FileIO, path);
+    } catch (cause) {
+      throw storageFailure(topic, 'open', path, cause);
+    }
+    if (meta === null) return 1;
+    const count = (meta as { partitions?: unknown }).partitions;
+    const max = this.options.maxPartitions ?? LIMITS.maxPartitions;
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1 || count > max) {
+      throw new EvqStorageError(
+        'EVQ_ERR_STORAGE',
+        `cannot open topic "${topic}": ${path} does not hold a partition count from 1 to ${max}`,
+      );
+    }
+    return count;
+  }
+
+  private async writePartitionCount(topic: string, count: number): Promise<void> {
+    if (this.io === null) return;
+    const path = join(this.topicDir(topic), TOPIC_META_FILE);
+    try {
+      await writeJsonFile(this.io, path, { version: 1, partitions: count });
+    } catch (cause) {
+      throw storageFailure(topic, 'write', path, cause);
+    }
   }
 
   /** The directory of `topic`: a direct child of `topicsDir`, never anywhere else. */
@@ -267,8 +404,12 @@ function describe(error: unknown): string {
   return (error as NodeJS.ErrnoException | null)?.code ?? (error instanceof Error ? error.message : String(error));
 }
 
-/** Removes a directory that holds only files (a topic's directory). */
-async function removeFlatDir(io: FileIO, dir: string): Promise<void> {
-  for (const name of await io.readdir(dir)) await io.unlink(join(dir, name));
+/** Removes a topic's directory: its files and its partitions' directories (which hold only files). */
+async function removeTopicDir(io: FileIO, dir: string): Promise<void> {
+  for (const name of await io.readdir(dir)) {
+    const path = join(dir, name);
+    if ((await io.stat(path))?.isDirectory === true) await removeTopicDir(io, path);
+    else await io.unlink(path);
+  }
   await io.rmdir(dir);
 }

@@ -3,16 +3,20 @@ import { EvqError } from '../../errors.js';
 import { LIMITS } from '../../core/limits.js';
 import { compileFilter } from '../../core/filter/index.js';
 import { checkStartPosition } from '../../protocol/positions.js';
+import type { StartPosition } from '../../protocol/http.js';
 import { validateTopicName } from '../../protocol/validate.js';
 import { controlIds, decodeClientControl, encodeControl, parseControlJson } from '../../protocol/ws-control.js';
-import type { BrokerControl, ClientControl, ControlIds } from '../../protocol/ws-control.js';
+import type { BrokerControl, ClientControl, ControlIds, PartitionStart, SubscribeControl } from '../../protocol/ws-control.js';
 import { CLOSE_CODES, encodeDeliverHeader, encodeSparseHeader } from '../../protocol/ws-frames.js';
 import type { BrokerContext } from '../context.js';
 import { toEvqError } from '../http/replies.js';
 import { Outbound } from './outbound.js';
 import { ProduceRequests } from './produce-requests.js';
-import { Subscription, type DeliveryFormat, type SubscriberSink } from './subscription.js';
-import type { TopicFeed } from './topic-feed.js';
+import { resolvePosition } from '../reader.js';
+import type { DeliveryFormat, SubscriberSink } from './subscription.js';
+import { TopicSubscription, type FeedRegistry } from './topic-subscription.js';
+
+export type { FeedRegistry } from './topic-subscription.js';
 
 export interface ConnectionOptions {
   format: DeliveryFormat;
@@ -22,12 +26,6 @@ export interface ConnectionOptions {
   memory: boolean;
 }
 
-/** What a connection needs of the hub. */
-export interface FeedRegistry {
-  feed(topic: string): TopicFeed;
-  release(topic: string): void;
-}
-
 /**
  * One WebSocket connection: its subscriptions and the frames that arrive on it. What it sends, and the bytes
  * still queued, are kept by {@link Outbound} (past the soft limit its subscriptions stop taking live data,
@@ -35,7 +33,7 @@ export interface FeedRegistry {
  * refused frame or request is answered by {@link Connection.#replyError}.
  */
 export class Connection implements SubscriberSink {
-  readonly subscriptions = new Map<number, Subscription>();
+  readonly subscriptions = new Map<number, TopicSubscription>();
   readonly #out: Outbound;
   readonly #produce: ProduceRequests;
   #closed = false;
@@ -90,12 +88,12 @@ export class Connection implements SubscriberSink {
     return this.#out.drained();
   }
 
-  sendDeliver(sub: number, batch: Buffer): void {
-    this.#out.sendFragments(encodeDeliverHeader(sub), batch);
+  sendDeliver(sub: number, partition: number, batch: Buffer): void {
+    this.#out.sendFragments(encodeDeliverHeader(sub, partition), batch);
   }
 
-  sendSparse(sub: number, offsets: number[], batch: Buffer): void {
-    this.#out.sendFragments(encodeSparseHeader(sub, offsets), batch);
+  sendSparse(sub: number, partition: number, offsets: number[], batch: Buffer): void {
+    this.#out.sendFragments(encodeSparseHeader(sub, offsets, partition), batch);
   }
 
   sendText(text: string): void {
@@ -139,34 +137,89 @@ export class Connection implements SubscriberSink {
 
   /**
    * Starts a subscription (also used for the tutorial route, which subscribes on connect with the `from` and
-   * `filter` of its URL). `fromValue` is checked here: a position as JSON or as URL text.
+   * `filter` of its URL): of one partition, or of every partition of the topic. `from` is checked here: a
+   * position as JSON or as URL text. The request is checked at once (a bad one throws, in frame order); the
+   * promise returned settles once it is subscribed (positions by time are found in the log first).
    */
-  subscribe(sub: number, topic: string, fromValue: unknown, filterText: string | undefined): void {
+  subscribe(request: Omit<SubscribeControl, 'op' | 'from'> & { from?: unknown }): Promise<void> {
+    const { sub, topic, partition, offsets } = request;
     validateTopicName(topic);
     if (this.subscriptions.has(sub)) throw new EvqError('EVQ_ERR_CONFLICT', `subscription ${sub} already exists on this connection`);
     if (this.subscriptions.size >= this.options.maxSubscriptions) {
       throw new EvqError('EVQ_ERR_LIMIT_EXCEEDED', `a connection holds at most ${this.options.maxSubscriptions} subscriptions`);
     }
     const filter =
-      filterText !== undefined && filterText.trim() !== ''
-        ? compileFilter(filterText, { maxLength: this.ctx.limits.maxFilterLength })
+      request.filter !== undefined && request.filter.trim() !== ''
+        ? compileFilter(request.filter, { maxLength: this.ctx.limits.maxFilterLength })
         : null;
-    const from = checkStartPosition(fromValue);
-    const feed = this.feeds.feed(topic);
-    const start = this.ctx.reader.resolve(topic, from === 'latest' ? feed.end : from);
-    const subscription = new Subscription(sub, topic, start, filter, this.options.format, feed, this.ctx.store, this, this.options.memory);
+    const from =
+      typeof request.from === 'object' && request.from !== null ? (request.from as StartPosition) : checkStartPosition(request.from);
+    const t = this.ctx.store.get(topic);
+    const count = t?.partitionCount ?? 1;
+    if (partition !== undefined && partition >= count) {
+      throw new EvqError(
+        'EVQ_ERR_INVALID_ARGUMENT',
+        `topic "${topic}" has ${count} partition${count === 1 ? '' : 's'} (0 to ${count - 1}): there is no partition ${partition}`,
+      );
+    }
+    if (partition === undefined && typeof from === 'number' && count > 1) {
+      throw new EvqError('EVQ_ERR_INVALID_ARGUMENT', `topic "${topic}" has ${count} partitions: an offset to start from needs a partition`);
+    }
+    const subscription = new TopicSubscription(
+      sub,
+      topic,
+      partition === undefined,
+      filter,
+      this.options.format,
+      this.feeds,
+      this.ctx.store,
+      this,
+      this.options.memory,
+    );
     this.subscriptions.set(sub, subscription);
-    feed.subscriptions++;
-    if (this.options.format !== 'raw') this.sendControl({ op: 'subscribed', sub, topic, offset: start });
-    subscription.start();
+    const partitions = partition !== undefined ? [partition] : Array.from({ length: count }, (_, p) => p);
+    return this.#start(subscription, partitions, from, offsets, count);
   }
 
-  #drop(subscription: Subscription): void {
-    subscription.close();
-    if (this.subscriptions.delete(subscription.id)) {
-      this.feeds.feed(subscription.topic).subscriptions--;
-      this.feeds.release(subscription.topic);
+  async #start(
+    subscription: TopicSubscription,
+    partitions: number[],
+    from: StartPosition,
+    offsets: Record<string, number> | undefined,
+    count: number,
+  ): Promise<void> {
+    const { id: sub, topic } = subscription;
+    const starts: PartitionStart[] = [];
+    try {
+      for (const p of partitions) {
+        const position = offsets?.[String(p)] ?? from;
+        const log = this.ctx.store.get(topic)?.partition(p);
+        // `latest` is the live feed's end (taken last, after any wait below); the others are found in the log
+        const offset = position === 'latest' || log === undefined ? -1 : await resolvePosition(log, position);
+        starts.push({ partition: p, offset });
+      }
+    } catch (error) {
+      if (this.subscriptions.get(sub) === subscription) this.subscriptions.delete(sub);
+      subscription.close();
+      throw error;
     }
+    if (subscription.closed) return; // unsubscribed, or the connection closed, while positions were found
+    for (const start of starts) {
+      if (start.offset === -1) start.offset = typeof from === 'number' ? from : this.feeds.feed(topic, start.partition).end;
+    }
+    if (this.options.format !== 'raw') {
+      // a subscription of partition 0 alone (every one of a topic of one partition) is answered as before partitions
+      const alone = starts.length === 1 && starts[0]?.partition === 0;
+      this.sendControl({ op: 'subscribed', sub, topic, offset: starts[0]?.offset ?? 0, ...(alone ? {} : { partitions: starts }) });
+    }
+    for (const start of starts) subscription.add(start.partition, start.offset);
+    // partitions the topic got while positions were found
+    subscription.grown(this.ctx.store.get(topic)?.partitionCount ?? count);
+  }
+
+  #drop(subscription: TopicSubscription): void {
+    subscription.close();
+    this.subscriptions.delete(subscription.id);
   }
 
   #onClose(): void {
@@ -194,7 +247,8 @@ export class Connection implements SubscriberSink {
   #dispatch(frame: ClientControl): void {
     switch (frame.op) {
       case 'subscribe':
-        this.subscribe(frame.sub, frame.topic, frame.from, frame.filter);
+        // a bad request throws here, in frame order; a failure while positions are found is answered later
+        this.subscribe(frame).catch((err: unknown) => this.#replyError(err, { sub: frame.sub }));
         return;
       case 'unsubscribe': {
         const subscription = this.subscriptions.get(frame.sub);

@@ -10,6 +10,7 @@ import { pathSegments, requestUrl } from '../http/router.js';
 import { errorResponse } from '../http/connection-guard.js';
 import { toEvqError } from '../http/replies.js';
 import { Connection, type FeedRegistry } from './connection.js';
+import { parseOffset } from '../../protocol/positions.js';
 import type { DeliveryFormat } from './subscription.js';
 import { TopicFeed } from './topic-feed.js';
 
@@ -35,7 +36,10 @@ export interface HubOptions {
 export class WsHub implements FeedRegistry {
   readonly #wss: WebSocketServer;
   readonly #connections = new Set<Connection>();
+  /** The live feed of each partition subscribed to, by `topic\0partition`. */
   readonly #feeds = new Map<string, TopicFeed>();
+  /** Subscriptions per topic (a subscription of every partition counts once). */
+  readonly #subscribers = new Map<string, number>();
   readonly #ping: NodeJS.Timeout;
 
   constructor(
@@ -52,7 +56,16 @@ export class WsHub implements FeedRegistry {
       clientTracking: false,
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL_BINARY) ? SUBPROTOCOL_BINARY : false),
     });
-    ctx.ingest.on('append', (event) => this.#feeds.get(event.topic)?.appended(event));
+    ctx.ingest.on('append', (event) => this.#feeds.get(feedKey(event.topic, event.partition))?.appended(event));
+    // subscriptions of every partition of a topic start reading the partitions it gets
+    ctx.store.onTopic((event) => {
+      if (event.type === 'deleted' || event.partitions === undefined) return;
+      for (const connection of this.#connections) {
+        for (const subscription of connection.subscriptions.values()) {
+          if (subscription.topic === event.topic) subscription.grown(event.partitions);
+        }
+      }
+    });
     this.#ping = setInterval(() => this.#pingAll(), options.pingIntervalMs);
     this.#ping.unref();
   }
@@ -62,14 +75,20 @@ export class WsHub implements FeedRegistry {
   }
 
   subscriberCount(topic: string): number {
-    return this.#feeds.get(topic)?.subscriptions ?? 0;
+    return this.#subscribers.get(topic) ?? 0;
   }
 
   /** Subscriptions held in memory, across all topics (0 after every client has gone). */
   get subscriptionCount(): number {
     let n = 0;
-    for (const feed of this.#feeds.values()) n += feed.subscriptions;
+    for (const count of this.#subscribers.values()) n += count;
     return n;
+  }
+
+  counted(topic: string, delta: 1 | -1): void {
+    const n = (this.#subscribers.get(topic) ?? 0) + delta;
+    if (n <= 0) this.#subscribers.delete(topic);
+    else this.#subscribers.set(topic, n);
   }
 
   get feedCount(): number {
@@ -78,21 +97,23 @@ export class WsHub implements FeedRegistry {
 
   /** Topics with a live feed: those subscribed to now, also when they have no log yet. */
   feedTopics(): string[] {
-    return [...this.#feeds.keys()];
+    return [...this.#subscribers.keys()];
   }
 
-  feed(topic: string): TopicFeed {
-    let feed = this.#feeds.get(topic);
+  feed(topic: string, partition: number): TopicFeed {
+    const key = feedKey(topic, partition);
+    let feed = this.#feeds.get(key);
     if (feed === undefined) {
-      feed = new TopicFeed(topic, this.ctx.store);
-      this.#feeds.set(topic, feed);
+      feed = new TopicFeed(topic, partition, this.ctx.store);
+      this.#feeds.set(key, feed);
     }
     return feed;
   }
 
-  release(topic: string): void {
-    const feed = this.#feeds.get(topic);
-    if (feed !== undefined && feed.subscriptions <= 0) this.#feeds.delete(topic);
+  release(topic: string, partition: number): void {
+    const key = feedKey(topic, partition);
+    const feed = this.#feeds.get(key);
+    if (feed !== undefined && feed.subscriptions <= 0) this.#feeds.delete(key);
   }
 
   /** Ends every subscription of a deleted topic. */
@@ -104,7 +125,7 @@ export class WsHub implements FeedRegistry {
         }
       }
     }
-    this.#feeds.delete(topic);
+    for (const [key, feed] of this.#feeds) if (feed.topic === topic) this.#feeds.delete(key);
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -158,11 +179,24 @@ export class WsHub implements FeedRegistry {
       this.ctx.metrics.connections.set({}, this.#connections.size);
     });
     if (route.kind === 'subscribe') {
-      try {
-        connection.subscribe(0, route.topic, url.searchParams.get('from') ?? 'latest', url.searchParams.get('filter') ?? undefined);
-      } catch (err) {
+      const refuse = (err: unknown): void => {
         const evq = toEvqError(err);
         connection.close(CLOSE_CODES.policyViolation, `${evq.code}: ${evq.message}`);
+      };
+      try {
+        const filter = url.searchParams.get('filter') ?? undefined;
+        const partition = url.searchParams.get('partition');
+        connection
+          .subscribe({
+            sub: 0,
+            topic: route.topic,
+            from: url.searchParams.get('from') ?? 'latest',
+            ...(filter === undefined ? {} : { filter }),
+            ...(partition === null ? {} : { partition: parseOffset(partition, 'partition') }),
+          })
+          .catch(refuse);
+      } catch (err) {
+        refuse(err);
       }
     }
   }
@@ -196,6 +230,10 @@ export class WsHub implements FeedRegistry {
     await Promise.all(closing);
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
   }
+}
+
+function feedKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
 }
 
 /** Answers a refused upgrade with a plain HTTP status line and closes the socket. */

@@ -45,7 +45,7 @@ export class ProduceRequests {
   produceJson(frame: ProduceControl): void {
     const messages: MessageInput[] = frame.messages.map((m) => ({ value: m.value, key: m.key ?? null, headers: m.headers ?? null }));
     const dueAt = frame.dueAt ?? (frame.delayMs !== undefined ? this.ctx.clock.now() + frame.delayMs : undefined);
-    const options: ProduceOptions = { dueAt, idempotencyKey: frame.idempotencyKey ?? null };
+    const options: ProduceOptions = { dueAt, idempotencyKey: frame.idempotencyKey ?? null, partition: frame.partition ?? null };
     this.#admitPrepared(frame.req, () => ({ topic: frame.topic, messages, options }));
   }
 
@@ -60,7 +60,8 @@ export class ProduceRequests {
         // the fast path: the batch is checked in one pass and stored as the bytes that arrived (the frame is
         // ours once ws handed it over; the log stamps and numbers the batch in place and shares it)
         const { topic, batch } = frame;
-        this.#admit(frame.req, () => this.ctx.ingest.produceEncoded(topic, batch));
+        const partition = frame.partition ?? null;
+        this.#admit(frame.req, () => this.ctx.ingest.produceEncoded(topic, batch, partition));
         return;
       }
       const decode = async (): Promise<MessageInput[]> => {
@@ -73,7 +74,11 @@ export class ProduceRequests {
           timestamp: r.timestamp === 0 ? undefined : r.timestamp,
         }));
       };
-      const options: ProduceOptions = { dueAt: frame.dueAt === 0 ? undefined : frame.dueAt, idempotencyKey: frame.idempotencyKey };
+      const options: ProduceOptions = {
+        dueAt: frame.dueAt === 0 ? undefined : frame.dueAt,
+        idempotencyKey: frame.idempotencyKey,
+        partition: frame.partition ?? null,
+      };
       this.#admitPrepared(frame.req, async () => ({ topic: frame.topic, messages: await decode(), options }));
     } catch (err) {
       this.replies.reject(err, req !== undefined ? { req } : {});
@@ -122,7 +127,18 @@ export class ProduceRequests {
 /** The ack of a produce request: its offsets, or -1 for messages that wait in the delay queue. */
 function ackFrame(req: number, result: ProduceResult): AckControl {
   if (result.delayed) return { op: 'ack', req, baseOffset: -1, lastOffset: -1, delayed: true };
-  return { op: 'ack', req, baseOffset: result.baseOffset, lastOffset: result.lastOffset, duplicate: result.duplicate };
+  const ack: AckControl = {
+    op: 'ack',
+    req,
+    baseOffset: result.baseOffset,
+    lastOffset: result.lastOffset,
+    duplicate: result.duplicate,
+  };
+  // an ack of partition 0 alone (every ack of a topic of one partition) is written as before partitions
+  if (result.partition !== 0 || result.parts.length > 1) ack.partition = result.partition;
+  if (result.parts.length > 1) ack.partitions = result.parts;
+  if (result.placement !== null) ack.placement = result.placement;
+  return ack;
 }
 
 async function inflate(data: Buffer, limit: number): Promise<Buffer> {

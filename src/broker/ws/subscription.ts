@@ -16,8 +16,8 @@ export interface SubscriberSink {
   readonly congested: boolean;
   /** Resolves when the queue has drained below the low-water mark (or the connection closed). */
   drained(): Promise<void>;
-  sendDeliver(sub: number, batch: Buffer): void;
-  sendSparse(sub: number, offsets: number[], batch: Buffer): void;
+  sendDeliver(sub: number, partition: number, batch: Buffer): void;
+  sendSparse(sub: number, partition: number, offsets: number[], batch: Buffer): void;
   sendText(text: string): void;
   /** The subscriber's queue is full: it stops taking live data and will catch up from the log. */
   fellBehind(topic: string): void;
@@ -29,7 +29,8 @@ export interface SubscriberSink {
 }
 
 /**
- * One subscription: replays from the log until it reaches the topic feed's cursor, then joins the live set.
+ * One subscription of one partition (a client's subscription of a whole topic is one per partition, see
+ * `TopicSubscription`): replays from the log until it reaches the topic feed's cursor, then joins the live set.
  * When its connection is congested it leaves the live set and catches up from the log again once the
  * queue drains, so a slow subscriber costs the broker a bounded queue, never a lost message.
  */
@@ -40,6 +41,7 @@ export class Subscription implements LiveTarget {
   constructor(
     readonly id: number,
     readonly topic: string,
+    readonly partition: number,
     /** Next offset to deliver. */
     public next: number,
     private readonly filter: Filter | null,
@@ -88,7 +90,7 @@ export class Subscription implements LiveTarget {
           this.feed.live.add(this);
           return;
         }
-        const log = this.store.get(this.topic);
+        const log = this.store.get(this.topic)?.partition(this.partition);
         if (this.next > cursor || log === undefined) {
           await this.feed.moved();
           continue;
@@ -101,7 +103,7 @@ export class Subscription implements LiveTarget {
         }
         for (const bytes of batches) {
           if (this.#closed) return;
-          const batch = FeedBatch.from(this.topic, bytes);
+          const batch = FeedBatch.from(this.topic, this.partition, bytes);
           if (batch.baseOffset >= this.feed.cursor) break;
           this.#deliver(batch);
         }
@@ -121,7 +123,7 @@ export class Subscription implements LiveTarget {
     if (this.format === 'binary' && this.filter === null) {
       const bytes = from > batch.baseOffset ? sliceBatch(batch.bytes, from) : batch.bytes;
       if (bytes === null) return;
-      this.sink.sendDeliver(this.id, bytes);
+      this.sink.sendDeliver(this.id, this.partition, bytes);
       this.sink.counted(this.topic, batch.lastOffset - Math.max(from, batch.baseOffset) + 1, bytes.length);
       return;
     }
@@ -140,7 +142,7 @@ export class Subscription implements LiveTarget {
     }
     if (matched.length > 0) {
       const offsets = matched.map((r) => r.offset);
-      this.sink.sendSparse(this.id, offsets, encodeBatch(offsets[0] as number, matched as TimestampedMessage[]));
+      this.sink.sendSparse(this.id, this.partition, offsets, encodeBatch(offsets[0] as number, matched as TimestampedMessage[]));
     }
     if (count > 0) this.sink.counted(this.topic, count, bytes);
   }

@@ -18,19 +18,20 @@ export class FeedBatch {
 
   constructor(
     readonly topic: string,
+    readonly partition: number,
     readonly bytes: Buffer,
     readonly baseOffset: number,
     readonly lastOffset: number,
   ) {}
 
-  static from(topic: string, bytes: Buffer): FeedBatch {
+  static from(topic: string, partition: number, bytes: Buffer): FeedBatch {
     const header = readBatchHeader(bytes, TRUSTED_CODEC_LIMITS);
     const exact = header.byteLength === bytes.length ? bytes : bytes.subarray(0, header.byteLength);
-    return new FeedBatch(topic, exact, header.baseOffset, header.lastOffset);
+    return new FeedBatch(topic, partition, exact, header.baseOffset, header.lastOffset);
   }
 
   records(): EvqRecord[] {
-    this.#records ??= decodeBatch(this.bytes, this.topic, TRUSTED_CODEC_LIMITS);
+    this.#records ??= decodeBatch(this.bytes, this.topic, TRUSTED_CODEC_LIMITS, this.partition);
     return this.#records;
   }
 
@@ -57,7 +58,7 @@ export interface LiveTarget {
 }
 
 /**
- * The live side of one topic: reads each acknowledged batch from the log once and hands it to every live
+ * The live side of one partition of a topic: reads each acknowledged batch from the log once and hands it to every live
  * subscriber. `cursor` is the offset up to which batches have been handed out; a subscriber joins the live
  * set only when its own position equals the cursor, so between replay and live there is no gap and no
  * duplicate.
@@ -75,9 +76,10 @@ export class TopicFeed {
 
   constructor(
     readonly topic: string,
+    readonly partition: number,
     private readonly store: TopicStore,
   ) {
-    const log = store.get(topic);
+    const log = store.get(topic)?.partition(partition);
     this.end = log?.endOffset ?? 0;
     this.cursor = this.end;
   }
@@ -92,7 +94,7 @@ export class TopicFeed {
     if (this.#pumping) return;
     if (this.cursor === event.baseOffset) {
       if (this.live.size > 0) {
-        const batch = new FeedBatch(this.topic, event.batch, event.baseOffset, event.lastOffset);
+        const batch = new FeedBatch(this.topic, this.partition, event.batch, event.baseOffset, event.lastOffset);
         for (const target of this.live) if (!target.push(batch)) this.live.delete(target);
       }
       this.cursor = this.end;
@@ -118,7 +120,7 @@ export class TopicFeed {
     let failed = false;
     try {
       while (this.cursor < this.end) {
-        const log = this.store.get(this.topic);
+        const log = this.store.get(this.topic)?.partition(this.partition);
         if (log === undefined) break;
         if (this.cursor < log.startOffset) this.cursor = log.startOffset;
         if (this.live.size === 0) {
@@ -129,7 +131,7 @@ export class TopicFeed {
         const { batches } = await log.readBatches(this.cursor, LIMITS.readStepBytes);
         if (batches.length === 0) break;
         for (const bytes of batches) {
-          const batch = FeedBatch.from(this.topic, bytes);
+          const batch = FeedBatch.from(this.topic, this.partition, bytes);
           if (batch.lastOffset < this.cursor) continue;
           if (batch.baseOffset >= this.end) break;
           for (const target of this.live) if (!target.push(batch)) this.live.delete(target);
@@ -144,7 +146,7 @@ export class TopicFeed {
       this.#pumping = false;
       this.#notify();
     }
-    if (!failed && this.cursor < this.end && this.live.size > 0 && this.store.get(this.topic) !== undefined) {
+    if (!failed && this.cursor < this.end && this.live.size > 0 && this.store.get(this.topic)?.partition(this.partition) !== undefined) {
       setImmediate(() => {
         if (!this.#pumping) void this.#pump();
       });

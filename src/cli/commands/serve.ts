@@ -16,6 +16,7 @@ export interface ServeFlags {
   maxMessageBytes: number;
   retentionBytes?: number;
   retentionAgeMs?: number;
+  defaultPartitions: number;
   maxConnections: number;
   headersTimeoutMs: number;
   allowHost?: string[];
@@ -71,6 +72,12 @@ export function makeServeCommand(output: Output): Command {
       '--retention-age <duration>',
       'delete segments whose messages are all older than this',
       durationInRange(1, Number.MAX_SAFE_INTEGER),
+    )
+    .option(
+      '--default-partitions <n>',
+      'partitions of a topic created by its first produce (evq topics create --partitions sets them per topic)',
+      integerOption(1, LIMITS.maxPartitions),
+      LIMITS.defaultPartitions,
     )
     .option(
       '--max-connections <n>',

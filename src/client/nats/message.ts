@@ -59,6 +59,7 @@ export function decodeRecord(topic: string, msg: JsMsg): EvqRecord {
   const data = msg.data;
   return {
     topic,
+    partition: 0,
     offset: msg.seq - 1,
     timestamp,
     key,

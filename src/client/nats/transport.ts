@@ -122,13 +122,18 @@ export class NatsTransport implements EvqClient {
     const out: TopicInfo[] = [];
     for await (const info of this.#jsm.streams.list()) {
       const { state } = info;
-      out.push({
-        topic: topicOfStream(info.config.name),
+      const offsets = {
         startOffset: Math.max(0, state.first_seq - 1),
         endOffset: state.last_seq,
         messageCount: state.messages,
         sizeBytes: state.bytes,
+      };
+      // a stream is one ordered log: one partition
+      out.push({
+        topic: topicOfStream(info.config.name),
+        ...offsets,
         subscribers: state.consumer_count,
+        partitions: [{ partition: 0, ...offsets }],
       });
     }
     return out.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));

@@ -18,7 +18,15 @@ describe('HTTP produce and read', () => {
     expect(produced.json).toMatchObject({ topic: 'orders', offset: 0, lastOffset: 0 });
     const { records, next } = await readAll(broker.url, 'orders');
     expect(records).toEqual([
-      { topic: 'orders', offset: 0, timestamp: expect.any(Number), key: 'c-7', headers: { type: 'deposit' }, value: '{"amount": 120}' },
+      {
+        topic: 'orders',
+        partition: 0,
+        offset: 0,
+        timestamp: expect.any(Number),
+        key: 'c-7',
+        headers: { type: 'deposit' },
+        value: '{"amount": 120}',
+      },
     ]);
     expect(next).toBe(1);
   });

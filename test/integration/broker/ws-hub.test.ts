@@ -71,8 +71,8 @@ describe('WebSocket subscriptions', () => {
     await plain.until(() => plain.received(-1).length === 2);
     await tutorial.until(() => tutorial.received(-1).length === 2);
     expect(plain.received(-1)).toEqual([
-      { offset: 0, value: '{"x":1}', key: null, headers: null },
-      { offset: 1, value: 'two', key: null, headers: null },
+      { partition: 0, offset: 0, value: '{"x":1}', key: null, headers: null },
+      { partition: 0, offset: 1, value: 'two', key: null, headers: null },
     ]);
     expect(tutorial.received(-1).map((r) => r.value)).toEqual(['{"x":1}', 'two']);
   });

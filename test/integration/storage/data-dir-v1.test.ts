@@ -55,12 +55,12 @@ const DELAYED = { key: 'later', headers: { kind: 'reminder', 'evq-produced-at': 
 /** A record as an NDJSON read line gives it. */
 function asWire(topic: string, r: Expected): Record<string, unknown> {
   const value = Buffer.isBuffer(r.value) ? { valueBase64: r.value.toString('base64') } : { value: r.value };
-  return { topic, offset: r.offset, timestamp: r.timestamp, key: r.key, headers: r.headers, ...value };
+  return { topic, partition: 0, offset: r.offset, timestamp: r.timestamp, key: r.key, headers: r.headers, ...value };
 }
 
 /** A record as the client library gives it. */
 function asRecord(topic: string, r: Expected): EvqRecord {
-  return { topic, offset: r.offset, timestamp: r.timestamp, key: r.key, headers: r.headers, value: Buffer.from(r.value) };
+  return { topic, partition: 0, offset: r.offset, timestamp: r.timestamp, key: r.key, headers: r.headers, value: Buffer.from(r.value) };
 }
 
 /** A clock at a fixed time whose timers are real (the broker's own timers keep working). */

@@ -47,7 +47,7 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 describe('TopicLog', () => {
   it('starts empty', async () => {
     const log = await openLog();
-    expect(log.info()).toEqual({ topic: 'orders', startOffset: 0, endOffset: 0, messageCount: 0, sizeBytes: 0 });
+    expect(log.info()).toEqual({ topic: 'orders', partition: 0, startOffset: 0, endOffset: 0, messageCount: 0, sizeBytes: 0 });
     expect(await log.read(0)).toEqual([]);
     expect(await log.readBatches(0)).toEqual({ batches: [], fromOffset: 0, nextOffset: 0 });
     expect(log.recovery).toEqual({ topic: 'orders', truncations: [], corruptions: [], rebuiltIndexes: [], removedFiles: [] });

@@ -44,11 +44,11 @@ describe('TopicStore', () => {
     expect(store.list()).toEqual([]);
     const orders = await store.getOrCreate('orders');
     expect(await store.getOrCreate('orders')).toBe(orders);
-    await orders.append(messages(3));
-    await (await store.getOrCreate('a.b_c-d')).append(messages(1));
-    expect(store.list()).toEqual([
-      { topic: 'a.b_c-d', startOffset: 0, endOffset: 1, messageCount: 1, sizeBytes: expect.any(Number) as number },
-      { topic: 'orders', startOffset: 0, endOffset: 3, messageCount: 3, sizeBytes: expect.any(Number) as number },
+    await orders.partition(0)!.append(messages(3));
+    await (await store.getOrCreate('a.b_c-d')).partition(0)!.append(messages(1));
+    expect(store.list()).toMatchObject([
+      { topic: 'a.b_c-d', startOffset: 0, endOffset: 1, messageCount: 1, partitions: [{ partition: 0, startOffset: 0, endOffset: 1 }] },
+      { topic: 'orders', startOffset: 0, endOffset: 3, messageCount: 3, partitions: [{ partition: 0, startOffset: 0, endOffset: 3 }] },
     ]);
     expect(store.get('missing')).toBeUndefined();
     expect(store.has('orders')).toBe(true);
@@ -61,7 +61,7 @@ describe('TopicStore', () => {
       ['orders', 3],
     ]);
     expect(again.recovery).toEqual([]);
-    expect((await again.get('orders')?.read(0))?.map((r) => r.value.toString())).toEqual(['m-0', 'm-1', 'm-2']);
+    expect((await again.get('orders')?.partition(0)?.read(0))?.map((r) => r.value.toString())).toEqual(['m-0', 'm-1', 'm-2']);
   });
 
   it('creates a topic once under concurrent first produces', async () => {
@@ -70,7 +70,7 @@ describe('TopicStore', () => {
     store.onTopic((e) => events.push(e));
     const logs = await Promise.all(Array.from({ length: 10 }, () => store.getOrCreate('busy')));
     expect(new Set(logs).size).toBe(1);
-    expect(events).toEqual([{ type: 'created', topic: 'busy' }]);
+    expect(events).toEqual([{ type: 'created', topic: 'busy', partitions: 1 }]);
   });
 
   it('refuses bad names and never creates anything outside the data directory', async () => {
@@ -91,19 +91,19 @@ describe('TopicStore', () => {
     const store = await openStore();
     const events: TopicEvent[] = [];
     store.onTopic((e) => events.push(e));
-    const log = await store.getOrCreate('gone');
+    const log = (await store.getOrCreate('gone')).partition(0)!;
     await log.append(messages(5));
     expect(await store.delete('gone')).toBe(true);
     expect(await store.delete('gone')).toBe(false);
     expect(store.get('gone')).toBeUndefined();
     expect(await readdir(join(dataDir, 'topics'))).toEqual([]);
     await expect(log.append(messages(1))).rejects.toMatchObject({ code: 'EVQ_ERR_UNAVAILABLE' });
-    const fresh = await store.getOrCreate('gone');
+    const fresh = (await store.getOrCreate('gone')).partition(0)!;
     expect(fresh.endOffset).toBe(0);
     expect(events).toEqual([
-      { type: 'created', topic: 'gone' },
+      { type: 'created', topic: 'gone', partitions: 1 },
       { type: 'deleted', topic: 'gone' },
-      { type: 'created', topic: 'gone' },
+      { type: 'created', topic: 'gone', partitions: 1 },
     ]);
   });
 
@@ -128,7 +128,7 @@ describe('TopicStore', () => {
 
   it('reports what recovery did per topic', async () => {
     const store = await openStore();
-    await (await store.getOrCreate('t')).append(messages(2));
+    await (await store.getOrCreate('t')).partition(0)!.append(messages(2));
     await store.close();
     stores.pop();
     const segment = join(dataDir, 'topics', 't', '00000000000000000000.log');
@@ -138,7 +138,7 @@ describe('TopicStore', () => {
     expect(again.recovery).toHaveLength(1);
     expect(again.recovery[0]?.topic).toBe('t');
     expect(again.recovery[0]?.truncations[0]).toMatchObject({ bytesDropped: 7, firstOffsetDropped: 2 });
-    expect(again.get('t')?.endOffset).toBe(2);
+    expect(again.get('t')?.partition(0)?.endOffset).toBe(2);
   });
 
   it('refuses new work once closed', async () => {
@@ -151,7 +151,7 @@ describe('TopicStore', () => {
     const store = await TopicStore.open(null, join(root, 'unused'), { retentionCheckIntervalMs: 0 });
     stores.push(store);
     expect(store.durable).toBe(false);
-    const log = await store.getOrCreate('mem');
+    const log = (await store.getOrCreate('mem')).partition(0)!;
     expect(log.durable).toBe(false);
     await log.append(messages(2));
     expect(store.list()).toMatchObject([{ topic: 'mem', endOffset: 2 }]);

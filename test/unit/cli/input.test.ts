@@ -83,6 +83,7 @@ describe('lineParser', () => {
     const json = parseFormat('json');
     const original = {
       topic: 't',
+      partition: 0,
       offset: 3,
       timestamp: 1,
       key: 'k',

@@ -6,6 +6,7 @@ import type { EvqRecord } from '../../../src/protocol/record.js';
 function record(over: Partial<EvqRecord> = {}): EvqRecord {
   return {
     topic: 'orders',
+    partition: 0,
     offset: 42,
     timestamp: Date.UTC(2026, 0, 2, 3, 4, 5, 678),
     key: 'c-7',
@@ -24,6 +25,7 @@ describe('parseFormat', () => {
   it('json prints the record as an NDJSON read line, base64 for bytes that are not UTF-8', () => {
     expect(JSON.parse(parseFormat('json').format(record()) as string)).toEqual({
       topic: 'orders',
+      partition: 0,
       offset: 42,
       timestamp: Date.UTC(2026, 0, 2, 3, 4, 5, 678),
       key: 'c-7',

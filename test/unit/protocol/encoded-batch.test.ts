@@ -29,7 +29,13 @@ function viaDecode(buf: Buffer, limits: BatchLimits): EncodedBatchInfo {
   const payloadBytes = validateBatch(messages, limits);
   let valueBytes = 0;
   for (const r of records) valueBytes += r.value.length;
-  return { count: records.length, valueBytes, payloadBytes, unstamped: records.filter((r) => r.timestamp === 0).length };
+  return {
+    count: records.length,
+    valueBytes,
+    payloadBytes,
+    unstamped: records.filter((r) => r.timestamp === 0).length,
+    keyed: records.filter((r) => r.key !== null).length,
+  };
 }
 
 type Outcome = { ok: EncodedBatchInfo } | { code: string; message: string };
@@ -72,7 +78,7 @@ describe('validateEncodedBatch', () => {
       { value: Buffer.alloc(10, 1), key: 'clé', headers: { a: 'b', 'x-é': 'välue' }, timestamp: T0 },
       { value: '', key: '', headers: {}, timestamp: 0 },
     ]);
-    expect(validateEncodedBatch(batch)).toEqual({ count: 3, valueBytes: 15, payloadBytes: 15 + 4 + 1 + 1 + 4 + 6, unstamped: 2 });
+    expect(validateEncodedBatch(batch)).toEqual({ count: 3, valueBytes: 15, payloadBytes: 15 + 4 + 1 + 1 + 4 + 6, unstamped: 2, keyed: 2 });
     expectSame(batch);
   });
 

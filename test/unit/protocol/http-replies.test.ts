@@ -2,13 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { malformedMessage } from '../../helpers/refusal.js';
 import { decodeGroupList, decodeGroupReset, decodeTopicDescription, decodeTopicList } from '../../../src/protocol/http-replies.js';
 
-const topic = { topic: 'orders', startOffset: 2, endOffset: 5, messageCount: 3, sizeBytes: 120, subscribers: 1 };
+const offsets = { startOffset: 2, endOffset: 5, messageCount: 3, sizeBytes: 120 };
+const topic = { topic: 'orders', ...offsets, subscribers: 1, partitions: [{ partition: 0, ...offsets }] };
 const group = { group: 'billing', topic: 'orders', committed: 3, endOffset: 5, lag: 2, missed: 0, members: 1, updatedAt: 1700000000000 };
 
 describe('decodeTopicList (GET /topics)', () => {
   it('returns the topics with exactly the fields of TopicInfo', () => {
     expect(decodeTopicList({ topics: [{ ...topic, extra: 'dropped' }] })).toEqual([topic]);
     expect(decodeTopicList({ topics: [] })).toEqual([]);
+  });
+
+  it('reads a topic of a broker of the release before partitions as one partition', () => {
+    const { partitions: _, ...old } = topic;
+    expect(decodeTopicList({ topics: [old] })).toEqual([topic]);
   });
 
   it('refuses a body of another shape, naming the field', () => {

@@ -9,6 +9,7 @@ describe('fromWireRecord', () => {
     const record = fromWireRecord({ ...ok, topic: 'orders', key: 'k', headers: { a: 'b' } }, 'fallback');
     expect(record).toEqual({
       topic: 'orders',
+      partition: 0,
       offset: 3,
       timestamp: 1767225600000,
       key: 'k',
@@ -16,7 +17,7 @@ describe('fromWireRecord', () => {
       value: Buffer.from('v'),
     });
     expect(Object.getPrototypeOf(record.headers)).toBeNull();
-    expect(toWireRecord(record)).toEqual({ ...ok, topic: 'orders', key: 'k', headers: { a: 'b' } });
+    expect(toWireRecord(record)).toEqual({ ...ok, topic: 'orders', partition: 0, key: 'k', headers: { a: 'b' } });
     expect(fromWireRecord({ ...ok, topic: undefined }, 'fallback').topic).toBe('fallback');
   });
 

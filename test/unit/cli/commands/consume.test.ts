@@ -74,6 +74,7 @@ function env(records: EvqRecord[], seen: { options?: ConsumeOptions }, fail?: Er
 
 const rec = (offset: number, value: string | Buffer): EvqRecord => ({
   topic: 't',
+  partition: 0,
   offset,
   timestamp: 0,
   key: null,

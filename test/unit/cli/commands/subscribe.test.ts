@@ -66,7 +66,7 @@ describe('evq subscribe: parsing', () => {
 });
 
 function rec(offset: number, value: string): EvqRecord {
-  return { topic: 't', offset, timestamp: 0, key: null, headers: null, value: Buffer.from(value) };
+  return { topic: 't', partition: 0, offset, timestamp: 0, key: null, headers: null, value: Buffer.from(value) };
 }
 
 /** A subscription that yields `records`, then waits until closed (or ends with `error`). */

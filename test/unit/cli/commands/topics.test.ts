@@ -8,8 +8,24 @@ import { EvqError } from '../../../../src/errors.js';
 import { captureOutput } from '../../../helpers/cli.js';
 
 const TOPICS: TopicInfo[] = [
-  { topic: 'payments', startOffset: 0, endOffset: 0, messageCount: 0, sizeBytes: 0, subscribers: 0 },
-  { topic: 'orders', startOffset: 10, endOffset: 1234, messageCount: 1224, sizeBytes: 1536 * 1024, subscribers: 3 },
+  {
+    topic: 'payments',
+    startOffset: 0,
+    endOffset: 0,
+    messageCount: 0,
+    sizeBytes: 0,
+    subscribers: 0,
+    partitions: [{ partition: 0, startOffset: 0, endOffset: 0, messageCount: 0, sizeBytes: 0 }],
+  },
+  {
+    topic: 'orders',
+    startOffset: 10,
+    endOffset: 1234,
+    messageCount: 1224,
+    sizeBytes: 1536 * 1024,
+    subscribers: 3,
+    partitions: [{ partition: 0, startOffset: 10, endOffset: 1234, messageCount: 1224, sizeBytes: 1536 * 1024 }],
+  },
 ];
 
 function env(isTTY: boolean, calls: string[]): CliEnv {
