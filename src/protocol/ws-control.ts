@@ -203,7 +203,7 @@ export function decodeSubscribe(frame: ControlObject): SubscribeControl {
   return decoded;
 }
 
-/** `from` of a subscribe: a position, or `{"last": N}` (the last N records of each partition). */
+/** `from` of a subscribe: a position, `{"last": N}` (the last N records of each partition) or `{"time": MS}`. */
 function checkSubscribeFrom(value: unknown): SubscribeFrom {
   if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'last' in value) {
     const last = (value as { last: unknown }).last;
@@ -211,6 +211,13 @@ function checkSubscribeFrom(value: unknown): SubscribeFrom {
       throw new EvqError('EVQ_ERR_INVALID_OFFSET', 'invalid position: {"last": N} needs N a whole number >= 0');
     }
     return { last };
+  }
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'time' in value) {
+    const time = (value as { time: unknown }).time;
+    if (typeof time !== 'number' || !Number.isSafeInteger(time) || time < 0) {
+      throw new EvqError('EVQ_ERR_INVALID_OFFSET', 'invalid position: {"time": MS} needs MS a whole number of ms since the epoch');
+    }
+    return { time };
   }
   return checkStartPosition(value);
 }

@@ -282,3 +282,46 @@ describe('WebSocket subscriptions of partitioned topics', () => {
     expect(client.received(1)[0]).toMatchObject({ partition: 2, offset: 0, value: 'new' });
   });
 });
+
+describe('replay by time across segments', () => {
+  it('finds, per partition, the first record stamped at or after T in a log of many segments, as a scan of every record would', async () => {
+    const broker = await start({ segmentBytes: 1024 });
+    await createTopic(broker.url, 'history', 3);
+    const T = Date.UTC(2026, 11, 1, 9);
+    // 3 × 120 records of ~60 bytes: dozens of 1 KiB segments per partition; timestamps grow, with a few
+    // out of order as producers' clocks are
+    for (let p = 0; p < 3; p++) {
+      const lines = Array.from({ length: 120 }, (_, i) =>
+        JSON.stringify({ value: `p${p}-${i}-${'x'.repeat(20)}`, timestamp: T + i * 1000 + (i % 7 === 3 ? -2500 : 0) + p }),
+      );
+      // batches of 10: a stored batch is never split, so segments roll between batches
+      for (let i = 0; i < lines.length; i += 10) {
+        const res = await fetch(`${broker.url}/topics/history/batch?partition=${p}`, {
+          method: 'POST',
+          body: lines.slice(i, i + 10).join('\n'),
+          headers: { 'content-type': 'application/x-ndjson' },
+        });
+        expect(res.status).toBe(201);
+      }
+    }
+    const segments = (await readdir(join(broker.dataDir, 'topics', 'history', '2'))).filter((f) => f.endsWith('.log'));
+    expect(segments.length).toBeGreaterThan(5);
+    const all = await Promise.all([0, 1, 2].map(async (p) => (await readAll(broker.url, 'history', `?partition=${p}&limit=1000`)).records));
+    for (const t of [T - 1, T + 0, T + 33_500, T + 59_999, T + 60_000, T + 118_000, T + 200_000]) {
+      const { partitions } = await getJson(`${broker.url}/topics/history/offsets?time=${t}`);
+      const expected = all.map((records, p) => {
+        const hit = records.find((r) => r.timestamp >= t);
+        return { partition: p, offset: hit?.offset ?? 120, timestamp: hit?.timestamp ?? null };
+      });
+      expect(partitions).toEqual(expected);
+    }
+    // a subscription from that time starts each partition there
+    const client = await WsTestClient.connect(broker.url);
+    clients.push(client);
+    client.subscribe(1, 'history', { from: { time: T + 100_000 } });
+    await client.until(() => client.received(1).length === 3 * 20);
+    for (let p = 0; p < 3; p++) {
+      expect(client.received(1).filter((r) => r.partition === p)[0]?.offset).toBe(100);
+    }
+  });
+});
