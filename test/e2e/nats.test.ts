@@ -128,6 +128,7 @@ describeNats('the command line over NATS JetStream', () => {
     const json = await runCli(['subscribe', 'hist', '--from', '-1', '-n', '1', '--format', 'json'], { url });
     expect(JSON.parse(json.out)).toEqual({
       topic: 'hist',
+      partition: 0,
       offset: 19,
       timestamp: expect.any(Number),
       key: null,
@@ -208,7 +209,7 @@ describeNats('the command line over NATS JetStream', () => {
       const r = await runCli(['consume', topic, '--format', 'json'], { url });
       expect(r.code).toBe(0);
       return lines(r.out).map((l) => {
-        const { topic: _topic, offset: _offset, ...rest } = JSON.parse(l) as Record<string, unknown>;
+        const { topic: _topic, partition: _partition, offset: _offset, ...rest } = JSON.parse(l) as Record<string, unknown>;
         return rest;
       });
     };
