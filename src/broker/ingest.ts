@@ -279,10 +279,13 @@ export class Ingest extends EventEmitter<{ append: [AppendEvent] }> {
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     let count = 0;
     for (const part of parts) count += part.count;
-    if (key !== null)
-      for (const part of parts) this.dedup.remember(topic, key, part.partition, part.baseOffset, part.lastOffset, this.clock.now());
     this.metrics.messagesIn.add({ topic }, count);
+    // a request of which a part failed is not remembered: its retry appends every part again (the parts that
+    // made it are then there twice: at least once), rather than be answered "duplicate" without the lost part
     if (failed !== undefined) throw failed.reason;
+    if (key !== null) {
+      for (const part of parts) this.dedup.remember(topic, key, part.partition, part.baseOffset, part.lastOffset, this.clock.now());
+    }
     this.metrics.bytesIn.add({ topic }, bytes);
     return { ...summary(topic, parts, placement), duplicate: false };
   }

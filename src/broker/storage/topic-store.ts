@@ -125,7 +125,7 @@ export class TopicStore {
     return store;
   }
 
-  /** A store whose topics live in memory only (see `MemoryTopicLog`: 256 MiB per topic unless `retentionBytes`). */
+  /** A store whose topics live in memory only (see `MemoryTopicLog`: 256 MiB per partition unless `retentionBytes`). */
   static memory(options: MemoryTopicStoreOptions = {}): TopicStore {
     return new TopicStore(null, null, options);
   }

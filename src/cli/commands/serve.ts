@@ -41,7 +41,7 @@ export function makeServeCommand(output: Output): Command {
     .option('--host <host>', 'address to bind (anything but loopback needs --token)', '127.0.0.1')
     .option('-p, --port <port>', 'port to listen on (0 picks a free one)', integerOption(0, 65535), 7070)
     .option('-d, --data-dir <dir>', 'directory of the topic logs', './evq-data')
-    .option('--memory', 'keep topics in memory only (nothing on disk; 256mb per topic unless --retention-bytes)')
+    .option('--memory', 'keep topics in memory only (nothing on disk; 256mb per partition unless --retention-bytes)')
     .addOption(
       new Option(
         '--fsync <mode>',
@@ -67,7 +67,7 @@ export function makeServeCommand(output: Output): Command {
       sizeInRange(1, LIMITS.maxServeMessageBytes),
       LIMITS.maxMessageBytes,
     )
-    .option('--retention-bytes <size>', 'delete the oldest segments of a topic past this size', sizeInRange(1, Number.MAX_SAFE_INTEGER))
+    .option('--retention-bytes <size>', 'delete the oldest segments of a partition past this size', sizeInRange(1, Number.MAX_SAFE_INTEGER))
     .option(
       '--retention-age <duration>',
       'delete segments whose messages are all older than this',
