@@ -4,6 +4,7 @@ import { compileFilter } from '../core/filter/index.js';
 import { DEFAULT_FORMAT, parseFormat, type RecordFormat } from './record-format.js';
 import { formatDuration, parseDuration } from '../core/durations.js';
 import { formatSize, parseSize } from '../core/sizes.js';
+import { looksLikeTime, parseSince, parseTimePoint } from '../core/time-spec.js';
 import { EvqError, EvqFilterError, EvqUsageError } from '../errors.js';
 
 /** Commander option parsers: each throws commander's InvalidArgumentError, so a bad flag is a usage error. */
@@ -45,9 +46,13 @@ export function headerOption(value: string, previous: Record<string, string> = {
   return Object.assign(Object.create(null) as Record<string, string>, previous, { [name]: value.slice(eq + 1) });
 }
 
-/** Reads `--from` (kcat's `-o`): earliest (or beginning), latest (or end), an offset, or -N (the last N records). */
+/**
+ * Reads `--from` (kcat's `-o`): earliest (or beginning), latest (or end), an offset, -N (the last N records of
+ * each partition), or a time: ISO 8601 with a zone or @MS (the first record at or after it).
+ */
 export function positionOption(value: string): From {
   const text = value.trim();
+  if (looksLikeTime(text)) return { time: usage(() => parseTimePoint(text)) };
   if (text === 'earliest' || text === 'latest') return text;
   // kcat's -o beginning|end
   if (text === 'beginning') return 'earliest';
@@ -55,13 +60,28 @@ export function positionOption(value: string): From {
   const match = /^(-?)(0|[1-9]\d{0,15})$/.exec(text);
   const n = match === null ? Number.NaN : Number(match[2]);
   if (match === null || !Number.isSafeInteger(n)) {
-    throw new InvalidArgumentError(`expected earliest, latest, an offset or -N (the last N messages), got "${value}"`);
+    throw new InvalidArgumentError(`expected earliest, latest, an offset, -N (the last N messages) or a time (2026-12-01T09:00:00Z, @MS), got "${value}"`);
   }
   if (match[1] === '-') {
     if (n === 0) throw new InvalidArgumentError('-0 reads nothing: use latest, or -N with N of 1 or more');
     return { last: n };
   }
   return n;
+}
+
+/** Reads `--since 5m` (the nats CLI's flag): a read starts at the first record stamped at or after now minus it. */
+export function sinceOption(value: string, now: number = Date.now()): From {
+  return { time: usage(() => parseSince(value, now)) };
+}
+
+/** Runs a parser of the core, turning its usage error into commander's (one line naming the flag). */
+function usage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof EvqUsageError) throw new InvalidArgumentError(err.message);
+    throw err;
+  }
 }
 
 /**

@@ -70,7 +70,7 @@ export async function runSubscribe(plan: SubscribePlan, output: Output, env: Cli
 /** The command line that picks up right after the last record printed. */
 export function resumeCommand(plan: SubscribePlan, last: EvqRecord | undefined): string {
   const from: From = last === undefined ? plan.from : last.offset + 1;
-  const position = typeof from === 'object' ? `-${from.last}` : String(from);
+  const position = typeof from !== 'object' ? String(from) : 'time' in from ? `@${from.time}` : `-${from.last}`;
   const filter = plan.filter === undefined ? '' : ` --filter '${plan.filter.replace(/'/g, `'\\''`)}'`;
   return `evq subscribe ${plan.topic} --from ${position}${filter}`;
 }

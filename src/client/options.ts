@@ -14,13 +14,19 @@ export function checkFrom(from: From): void {
     }
     return;
   }
-  if (typeof from === 'object' && from !== null && typeof from.last === 'number') {
+  if (typeof from === 'object' && from !== null && 'time' in from) {
+    if (!Number.isSafeInteger(from.time) || from.time < 0) {
+      throw new EvqUsageError('EVQ_ERR_INVALID_OFFSET', `invalid start time ${String(from.time)}: expected ms since the epoch >= 0`);
+    }
+    return;
+  }
+  if (typeof from === 'object' && from !== null && 'last' in from && typeof from.last === 'number') {
     if (!Number.isSafeInteger(from.last) || from.last < 0) {
       throw new EvqUsageError('EVQ_ERR_INVALID_OFFSET', `invalid count of last records ${String(from.last)}: expected a whole number >= 0`);
     }
     return;
   }
-  throw new EvqUsageError('EVQ_ERR_INVALID_OFFSET', 'invalid start position: expected earliest, latest, an offset or { last: N }');
+  throw new EvqUsageError('EVQ_ERR_INVALID_OFFSET', 'invalid start position: expected earliest, latest, an offset, { last: N } or { time: MS }');
 }
 
 const DEFAULT_PAGE_SIZE = LIMITS.defaultReadLimit;

@@ -104,8 +104,11 @@ export interface ProduceResult {
   resent?: number;
 }
 
-/** Where a read or subscription starts; `{ last: N }` is the last N records. */
-export type From = 'earliest' | 'latest' | number | { last: number };
+/**
+ * Where a read or subscription starts; `{ last: N }` is the last N records (of each partition), `{ time: MS }`
+ * the first record stamped at or after MS (of each partition; past the end means the end).
+ */
+export type From = 'earliest' | 'latest' | number | { last: number } | { time: number };
 
 export interface SubscribeOptions {
   from?: From;

@@ -25,7 +25,7 @@ export async function topicInfo(http: HttpApi, topic: string, signal?: AbortSign
 /** Resolves `{ last: N }` to an offset; other positions are returned as they are. */
 export async function resolveFrom(http: HttpApi, topic: string, from: From, signal?: AbortSignal): Promise<StartPosition> {
   checkFrom(from);
-  if (typeof from !== 'object') return from;
+  if (typeof from !== 'object' || 'time' in from) return from;
   const info = await topicInfo(http, topic, signal);
   if (info === null) return 0;
   return Math.max(info.startOffset, info.endOffset - from.last);

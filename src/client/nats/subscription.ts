@@ -5,6 +5,7 @@
  * every record crosses the network before it is tested.
  */
 
+import { EvqUsageError } from '../../errors.js';
 import { DeliverPolicy } from 'nats';
 import type { ConsumerMessages, JetStreamClient, JetStreamManager } from 'nats';
 import { LIMITS } from '../../core/limits.js';
@@ -21,6 +22,7 @@ export function startSequence(from: From, firstSeq: number, lastSeq: number): nu
   if (from === 'earliest') return first;
   if (from === 'latest') return lastSeq + 1;
   if (typeof from === 'number') return Math.max(first, from + 1);
+  if ('time' in from) throw new EvqUsageError('EVQ_ERR_INVALID_OFFSET', 'a start time is not read over nats:// yet');
   return Math.max(first, lastSeq - from.last + 1);
 }
 
