@@ -42,7 +42,13 @@ describe('evq subscribe: parsing', () => {
     expect(positionOption('0')).toBe(0);
     expect(() => positionOption('-0')).toThrow(/-0 reads nothing/);
     for (const bad of ['soon', '1.5', '1e3', '-x', '99999999999999999'])
-      expect(() => positionOption(bad)).toThrow(/expected earliest, latest, an offset or -N/);
+      expect(() => positionOption(bad)).toThrow(/expected earliest, latest, an offset, -N .* or a time/);
+  });
+
+  it('positionOption reads a time as kcat and the nats CLI users write it', () => {
+    expect(positionOption('2026-12-01T09:00:00Z')).toEqual({ time: Date.UTC(2026, 11, 1, 9) });
+    expect(positionOption('@1764579600000')).toEqual({ time: 1764579600000 });
+    expect(() => positionOption('2026-12-01T09:00:00')).toThrow(/no time zone/);
   });
 
   it.each([
