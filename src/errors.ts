@@ -22,6 +22,10 @@ export const ERROR_CODES = {
   EVQ_ERR_NOT_FOUND: { status: 404, exit: EXIT.failure },
   EVQ_ERR_METHOD_NOT_ALLOWED: { status: 405, exit: EXIT.failure },
   EVQ_ERR_CONFLICT: { status: 409, exit: EXIT.failure },
+  /** A consumer-group member the broker does not know (never joined, left, or expired after its session timeout): join again. */
+  EVQ_ERR_UNKNOWN_MEMBER: { status: 404, exit: EXIT.failure },
+  /** A member's commit or read for a generation or partition the group has moved on from (a rebalance): heartbeat, then go on. */
+  EVQ_ERR_REBALANCE: { status: 409, exit: EXIT.failure },
   EVQ_ERR_MESSAGE_TOO_LARGE: { status: 413, exit: EXIT.failure },
   EVQ_ERR_BATCH_TOO_LARGE: { status: 413, exit: EXIT.failure },
   /** A body whose Content-Type the route does not take (a form or text/plain body cannot produce). */

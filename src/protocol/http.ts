@@ -24,6 +24,13 @@ export const HEADERS = {
   committedOffset: 'evq-committed-offset',
   /** On group reads: records retention removed between the group's committed offset and the log's start. */
   groupMissed: 'evq-group-missed',
+  /** On member reads of a group: the group's generation the read was served in. */
+  generation: 'evq-generation',
+  /**
+   * On member reads of a group: per partition read, the offset to commit once every record of the page was
+   * taken (past records the filter skipped): JSON `{"<topic>": {"<partition>": next}}`.
+   */
+  nextOffsets: 'evq-next-offsets',
   /** On produce: the partition to append to (else the broker places each message by its key). */
   partition: 'evq-partition',
   /** Header kept on a delayed message: when it was produced (ms since the epoch). */
@@ -65,6 +72,10 @@ export const ROUTE_BODY_TYPES = {
   commit: [MEDIA_TYPES.json],
   /** POST /topics/{topic}/groups/{group}/reset: a small JSON object. */
   reset: [MEDIA_TYPES.json],
+  /** POST /groups/{group}/members: `{"topics": [...], "sessionTimeoutMs"?: N, "clientId"?: "…"}`. */
+  join: [MEDIA_TYPES.json],
+  /** POST /groups/{group}/members/{member}/commit: `{"generation": G, "offsets": [{topic, partition, offset}]}`. */
+  memberCommit: [MEDIA_TYPES.json],
 } as const satisfies Record<string, readonly string[]>;
 
 export type BodyRoute = keyof typeof ROUTE_BODY_TYPES;
@@ -81,6 +92,21 @@ export const PATHS = {
   groupReset: (topic: string, group: string) => `/topics/${encodeURIComponent(topic)}/groups/${encodeURIComponent(group)}/reset`,
   group: (topic: string, group: string) => `/topics/${encodeURIComponent(topic)}/groups/${encodeURIComponent(group)}`,
   groups: () => '/groups',
+  /** GET: the whole group (members, assignments, offsets and lag per partition); DELETE: forget a group without members. */
+  groupDescription: (group: string) => `/groups/${encodeURIComponent(group)}`,
+  /** POST: join the group (201 with the member id, generation and assignment). */
+  groupMembers: (group: string) => `/groups/${encodeURIComponent(group)}/members`,
+  /** DELETE: leave the group (its partitions go to the others at once). */
+  groupMember: (group: string, member: string) => `/groups/${encodeURIComponent(group)}/members/${encodeURIComponent(member)}`,
+  /** POST: heartbeat; answers the generation and the member's assignment. */
+  memberHeartbeat: (group: string, member: string) =>
+    `/groups/${encodeURIComponent(group)}/members/${encodeURIComponent(member)}/heartbeat`,
+  /** GET: NDJSON records of the member's partitions from their committed offsets (a heartbeat too). */
+  memberMessages: (group: string, member: string) =>
+    `/groups/${encodeURIComponent(group)}/members/${encodeURIComponent(member)}/messages`,
+  /** POST: commit the member's offsets, fenced by its generation. */
+  memberCommit: (group: string, member: string) =>
+    `/groups/${encodeURIComponent(group)}/members/${encodeURIComponent(member)}/commit`,
   ws: () => '/ws',
   healthz: () => '/healthz',
   metrics: () => '/metrics',
@@ -244,4 +270,76 @@ export interface GroupReset {
   committed: number;
   lag: number;
   dryRun: boolean;
+}
+
+/** A partition of a topic that a group member owns. */
+export interface GroupPartition {
+  topic: string;
+  partition: number;
+}
+
+/** The body of `POST /groups/{group}/members`. */
+export interface GroupJoinRequest {
+  topics: string[];
+  /** A member that sends no heartbeat (or read) for this long loses its partitions. Default 10 s. */
+  sessionTimeoutMs?: number;
+  /** A name for people reading `GET /groups/{group}` (`evq-consume`, `kcat`, …). */
+  clientId?: string;
+}
+
+/** The reply of a join (201) and of a heartbeat (200): who the member is and what it owns in this generation. */
+export interface GroupMembership {
+  group: string;
+  memberId: string;
+  /** Goes up by one at every rebalance; commits name the generation they were read in. */
+  generation: number;
+  sessionTimeoutMs: number;
+  assignment: GroupPartition[];
+}
+
+/** The body of `POST /groups/{group}/members/{member}/commit`. */
+export interface MemberCommitRequest {
+  generation: number;
+  /** `offset` is the next offset to read of the partition. */
+  offsets: Array<GroupPartition & { offset: number }>;
+}
+
+/** The reply of a member commit. */
+export interface MemberCommit {
+  group: string;
+  committed: Array<GroupPartition & { committed: number }>;
+}
+
+/** A member as `GET /groups/{group}` shows it. */
+export interface GroupMemberInfo {
+  memberId: string;
+  clientId: string;
+  /** Which door it came through: `http` (evq's own API) or, later, `kafka`. */
+  protocol: string;
+  joinedAt: number;
+  lastSeenAt: number;
+  sessionTimeoutMs: number;
+  assignment: GroupPartition[];
+}
+
+/** A partition's offsets in a group, as `GET /groups/{group}` shows them. */
+export interface GroupPartitionOffsets extends GroupPartition {
+  /** The next offset the group reads (null: nothing committed yet). */
+  committed: number | null;
+  endOffset: number;
+  lag: number;
+  missed: number;
+  /** The member that owns the partition now (null: none). */
+  owner: string | null;
+}
+
+/** The body of `GET /groups/{group}`. */
+export interface GroupDescription {
+  group: string;
+  generation: number;
+  /** `stable` with members, `empty` without. */
+  state: 'stable' | 'empty';
+  members: GroupMemberInfo[];
+  /** Every partition of the group's topics (subscribed by a member or with a commit), in topic then partition order. */
+  partitions: GroupPartitionOffsets[];
 }
