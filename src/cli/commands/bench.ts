@@ -107,7 +107,8 @@ export function toBenchPlan(flags: BenchFlags): BenchPlan {
     token: flags.token === '' ? undefined : flags.token,
     topic: flags.topic,
     producers: flags.producers,
-    subscribers: flags.subscribers,
+    // with --group the members read: no subscribers (commander refuses both)
+    subscribers: flags.subscribers ?? (flags.group === undefined ? SCENARIO_DEFAULTS.subscribers : undefined),
     partitions: flags.partitions,
     group: flags.group,
     members: flags.members,
