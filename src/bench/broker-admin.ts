@@ -5,40 +5,67 @@
  * producers start — a rebalance after the first messages would read some of them twice.
  */
 
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { EvqError, errorFromWire } from '../errors.js';
 import { PATHS, type GroupDescription } from '../protocol/http.js';
 import type { Scenario } from './scenario.js';
+
+/** Longest answer read (a group description of many members is a few KiB). */
+const MAX_REPLY_BYTES = 4 * 1024 * 1024;
 
 interface Reply {
   status: number;
   body: unknown;
 }
 
-async function request(scenario: Scenario, method: 'GET' | 'PUT', path: string, body?: unknown): Promise<Reply> {
+function request(scenario: Scenario, method: 'GET' | 'PUT', path: string, body?: unknown): Promise<Reply> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (scenario.token !== undefined) headers.authorization = `Bearer ${scenario.token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const url = `${scenario.url.replace(/\/+$/, '')}${path}`;
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(scenario.timeoutMs),
+  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  if (payload !== undefined) {
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = String(payload.length);
+  }
+  const base = new URL(scenario.url);
+  const url = new URL(`${base.pathname.replace(/\/+$/, '')}${path}`, base);
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(url, { method, headers, timeout: scenario.timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= MAX_REPLY_BYTES) chunks.push(chunk);
+        else
+          res.destroy(
+            new EvqError('EVQ_ERR_MALFORMED', `the broker's answer to ${method} ${path} is larger than ${MAX_REPLY_BYTES} bytes`),
+          );
+      });
+      res.on('error', reject);
+      res.on('end', () => {
+        let parsed: unknown = null;
+        try {
+          parsed = chunks.length === 0 ? null : JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        } catch {
+          parsed = null;
+        }
+        resolve({ status: res.statusCode ?? 0, body: parsed });
+      });
     });
-  } catch (error) {
-    const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
-    throw new EvqError('EVQ_ERR_UNREACHABLE', `cannot reach ${scenario.url} (${method} ${path}): ${cause}`, { cause: error });
-  }
-  const text = await response.text();
-  let parsed: unknown = null;
-  try {
-    parsed = text === '' ? null : JSON.parse(text);
-  } catch {
-    parsed = null;
-  }
-  return { status: response.status, body: parsed };
+    req.on('timeout', () => req.destroy(new EvqError('EVQ_ERR_TIMEOUT', `no answer to ${method} ${path}`)));
+    // the CLI words a connection failure (its code is in the cause) as for every command
+    req.on('error', (error) =>
+      reject(
+        error instanceof EvqError
+          ? error
+          : new EvqError('EVQ_ERR_UNREACHABLE', `${method} ${path} failed (${(error as { code?: string }).code ?? error.message})`, {
+              cause: error,
+            }),
+      ),
+    );
+    req.end(payload);
+  });
 }
 
 function wireError(reply: Reply): EvqError {

@@ -56,7 +56,8 @@ export class PartitionSubscription {
     this.#ws.binaryType = 'nodebuffer';
     this.ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => this.#end(new EvqError('EVQ_ERR_TIMEOUT', `${endpoint.display} did not confirm the subscription within ${options.timeoutMs} ms`)),
+        () =>
+          this.#end(new EvqError('EVQ_ERR_TIMEOUT', `${endpoint.display} did not confirm the subscription within ${options.timeoutMs} ms`)),
         options.timeoutMs,
       );
       void this.ended.then((error) => {
@@ -95,8 +96,19 @@ export class PartitionSubscription {
     this.#ws.on('close', (code, reason) => {
       if (this.#closing) this.#end(null);
       else if (code === CLOSE_CODES.slowConsumer) {
-        this.#end(new EvqError('EVQ_ERR_SLOW_CONSUMER', `the broker dropped the subscription as a slow consumer (${reason.toString() || 'too far behind'})`));
-      } else this.#end(new EvqError('EVQ_ERR_CLOSED', `the broker closed the subscription (code ${code}${reason.length > 0 ? `, ${reason.toString()}` : ''})`));
+        this.#end(
+          new EvqError(
+            'EVQ_ERR_SLOW_CONSUMER',
+            `the broker dropped the subscription as a slow consumer (${reason.toString() || 'too far behind'})`,
+          ),
+        );
+      } else
+        this.#end(
+          new EvqError(
+            'EVQ_ERR_CLOSED',
+            `the broker closed the subscription (code ${code}${reason.length > 0 ? `, ${reason.toString()}` : ''})`,
+          ),
+        );
     });
   }
 
