@@ -94,8 +94,15 @@ export function createReporter(settings) {
     /** The servers measured against, and the first line. @param {Record<string, unknown>} servers @param {string} natsVersion */
     servers(servers, natsVersion) {
       result.servers = servers;
+      const started = [
+        servers.evqAlways !== null || servers.evqNever !== null
+          ? `evq serve --fsync ${[servers.evqAlways !== null ? 'always' : '', servers.evqNever !== null ? 'never' : ''].filter(Boolean).join('/')}`
+          : '',
+        servers.nats !== null ? `nats-server ${natsVersion} -js` : '',
+        servers.forwarder !== null ? 'a bare ws forwarder' : '',
+      ].filter(Boolean);
       console.log(
-        `bench:compare — evq serve --fsync always/never, nats-server ${natsVersion} -js, a bare ws forwarder (those the targets need); ${settings.size}-byte messages; ` +
+        `bench:compare — ${started.length > 0 ? started.join(', ') : 'servers of their own per target'}; ${settings.size}-byte messages; ` +
           `${settings.rounds} alternating round(s); load average ${loadBefore.one} on ${loadBefore.cores} cores (node ${process.version})`,
       );
     },
