@@ -205,7 +205,7 @@ const TABLE = [
   },
   {
     id: 7,
-    needs: ['always'],
+    needs: ['always', 'never'],
     title: `memory: broker with ${fmt(settings.retained)} retained + 100 idle subscribers; evq produce piping ${fmt(settings.pipeLines)} lines`,
     heading: `7. memory: evq serve with ${fmt(settings.retained)} retained messages and 100 idle subscribers; evq produce piping ${fmt(settings.pipeLines)} lines`,
     measure: measureMemory,
