@@ -12,6 +12,7 @@ import { EVQ_BIN, runEvqBench } from '../_evq-bench.js';
 import { startBroker } from '../_ws-load.js';
 import { baselineBuild } from './compare-baseline.js';
 import { benchFigures, benchProblems, ratioOf } from './compare-checks.js';
+import { lagAtEnd } from './lag-at-end.js';
 
 /** @typedef {import('./compare-report.js').CompareContext} CompareContext */
 
@@ -76,19 +77,6 @@ export async function measureBaseline(ctx) {
     beforePerSec: median(beforeRuns.map((r) => r.deliveredPerSec)),
     ratio: median(nowRuns.map((r, i) => ratioOf(r.deliveredPerSec, beforeRuns[i].deliveredPerSec))),
   };
-}
-
-/**
- * Acknowledged minus delivered messages at the end of the last second in which messages were acknowledged
- * (the timeline counts both per second, warm-up included): how far the readers were behind when producing ended.
- * @param {{ second: number, acked: number, delivered: number }[]} timeline
- */
-export function lagAtEnd(timeline) {
-  let last = Number.NEGATIVE_INFINITY;
-  for (const t of timeline) if (t.acked > 0 && t.second > last) last = t.second;
-  let lag = 0;
-  for (const t of timeline) if (t.second <= last) lag += t.acked - t.delivered;
-  return Math.max(0, lag);
 }
 
 /**
