@@ -203,7 +203,9 @@ export class BenchNode implements NodeHandle {
       verification.lost += counts.lost;
       verification.undelivered += counts.undelivered;
       if (s.endedBy !== null)
-        verification.undeliveredReasons.push(`${this.#setup.scenario.group === null ? 'subscriber' : 'group member'} ${s.id}: ${s.endedBy}`);
+        verification.undeliveredReasons.push(
+          `${this.#setup.scenario.group === null ? 'subscriber' : 'group member'} ${s.id}: ${s.endedBy}`,
+        );
       verification.duplicated += counts.duplicated;
       verification.reordered += counts.reordered;
       verification.unexpected += counts.unexpected;

@@ -143,8 +143,7 @@ export function parseScenario(input: ScenarioInput): Scenario {
   validateTopicName(topic);
   const producers = whole('--producers', input.producers, SCENARIO_DEFAULTS.producers, 1, SCENARIO_LIMITS.maxClients);
   const isNats = /^nats:/i.test(input.url.trim());
-  const partitions =
-    input.partitions === undefined ? null : whole('--partitions', input.partitions, 1, 1, LIMITS.maxPartitions);
+  const partitions = input.partitions === undefined ? null : whole('--partitions', input.partitions, 1, 1, LIMITS.maxPartitions);
   if (partitions !== null && partitions > 1 && isNats) {
     throw invalid('--partitions needs an evq broker (http://): a JetStream stream is one partition; leave --partitions out');
   }

@@ -193,7 +193,10 @@ function clientLines(result: BenchResult, color: ChalkInstance): string[] {
     }
     if (producers.length > MAX_CLIENT_ROWS) rows.push(['', color.dim(`… ${producers.length - MAX_CLIENT_ROWS} more in --json`)]);
     if (subscribers.length > 0) {
-      rows.push([color.bold(c.group !== null && c.group !== undefined ? 'members' : 'subscribers'), spread(result.clientRates.subscribers)]);
+      rows.push([
+        color.bold(c.group !== null && c.group !== undefined ? 'members' : 'subscribers'),
+        spread(result.clientRates.subscribers),
+      ]);
       for (const s of subscribers.slice(0, MAX_CLIENT_ROWS)) {
         const bad = s.lost + s.duplicated + s.reordered + s.unexpected;
         rows.push([

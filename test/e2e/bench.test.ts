@@ -69,7 +69,9 @@ describe('evq bench', () => {
   it('--partitions over nats:// is a usage error in one line (exit 2)', async () => {
     const run = await runCli(['bench', '--url', 'nats://127.0.0.1:4222', '--partitions', '3'], { timeoutMs: 10_000 });
     expect(run.code).toBe(2);
-    expect(run.err).toMatch(/^error: --partitions needs an evq broker \(http:\/\/\): a JetStream stream is one partition; leave --partitions out\n/);
+    expect(run.err).toMatch(
+      /^error: --partitions needs an evq broker \(http:\/\/\): a JetStream stream is one partition; leave --partitions out\n/,
+    );
   });
 
   it('thresholds set the exit code: 1 when one breaks (after the report), 0 when all hold', async () => {

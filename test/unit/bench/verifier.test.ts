@@ -151,4 +151,3 @@ describe('SequenceVerifier per partition', () => {
     expect(a.counts([8])).toMatchObject({ received: 7, lost: 1, duplicated: 1, reordered: 3 });
   });
 });
-
