@@ -12,6 +12,7 @@
  */
 
 import type { EvqClient, EvqRecord, Subscription } from '../client/types.js';
+import { LIMITS } from '../core/limits.js';
 import { waitForGroup } from './broker-admin.js';
 import { LatencyHistogram } from './histogram.js';
 import { matchPpm } from './match.js';
@@ -101,6 +102,8 @@ export class BenchSubscriber {
           group,
           follow: true,
           from: 'earliest',
+          // the largest page the broker serves: a group member keeps up with fewer round trips
+          pageSize: LIMITS.maxReadLimit,
           signal: this.#stop.signal,
           ...(scenario.filter === null ? {} : { filter: scenario.filter }),
         });
