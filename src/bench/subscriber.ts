@@ -164,6 +164,9 @@ export class BenchSubscriber {
   }
 
   #onRecord(record: EvqRecord, reader: ReaderTally): void {
+    // the run is over once it closes the readers: a group member leaving hands its partitions to the others,
+    // which would read its last page again before they stop too
+    if (this.#closing) return;
     const now = monoMs();
     const stamp = this.#stamp;
     const ok = this.#scenario.stampIn === 'value' ? readStamp(record.value, 0, stamp) : readStampHex(record.headers?.[STAMP_HEADER], stamp);
