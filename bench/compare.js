@@ -19,7 +19,12 @@
 //   7. broker RSS with 1,000,000 retained messages and 100 idle subscribers <= 200 MB (bench/_broker-memory.js),
 //      and the peak RSS of `evq produce` piping 10,000,000 lines <= 100 MB (bench/_produce-pipe.js);
 //   8. `evq --help` and `evq produce t x` wall time <= 1.5 x (node -e 0 + one HTTP round trip), medians of 5
-//      (bench/_startup.js).
+//      (bench/_startup.js);
+//   9. evq bench 1 -> 1 on a 1-partition topic, today vs the commit before partitions (EVQ_COMPARE_BASELINE,
+//      default c22df79, built from `git archive` in the temp dir: bench/lib/compare-baseline.js), each with its
+//      own fresh broker and evq bench: delivered/s ratio >= 0.95 (bench/lib/compare-partitions.js);
+//  10. one producer at full speed, a 6-partition topic, a 3-member consumer group: delivered/s over
+//      published/s >= 0.95, lag at the end beside (FAIL "not yet" while group members are missing).
 // The compared runs of 1, 2-3, 4 and 6 alternate, ROUNDS times; a ratio is the median of the per-round
 // ratios. Prints one line per target (ratio, target, PASS/FAIL) and writes every raw figure, the ratios and
 // the machine (cpus, load average, node, git commit, date) to bench/results/latest.json. Exit code 0 also
@@ -30,7 +35,8 @@
 // `check` needs; `check(measured)` holds them against TARGETS. A new target is a row here, its measurement
 // in bench/lib/ (lib/compare-report.js is the one reporter, lib/compare-checks.js the verdict helpers).
 //
-// Environment (all optional): EVQ_COMPARE_ROUNDS (default 3), EVQ_COMPARE_SECONDS (evq bench runs, default 4),
+// Environment (all optional): EVQ_COMPARE_ONLY (a comma list of target numbers, e.g. 9,10: only those are
+// measured, and only the servers they need are started), EVQ_COMPARE_BASELINE (target 9's commit), EVQ_COMPARE_ROUNDS (default 3), EVQ_COMPARE_SECONDS (evq bench runs, default 4),
 // EVQ_COMPARE_PIPE_LINES (default 10000000), EVQ_COMPARE_RETAINED (default 1000000), EVQ_COMPARE_OUT (the
 // JSON file, default bench/results/latest.json), EVQ_BENCH_NATS_SERVER (the nats-server binary).
 import { fmt } from './_bench-util.js';
@@ -46,6 +52,7 @@ import { measureMemory, measureStartupTime } from './lib/compare-footprint.js';
 import { createReporter } from './lib/compare-report.js';
 import { TARGETS, compareSettings } from './lib/compare-settings.js';
 import { measureGroupCommit, measureHttp } from './lib/compare-throughput.js';
+import { measureBaseline, measureGroupKeepUp } from './lib/compare-partitions.js';
 
 /** @typedef {import('./lib/compare-report.js').Target} Target */
 /** @typedef {import('./lib/compare-report.js').CompareContext} CompareContext */
@@ -67,6 +74,7 @@ const N = settings.fanoutSubscribers;
 const TABLE = [
   {
     id: 1,
+    needs: ['always', 'nats'],
     title: 'e2e 1 -> 1, evq serve --fsync always (evq bench)',
     heading: '1. evq bench 1 -> 1 through evq serve --fsync always, vs JetStream raw publish and NATS core pub/sub',
     measure: measureE2e,
@@ -82,6 +90,7 @@ const TABLE = [
   },
   {
     id: 5,
+    needs: ['always', 'forwarder'],
     title: (m) => `e2e latency at 50% of the max rate (--rate ${shortRate(m.latency.rate)})`,
     heading: '5. latency at 50% of the full-speed rate (evq bench --rate, 1 -> 1, fsync always)',
     measure: (ctx) => measureLatency(ctx, ctx.measured(1)),
@@ -101,6 +110,7 @@ const TABLE = [
   },
   {
     id: 2,
+    needs: ['always', 'forwarder'],
     title: `fan-out 1 -> ${N}, no filter, vs bare ws batched ceiling`,
     heading: `2./3. fan-out 1 -> ${N}: evq (fsync always), unfiltered and each subscriber with its own 10% filter, vs the bare ws forwarder (${settings.fanoutBatch}-message batches)`,
     measure: (ctx) => ctx.once('fanout', measureFanout),
@@ -111,6 +121,7 @@ const TABLE = [
   },
   {
     id: 3,
+    needs: ['always', 'forwarder'],
     title: `fan-out 1 -> ${N}, each its own 10% filter, vs that ceiling`,
     measure: (ctx) => ctx.once('fanout', measureFanout),
     check: (m) => ({
@@ -122,6 +133,7 @@ const TABLE = [
   },
   {
     id: 4,
+    needs: ['always', 'never'],
     title: '--fsync always vs never, 4 producers',
     heading: '4. group commit: acknowledged msgs/s with 4 producers, --fsync always vs --fsync never (frames of 1,000)',
     measure: measureGroupCommit,
@@ -132,6 +144,7 @@ const TABLE = [
   },
   {
     id: 6,
+    needs: [],
     title: 'evq bench --transport http vs autocannon',
     heading:
       '6. evq bench --transport http vs autocannon (single-message POSTs, 10 connections x pipelining 10, a minimal node:http server)',
@@ -143,6 +156,7 @@ const TABLE = [
   },
   {
     id: 8,
+    needs: ['always'],
     title: 'start-up vs node -e 0 + one HTTP round trip',
     heading: '8. start-up: evq --help and evq produce t x (wall time, spawn to exit), vs node -e 0 + one HTTP round trip',
     measure: measureStartupTime,
@@ -157,7 +171,41 @@ const TABLE = [
     }),
   },
   {
+    id: 9,
+    needs: [],
+    title: (m) => `1-partition 1 -> 1 vs the baseline commit ${m.baselineCommit.slice(0, 7)} (before partitions)`,
+    heading: `9. evq bench 1 -> 1 on a 1-partition topic (fsync always), today vs the commit before partitions (${settings.baseline}), fresh brokers`,
+    measure: measureBaseline,
+    check: (m) => ({
+      checks: [ratioAtLeast('delivered/s ratio', m.ratio, TARGETS.partitionsCost)],
+      detail: `${shortRate(m.nowPerSec)}/s vs ${shortRate(m.beforePerSec)}/s: ${times(m.ratio)} (>= ${TARGETS.partitionsCost})`,
+    }),
+  },
+  {
+    id: 10,
+    needs: [],
+    title: `${settings.groupPartitions} partitions, 1 producer, ${settings.groupMembers}-member group keeps up`,
+    heading: `10. one producer at full speed into ${settings.groupPartitions} partitions, read by a ${settings.groupMembers}-member consumer group (fsync always)`,
+    measure: measureGroupKeepUp,
+    check: (m) =>
+      m.notYet !== null
+        ? {
+            checks: [{ name: 'delivered/published', ratio: null, target: TARGETS.groupKeepUp, pass: false }],
+            detail: `not yet: ${m.notYet}`,
+          }
+        : {
+            checks: [
+              ratioAtLeast('delivered/published', m.ratio, TARGETS.groupKeepUp),
+              { name: 'exactly once across the members', target: 1, pass: m.exactlyOnce },
+            ],
+            detail:
+              `${shortRate(m.deliveredPerSec)}/s delivered of ${shortRate(m.publishedPerSec)}/s published: ${times(m.ratio)} (>= ${TARGETS.groupKeepUp}); ` +
+              `lag ${fmt(m.lag)} at the end, drained in ${m.drainMs} ms${m.exactlyOnce ? '' : '; NOT exactly once'}`,
+          },
+  },
+  {
     id: 7,
+    needs: ['always', 'never'],
     title: `memory: broker with ${fmt(settings.retained)} retained + 100 idle subscribers; evq produce piping ${fmt(settings.pipeLines)} lines`,
     heading: `7. memory: evq serve with ${fmt(settings.retained)} retained messages and 100 idle subscribers; evq produce piping ${fmt(settings.pipeLines)} lines`,
     measure: measureMemory,
@@ -173,6 +221,15 @@ const TABLE = [
   },
 ];
 
+// EVQ_COMPARE_ONLY: those targets (5 needs 1's rate: 1 comes along), in the table's order
+const wanted = settings.only === null ? null : new Set(settings.only.includes(5) ? [...settings.only, 1] : settings.only);
+const unknown = settings.only?.filter((id) => !TABLE.some((t) => t.id === id)) ?? [];
+if (unknown.length > 0) {
+  console.error(`EVQ_COMPARE_ONLY: no target ${unknown.join(', ')}; the targets are ${TABLE.map((t) => t.id).join(', ')}`);
+  process.exit(2);
+}
+const targets = wanted === null ? TABLE : TABLE.filter((t) => wanted.has(t.id));
+
 const { start, stopOne, stopAll } = serverSet({
   maxWallSeconds: settings.maxWallSeconds,
   what: 'the comparison',
@@ -185,18 +242,32 @@ const report = createReporter(settings);
 
 let exitCode = 0;
 try {
-  const launched = await Promise.allSettled([
-    start(() => startBroker('always')),
-    start(() => startBroker('never')),
-    start(() => startNatsServer(findNatsServer())),
-    start(startBaseline),
-  ]);
+  // only the servers the measured targets need (EVQ_COMPARE_ONLY), each started once
+  const need = new Set(targets.flatMap((t) => t.needs));
+  /** @type {Record<string, () => Promise<any>>} */
+  const starters = {
+    always: () => startBroker('always'),
+    never: () => startBroker('never'),
+    nats: () => startNatsServer(findNatsServer()),
+    forwarder: startBaseline,
+  };
+  const names = Object.keys(starters).filter((name) => need.has(name));
+  const launched = await Promise.allSettled(names.map((name) => start(starters[name])));
   const failed = launched.find((s) => s.status === 'rejected');
   if (failed) throw failed.reason;
-  const [always, never, nats, forwarder] = launched.map((s) => /** @type {PromiseFulfilledResult<any>} */ (s).value);
+  /** @type {Record<string, any>} */
+  const servers = {};
+  names.forEach((name, i) => (servers[name] = /** @type {PromiseFulfilledResult<any>} */ (launched[i]).value));
+  const { always, never, nats, forwarder } = servers;
   report.servers(
-    { evqAlways: always.httpUrl, evqNever: never.httpUrl, nats: nats.url, natsServer: nats.version, forwarder: forwarder.wsUrl },
-    nats.version,
+    {
+      evqAlways: always?.httpUrl ?? null,
+      evqNever: never?.httpUrl ?? null,
+      nats: nats?.url ?? null,
+      natsServer: nats?.version ?? null,
+      forwarder: forwarder?.wsUrl ?? null,
+    },
+    nats?.version ?? 'not started',
   );
   /** @type {Map<number, any>} */
   const measured = new Map();
@@ -205,7 +276,7 @@ try {
   /** @type {CompareContext} */
   const ctx = {
     settings,
-    servers: { always, never, nats, forwarder },
+    servers,
     start,
     stopOne,
     step: report.step,
@@ -219,7 +290,7 @@ try {
       return /** @type {Promise<any>} */ (shared.get(key));
     },
   };
-  for (const target of TABLE) {
+  for (const target of targets) {
     report.heading(target);
     const m = await target.measure(ctx);
     measured.set(target.id, m);
@@ -233,4 +304,4 @@ try {
   await stopAll();
 }
 
-process.exitCode = report.finish(TABLE.length) ? exitCode : 1;
+process.exitCode = report.finish(targets.length) ? exitCode : 1;

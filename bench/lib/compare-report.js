@@ -28,6 +28,7 @@ import { machineLoad, round } from '../_bench-util.js';
  * One row of the comparison: what it measures and the verdict on it.
  * @typedef {object} Target
  * @property {number} id
+ * @property {string[]} needs   the servers its measurement uses (always, never, nats, forwarder): only those are started
  * @property {string | ((measured: any) => string)} title
  * @property {string} [heading]   printed before it is measured (none when it shares an earlier target's measurement)
  * @property {(ctx: CompareContext) => Promise<{ figures: Record<string, unknown> } & Record<string, any>>} measure
@@ -76,6 +77,8 @@ export function createReporter(settings) {
       messageBytes: settings.size,
       pipeLines: settings.pipeLines,
       retained: settings.retained,
+      only: settings.only,
+      baseline: settings.baseline,
     },
     figures: {},
     targets,
@@ -91,8 +94,15 @@ export function createReporter(settings) {
     /** The servers measured against, and the first line. @param {Record<string, unknown>} servers @param {string} natsVersion */
     servers(servers, natsVersion) {
       result.servers = servers;
+      const started = [
+        servers.evqAlways !== null || servers.evqNever !== null
+          ? `evq serve --fsync ${[servers.evqAlways !== null ? 'always' : '', servers.evqNever !== null ? 'never' : ''].filter(Boolean).join('/')}`
+          : '',
+        servers.nats !== null ? `nats-server ${natsVersion} -js` : '',
+        servers.forwarder !== null ? 'a bare ws forwarder' : '',
+      ].filter(Boolean);
       console.log(
-        `bench:compare — evq serve --fsync always/never, nats-server ${natsVersion} -js, a bare ws forwarder; ${settings.size}-byte messages; ` +
+        `bench:compare — ${started.length > 0 ? started.join(', ') : 'servers of their own per target'}; ${settings.size}-byte messages; ` +
           `${settings.rounds} alternating round(s); load average ${loadBefore.one} on ${loadBefore.cores} cores (node ${process.version})`,
       );
     },

@@ -20,6 +20,10 @@ const MB = 1_000_000;
  * @property {number} produceSeconds
  * @property {number} httpSeconds
  * @property {number} maxWallSeconds  past this the whole comparison is stopped
+ * @property {number[] | null} only  the targets to measure (EVQ_COMPARE_ONLY, a comma list of ids; null: all)
+ * @property {string} baseline      the commit target 9 holds today's evq against (EVQ_COMPARE_BASELINE, default c22df79: before partitions)
+ * @property {number} groupPartitions  partitions of target 10's topic
+ * @property {number} groupMembers     members of target 10's group
  */
 
 /** The targets: ratios are evq / the other, `…Ms` and `…Bytes` are ceilings. */
@@ -35,7 +39,12 @@ export const TARGETS = {
   brokerRssBytes: 200 * MB,
   producerRssBytes: 100 * MB,
   startup: 1.5,
+  partitionsCost: 0.95,
+  groupKeepUp: 0.95,
 };
+
+/** Baseline of target 9: the last commit before partitions. */
+export const BASELINE_COMMIT = 'c22df79';
 
 /**
  * The settings from `env`; a value out of range is a usage error: the message to print (exit code 2).
@@ -58,8 +67,19 @@ export function compareSettings(env) {
       error: 'EVQ_COMPARE_PIPE_LINES must be a whole number from 1,000 to 100,000,000, EVQ_COMPARE_RETAINED from 1,000 to 10,000,000',
     };
   }
+  const onlyText = (env.EVQ_COMPARE_ONLY ?? '').trim();
+  const only = onlyText === '' ? null : onlyText.split(',').map((t) => Number(t.trim()));
+  if (only !== null && !only.every((id) => Number.isInteger(id) && id >= 1 && id <= 99)) {
+    return { error: `EVQ_COMPARE_ONLY must be a comma list of target numbers (9,10), got ${JSON.stringify(onlyText)}` };
+  }
+  const baseline = (env.EVQ_COMPARE_BASELINE ?? BASELINE_COMMIT).trim();
+  if (!/^[0-9a-f]{7,40}$/i.test(baseline)) return { error: `EVQ_COMPARE_BASELINE must be a commit hash, got ${JSON.stringify(baseline)}` };
   return {
     settings: {
+      only,
+      baseline,
+      groupPartitions: 6,
+      groupMembers: 3,
       rounds,
       seconds,
       pipeLines,

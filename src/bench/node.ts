@@ -27,9 +27,11 @@ export interface NodeSetup {
   runId: number;
   /** This node's number (0 without workers). */
   worker: number;
-  /** Global ids of the producers and subscribers that run here. */
+  /** Global ids of the producers and subscribers that run here (a group's members all run in one node). */
   producers: number[];
   subscribers: number[];
+  /** Partitions of the topic when the run starts. */
+  partitions: number;
 }
 
 /** Counters for the live line, and the latency so far (e2e, or ack without subscribers). */
@@ -107,7 +109,14 @@ export class BenchNode implements NodeHandle {
           : new HttpProducer(id, scenario, factory, this.#meters, this.#timer, templates),
       );
     }
-    for (const id of setup.subscribers) this.#subscribers.push(new BenchSubscriber(id, scenario, runId, this.#meters));
+    if (scenario.group !== null) {
+      // the members of the group are one subscriber: one copy of the stream, checked across them
+      const first = setup.subscribers[0];
+      if (first !== undefined)
+        this.#subscribers.push(new BenchSubscriber(first, scenario, runId, this.#meters, setup.partitions, setup.subscribers.length));
+    } else {
+      for (const id of setup.subscribers) this.#subscribers.push(new BenchSubscriber(id, scenario, runId, this.#meters, setup.partitions));
+    }
   }
 
   async prepare(): Promise<void> {
@@ -188,12 +197,15 @@ export class BenchNode implements NodeHandle {
       foreign: 0,
       undeliveredReasons: [] as string[],
     };
-    const subscribers = this.#subscribers.map((s) => {
+    const subscribers = this.#subscribers.flatMap((s) => {
       const counts = s.counts(acked);
       verification.received += counts.received;
       verification.lost += counts.lost;
       verification.undelivered += counts.undelivered;
-      if (s.endedBy !== null) verification.undeliveredReasons.push(`subscriber ${s.id}: ${s.endedBy}`);
+      if (s.endedBy !== null)
+        verification.undeliveredReasons.push(
+          `${this.#setup.scenario.group === null ? 'subscriber' : 'group member'} ${s.id}: ${s.endedBy}`,
+        );
       verification.duplicated += counts.duplicated;
       verification.reordered += counts.reordered;
       verification.unexpected += counts.unexpected;

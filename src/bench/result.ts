@@ -43,6 +43,12 @@ export interface BenchConfig {
   /** Where the stamp travels: the first 40 bytes of the value, or the `evq-bench` header. */
   stampIn: 'value' | 'header';
   thresholds: string[];
+  /** Partitions the run asked the topic to have (`--partitions`; null: the topic as it was). */
+  partitions: number | null;
+  /** The consumer group whose members read (`--group`; null: push subscriptions). */
+  group: string | null;
+  /** Readers in that group (`--members`; null without a group). With a group, `subscribers` is the same number. */
+  members: number | null;
 }
 
 export interface MachineInfo {
@@ -133,8 +139,10 @@ export interface Verification {
   /** Of those, the ones that match the filter (all without one): what each subscriber must receive. */
   matching: number;
   subscribers: number;
-  /** matching × subscribers. */
+  /** matching × subscribers; with a group, matching (its members share one copy: each message once across them). */
   expected: number;
+  /** Partitions the topic had when the run started (1 over nats://). */
+  partitions: number;
   /** Distinct expected messages received, over all subscribers. */
   delivered: number;
   /** Acknowledged by the broker and missing from a live subscription: real loss. */

@@ -6,6 +6,7 @@
  */
 
 import { randomInt } from 'node:crypto';
+import { prepareTopic } from './broker-admin.js';
 import { configOf, type Scenario } from './scenario.js';
 import { buildShapes } from './payload.js';
 import { LatencyHistogram } from './histogram.js';
@@ -53,12 +54,21 @@ export interface RunOptions {
 /** Lead time between the subscribers being ready and the first intended send (lets every worker be on time). */
 const START_LEAD_MS = 25;
 
-/** Which node runs which client: producers first, then subscribers, dealt round-robin over the nodes. */
-export function assignClients(producers: number, subscribers: number, nodes: number): { producers: number[]; subscribers: number[] }[] {
+/**
+ * Which node runs which client: producers first, then subscribers, dealt round-robin over the nodes — except
+ * a group's members (`together`), which all run in the next node: they share one check of the stream.
+ */
+export function assignClients(
+  producers: number,
+  subscribers: number,
+  nodes: number,
+  together = false,
+): { producers: number[]; subscribers: number[] }[] {
   const out = Array.from({ length: Math.max(1, nodes) }, () => ({ producers: [] as number[], subscribers: [] as number[] }));
   let next = 0;
   for (let p = 0; p < producers; p++) (out[next++ % out.length] as { producers: number[] }).producers.push(p);
-  for (let s = 0; s < subscribers; s++) (out[next++ % out.length] as { subscribers: number[] }).subscribers.push(s);
+  const groupNode = next % out.length;
+  for (let s = 0; s < subscribers; s++) (out[together ? groupNode : next++ % out.length] as { subscribers: number[] }).subscribers.push(s);
   return out;
 }
 
@@ -68,8 +78,10 @@ export async function runBench(scenario: Scenario, options: RunOptions = {}): Pr
   const machine = machineInfo(options.evqVersion ?? 'unknown');
   const shapes = buildShapes(scenario);
   const runId = randomInt(1, 2 ** 32 - 1);
-  const assignment = assignClients(scenario.producers, scenario.subscribers, scenario.workers);
-  const setups: NodeSetup[] = assignment.map((a, worker) => ({ scenario, shapes, runId, worker, ...a }));
+  // the topic first (created with its partitions, or as it is): every node reads it with that many
+  const partitions = await prepareTopic(scenario);
+  const assignment = assignClients(scenario.producers, scenario.subscribers, scenario.workers, scenario.group !== null);
+  const setups: NodeSetup[] = assignment.map((a, worker) => ({ scenario, shapes, runId, worker, partitions, ...a }));
   const nodes: NodeHandle[] =
     scenario.workers === 0
       ? [new BenchNode(setups[0] as NodeSetup, options.connect)]
@@ -148,7 +160,7 @@ export async function runBench(scenario: Scenario, options: RunOptions = {}): Pr
     if (ticker !== undefined) clearInterval(ticker);
     ticker = undefined;
     reports = await Promise.all(nodes.map((n) => n.finish(acked)));
-    return buildResult(scenario, options, reports, acked, {
+    return buildResult(scenario, options, reports, acked, partitions, {
       startedAt,
       machine,
       interrupted,
@@ -174,7 +186,14 @@ interface RunTimes {
   drainedAt: number;
 }
 
-function buildResult(scenario: Scenario, options: RunOptions, reports: NodeReport[], acked: number[], times: RunTimes): BenchResult {
+function buildResult(
+  scenario: Scenario,
+  options: RunOptions,
+  reports: NodeReport[],
+  acked: number[],
+  partitions: number,
+  times: RunTimes,
+): BenchResult {
   const measuredFromMs = times.startMs + scenario.warmupMs;
   const merged = {
     e2e: new LatencyHistogram(),
@@ -220,7 +239,9 @@ function buildResult(scenario: Scenario, options: RunOptions, reports: NodeRepor
     published,
     matching,
     subscribers: scenario.subscribers,
-    expected: matching * scenario.subscribers,
+    // a group's members share one copy of the stream: each message once across them
+    expected: matching * (scenario.group === null ? scenario.subscribers : Math.min(1, scenario.subscribers)),
+    partitions,
     delivered: v.received,
     lost: v.lost,
     undelivered: v.undelivered,

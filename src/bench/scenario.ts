@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { LIMITS } from '../core/limits.js';
 import { compileFilter } from '../core/filter/index.js';
 import { EvqUsageError } from '../errors.js';
-import { validateTopicName } from '../protocol/validate.js';
+import { validateGroupName, validateTopicName } from '../protocol/validate.js';
 import type { BenchConfig, Transport } from './result.js';
 import { STAMP_BYTES } from './stamp.js';
 import { parseThreshold, thresholdNeedsSubscribers, type Threshold } from './thresholds.js';
@@ -72,6 +72,12 @@ export interface ScenarioInput {
   /** After the last acknowledgement, how long to wait for subscribers without any progress. */
   drainTimeoutMs?: number;
   thresholds?: readonly string[];
+  /** Create the topic with this many partitions (default: leave it as it is; a new one gets the broker's default). */
+  partitions?: number | undefined;
+  /** Read with `members` readers of this consumer group instead of `subscribers` push subscriptions. */
+  group?: string | undefined;
+  /** Readers of the group (default 1; only with `group`). */
+  members?: number | undefined;
 }
 
 export interface Scenario {
@@ -99,6 +105,10 @@ export interface Scenario {
   thresholds: Threshold[];
   /** The stamp travels in the value (its first 40 bytes) or as the `evq-bench` header. */
   stampIn: 'value' | 'header';
+  /** Partitions asked for with `--partitions` (null: the topic as it is). */
+  partitions: number | null;
+  /** The consumer group whose members read (null: push subscriptions); its members are `subscribers`. */
+  group: string | null;
 }
 
 function invalid(message: string): EvqUsageError {
@@ -132,7 +142,23 @@ export function parseScenario(input: ScenarioInput): Scenario {
   const topic = input.topic ?? benchTopic();
   validateTopicName(topic);
   const producers = whole('--producers', input.producers, SCENARIO_DEFAULTS.producers, 1, SCENARIO_LIMITS.maxClients);
-  const subscribers = whole('--subscribers', input.subscribers, SCENARIO_DEFAULTS.subscribers, 0, SCENARIO_LIMITS.maxClients);
+  const isNats = /^nats:/i.test(input.url.trim());
+  const partitions = input.partitions === undefined ? null : whole('--partitions', input.partitions, 1, 1, LIMITS.maxPartitions);
+  if (partitions !== null && partitions > 1 && isNats) {
+    throw invalid('--partitions needs an evq broker (http://): a JetStream stream is one partition; leave --partitions out');
+  }
+  const group = input.group === undefined ? null : input.group;
+  if (group !== null) {
+    validateGroupName(group);
+    if (input.subscribers !== undefined) throw invalid('give --subscribers or --group with --members, not both');
+    if (isNats) throw invalid('--group needs an evq broker (http://): over nats:// leave --group and --members out');
+  } else if (input.members !== undefined) {
+    throw invalid('--members needs --group: it says how many readers share the group');
+  }
+  const subscribers =
+    group !== null
+      ? whole('--members', input.members, 1, 1, SCENARIO_LIMITS.maxClients)
+      : whole('--subscribers', input.subscribers, SCENARIO_DEFAULTS.subscribers, 0, SCENARIO_LIMITS.maxClients);
   if (input.messages !== undefined && input.durationMs !== undefined) throw invalid('give --messages or --duration, not both');
   const durationMs = input.durationMs === undefined ? null : whole('--duration', input.durationMs, 0, 1, 365 * 86_400_000);
   const messages = durationMs !== null ? null : whole('--messages', input.messages, SCENARIO_DEFAULTS.messages, 1, Number.MAX_SAFE_INTEGER);
@@ -164,7 +190,7 @@ export function parseScenario(input: ScenarioInput): Scenario {
   }
   const transport = input.transport ?? SCENARIO_DEFAULTS.transport;
   if (transport !== 'ws' && transport !== 'http') throw invalid(`--transport must be ws or http, got ${String(transport)}`);
-  if (transport === 'http' && /^nats:/i.test(input.url.trim())) {
+  if (transport === 'http' && isNats) {
     throw invalid('--transport http needs an evq broker (http://): over nats:// the producers publish to JetStream; leave --transport out');
   }
   const pipelining = whole('--pipelining', input.pipelining, SCENARIO_DEFAULTS.pipelining, 1, SCENARIO_LIMITS.maxPipelining);
@@ -206,6 +232,8 @@ export function parseScenario(input: ScenarioInput): Scenario {
     drainTimeoutMs,
     thresholds,
     stampIn,
+    partitions,
+    group,
   };
 }
 
@@ -234,6 +262,9 @@ export function configOf(scenario: Scenario): BenchConfig {
     drainTimeoutMs: scenario.drainTimeoutMs,
     stampIn: scenario.stampIn,
     thresholds: scenario.thresholds.map((t) => t.expression),
+    partitions: scenario.partitions,
+    group: scenario.group,
+    members: scenario.group === null ? null : scenario.subscribers,
   };
 }
 

@@ -1,14 +1,17 @@
 /**
- * The subscriber's check that the broker delivered every message exactly once and in order, per producer:
- * sequence numbers must arrive as 0, 1, 2, … (only the matching ones, with a filter). A sequence number
- * ahead of the next expected one opens a gap (those messages are missing for now); one that fills a gap later
- * counts as reordered; one already received counts as duplicated; one the filter should have kept away
+ * The subscriber's check that the broker delivered every message exactly once and in order, per producer and
+ * partition: each producer's sequence numbers 0, 1, 2, … (only the matching ones, with a filter) must all
+ * arrive once, and those of one partition in increasing order. A sequence number ahead of the next expected
+ * one opens a gap (those messages are missing for now); one that fills a gap later is fine when it is still in
+ * order within its partition (the producer's batches went to several partitions, read side by side) and
+ * counts as reordered when its partition already delivered a later one; one already received counts as
+ * duplicated (across partitions too); one the filter should have kept away
  * counts as unexpected. At the end, whatever is still missing among the messages the broker acknowledged is
  * lost — except, for a subscription that ended early (the broker closed it as a slow consumer, the connection
  * failed), what came after its last message: those were never delivered to it, which does not mean the
  * broker lost them (they are still in its log), so they are counted as undelivered.
  *
- * Memory is bounded: per producer a counter and a list of the gaps still open (at most `maxGaps`; past that
+ * Memory is bounded: per producer a counter, the highest number per partition, and a list of the gaps still open (at most `maxGaps`; past that
  * the oldest gap is written off as lost, and a message filling it later counts as a duplicate).
  */
 
@@ -36,6 +39,8 @@ class ProducerTrack {
   gaps: number[] = [];
   /** Matching sequence numbers written off (too many gaps). */
   writtenOff = 0;
+  /** Per partition, the highest sequence number received there (-1: none yet). */
+  last: number[] = [];
 }
 
 export class SequenceVerifier {
@@ -57,21 +62,27 @@ export class SequenceVerifier {
     this.#tracks = new Array<ProducerTrack | undefined>(producers);
   }
 
-  /** Judges one received message. */
-  accept(producer: number, seq: number): Verdict {
+  /** Judges one received message (of `partition`: 0 for a topic of one partition). */
+  accept(producer: number, seq: number, partition = 0): Verdict {
     if (!isMatch(seq, this.#ppm)) {
       this.#unexpected++;
       return VERDICT.unexpected;
     }
     const track = (this.#tracks[producer] ??= new ProducerTrack());
+    const last = track.last[partition] ?? -1;
     if (seq >= track.next) {
       if (seq > track.next && matchCount(track.next, seq, this.#ppm) > 0) this.#openGap(track, track.next, seq);
       track.next = seq + 1;
+      track.last[partition] = seq;
       this.#received++;
       return VERDICT.ok;
     }
     if (this.#fillGap(track, seq)) {
       this.#received++;
+      if (seq > last) {
+        track.last[partition] = seq;
+        return VERDICT.ok;
+      }
       this.#reordered++;
       return VERDICT.reordered;
     }

@@ -61,13 +61,16 @@ const COMPARED_CONFIG: (keyof BenchConfig)[] = [
   'workers',
   'transport',
   'pipelining',
+  'partitions',
+  'group',
+  'members',
 ];
 
 /** The settings in which two runs differ, as `rate 0 → 20000`. */
 export function configDifferences(old: BenchConfig, now: BenchConfig): string[] {
-  return COMPARED_CONFIG.filter((k) => JSON.stringify(old[k]) !== JSON.stringify(now[k])).map(
-    (k) => `${k} ${JSON.stringify(old[k])} → ${JSON.stringify(now[k])}`,
-  );
+  // a result written before a setting existed has none: the same as null
+  const value = (c: BenchConfig, k: keyof BenchConfig): string => JSON.stringify(c[k] ?? null);
+  return COMPARED_CONFIG.filter((k) => value(old, k) !== value(now, k)).map((k) => `${k} ${value(old, k)} → ${value(now, k)}`);
 }
 
 /** The change from `old` to `now` in percent (null when it cannot be told). */

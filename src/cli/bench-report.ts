@@ -16,7 +16,14 @@ const MAX_CLIENT_ROWS = 10;
 /** The scenario in one line. */
 export function describeScenario(result: BenchResult): string {
   const c = result.config;
-  const parts = [`${plural(c.producers, 'producer')} → ${plural(c.subscribers, 'subscriber')}`];
+  const readers =
+    c.group !== null && c.group !== undefined
+      ? `group ${c.group} (${plural(c.members ?? c.subscribers, 'member')})`
+      : plural(c.subscribers, 'subscriber');
+  const parts = [`${plural(c.producers, 'producer')} → ${readers}`];
+  // the partitions when asked for or more than one (a run on a topic of one reads as before partitions)
+  const partitions = result.verification.partitions ?? 1;
+  if ((c.partitions !== null && c.partitions !== undefined) || partitions > 1) parts.push(plural(partitions, 'partition'));
   const what = c.payloadFile !== null ? `payloads of ${c.payloadFile}` : `${formatBytes(c.size ?? 0)}`;
   parts.push(
     c.messages !== null ? `${formatCount(c.messages)} messages of ${what}` : `${formatDuration(c.durationMs ?? 0)} of ${what} messages`,
@@ -68,7 +75,9 @@ export function renderReport(result: BenchResult, color: ChalkInstance): string[
       formatCount(result.deliver.msgsPerSec),
       formatMiB(result.deliver.bytesPerSec),
       formatSeconds(result.deliver.durationMs),
-      `over ${plural(c.subscribers, 'subscriber')}`,
+      c.group !== null && c.group !== undefined
+        ? `over ${plural(c.subscribers, 'member')} of group ${c.group}`
+        : `over ${plural(c.subscribers, 'subscriber')}`,
     ]);
   }
   lines.push(...table(rows, ['l', 'r', 'r', 'r', 'r', 'l'], { indent: '  ', style: (t, r) => (r === 0 ? head(t) : t) }));
@@ -125,8 +134,12 @@ export function renderReport(result: BenchResult, color: ChalkInstance): string[
       : undelivered > 0
         ? color.green(`✓ nothing lost, duplicated or reordered (${formatCount(undelivered)} not delivered)`)
         : color.green('✓ every message exactly once, in order');
+    const copies =
+      c.group !== null && c.group !== undefined
+        ? `once across group ${c.group} (${plural(v.subscribers, 'member')})`
+        : `× ${plural(v.subscribers, 'subscriber')}`;
     lines.push(
-      `${head('verification')}  ${formatCount(v.published)} published${matching} × ${plural(v.subscribers, 'subscriber')} = ${formatCount(v.expected)} expected · ${counts.join(' · ')}  ${verdict}`,
+      `${head('verification')}  ${formatCount(v.published)} published${matching} ${copies} = ${formatCount(v.expected)} expected · ${counts.join(' · ')}  ${verdict}`,
     );
     if (undelivered > 0) {
       // not lost: acknowledged and still in the broker, but a subscription ended before they reached it
@@ -165,6 +178,7 @@ export function formatMetric(metric: string, value: number): string {
 
 function clientLines(result: BenchResult, color: ChalkInstance): string[] {
   const lines: string[] = [];
+  const c = result.config;
   const { producers, subscribers } = result.clients;
   const spread = (s: { min: number; mean: number; max: number; stddev: number }): string =>
     `min ${formatCount(s.min)} | avg ${formatCount(s.mean)} | max ${formatCount(s.max)} | stddev ${formatCount(s.stddev)} msgs/s`;
@@ -179,7 +193,10 @@ function clientLines(result: BenchResult, color: ChalkInstance): string[] {
     }
     if (producers.length > MAX_CLIENT_ROWS) rows.push(['', color.dim(`… ${producers.length - MAX_CLIENT_ROWS} more in --json`)]);
     if (subscribers.length > 0) {
-      rows.push([color.bold('subscribers'), spread(result.clientRates.subscribers)]);
+      rows.push([
+        color.bold(c.group !== null && c.group !== undefined ? 'members' : 'subscribers'),
+        spread(result.clientRates.subscribers),
+      ]);
       for (const s of subscribers.slice(0, MAX_CLIENT_ROWS)) {
         const bad = s.lost + s.duplicated + s.reordered + s.unexpected;
         rows.push([

@@ -47,6 +47,33 @@ describe('evq bench', () => {
     expect(run.err).toMatch(/^embedded broker on http:\/\/127\.0\.0\.1:\d+ \(data in \S+, fsync always\)$/m);
   });
 
+  it('--partitions 3 --duration 2s: the topic gets 3 partitions; 0 lost, 0 duplicated, order kept; the JSON says 3', async () => {
+    const dir = await makeTempDir();
+    const file = join(dir, 'result.json');
+    const run = await runCli(
+      ['bench', '--url', broker.url, '--partitions', '3', '--duration', '2s', '--batch-size', '100', '--producers', '2', '--json', file],
+      { timeoutMs: 30_000 },
+    );
+    expect(run.code, run.err).toBe(0);
+    expect(run.out).toMatch(/^evq bench · 2 producers → 1 subscriber · 3 partitions · 2s of 100 B messages/);
+    expect(run.out).toMatch(/ 0 lost · 0 duplicated · 0 reordered +✓ every message exactly once, in order/);
+    const result = JSON.parse(await readFile(file, 'utf8')) as BenchResult;
+    expect(validate(schema, result)).toEqual([]);
+    expect(result.config).toMatchObject({ partitions: 3, group: null, members: null });
+    expect(result.verification).toMatchObject({ partitions: 3, lost: 0, duplicated: 0, reordered: 0, ok: true });
+    expect(result.verification.delivered).toBe(result.verification.published);
+    const topic = (await (await fetch(`${broker.url}/topics/${result.config.topic}`)).json()) as { partitions: unknown[] };
+    expect(topic.partitions).toHaveLength(3);
+  });
+
+  it('--partitions over nats:// is a usage error in one line (exit 2)', async () => {
+    const run = await runCli(['bench', '--url', 'nats://127.0.0.1:4222', '--partitions', '3'], { timeoutMs: 10_000 });
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(
+      /^error: --partitions needs an evq broker \(http:\/\/\): a JetStream stream is one partition; leave --partitions out\n/,
+    );
+  });
+
   it('thresholds set the exit code: 1 when one breaks (after the report), 0 when all hold', async () => {
     const broken = await runCli(['bench', '--url', broker.url, '--messages', '3000', '--threshold', 'p99<1us', '--threshold', 'lost==0'], {
       timeoutMs: 20_000,

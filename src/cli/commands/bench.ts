@@ -18,7 +18,10 @@ export interface BenchFlags {
   fsync?: 'always' | 'interval' | 'never';
   topic?: string;
   producers: number;
-  subscribers: number;
+  subscribers?: number;
+  partitions?: number;
+  group?: string;
+  members?: number;
   messages?: number;
   duration?: number;
   size?: number;
@@ -104,7 +107,11 @@ export function toBenchPlan(flags: BenchFlags): BenchPlan {
     token: flags.token === '' ? undefined : flags.token,
     topic: flags.topic,
     producers: flags.producers,
-    subscribers: flags.subscribers,
+    // with --group the members read: no subscribers (commander refuses both)
+    subscribers: flags.subscribers ?? (flags.group === undefined ? SCENARIO_DEFAULTS.subscribers : undefined),
+    partitions: flags.partitions,
+    group: flags.group,
+    members: flags.members,
     messages: flags.messages,
     durationMs: flags.duration,
     size: flags.size,
@@ -155,12 +162,18 @@ export function makeBenchCommand(output?: Output): Command {
       integerOption(1, SCENARIO_LIMITS.maxClients),
       SCENARIO_DEFAULTS.producers,
     )
-    .option(
-      '-s, --subscribers <n>',
-      'subscribers, one connection each (0: publish only)',
-      integerOption(0, SCENARIO_LIMITS.maxClients),
-      SCENARIO_DEFAULTS.subscribers,
+    .addOption(
+      new Option('-s, --subscribers <n>', `subscribers, one connection each (0: publish only; default ${SCENARIO_DEFAULTS.subscribers})`)
+        .argParser(integerOption(0, SCENARIO_LIMITS.maxClients))
+        .conflicts('group'),
     )
+    .option(
+      '--partitions <n>',
+      'create the topic with this many partitions (default: the topic as it is; a new one gets the broker default)',
+      integerOption(1, LIMITS.maxPartitions),
+    )
+    .option('--group <group>', 'read with the members of this consumer group instead of subscribers (each message once across them)')
+    .option('--members <n>', 'with --group: readers sharing the group (default 1)', integerOption(1, SCENARIO_LIMITS.maxClients))
     .addOption(
       new Option('-n, --messages <n>', 'measured messages in all, spread over the producers (100k, 1M)')
         .argParser(countOption(1))
@@ -236,6 +249,7 @@ export function makeBenchCommand(output?: Output): Command {
     'evq bench --embedded --messages 1M --producers 4 --subscribers 4 --workers 2',
     "evq bench --url http://127.0.0.1:7070 --rate 20k --duration 30s --warmup 5s --threshold 'p99<10ms'",
     'evq bench --url nats://127.0.0.1:4222 --messages 100k',
+    'evq bench --embedded --partitions 6 --group bench --members 3 --duration 10s',
     "evq bench --embedded --filter 'value.amount > 100' --match-ratio 10% --subscribers 10",
     'evq bench --embedded --json run.json && evq bench --embedded --compare run.json',
   ]);

@@ -107,4 +107,27 @@ describe('parseScenario', () => {
     expect(config).toMatchObject({ size: null, payloadFile: 'p.txt', payloads: 2, thresholds: ['lost==0'], stampIn: 'header' });
     expect(JSON.parse(JSON.stringify(config))).toEqual(config);
   });
+
+  it('--partitions N: a whole number from 1 to the broker limit; more than 1 over nats:// is a usage error', () => {
+    expect(parseScenario({ url: URL }).partitions).toBeNull();
+    expect(configOf(parseScenario({ url: URL, partitions: 6 }))).toMatchObject({ partitions: 6, group: null, members: null });
+    expect(usage({ partitions: 0 })).toMatch(/--partitions must be a whole number from 1 to 1,024/);
+    expect(usage({ partitions: 1025 })).toMatch(/--partitions/);
+    expect(usage({ url: 'nats://127.0.0.1:4222', partitions: 3 })).toBe(
+      '--partitions needs an evq broker (http://): a JetStream stream is one partition; leave --partitions out',
+    );
+    expect(parseScenario({ url: 'nats://127.0.0.1:4222', partitions: 1 }).partitions).toBe(1);
+  });
+
+  it('--group G --members K: K readers in one group instead of subscribers', () => {
+    const s = parseScenario({ url: URL, group: 'g1', members: 3, partitions: 6 });
+    expect(s).toMatchObject({ group: 'g1', subscribers: 3, partitions: 6 });
+    expect(configOf(s)).toMatchObject({ group: 'g1', members: 3, subscribers: 3, partitions: 6 });
+    expect(parseScenario({ url: URL, group: 'g1' }).subscribers).toBe(1);
+    expect(usage({ group: 'g1', subscribers: 2 })).toBe('give --subscribers or --group with --members, not both');
+    expect(usage({ members: 2 })).toMatch(/^--members needs --group/);
+    expect(usage({ group: 'g1', members: 0 })).toMatch(/--members must be a whole number from 1/);
+    expect(usage({ group: 'a b' })).toMatch(/group/i);
+    expect(usage({ url: 'nats://127.0.0.1:4222', group: 'g1' })).toMatch(/^--group needs an evq broker/);
+  });
 });

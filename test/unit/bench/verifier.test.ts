@@ -111,3 +111,43 @@ describe('SequenceVerifier', () => {
     expect(v.counts([8]).lost).toBe(3);
   });
 });
+
+describe('SequenceVerifier per partition', () => {
+  it("a producer's batches on different partitions may interleave: exactly once, in order within each partition", () => {
+    const v = new SequenceVerifier(1, ALL);
+    // batches 0-9 → partition 0, 10-19 → partition 1, 20-29 → partition 0; partition 1 is read first
+    for (let s = 10; s < 20; s++) expect(v.accept(0, s, 1)).toBe(VERDICT.ok);
+    for (let s = 0; s < 10; s++) expect(v.accept(0, s, 0)).toBe(VERDICT.ok);
+    for (let s = 20; s < 30; s++) expect(v.accept(0, s, 0)).toBe(VERDICT.ok);
+    expect(v.counts([30])).toEqual({ received: 30, lost: 0, undelivered: 0, duplicated: 0, reordered: 0, unexpected: 0 });
+    expect(v.completeUpTo(0, 30)).toBe(true);
+  });
+
+  it('out of order within one partition is reordered; a message read again from another partition is duplicated', () => {
+    const v = new SequenceVerifier(1, ALL);
+    expect(v.accept(0, 0, 2)).toBe(VERDICT.ok);
+    expect(v.accept(0, 2, 2)).toBe(VERDICT.ok);
+    expect(v.accept(0, 1, 2)).toBe(VERDICT.reordered);
+    expect(v.accept(0, 1, 3)).toBe(VERDICT.duplicated);
+    expect(v.accept(0, 2, 2)).toBe(VERDICT.duplicated);
+    expect(v.counts([3])).toMatchObject({ received: 3, lost: 0, duplicated: 2, reordered: 1 });
+  });
+
+  it('what no partition delivered is lost, per producer', () => {
+    const v = new SequenceVerifier(2, ALL);
+    for (const s of [0, 1, 4]) v.accept(0, s, 0);
+    for (const s of [2, 5]) v.accept(0, s, 1);
+    v.accept(1, 0, 1);
+    expect(v.counts([6, 2])).toMatchObject({ received: 6, lost: 2, duplicated: 0, reordered: 0 });
+    expect(v.completeUpTo(0, 6)).toBe(false);
+  });
+
+  it('on one partition it judges exactly as before partitions (partition 0 by default)', () => {
+    const seqs = [0, 3, 1, 2, 2, 5, 4, 7];
+    const a = new SequenceVerifier(1, ALL);
+    const b = new SequenceVerifier(1, ALL);
+    for (const s of seqs) expect(a.accept(0, s)).toBe(b.accept(0, s, 0));
+    expect(a.counts([8])).toEqual(b.counts([8]));
+    expect(a.counts([8])).toMatchObject({ received: 7, lost: 1, duplicated: 1, reordered: 3 });
+  });
+});

@@ -46,6 +46,13 @@ describe('evq bench: parsing', () => {
     expect(plan?.scenario.messages).toBeUndefined();
   });
 
+  it('--partitions, --group and --members', async () => {
+    const { plan } = await parse(['--partitions', '6', '--group', 'readers', '--members', '3']);
+    expect(plan?.scenario).toMatchObject({ partitions: 6, group: 'readers', members: 3, subscribers: undefined });
+    const plain = await parse(['--partitions', '3']);
+    expect(plain.plan?.scenario).toMatchObject({ partitions: 3, subscribers: 1, group: undefined, members: undefined });
+  });
+
   it('every flag', async () => {
     const { plan } = await parse([
       '--embedded',
@@ -137,6 +144,10 @@ describe('evq bench: parsing', () => {
     expect(await usageError(['--messages', '5', '--duration', '5s'])).toMatch(/cannot be used with/);
     expect(await usageError(['--size', '10', '--payload-file', 'p'])).toMatch(/cannot be used with/);
     expect(await usageError(['--memory'])).toMatch(/--memory applies to the broker --embedded starts/);
+    expect(await usageError(['--subscribers', '2', '--group', 'g'])).toMatch(/cannot be used with option '--group/);
+    expect(await usageError(['--members', '2'])).toMatch(/--members needs --group/);
+    expect(await usageError(['--partitions', '0'])).toMatch(/--partitions/);
+    expect(await usageError(['--url', 'nats://127.0.0.1:4222', '--partitions', '2'])).toMatch(/--partitions needs an evq broker/);
     expect(await usageError(['--fsync', 'always'])).toMatch(/--fsync applies/);
     expect(await usageError(['--producers', '0'])).toMatch(/expected a whole number from 1/);
     expect(await usageError(['--rate', 'fast'])).toMatch(/messages per second/);
