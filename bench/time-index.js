@@ -5,7 +5,7 @@
 // a full scan from the start (what the placeholder before the time index did), at the same times spread over
 // the log; checks both give the same offset and prints the ratio. Needs a build first
 // (`npx tsc -p tsconfig.build.json`; `npm run bench -- time-index` does it). Prints human lines and a final
-// `RESULT {json}` line. Takes about 30 s (EVQ_BENCH_RECORDS to change the size).
+// `RESULT {json}` line. Takes a few seconds (EVQ_BENCH_RECORDS to change the size).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +48,9 @@ try {
   const writer = await TopicLog.open(nodeFileIO, dir, 't', { fsync: 'never', segmentBytes: SEGMENT_BYTES });
   for (let base = 0; base < RECORDS; base += BATCH) {
     const n = Math.min(BATCH, RECORDS - base);
-    await writer.append(Array.from({ length: n }, (_, j) => ({ value: `record ${String(base + j).padStart(17, '0')}`, timestamp: stamp(base + j) })));
+    await writer.append(
+      Array.from({ length: n }, (_, j) => ({ value: `record ${String(base + j).padStart(17, '0')}`, timestamp: stamp(base + j) })),
+    );
   }
   const sizeBytes = writer.sizeBytes;
   const segments = writer.segmentCount;
@@ -75,7 +77,9 @@ try {
   const perIndex = indexMs / TIMES;
   const perScan = scanMs / TIMES;
   const ratio = perScan / perIndex;
-  console.log(`offsetForTime by the time index: ${(perIndex * 1000).toFixed(0)} µs per lookup (mean over ${TIMES} times, ${INDEX_REPEATS} each)`);
+  console.log(
+    `offsetForTime by the time index: ${(perIndex * 1000).toFixed(0)} µs per lookup (mean over ${TIMES} times, ${INDEX_REPEATS} each)`,
+  );
   console.log(`by a full scan from the start:   ${perScan.toFixed(1)} ms per lookup (the same ${TIMES} times, answers equal)`);
   console.log(`ratio full scan / time index: ${fmt(Math.round(ratio))}x`);
   const result = {

@@ -151,7 +151,11 @@ describe('a data directory of format v1 (no .timeindex files)', () => {
       expect((await disagreements(log)).wrong).toEqual([]);
       await closeAll();
       const files = await timeIndexes(orders);
-      expect([...files.keys()]).toEqual(['00000000000000000000.timeindex', '00000000000000000005.timeindex', '00000000000000000010.timeindex']);
+      expect([...files.keys()]).toEqual([
+        '00000000000000000000.timeindex',
+        '00000000000000000005.timeindex',
+        '00000000000000000010.timeindex',
+      ]);
       const reopened = await openLog(orders, 'orders');
       expect(reopened.recovery.rebuiltIndexes).toEqual([]);
       expect(await reopened.offsetForTime(1796179898614)).toBe(5);

@@ -59,7 +59,9 @@ describe('TimeIndex', () => {
     const parsed = TimeIndex.parse(bytes, 100);
     expect(parsed?.summary).toEqual(summary);
     for (const t of [5, 11, 21, 31, 1e15]) expect(parsed?.index.lookup(t)).toBe(sample().lookup(t));
-    expect(TimeIndex.parse(new TimeIndex(0).serialize({ baseOffset: 0, nextOffset: 0, logBytes: 0, maxTimestamp: -1 }), 0)?.index.length).toBe(0);
+    expect(
+      TimeIndex.parse(new TimeIndex(0).serialize({ baseOffset: 0, nextOffset: 0, logBytes: 0, maxTimestamp: -1 }), 0)?.index.length,
+    ).toBe(0);
   });
 
   it.each([

@@ -45,7 +45,11 @@ export function bruteForce(records: ReadonlyArray<{ offset: number; timestamp: n
 /** Times worth asking about: every timestamp of the log, one either side, and times before and after everything. */
 export function timesOf(records: ReadonlyArray<{ timestamp: number }>): number[] {
   const times = new Set<number>([-5, 0, 1, Number.MAX_SAFE_INTEGER]);
-  for (const r of records) times.add(r.timestamp - 1).add(r.timestamp).add(r.timestamp + 1);
+  for (const r of records)
+    times
+      .add(r.timestamp - 1)
+      .add(r.timestamp)
+      .add(r.timestamp + 1);
   return [...times].sort((a, b) => a - b);
 }
 

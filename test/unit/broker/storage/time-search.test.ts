@@ -57,7 +57,10 @@ describe('offsetForTime on disk', () => {
 
   it('gives the end offset past every record and the start offset before the first', async () => {
     const log = await openLog();
-    await log.append([{ value: 'a', timestamp: 5000 }, { value: 'b', timestamp: 4000 }]);
+    await log.append([
+      { value: 'a', timestamp: 5000 },
+      { value: 'b', timestamp: 4000 },
+    ]);
     await log.append([{ value: 'c', timestamp: 6000 }]);
     expect(await log.offsetForTime(1)).toBe(0);
     expect(await log.offsetForTime(5000)).toBe(0);
