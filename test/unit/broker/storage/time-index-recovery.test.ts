@@ -103,6 +103,15 @@ describe('rebuilding the time index at open', () => {
     expect((await readFile(join(topicDir, first))).equals(before.get(first) as Buffer)).toBe(true);
   });
 
+  it('removes a .timeindex without a segment', async () => {
+    await written();
+    const orphan = join(topicDir, `${String(999_999).padStart(20, '0')}.timeindex`);
+    await writeFile(orphan, 'no segment');
+    const log = await openLog();
+    expect(log.recovery.removedFiles).toEqual([orphan]);
+    expect((await readdir(topicDir)).includes('00000000000000999999.timeindex')).toBe(false);
+  });
+
   it('keeps the index consistent when a torn tail is cut off the active segment, and after appending again', async () => {
     await written();
     const logs = (await readdir(topicDir)).filter((n) => n.endsWith('.log')).sort();

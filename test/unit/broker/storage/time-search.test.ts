@@ -3,7 +3,7 @@
  * timestamps that go backwards, an empty log, times before and after everything, retention, and how little
  * a search reads.
  */
-import { readdir } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { nodeFileIO } from '../../../../src/broker/storage/file-io.js';
@@ -108,6 +108,39 @@ describe('offsetForTime on disk', () => {
       expect(io.counts.read - readsBefore).toBeLessThanOrEqual(2);
     }
     expect(await log.offsetForTime(t0 + 10_000)).toBe(10_000);
+  });
+});
+
+describe('offsetForTime and damage', () => {
+  it('fails with EVQ_ERR_CORRUPT_LOG when the record asked for lies in damage, and answers around it', async () => {
+    const t0 = 5_000_000;
+    const writer = await openLog();
+    for (let b = 0; b < 200; b++) await writer.append([{ value: `v-${b}`, timestamp: t0 + b }]);
+    await closeAll();
+    const logs = (await readdir(join(dir, 't'))).filter((n) => n.endsWith('.log')).sort();
+    expect(logs.length).toBeGreaterThan(6);
+    // a flipped bit in the middle of a sealed segment whose indexes are intact: nothing sees it at open
+    const damaged = join(dir, 't', logs[3] as string);
+    const bytes = await readFile(damaged);
+    bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] as number) ^ 0x04;
+    await writeFile(damaged, bytes);
+    const log = await openLog();
+    expect(log.recovery.corruptions).toEqual([]);
+    const base = Number((logs[3] as string).slice(0, 20));
+    const next = Number((logs[4] as string).slice(0, 20));
+    const answers = new Map<number, number | string>();
+    for (let offset = 0; offset < 200; offset++) {
+      answers.set(offset, await log.offsetForTime(t0 + offset).catch((error: { code?: string }) => error.code ?? 'no code'));
+    }
+    const [range] = log.corruptions;
+    if (range === undefined) throw new Error('no lookup met the damage');
+    expect(range.fromOffset).toBeGreaterThanOrEqual(base);
+    expect(range.toOffset).toBeLessThan(next);
+    for (const [offset, answer] of answers) {
+      if (offset >= range.fromOffset && offset <= range.toOffset) expect(answer, `offset ${offset}`).toBe('EVQ_ERR_CORRUPT_LOG');
+      else if (offset < range.fromOffset || offset >= next) expect(answer, `offset ${offset}`).toBe(offset);
+      else expect([offset, 'EVQ_ERR_CORRUPT_LOG'], `offset ${offset}`).toContain(answer); // past it in its segment
+    }
   });
 });
 
