@@ -83,7 +83,11 @@ export interface RecoveryReport {
   truncations: TailTruncation[];
   /** Damage found in sealed segments (kept as it is; reads of these ranges fail with `EVQ_ERR_CORRUPT_LOG`). */
   corruptions: CorruptionReport[];
-  /** Index files that were missing, stale or damaged and were rebuilt by scanning their segment. */
+  /**
+   * Index files that were missing, stale or damaged and were rebuilt by scanning their segment: offset
+   * indexes (`.index`) and time indexes (`.timeindex`; a missing one is not listed: a data directory written
+   * before the time index existed has none).
+   */
   rebuiltIndexes: string[];
   /** Leftovers that were removed: temporary files, indexes without a segment. */
   removedFiles: string[];
@@ -158,7 +162,10 @@ export interface Log {
   readBatches(fromOffset: number, maxBytes?: number): Promise<ReadBatchesResult>;
   /**
    * The first offset whose record is stamped at or after `timestamp` (ms since the epoch): `endOffset` when
-   * there is none, `startOffset` when the time is before everything.
+   * there is none, `startOffset` when the time is at or before the first retained record. Timestamps may go
+   * backwards (producers give them): as in Kafka, the answer is the first such offset in offset order. Found
+   * with the time index in O(log n) reads (time-search.ts; the memory log: memory-time-index.ts). Rejects
+   * with `EVQ_ERR_CORRUPT_LOG` when damage lies before that record.
    */
   offsetForTime(timestamp: number): Promise<number>;
   /** Calls `listener` for every acknowledged append, in offset order. Listeners must not throw. Returns the unsubscribe function. */

@@ -3,7 +3,8 @@
  * nothing on disk, lost when the broker stops. It holds encoded batches (the same bytes the disk log
  * stores and subscribers receive) and is bounded by retention: `retentionBytes` defaults to
  * {@link DEFAULT_MEMORY_RETENTION_BYTES} (256 MiB) per topic when none is given; whole batches are dropped,
- * oldest first, never the newest one.
+ * oldest first, never the newest one. "The first offset stamped at or after T" is found with a time index over
+ * the batches' largest timestamps (memory-time-index.ts), without scanning.
  */
 import { LIMITS } from '../../core/limits.js';
 import { TRUSTED_CODEC_LIMITS, forEachRecord } from '../../protocol/record-codec.js';
@@ -11,7 +12,7 @@ import { encodeBatch } from '../../protocol/batch-encode.js';
 import { validateBatch, validateTopicName } from '../../protocol/validate.js';
 import { takeEncoded, timestamped } from './append-input.js';
 import { ListenerSet } from './listener-set.js';
-import { scanForTime } from './time-scan.js';
+import { MemoryTimeIndex } from './memory-time-index.js';
 import { checkReadOffset, readLimits } from './read-bounds.js';
 import { checkRetentionOptions, expiredUnitCount } from './retention.js';
 import { logClosed } from './storage-errors.js';
@@ -78,6 +79,7 @@ export class MemoryTopicLog implements Log {
   private readonly limits: BatchLimits;
   private readonly now: () => number;
   private readonly appendListeners = new ListenerSet<AppendEvent>();
+  private readonly times = new MemoryTimeIndex((i) => (this.batches[i] as StoredBatch).maxTimestamp);
 
   constructor(
     readonly topic: string,
@@ -152,7 +154,9 @@ export class MemoryTopicLog implements Log {
   private store(bytes: Buffer, count: number): AppendResult {
     const baseOffset = this.next;
     const lastOffset = baseOffset + count - 1;
-    this.batches.push({ baseOffset, lastOffset, bytes, sizeBytes: bytes.length, maxTimestamp: bytes.readDoubleBE(32) });
+    const maxTimestamp = bytes.readDoubleBE(32);
+    this.batches.push({ baseOffset, lastOffset, bytes, sizeBytes: bytes.length, maxTimestamp });
+    this.times.push(maxTimestamp);
     this.size += bytes.length;
     this.next = lastOffset + 1;
     this.dropExpired(this.now());
@@ -160,8 +164,29 @@ export class MemoryTopicLog implements Log {
     return { baseOffset, lastOffset };
   }
 
+  /** As the disk log (time-search.ts): the first offset, in offset order, stamped at or after `timestamp`. */
   offsetForTime(timestamp: number): Promise<number> {
-    return scanForTime(this, timestamp); // LEAD PLACEHOLDER: replaced by the time index
+    try {
+      if (this.closed) throw logClosed(this.topic);
+      if (timestamp <= 0) return Promise.resolve(this.startOffset); // every timestamp is >= 0
+      const i = this.times.firstAtLeast(this.head, timestamp);
+      const batch = this.batches[i];
+      if (i < 0 || batch === undefined) return Promise.resolve(this.next);
+      let found = batch.lastOffset;
+      forEachRecord(
+        batch.bytes,
+        this.topic,
+        (record) => {
+          if (record.timestamp < timestamp) return true;
+          found = record.offset;
+          return false;
+        },
+        { limits: TRUSTED_CODEC_LIMITS, partition: this.partition },
+      );
+      return Promise.resolve(found);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   read(fromOffset: number, options: ReadOptions = {}): Promise<EvqRecord[]> {
@@ -225,6 +250,7 @@ export class MemoryTopicLog implements Log {
     this.batches = [];
     this.head = 0;
     this.size = 0;
+    this.times.rebuild(0);
     return Promise.resolve();
   }
 
@@ -261,6 +287,7 @@ export class MemoryTopicLog implements Log {
     if (this.head > 64 && this.head * 2 > this.batches.length) {
       this.batches = this.batches.slice(this.head);
       this.head = 0;
+      this.times.rebuild(this.batches.length);
     }
     return { deletedSegments: count, deletedBytes, startOffset: this.startOffset };
   }

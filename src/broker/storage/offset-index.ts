@@ -58,12 +58,16 @@ export class OffsetIndex {
     return this.positions.length;
   }
 
-  /** Notes a frame starting at `offset` and `position`; indexed when `intervalBytes` have passed since the last entry. Frames come in order. */
-  add(offset: number, position: number): void {
-    if (position - this.lastPosition < this.intervalBytes) return;
+  /**
+   * Notes a frame starting at `offset` and `position`; indexed when `intervalBytes` have passed since the
+   * last entry (returns whether it was: the time index takes an entry at the same frames). Frames come in order.
+   */
+  add(offset: number, position: number): boolean {
+    if (position - this.lastPosition < this.intervalBytes) return false;
     this.relOffsets.push(offset - this.baseOffset);
     this.positions.push(position);
     this.lastPosition = position;
+    return true;
   }
 
   /** The last indexed frame starting at or below `offset`; the segment start when there is none. */

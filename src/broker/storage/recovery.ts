@@ -1,6 +1,6 @@
 /**
- * Opening a topic's directory: finds the segments, loads or rebuilds their indexes, cuts a torn tail off
- * the last segment, and records damage in sealed ones. It reports what it did; it never prints.
+ * Opening a topic's directory: finds the segments, loads or rebuilds their indexes (offset and time), cuts a
+ * torn tail off the last segment, and records damage in sealed ones. It reports what it did; it never prints.
  *
  * How much is verified at open:
  * - the last (active) segment: every frame past what its index file covers (all of it after a crash; nothing
@@ -11,12 +11,18 @@
  *   or stale, or with `verifyOnOpen`. Damage found in a sealed segment is never cut: it is recorded (file,
  *   byte position, offsets) and reads of that range fail with `EVQ_ERR_CORRUPT_LOG`. Damage in a sealed
  *   segment that was not scanned is found by the first read that reaches it (every read checks checksums).
+ * - the time index (`.timeindex`) of a segment is loaded when it is good and describes the same bytes as the
+ *   offset index (sealed: the whole file); otherwise the segment is scanned from its start, which rebuilds
+ *   it. A damaged or stale time index is reported in `rebuiltIndexes` like an offset index; a missing one is
+ *   not (segments written before the time index existed have none: it is built at their first open and
+ *   written next to them).
  */
 import { dirname } from 'node:path';
 import { removeStrayTempFiles, writeFileAtomic } from './atomic-file.js';
 import { readWholeFile } from './file-io.js';
 import { findNextFrame, walkFrames } from './frame-scanner.js';
 import { OffsetIndex } from './offset-index.js';
+import { TimeIndex } from './time-index.js';
 import { Segment, parseSegmentFileName } from './segment.js';
 import { storageFailure } from './storage-errors.js';
 import type { FileHandleIO, FileIO } from './file-io.js';
@@ -75,19 +81,26 @@ export async function recoverSegments(io: FileIO, dir: string, options: Recovery
   report.removedFiles.push(...(await removeStrayTempFiles(io, dir)));
   const logs: number[] = [];
   const indexes: number[] = [];
+  const timeIndexes: number[] = [];
   for (const name of await io.readdir(dir)) {
     const parsed = parseSegmentFileName(name);
-    if (parsed !== null) (parsed.ext === 'log' ? logs : indexes).push(parsed.baseOffset);
+    if (parsed !== null) (parsed.ext === 'log' ? logs : parsed.ext === 'index' ? indexes : timeIndexes).push(parsed.baseOffset);
   }
   logs.sort((a, b) => a - b);
   const logSet = new Set(logs);
-  for (const base of indexes) {
-    if (logSet.has(base)) continue;
-    const orphan = new Segment(dir, base).indexPath;
-    await io.unlink(orphan);
-    report.removedFiles.push(orphan);
+  for (const [bases, pathOf] of [
+    [indexes, (s: Segment) => s.indexPath],
+    [timeIndexes, (s: Segment) => s.timeIndexPath],
+  ] as const) {
+    for (const base of bases) {
+      if (logSet.has(base)) continue;
+      const orphan = pathOf(new Segment(dir, base));
+      await io.unlink(orphan);
+      report.removedFiles.push(orphan);
+    }
   }
   const indexSet = new Set(indexes);
+  const timeIndexSet = new Set(timeIndexes);
 
   const created = logs.length === 0;
   if (created) logs.push(0);
@@ -103,9 +116,10 @@ export async function recoverSegments(io: FileIO, dir: string, options: Recovery
     } catch (cause) {
       throw storageFailure(topic, 'open', segment.logPath, cause);
     }
+    const has = { index: indexSet.has(base), timeIndex: timeIndexSet.has(base) };
     try {
-      if (last) await recoverActive(io, file, segment, indexSet.has(base), options, report);
-      else await recoverSealed(io, file, segment, nextBase, indexSet.has(base), options, report);
+      if (last) await recoverActive(io, file, segment, has, options, report);
+      else await recoverSealed(io, file, segment, nextBase, has, options, report);
     } catch (cause) {
       await file.close().catch(() => undefined);
       throw storageFailure(topic, 'recover', segment.logPath, cause);
@@ -137,8 +151,40 @@ async function loadIndex(io: FileIO, segment: Segment, fileSize: number, interva
   return true;
 }
 
+/** Which index files of a segment are there. */
+interface IndexFiles {
+  index: boolean;
+  timeIndex: boolean;
+}
+
+/** What became of a segment's time index file: loaded, absent, or there but damaged or stale. */
+type TimeIndexState = 'loaded' | 'missing' | 'bad';
+
+/**
+ * Loads the time index file of `segment` when it is good and describes `logBytes` bytes up to `nextOffset`
+ * (and, when given, a largest timestamp of `maxTimestamp`).
+ */
+async function loadTimeIndex(
+  io: FileIO,
+  segment: Segment,
+  present: boolean,
+  expected: { logBytes: number; nextOffset: number; maxTimestamp?: number },
+): Promise<TimeIndexState> {
+  if (!present) return 'missing';
+  const bytes = await readWholeFile(io, segment.timeIndexPath);
+  if (bytes === null) return 'missing';
+  const parsed = TimeIndex.parse(bytes, segment.baseOffset);
+  if (parsed === null) return 'bad';
+  const { summary } = parsed;
+  if (summary.logBytes !== expected.logBytes || summary.nextOffset !== expected.nextOffset) return 'bad';
+  if (expected.maxTimestamp !== undefined && summary.maxTimestamp !== expected.maxTimestamp) return 'bad';
+  segment.timeIndex = parsed.index;
+  return 'loaded';
+}
+
 function resetSegment(segment: Segment, intervalBytes?: number): void {
   segment.index = new OffsetIndex(segment.baseOffset, intervalBytes);
+  segment.timeIndex = new TimeIndex(segment.baseOffset);
   segment.size = 0;
   segment.endOffset = segment.baseOffset;
   segment.firstTimestamp = -1;
@@ -149,15 +195,21 @@ async function recoverActive(
   io: FileIO,
   file: FileHandleIO,
   segment: Segment,
-  hasIndex: boolean,
+  has: IndexFiles,
   options: RecoveryOptions,
   report: RecoveryReport,
 ): Promise<void> {
   const fileSize = await file.size();
-  if (!(hasIndex && (await loadIndex(io, segment, fileSize, options.indexIntervalBytes)))) {
-    if (hasIndex) report.rebuiltIndexes.push(segment.indexPath);
+  const loaded = has.index && (await loadIndex(io, segment, fileSize, options.indexIntervalBytes));
+  if (!loaded) {
+    if (has.index) report.rebuiltIndexes.push(segment.indexPath);
     resetSegment(segment, options.indexIntervalBytes);
   }
+  // the time index must describe what the offset index does; else both are rebuilt by scanning from the start
+  const expected = { logBytes: segment.size, nextOffset: segment.endOffset, maxTimestamp: segment.maxTimestamp };
+  const time = loaded ? await loadTimeIndex(io, segment, has.timeIndex, expected) : 'missing';
+  if (time === 'bad') report.rebuiltIndexes.push(segment.timeIndexPath);
+  if (time !== 'loaded') resetSegment(segment, options.indexIntervalBytes);
   if (segment.size === fileSize) return;
   const walk = await walkFrames(
     file,
@@ -195,25 +247,32 @@ async function recoverSealed(
   file: FileHandleIO,
   segment: Segment,
   nextBase: number,
-  hasIndex: boolean,
+  has: IndexFiles,
   options: RecoveryOptions,
   report: RecoveryReport,
 ): Promise<void> {
   const fileSize = await file.size();
-  const loaded = hasIndex && !options.verifyOnOpen && (await loadIndex(io, segment, fileSize, options.indexIntervalBytes));
+  const loaded = has.index && !options.verifyOnOpen && (await loadIndex(io, segment, fileSize, options.indexIntervalBytes));
   const upToDate = loaded && segment.size === fileSize && segment.endOffset === nextBase;
-  if (!upToDate) {
-    if (!loaded) resetSegment(segment, options.indexIntervalBytes);
-    if (!(options.verifyOnOpen && hasIndex)) report.rebuiltIndexes.push(segment.indexPath);
+  const time = await loadTimeIndex(io, segment, has.timeIndex, {
+    logBytes: fileSize,
+    nextOffset: nextBase,
+    ...(upToDate ? { maxTimestamp: segment.maxTimestamp } : {}),
+  });
+  if (time === 'bad') report.rebuiltIndexes.push(segment.timeIndexPath);
+  if (!upToDate || time !== 'loaded') {
+    const keptTime = time === 'loaded' ? segment.timeIndex : null;
+    // the time index is built from the segment's first frame on: without a good one, scan all of the segment
+    if (!loaded || keptTime === null) resetSegment(segment, options.indexIntervalBytes);
+    if (keptTime !== null) segment.timeIndex = new TimeIndex(segment.baseOffset);
+    if (!upToDate && !(options.verifyOnOpen && has.index)) report.rebuiltIndexes.push(segment.indexPath);
     await scanSealed(file, segment, fileSize, nextBase, options);
     for (const range of segment.damaged) report.corruptions.push(corruptionReport(options.topic, segment, range));
-    await writeFileAtomic(
-      io,
-      segment.indexPath,
-      segment.index.serialize({ ...segment.summary(), logBytes: fileSize, nextOffset: nextBase }),
-    ).catch(
-      () => undefined, // the index is a cache: it is rebuilt at the next open when it could not be written
-    );
+    const summary = { ...segment.summary(), logBytes: fileSize, nextOffset: nextBase };
+    // the indexes are caches: one that could not be written is rebuilt at the next open
+    if (!upToDate) await writeFileAtomic(io, segment.indexPath, segment.index.serialize(summary)).catch(() => undefined);
+    if (keptTime !== null) segment.timeIndex = keptTime;
+    else await writeFileAtomic(io, segment.timeIndexPath, segment.timeIndex.serialize(summary)).catch(() => undefined);
   }
   segment.size = fileSize;
   segment.endOffset = nextBase;

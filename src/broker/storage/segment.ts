@@ -1,30 +1,34 @@
 /**
- * A segment: one `<20-digit base offset>.log` file of a topic's log and what is known about it in memory
- * (sizes, offsets, timestamps, index, damaged ranges, open file handles). The last segment of a log is the
+ * A segment: one `<20-digit base offset>.log` file of a topic's log, its `.index` (offset index) and
+ * `.timeindex` (time index), and what is known about it in memory (sizes, offsets, timestamps, indexes,
+ * damaged ranges, open file handles). The last segment of a log is the
  * active one, written to; the others are sealed and only read.
  */
 import { join } from 'node:path';
 import { OffsetIndex } from './offset-index.js';
+import { TimeIndex } from './time-index.js';
 import type { FileHandleIO, FileIO } from './file-io.js';
 import type { SegmentSummary } from './offset-index.js';
+import type { TimeIndexSummary } from './time-index.js';
 
 const NAME_DIGITS = 20;
-const LOG_NAME = /^(\d{20})\.log$/;
-const INDEX_NAME = /^(\d{20})\.index$/;
+const SEGMENT_FILE_NAME = /^(\d{20})\.(log|index|timeindex)$/;
+
+/** The files of a segment: the records, the offset index, the time index. */
+export type SegmentFileExt = 'log' | 'index' | 'timeindex';
 
 /** `00000000000000000042.log` for base offset 42. */
-export function segmentFileName(baseOffset: number, ext: 'log' | 'index'): string {
+export function segmentFileName(baseOffset: number, ext: SegmentFileExt): string {
   return `${String(baseOffset).padStart(NAME_DIGITS, '0')}.${ext}`;
 }
 
 /** The base offset named by a segment or index file name; `null` for any other name. */
-export function parseSegmentFileName(name: string): { baseOffset: number; ext: 'log' | 'index' } | null {
-  const log = LOG_NAME.exec(name);
-  const match = log ?? INDEX_NAME.exec(name);
+export function parseSegmentFileName(name: string): { baseOffset: number; ext: SegmentFileExt } | null {
+  const match = SEGMENT_FILE_NAME.exec(name);
   if (match === null) return null;
   const baseOffset = Number(match[1]);
   if (!Number.isSafeInteger(baseOffset)) return null;
-  return { baseOffset, ext: log !== null ? 'log' : 'index' };
+  return { baseOffset, ext: match[2] as SegmentFileExt };
 }
 
 /** A damaged range of a segment: bytes `[position, endPosition)` hold offsets `[fromOffset, toOffset]`. */
@@ -74,6 +78,7 @@ export class SharedHandle {
 export class Segment {
   readonly logPath: string;
   readonly indexPath: string;
+  readonly timeIndexPath: string;
   /** Bytes of whole frames written (the writer's view; past `visibleSize` while appends await their fsync). */
   size = 0;
   /** The offset after the last written record. */
@@ -86,6 +91,7 @@ export class Segment {
   firstTimestamp = -1;
   maxTimestamp = -1;
   index: OffsetIndex;
+  timeIndex: TimeIndex;
   readonly damaged: DamagedRange[] = [];
   sealed = false;
   deleted = false;
@@ -99,9 +105,11 @@ export class Segment {
   ) {
     this.logPath = join(dir, segmentFileName(baseOffset, 'log'));
     this.indexPath = join(dir, segmentFileName(baseOffset, 'index'));
+    this.timeIndexPath = join(dir, segmentFileName(baseOffset, 'timeindex'));
     this.endOffset = baseOffset;
     this.visibleEnd = baseOffset;
     this.index = new OffsetIndex(baseOffset, indexIntervalBytes);
+    this.timeIndex = new TimeIndex(baseOffset);
   }
 
   /** Bytes of the segment file (for retention and sizes). */
@@ -117,11 +125,11 @@ export class Segment {
 
   /** Notes a frame appended or scanned at `position`. */
   noteFrame(position: number, frameBytes: number, baseOffset: number, count: number, firstTs: number, maxTs: number): void {
-    this.index.add(baseOffset, position);
     this.size = position + frameBytes;
     this.endOffset = baseOffset + count;
     if (this.firstTimestamp < 0) this.firstTimestamp = firstTs;
     if (maxTs > this.maxTimestamp) this.maxTimestamp = maxTs;
+    if (this.index.add(baseOffset, position)) this.timeIndex.add(baseOffset, this.maxTimestamp);
   }
 
   /** What the index file of this segment records. */
@@ -133,6 +141,11 @@ export class Segment {
       firstTimestamp: this.firstTimestamp,
       maxTimestamp: this.maxTimestamp,
     };
+  }
+
+  /** What the time index file of this segment records. */
+  timeSummary(): TimeIndexSummary {
+    return { baseOffset: this.baseOffset, nextOffset: this.endOffset, logBytes: this.size, maxTimestamp: this.maxTimestamp };
   }
 
   /** The damaged range that starts at `position`, if one is known. */

@@ -1,6 +1,7 @@
 /**
  * A topic's durable log: a directory of segment files (`<20-digit base offset>.log`, each batch framed with
- * a CRC, see `frame.ts`), sealed segments with a sparse offset index (`offset-index.ts`), group commit
+ * a CRC, see `frame.ts`), sealed segments with a sparse offset index (`offset-index.ts`) and time index
+ * (`time-index.ts`, searched by `time-search.ts`), group commit
  * (`log-writer.ts`, its fsync policy and group commit in `fsync-policy.ts`), recovery at open (`recovery.ts`) and retention (`retention.ts`).
  */
 import { LIMITS } from '../../core/limits.js';
@@ -17,7 +18,7 @@ import { logClosed, storageFailure } from './storage-errors.js';
 import { DEFAULT_CHUNK_BYTES } from './frame-scanner.js';
 import { takeEncoded, timestamped } from './append-input.js';
 import { ListenerSet } from './listener-set.js';
-import { scanForTime } from './time-scan.js';
+import { SegmentTimes, offsetForTime } from './time-search.js';
 import { checkReadOffset, readLimits } from './read-bounds.js';
 import type { EvqRecord, MessageInput } from '../../protocol/record.js';
 import type { BatchLimits } from '../../protocol/validate.js';
@@ -70,6 +71,7 @@ export class TopicLog implements Log {
   private readonly corruptionListeners = new ListenerSet<CorruptionReport>();
   private readonly limits: BatchLimits;
   private readonly now: () => number;
+  private readonly segmentTimes = new SegmentTimes();
   private retention: Promise<RetentionResult> | null = null;
   private closing: Promise<void> | null = null;
 
@@ -214,8 +216,16 @@ export class TopicLog implements Log {
     return this.writer.appendEncoded(batch, count);
   }
 
-  offsetForTime(timestamp: number): Promise<number> {
-    return scanForTime(this, timestamp); // LEAD PLACEHOLDER: replaced by the time index
+  async offsetForTime(timestamp: number): Promise<number> {
+    if (this.closing !== null) throw logClosed(this.topic);
+    const target = {
+      ...this.readContext(),
+      segments: this.segments,
+      partition: this.partition,
+      startOffset: () => this.startOffset,
+      endOffset: () => this.endOffset,
+    };
+    return offsetForTime(target, this.segmentTimes, timestamp);
   }
 
   async read(fromOffset: number, options: ReadOptions = {}): Promise<EvqRecord[]> {
@@ -286,8 +296,8 @@ export class TopicLog implements Log {
     while (this.retention !== null) await this.retention.catch(() => undefined);
     const active = this.writer.active;
     if (failure === null) {
-      // a clean close records the active segment's index, so the next open does not scan it
-      await writeFileAtomic(this.io, active.indexPath, active.index.serialize(active.summary())).catch(() => undefined);
+      // a clean close records the active segment's indexes, so the next open does not scan it
+      await this.writeIndexes(active);
     }
     for (const segment of this.segments) await segment.retireHandle();
     if (failure !== null) throw failure;
@@ -329,10 +339,15 @@ export class TopicLog implements Log {
     segment.sealed = true;
     this.segments = [...this.segments, next];
     await segment.retireHandle();
-    // the index of a sealed segment is a cache: when it cannot be written, the next open rebuilds it
-    await writeFileAtomic(this.io, segment.indexPath, segment.index.serialize(segment.summary())).catch(() => undefined);
+    await this.writeIndexes(segment);
     void this.enforceRetention().catch(() => undefined);
     return next;
+  }
+
+  /** Writes the offset and time indexes of `segment`; they are caches: one that cannot be written is rebuilt at the next open. */
+  private async writeIndexes(segment: Segment): Promise<void> {
+    await writeFileAtomic(this.io, segment.indexPath, segment.index.serialize(segment.summary())).catch(() => undefined);
+    await writeFileAtomic(this.io, segment.timeIndexPath, segment.timeIndex.serialize(segment.timeSummary())).catch(() => undefined);
   }
 
   private async deleteExpired(now: number): Promise<RetentionResult> {
@@ -351,6 +366,7 @@ export class TopicLog implements Log {
         for (const segment of expired) {
           await this.io.unlink(segment.logPath);
           await this.io.unlink(segment.indexPath);
+          await this.io.unlink(segment.timeIndexPath);
         }
       } catch (cause) {
         // the files come back at the next open, where retention deletes them again

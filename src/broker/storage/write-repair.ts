@@ -38,12 +38,13 @@ async function reopen(
   }
 }
 
-/** Cuts `segment` back to its acknowledged end (file, size, offsets, index) and reopens it. */
+/** Cuts `segment` back to its acknowledged end (file, size, offsets, indexes) and reopens it. */
 export async function cutBackToAcknowledged(io: FileIO, topic: string, segment: Segment): Promise<void> {
   await reopen(io, topic, segment, 'repair', (file) => file.truncate(segment.visibleSize));
   segment.size = segment.visibleSize;
   segment.endOffset = segment.visibleEnd;
   segment.index.truncate(segment.visibleSize);
+  segment.timeIndex.truncate(segment.visibleEnd);
 }
 
 /** Reopens `segment` and writes `entries` (acknowledged appends a failed fsync covered) again at their positions. */

@@ -43,6 +43,8 @@ export class FaultFileIO implements FileIO {
     readdir: 0,
   };
   readonly events: IoEvent[] = [];
+  /** Bytes read through every handle so far. */
+  bytesRead = 0;
   private faults: Fault[] = [];
   /** Called at the start of every sync (tests use it to run code while an fsync is in flight). */
   onSync: ((path: string) => Promise<void> | void) | null = null;
@@ -112,7 +114,9 @@ class FaultHandle implements FileHandleIO {
   }
   async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
     this.io.check('read', this.path);
-    return this.inner.read(buffer, offset, length, position);
+    const n = await this.inner.read(buffer, offset, length, position);
+    this.io.bytesRead += n;
+    return n;
   }
   async write(chunks: readonly Buffer[], position: number): Promise<void> {
     this.io.events.push({ kind: 'write-start', path: this.path, chunks });
