@@ -79,6 +79,11 @@ export class KafkaReader {
     return this.buf[this.need(1, 'INT8')] as number;
   }
 
+  /** BOOLEAN: one byte, anything but 0 is true (as Kafka reads it). */
+  boolean(): boolean {
+    return this.uint8() !== 0;
+  }
+
   int16(): number {
     return this.buf.readInt16BE(this.need(2, 'INT16'));
   }

@@ -47,6 +47,10 @@ export class KafkaWriter {
     return this;
   }
 
+  boolean(v: boolean): this {
+    return this.int8(v ? 1 : 0);
+  }
+
   int16(v: number): this {
     const at = this.room(2);
     this.buf.writeInt16BE(v, at);

@@ -16,6 +16,7 @@ import {
   splitBatches,
   type EncodeRecord,
 } from '../../../../src/protocol/kafka/record-batch.js';
+import { fixtureBytes, fixtureJson } from './fixture.js';
 
 const require = createRequire(import.meta.url);
 type KafkajsEncoder = { buffer: Buffer };
@@ -306,5 +307,49 @@ describe('RecordBatch v2 against corrupt input', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('RecordBatch v2 golden bytes (test/fixtures/kafka/kafkajs-record-batch-none)', () => {
+  const bytes = fixtureBytes('kafkajs-record-batch-none');
+  const stated = fixtureJson<{
+    batch: Record<string, unknown> & {
+      records: {
+        offsetDelta: number;
+        timestamp: number;
+        key: string | null;
+        valueHex: string;
+        headers: { key: string; value: string }[];
+      }[];
+    };
+  }>('kafkajs-record-batch-none').batch;
+
+  it('decodes every field kafkajs wrote', () => {
+    const batch = decodeRecordBatch(bytes, { ...LIMITS, denseOffsets: true });
+    const { records, ...header } = stated;
+    expect(batch).toMatchObject(header);
+    expect(
+      batch.records.map((r) => ({
+        offsetDelta: r.offsetDelta,
+        timestamp: batch.baseTimestamp + r.timestampDelta,
+        key: r.key === null ? null : r.key.toString('utf8'),
+        valueHex: r.value?.toString('hex'),
+        headers: r.headers.map((h) => ({ key: h.key, value: h.value?.toString('utf8') })),
+      })),
+    ).toEqual(records);
+  });
+
+  it('re-encodes to the same bytes', () => {
+    const batch = decodeRecordBatch(bytes, LIMITS);
+    const ours = encodeRecordBatch({
+      ...batch,
+      records: batch.records.map((r) => ({
+        timestamp: batch.baseTimestamp + r.timestampDelta,
+        key: r.key,
+        value: r.value,
+        headers: r.headers,
+      })),
+    });
+    expect(ours).toEqual(bytes);
   });
 });
