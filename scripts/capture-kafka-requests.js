@@ -1,17 +1,24 @@
 #!/usr/bin/env node
 // @ts-check
 /**
- * Captures the first requests a real Kafka client sends, as golden bytes for the Kafka codec's tests
- * (test/unit/protocol/kafka/). A TCP server on 127.0.0.1 port 0 records every request frame (size prefix
- * included, as it came) and answers ApiVersions with evq's own encoder (the codec's version table, or
- * UNSUPPORTED_VERSION for a version above 3), so the client goes on to its next request; at the first
- * Metadata request it records it and stops.
+ * Captures the requests a real Kafka client sends, as golden bytes for the Kafka codec's tests
+ * (test/unit/protocol/kafka/). A TCP server on 127.0.0.1 port 0 records request frames (size prefix
+ * included, as they came) and answers with evq's own encoders: ApiVersions with the codec's version table
+ * (UNSUPPORTED_VERSION above v3), so the client goes on to its next request.
  *
  *   npm run build && node scripts/capture-kafka-requests.js kcat|kafkajs [outDir]
+ *   npm run build && node scripts/capture-kafka-requests.js kcat-produce none|gzip|snappy|lz4|zstd [outDir]
  *
- * kcat is run as `kcat -b 127.0.0.1:PORT -L -m 5` (Debian's kcat 1.7, librdkafka 2.0); kafkajs 2.2.4
- * (the devDependency) in this process as `kafka.admin().connect()` then `fetchTopicMetadata`. Files are
- * named `<client>-<n>-<api>-v<version>.bin`; existing files are never overwritten.
+ * `kcat` runs `kcat -b 127.0.0.1:PORT -L -m 5` (Debian's kcat 1.7, librdkafka 2.0); `kafkajs` runs kafkajs
+ * 2.2.4 (the devDependency) in this process as `admin().connect()` then `fetchTopicMetadata`: both stop at
+ * the first Metadata request, and every frame is saved as `<client>-<n>-<api>-v<version>.bin`.
+ * `kcat-produce` answers Metadata too (this server is broker 1, leader of partition 0 of every topic) and
+ * Produce, and runs `kcat -P -t orders -K: -z CODEC` on three keyed lines (PRODUCE_LINES); it saves only the
+ * Produce frame, as `kcat-produce-<codec>-v<version>.bin`. It advertises Produce from v0: librdkafka 2.0
+ * compresses with gzip, snappy or lz4 only when the broker's Produce range overlaps 0..0 (its
+ * `compr_req` check in rdkafka_msgset_writer.c; later librdkafka asks only for a maximum at least 0), and
+ * sends such a batch uncompressed otherwise. KCAT_DEBUG=msg,feature shows kcat's debug log on stderr.
+ * Existing files are never overwritten.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -22,14 +29,26 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { API_KEY, apiName, codecVersionTable } from '../dist/protocol/kafka/api-keys.js';
 import { apiVersionsResponseFrame, apiVersionsUnsupportedFrame, API_VERSIONS_MAX_VERSION } from '../dist/protocol/kafka/api-versions.js';
+import { frame as kafkaFrame, readRequestHeader, writeResponseHeader } from '../dist/protocol/kafka/header.js';
+import { readMetadataRequest, writeMetadataResponse } from '../dist/protocol/kafka/metadata.js';
+import { readProduceRequest, writeProduceResponse } from '../dist/protocol/kafka/produce.js';
+import { KafkaReader } from '../dist/protocol/kafka/reader.js';
+
+/** The lines `kcat-produce` sends as `key:value`: compressible (librdkafka sends a batch uncompressed when compressing does not shrink it); the last has an empty value. */
+const PRODUCE_LINES = ['alice:' + 'hello '.repeat(40), 'bob:välue ✓ ' + 'x'.repeat(100), 'carol:'];
 
 const client = process.argv[2];
-const dir = process.argv[3] ?? fileURLToPath(new URL('../test/fixtures/kafka/', import.meta.url));
+const codec = client === 'kcat-produce' ? process.argv[3] : undefined;
+const dir = process.argv[client === 'kcat-produce' ? 4 : 3] ?? fileURLToPath(new URL('../test/fixtures/kafka/', import.meta.url));
 /** The whole capture is bounded: a client that never sends Metadata is a failure, not a hang. */
 const TIMEOUT_MS = 15_000;
 
-if (client !== 'kcat' && client !== 'kafkajs') {
-  console.error('usage: node scripts/capture-kafka-requests.js kcat|kafkajs [outDir]');
+if (!(
+  client === 'kcat' ||
+  client === 'kafkajs' ||
+  (client === 'kcat-produce' && ['none', 'gzip', 'snappy', 'lz4', 'zstd'].includes(codec ?? ''))
+)) {
+  console.error('usage: node scripts/capture-kafka-requests.js kcat|kafkajs|kcat-produce CODEC [outDir]');
   process.exit(2);
 }
 
@@ -61,24 +80,71 @@ const server = createServer((socket) => {
  * @param {Buffer} frame
  */
 async function record(socket, frame) {
-  const apiKey = frame.readInt16BE(4);
-  const apiVersion = frame.readInt16BE(6);
-  const correlationId = frame.readInt32BE(8);
+  const r = new KafkaReader(frame, 4);
+  const header = readRequestHeader(r);
+  const { apiKey, apiVersion, correlationId } = header;
   const name = apiName(apiKey) ?? `api${apiKey}`;
-  const file = `${client}-${captured.length + 1}-${name}-v${apiVersion}.bin`;
-  captured.push({ file, apiKey, apiVersion });
-  const path = join(dir, file);
-  if (!existsSync(path)) await writeFile(path, frame);
+  const producing = client === 'kcat-produce';
+  const file = producing ? `kcat-produce-${codec}-v${apiVersion}.bin` : `${client}-${captured.length + 1}-${name}-v${apiVersion}.bin`;
+  if (!producing || apiKey === API_KEY.Produce) {
+    captured.push({ file, apiKey, apiVersion });
+    const path = join(dir, file);
+    if (!existsSync(path)) await writeFile(path, frame);
+  }
   if (apiKey === API_KEY.ApiVersions) {
     socket.write(
       apiVersion > API_VERSIONS_MAX_VERSION
         ? apiVersionsUnsupportedFrame(correlationId)
-        : apiVersionsResponseFrame(correlationId, apiVersion, codecVersionTable()),
+        : apiVersionsResponseFrame(correlationId, apiVersion, producing ? produceFromZero : codecVersionTable()),
     );
+  } else if (producing && apiKey === API_KEY.Metadata) {
+    const request = readMetadataRequest(r, apiVersion);
+    const topics = request.topics ?? ['orders'];
+    socket.write(
+      kafkaFrame((w) => {
+        writeResponseHeader(w, correlationId, 0);
+        writeMetadataResponse(w, apiVersion, {
+          throttleTimeMs: 0,
+          brokers: [{ nodeId: 1, host: '127.0.0.1', port: port(), rack: null }],
+          clusterId: 'evq-capture',
+          controllerId: 1,
+          topics: topics.map((t) => ({
+            errorCode: 0,
+            name: t,
+            isInternal: false,
+            partitions: [{ errorCode: 0, partitionIndex: 0, leaderId: 1, replicaNodes: [1], isrNodes: [1], offlineReplicas: [] }],
+          })),
+        });
+      }),
+    );
+  } else if (producing && apiKey === API_KEY.Produce) {
+    const request = readProduceRequest(r, apiVersion);
+    socket.write(
+      kafkaFrame((w) => {
+        writeResponseHeader(w, correlationId, 0);
+        writeProduceResponse(w, apiVersion, {
+          topics: request.topics.map((t) => ({
+            name: t.name,
+            partitions: t.partitions.map((p) => ({ index: p.index, errorCode: 0, baseOffset: 0, logAppendTimeMs: -1, logStartOffset: 0 })),
+          })),
+          throttleTimeMs: 0,
+        });
+      }),
+    );
+    done();
   } else {
     socket.destroy();
     done();
   }
+}
+
+/** The codec's table with Produce from v0, so that librdkafka 2.0 compresses (see the header). */
+const produceFromZero = codecVersionTable().map((e) => (e.apiKey === API_KEY.Produce ? { ...e, minVersion: 0 } : e));
+
+/** @returns {number} */
+function port() {
+  const a = server.address();
+  return a !== null && typeof a === 'object' ? a.port : 0;
 }
 
 await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
@@ -92,6 +158,14 @@ let child;
 if (client === 'kcat') {
   child = spawn('kcat', ['-b', broker, '-L', '-m', '5'], { stdio: 'ignore' });
   child.on('error', (error) => done(error));
+} else if (client === 'kcat-produce') {
+  child = spawn(
+    'kcat',
+    ['-b', broker, '-P', '-t', 'orders', '-K:', '-z', codec ?? 'none', ...(process.env.KCAT_DEBUG ? ['-d', process.env.KCAT_DEBUG] : [])],
+    { stdio: ['pipe', 'ignore', process.env.KCAT_DEBUG ? 'inherit' : 'ignore'] },
+  );
+  child.on('error', (error) => done(error));
+  child.stdin?.end(PRODUCE_LINES.join('\n') + '\n');
 } else {
   const require = createRequire(import.meta.url);
   const { Kafka, logLevel } = require('kafkajs');

@@ -9,7 +9,13 @@ import {
   type ProduceResponse,
 } from '../../../../src/protocol/kafka/produce.js';
 import { KafkaReader } from '../../../../src/protocol/kafka/reader.js';
-import { decodeRecordBatch, splitBatches, type RecordBatch } from '../../../../src/protocol/kafka/record-batch.js';
+import {
+  batchCrcMatches,
+  decodeRecordBatch,
+  readBatchHeader,
+  splitBatches,
+  type RecordBatch,
+} from '../../../../src/protocol/kafka/record-batch.js';
 import { KafkaWriter } from '../../../../src/protocol/kafka/writer.js';
 import { fixtureBytes, fixtureJson, frameBody } from './fixture.js';
 
@@ -133,5 +139,64 @@ describe('Produce v3–v7', () => {
   it('a partition count the frame cannot hold is INVALID_REQUEST before anything is allocated', () => {
     const w = new KafkaWriter().nullableString(null).int16(1).int32(1000).int32(1).string('t').int32(0x7fffffff);
     expect(() => readProduceRequest(new KafkaReader(w.finish()), 3)).toThrow(/ARRAY of 2147483647 elements/);
+  });
+});
+
+interface KcatProduceFixture {
+  header: Record<string, unknown>;
+  body: {
+    transactionalId: null;
+    acks: number;
+    timeoutMs: number;
+    topics: { name: string; partitions: { index: number; batch: Record<string, unknown> }[] }[];
+  };
+  records: { offsetDelta: number; key: string; value: string; headers: unknown[] }[];
+}
+
+describe('Produce v7 from kcat (librdkafka 2.0), every codec it offers', () => {
+  it.each(['none', 'gzip', 'snappy', 'lz4', 'zstd'])('-z %s: header, request and batch header decode; the CRC holds', (codec) => {
+    const name = `kcat-produce-${codec}-v7`;
+    const bytes = frameBody(fixtureBytes(name));
+    const stated = fixtureJson<KcatProduceFixture>(name);
+    const r = new KafkaReader(bytes);
+    const header = readRequestHeader(r);
+    expect(header).toMatchObject(stated.header);
+    const request = readProduceRequest(r, header.apiVersion);
+    r.expectEnd('Produce');
+    expect(request).toMatchObject({ transactionalId: null, acks: stated.body.acks, timeoutMs: stated.body.timeoutMs });
+    const partition = request.topics[0]?.partitions[0];
+    expect([request.topics[0]?.name, partition?.index]).toEqual(['orders', 0]);
+    const records = partition?.records as Buffer;
+    expect(batchCrcMatches(records)).toBe(true);
+    expect(readBatchHeader(records)).toMatchObject(stated.body.topics[0]?.partitions[0]?.batch as Record<string, unknown>);
+    const ours = frame((w) => {
+      writeRequestHeader(w, header);
+      writeProduceRequest(w, header.apiVersion, request);
+    });
+    expect(frameBody(ours)).toEqual(bytes);
+  });
+
+  it.each(['none', 'gzip'])('-z %s: every record as kcat read it from its input', (codec) => {
+    const name = `kcat-produce-${codec}-v7`;
+    const r = new KafkaReader(frameBody(fixtureBytes(name)));
+    readRequestHeader(r);
+    const records = readProduceRequest(r, 7).topics[0]?.partitions[0]?.records as Buffer;
+    const batch = decodeRecordBatch(records, LIMITS);
+    expect(
+      batch.records.map((x) => ({
+        offsetDelta: x.offsetDelta,
+        key: x.key?.toString('utf8'),
+        value: x.value?.toString('utf8'),
+        headers: x.headers,
+      })),
+    ).toEqual(fixtureJson<KcatProduceFixture>(name).records);
+    expect(batch.records.every((x) => x.timestampDelta === 0)).toBe(true);
+  });
+
+  it.each(['snappy', 'lz4', 'zstd'])('-z %s: UNSUPPORTED_COMPRESSION_TYPE until a codec is chosen', (codec) => {
+    const r = new KafkaReader(frameBody(fixtureBytes(`kcat-produce-${codec}-v7`)));
+    readRequestHeader(r);
+    const records = readProduceRequest(r, 7).topics[0]?.partitions[0]?.records as Buffer;
+    expect(() => decodeRecordBatch(records, LIMITS)).toThrow(expect.objectContaining({ kafkaError: 'UNSUPPORTED_COMPRESSION_TYPE' }));
   });
 });
