@@ -3,7 +3,7 @@
 /**
  * Writes golden request frames with kafkajs's own encoders (kafkajs 2.2.4, the devDependency), offline:
  * Produce v3 with a 3-record batch (keys, headers) uncompressed and gzip, Produce v7 from an idempotent
- * producer (gzip), a RecordBatch alone, and Metadata v0–v6 naming two topics. Each `.bin` is a whole frame
+ * producer (gzip), a RecordBatch alone, Metadata v0–v6 naming two topics, and Fetch v4, v7 and v11. Each `.bin` is a whole frame
  * (size prefix included) as kafkajs sends it; the `.json` beside it states the fields a decoder must find.
  * test/unit/protocol/kafka/fixtures.test.ts decodes them with evq's codec and re-encodes what it can.
  *
@@ -162,5 +162,55 @@ for (let version = 0; version <= 6; version++) {
     source: `kafkajs 2.2.4 src/protocol/requests/metadata/v${version}/request.js`,
     header: { apiKey: 3, apiVersion: version, correlationId: 3, clientId: CLIENT_ID },
     body: { topics: ['orders', 'audit'], ...(version >= 4 ? { allowAutoTopicCreation: true } : {}) },
+  });
+}
+
+// Fetch v4 (the codec's first), v7 (fetch sessions), v11 (rack id, leader epochs): two partitions of
+// `orders` at offsets 42 and 2^40, one forgotten topic from v7
+for (const version of [4, 7, 11]) {
+  const request = require(`kafkajs/src/protocol/requests/fetch/v${version}/request`)({
+    replicaId: -1,
+    isolationLevel: 1,
+    maxWaitTime: 5000,
+    minBytes: 1,
+    maxBytes: 10485760,
+    sessionId: 0,
+    sessionEpoch: -1,
+    rackId: version >= 11 ? 'rack-a' : '',
+    topics: [
+      {
+        topic: 'orders',
+        partitions: [
+          { partition: 0, fetchOffset: '42', maxBytes: 1048576, logStartOffset: '-1', currentLeaderEpoch: -1 },
+          { partition: 2, fetchOffset: String(2 ** 40), maxBytes: 1048576, logStartOffset: '-1', currentLeaderEpoch: -1 },
+        ],
+      },
+    ],
+    forgottenTopics: version >= 7 ? [{ topic: 'audit', partitions: [1] }] : [],
+  });
+  const frame = (await encodeRequest({ correlationId: 9, clientId: CLIENT_ID, request })).buffer;
+  await save(`kafkajs-fetch-v${version}`, frame, {
+    source: `kafkajs 2.2.4 src/protocol/requests/fetch/v${version}/request.js`,
+    header: { apiKey: 1, apiVersion: version, correlationId: 9, clientId: CLIENT_ID },
+    body: {
+      replicaId: -1,
+      maxWaitMs: 5000,
+      minBytes: 1,
+      maxBytes: 10485760,
+      isolationLevel: 1,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [
+        {
+          topic: 'orders',
+          partitions: [
+            { partition: 0, currentLeaderEpoch: -1, fetchOffset: 42, logStartOffset: -1, partitionMaxBytes: 1048576 },
+            { partition: 2, currentLeaderEpoch: -1, fetchOffset: 2 ** 40, logStartOffset: -1, partitionMaxBytes: 1048576 },
+          ],
+        },
+      ],
+      forgottenTopics: version >= 7 ? [{ topic: 'audit', partitions: [1] }] : [],
+      rackId: version >= 11 ? 'rack-a' : '',
+    },
   });
 }
