@@ -3,7 +3,8 @@
 /**
  * Writes golden request frames with kafkajs's own encoders (kafkajs 2.2.4, the devDependency), offline:
  * Produce v3 with a 3-record batch (keys, headers) uncompressed and gzip, Produce v7 from an idempotent
- * producer (gzip), a RecordBatch alone, Metadata v0–v6 naming two topics, and Fetch v4, v7 and v11. Each `.bin` is a whole frame
+ * producer (gzip), a RecordBatch alone, Metadata v0–v6 naming two topics, Fetch v4, v7 and v11, and
+ * ListOffsets v1–v3. Each `.bin` is a whole frame
  * (size prefix included) as kafkajs sends it; the `.json` beside it states the fields a decoder must find.
  * test/unit/protocol/kafka/fixtures.test.ts decodes them with evq's codec and re-encodes what it can.
  *
@@ -211,6 +212,43 @@ for (const version of [4, 7, 11]) {
       ],
       forgottenTopics: version >= 7 ? [{ topic: 'audit', partitions: [1] }] : [],
       rackId: version >= 11 ? 'rack-a' : '',
+    },
+  });
+}
+
+// ListOffsets v1–v3: latest, earliest and by time (2026-01-01T00:00:00Z) on three partitions of `orders`
+for (const version of [1, 2, 3]) {
+  const request = require(`kafkajs/src/protocol/requests/listOffsets/v${version}/request`)({
+    replicaId: -1,
+    isolationLevel: 1,
+    topics: [
+      {
+        topic: 'orders',
+        partitions: [
+          { partition: 0, timestamp: -1 },
+          { partition: 1, timestamp: -2 },
+          { partition: 2, timestamp: T },
+        ],
+      },
+    ],
+  });
+  const frame = (await encodeRequest({ correlationId: 4, clientId: CLIENT_ID, request })).buffer;
+  await save(`kafkajs-list-offsets-v${version}`, frame, {
+    source: `kafkajs 2.2.4 src/protocol/requests/listOffsets/v${version}/request.js`,
+    header: { apiKey: 2, apiVersion: version, correlationId: 4, clientId: CLIENT_ID },
+    body: {
+      replicaId: -1,
+      isolationLevel: version >= 2 ? 1 : 0,
+      topics: [
+        {
+          name: 'orders',
+          partitions: [
+            { partitionIndex: 0, timestamp: -1 },
+            { partitionIndex: 1, timestamp: -2 },
+            { partitionIndex: 2, timestamp: T },
+          ],
+        },
+      ],
     },
   });
 }
