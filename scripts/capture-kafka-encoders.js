@@ -1,0 +1,254 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * Writes golden request frames with kafkajs's own encoders (kafkajs 2.2.4, the devDependency), offline:
+ * Produce v3 with a 3-record batch (keys, headers) uncompressed and gzip, Produce v7 from an idempotent
+ * producer (gzip), a RecordBatch alone, Metadata v0–v6 naming two topics, Fetch v4, v7 and v11, and
+ * ListOffsets v1–v3. Each `.bin` is a whole frame
+ * (size prefix included) as kafkajs sends it; the `.json` beside it states the fields a decoder must find.
+ * test/unit/protocol/kafka/fixtures.test.ts decodes them with evq's codec and re-encodes what it can.
+ *
+ *   node scripts/capture-kafka-encoders.js [outDir]
+ *
+ * Existing files are never overwritten (gzip output is zlib's: another zlib may deflate differently, so a
+ * fixture pins the bytes once).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const encodeRequest = require('kafkajs/src/protocol/request');
+const Long = require('kafkajs/src/utils/long');
+const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0');
+const Record = require('kafkajs/src/protocol/recordBatch/record/v0');
+
+const dir = process.argv[2] ?? fileURLToPath(new URL('../test/fixtures/kafka/', import.meta.url));
+/** 2026-01-01T00:00:00Z */
+const T = Date.UTC(2026, 0, 1);
+const CLIENT_ID = 'evq-fixture';
+
+await mkdir(dir, { recursive: true });
+
+/**
+ * @param {string} name
+ * @param {Buffer} bytes
+ * @param {unknown} description
+ */
+async function save(name, bytes, description) {
+  for (const [file, data] of [
+    [`${name}.bin`, bytes],
+    [`${name}.json`, JSON.stringify(description, null, 2) + '\n'],
+  ]) {
+    const path = join(dir, /** @type {string} */ (file));
+    if (existsSync(path)) continue;
+    await writeFile(path, data);
+    console.log(file);
+  }
+}
+
+/** The three messages of every Produce fixture, as kafkajs's producer takes them. */
+const messages = [
+  {
+    key: Buffer.from('alice'),
+    value: Buffer.from('hello'),
+    headers: { type: Buffer.from('deposit'), region: Buffer.from('eu') },
+    timestamp: T,
+  },
+  { key: null, value: Buffer.from([0x00, 0xff, 0xfe]), headers: {}, timestamp: T + 5 },
+  { key: Buffer.from('clé'), value: Buffer.from('välue ✓'), headers: { 'x-é': Buffer.from('') }, timestamp: T + 2 },
+];
+
+/** What a decoder must find in the batch of those messages (values hex, since one is not UTF-8). */
+const expectedRecords = messages.map((m, i) => ({
+  offsetDelta: i,
+  timestamp: m.timestamp,
+  key: m.key === null ? null : m.key.toString('utf8'),
+  valueHex: m.value.toString('hex'),
+  headers: Object.entries(m.headers).map(([key, value]) => ({ key, value: value.toString('utf8') })),
+}));
+
+/**
+ * @param {number} apiVersion
+ * @param {number} compression
+ * @param {{ producerId?: number, producerEpoch?: number, firstSequence?: number }} producer
+ */
+async function produce(apiVersion, compression, producer) {
+  const request = require(`kafkajs/src/protocol/requests/produce/v${apiVersion}/request`)({
+    acks: -1,
+    timeout: 30000,
+    compression,
+    producerId: Long.fromValue(producer.producerId ?? -1),
+    producerEpoch: producer.producerEpoch ?? 0,
+    topicData: [{ topic: 'orders', partitions: [{ partition: 2, firstSequence: producer.firstSequence ?? 0, messages }] }],
+  });
+  const frame = (await encodeRequest({ correlationId: 7, clientId: CLIENT_ID, request })).buffer;
+  return {
+    frame,
+    description: {
+      source: `kafkajs 2.2.4 src/protocol/requests/produce/v${apiVersion}/request.js`,
+      header: { apiKey: 0, apiVersion, correlationId: 7, clientId: CLIENT_ID },
+      body: {
+        transactionalId: null,
+        acks: -1,
+        timeoutMs: 30000,
+        topics: [
+          {
+            name: 'orders',
+            partitions: [
+              {
+                index: 2,
+                batch: {
+                  baseOffset: 0,
+                  partitionLeaderEpoch: 0,
+                  magic: 2,
+                  compression,
+                  lastOffsetDelta: 2,
+                  baseTimestamp: T,
+                  maxTimestamp: T + 5,
+                  producerId: producer.producerId ?? -1,
+                  producerEpoch: producer.producerEpoch ?? 0,
+                  baseSequence: producer.firstSequence ?? 0,
+                  records: expectedRecords,
+                },
+              },
+            ],
+          },
+        ],
+      },
+    },
+  };
+}
+
+for (const [name, version, compression, producer] of /** @type {const} */ ([
+  ['kafkajs-produce-v3-none', 3, 0, {}],
+  ['kafkajs-produce-v3-gzip', 3, 1, {}],
+  ['kafkajs-produce-v7-gzip-idempotent', 7, 1, { producerId: 4242, producerEpoch: 1, firstSequence: 5 }],
+])) {
+  const { frame, description } = await produce(version, compression, producer);
+  await save(name, frame, description);
+}
+
+// the batch alone, as kafkajs's producer builds it (uncompressed)
+{
+  const records = messages.map((m, i) => Record({ ...m, offsetDelta: i, timestampDelta: m.timestamp - T }));
+  const batch = await RecordBatch({ compression: 0, records, firstTimestamp: T, maxTimestamp: T + 5, lastOffsetDelta: 2 });
+  await save('kafkajs-record-batch-none', batch.buffer, {
+    source: 'kafkajs 2.2.4 src/protocol/recordBatch/v0/index.js',
+    batch: {
+      baseOffset: 0,
+      partitionLeaderEpoch: 0,
+      magic: 2,
+      compression: 0,
+      lastOffsetDelta: 2,
+      baseTimestamp: T,
+      maxTimestamp: T + 5,
+      producerId: -1,
+      producerEpoch: 0,
+      baseSequence: 0,
+      records: expectedRecords,
+    },
+  });
+}
+
+for (let version = 0; version <= 6; version++) {
+  const request = require(`kafkajs/src/protocol/requests/metadata/v${version}/request`)({
+    topics: ['orders', 'audit'],
+    allowAutoTopicCreation: true,
+  });
+  const frame = (await encodeRequest({ correlationId: 3, clientId: CLIENT_ID, request })).buffer;
+  await save(`kafkajs-metadata-v${version}`, frame, {
+    source: `kafkajs 2.2.4 src/protocol/requests/metadata/v${version}/request.js`,
+    header: { apiKey: 3, apiVersion: version, correlationId: 3, clientId: CLIENT_ID },
+    body: { topics: ['orders', 'audit'], ...(version >= 4 ? { allowAutoTopicCreation: true } : {}) },
+  });
+}
+
+// Fetch v4 (the codec's first), v7 (fetch sessions), v11 (rack id, leader epochs): two partitions of
+// `orders` at offsets 42 and 2^40, one forgotten topic from v7
+for (const version of [4, 7, 11]) {
+  const request = require(`kafkajs/src/protocol/requests/fetch/v${version}/request`)({
+    replicaId: -1,
+    isolationLevel: 1,
+    maxWaitTime: 5000,
+    minBytes: 1,
+    maxBytes: 10485760,
+    sessionId: 0,
+    sessionEpoch: -1,
+    rackId: version >= 11 ? 'rack-a' : '',
+    topics: [
+      {
+        topic: 'orders',
+        partitions: [
+          { partition: 0, fetchOffset: '42', maxBytes: 1048576, logStartOffset: '-1', currentLeaderEpoch: -1 },
+          { partition: 2, fetchOffset: String(2 ** 40), maxBytes: 1048576, logStartOffset: '-1', currentLeaderEpoch: -1 },
+        ],
+      },
+    ],
+    forgottenTopics: version >= 7 ? [{ topic: 'audit', partitions: [1] }] : [],
+  });
+  const frame = (await encodeRequest({ correlationId: 9, clientId: CLIENT_ID, request })).buffer;
+  await save(`kafkajs-fetch-v${version}`, frame, {
+    source: `kafkajs 2.2.4 src/protocol/requests/fetch/v${version}/request.js`,
+    header: { apiKey: 1, apiVersion: version, correlationId: 9, clientId: CLIENT_ID },
+    body: {
+      replicaId: -1,
+      maxWaitMs: 5000,
+      minBytes: 1,
+      maxBytes: 10485760,
+      isolationLevel: 1,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [
+        {
+          topic: 'orders',
+          partitions: [
+            { partition: 0, currentLeaderEpoch: -1, fetchOffset: 42, logStartOffset: -1, partitionMaxBytes: 1048576 },
+            { partition: 2, currentLeaderEpoch: -1, fetchOffset: 2 ** 40, logStartOffset: -1, partitionMaxBytes: 1048576 },
+          ],
+        },
+      ],
+      forgottenTopics: version >= 7 ? [{ topic: 'audit', partitions: [1] }] : [],
+      rackId: version >= 11 ? 'rack-a' : '',
+    },
+  });
+}
+
+// ListOffsets v1–v3: latest, earliest and by time (2026-01-01T00:00:00Z) on three partitions of `orders`
+for (const version of [1, 2, 3]) {
+  const request = require(`kafkajs/src/protocol/requests/listOffsets/v${version}/request`)({
+    replicaId: -1,
+    isolationLevel: 1,
+    topics: [
+      {
+        topic: 'orders',
+        partitions: [
+          { partition: 0, timestamp: -1 },
+          { partition: 1, timestamp: -2 },
+          { partition: 2, timestamp: T },
+        ],
+      },
+    ],
+  });
+  const frame = (await encodeRequest({ correlationId: 4, clientId: CLIENT_ID, request })).buffer;
+  await save(`kafkajs-list-offsets-v${version}`, frame, {
+    source: `kafkajs 2.2.4 src/protocol/requests/listOffsets/v${version}/request.js`,
+    header: { apiKey: 2, apiVersion: version, correlationId: 4, clientId: CLIENT_ID },
+    body: {
+      replicaId: -1,
+      isolationLevel: version >= 2 ? 1 : 0,
+      topics: [
+        {
+          name: 'orders',
+          partitions: [
+            { partitionIndex: 0, timestamp: -1 },
+            { partitionIndex: 1, timestamp: -2 },
+            { partitionIndex: 2, timestamp: T },
+          ],
+        },
+      ],
+    },
+  });
+}
