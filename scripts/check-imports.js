@@ -39,7 +39,7 @@ export const LAYERS = {
 
 /** The only modules from outside src/ that the pure layers (core, protocol) may import: none of them does I/O. */
 const PURE_LAYERS = new Set(['errors', 'core', 'protocol']);
-const PURE_BUILTINS = new Set(['node:buffer', 'node:util', 'node:string_decoder', 'node:crypto']);
+const PURE_BUILTINS = new Set(['node:buffer', 'node:util', 'node:string_decoder', 'node:crypto', 'node:zlib']);
 
 /** @param {string} src the src/ folder @param {string} file absolute path of a file in it */
 export function layerOf(src, file) {
