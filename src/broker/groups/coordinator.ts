@@ -195,6 +195,36 @@ export class GroupCoordinator {
     this.#schedule(group);
   }
 
+  /**
+   * Installs an assignment computed elsewhere for the current generation (a Kafka group's leader client sends
+   * one in SyncGroup): each member listed must be a member, each partition one of a topic it subscribes to,
+   * and no partition may have two owners. Members not listed own nothing. EVQ_ERR_REBALANCE for another
+   * generation, EVQ_ERR_INVALID_ARGUMENT for an assignment that breaks those rules (nothing changes then).
+   */
+  install(groupName: string, generation: number, assignment: ReadonlyMap<string, readonly GroupPartition[]>): void {
+    const group = this.#groups.get(groupName);
+    if (group === undefined || generation !== group.generation) {
+      throw new EvqError('EVQ_ERR_REBALANCE', `group "${groupName}" is not in generation ${generation}: the assignment is for a generation that is over`);
+    }
+    const owners = new Map<string, string>();
+    for (const [memberId, owned] of assignment) {
+      const member = group.members.get(memberId);
+      if (member === undefined) throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `the assignment names "${memberId}", not a member of group "${groupName}"`);
+      for (const { topic, partition } of owned) {
+        const count = this.store.get(topic)?.partitionCount ?? 0;
+        if (!member.topics.includes(topic) || !Number.isSafeInteger(partition) || partition < 0 || partition >= count) {
+          throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `the assignment gives ${topic}/${partition} to "${memberId}", which does not subscribe to it or it does not exist`);
+        }
+        const key = ownerKey(topic, partition);
+        if (owners.has(key)) throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `the assignment gives ${topic}/${partition} to two members`);
+        owners.set(key, memberId);
+      }
+    }
+    group.assignment = new Map([...group.members.keys()].map((id) => [id, [...(assignment.get(id) ?? [])]]));
+    group.owners = owners;
+    group.changed.emit(group.generation);
+  }
+
   /** Members of a group now (those subscribed to `topic`, when given). */
   memberCount(groupName: string, topic?: string): number {
     const group = this.#groups.get(groupName);

@@ -92,4 +92,25 @@ describe('the group coordinator', () => {
     expect(owners(coordinator, 'g')).toEqual([ids[2], ids[2], ids[2]]);
     coordinator.close();
   });
+
+  it('takes an assignment computed elsewhere (a Kafka leader) for the current generation, and refuses one that breaks the rules', async () => {
+    const { coordinator } = await setUp();
+    const a = coordinator.join('g', { topics: ['orders'], protocol: 'kafka' });
+    const b = coordinator.join('g', { topics: ['orders'], protocol: 'kafka' });
+    const mine = new Map([
+      [a.memberId, [{ topic: 'orders', partition: 2 }]],
+      [b.memberId, [{ topic: 'orders', partition: 0 }, { topic: 'orders', partition: 1 }]],
+    ]);
+    expect(() => coordinator.install('g', 1, mine)).toThrow(expect.objectContaining({ code: 'EVQ_ERR_REBALANCE' }));
+    coordinator.install('g', 2, mine);
+    expect(owners(coordinator, 'g')).toEqual([b.memberId, b.memberId, a.memberId]);
+    const twice = new Map([
+      [a.memberId, [{ topic: 'orders', partition: 0 }]],
+      [b.memberId, [{ topic: 'orders', partition: 0 }]],
+    ]);
+    expect(() => coordinator.install('g', 2, twice)).toThrow(expect.objectContaining({ code: 'EVQ_ERR_INVALID_ARGUMENT' }));
+    expect(() => coordinator.install('g', 2, new Map([[a.memberId, [{ topic: 'orders', partition: 9 }]]]))).toThrow(/does not exist/);
+    expect(owners(coordinator, 'g')).toEqual([b.memberId, b.memberId, a.memberId]);
+    coordinator.close();
+  });
 });
