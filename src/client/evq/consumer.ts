@@ -83,6 +83,7 @@ export async function* consume(
       } else {
         path = PATHS.messages(topic);
         query.from = String(next ?? from);
+        if (options.partition !== undefined) query.partition = options.partition;
       }
       let page: ReadPage;
       try {

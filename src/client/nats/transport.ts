@@ -14,6 +14,7 @@ import type {
   ConsumeOptions,
   EvqClient,
   EvqRecord,
+  GroupDescription,
   GroupInfo,
   GroupReset,
   ProduceMessage,
@@ -160,6 +161,10 @@ export class NatsTransport implements EvqClient {
 
   async groups(): Promise<GroupInfo[]> {
     throw groupsNotImplemented('evq groups', 'nats consumer ls STREAM');
+  }
+
+  async describeGroup(): Promise<GroupDescription> {
+    throw groupsNotImplemented('evq groups describe', 'nats consumer info STREAM GROUP');
   }
 
   async resetGroup(): Promise<GroupReset> {
