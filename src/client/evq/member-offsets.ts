@@ -64,12 +64,9 @@ export class PageOffsets {
     for (let i = 0; i < this.#taken; i++) {
       const r = this.#records[i] as RecordAt;
       const key = keyOf(r.topic, r.partition);
-      const last = this.#lastIndex.get(key) as number;
-      if (last < this.#taken) {
-        // every record of it taken: the page's next offset (or, when the header left it out, after the last)
-        if (!out.has(key)) out.set(key, { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
-        continue;
-      }
+      // a partition taken whole has its page's next offset above; else (or when the header left it out) the
+      // offset after its last record taken
+      if (this.#next.has(key) && (this.#lastIndex.get(key) as number) < this.#taken) continue;
       const seen = out.get(key);
       if (seen === undefined || seen.offset < r.offset + 1) out.set(key, { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
     }
