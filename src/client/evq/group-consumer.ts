@@ -20,6 +20,8 @@ import { CommittedOffsets, describeOffsets, PageOffsets, type PartitionNext } fr
 
 /** How often a read with `allowMissing` looks again for a topic that does not exist yet. */
 const MISSING_POLL_MS = 250;
+/** A read refused by a rebalance in progress is asked again after this pause (not in a tight loop). */
+const REBALANCE_PAUSE_MS = 50;
 
 /** The query parameters that place partitions the group has no commit for (`from`, `last` or `time`). */
 export function placementQuery(from: StartPosition): Record<string, string | number> {
@@ -92,7 +94,10 @@ export async function* consumeGroup(
         if (aborted(signal)) return;
         if (isCode(error, 'EVQ_ERR_UNKNOWN_MEMBER') || isCode(error, 'EVQ_ERR_REBALANCE')) {
           // expired (the membership is forgotten: the loop joins again) or the assignment moved: read again
-          if (isCode(error, 'EVQ_ERR_REBALANCE')) await member.heartbeat().catch(() => null);
+          if (isCode(error, 'EVQ_ERR_REBALANCE')) {
+            await member.heartbeat().catch(() => null);
+            if (!(await sleep(REBALANCE_PAUSE_MS, signal))) return;
+          }
           continue;
         }
         if (!(await waitForTopic(error))) return;
