@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
-import type { ConsumerGroups } from './consumer-groups.js';
+import type { GroupCoordinator } from './groups/coordinator.js';
+import type { OffsetStore } from './groups/offset-store.js';
 import type { Ingest, IngestLimits } from './ingest.js';
 import type { BrokerMetrics } from './metrics.js';
 import type { Reader } from './reader.js';
@@ -19,7 +20,10 @@ export interface BrokerContext {
   store: TopicStore;
   ingest: Ingest;
   reader: Reader;
-  groups: ConsumerGroups;
+  /** Committed offsets of every group, per (group, topic, partition), and the anonymous group reads in flight. */
+  groups: OffsetStore;
+  /** The members of groups, their generations and assignments. */
+  coordinator: GroupCoordinator;
   metrics: BrokerMetrics;
   limits: BrokerLimits;
   clock: Clock;

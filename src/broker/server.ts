@@ -3,10 +3,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { EvqError, EvqUsageError } from '../errors.js';
-import { systemClock, type Clock } from '../core/clock.js';
+import { SystemClock, systemClock, type Clock } from '../core/clock.js';
 import { LIMITS } from '../core/limits.js';
 import { TokenAuth, isLoopback } from './auth.js';
-import { ConsumerGroups, groupLag } from './consumer-groups.js';
+import { GroupCoordinator, type CoordinatorLimits } from './groups/coordinator.js';
+import { OffsetStore, groupLag } from './groups/offset-store.js';
 import type { BrokerContext, BrokerLimits } from './context.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { DelayQueue } from './delay-queue.js';
@@ -53,6 +54,8 @@ export interface BrokerOptions {
   /** The file system of the storage (tests inject faults through it). */
   io?: FileIO;
   clock?: Clock;
+  /** Limits of consumer groups (members per group, groups, session timeouts); defaults from LIMITS. */
+  groupLimits?: Partial<CoordinatorLimits>;
 }
 
 /** A running broker. */
@@ -115,12 +118,22 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   }
   const { store, dedup, groups, ingest, reader, delays, damageFound } = opened;
 
+  // member expiry timers must not keep a process alive that has nothing else to do
+  const coordinator = new GroupCoordinator(store, options.clock ?? new SystemClock({ unref: true }), {
+    maxGroups: LIMITS.maxGroups,
+    maxGroupMembers: LIMITS.maxGroupMembers,
+    minSessionTimeoutMs: LIMITS.minSessionTimeoutMs,
+    maxSessionTimeoutMs: LIMITS.maxSessionTimeoutMs,
+    defaultSessionTimeoutMs: LIMITS.defaultSessionTimeoutMs,
+    ...options.groupLimits,
+  });
   let hub: WsHub | undefined;
   const ctx: BrokerContext = {
     store,
     ingest,
     reader,
     groups,
+    coordinator,
     metrics,
     limits,
     clock,
@@ -148,8 +161,11 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     for (const topic of new Set([...store.list().map((info) => info.topic), ...wsHub.feedTopics()])) {
       metrics.subscribers.set({ topic }, wsHub.subscriberCount(topic));
     }
-    for (const g of groups.list()) {
-      metrics.groupLag.set({ topic: g.topic, group: g.group }, groupLag(store.get(g.topic)?.partition(0), g.committed));
+    for (const g of groups.groupsOf()) {
+      const t = store.get(g.topic);
+      let lag = 0;
+      for (const p of g.partitions) lag += groupLag(t?.partition(p.partition), p.committed);
+      metrics.groupLag.set({ topic: g.topic, group: g.group }, lag);
     }
   });
 
@@ -188,6 +204,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     await listen(server, host, options.port ?? 7070);
   } catch (err) {
     clearInterval(retentionTimer);
+    coordinator.close();
     await delays.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     await lock?.release();
@@ -227,6 +244,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
         await stopped;
         clearTimeout(grace);
         await delays.close();
+        coordinator.close();
         await groups.close();
         await store.close();
         await lock?.release();
@@ -260,7 +278,7 @@ async function openState(
   try {
     const dedup = new IdempotencyIndex();
     await rebuildIdempotency(store, dedup, clock.now());
-    const groups = await ConsumerGroups.open(io, dataDir);
+    const groups = await OffsetStore.open(io, dataDir);
     const ingest = new Ingest(store, dedup, metrics, limits, clock);
     const reader = new Reader(store, ingest, metrics);
     const journal = openJournalStore(io, join(dataDir, 'delayed'), options.fsync ?? 'always');

@@ -141,6 +141,26 @@ export const LIMITS = {
   /** Partitions of a topic created by a first produce (`evq serve --default-partitions`). */
   defaultPartitions: 1,
 
+  // broker: consumer groups
+  /** Most committed offsets kept, one per (group, topic, partition). */
+  maxGroupOffsets: 1_000_000,
+  /** Most groups with members at once. */
+  maxGroups: 10_000,
+  /** Most members of one group at once. */
+  maxGroupMembers: 1_000,
+  /** Default session timeout of a group member: without a heartbeat (or read) for this long it loses its partitions. */
+  defaultSessionTimeoutMs: 10_000,
+  /** Shortest session timeout a member may ask for (tests use short ones). */
+  minSessionTimeoutMs: 100,
+  /** Longest session timeout a member may ask for. */
+  maxSessionTimeoutMs: 5 * 60_000,
+  /** Most topics one member subscribes to. */
+  maxMemberTopics: 64,
+  /** Largest JSON body of a group request (join, an anonymous commit, reset). */
+  maxGroupBodyBytes: 4 * KiB,
+  /** Largest JSON body of a member's commit (one offset per partition it owns: about 60 bytes each). */
+  maxMemberCommitBytes: 256 * KiB,
+
   // broker: reads
   /** Bytes read from a log per step of a read (pull reads, a subscriber's catch-up, the live feed, default of a log read). */
   readStepBytes: 1 * MiB,

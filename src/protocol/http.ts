@@ -242,6 +242,21 @@ export interface GroupInfo {
   members: number;
   /** When the offset was last committed (ms since the epoch). */
   updatedAt: number;
+  /**
+   * On a topic of more than one partition only: each partition's figures (the fields above are their sums; a
+   * partition without a commit counts from the log's start). A topic of one partition answers without it.
+   */
+  partitions?: GroupInfoPartition[];
+}
+
+/** A group's offsets on one partition of a topic, in `GroupInfo.partitions`. */
+export interface GroupInfoPartition {
+  partition: number;
+  /** The next offset the group reads (null: nothing committed on this partition). */
+  committed: number | null;
+  endOffset: number;
+  lag: number;
+  missed: number;
 }
 
 /** The body of `GET /groups`. */
@@ -270,6 +285,8 @@ export interface GroupReset {
   committed: number;
   lag: number;
   dryRun: boolean;
+  /** On a topic of more than one partition only: each partition's move (the fields above are their sums). */
+  partitions?: Array<{ partition: number; previous: number | null; committed: number; lag: number }>;
 }
 
 /** A partition of a topic that a group member owns. */

@@ -6,6 +6,7 @@ import type { TokenAuth } from '../auth.js';
 import type { BrokerContext } from '../context.js';
 import type { RequestGuard } from '../request-guard.js';
 import { commitGroup, describeGroup, listGroups, readGroup, resetGroup } from './group-routes.js';
+import { commitMember, deleteWholeGroup, describeWholeGroup, heartbeatMember, joinGroup, leaveGroup, readMember } from './member-routes.js';
 import { replyError, replyJson, replyText, toEvqError } from './replies.js';
 import { produceBatch, produceOne, readMessages } from './topic-routes.js';
 import { alterTopic, createTopic, deleteTopic, describeTopic, listTopics, offsetsForTime } from './topic-admin-routes.js';
@@ -93,6 +94,43 @@ async function handle(ctx: BrokerContext, auth: TokenAuth, guard: RequestGuard, 
     allow('GET');
     listGroups(ctx, res);
     return;
+  }
+  if (root === 'groups' && topic !== undefined && rest.length === 0) {
+    // /groups/{group}[/members[/{member}[/heartbeat|messages|commit]]]: `topic` is the group, `group` the member
+    if (sub === undefined) {
+      allow('GET', 'DELETE');
+      if (method === 'DELETE') await deleteWholeGroup(ctx, topic, res);
+      else describeWholeGroup(ctx, topic, res);
+      return;
+    }
+    if (sub === 'members' && group === undefined) {
+      allow('POST');
+      await joinGroup(ctx, topic, req, res);
+      return;
+    }
+    if (sub === 'members' && group !== undefined) {
+      if (action === undefined) {
+        allow('DELETE');
+        req.resume();
+        leaveGroup(ctx, topic, group, res);
+        return;
+      }
+      if (action === 'heartbeat') {
+        allow('POST');
+        heartbeatMember(ctx, topic, group, req, res);
+        return;
+      }
+      if (action === 'messages') {
+        allow('GET');
+        await readMember(ctx, topic, group, req, res, url);
+        return;
+      }
+      if (action === 'commit') {
+        allow('POST');
+        await commitMember(ctx, topic, group, req, res);
+        return;
+      }
+    }
   }
   if (root === 'produce' && topic !== undefined && sub === undefined) {
     allow('POST');

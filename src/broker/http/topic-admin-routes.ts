@@ -4,7 +4,7 @@ import { EvqError, EvqUsageError, topicNotFound } from '../../errors.js';
 import type { TopicChange, TopicDescription, TopicList, TopicTimeOffsets } from '../../protocol/http.js';
 import { validateTopicName } from '../../protocol/validate.js';
 import type { BrokerContext } from '../context.js';
-import { groupLag } from '../consumer-groups.js';
+import { groupInfo } from './group-routes.js';
 import { readBody } from './body.js';
 import { checkContentType } from './content-type.js';
 import { replyJson } from './replies.js';
@@ -21,14 +21,11 @@ export function describeTopic(ctx: BrokerContext, topic: string, res: ServerResp
   validateTopicName(topic);
   const info = ctx.store.get(topic)?.info();
   if (info === undefined) throw topicNotFound(topic, 'missing');
-  const groups = ctx.groups
-    .list()
-    .filter((g) => g.topic === topic)
-    .map((g) => ({
-      group: g.group,
-      committed: g.committed,
-      lag: groupLag(info, g.committed),
-    }));
+  // per group, the figures of GET /topics/{topic}/groups/{group} (on a topic of more than one partition, sums)
+  const groups = ctx.groups.groupsOf(topic).map((g) => {
+    const { committed, lag } = groupInfo(ctx, g);
+    return { group: g.group, committed, lag };
+  });
   const reply: TopicDescription = { ...info, subscribers: ctx.subscriberCount(topic), groups };
   replyJson(res, 200, reply);
 }

@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConsumerGroups } from '../../../src/broker/consumer-groups.js';
+import { OffsetStore } from '../../../src/broker/groups/offset-store.js';
 import { nodeFileIO } from '../../../src/broker/storage/file-io.js';
 import { TopicLog } from '../../../src/broker/storage/topic-log.js';
 import { TopicStore } from '../../../src/broker/storage/topic-store.js';
@@ -174,21 +174,21 @@ describe('crash points', () => {
       'groups',
       async (root) => {
         await mkdir(root, { recursive: true });
-        const groups = await ConsumerGroups.open(nodeFileIO, root);
+        const groups = await OffsetStore.open(nodeFileIO, root);
         await groups.commit('t', 'g', 5, 1);
         await groups.commit('t', 'h', 7, 1);
         await groups.close();
       },
       async (io, root) => {
         acked = 5;
-        const groups = await ConsumerGroups.open(io, root);
+        const groups = await OffsetStore.open(io, root);
         for (const offset of [10, 20, 30]) {
           await groups.commit('t', 'g', offset, 2);
           acked = offset;
         }
       },
       async (root) => {
-        const groups = await ConsumerGroups.open(nodeFileIO, root);
+        const groups = await OffsetStore.open(nodeFileIO, root);
         const g = groups.get('t', 'g')?.committed;
         expect([5, 10, 20, 30]).toContain(g);
         // never behind the last acknowledged commit
