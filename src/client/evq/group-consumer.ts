@@ -103,6 +103,7 @@ export async function* consumeGroup(
         if (!(await waitForTopic(error))) return;
         continue;
       }
+      if (page.missed > 0) options.onMissed?.({ topic, group, missed: page.missed });
       const tally = new PageOffsets(page.generation, page.records, page.next);
       held = tally;
       for (const record of page.records) {

@@ -22,6 +22,8 @@ export interface MemberPage {
   generation: number;
   /** Per partition read: the offset to commit once every record of the page was taken. */
   next: PartitionNext[];
+  /** Records retention removed before the group read them, skipped by this read (`evq-group-missed`), else 0. */
+  missed: number;
 }
 
 export interface MemberSettings {
@@ -85,7 +87,13 @@ export class GroupMember {
     const where = `GET /groups/${membership.group}/members/{member}/messages`;
     const generation = decodeGeneration(header(reply.headers, HEADERS.generation), where);
     const next = decodeNextOffsets(header(reply.headers, HEADERS.nextOffsets), where);
-    return { records: parseRecordLines(reply.body, this.#settings.topics.join(',')), generation, next };
+    const missed = Number(header(reply.headers, HEADERS.groupMissed) ?? 0);
+    return {
+      records: parseRecordLines(reply.body, this.#settings.topics.join(',')),
+      generation,
+      next,
+      missed: Number.isSafeInteger(missed) && missed > 0 ? missed : 0,
+    };
   }
 
   /**
