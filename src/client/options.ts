@@ -31,9 +31,9 @@ export function checkFrom(from: From): void {
 
 const DEFAULT_PAGE_SIZE = LIMITS.defaultReadLimit;
 
-/** The session timeouts a client asks for: from 100 ms (tests) to 30 minutes (Kafka's group.max.session.timeout.ms). */
-export const MIN_SESSION_TIMEOUT_MS = 100;
-export const MAX_SESSION_TIMEOUT_MS = 1_800_000;
+/** The session timeouts a member may ask for (the broker's bounds). */
+export const MIN_SESSION_TIMEOUT_MS = LIMITS.minSessionTimeoutMs;
+export const MAX_SESSION_TIMEOUT_MS = LIMITS.maxSessionTimeoutMs;
 
 export interface ConsumeSettings {
   limit: number;

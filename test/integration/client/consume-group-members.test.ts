@@ -138,4 +138,53 @@ describe('a consumer group of two members on a 3-partition topic', () => {
     for await (const r of c.consume('single', { group: 'g1' })) two.push(r.value.toString());
     expect([...one, ...two]).toEqual(range(0, 10));
   });
+
+  it('a slow reader keeps its partitions: heartbeats while it holds a page past its session timeout', async () => {
+    const { url } = await setup();
+    await produce(url, range(0, 30));
+    const c = await newClient(url);
+    const seen: string[] = [];
+    let generation: number | null = null;
+    for await (const r of c.consume('orders', { group: 'slow', sessionTimeoutMs: 300, pageSize: 100 })) {
+      seen.push(r.value.toString());
+      if (seen.length !== 1) continue;
+      // hold the first record for more than three session timeouts: the member stays, in the same generation
+      const d0 = await describeGroup(url, 'slow');
+      generation = d0?.generation ?? null;
+      const joinedAt = d0?.members[0]?.joinedAt ?? Date.now();
+      await waitFor(
+        async () => {
+          const d = await describeGroup(url, 'slow');
+          expect(d?.members).toHaveLength(1);
+          expect(d?.generation).toBe(generation);
+          return Date.now() - joinedAt > 1000;
+        },
+        { what: 'a second to pass with the slow member still in the group', everyMs: 50 },
+      );
+    }
+    expect(seen).toHaveLength(30); // nothing read twice: its commit was taken in its generation
+    const d = await describeGroup(url, 'slow');
+    expect(d?.partitions.every((p) => p.lag === 0)).toBe(true);
+  });
+
+  it('a member the broker forgot (expired) joins again and reads its uncommitted page again: at least once', async () => {
+    const { url } = await setup();
+    await produce(url, range(0, 12));
+    const c = await newClient(url);
+    const seen: string[] = [];
+    for await (const r of c.consume('orders', { group: 'gone', pageSize: 100 })) {
+      seen.push(r.value.toString());
+      if (seen.length !== 1) continue;
+      // the broker forgets the member while it holds the page (as after its session timeout)
+      const d = await describeGroup(url, 'gone');
+      const id = d?.members[0]?.memberId ?? '';
+      expect((await fetch(`${url}/groups/gone/members/${id}`, { method: 'DELETE' })).status).toBe(204);
+    }
+    // the first page was not committed (its commit was refused): read again after the new join
+    expect(seen.length).toBeGreaterThan(12);
+    expect(new Set(seen)).toEqual(new Set(range(0, 12)));
+    const d = await describeGroup(url, 'gone');
+    expect(d?.members).toEqual([]);
+    expect(d?.partitions.every((p) => p.lag === 0)).toBe(true);
+  });
 });
