@@ -59,6 +59,16 @@ export class Reader {
     return this.#longPolls;
   }
 
+  /** Counts a long poll waiting elsewhere (a group member's read of several partitions) until the returned function is called. */
+  countLongPoll(): () => void {
+    this.#longPolls++;
+    let ended = false;
+    return () => {
+      if (!ended) this.#longPolls--;
+      ended = true;
+    };
+  }
+
   /**
    * The log of a partition of a topic. Rejects with EVQ_ERR_NOT_FOUND when the topic does not exist, and with
    * EVQ_ERR_INVALID_ARGUMENT for a partition it does not have.

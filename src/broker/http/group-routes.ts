@@ -176,11 +176,13 @@ export async function resetGroup(
   const logs = named === null ? [...t.partitions] : [t.partition(named) as Log];
   const targets: number[] = [];
   for (const log of logs) targets.push(await resetTarget(log, topic, parsed?.to, t.partitionCount > 1));
-  const members = ctx.groups.members(topic, group) + ctx.coordinator.memberCount(group);
-  if (members > 0 && !dryRun) {
+  const readers = ctx.groups.members(topic, group);
+  const joined = ctx.coordinator.memberCount(group);
+  if (readers + joined > 0 && !dryRun) {
+    const [n, what] = readers > 0 ? [readers, `consumer${readers === 1 ? '' : 's'} reading "${topic}" now`] : [joined, `member${joined === 1 ? '' : 's'}`];
     throw new EvqError(
       'EVQ_ERR_CONFLICT',
-      `group "${group}" has ${members} consumer${members === 1 ? '' : 's'} reading now: stop ${members === 1 ? 'it' : 'them'} first (their commits would undo the reset)`,
+      `group "${group}" has ${n} ${what}: stop ${n === 1 ? 'it' : 'them'} first (their commits would undo the reset)`,
     );
   }
   const previous = logs.map((log) => ctx.groups.get(topic, group, log.partition)?.committed ?? null);

@@ -15,6 +15,7 @@ import { recordJson } from '../../protocol/wire-record.js';
 import { validateGroupName, validateTopicName } from '../../protocol/validate.js';
 import type { BrokerContext } from '../context.js';
 import type { AppendEvent } from '../storage/log.js';
+import { resolvePosition } from '../reader.js';
 import { groupLag, groupMissed } from '../groups/offset-store.js';
 import { readSmallJson } from './group-routes.js';
 import { replyJson } from './replies.js';
@@ -135,9 +136,18 @@ async function readPage(
 ): Promise<Page> {
   const page: Page = { records: [], next: Object.create(null) as Page['next'], ends: new Map() };
   const n = assignment.length;
-  for (let i = 0; i < n && page.records.length < limit; i++) {
+  for (let i = 0; i < n; i++) {
     const { topic, partition } = assignment[(turn + i) % n] as GroupPartition;
     const committed = ctx.groups.get(topic, group, partition)?.committed;
+    if (page.records.length >= limit) {
+      // the page is full: a partition not read still says where it stands (every owned partition is listed)
+      const log = ctx.store.get(topic)?.partition(partition);
+      if (log === undefined) continue;
+      const at = committed ?? (await resolvePosition(log, from));
+      (page.next[topic] ??= Object.create(null) as Record<string, number>)[String(partition)] = at;
+      page.ends.set(`${topic}\u0000${partition}`, at);
+      continue;
+    }
     let result;
     try {
       result = await ctx.reader.read(topic, partition, committed ?? from, { limit: limit - page.records.length, filter, waitMs: 0, signal });
@@ -164,11 +174,13 @@ async function waitForChange(
 ): Promise<'append' | 'rebalance' | 'timeout'> {
   if (ms <= 0 || signal.aborted) return 'timeout';
   const owned = new Set(assignment.map((p) => `${p.topic}\u0000${p.partition}`));
+  const uncount = ctx.reader.countLongPoll();
   return new Promise((resolve) => {
     let done = false;
     const finish = (why: 'append' | 'rebalance' | 'timeout'): void => {
       if (done) return;
       done = true;
+      uncount();
       clearTimeout(timer);
       ctx.ingest.off('append', onAppend);
       stopChange();
