@@ -18,6 +18,8 @@ import { topicInfo } from './positions.js';
 /** Most partitions long-polled at once (the client's agent keeps 16 sockets); past that the polls are short. */
 const MAX_PARALLEL_POLLS = 8;
 const SHORT_POLL_MS = 1000;
+/** With `follow`, how often the topic's partition count is looked at again (a topic may grow). */
+const GROWTH_CHECK_MS = 5000;
 
 interface Cursor {
   partition: number;
@@ -52,17 +54,42 @@ export function needsPartition(error: unknown): boolean {
   return error instanceof EvqError && error.code === 'EVQ_ERR_INVALID_ARGUMENT' && /\bpartitions?\b/.test(error.message);
 }
 
+/**
+ * `resume`: the next offset of partition 0 of a read that began on the topic when it had one partition (it
+ * grew while it was followed): partition 0 goes on there, the new partitions start at their beginning.
+ */
 export async function* consumePartitions(
   http: HttpApi,
   info: TopicInfo,
   options: ConsumeOptions,
   settings: ConsumeSettings,
+  resume?: number,
 ): AsyncGenerator<EvqRecord, void, undefined> {
   const topic = info.topic;
   const { filter, signal } = options;
   const { limit, pageSize, follow, waitMs } = settings;
-  const cursors = partitionStarts(topic, info, options.from ?? 'earliest');
+  const cursors =
+    resume === undefined
+      ? partitionStarts(topic, info, options.from ?? 'earliest')
+      : info.partitions.map((p): Cursor => ({
+          partition: p.partition,
+          start: { from: p.partition === 0 ? String(resume) : 'earliest' },
+          next: null,
+          seenEnd: null,
+          atEnd: false,
+        }));
   let delivered = 0;
+  let checkedGrowthAt = Date.now();
+  /** With follow: partitions added to the topic since are read too, from their beginning. */
+  const checkGrowth = async (): Promise<void> => {
+    if (!follow || Date.now() - checkedGrowthAt < GROWTH_CHECK_MS) return;
+    checkedGrowthAt = Date.now();
+    const now = await topicInfo(http, topic, signal).catch(() => null);
+    for (const p of now?.partitions ?? []) {
+      if (cursors.some((c) => c.partition === p.partition)) continue;
+      cursors.push({ partition: p.partition, start: { from: 'earliest' }, next: null, seenEnd: null, atEnd: false });
+    }
+  };
 
   const query = (cursor: Cursor, wait: number): Record<string, string | number | undefined> => ({
     partition: cursor.partition,
@@ -117,7 +144,9 @@ export async function* consumePartitions(
         if (aborted(signal) || delivered >= limit) return;
       }
     }
-    if (!follow || brought > 0) continue;
+    if (!follow) continue;
+    await checkGrowth();
+    if (brought > 0) continue;
     // nothing new anywhere: wait on every partition at once, go on with what came
     const pages = await pollAll(cursors, read, signal, cursors.length > MAX_PARALLEL_POLLS ? Math.min(waitMs, SHORT_POLL_MS) : waitMs);
     for (const [cursor, page] of pages) {
@@ -185,16 +214,21 @@ export async function* consumeTopic(
   settings: ConsumeSettings,
 ): AsyncGenerator<EvqRecord, void, undefined> {
   let delivered = 0;
+  /** The offset after the last record handed out (all of partition 0 while the topic had one partition). */
+  let after: number | undefined;
   try {
     for await (const record of consume(http, topic, options, settings)) {
       delivered++;
+      after = record.offset + 1;
       yield record;
     }
     return;
   } catch (error) {
-    if (delivered > 0 || !needsPartition(error)) throw error;
+    if (!needsPartition(error) || (delivered > 0 && !settings.follow)) throw error;
   }
   const info = await topicInfo(http, topic, options.signal);
   if (info === null) throw new TopicGoneError(topic, true);
-  yield* consumePartitions(http, info, options, settings);
+  // a topic that grew while it was followed: partition 0 goes on after what was read, the new ones from their start
+  const rest = { ...settings, limit: settings.limit - delivered };
+  yield* consumePartitions(http, info, options, rest, delivered > 0 ? after : undefined);
 }

@@ -8,6 +8,7 @@ import { connect } from '../../../src/client/connect.js';
 import type { ConsumeOptions, EvqClient, EvqRecord } from '../../../src/client/types.js';
 import { EvqError } from '../../../src/errors.js';
 import { startTestBroker, type TestBroker } from '../../helpers/broker.js';
+import { waitFor } from '../../helpers/wait.js';
 
 let broker: TestBroker | undefined;
 let client: EvqClient | undefined;
@@ -106,8 +107,7 @@ describe('consume over every partition (no group)', () => {
       }
     })();
     // the three first are there; the fourth goes to partition 2 while the reader waits
-    const deadline = Date.now() + 5000;
-    while (seen.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => seen.length >= 3, { what: 'the three first records' });
     const res = await fetch(`${broker.url}/topics/p3/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/octet-stream', 'evq-partition': '2' },
@@ -118,5 +118,37 @@ describe('consume over every partition (no group)', () => {
     await reading;
     expect(seen.sort()).toEqual(['0-0', '1-0', '2-0', 'late']);
     expect(Date.now() - started).toBeLessThan(4000); // not after the long poll of another partition ran out
+  });
+
+  it('with follow, a topic that grows goes on: partition 0 after what was read, the new partitions from their start', async () => {
+    broker = await startTestBroker({ fsync: 'never' });
+    client = await connect(broker.url);
+    const url = broker.url;
+    const post = async (body: string, partition?: number): Promise<void> => {
+      const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
+      if (partition !== undefined) headers['evq-partition'] = String(partition);
+      expect((await fetch(`${url}/topics/grows/messages`, { method: 'POST', headers, body })).status).toBe(201);
+    };
+    await post('a');
+    const abort = new AbortController();
+    const seen: string[] = [];
+    const reading = (async () => {
+      for await (const r of client!.consume('grows', { follow: true, waitMs: 300, signal: abort.signal })) {
+        seen.push(`${r.partition}:${r.value.toString()}`);
+        if (seen.length === 4) abort.abort();
+      }
+    })();
+    await waitFor(() => seen.length >= 1, { what: 'the first record' });
+    const grow = await fetch(`${url}/topics/grows`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ partitions: 3 }),
+    });
+    expect(grow.status).toBe(200);
+    await post('b', 0);
+    await post('c', 1);
+    await post('d', 2);
+    await reading;
+    expect(seen.sort()).toEqual(['0:a', '0:b', '1:c', '2:d']); // nothing twice, nothing lost
   });
 });
