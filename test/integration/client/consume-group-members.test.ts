@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from '../../../src/client/connect.js';
-import type { EvqClient, EvqRecord, GroupDescription } from '../../../src/client/types.js';
+import type { ConsumeOptions, EvqClient, EvqRecord, GroupDescription } from '../../../src/client/types.js';
 import { startTestBroker, type TestBroker } from '../../helpers/broker.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -186,5 +186,30 @@ describe('a consumer group of two members on a 3-partition topic', () => {
     const d = await describeGroup(url, 'gone');
     expect(d?.members).toEqual([]);
     expect(d?.partitions.every((p) => p.lag === 0)).toBe(true);
+  });
+
+  it('from {time} and {last} place a new group per partition; once placed, from changes nothing', async () => {
+    const { url } = await setup();
+    const t0 = Date.UTC(2026, 11, 1, 9);
+    const res = await fetch(`${url}/topics/orders/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: range(0, 30)
+        .map((value, i) => JSON.stringify({ value, key: `k${i % 10}`, timestamp: t0 + i * 1000 }))
+        .join('\n'),
+    });
+    expect(res.status).toBe(201);
+    const c = await newClient(url);
+    const read = async (group: string, from: ConsumeOptions['from']): Promise<EvqRecord[]> => {
+      const out: EvqRecord[] = [];
+      for await (const r of c.consume('orders', { group, from })) out.push(r);
+      return out;
+    };
+    const timed = await read('timed', { time: t0 + 20_000 });
+    expect(timed.map((r) => r.value.toString()).sort()).toEqual(range(20, 30).sort());
+    expect(await read('timed', 'earliest')).toEqual([]); // placed: from is only for partitions without a commit
+    const last = await read('tail', { last: 1 });
+    expect(last).toHaveLength(3);
+    expect(new Set(last.map((r) => r.partition))).toEqual(new Set([0, 1, 2]));
   });
 });
