@@ -26,6 +26,8 @@ export async function runConsume(plan: ConsumePlan, output: Output, env: CliEnv 
 
   const options: ConsumeOptions = { from: plan.from, follow: plan.follow, allowMissing: plan.allowMissing, signal: abort.signal };
   if (plan.group !== undefined) options.group = plan.group;
+  if (plan.partition !== undefined) options.partition = plan.partition;
+  if (plan.sessionTimeoutMs !== undefined) options.sessionTimeoutMs = plan.sessionTimeoutMs;
   options.onMissed = (m) =>
     output.info(
       `group ${m.group} missed ${m.missed} record${m.missed === 1 ? '' : 's'} of ${m.topic}: retention removed them before the group read them`,

@@ -163,11 +163,12 @@ export class CommitError extends EvqError {
   readonly group: string;
   readonly offset: number;
 
-  constructor(topic: string, group: string, offset: number, cause: unknown) {
+  /** `at`: where, when it is more than one offset (`partition 0 offset 12, partition 2 offset 7`). */
+  constructor(topic: string, group: string, offset: number, cause: unknown, at = `offset ${offset}`) {
     const why = cause instanceof Error ? cause.message : String(cause);
     super(
       cause instanceof EvqError ? cause.code : 'EVQ_ERR_INTERNAL',
-      `the records read were not committed for group "${group}" of ${topic} (offset ${offset}): ${why}; its next read starts before them again`,
+      `the records read were not committed for group "${group}" of ${topic} (${at}): ${why}; its next read starts before them again`,
       { cause },
     );
     this.topic = topic;

@@ -31,6 +31,10 @@ export function checkFrom(from: From): void {
 
 const DEFAULT_PAGE_SIZE = LIMITS.defaultReadLimit;
 
+/** The session timeouts a member may ask for (the broker's bounds). */
+export const MIN_SESSION_TIMEOUT_MS = LIMITS.minSessionTimeoutMs;
+export const MAX_SESSION_TIMEOUT_MS = LIMITS.maxSessionTimeoutMs;
+
 export interface ConsumeSettings {
   limit: number;
   pageSize: number;
@@ -51,6 +55,16 @@ export function consumeSettings(topic: string, options: ConsumeOptions): Consume
     }
     return value;
   };
+  if (options.partition !== undefined) {
+    whole('partition', options.partition, 0, LIMITS.maxPartitions - 1);
+    if (options.group !== undefined) {
+      throw new EvqUsageError(
+        'EVQ_ERR_INVALID_ARGUMENT',
+        'a partition and a group together: the members of a group get their partitions from the broker; leave one out',
+      );
+    }
+  }
+  if (options.sessionTimeoutMs !== undefined) whole('sessionTimeoutMs', options.sessionTimeoutMs, MIN_SESSION_TIMEOUT_MS, MAX_SESSION_TIMEOUT_MS);
   return {
     limit: options.limit === undefined ? Number.POSITIVE_INFINITY : whole('limit', options.limit, 0, Number.MAX_SAFE_INTEGER),
     pageSize: whole('pageSize', options.pageSize ?? DEFAULT_PAGE_SIZE, 1, LIMITS.maxReadLimit),

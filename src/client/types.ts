@@ -4,12 +4,20 @@
  * these types, so it has no transport-specific branches.
  */
 
-import type { GroupInfo, GroupReset, GroupResetTo, TopicInfo } from '../protocol/http.js';
+import type { GroupDescription, GroupInfo, GroupReset, GroupResetTo, TopicInfo } from '../protocol/http.js';
 import type { EvqRecord } from '../protocol/record.js';
 
 export type { EvqRecord } from '../protocol/record.js';
 // the JSON shapes of the topic and group routes, defined with the rest of the wire format
-export type { GroupInfo, GroupReset, GroupResetTo, TopicInfo } from '../protocol/http.js';
+export type {
+  GroupDescription,
+  GroupInfo,
+  GroupMemberInfo,
+  GroupPartitionOffsets,
+  GroupReset,
+  GroupResetTo,
+  TopicInfo,
+} from '../protocol/http.js';
 
 export interface ConnectOptions {
   /** Access token (`Authorization: Bearer`), default `EVQ_TOKEN` is read by the CLI, not here. */
@@ -147,8 +155,23 @@ export interface Subscription extends AsyncIterable<EvqRecord> {
 }
 
 export interface ConsumeOptions {
+  /**
+   * Read as a member of this consumer group: the broker gives each member of the group its own partitions of
+   * the topic (a 1-partition topic: one member reads, the others wait), the read resumes from and commits
+   * the group's offsets, at least once.
+   */
   group?: string;
-  /** For a group, only places a group that has no committed offset yet. Default earliest. */
+  /**
+   * With a group: a member that the broker hears nothing from (no read, commit or heartbeat) for this long (ms)
+   * loses its partitions to the others. The client heartbeats every third of it. Default: the broker's (10 s).
+   */
+  sessionTimeoutMs?: number;
+  /** Without a group: read only this partition (default every partition; one partition each in turn). */
+  partition?: number;
+  /**
+   * Where the read starts in each partition (default earliest); an offset needs `partition` on a topic of
+   * several. For a group, only places partitions that have no committed offset yet.
+   */
   from?: From;
   /** Most records in all. */
   limit?: number;
@@ -210,6 +233,8 @@ export interface EvqClient {
   deleteTopic(topic: string): Promise<void>;
   /** Every consumer group, per topic, with its lag and members. */
   groups(): Promise<GroupInfo[]>;
+  /** One group: its members, what each owns, and per partition the committed offset, end and lag. */
+  describeGroup(group: string): Promise<GroupDescription>;
   /** Moves a group's committed offset on a topic (backwards too); with `dryRun` only says what it would do. */
   resetGroup(topic: string, group: string, to: GroupResetTo, options?: { dryRun?: boolean }): Promise<GroupReset>;
   close(): Promise<void>;

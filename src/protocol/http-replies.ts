@@ -5,7 +5,20 @@
  */
 
 import { EvqError } from '../errors.js';
-import type { GroupInfo, GroupReset, PartitionOffsets, TopicDescription, TopicInfo } from './http.js';
+import { HEADERS } from './http.js';
+import type {
+  GroupDescription,
+  GroupInfo,
+  GroupMemberInfo,
+  GroupMembership,
+  GroupPartition,
+  GroupPartitionOffsets,
+  GroupReset,
+  MemberCommit,
+  PartitionOffsets,
+  TopicDescription,
+  TopicInfo,
+} from './http.js';
 
 type Fields = Record<string, unknown>;
 
@@ -116,4 +129,114 @@ export function decodeGroupReset(body: unknown, where = 'POST /topics/{topic}/gr
     lag: count(r, 'lag', where),
     dryRun: r.dryRun,
   };
+}
+
+function groupPartition(value: unknown, where: string): GroupPartition {
+  const p = object(value, where, 'a partition');
+  return { topic: text(p, 'topic', where), partition: count(p, 'partition', where) };
+}
+
+function nullableCount(body: Fields, field: string, where: string): number | null {
+  return body[field] === null ? null : count(body, field, where);
+}
+
+function nullableText(body: Fields, field: string, where: string): string | null {
+  return body[field] === null ? null : text(body, field, where);
+}
+
+/** The body of `POST /groups/{group}/members` (201) and of a heartbeat (200). */
+export function decodeGroupMembership(body: unknown, where = 'POST /groups/{group}/members'): GroupMembership {
+  const m = object(body, where, 'the body');
+  return {
+    group: text(m, 'group', where),
+    memberId: text(m, 'memberId', where),
+    generation: count(m, 'generation', where),
+    sessionTimeoutMs: count(m, 'sessionTimeoutMs', where),
+    assignment: array(m, 'assignment', where).map((p) => groupPartition(p, where)),
+  };
+}
+
+/** The body of `POST /groups/{group}/members/{member}/commit`. */
+export function decodeMemberCommit(body: unknown, where = 'POST /groups/{group}/members/{member}/commit'): MemberCommit {
+  const c = object(body, where, 'the body');
+  return {
+    group: text(c, 'group', where),
+    committed: array(c, 'committed', where).map((value) => {
+      const p = object(value, where, 'a partition');
+      return { ...groupPartition(p, where), committed: count(p, 'committed', where) };
+    }),
+  };
+}
+
+/** The body of `GET /groups/{group}`: members, their assignments, and every partition's offsets and lag. */
+export function decodeGroupDescription(body: unknown, where = 'GET /groups/{group}'): GroupDescription {
+  const d = object(body, where, 'the body');
+  const state = d.state;
+  if (state !== 'stable' && state !== 'empty') throw malformed(where, '"state" is not "stable" or "empty"');
+  return {
+    group: text(d, 'group', where),
+    generation: count(d, 'generation', where),
+    state,
+    members: array(d, 'members', where).map((value): GroupMemberInfo => {
+      const m = object(value, where, 'a member');
+      return {
+        memberId: text(m, 'memberId', where),
+        clientId: text(m, 'clientId', where),
+        protocol: text(m, 'protocol', where),
+        joinedAt: count(m, 'joinedAt', where),
+        lastSeenAt: count(m, 'lastSeenAt', where),
+        sessionTimeoutMs: count(m, 'sessionTimeoutMs', where),
+        assignment: array(m, 'assignment', where).map((p) => groupPartition(p, where)),
+      };
+    }),
+    partitions: array(d, 'partitions', where).map((value): GroupPartitionOffsets => {
+      const p = object(value, where, 'a partition');
+      return {
+        ...groupPartition(p, where),
+        committed: nullableCount(p, 'committed', where),
+        endOffset: count(p, 'endOffset', where),
+        lag: count(p, 'lag', where),
+        missed: countOr(p, 'missed', where, 0),
+        owner: nullableText(p, 'owner', where),
+      };
+    }),
+  };
+}
+
+/** A partition of a member read and the offset to commit for it once the page was taken. */
+export interface PartitionNext extends GroupPartition {
+  offset: number;
+}
+
+/**
+ * The header `evq-next-offsets` of a member read: JSON `{"<topic>": {"<partition>": next}}`, as a list in topic
+ * then partition order. Absent or not that shape is EVQ_ERR_MALFORMED (the client would not know what to commit).
+ */
+export function decodeNextOffsets(value: string | undefined, where = 'GET /groups/{group}/members/{member}/messages'): PartitionNext[] {
+  if (value === undefined) throw malformed(where, `it has no ${HEADERS.nextOffsets} header`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw malformed(where, `${HEADERS.nextOffsets} is not JSON`);
+  }
+  const what = `${HEADERS.nextOffsets}`;
+  const topics = object(parsed, where, what);
+  const out: PartitionNext[] = [];
+  for (const topic of Object.keys(topics).sort()) {
+    const partitions = object(topics[topic], where, `${what} of "${topic}"`);
+    for (const key of Object.keys(partitions)) {
+      if (!/^(0|[1-9]\d{0,9})$/.test(key)) throw malformed(where, `${what} names partition "${key}" of "${topic}"`);
+      out.push({ topic, partition: Number(key), offset: count(partitions, key, where) });
+    }
+  }
+  return out.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+}
+
+/** The header `evq-generation` of a member read: a whole number >= 0. */
+export function decodeGeneration(value: string | undefined, where = 'GET /groups/{group}/members/{member}/messages'): number {
+  if (value === undefined || !/^(0|[1-9]\d{0,15})$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw malformed(where, `${HEADERS.generation} is ${value === undefined ? 'missing' : `"${value}", not a whole number >= 0`}`);
+  }
+  return Number(value);
 }

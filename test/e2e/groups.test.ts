@@ -9,6 +9,7 @@ import { getJson, postBatch } from '../helpers/broker.js';
 import { describeNats, startNatsServer, stopNatsServers } from '../helpers/nats-server.js';
 import { killSpawned, makeTempDir, removeTempDirs, spawnBroker, type SpawnedBroker } from '../helpers/spawn-broker.js';
 import { killCli, lines, runCli, startCli } from '../helpers/spawn-cli.js';
+import type { GroupDescription } from '../../src/client/types.js';
 
 let broker: SpawnedBroker;
 
@@ -59,17 +60,17 @@ describe('evq groups', () => {
     expect(JSON.parse(ls.out)).toEqual(list);
   });
 
-  it('describe G: the group on every topic it reads; an unknown group is exit 1 with one line', async () => {
+  it('describe G: the group on every topic it reads (its partitions, committed offsets, lag, members); an unknown group is exit 1 with one line', async () => {
     await postBatch(broker.url, 'payments', values(0, 3));
     await runCli(['consume', 'payments', '--group', 'ledger', '--limit', '1'], { url: broker.url });
     await runCli(['consume', 'orders', '--group', 'ledger', '--limit', '2'], { url: broker.url });
     const r = await runCli(['groups', 'describe', 'ledger', '--json'], { url: broker.url });
     expect(r.code).toBe(0);
-    const described = JSON.parse(r.out) as { group: string; topics: Group[] };
-    expect(described.group).toBe('ledger');
-    expect(described.topics.map((t) => [t.topic, t.committed, t.lag])).toEqual([
-      ['orders', 2, 8],
-      ['payments', 1, 2],
+    const described = JSON.parse(r.out) as GroupDescription;
+    expect(described).toMatchObject({ group: 'ledger', state: 'empty', members: [] }); // both runs left at their end
+    expect(described.partitions.map((p) => [p.topic, p.partition, p.committed, p.lag, p.owner])).toEqual([
+      ['orders', 0, 2, 8, null],
+      ['payments', 0, 1, 2, null],
     ]);
     const missing = await runCli(['groups', 'describe', 'nobody'], { url: broker.url });
     expect(missing.code).toBe(1);
@@ -134,7 +135,7 @@ describe('evq groups', () => {
     });
     const refused = await runCli(['groups', 'reset', 'lg', '--topic', 'live', '--to', 'earliest'], { url: broker.url });
     expect(refused.code).toBe(1);
-    expect(lines(refused.err)).toEqual([expect.stringMatching(/group "lg" has 1 consumer reading "live" now: stop it first/)]);
+    expect(lines(refused.err)).toEqual([expect.stringMatching(/group "lg" has 1 member: stop it first/)]);
     follower.kill('SIGINT');
     expect((await follower.done).code).toBe(0);
     await waitFor(async () => (await groups(broker.url)).find((g) => g.group === 'lg')?.members === 0, {

@@ -18,7 +18,10 @@ import {
   jsonFormatOption,
   mergeCount,
   positionOption,
+  sinceOption,
+  durationInRange,
 } from '../options.js';
+import { MAX_SESSION_TIMEOUT_MS, MIN_SESSION_TIMEOUT_MS } from '../../client/options.js';
 import type { Output } from '../output.js';
 
 export interface ConsumeFlags {
@@ -26,6 +29,10 @@ export interface ConsumeFlags {
   token?: string;
   group?: string;
   from: From;
+  /** `--since 5m`: a time, as `--from` with one. */
+  since?: From;
+  partition?: number;
+  sessionTimeout?: number;
   limit?: number;
   /** `--count`, the other name of --limit. */
   count?: number;
@@ -44,6 +51,10 @@ export interface ConsumePlan {
   token: string | undefined;
   group: string | undefined;
   from: From;
+  /** Without a group: the one partition read (else every partition). */
+  partition: number | undefined;
+  /** With a group: the session timeout asked of the broker (ms). */
+  sessionTimeoutMs: number | undefined;
   limit: number | undefined;
   filter: string | undefined;
   follow: boolean;
@@ -64,12 +75,23 @@ export function toConsumePlan(topic: string, flags: ConsumeFlags): ConsumePlan {
       `invalid --group "${group}": use only letters, digits, '.', '_' and '-' (1 to ${LIMITS.maxGroupNameLength} characters)`,
     );
   }
+  if (flags.partition !== undefined && group !== undefined) {
+    throw new EvqUsageError(
+      'EVQ_ERR_INVALID_ARGUMENT',
+      '--partition and --group together: the members of a group get their partitions from the broker; leave one out',
+    );
+  }
+  if (flags.sessionTimeout !== undefined && group === undefined) {
+    throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', '--session-timeout is for a member of a group: give --group G too');
+  }
   return {
     topic,
     url: brokerUrl(flags.url),
     token: flags.token === '' ? undefined : flags.token,
     group,
-    from: flags.from,
+    from: flags.since ?? flags.from,
+    partition: flags.partition,
+    sessionTimeoutMs: flags.sessionTimeout,
     limit: mergeCount('--limit', flags.limit, '--count', flags.count),
     filter: flags.filter,
     follow: flags.follow === true,
@@ -85,14 +107,34 @@ export function makeConsumeCommand(output: Output): Command {
       'read messages of a topic by pull (HTTP, or JetStream pull consumers over nats://), optionally as a consumer group; ends at the end of the log',
     )
     .argument('<topic>', 'topic to read')
-    .option('-g, --group <group>', 'consumer group: resume from, and commit, its offset')
+    .option(
+      '-g, --group <group>',
+      'consumer group: read as one of its members (each member gets its own partitions), resume from, and commit, its offsets',
+    )
+    .addOption(
+      new Option(
+        '--session-timeout <duration>',
+        'with --group: a member not heard from for this long loses its partitions to the others (default 10s, the broker\'s)',
+      ).argParser(durationInRange(MIN_SESSION_TIMEOUT_MS, MAX_SESSION_TIMEOUT_MS)),
+    )
     .addOption(
       new Option(
         '-o, --from <position>',
-        'earliest, latest, an offset or -N (the last N); with --group it only places a group that has no offset yet',
+        'earliest, latest, an offset (needs --partition on a topic of several), -N (the last N of each partition), or a time ' +
+          '(2026-12-01T09:00:00Z, @MS); with --group it only places partitions that have no offset yet',
       )
         .argParser(positionOption)
         .default('earliest'),
+    )
+    .addOption(
+      new Option('--since <duration>', 'start at the first message stamped at or after now minus this (5m, 2h): --from with a time')
+        .argParser((value: string) => sinceOption(value))
+        .conflicts('from'),
+    )
+    .addOption(
+      new Option('-p, --partition <n>', 'read only this partition (default every partition, one page of each in turn)').argParser(
+        integerOption(0, LIMITS.maxPartitions - 1),
+      ),
     )
     .option('-l, --limit <n>', 'read at most this many messages (also -c, --count)', integerOption(1))
     .addOption(countAlias('-c, --count <n>'))
@@ -114,7 +156,12 @@ export function makeConsumeCommand(output: Output): Command {
   withExamples(command, [
     'evq consume orders',
     'evq consume orders --group billing --limit 100',
-    'evq consume orders --from -5 --follow --format json',
+    'evq consume orders --group billing --follow            # run it twice: the partitions are shared between them',
+    'evq consume orders --group billing --follow --session-timeout 3s',
+    'evq consume orders --partition 2 --from 1200',
+    'evq consume orders --since 5m --format json',
+    'evq consume orders --from 2026-12-01T09:00:00Z --limit 10',
+    'evq consume orders --from -5 --follow --format json    # the last 5 of each partition',
     'evq consume orders -o beginning -c 10 -J             # kcat -C -o beginning -c 10 -J',
     'EVQ_URL=nats://127.0.0.1:4222 evq consume orders --group billing',
   ]);

@@ -52,7 +52,8 @@ export function makeGroupsCommand(output: Output): Command {
   command.addHelpText(
     'after',
     '\nMEMBERS are the consumers of the group reading now (an `evq consume --group G --follow` counts while it\n' +
-      'runs); MISSED are records retention removed before the group read them.',
+      'runs; each owns its own partitions: `evq groups describe G` shows which); MISSED are records retention\n' +
+      'removed before the group read them.',
   );
   withExamples(command, [
     'evq groups',
@@ -62,7 +63,9 @@ export function makeGroupsCommand(output: Output): Command {
   ]);
 
   const describe = new Command('describe')
-    .description('one group on every topic it reads: committed offset, end, lag, members, missed records')
+    .description(
+      'one group: its members and the partitions each owns, and per partition the committed offset, end, lag and owner',
+    )
     .argument('<group>', 'the group')
     .option('--json', 'print JSON even on a terminal');
   withClientOptions(describe);

@@ -79,10 +79,11 @@ export async function* consume(
         // the caller has taken all of it (asked for the record after), so a consumer killed mid-page sees
         // the rest of that page again: at least once, never skipped
         path = PATHS.groupMessages(topic, group);
-        query.from = String(from); // only places a group that has no committed offset yet
+        Object.assign(query, startQuery(from)); // only places a group that has no committed offset yet
       } else {
         path = PATHS.messages(topic);
-        query.from = String(next ?? from);
+        Object.assign(query, startQuery(next ?? from));
+        if (options.partition !== undefined) query.partition = options.partition;
       }
       let page: ReadPage;
       try {
@@ -136,6 +137,12 @@ export async function* consume(
     if (failed) await commitTaken().catch(() => undefined);
     else if (!finished || uncommitted !== null) await commitTaken();
   }
+}
+
+/** The query parameter of a start position: `from` (earliest, latest, an offset), or `time` (ms since the epoch). */
+function startQuery(from: StartPosition): { from: string } | { time: number } | { last: number } {
+  if (typeof from !== 'object') return { from: String(from) };
+  return 'time' in from ? { time: from.time } : { last: from.last };
 }
 
 /** Whether the caller has aborted (a function: the compiler would otherwise narrow `signal.aborted`). */

@@ -6,9 +6,10 @@
 import { BufferPool } from '../../core/buffer-pool.js';
 import { EvqError, EvqUsageError } from '../../errors.js';
 import { PATHS } from '../../protocol/http.js';
-import { decodeGroupList, decodeGroupReset, decodeTopicList } from '../../protocol/http-replies.js';
+import { decodeGroupDescription, decodeGroupList, decodeGroupReset, decodeTopicList } from '../../protocol/http-replies.js';
 import { validateGroupName, validateTopicName } from '../../protocol/validate.js';
 import type {
+  GroupDescription,
   GroupInfo,
   GroupReset,
   GroupResetTo,
@@ -23,6 +24,8 @@ import type {
   TopicSettings,
 } from '../types.js';
 import { consume } from './consumer.js';
+import { consumeGroup } from './group-consumer.js';
+import { consumeTopic } from './partitions-consumer.js';
 import { consumeSettings } from '../options.js';
 import type { Endpoint } from './endpoint.js';
 import { HttpApi } from './http.js';
@@ -93,7 +96,12 @@ export class EvqTransport implements EvqClient {
   consume(topic: string, options: ConsumeOptions = {}): AsyncIterable<EvqRecord> {
     if (this.#closed) throw closedError();
     const settings = consumeSettings(topic, options);
-    return consume(this.#http, topic, { ...options, signal: this.#signal(options.signal) }, settings);
+    const running = { ...options, signal: this.#signal(options.signal) };
+    // a group with commits: a member of it, reading the partitions the broker gives it (every topic, one partition too)
+    if (options.group !== undefined && settings.commit) return consumeGroup(this.#http, topic, options.group, running, settings);
+    // a peek at a group (commit: false, one partition) or one partition: today's reads
+    if (options.group !== undefined || options.partition !== undefined) return consume(this.#http, topic, running, settings);
+    return consumeTopic(this.#http, topic, running, settings);
   }
 
   async topics(): Promise<TopicInfo[]> {
@@ -119,6 +127,11 @@ export class EvqTransport implements EvqClient {
 
   async groups(): Promise<GroupInfo[]> {
     return decodeGroupList(await this.#http.json<unknown>({ method: 'GET', path: PATHS.groups() }));
+  }
+
+  async describeGroup(group: string): Promise<GroupDescription> {
+    validateGroupName(group);
+    return decodeGroupDescription(await this.#http.json<unknown>({ method: 'GET', path: PATHS.groupDescription(group) }));
   }
 
   async resetGroup(topic: string, group: string, to: GroupResetTo, options: { dryRun?: boolean } = {}): Promise<GroupReset> {

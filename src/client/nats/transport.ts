@@ -8,12 +8,13 @@ import { connect as natsConnect, DiscardPolicy, nanos, StorageType } from 'nats'
 import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import { connect as netConnect } from 'node:net';
 import { Scheduler } from '../../core/scheduler.js';
-import { EvqConnectionError, EvqError } from '../../errors.js';
+import { EvqConnectionError, EvqError, EvqUsageError } from '../../errors.js';
 import type {
   ConnectOptions,
   ConsumeOptions,
   EvqClient,
   EvqRecord,
+  GroupDescription,
   GroupInfo,
   GroupReset,
   ProduceMessage,
@@ -115,6 +116,12 @@ export class NatsTransport implements EvqClient {
 
   consume(topic: string, options: ConsumeOptions = {}): AsyncIterable<EvqRecord> {
     const settings = consumeSettings(topic, options); // bad options fail here, not at the first iteration
+    if (options.partition !== undefined && options.partition !== 0) {
+      throw new EvqUsageError(
+        'EVQ_ERR_INVALID_ARGUMENT',
+        `partition ${options.partition} over nats://: a JetStream stream is one partition (0); leave --partition out`,
+      );
+    }
     return consumeJetStream(this.#js, this.#jsm, topic, options, settings);
   }
 
@@ -160,6 +167,10 @@ export class NatsTransport implements EvqClient {
 
   async groups(): Promise<GroupInfo[]> {
     throw groupsNotImplemented('evq groups', 'nats consumer ls STREAM');
+  }
+
+  async describeGroup(): Promise<GroupDescription> {
+    throw groupsNotImplemented('evq groups describe', 'nats consumer info STREAM GROUP');
   }
 
   async resetGroup(): Promise<GroupReset> {

@@ -23,6 +23,7 @@ export function faultyClient(inner: EvqClient, plan: FaultPlan): EvqClient & { i
     produce: (topic, messages, options) => inner.produce(topic, messages, options),
     consume: (topic, options) => inner.consume(topic, options),
     groups: () => inner.groups(),
+    describeGroup: (group: string) => inner.describeGroup(group),
     resetGroup: (topic, group, to, options) => inner.resetGroup(topic, group, to, options),
     topics: () => inner.topics(),
     createTopic: (topic, settings) => inner.createTopic(topic, settings),

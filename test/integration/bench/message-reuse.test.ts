@@ -36,6 +36,7 @@ function watchingClient(inner: EvqClient, watch: Watch): EvqClient {
     createTopic: (topic, settings) => inner.createTopic(topic, settings),
     deleteTopic: (topic) => inner.deleteTopic(topic),
     groups: () => inner.groups(),
+    describeGroup: (group: string) => inner.describeGroup(group),
     resetGroup: (topic, group, to, options) => inner.resetGroup(topic, group, to, options),
     close: () => inner.close(),
     [Symbol.asyncDispose]: () => inner.close(),

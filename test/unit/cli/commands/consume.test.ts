@@ -46,6 +46,44 @@ describe('evq consume: parsing', () => {
     expect(errOut.replace(/\n/g, ' ')).toMatch(message);
   });
 
+  it('reads --session-timeout with --group, --partition, --from with a time and --since', async () => {
+    expect((await parse(['orders', '--group', 'g', '--session-timeout', '1s'])).plan).toMatchObject({ group: 'g', sessionTimeoutMs: 1000 });
+    expect((await parse(['orders'])).plan).toMatchObject({ partition: undefined, sessionTimeoutMs: undefined });
+    expect((await parse(['orders', '--partition', '2', '--from', '7'])).plan).toMatchObject({ partition: 2, from: 7 });
+    expect((await parse(['orders', '-p', '0'])).plan).toMatchObject({ partition: 0 });
+    expect((await parse(['orders', '--from', '@1764579600000'])).plan).toMatchObject({ from: { time: 1764579600000 } });
+    expect((await parse(['orders', '--from', '2026-12-01T09:00:00Z'])).plan).toMatchObject({ from: { time: Date.parse('2026-12-01T09:00:00Z') } });
+    const before = Date.now();
+    const { plan } = await parse(['orders', '--group', 'g', '--since', '5m']);
+    const time = (plan?.from as { time: number }).time;
+    expect(time).toBeGreaterThanOrEqual(before - 300_000);
+    expect(time).toBeLessThanOrEqual(Date.now() - 300_000);
+  });
+
+  it.each([
+    [['t', '--since', '5m', '--from', 'latest'], /--since.*--from|--from.*--since/],
+    [['t', '--since', 'soon'], /--since/],
+    [['t', '--partition', '-1'], /--partition/],
+    [['t', '--partition', 'x'], /--partition/],
+    [['t', '--session-timeout', '5'], /--session-timeout/],
+    [['t', '--group', 'g', '--session-timeout', '1h'], /--session-timeout/],
+  ])('%j is a usage error (exit 2) naming the flag', async (args, message) => {
+    const { err, errOut } = await parse(args);
+    expect(exitCodeFor(err, captureOutput())).toBe(2);
+    expect(errOut.replace(/\n/g, ' ')).toMatch(message);
+  });
+
+  it.each([
+    [['t', '--group', 'g', '--partition', '1'], /--partition and --group together/],
+    [['t', '--session-timeout', '3s'], /--session-timeout is for a member of a group/],
+  ])('%j is a usage error (exit 2) that says what to do', async (args, message) => {
+    const { err } = await parse(args);
+    const out = captureOutput();
+    expect(exitCodeFor(err, out)).toBe(2);
+    expect(out.errors).toHaveLength(1);
+    expect(out.errors[0]).toMatch(message);
+  });
+
   it('a bad group name is a usage error', async () => {
     const { err } = await parse(['t', '--group', 'a/b']);
     const out = captureOutput();
@@ -91,6 +129,18 @@ describe('evq consume: running', () => {
     await new Promise((r) => setImmediate(r));
     expect(e.text()).toBe('a\né\n\n');
     expect(seen.options).toMatchObject({ group: 'g1', from: 'earliest', follow: false });
+  });
+
+  it('passes --partition and --session-timeout to the client', async () => {
+    const seen: { options?: ConsumeOptions } = {};
+    const { plan } = await parse(['t', '-g', 'g1', '--session-timeout', '2s']);
+    await runConsume(plan!, captureOutput(), env([], seen));
+    expect(seen.options).toMatchObject({ group: 'g1', sessionTimeoutMs: 2000 });
+    expect(seen.options?.partition).toBeUndefined();
+    const { plan: one } = await parse(['t', '--partition', '3']);
+    await runConsume(one!, captureOutput(), env([], seen));
+    expect(seen.options).toMatchObject({ partition: 3 });
+    expect(seen.options?.sessionTimeoutMs).toBeUndefined();
   });
 
   it('--limit stops after that many even if the client gives more', async () => {

@@ -158,6 +158,9 @@ function fakeClient(log: { produced: ProduceMessage[]; options?: ProduceOptions;
     createTopic: async () => true,
     deleteTopic: async () => undefined,
     groups: async () => [],
+    describeGroup: async () => {
+      throw new Error(`not used`);
+    },
     resetGroup: async () => {
       throw new EvqError('EVQ_ERR_NOT_IMPLEMENTED', 'not in this fake');
     },

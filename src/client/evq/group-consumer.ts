@@ -1,0 +1,152 @@
+/**
+ * `consume(topic, { group })` on evq's broker: a member of the group (group-member.ts) reading the partitions
+ * it owns, at least once. A page is committed only once the caller has taken all of it (asked for the record
+ * after), per partition with the generation it was read in, and the next read comes after the commit; on an
+ * early stop what was taken is committed (the offset after the last record taken of each partition). A commit
+ * refused by a rebalance drops the page (its new owner reads it again from the committed offset) and the read
+ * goes on with the new assignment; an expired member joins again. Without `follow` the read ends when every
+ * owned partition is at its end; the member leaves at the end (close, abort, limit, failure).
+ */
+
+import { topicAbsence } from '../../errors.js';
+import type { StartPosition } from '../../protocol/http.js';
+import type { ConsumeOptions, EvqRecord } from '../types.js';
+import { CommitError, TopicGoneError } from '../errors.js';
+import type { ConsumeSettings } from '../options.js';
+import { sleep } from '../backoff.js';
+import type { HttpApi } from './http.js';
+import { GroupMember, isCode, type MemberPage } from './group-member.js';
+import { CommittedOffsets, describeOffsets, PageOffsets, type PartitionNext } from './member-offsets.js';
+
+/** How often a read with `allowMissing` looks again for a topic that does not exist yet. */
+const MISSING_POLL_MS = 250;
+/** A read refused by a rebalance in progress is asked again after this pause (not in a tight loop). */
+const REBALANCE_PAUSE_MS = 50;
+
+/** The query parameters that place partitions the group has no commit for (`from`, `last` or `time`). */
+export function placementQuery(from: StartPosition): Record<string, string | number> {
+  if (typeof from === 'object') return 'time' in from ? { time: from.time } : { last: from.last };
+  return { from: String(from) };
+}
+
+export async function* consumeGroup(
+  http: HttpApi,
+  topic: string,
+  group: string,
+  options: ConsumeOptions,
+  settings: ConsumeSettings,
+): AsyncGenerator<EvqRecord, void, undefined> {
+  const { filter, signal } = options;
+  const { limit, pageSize, follow, commit, waitMs, allowMissing } = settings;
+  if (limit === 0 || aborted(signal)) return;
+  const member = new GroupMember(http, { group, topics: [topic], sessionTimeoutMs: options.sessionTimeoutMs, clientId: 'evq-consume' });
+  const committed = new CommittedOffsets();
+  const placement = placementQuery(options.from ?? 'earliest');
+  let delivered = 0;
+  /** The page being handed out, until it is committed (or dropped by a rebalance). */
+  let held: PageOffsets | null = null;
+  /** The generation and next offsets of the previous page: an empty page that stays there is the end. */
+  let previous: string | null = null;
+  let toldWaiting = false;
+  /** Whether a read got an answer: a 404 of the topic after that means it was deleted. */
+  let readOnce = false;
+  const commitHeld = async (): Promise<void> => {
+    const page = held;
+    held = null;
+    if (page === null || !commit) return;
+    const offsets = committed.pending(page.offsets());
+    if (offsets.length === 0) return;
+    let outcome;
+    try {
+      outcome = await member.commit(page.generation, offsets);
+    } catch (error) {
+      throw new CommitError(topic, group, (offsets[0] as PartitionNext).offset, error, describeOffsets(offsets));
+    }
+    if (outcome === 'committed') committed.record(offsets);
+    else committed.forget(); // the partitions moved on: their new owner reads them again from the committed offset
+  };
+  let finished = false;
+  let failed = false;
+  try {
+    while (delivered < limit) {
+      if (member.membership === null) {
+        try {
+          await member.join(signal);
+          committed.forget();
+          previous = null;
+        } catch (error) {
+          if (aborted(signal)) return;
+          if (!(await waitForTopic(error))) return;
+          continue;
+        }
+      }
+      const query: Record<string, string | number | undefined> = {
+        limit: Math.min(pageSize, limit - delivered),
+        filter: filter !== undefined && filter.trim() !== '' ? filter : undefined,
+        wait: follow ? `${waitMs}ms` : undefined,
+        ...placement, // only places partitions the group has no commit for
+      };
+      let page: MemberPage;
+      try {
+        page = await member.read(query, signal, follow ? waitMs : 0);
+        readOnce = true;
+      } catch (error) {
+        if (aborted(signal)) return;
+        if (isCode(error, 'EVQ_ERR_UNKNOWN_MEMBER') || isCode(error, 'EVQ_ERR_REBALANCE')) {
+          // expired (the membership is forgotten: the loop joins again) or the assignment moved: read again
+          if (isCode(error, 'EVQ_ERR_REBALANCE')) {
+            await member.heartbeat().catch(() => null);
+            if (!(await sleep(REBALANCE_PAUSE_MS, signal))) return;
+          }
+          continue;
+        }
+        if (!(await waitForTopic(error))) return;
+        continue;
+      }
+      if (page.missed > 0) options.onMissed?.({ topic, group, missed: page.missed });
+      const tally = new PageOffsets(page.generation, page.records, page.next);
+      held = tally;
+      for (const record of page.records) {
+        delivered++;
+        tally.take();
+        yield record;
+        if (aborted(signal)) return;
+      }
+      await commitHeld();
+      const at = `${page.generation} ${JSON.stringify(page.next)}`;
+      if (page.records.length === 0 && !follow && at === previous) break;
+      previous = at;
+    }
+    finished = true;
+  } catch (error) {
+    failed = true;
+    throw error;
+  } finally {
+    try {
+      // the caller stopped (limit, abort, break): what it took counts as consumed; a commit that fails then
+      // rejects the caller's break as it would a read. After a failure of its own the read's error is reported.
+      if (failed) await commitHeld().catch(() => undefined);
+      else if (!finished || held !== null) await commitHeld();
+    } finally {
+      await member.leave();
+    }
+  }
+
+  /** After a failed join or read: waits for a missing topic (true: try again) or throws why the read ends. */
+  async function waitForTopic(error: unknown): Promise<boolean> {
+    const absence = topicAbsence(error);
+    if (absence === undefined) throw error;
+    if (readOnce || absence === 'deleted') throw new TopicGoneError(topic, true, undefined, { cause: error });
+    if (!allowMissing) throw new TopicGoneError(topic, false, undefined, { cause: error });
+    if (!toldWaiting) {
+      toldWaiting = true;
+      options.onWaiting?.(topic);
+    }
+    return sleep(Math.min(waitMs, MISSING_POLL_MS), signal);
+  }
+}
+
+/** Whether the caller has aborted (a function: the compiler would otherwise narrow `signal.aborted`). */
+function aborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
