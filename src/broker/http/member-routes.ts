@@ -71,6 +71,8 @@ interface Page {
   next: Record<string, Record<string, number>>;
   /** topic → partition → end offset when read (to know whether an append came since). */
   ends: Map<string, number>;
+  /** Records retention removed between committed offsets and the logs' starts, skipped by this read. */
+  missed: number;
 }
 
 /**
@@ -115,7 +117,7 @@ export async function readMember(
         // the partitions moved: an empty page in the new generation (the member learns its partitions from it)
         const after = read.current();
         if (after === null) ctx.coordinator.heartbeat(group, member);
-        replyPage(res, { records: [], next: {}, ends: new Map() }, (after as NonNullable<typeof after>).generation);
+        replyPage(res, { records: [], next: {}, ends: new Map(), missed: 0 }, (after as NonNullable<typeof after>).generation);
         return;
       }
     }
@@ -134,7 +136,7 @@ async function readPage(
   filter: Filter | null,
   signal: AbortSignal,
 ): Promise<Page> {
-  const page: Page = { records: [], next: Object.create(null) as Page['next'], ends: new Map() };
+  const page: Page = { records: [], next: Object.create(null) as Page['next'], ends: new Map(), missed: 0 };
   const n = assignment.length;
   for (let i = 0; i < n; i++) {
     const { topic, partition } = assignment[(turn + i) % n] as GroupPartition;
@@ -148,6 +150,7 @@ async function readPage(
       page.ends.set(`${topic}\u0000${partition}`, at);
       continue;
     }
+    if (committed !== undefined) page.missed += groupMissed(ctx.store.get(topic)?.partition(partition), committed);
     let result;
     try {
       result = await ctx.reader.read(topic, partition, committed ?? from, { limit: limit - page.records.length, filter, waitMs: 0, signal });
@@ -207,12 +210,14 @@ async function waitForChange(
 function replyPage(res: ServerResponse, page: Page, generation: number): void {
   let body = '';
   for (const record of page.records) body += `${recordJson(record)}\n`;
-  res.writeHead(200, {
+  const headers: Record<string, string | number> = {
     'content-type': CONTENT_TYPES.ndjson,
     'content-length': Buffer.byteLength(body),
     [HEADERS.generation]: String(generation),
     [HEADERS.nextOffsets]: JSON.stringify(page.next),
-  });
+  };
+  if (page.missed > 0) headers[HEADERS.groupMissed] = String(page.missed);
+  res.writeHead(200, headers);
   res.end(body);
 }
 
