@@ -7,10 +7,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { API_KEY, codecVersionTable } from '../../../../src/protocol/kafka/api-keys.js';
-import { apiVersionsResponseFrame, apiVersionsUnsupportedFrame } from '../../../../src/protocol/kafka/api-versions.js';
-import { peekRequest } from '../../../../src/protocol/kafka/header.js';
-import { waitFor } from '../../../helpers/wait.js';
+import { API_KEY, codecVersionTable } from '../../../src/protocol/kafka/api-keys.js';
+import { apiVersionsResponseFrame, apiVersionsUnsupportedFrame } from '../../../src/protocol/kafka/api-versions.js';
+import { peekRequest } from '../../../src/protocol/kafka/header.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const hasKcat = spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 0;
 const require = createRequire(import.meta.url);
