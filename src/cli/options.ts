@@ -60,7 +60,9 @@ export function positionOption(value: string): From {
   const match = /^(-?)(0|[1-9]\d{0,15})$/.exec(text);
   const n = match === null ? Number.NaN : Number(match[2]);
   if (match === null || !Number.isSafeInteger(n)) {
-    throw new InvalidArgumentError(`expected earliest, latest, an offset, -N (the last N messages) or a time (2026-12-01T09:00:00Z, @MS), got "${value}"`);
+    throw new InvalidArgumentError(
+      `expected earliest, latest, an offset, -N (the last N messages) or a time (2026-12-01T09:00:00Z, @MS), got "${value}"`,
+    );
   }
   if (match[1] === '-') {
     if (n === 0) throw new InvalidArgumentError('-0 reads nothing: use latest, or -N with N of 1 or more');

@@ -26,7 +26,10 @@ export function checkFrom(from: From): void {
     }
     return;
   }
-  throw new EvqUsageError('EVQ_ERR_INVALID_OFFSET', 'invalid start position: expected earliest, latest, an offset, { last: N } or { time: MS }');
+  throw new EvqUsageError(
+    'EVQ_ERR_INVALID_OFFSET',
+    'invalid start position: expected earliest, latest, an offset, { last: N } or { time: MS }',
+  );
 }
 
 const DEFAULT_PAGE_SIZE = LIMITS.defaultReadLimit;
@@ -64,7 +67,8 @@ export function consumeSettings(topic: string, options: ConsumeOptions): Consume
       );
     }
   }
-  if (options.sessionTimeoutMs !== undefined) whole('sessionTimeoutMs', options.sessionTimeoutMs, MIN_SESSION_TIMEOUT_MS, MAX_SESSION_TIMEOUT_MS);
+  if (options.sessionTimeoutMs !== undefined)
+    whole('sessionTimeoutMs', options.sessionTimeoutMs, MIN_SESSION_TIMEOUT_MS, MAX_SESSION_TIMEOUT_MS);
   return {
     limit: options.limit === undefined ? Number.POSITIVE_INFINITY : whole('limit', options.limit, 0, Number.MAX_SAFE_INTEGER),
     pageSize: whole('pageSize', options.pageSize ?? DEFAULT_PAGE_SIZE, 1, LIMITS.maxReadLimit),

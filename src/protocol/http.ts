@@ -102,11 +102,9 @@ export const PATHS = {
   memberHeartbeat: (group: string, member: string) =>
     `/groups/${encodeURIComponent(group)}/members/${encodeURIComponent(member)}/heartbeat`,
   /** GET: NDJSON records of the member's partitions from their committed offsets (a heartbeat too). */
-  memberMessages: (group: string, member: string) =>
-    `/groups/${encodeURIComponent(group)}/members/${encodeURIComponent(member)}/messages`,
+  memberMessages: (group: string, member: string) => `/groups/${encodeURIComponent(group)}/members/${encodeURIComponent(member)}/messages`,
   /** POST: commit the member's offsets, fenced by its generation. */
-  memberCommit: (group: string, member: string) =>
-    `/groups/${encodeURIComponent(group)}/members/${encodeURIComponent(member)}/commit`,
+  memberCommit: (group: string, member: string) => `/groups/${encodeURIComponent(group)}/members/${encodeURIComponent(member)}/commit`,
   ws: () => '/ws',
   healthz: () => '/healthz',
   metrics: () => '/metrics',

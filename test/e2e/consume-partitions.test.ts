@@ -50,7 +50,12 @@ const keyed = (vs: string[]): Array<Record<string, unknown>> => vs.map((value, i
 describe('evq consume over partitions, no group', () => {
   it('reads every partition to its end (each in order); --partition N one; --from OFFSET needs --partition', async () => {
     await createTopic('parts', 3);
-    for (let p = 0; p < 3; p++) await append('parts', values(0, 4).map((v) => ({ value: `${p}${v}` })), p);
+    for (let p = 0; p < 3; p++)
+      await append(
+        'parts',
+        values(0, 4).map((v) => ({ value: `${p}${v}` })),
+        p,
+      );
     const all = await runCli(['consume', 'parts', '--format', '{offset} {value}'], { url: broker.url });
     expect(all.code).toBe(0);
     expect(lines(all.out).sort()).toEqual([0, 1, 2].flatMap((p) => values(0, 4).map((v, i) => `${i} ${p}${v}`)).sort());

@@ -101,7 +101,10 @@ export class GroupCoordinator {
     }
     let group = this.#groups.get(groupName);
     if (group === undefined && this.#groups.size >= this.limits.maxGroups) {
-      throw new EvqError('EVQ_ERR_LIMIT_EXCEEDED', `the broker has ${this.limits.maxGroups} groups with members, its limit: stop members of other groups first`);
+      throw new EvqError(
+        'EVQ_ERR_LIMIT_EXCEEDED',
+        `the broker has ${this.limits.maxGroups} groups with members, its limit: stop members of other groups first`,
+      );
     }
     if (group !== undefined && group.members.size >= this.limits.maxGroupMembers) {
       throw new EvqError(
@@ -110,7 +113,15 @@ export class GroupCoordinator {
       );
     }
     if (group === undefined) {
-      group = { name: groupName, generation: 0, members: new Map(), assignment: new Map(), owners: new Map(), timer: null, changed: new ListenerSet() };
+      group = {
+        name: groupName,
+        generation: 0,
+        members: new Map(),
+        assignment: new Map(),
+        owners: new Map(),
+        timer: null,
+        changed: new ListenerSet(),
+      };
       this.#groups.set(groupName, group);
     }
     const clientId = options.clientId ?? 'evq';
@@ -204,19 +215,27 @@ export class GroupCoordinator {
   install(groupName: string, generation: number, assignment: ReadonlyMap<string, readonly GroupPartition[]>): void {
     const group = this.#groups.get(groupName);
     if (group === undefined || generation !== group.generation) {
-      throw new EvqError('EVQ_ERR_REBALANCE', `group "${groupName}" is not in generation ${generation}: the assignment is for a generation that is over`);
+      throw new EvqError(
+        'EVQ_ERR_REBALANCE',
+        `group "${groupName}" is not in generation ${generation}: the assignment is for a generation that is over`,
+      );
     }
     const owners = new Map<string, string>();
     for (const [memberId, owned] of assignment) {
       const member = group.members.get(memberId);
-      if (member === undefined) throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `the assignment names "${memberId}", not a member of group "${groupName}"`);
+      if (member === undefined)
+        throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `the assignment names "${memberId}", not a member of group "${groupName}"`);
       for (const { topic, partition } of owned) {
         const count = this.store.get(topic)?.partitionCount ?? 0;
         if (!member.topics.includes(topic) || !Number.isSafeInteger(partition) || partition < 0 || partition >= count) {
-          throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `the assignment gives ${topic}/${partition} to "${memberId}", which does not subscribe to it or it does not exist`);
+          throw new EvqUsageError(
+            'EVQ_ERR_INVALID_ARGUMENT',
+            `the assignment gives ${topic}/${partition} to "${memberId}", which does not subscribe to it or it does not exist`,
+          );
         }
         const key = ownerKey(topic, partition);
-        if (owners.has(key)) throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `the assignment gives ${topic}/${partition} to two members`);
+        if (owners.has(key))
+          throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `the assignment gives ${topic}/${partition} to two members`);
         owners.set(key, memberId);
       }
     }
@@ -236,7 +255,9 @@ export class GroupCoordinator {
   }
 
   /** The group's generation, members (with their partitions) and owners; null when it has no members. */
-  describe(groupName: string): { generation: number; members: GroupMemberInfo[]; topics: string[]; owner(topic: string, partition: number): string | null } | null {
+  describe(
+    groupName: string,
+  ): { generation: number; members: GroupMemberInfo[]; topics: string[]; owner(topic: string, partition: number): string | null } | null {
     const group = this.#groups.get(groupName);
     if (group === undefined) return null;
     const members = [...group.members.values()]

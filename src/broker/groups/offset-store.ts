@@ -237,7 +237,13 @@ function loadEntries(saved: { version?: unknown; groups?: unknown; offsets?: unk
     const partition = v2 ? item.partition : 0;
     if (typeof topic !== 'string' || typeof group !== 'string' || !Number.isSafeInteger(committed)) continue;
     if (typeof partition !== 'number' || !Number.isSafeInteger(partition) || partition < 0) continue;
-    out.push({ topic, group, partition, committed: committed as number, updatedAt: Number.isSafeInteger(updatedAt) ? (updatedAt as number) : 0 });
+    out.push({
+      topic,
+      group,
+      partition,
+      committed: committed as number,
+      updatedAt: Number.isSafeInteger(updatedAt) ? (updatedAt as number) : 0,
+    });
   }
   return out;
 }

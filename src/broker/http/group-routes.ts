@@ -80,7 +80,10 @@ export async function commitGroup(
   const partition = anonymousPartition(ctx, topic, group, bodyPartition(parsed));
   const log = ctx.store.get(topic)?.partition(partition);
   if (log !== undefined && offset > log.endOffset) {
-    throw new EvqError('EVQ_ERR_INVALID_OFFSET', `offset ${offset} is past the end of "${topic}"${where(ctx, topic, partition)} (${log.endOffset})`);
+    throw new EvqError(
+      'EVQ_ERR_INVALID_OFFSET',
+      `offset ${offset} is past the end of "${topic}"${where(ctx, topic, partition)} (${log.endOffset})`,
+    );
   }
   const state = await ctx.groups.commit(topic, group, offset, ctx.clock.now(), reset, partition);
   const reply: GroupCommit = { topic, group, committed: state.committed, lag: groupLag(log, state.committed) };
@@ -179,7 +182,8 @@ export async function resetGroup(
   const readers = ctx.groups.members(topic, group);
   const joined = ctx.coordinator.memberCount(group);
   if (readers + joined > 0 && !dryRun) {
-    const [n, what] = readers > 0 ? [readers, `consumer${readers === 1 ? '' : 's'} reading "${topic}" now`] : [joined, `member${joined === 1 ? '' : 's'}`];
+    const [n, what] =
+      readers > 0 ? [readers, `consumer${readers === 1 ? '' : 's'} reading "${topic}" now`] : [joined, `member${joined === 1 ? '' : 's'}`];
     throw new EvqError(
       'EVQ_ERR_CONFLICT',
       `group "${group}" has ${n} ${what}: stop ${n === 1 ? 'it' : 'them'} first (their commits would undo the reset)`,
@@ -227,7 +231,8 @@ async function resetTarget(log: Log, topic: string, to: unknown, many: boolean):
   if (to === 'latest') return log.endOffset;
   const at = many ? ` partition ${log.partition}` : '';
   if (typeof to === 'number' && Number.isSafeInteger(to) && to >= 0) {
-    if (to > log.endOffset) throw new EvqError('EVQ_ERR_INVALID_OFFSET', `offset ${to} is past the end of "${topic}"${at} (${log.endOffset})`);
+    if (to > log.endOffset)
+      throw new EvqError('EVQ_ERR_INVALID_OFFSET', `offset ${to} is past the end of "${topic}"${at} (${log.endOffset})`);
     if (to < log.startOffset) {
       throw new EvqError(
         'EVQ_ERR_INVALID_OFFSET',
@@ -284,7 +289,11 @@ export async function readSmallJson(
   limit: number = LIMITS.maxGroupBodyBytes,
 ): Promise<unknown> {
   checkContentType(req, what);
-  const body = await readBody(req, limit, () => new EvqError('EVQ_ERR_MALFORMED', `a ${what} body is a small JSON object (at most ${limit} bytes)`));
+  const body = await readBody(
+    req,
+    limit,
+    () => new EvqError('EVQ_ERR_MALFORMED', `a ${what} body is a small JSON object (at most ${limit} bytes)`),
+  );
   try {
     return JSON.parse(body.toString('utf8'));
   } catch {

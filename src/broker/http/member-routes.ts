@@ -3,13 +3,7 @@ import { LIMITS } from '../../core/limits.js';
 import type { Filter } from '../../core/filter/index.js';
 import { EvqError, EvqUsageError } from '../../errors.js';
 import { CONTENT_TYPES, HEADERS } from '../../protocol/http.js';
-import type {
-  GroupDescription,
-  GroupPartition,
-  GroupPartitionOffsets,
-  MemberCommit,
-  StartPosition,
-} from '../../protocol/http.js';
+import type { GroupDescription, GroupPartition, GroupPartitionOffsets, MemberCommit, StartPosition } from '../../protocol/http.js';
 import type { EvqRecord } from '../../protocol/record.js';
 import { recordJson } from '../../protocol/wire-record.js';
 import { validateGroupName, validateTopicName } from '../../protocol/validate.js';
@@ -31,7 +25,12 @@ export async function joinGroup(ctx: BrokerContext, group: string, req: Incoming
   const body = await readSmallJson(req, 'join', example);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw malformed(`the join body is a JSON object: send ${example}`);
   const { topics, sessionTimeoutMs, clientId } = body as Record<string, unknown>;
-  if (!Array.isArray(topics) || topics.length === 0 || topics.length > LIMITS.maxMemberTopics || !topics.every((t) => typeof t === 'string')) {
+  if (
+    !Array.isArray(topics) ||
+    topics.length === 0 ||
+    topics.length > LIMITS.maxMemberTopics ||
+    !topics.every((t) => typeof t === 'string')
+  ) {
     throw malformed(`"topics" must be a list of 1 to ${LIMITS.maxMemberTopics} topic names: send ${example}`);
   }
   for (const topic of topics as string[]) validateTopicName(topic);
@@ -153,7 +152,12 @@ async function readPage(
     if (committed !== undefined) page.missed += groupMissed(ctx.store.get(topic)?.partition(partition), committed);
     let result;
     try {
-      result = await ctx.reader.read(topic, partition, committed ?? from, { limit: limit - page.records.length, filter, waitMs: 0, signal });
+      result = await ctx.reader.read(topic, partition, committed ?? from, {
+        limit: limit - page.records.length,
+        filter,
+        waitMs: 0,
+        signal,
+      });
     } catch (err) {
       // a topic deleted (or changed) under the read: the rebalance it starts gives the member its new partitions
       if (err instanceof EvqError && (err.code === 'EVQ_ERR_NOT_FOUND' || err.code === 'EVQ_ERR_INVALID_ARGUMENT')) continue;
@@ -226,11 +230,18 @@ function replyPage(res: ServerResponse, page: Page, generation: number): void {
  * durable before the reply; 409 EVQ_ERR_REBALANCE (nothing committed) unless the member owns every partition
  * listed in generation G, the group's current one.
  */
-export async function commitMember(ctx: BrokerContext, group: string, member: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function commitMember(
+  ctx: BrokerContext,
+  group: string,
+  member: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   validateGroupName(group);
   const example = '{"generation": 3, "offsets": [{"topic": "orders", "partition": 0, "offset": 42}]}';
   const body = await readSmallJson(req, 'memberCommit', example, LIMITS.maxMemberCommitBytes);
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw malformed(`the commit body is a JSON object: send ${example}`);
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw malformed(`the commit body is a JSON object: send ${example}`);
   const { generation, offsets } = body as Record<string, unknown>;
   if (typeof generation !== 'number' || !Number.isSafeInteger(generation) || generation < 0) {
     throw malformed(`"generation" must be the generation the records were read in (the evq-generation header): send ${example}`);
@@ -254,7 +265,10 @@ export async function commitMember(ctx: BrokerContext, group: string, member: st
   for (const { topic, partition, offset } of parsed) {
     const log = ctx.reader.partitionLog(topic, partition);
     if (offset > log.endOffset) {
-      throw new EvqUsageError('EVQ_ERR_INVALID_OFFSET', `offset ${offset} is past the end of ${topic}/${partition} (${log.endOffset}): nothing was committed`);
+      throw new EvqUsageError(
+        'EVQ_ERR_INVALID_OFFSET',
+        `offset ${offset} is past the end of ${topic}/${partition} (${log.endOffset}): nothing was committed`,
+      );
     }
   }
   const states = await ctx.groups.commitMany(group, parsed, ctx.clock.now());
@@ -268,7 +282,10 @@ export function describeWholeGroup(ctx: BrokerContext, group: string, res: Serve
   const live = ctx.coordinator.describe(group);
   const commits = ctx.groups.ofGroup(group);
   if (live === null && commits.length === 0) {
-    throw new EvqError('EVQ_ERR_NOT_FOUND', `group "${group}" has no members and no committed offsets: join it with POST /groups/${encodeURIComponent(group)}/members`);
+    throw new EvqError(
+      'EVQ_ERR_NOT_FOUND',
+      `group "${group}" has no members and no committed offsets: join it with POST /groups/${encodeURIComponent(group)}/members`,
+    );
   }
   const topics = [...new Set([...(live?.topics ?? []), ...commits.map((c) => c.topic)])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const partitions: GroupPartitionOffsets[] = [];
@@ -305,7 +322,10 @@ export async function deleteWholeGroup(ctx: BrokerContext, group: string, res: S
   validateGroupName(group);
   const members = ctx.coordinator.memberCount(group);
   if (members > 0) {
-    throw new EvqError('EVQ_ERR_CONFLICT', `group "${group}" has ${members} member${members === 1 ? '' : 's'}: stop ${members === 1 ? 'it' : 'them'} first`);
+    throw new EvqError(
+      'EVQ_ERR_CONFLICT',
+      `group "${group}" has ${members} member${members === 1 ? '' : 's'}: stop ${members === 1 ? 'it' : 'them'} first`,
+    );
   }
   if (!(await ctx.groups.forgetGroup(group))) throw new EvqError('EVQ_ERR_NOT_FOUND', `group "${group}" has no committed offsets`);
   res.writeHead(204);

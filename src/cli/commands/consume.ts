@@ -114,7 +114,7 @@ export function makeConsumeCommand(output: Output): Command {
     .addOption(
       new Option(
         '--session-timeout <duration>',
-        'with --group: a member not heard from for this long loses its partitions to the others (default 10s, the broker\'s)',
+        "with --group: a member not heard from for this long loses its partitions to the others (default 10s, the broker's)",
       ).argParser(durationInRange(MIN_SESSION_TIMEOUT_MS, MAX_SESSION_TIMEOUT_MS)),
     )
     .addOption(

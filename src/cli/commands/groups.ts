@@ -63,9 +63,7 @@ export function makeGroupsCommand(output: Output): Command {
   ]);
 
   const describe = new Command('describe')
-    .description(
-      'one group: its members and the partitions each owns, and per partition the committed offset, end, lag and owner',
-    )
+    .description('one group: its members and the partitions each owns, and per partition the committed offset, end, lag and owner')
     .argument('<group>', 'the group')
     .option('--json', 'print JSON even on a terminal');
   withClientOptions(describe);

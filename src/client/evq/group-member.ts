@@ -130,12 +130,10 @@ export class GroupMember {
     const membership = this.#membership;
     this.#membership = null;
     if (membership === null) return;
-    await this.#http
-      .request({ method: 'DELETE', path: PATHS.groupMember(membership.group, membership.memberId) })
-      .then(
-        () => undefined,
-        () => undefined,
-      );
+    await this.#http.request({ method: 'DELETE', path: PATHS.groupMember(membership.group, membership.memberId) }).then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   /** A heartbeat now (the timer's, or a caller's): the membership it answers, or null once expired. */

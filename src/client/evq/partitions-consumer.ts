@@ -179,17 +179,19 @@ async function pollAll(
     await new Promise<void>((resolve) => {
       let pending = chunk.length;
       for (const cursor of chunk) {
-        read(cursor, waitMs, both).then(
-          (page) => {
-            pages.push([cursor, page]);
-            if (page.records.length > 0) stop.abort();
-          },
-          (error: unknown) => {
-            if (!stop.signal.aborted && !aborted(signal)) failure ??= error;
-          },
-        ).finally(() => {
-          if (--pending === 0) resolve();
-        });
+        read(cursor, waitMs, both)
+          .then(
+            (page) => {
+              pages.push([cursor, page]);
+              if (page.records.length > 0) stop.abort();
+            },
+            (error: unknown) => {
+              if (!stop.signal.aborted && !aborted(signal)) failure ??= error;
+            },
+          )
+          .finally(() => {
+            if (--pending === 0) resolve();
+          });
       }
     });
     if (failure !== undefined && !aborted(signal)) throw failure;

@@ -64,7 +64,13 @@ async function readMember(url: string, group: string, member: string, query = ''
   };
 }
 
-async function commit(url: string, group: string, member: string, generation: number, next: MemberPage['next']): Promise<{ status: number; body: any }> {
+async function commit(
+  url: string,
+  group: string,
+  member: string,
+  generation: number,
+  next: MemberPage['next'],
+): Promise<{ status: number; body: any }> {
   const offsets = Object.entries(next).flatMap(([topic, parts]) =>
     Object.entries(parts).map(([partition, offset]) => ({ topic, partition: Number(partition), offset })),
   );
@@ -192,7 +198,9 @@ describe('consumer groups with several members', () => {
     // a partition it does not own in the new generation: refused too, nothing committed
     const now = (await heartbeat(url, 'billing', a.memberId)).body as GroupMembership;
     const notOwned = [0, 1, 2].find((p) => !now.assignment.some((x) => x.partition === p)) as number;
-    const mixed = await commit(url, 'billing', a.memberId, now.generation, { orders: { [String(now.assignment[0]?.partition)]: 1, [String(notOwned)]: 1 } });
+    const mixed = await commit(url, 'billing', a.memberId, now.generation, {
+      orders: { [String(now.assignment[0]?.partition)]: 1, [String(notOwned)]: 1 },
+    });
     expect(mixed.status).toBe(409);
     expect((await describe_(url, 'billing')).partitions.map((p) => p.committed)).toEqual([null, null, null]);
     const past = await commit(url, 'billing', a.memberId, now.generation, { orders: { [String(now.assignment[0]?.partition)]: 1000 } });
@@ -220,7 +228,11 @@ describe('consumer groups with several members', () => {
     const started = Date.now();
     const polling = readMember(url, 'billing', a.memberId, '?wait=20s');
     await waitFor(() => broker?.stats().longPolls === 1, { what: 'the member read to wait' });
-    const res = await fetch(`${url}/topics/orders/messages?partition=2`, { method: 'POST', body: 'late', headers: { 'content-type': 'application/octet-stream' } });
+    const res = await fetch(`${url}/topics/orders/messages?partition=2`, {
+      method: 'POST',
+      body: 'late',
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     expect(res.status).toBe(201);
     const page = await polling;
     expect(page.records.map((r) => [r.value, r.partition])).toEqual([['late', 2]]);
@@ -280,7 +292,11 @@ describe('consumer groups with several members', () => {
     await createTopic(url, 'orders', 3);
     await joinAs(url, 'billing', { topics: ['orders'] });
     await joinAs(url, 'billing', { topics: ['orders'] });
-    const res = await fetch(`${url}/groups/billing/members`, { method: 'POST', headers: json, body: JSON.stringify({ topics: ['orders'] }) });
+    const res = await fetch(`${url}/groups/billing/members`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ topics: ['orders'] }),
+    });
     expect(res.status).toBe(429);
     const body = await jsonOf(res);
     expect(body.error.code).toBe('EVQ_ERR_LIMIT_EXCEEDED');
@@ -288,15 +304,27 @@ describe('consumer groups with several members', () => {
     expect(body.error.message).not.toMatch(/\n/);
     expect((await describe_(url, 'billing')).members).toHaveLength(2);
 
-    const missing = await fetch(`${url}/groups/other/members`, { method: 'POST', headers: json, body: JSON.stringify({ topics: ['nope'] }) });
+    const missing = await fetch(`${url}/groups/other/members`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ topics: ['nope'] }),
+    });
     expect(missing.status).toBe(404);
     expect((await jsonOf(missing)).error).toMatchObject({ code: 'EVQ_ERR_NOT_FOUND', details: { reason: 'missing' } });
     const bad = await fetch(`${url}/groups/other/members`, { method: 'POST', headers: json, body: JSON.stringify({ topics: 'orders' }) });
     expect(bad.status).toBe(400);
     expect((await jsonOf(bad)).error.code).toBe('EVQ_ERR_MALFORMED');
-    const form = await fetch(`${url}/groups/other/members`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"topics":["orders"]}' });
+    const form = await fetch(`${url}/groups/other/members`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: '{"topics":["orders"]}',
+    });
     expect(form.status).toBe(415);
-    const short = await fetch(`${url}/groups/other/members`, { method: 'POST', headers: json, body: JSON.stringify({ topics: ['orders'], sessionTimeoutMs: 5 }) });
+    const short = await fetch(`${url}/groups/other/members`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ topics: ['orders'], sessionTimeoutMs: 5 }),
+    });
     expect(short.status).toBe(400);
     expect(await getJson(`${url}/groups/other`)).toMatchObject({ error: { code: 'EVQ_ERR_NOT_FOUND' } });
   });
@@ -313,13 +341,21 @@ describe('consumer groups with several members', () => {
     expect(one.status).toBe(200);
     const count = (await one.text()).split('\n').filter((l) => l !== '').length;
     expect(Number(one.headers.get('evq-committed-offset'))).toBe(count);
-    const c = await fetch(`${url}/topics/orders/groups/g/commit`, { method: 'POST', headers: json, body: JSON.stringify({ offset: 0, partition: 2 }) });
+    const c = await fetch(`${url}/topics/orders/groups/g/commit`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ offset: 0, partition: 2 }),
+    });
     expect(c.status).toBe(200);
     const info = await getJson(`${url}/topics/orders/groups/g`);
     expect(info.partitions.map((p: any) => p.committed)).toEqual([null, count, 0]);
     expect(info.lag).toBe(30 - count);
 
-    const reset = await fetch(`${url}/topics/orders/groups/g/reset`, { method: 'POST', headers: json, body: JSON.stringify({ to: 'latest' }) });
+    const reset = await fetch(`${url}/topics/orders/groups/g/reset`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ to: 'latest' }),
+    });
     expect(reset.status).toBe(200);
     const moved = await jsonOf(reset);
     expect(moved.lag).toBe(0);
@@ -327,7 +363,11 @@ describe('consumer groups with several members', () => {
     expect(moved.committed).toBe(30);
 
     await joinAs(url, 'g', { topics: ['orders'] });
-    const refused = await fetch(`${url}/topics/orders/groups/g/reset`, { method: 'POST', headers: json, body: JSON.stringify({ to: 'earliest' }) });
+    const refused = await fetch(`${url}/topics/orders/groups/g/reset`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ to: 'earliest' }),
+    });
     expect(refused.status).toBe(409);
     expect((await jsonOf(refused)).error.message).toMatch(/stop it first/);
   });

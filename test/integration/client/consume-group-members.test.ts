@@ -131,7 +131,10 @@ describe('a consumer group of two members on a 3-partition topic', () => {
   it('a 1-partition topic: one member reads it, the group resumes where it stopped', async () => {
     const { url } = await setup();
     const c = await newClient(url);
-    await c.produce('single', range(0, 10).map((value) => ({ value })));
+    await c.produce(
+      'single',
+      range(0, 10).map((value) => ({ value })),
+    );
     const one: string[] = [];
     for await (const r of c.consume('single', { group: 'g1', limit: 4 })) one.push(r.value.toString());
     const two: string[] = [];

@@ -32,7 +32,9 @@ async function setup(perPartition: number): Promise<{ broker: TestBroker; client
   });
   expect(put.status).toBe(201);
   for (let p = 0; p < 3; p++) {
-    const body = Array.from({ length: perPartition }, (_, i) => JSON.stringify({ value: `${p}-${i}`, timestamp: T0 + i * 60_000 })).join('\n');
+    const body = Array.from({ length: perPartition }, (_, i) => JSON.stringify({ value: `${p}-${i}`, timestamp: T0 + i * 60_000 })).join(
+      '\n',
+    );
     const res = await fetch(`${broker.url}/topics/p3/batch`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-ndjson', 'evq-partition': String(p) },

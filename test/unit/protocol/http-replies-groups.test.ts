@@ -24,7 +24,15 @@ const description = {
   generation: 4,
   state: 'stable',
   members: [
-    { memberId: 'm-1', clientId: 'evq-consume', protocol: 'http', joinedAt: 1, lastSeenAt: 2, sessionTimeoutMs: 10_000, assignment: membership.assignment },
+    {
+      memberId: 'm-1',
+      clientId: 'evq-consume',
+      protocol: 'http',
+      joinedAt: 1,
+      lastSeenAt: 2,
+      sessionTimeoutMs: 10_000,
+      assignment: membership.assignment,
+    },
   ],
   partitions: [
     { topic: 'orders', partition: 0, committed: 3, endOffset: 5, lag: 2, missed: 0, owner: 'm-1' },

@@ -23,8 +23,14 @@ describe('round-robin assignment', () => {
 
   it('is deterministic: the same members in any order give the same answer', () => {
     const partitions = new Map([['orders', 5]]);
-    const one = roundRobin.assign(['x', 'y', 'z'].map((memberId) => ({ memberId, topics: ['orders'] })), partitions);
-    const two = roundRobin.assign(['z', 'x', 'y'].map((memberId) => ({ memberId, topics: ['orders'] })), partitions);
+    const one = roundRobin.assign(
+      ['x', 'y', 'z'].map((memberId) => ({ memberId, topics: ['orders'] })),
+      partitions,
+    );
+    const two = roundRobin.assign(
+      ['z', 'x', 'y'].map((memberId) => ({ memberId, topics: ['orders'] })),
+      partitions,
+    );
     expect([...two.entries()].sort()).toEqual([...one.entries()].sort());
     expect(one.get('x')).toEqual([
       { topic: 'orders', partition: 0 },
@@ -51,7 +57,10 @@ describe('round-robin assignment', () => {
   });
 
   it('gives more members than partitions one partition each at most', () => {
-    const result = roundRobin.assign(['a', 'b', 'c', 'd'].map((memberId) => ({ memberId, topics: ['t'] })), new Map([['t', 2]]));
+    const result = roundRobin.assign(
+      ['a', 'b', 'c', 'd'].map((memberId) => ({ memberId, topics: ['t'] })),
+      new Map([['t', 2]]),
+    );
     expect(all(result).sort()).toEqual(['t/0', 't/1']);
     expect([...result.values()].filter((p) => p.length === 0)).toHaveLength(2);
   });

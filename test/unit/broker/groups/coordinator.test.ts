@@ -60,10 +60,16 @@ describe('the group coordinator', () => {
       expect.objectContaining({ code: 'EVQ_ERR_REBALANCE' }),
     );
     coordinator.join('g', { topics: ['orders'], protocol: 'http' });
-    expect(() => coordinator.join('g', { topics: ['orders'], protocol: 'http' })).toThrow(expect.objectContaining({ code: 'EVQ_ERR_LIMIT_EXCEEDED' }));
+    expect(() => coordinator.join('g', { topics: ['orders'], protocol: 'http' })).toThrow(
+      expect.objectContaining({ code: 'EVQ_ERR_LIMIT_EXCEEDED' }),
+    );
     coordinator.join('h', { topics: ['orders'], protocol: 'http' });
-    expect(() => coordinator.join('i', { topics: ['orders'], protocol: 'http' })).toThrow(expect.objectContaining({ code: 'EVQ_ERR_LIMIT_EXCEEDED' }));
-    expect(() => coordinator.join('h', { topics: ['missing'], protocol: 'http' })).toThrow(expect.objectContaining({ code: 'EVQ_ERR_NOT_FOUND' }));
+    expect(() => coordinator.join('i', { topics: ['orders'], protocol: 'http' })).toThrow(
+      expect.objectContaining({ code: 'EVQ_ERR_LIMIT_EXCEEDED' }),
+    );
+    expect(() => coordinator.join('h', { topics: ['missing'], protocol: 'http' })).toThrow(
+      expect.objectContaining({ code: 'EVQ_ERR_NOT_FOUND' }),
+    );
     coordinator.close();
   });
 
@@ -99,7 +105,13 @@ describe('the group coordinator', () => {
     const b = coordinator.join('g', { topics: ['orders'], protocol: 'kafka' });
     const mine = new Map([
       [a.memberId, [{ topic: 'orders', partition: 2 }]],
-      [b.memberId, [{ topic: 'orders', partition: 0 }, { topic: 'orders', partition: 1 }]],
+      [
+        b.memberId,
+        [
+          { topic: 'orders', partition: 0 },
+          { topic: 'orders', partition: 1 },
+        ],
+      ],
     ]);
     expect(() => coordinator.install('g', 1, mine)).toThrow(expect.objectContaining({ code: 'EVQ_ERR_REBALANCE' }));
     coordinator.install('g', 2, mine);

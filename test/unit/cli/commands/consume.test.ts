@@ -52,7 +52,9 @@ describe('evq consume: parsing', () => {
     expect((await parse(['orders', '--partition', '2', '--from', '7'])).plan).toMatchObject({ partition: 2, from: 7 });
     expect((await parse(['orders', '-p', '0'])).plan).toMatchObject({ partition: 0 });
     expect((await parse(['orders', '--from', '@1764579600000'])).plan).toMatchObject({ from: { time: 1764579600000 } });
-    expect((await parse(['orders', '--from', '2026-12-01T09:00:00Z'])).plan).toMatchObject({ from: { time: Date.parse('2026-12-01T09:00:00Z') } });
+    expect((await parse(['orders', '--from', '2026-12-01T09:00:00Z'])).plan).toMatchObject({
+      from: { time: Date.parse('2026-12-01T09:00:00Z') },
+    });
     const before = Date.now();
     const { plan } = await parse(['orders', '--group', 'g', '--since', '5m']);
     const time = (plan?.from as { time: number }).time;

@@ -103,7 +103,7 @@ describe('evq groups', () => {
     ]);
   });
 
-  it('describe: JSON in a pipe (the broker\'s description); an unknown group is EVQ_ERR_NOT_FOUND saying what lists them', async () => {
+  it("describe: JSON in a pipe (the broker's description); an unknown group is EVQ_ERR_NOT_FOUND saying what lists them", async () => {
     const out = captureOutput();
     await runDescribeGroup({ ...connection, group: 'billing', json: false }, out, env(false));
     expect(JSON.parse(out.datas[0]!)).toEqual(DESCRIPTION);

@@ -50,9 +50,7 @@ describe('ListOffsets v1–v3', () => {
       writeListOffsetsResponse(w, version, response);
       const body = w.finish();
       const decoder = require(`kafkajs/src/protocol/requests/listOffsets/v${version}/response`) as {
-        decode(
-          b: Buffer,
-        ): Promise<{
+        decode(b: Buffer): Promise<{
           responses: { topic: string; partitions: { partition: number; errorCode: number; timestamp: string; offset: string }[] }[];
         }>;
       };
