@@ -1,6 +1,6 @@
 import { LIMITS } from '../core/limits.js';
 import { closeSync, existsSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import type { MessageAck, MessageRejection, ProduceMessage, ProduceOptions, ProduceResult } from '../client/types.js';
+import type { EvqClient, MessageAck, MessageRejection, PartitionAcks, ProduceMessage, ProduceOptions, ProduceResult } from '../client/types.js';
 import { formatDuration } from '../core/durations.js';
 import { formatSize } from '../core/sizes.js';
 import { ERROR_CODES, EXIT, EvqError, EvqUsageError, isEvqErrorCode, type EvqErrorCode } from '../errors.js';
@@ -29,6 +29,8 @@ export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv 
   }
 
   const client = await env.connect(plan.url, { token: plan.token, timeoutMs: plan.timeoutMs });
+  // --verbose prints partition:offset on a topic of more than one partition (and with --partition), the offset alone on one
+  const withPartition = plan.verbose && (plan.partition !== undefined || (await partitionCount(client, plan.topic)) > 1);
   const tally = new Tally();
   const skipped: number[] = []; // line numbers of bad lines (dead-lettered, never sent)
   const lineOf = (index: number): number => {
@@ -84,10 +86,11 @@ export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv 
     compression: plan.compression,
     maxMessageBytes: plan.maxMessageBytes,
     signal: abort.signal,
+    ...(plan.partition === undefined ? {} : { partition: plan.partition }),
     onAck: (ack: MessageAck) => {
       tally.ack(ack);
       progress.set(tally.acknowledged);
-      void verbose?.line(ack.delayed ? 'delayed' : String(ack.offset));
+      void verbose?.line(ack.delayed ? 'delayed' : withPartition ? `${ack.partition}:${ack.offset}` : String(ack.offset));
     },
   };
   if (plan.delayMs !== undefined) options.delayMs = plan.delayMs;
@@ -145,6 +148,19 @@ export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv 
   }
 }
 
+/**
+ * The topic's partition count, for --verbose. A topic that does not exist yet is created first (with the
+ * broker's default count, as the produce would create it), so that the first line printed has its final form.
+ */
+async function partitionCount(client: EvqClient, topic: string): Promise<number> {
+  let info = await client.describeTopic(topic);
+  if (info === null) {
+    await client.createTopic(topic);
+    info = await client.describeTopic(topic);
+  }
+  return info?.partitions.length ?? 1;
+}
+
 /** The client's own refusal of a message too large, in the cause chain of a produce's failure. */
 function clientLimitOf(err: unknown): ClientLimitError | undefined {
   let current: unknown = err;
@@ -189,6 +205,8 @@ class Tally {
   lastOffset: number | null = null;
   firstRejectCode: EvqErrorCode = 'EVQ_ERR_MALFORMED';
   firstRejectReason = '';
+  /** Acknowledged messages per partition, from the acks (input order: offsets grow within a partition). */
+  readonly #partitions = new Map<number, PartitionAcks>();
 
   ack(ack: MessageAck): void {
     this.acknowledged++;
@@ -196,6 +214,13 @@ class Tally {
     else {
       if (this.firstOffset === null) this.firstOffset = ack.offset;
       this.lastOffset = ack.offset;
+      const part = this.#partitions.get(ack.partition);
+      if (part === undefined) {
+        this.#partitions.set(ack.partition, { partition: ack.partition, count: 1, firstOffset: ack.offset, lastOffset: ack.offset });
+      } else {
+        part.count++;
+        part.lastOffset = ack.offset;
+      }
     }
   }
 
@@ -214,14 +239,30 @@ class Tally {
     if (this.firstOffset === null) this.firstOffset = result.firstOffset;
     if (result.lastOffset !== null) this.lastOffset = result.lastOffset;
     if (result.rejected > this.rejected) this.rejected = result.rejected;
+    if (this.#partitions.size === 0) for (const part of result.partitions ?? []) this.#partitions.set(part.partition, { ...part });
   }
 
   offsets(): string {
     if (this.firstOffset === null) return '';
-    const last = this.lastOffset ?? this.firstOffset;
-    return last === this.firstOffset ? ` (offset ${last})` : ` (offsets ${this.firstOffset}..${last})`;
+    const parts = [...this.#partitions.values()].sort((a, b) => a.partition - b.partition);
+    // a topic of one partition (or messages of partition 0 only): as before partitions
+    if (parts.length <= 1 && (parts[0]?.partition ?? 0) === 0) {
+      const last = this.lastOffset ?? this.firstOffset;
+      return last === this.firstOffset ? ` (offset ${last})` : ` (offsets ${this.firstOffset}..${last})`;
+    }
+    const range = (p: PartitionAcks): string => (p.firstOffset === p.lastOffset ? String(p.firstOffset) : `${p.firstOffset}..${p.lastOffset}`);
+    if (parts.length === 1) {
+      const only = parts[0] as PartitionAcks;
+      return ` (partition ${only.partition}, offset${only.firstOffset === only.lastOffset ? '' : 's'} ${range(only)})`;
+    }
+    const shown = parts.slice(0, MAX_PARTITIONS_NAMED).map((p) => `${p.partition}:${range(p)}`);
+    const more = parts.length > MAX_PARTITIONS_NAMED ? ` and ${parts.length - MAX_PARTITIONS_NAMED} more` : '';
+    return ` (partitions ${shown.join(' ')}${more})`;
   }
 }
+
+/** Partitions named one by one in the summary line; the others are counted. */
+const MAX_PARTITIONS_NAMED = 8;
 
 function summary(plan: ProducePlan, tally: Tally, elapsedMs: number, result: ProduceResult | undefined): string {
   if (tally.read === 0 && tally.acknowledged === 0) return `no messages to produce to ${plan.topic}: the input was empty`;
