@@ -14,7 +14,6 @@ const HINTS: ReadonlyArray<readonly [readonly string[], string | ((command: stri
     ['--brokers', '--broker', '-b', '--bootstrap-server', '--bootstrap-servers', '--server', '-s', '--host'],
     'did you mean --url (http://HOST:PORT, or nats://HOST:4222; env EVQ_URL)?',
   ],
-  [['--partition', '--partitions', '-p'], 'an evq topic has one partition: leave it out'],
   [['-G', '--group-id', '--consumer-group', '--queue', '--durable'], 'did you mean --group?'],
   [['--max-messages', '--num-messages', '--messages'], (c) => `did you mean ${c === 'subscribe' ? '--count' : '--limit'}?`],
   [['--topic', '-t'], (c) => `the topic is an argument: evq ${c} TOPIC`],

@@ -111,8 +111,6 @@ describe('an unknown option says which evq flag means that', () => {
     ['consume', ['t', '-b', 'k:9092'], /unknown option '-b': did you mean --url\b/],
     ['consume', ['t', '--bootstrap-server', 'k:9092'], /did you mean --url\b/],
     ['subscribe', ['t', '-s', 'nats://n:4222'], /unknown option '-s': did you mean --url\b/],
-    ['consume', ['t', '--partition', '0'], /unknown option '--partition': an evq topic has one partition/],
-    ['consume', ['t', '-p', '0'], /unknown option '-p': an evq topic has one partition/],
     ['consume', ['t', '-G', 'billing'], /did you mean --group\b/],
     ['consume', ['t', '--group-id', 'billing'], /did you mean --group\b/],
     ['consume', ['t', '--from-beginning'], /did you mean --from earliest\b/],
