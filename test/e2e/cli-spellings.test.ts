@@ -78,7 +78,6 @@ describe('kcat and nats spellings', () => {
       ['consume', 'spell', '-b', 'localhost:9092'],
       "error: unknown option '-b': did you mean --url (http://HOST:PORT, or nats://HOST:4222; env EVQ_URL)?",
     ],
-    [['subscribe', 'spell', '--partition', '0'], "error: unknown option '--partition': an evq topic has one partition: leave it out"],
     [['produce', 'spell', '--topic', 'spell'], "error: unknown option '--topic': the topic is an argument: evq produce TOPIC"],
   ])('evq %j: exit 2 with the evq flag', async (args, line) => {
     const r = await runCli(args, { url: broker.url });
