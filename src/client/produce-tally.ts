@@ -35,6 +35,7 @@ export class ProduceTally {
   lastOffset: number | null = null;
   /** Per partition acknowledged (not delayed): count and offsets. */
   readonly #partitions = new Map<number, PartitionAcks>();
+  #lastPart: PartitionAcks | undefined;
   /** Lowest input index neither acknowledged nor rejected. */
   firstUnacknowledged: number | null = null;
   /** An `onAck`/`onReject` callback threw: the produce stops with it. */
@@ -67,7 +68,7 @@ export class ProduceTally {
       rejected: this.rejected,
       firstOffset: this.firstOffset,
       lastOffset: this.lastOffset,
-      partitions: [...this.#partitions.values()].sort((a, b) => a.partition - b.partition),
+      partitions: [...this.#partitions.values()].map((p) => ({ ...p })).sort((a, b) => a.partition - b.partition),
       elapsedMs,
       wireBytes,
     };
@@ -93,13 +94,17 @@ export class ProduceTally {
     } else {
       if (this.firstOffset === null || outcome.offset < this.firstOffset) this.firstOffset = outcome.offset;
       if (this.lastOffset === null || outcome.offset > this.lastOffset) this.lastOffset = outcome.offset;
-      const part = this.#partitions.get(partition);
-      if (part === undefined) this.#partitions.set(partition, { partition, count: 1, firstOffset: outcome.offset, lastOffset: outcome.offset });
-      else {
+      // a batch's messages mostly share a partition: the last one's entry is looked up only when it changes
+      let part = this.#lastPart !== undefined && this.#lastPart.partition === partition ? this.#lastPart : this.#partitions.get(partition);
+      if (part === undefined) {
+        part = { partition, count: 1, firstOffset: outcome.offset, lastOffset: outcome.offset };
+        this.#partitions.set(partition, part);
+      } else {
         part.count++;
         if (outcome.offset < part.firstOffset) part.firstOffset = outcome.offset;
         if (outcome.offset > part.lastOffset) part.lastOffset = outcome.offset;
       }
+      this.#lastPart = part;
     }
     // per message: no closure and no ack object unless someone listens
     const onAck = this.#callbacks.onAck;
