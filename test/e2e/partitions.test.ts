@@ -73,6 +73,9 @@ describe('a topic of 3 partitions from the command line', () => {
   it('--from OFFSET needs --partition on a topic of several: one usage line; with it, that partition from there', async () => {
     await runCli(['topics', 'create', 'q3', '--partitions', '3'], { url: broker.url });
     await runCli(['produce', 'q3', '--partition', '2', 'a', 'b', 'c'], { url: broker.url });
+    const noSuch = await runCli(['produce', 'q3', '--partition', '5', 'x'], { url: broker.url });
+    expect(noSuch.code).toBe(2);
+    expect(lines(noSuch.err)).toEqual([expect.stringMatching(/^error: .*has 3 partitions \(0 to 2\): there is no partition 5/)]);
     const refused = await runCli(['subscribe', 'q3', '--from', '1', '--count', '1'], { url: broker.url });
     expect(refused.code).toBe(2);
     expect(lines(refused.err)).toEqual([expect.stringMatching(/^error: --from 1 needs --partition N: topic q3 has 3 partitions/)]);
