@@ -27,13 +27,18 @@ export {
   type From,
   type MessageAck,
   type MessageRejection,
+  type PartitionAcks,
+  type PartitionPosition,
   type ProduceMessage,
   type ProduceOptions,
   type ProduceResult,
   type SubscribeOptions,
   type Subscription,
   type SubscriptionStatus,
+  type TopicChange,
+  type TopicDescription,
   type TopicInfo,
+  type TopicSettings,
 } from './client/index.js';
 export type { MessageInput } from './protocol/record.js';
 

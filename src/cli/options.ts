@@ -129,8 +129,8 @@ export const FILTER_HELP =
   'over nats:// it runs in the client, so every message crosses the network';
 
 export const FORMAT_HELP =
-  '\nTemplate placeholders: {topic} {offset} {timestamp} (ms since the epoch) {time} (ISO 8601, UTC) {key}\n' +
-  '{value} {headers} (JSON) {headers.NAME}; \\t and \\n are a tab and a newline, {{ and }} literal braces.\n';
+  '\nTemplate placeholders: {topic} {partition} {offset} {timestamp} (ms since the epoch) {time} (ISO 8601, UTC)\n' +
+  '{key} {value} {headers} (JSON) {headers.NAME}; \\t and \\n are a tab and a newline, {{ and }} literal braces.\n';
 
 /**
  * The other name of a count flag (`--count` on consume, `--limit` on subscribe: a user of one command types

@@ -12,7 +12,7 @@ import type { EvqRecord } from '../protocol/record.js';
  *   escapes; `{{` and `}}` are literal braces.
  */
 
-const TEMPLATE_PLACEHOLDERS = ['topic', 'offset', 'timestamp', 'time', 'key', 'value', 'headers'] as const;
+const TEMPLATE_PLACEHOLDERS = ['topic', 'partition', 'offset', 'timestamp', 'time', 'key', 'value', 'headers'] as const;
 
 /** One record → one line (without its newline): bytes for `raw`, text otherwise. */
 export interface RecordFormat {
@@ -32,6 +32,8 @@ function placeholder(name: string): (record: EvqRecord) => string {
   switch (name) {
     case 'topic':
       return (r) => r.topic;
+    case 'partition':
+      return (r) => String(r.partition);
     case 'offset':
       return (r) => String(r.offset);
     case 'timestamp':

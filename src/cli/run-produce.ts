@@ -1,9 +1,9 @@
 import { LIMITS } from '../core/limits.js';
 import { closeSync, existsSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import type { MessageAck, MessageRejection, ProduceMessage, ProduceOptions, ProduceResult } from '../client/types.js';
+import type { EvqClient, MessageAck, MessageRejection, ProduceMessage, ProduceOptions, ProduceResult } from '../client/types.js';
 import { formatDuration } from '../core/durations.js';
 import { formatSize } from '../core/sizes.js';
-import { ERROR_CODES, EXIT, EvqError, EvqUsageError, isEvqErrorCode, type EvqErrorCode } from '../errors.js';
+import { EXIT, EvqError, EvqUsageError } from '../errors.js';
 import { ClientLimitError } from '../client/errors.js';
 import type { ProducePlan } from './commands/produce.js';
 import { processEnv, type CliEnv } from './connection.js';
@@ -13,6 +13,7 @@ import { BadLineError, DEFAULT_MAX_LINE_BYTES, lineParser, openInput, readMessag
 import { onInterrupt } from './signals.js';
 import type { Output } from './output.js';
 import { startProgress } from './progress.js';
+import { Tally, summary } from './produce-summary.js';
 
 /**
  * `evq produce`: streams the messages (arguments, or lines of stdin / --file) into the client's batched,
@@ -29,6 +30,8 @@ export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv 
   }
 
   const client = await env.connect(plan.url, { token: plan.token, timeoutMs: plan.timeoutMs });
+  // --verbose prints partition:offset on a topic of more than one partition (and with --partition), the offset alone on one
+  const withPartition = plan.verbose && (plan.partition !== undefined || (await partitionCount(client, plan.topic)) > 1);
   const tally = new Tally();
   const skipped: number[] = []; // line numbers of bad lines (dead-lettered, never sent)
   const lineOf = (index: number): number => {
@@ -84,10 +87,11 @@ export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv 
     compression: plan.compression,
     maxMessageBytes: plan.maxMessageBytes,
     signal: abort.signal,
+    ...(plan.partition === undefined ? {} : { partition: plan.partition }),
     onAck: (ack: MessageAck) => {
       tally.ack(ack);
       progress.set(tally.acknowledged);
-      void verbose?.line(ack.delayed ? 'delayed' : String(ack.offset));
+      void verbose?.line(ack.delayed ? 'delayed' : withPartition ? `${ack.partition}:${ack.offset}` : String(ack.offset));
     },
   };
   if (plan.delayMs !== undefined) options.delayMs = plan.delayMs;
@@ -145,6 +149,19 @@ export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv 
   }
 }
 
+/**
+ * The topic's partition count, for --verbose. A topic that does not exist yet is created first (with the
+ * broker's default count, as the produce would create it), so that the first line printed has its final form.
+ */
+async function partitionCount(client: EvqClient, topic: string): Promise<number> {
+  let info = await client.describeTopic(topic);
+  if (info === null) {
+    await client.createTopic(topic);
+    info = await client.describeTopic(topic);
+  }
+  return info?.partitions.length ?? 1;
+}
+
 /** The client's own refusal of a message too large, in the cause chain of a produce's failure. */
 function clientLimitOf(err: unknown): ClientLimitError | undefined {
   let current: unknown = err;
@@ -177,66 +194,6 @@ function* fromArgs(
       onBadLine(raw, i + 1, err.message);
     }
   }
-}
-
-/** What happened so far: counted from the acknowledgements, so a failure can say how far it got. */
-class Tally {
-  read = 0;
-  acknowledged = 0;
-  delayed = 0;
-  rejected = 0;
-  firstOffset: number | null = null;
-  lastOffset: number | null = null;
-  firstRejectCode: EvqErrorCode = 'EVQ_ERR_MALFORMED';
-  firstRejectReason = '';
-
-  ack(ack: MessageAck): void {
-    this.acknowledged++;
-    if (ack.delayed) this.delayed++;
-    else {
-      if (this.firstOffset === null) this.firstOffset = ack.offset;
-      this.lastOffset = ack.offset;
-    }
-  }
-
-  reject(code: string, reason: string): void {
-    this.rejected++;
-    if (this.firstRejectReason === '') {
-      // a rejected message is a runtime failure (exit 1), whatever its code says about the message
-      this.firstRejectCode = isEvqErrorCode(code) && ERROR_CODES[code].exit === EXIT.failure ? code : 'EVQ_ERR_MALFORMED';
-      this.firstRejectReason = reason;
-    }
-  }
-
-  /** The client's own count wins where it knows more (e.g. a client that does not report every ack). */
-  settle(result: ProduceResult): void {
-    if (result.acknowledged > this.acknowledged) this.acknowledged = result.acknowledged;
-    if (this.firstOffset === null) this.firstOffset = result.firstOffset;
-    if (result.lastOffset !== null) this.lastOffset = result.lastOffset;
-    if (result.rejected > this.rejected) this.rejected = result.rejected;
-  }
-
-  offsets(): string {
-    if (this.firstOffset === null) return '';
-    const last = this.lastOffset ?? this.firstOffset;
-    return last === this.firstOffset ? ` (offset ${last})` : ` (offsets ${this.firstOffset}..${last})`;
-  }
-}
-
-function summary(plan: ProducePlan, tally: Tally, elapsedMs: number, result: ProduceResult | undefined): string {
-  if (tally.read === 0 && tally.acknowledged === 0) return `no messages to produce to ${plan.topic}: the input was empty`;
-  const rate = elapsedMs > 0 ? Math.round((tally.acknowledged * 1000) / elapsedMs) : tally.acknowledged;
-  const parts = [`produced ${tally.acknowledged} message${tally.acknowledged === 1 ? '' : 's'} to ${plan.topic}${tally.offsets()}`];
-  parts.push(`in ${formatDuration(Math.max(1, Math.round(elapsedMs)))}, ${rate} msg/s`);
-  let line = parts.join(' ');
-  if (tally.delayed > 0) {
-    const when = plan.at !== undefined ? `at ${new Date(plan.at).toISOString()}` : `in ${formatDuration(plan.delayMs ?? 0)}`;
-    line += `; ${tally.delayed} delayed, due ${when}`;
-  }
-  if (result !== undefined && plan.compression === 'gzip' && result.wireBytes > 0)
-    line += `; ${formatSize(result.wireBytes)} on the wire (gzip)`;
-  if (tally.rejected > 0) line += `; ${tally.rejected} rejected, written to ${plan.deadLetter}`;
-  return line;
 }
 
 function failed(err: unknown, interrupted: boolean, tally: Tally, plan: ProducePlan, lineOf: (index: number) => number): EvqError {

@@ -1,7 +1,7 @@
-import type { EvqRecord, From, SubscribeOptions, SubscriptionStatus } from '../client/types.js';
+import type { EvqRecord, From, PartitionPosition, SubscribeOptions, SubscriptionStatus } from '../client/types.js';
 import { formatDuration } from '../core/durations.js';
 import { LIMITS } from '../core/limits.js';
-import { EXIT, EvqError } from '../errors.js';
+import { EXIT, EvqError, EvqUsageError } from '../errors.js';
 import type { SubscribePlan } from './commands/subscribe.js';
 import { processEnv, type CliEnv } from './connection.js';
 import { explainError } from './error-text.js';
@@ -20,7 +20,16 @@ export async function runSubscribe(plan: SubscribePlan, output: Output, env: Cli
   const client = await env.connect(plan.url, { token: plan.token, timeoutMs: Math.max(LIMITS.defaultTimeoutMs, plan.idleTimeoutMs ?? 0) });
   const options: SubscribeOptions = { from: plan.from, onStatus: (status) => reportStatus(status, output) };
   if (plan.filter !== undefined) options.filter = plan.filter;
+  if (plan.partition !== undefined) options.partition = plan.partition;
   const subscription = client.subscribe(plan.topic, options);
+  // where each partition started, and the next offset of each after what was printed: a resume command's positions
+  const resume = new Map<number, number>();
+  void subscription.ready?.then(
+    () => {
+      for (const p of subscription.positions?.() ?? []) if (!resume.has(p.partition)) resume.set(p.partition, p.next);
+    },
+    () => undefined,
+  );
   let stopped: 'count' | 'signal' | 'idle' | 'pipe' | undefined;
   const stop = (why: NonNullable<typeof stopped>): void => {
     stopped ??= why;
@@ -38,6 +47,7 @@ export async function runSubscribe(plan: SubscribePlan, output: Output, env: Cli
       idle?.refresh();
       received++;
       last = record;
+      resume.set(record.partition, record.offset + 1);
       const wait = printer.line(plan.format.format(record));
       if (plan.count !== undefined && received >= plan.count) {
         stop('count');
@@ -57,7 +67,7 @@ export async function runSubscribe(plan: SubscribePlan, output: Output, env: Cli
   }
   if (stopped === undefined && failure === undefined) failure = await subscription.closed.catch((err: unknown) => err);
   if (stopped === 'signal' || stopped === 'pipe' || stopped === 'count') return;
-  if (failure !== undefined && failure !== null) throw subscriptionFailure(failure, plan, last);
+  if (failure !== undefined && failure !== null) throw subscriptionFailure(failure, plan, last, positionsOf(resume));
   if (stopped === 'idle' && plan.count !== undefined && received < plan.count) {
     throw new EvqError(
       'EVQ_ERR_TIMEOUT',
@@ -67,31 +77,67 @@ export async function runSubscribe(plan: SubscribePlan, output: Output, env: Cli
   if (stopped === 'idle') output.info(`no message for ${formatDuration(plan.idleTimeoutMs ?? 0)}: ${received} received, stopping`);
 }
 
-/** The command line that picks up right after the last record printed. */
-export function resumeCommand(plan: SubscribePlan, last: EvqRecord | undefined): string {
-  const from: From = last === undefined ? plan.from : last.offset + 1;
-  const position = typeof from !== 'object' ? String(from) : 'time' in from ? `@${from.time}` : `-${from.last}`;
-  const filter = plan.filter === undefined ? '' : ` --filter '${plan.filter.replace(/'/g, `'\\''`)}'`;
-  return `evq subscribe ${plan.topic} --from ${position}${filter}`;
+/** The positions kept by runSubscribe, in partition order. */
+function positionsOf(resume: Map<number, number>): PartitionPosition[] {
+  return [...resume].map(([partition, next]) => ({ partition, next })).sort((a, b) => a.partition - b.partition);
 }
 
-function subscriptionFailure(err: unknown, plan: SubscribePlan, last: EvqRecord | undefined): unknown {
+/**
+ * The command line that picks up right after the last record printed. A subscription of every partition of a
+ * topic of more than one (`positions` names several) resumes each partition with its own command, run together
+ * in one line a shell takes as it is: `(evq subscribe t --partition 0 --from 5 & evq subscribe t --partition 1
+ * --from 9 & wait)`. On a topic of one partition it is `evq subscribe t --from N`, as before partitions.
+ */
+export function resumeCommand(plan: SubscribePlan, last: EvqRecord | undefined, positions: readonly PartitionPosition[] = []): string {
+  const filter = plan.filter === undefined ? '' : ` --filter '${plan.filter.replace(/'/g, `'\\''`)}'`;
+  const many = plan.partition === undefined && (positions.length > 1 || positions.some((p) => p.partition !== 0));
+  if (many) {
+    const each = positions.map((p) => `evq subscribe ${plan.topic} --partition ${p.partition} --from ${p.next}${filter}`);
+    return `(${each.join(' & ')} & wait)`;
+  }
+  const from: From = last === undefined ? plan.from : last.offset + 1;
+  const position = typeof from !== 'object' ? String(from) : 'time' in from ? `@${from.time}` : `-${from.last}`;
+  const partition = plan.partition === undefined ? '' : ` --partition ${plan.partition}`;
+  return `evq subscribe ${plan.topic}${partition} --from ${position}${filter}`;
+}
+
+/** Where the subscription stopped, for an error line: the offset on one partition, else each partition's next one. */
+function stoppedAt(last: EvqRecord | undefined, positions: readonly PartitionPosition[], plan: SubscribePlan): string {
+  if (plan.partition === undefined && positions.length > 1) return ` (next: ${positions.map((p) => `${p.partition}:${p.next}`).join(' ')})`;
+  return last === undefined ? '' : ` after offset ${last.offset}`;
+}
+
+function subscriptionFailure(err: unknown, plan: SubscribePlan, last: EvqRecord | undefined, positions: PartitionPosition[]): unknown {
   if (err instanceof EvqError && err.code === 'EVQ_ERR_SLOW_CONSUMER') {
-    const after = last === undefined ? 'before any message arrived' : `after offset ${last.offset}`;
+    const where = stoppedAt(last, positions, plan);
+    const after = where === '' ? ' before any message arrived' : where;
     return new EvqError(
       'EVQ_ERR_SLOW_CONSUMER',
-      `the broker dropped this subscription ${after}: it read too slowly (slow consumer); resume with: ${resumeCommand(plan, last)}`,
+      `the broker dropped this subscription${after}: it read too slowly (slow consumer); resume with: ${resumeCommand(plan, last, positions)}`,
       { cause: err },
     );
   }
   if (err instanceof EvqError && err.code === 'EVQ_ERR_CLOSED') {
-    const after = last === undefined ? '' : ` after offset ${last.offset}`;
     return new EvqError(
       'EVQ_ERR_CLOSED',
-      `the subscription was closed by the broker${after} (${err.message}); resume with: ${resumeCommand(plan, last)}`,
+      `the subscription was closed by the broker${stoppedAt(last, positions, plan)} (${err.message}); resume with: ${resumeCommand(plan, last, positions)}`,
       {
         cause: err,
       },
+    );
+  }
+  if (
+    err instanceof EvqError &&
+    err.code === 'EVQ_ERR_INVALID_ARGUMENT' &&
+    typeof plan.from === 'number' &&
+    plan.partition === undefined &&
+    /needs a partition/.test(err.message)
+  ) {
+    const count = /has (\d+) partitions/.exec(err.message)?.[1] ?? 'several';
+    return new EvqUsageError(
+      'EVQ_ERR_INVALID_ARGUMENT',
+      `--from ${plan.from} needs --partition N: topic ${plan.topic} has ${count} partitions, each with its own offsets (earliest, latest, -N and times apply to each)`,
+      { cause: err },
     );
   }
   return explainError(err, plan.url);
@@ -100,17 +146,29 @@ function subscriptionFailure(err: unknown, plan: SubscribePlan, last: EvqRecord 
 /** Lost and regained connections, on stderr: the records themselves resume with no gap and no repeat. */
 function reportStatus(status: SubscriptionStatus, output: Output): void {
   switch (status.type) {
-    case 'disconnected':
-      output.info(
-        `connection lost (${status.error.message})${status.lastOffset === null ? '' : ` after offset ${status.lastOffset}`}; reconnecting`,
-      );
+    case 'disconnected': {
+      const positions = status.positions ?? [];
+      const where =
+        positions.length > 1
+          ? ` (next: ${positions.map((p) => `${p.partition}:${p.next}`).join(' ')})`
+          : status.lastOffset === null
+            ? ''
+            : ` after offset ${status.lastOffset}`;
+      output.info(`connection lost (${status.error.message})${where}; reconnecting`);
       break;
+    }
     case 'reconnecting':
       if (status.attempt > 1 && status.attempt % 5 === 0)
         output.info(`still reconnecting (attempt ${status.attempt}, next in ${formatDuration(status.delayMs)})`);
       break;
-    case 'reconnected':
-      output.info(`reconnected: resuming at offset ${status.from}`);
+    case 'reconnected': {
+      const positions = status.positions ?? [];
+      output.info(
+        positions.length > 1
+          ? `reconnected: resuming partitions at ${positions.map((p) => `${p.partition}:${p.next}`).join(' ')}`
+          : `reconnected: resuming at offset ${status.from}`,
+      );
       break;
+    }
   }
 }

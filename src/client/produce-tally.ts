@@ -4,11 +4,12 @@
  * that was neither acknowledged nor rejected are kept for the result or the error. Pure.
  */
 
-import type { MessageAck, MessageRejection, ProduceMessage, ProduceResult } from './types.js';
+import type { MessageAck, MessageRejection, PartitionAcks, ProduceMessage, ProduceResult } from './types.js';
 
 /** What became of one message. */
 export type Outcome =
-  | { kind: 'ack'; offset: number; delayed: boolean }
+  /** `partition` absent: 0 (a transport of one partition, or a delayed message the broker holds). */
+  | { kind: 'ack'; offset: number; delayed: boolean; partition?: number }
   | { kind: 'rejected'; code: string; reason: string }
   /** Not acknowledged: its batch failed or was never sent (after an earlier failure). */
   | { kind: 'failed' };
@@ -32,6 +33,9 @@ export class ProduceTally {
   delayed = 0;
   firstOffset: number | null = null;
   lastOffset: number | null = null;
+  /** Per partition acknowledged (not delayed): count and offsets. */
+  readonly #partitions = new Map<number, PartitionAcks>();
+  #lastPart: PartitionAcks | undefined;
   /** Lowest input index neither acknowledged nor rejected. */
   firstUnacknowledged: number | null = null;
   /** An `onAck`/`onReject` callback threw: the produce stops with it. */
@@ -64,6 +68,7 @@ export class ProduceTally {
       rejected: this.rejected,
       firstOffset: this.firstOffset,
       lastOffset: this.lastOffset,
+      partitions: [...this.#partitions.values()].map((p) => ({ ...p })).sort((a, b) => a.partition - b.partition),
       elapsedMs,
       wireBytes,
     };
@@ -83,16 +88,28 @@ export class ProduceTally {
       return;
     }
     this.acknowledged++;
+    const partition = outcome.partition ?? 0;
     if (outcome.delayed) {
       this.delayed++;
     } else {
       if (this.firstOffset === null || outcome.offset < this.firstOffset) this.firstOffset = outcome.offset;
       if (this.lastOffset === null || outcome.offset > this.lastOffset) this.lastOffset = outcome.offset;
+      // a batch's messages mostly share a partition: the last one's entry is looked up only when it changes
+      let part = this.#lastPart !== undefined && this.#lastPart.partition === partition ? this.#lastPart : this.#partitions.get(partition);
+      if (part === undefined) {
+        part = { partition, count: 1, firstOffset: outcome.offset, lastOffset: outcome.offset };
+        this.#partitions.set(partition, part);
+      } else {
+        part.count++;
+        if (outcome.offset < part.firstOffset) part.firstOffset = outcome.offset;
+        if (outcome.offset > part.lastOffset) part.lastOffset = outcome.offset;
+      }
+      this.#lastPart = part;
     }
     // per message: no closure and no ack object unless someone listens
     const onAck = this.#callbacks.onAck;
     if (onAck !== undefined && this.callbackError === undefined) {
-      this.#call(onAck, { index: item.index, offset: outcome.offset, delayed: outcome.delayed });
+      this.#call(onAck, { index: item.index, partition, offset: outcome.offset, delayed: outcome.delayed });
     }
   }
 

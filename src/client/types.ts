@@ -4,7 +4,7 @@
  * these types, so it has no transport-specific branches.
  */
 
-import type { GroupDescription, GroupInfo, GroupReset, GroupResetTo, TopicInfo } from '../protocol/http.js';
+import type { GroupDescription, GroupInfo, GroupReset, GroupResetTo, TopicChange, TopicDescription, TopicInfo } from '../protocol/http.js';
 import type { EvqRecord } from '../protocol/record.js';
 
 export type { EvqRecord } from '../protocol/record.js';
@@ -16,6 +16,9 @@ export type {
   GroupPartitionOffsets,
   GroupReset,
   GroupResetTo,
+  PartitionOffsets,
+  TopicChange,
+  TopicDescription,
   TopicInfo,
 } from '../protocol/http.js';
 
@@ -51,6 +54,11 @@ export interface ProduceOptions {
   idempotent?: boolean;
   /** Compress batches on the wire. */
   compression?: 'gzip' | 'none';
+  /**
+   * Append every message to this partition (from 0). Absent, the broker places each message: a keyed one by
+   * `toPositive(murmur2(key)) % partitions` (Kafka's default partitioner), the unkeyed ones of a batch together.
+   */
+  partition?: number;
   /** Retries of a batch after a retryable failure (connection lost, timeout), with backoff. Default 5. */
   retries?: number;
   /**
@@ -81,6 +89,8 @@ export interface ProduceOptions {
 export interface MessageAck {
   /** Position of the message in the input, from 0. */
   index: number;
+  /** The partition it was appended to (0 for a topic of one partition; 0 too for a delayed message the broker holds). */
+  partition: number;
   offset: number;
   delayed: boolean;
 }
@@ -96,9 +106,11 @@ export interface ProduceResult {
   /** Messages acknowledged (appended, or accepted for delayed delivery). */
   acknowledged: number;
   rejected: number;
-  /** First and last offset acknowledged (null when none, or all delayed). */
+  /** First and last offset acknowledged (null when none, or all delayed); of every partition mixed: see `partitions`. */
   firstOffset: number | null;
   lastOffset: number | null;
+  /** Per partition that got messages, in partition order: how many and their first and last offset (delayed ones not counted). */
+  partitions?: PartitionAcks[];
   elapsedMs: number;
   /** Bytes sent on the wire (after compression). */
   wireBytes: number;
@@ -112,6 +124,14 @@ export interface ProduceResult {
   resent?: number;
 }
 
+/** The acknowledged messages of one partition in a produce. */
+export interface PartitionAcks {
+  partition: number;
+  count: number;
+  firstOffset: number;
+  lastOffset: number;
+}
+
 /**
  * Where a read or subscription starts; `{ last: N }` is the last N records (of each partition), `{ time: MS }`
  * the first record stamped at or after MS (of each partition; past the end means the end).
@@ -119,7 +139,13 @@ export interface ProduceResult {
 export type From = 'earliest' | 'latest' | number | { last: number } | { time: number };
 
 export interface SubscribeOptions {
+  /**
+   * Where to start in each partition (default `latest`). An offset needs `partition` on a topic of more than one
+   * partition; `{ last: N }` and `{ time: MS }` apply to each partition.
+   */
   from?: From;
+  /** Read only this partition; absent, every partition of the topic (and those it gets later), each in order. */
+  partition?: number;
   /** A filter expression; it runs on the broker (docs/FILTERS.md). */
   filter?: string;
   /** Reconnect with backoff after a lost connection, resuming after the last record seen. Default true. */
@@ -135,11 +161,23 @@ export interface SubscribeOptions {
 }
 
 export type SubscriptionStatus =
-  | { type: 'disconnected'; error: Error; lastOffset: number | null }
+  | { type: 'disconnected'; error: Error; lastOffset: number | null; positions?: PartitionPosition[] }
   | { type: 'reconnecting'; attempt: number; delayMs: number }
-  | { type: 'reconnected'; from: number };
+  | { type: 'reconnected'; from: number; positions?: PartitionPosition[] };
 
-/** A live subscription: an async iterable of records, in offset order, with no gaps or repeats. */
+/**
+ * Where a subscription stands in one partition: the next offset it delivers. `positions` of the statuses (and
+ * `Subscription.positions()`) list every partition read; on a topic of one partition `lastOffset`/`from` say it.
+ */
+export interface PartitionPosition {
+  partition: number;
+  next: number;
+}
+
+/**
+ * A live subscription: an async iterable of records, in offset order within each partition, with no gaps or
+ * repeats (a subscription of every partition has no order across partitions).
+ */
 export interface Subscription extends AsyncIterable<EvqRecord> {
   readonly topic: string;
   /** Stops the subscription; the iteration ends. */
@@ -152,6 +190,8 @@ export interface Subscription extends AsyncIterable<EvqRecord> {
    * after that are delivered); rejects when it could not start (the same error the iteration throws).
    */
   readonly ready?: Promise<number>;
+  /** The next offset of each partition read so far (empty before the broker confirmed), in partition order. */
+  positions?(): PartitionPosition[];
 }
 
 export interface ConsumeOptions {
@@ -207,8 +247,10 @@ export interface GroupMissed {
   missed: number;
 }
 
-/** How long a topic keeps its messages (`evq topics create`); absent: the broker's default. */
+/** How a topic is made (`evq topics create`); absent: the broker's default. */
 export interface TopicSettings {
+  /** Partitions of the topic (default 1, or the broker's `--default-partitions`); over nats:// a stream is one. */
+  partitions?: number;
   /** Oldest messages are dropped past this many bytes. */
   retentionBytes?: number;
   /** Messages older than this (ms) are dropped. */
@@ -228,8 +270,15 @@ export interface EvqClient {
   /** Pulls records; the iteration ends at the end of the log unless `follow`. */
   consume(topic: string, options?: ConsumeOptions): AsyncIterable<EvqRecord>;
   topics(): Promise<TopicInfo[]>;
-  /** Creates a topic; resolves with false when it existed already (it is then left as it is). */
+  /**
+   * Creates a topic; resolves with false when it existed already (it is then left as it is). With `partitions`,
+   * a topic that exists with another count is `EVQ_ERR_CONFLICT`.
+   */
   createTopic(topic: string, settings?: TopicSettings): Promise<boolean>;
+  /** Grows a topic to `partitions` partitions (never fewer: `EVQ_ERR_INVALID_ARGUMENT`); resolves with the counts before and after. */
+  alterTopic(topic: string, settings: { partitions: number }): Promise<TopicChange>;
+  /** One topic with its partitions and groups; null when it does not exist. */
+  describeTopic(topic: string): Promise<TopicDescription | null>;
   deleteTopic(topic: string): Promise<void>;
   /** Every consumer group, per topic, with its lag and members. */
   groups(): Promise<GroupInfo[]>;

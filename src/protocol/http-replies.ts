@@ -16,6 +16,7 @@ import type {
   GroupReset,
   MemberCommit,
   PartitionOffsets,
+  TopicChange,
   TopicDescription,
   TopicInfo,
 } from './http.js';
@@ -93,6 +94,15 @@ export function decodeTopicDescription(body: unknown, where = 'GET /topics/{topi
     return { group: text(g, 'group', where), committed: count(g, 'committed', where), lag: count(g, 'lag', where) };
   });
   return { ...info, groups };
+}
+
+/** The body of `PUT /topics/{topic}` and `PATCH /topics/{topic}`: the partition count now (and before, for PATCH). */
+export function decodeTopicChange(body: unknown, where = 'PATCH /topics/{topic}'): TopicChange {
+  const c = object(body, where, 'the body');
+  const change: TopicChange = { topic: text(c, 'topic', where), partitions: count(c, 'partitions', where) };
+  if (typeof c.created === 'boolean') change.created = c.created;
+  if (c.previous !== undefined) change.previous = count(c, 'previous', where);
+  return change;
 }
 
 /**

@@ -236,8 +236,8 @@ describeNats('the command line over NATS JetStream', () => {
     const table = await runOnTty(['topics'], { EVQ_URL: url });
     expect(table.code).toBe(0);
     const rows = lines(table.out);
-    expect(rows[0]).toMatch(/^TOPIC +MESSAGES +SIZE +OFFSETS +SUBSCRIBERS$/);
-    expect(rows).toContainEqual(expect.stringMatching(/^orders\.eu_west +3 +\d+b +0\.\.2 +\d+$/));
+    expect(rows[0]).toMatch(/^TOPIC +PARTITIONS +MESSAGES +SIZE +OFFSETS +SUBSCRIBERS$/);
+    expect(rows).toContainEqual(expect.stringMatching(/^orders\.eu_west +1 +3 +\d+b +0\.\.2 +\d+$/));
 
     const del = await runCli(['topics', 'delete', 'orders.eu_west'], { url });
     expect(del.code, del.err).toBe(0);

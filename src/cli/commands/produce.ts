@@ -29,6 +29,7 @@ export interface ProduceFlags {
   timeout: number;
   verbose?: boolean;
   maxMessageBytes: number;
+  partition?: number;
 }
 
 /** Everything `evq produce` was asked to do, checked: what run-produce.ts executes. */
@@ -49,6 +50,8 @@ export interface ProducePlan {
   compression: 'gzip' | 'none';
   deadLetter: string | undefined;
   verbose: boolean;
+  /** `--partition N`: every message goes there (else the broker places each by its key). */
+  partition: number | undefined;
   /** The broker's --max-message-bytes: larger messages are refused before they are sent. */
   maxMessageBytes: number;
 }
@@ -103,6 +106,7 @@ export function toProducePlan(topic: string, args: string[], flags: ProduceFlags
     compression: flags.compression,
     deadLetter: flags.deadLetter,
     verbose: flags.verbose === true,
+    partition: flags.partition,
     maxMessageBytes: flags.maxMessageBytes,
   };
 }
@@ -151,7 +155,15 @@ export function makeProduceCommand(output: Output): Command {
         .argParser(sizeInRange(1, 2 ** 31))
         .default(LIMITS.maxMessageBytes, formatSize(LIMITS.maxMessageBytes)),
     )
-    .option('-v, --verbose', 'print the offset of each acknowledged message on stdout, in input order');
+    .option(
+      '-p, --partition <n>',
+      'append every message to this partition (default: a keyed message goes where its key hashes, as in Kafka)',
+      integerOption(0, 0xffffffff),
+    )
+    .option(
+      '-v, --verbose',
+      'print the offset of each acknowledged message on stdout, in input order (partition:offset on a topic of more than one partition)',
+    );
   withClientOptions(command);
   command.addHelpText(
     'after',
@@ -162,6 +174,7 @@ export function makeProduceCommand(output: Output): Command {
   withExamples(command, [
     'evq produce orders --key customer-7 --header type=deposit \'{"amount": 5}\'',
     'seq 1 1000 | evq produce numbers',
+    'evq produce orders --key customer-7 --verbose \'{"amount": 5}\'   # prints partition:offset',
     'evq consume orders --format json | evq produce orders-copy --json',
   ]);
   return command.action(async (topic: string, args: string[], flags: ProduceFlags) => {

@@ -17,6 +17,7 @@ import {
   jsonFormatOption,
   mergeCount,
   positionOption,
+  sinceOption,
 } from '../options.js';
 import { EvqUsageError } from '../../errors.js';
 import type { Output } from '../output.js';
@@ -26,6 +27,9 @@ export interface SubscribeFlags {
   token?: string;
   filter?: string;
   from: From;
+  /** `--since 5m`: from now minus this (conflicts with --from). */
+  since?: From;
+  partition?: number;
   count?: number;
   /** `--limit`, the other name of --count. */
   limit?: number;
@@ -43,6 +47,8 @@ export interface SubscribePlan {
   token: string | undefined;
   filter: string | undefined;
   from: From;
+  /** Only this partition (else every partition of the topic). */
+  partition: number | undefined;
   count: number | undefined;
   format: RecordFormat;
   /** Stop when nothing arrives for this long (ms). */
@@ -62,7 +68,8 @@ export function toSubscribePlan(topic: string, flags: SubscribeFlags): Subscribe
     url: brokerUrl(flags.url),
     token: flags.token === '' ? undefined : flags.token,
     filter: flags.filter,
-    from: flags.from,
+    from: flags.since ?? flags.from,
+    partition: flags.partition,
     count: mergeCount('--count', flags.count, '--limit', flags.limit),
     format: formatOf(flags.format, flags.json),
     idleTimeoutMs: flags.timeout,
@@ -78,10 +85,19 @@ export function makeSubscribeCommand(output: Output): Command {
     .argument('<topic>', 'topic to subscribe to (it need not exist yet)')
     .option('-f, --filter <expr>', FILTER_HELP, filterOption)
     .addOption(
-      new Option('-o, --from <position>', 'latest (live; or end), earliest (or beginning), an offset, or -N for the last N')
+      new Option(
+        '-o, --from <position>',
+        'latest (live; or end), earliest (or beginning), an offset (needs --partition on a topic of more than one), -N for the last N of each partition, or a time (2026-12-01T09:00:00Z, @MS)',
+      )
         .argParser(positionOption)
         .default('latest'),
     )
+    .addOption(
+      new Option('--since <duration>', 'start at the first message stamped at or after now minus this (5m, 1h), in each partition')
+        .argParser((value: string) => sinceOption(value))
+        .conflicts('from'),
+    )
+    .option('-p, --partition <n>', 'read only this partition (default: every partition of the topic)', integerOption(0, 0xffffffff))
     .option('-n, --count <n>', 'exit after this many messages (also -c, --limit)', integerOption(1))
     .addOption(countAlias('-c, --limit <n>'))
     .addOption(new Option('-e, --exit-at-end').hideHelp())
@@ -103,7 +119,9 @@ export function makeSubscribeCommand(output: Output): Command {
     'evq subscribe orders',
     'evq subscribe orders --filter \'value.amount > 100 && headers.type == "deposit"\'',
     'evq subscribe orders --url nats://127.0.0.1:4222 --from earliest --count 100',
-    "evq subscribe orders --from -10 --count 10 --format '{time} {key} {value}'",
+    "evq subscribe orders --from -10 --count 10 --format '{time} {partition}:{offset} {key} {value}'",
+    'evq subscribe orders --since 5m',
+    'evq subscribe orders --partition 2 --from 1200',
   ]);
   return command.action(async (topic: string, flags: SubscribeFlags) => {
     const plan = toSubscribePlan(topic, flags);

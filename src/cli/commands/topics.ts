@@ -3,7 +3,7 @@ import { validateTopicName } from '../../protocol/validate.js';
 import type { TopicSettings } from '../../client/types.js';
 import { connectionOf, jsonOf, withClientOptions, type Connection } from '../connection-options.js';
 import { withExamples } from '../help.js';
-import { durationOption, sizeOption } from '../options.js';
+import { durationOption, integerOption, sizeOption } from '../options.js';
 import type { Output } from '../output.js';
 
 interface ConnectionFlags {
@@ -26,39 +26,95 @@ export interface DeleteTopicPlan extends Connection {
   topic: string;
 }
 
+export interface AlterTopicPlan extends Connection {
+  topic: string;
+  partitions: number;
+}
+
+export interface DescribeTopicPlan extends Connection {
+  topic: string;
+  /** Print JSON even on a terminal. */
+  json: boolean;
+}
+
+/** Most partitions `--partitions` asks for (a topic is a directory per partition). */
+const MAX_PARTITIONS = 4096;
+
 export function makeTopicsCommand(output: Output): Command {
   const command = new Command('topics')
-    .description('list topics with message counts, sizes and offsets (a table on a terminal, JSON otherwise)')
+    .description(
+      'list topics with partitions, message counts, sizes and offsets (a table on a terminal, JSON otherwise); `evq topics TOPIC` describes one',
+    )
+    .argument('[topic]', 'describe this topic: its partitions (offsets, sizes) and groups')
     .option('--json', 'print JSON even on a terminal');
   withClientOptions(command);
   withExamples(command, [
     'evq topics',
     'evq topics ls --json',
     "evq topics --json | jq -r '.[].topic'",
-    'evq topics create orders',
+    'evq topics orders',
+    'evq topics create orders --partitions 6',
+    'evq topics alter orders --partitions 12',
     'evq topics delete orders-old',
   ]);
 
   const create = new Command('create')
     .description('create a topic (it is also created by its first produce); an existing topic is left as it is')
     .argument('<topic>', 'topic to create')
+    .option(
+      '--partitions <n>',
+      "partitions of the topic (default 1, or evq serve's --default-partitions; grow it later with evq topics alter)",
+      integerOption(1, MAX_PARTITIONS),
+    )
     .option('--retention-bytes <size>', 'over nats://: the stream keeps at most this much (its max_bytes)', sizeOption)
     .option('--retention-age <duration>', 'over nats://: the stream drops messages older than this (its max_age)', durationOption);
   withClientOptions(create);
   withExamples(create, [
     'evq topics create orders',
+    'evq topics create orders --partitions 6',
     'evq topics create --url nats://127.0.0.1:4222 orders --retention-bytes 1gb --retention-age 7d',
   ]);
-  create.action(async (topic: string, flags: ConnectionFlags & { retentionBytes?: number; retentionAge?: number }, cmd: Command) => {
+  create.action(
+    async (topic: string, flags: ConnectionFlags & { partitions?: number; retentionBytes?: number; retentionAge?: number }, cmd: Command) => {
     validateTopicName(topic);
     const settings: TopicSettings = {};
+    if (flags.partitions !== undefined) settings.partitions = flags.partitions;
     if (flags.retentionBytes !== undefined) settings.retentionBytes = flags.retentionBytes;
     if (flags.retentionAge !== undefined) settings.retentionAgeMs = flags.retentionAge;
     const plan: CreateTopicPlan = { ...connectionOf(cmd), topic, settings };
     const { runCreateTopic } = await import('../run-topics.js');
     await runCreateTopic(plan, output);
-  });
+  },
+  );
   command.addCommand(create);
+
+  const alter = new Command('alter')
+    .description('grow a topic to more partitions (never fewer, as in Kafka); its records keep their partitions and offsets')
+    .argument('<topic>', 'topic to grow')
+    .requiredOption('--partitions <n>', 'the partition count it gets', integerOption(1, MAX_PARTITIONS));
+  withClientOptions(alter);
+  withExamples(alter, ['evq topics alter orders --partitions 12']);
+  alter.action(async (topic: string, flags: ConnectionFlags & { partitions: number }, cmd: Command) => {
+    validateTopicName(topic);
+    const plan: AlterTopicPlan = { ...connectionOf(cmd), topic, partitions: flags.partitions };
+    const { runAlterTopic } = await import('../run-topics.js');
+    await runAlterTopic(plan, output);
+  });
+  command.addCommand(alter);
+
+  const describe = new Command('describe')
+    .description('one topic: its partitions (offsets, message counts, sizes) and its groups (the same as `evq topics TOPIC`)')
+    .argument('<topic>', 'topic to describe')
+    .option('--json', 'print JSON even on a terminal');
+  withClientOptions(describe);
+  withExamples(describe, ['evq topics describe orders', 'evq topics orders --json']);
+  describe.action(async (topic: string, flags: { json?: boolean }, cmd: Command) => {
+    validateTopicName(topic);
+    const plan: DescribeTopicPlan = { ...connectionOf(cmd), topic, json: jsonOf(flags, cmd) };
+    const { runDescribeTopic } = await import('../run-topics.js');
+    await runDescribeTopic(plan, output);
+  });
+  command.addCommand(describe);
 
   const remove = new Command('delete')
     .description('delete a topic: its log, its consumer groups; live subscribers are told')
@@ -87,7 +143,14 @@ export function makeTopicsCommand(output: Output): Command {
   });
   command.addCommand(list);
 
-  return command.action(async (flags: { json?: boolean }, cmd: Command) => {
+  return command.action(async (topic: string | undefined, flags: { json?: boolean }, cmd: Command) => {
+    if (topic !== undefined) {
+      validateTopicName(topic);
+      const plan: DescribeTopicPlan = { ...connectionOf(cmd), topic, json: flags.json === true };
+      const { runDescribeTopic } = await import('../run-topics.js');
+      await runDescribeTopic(plan, output);
+      return;
+    }
     const plan: TopicsPlan = { ...connectionOf(cmd), json: flags.json === true };
     const { runTopics } = await import('../run-topics.js');
     await runTopics(plan, output);

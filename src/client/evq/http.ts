@@ -17,7 +17,7 @@ import { toConnectionError } from '../errors.js';
 import type { Endpoint } from './endpoint.js';
 
 export interface HttpRequest {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   query?: Record<string, string | number | boolean | undefined>;
   body?: string | Buffer;

@@ -8,12 +8,12 @@ import { EvqError } from '../../errors.js';
 import { PATHS } from '../../protocol/http.js';
 import { decodeTopicDescription } from '../../protocol/http-replies.js';
 import type { StartPosition } from '../../protocol/http.js';
-import type { From, TopicInfo } from '../types.js';
+import type { From, TopicDescription } from '../types.js';
 import type { HttpApi } from './http.js';
 import { checkFrom } from '../options.js';
 
 /** Offsets of a topic: `GET /topics/{topic}`; null when the topic does not exist (yet). */
-export async function topicInfo(http: HttpApi, topic: string, signal?: AbortSignal): Promise<TopicInfo | null> {
+export async function topicInfo(http: HttpApi, topic: string, signal?: AbortSignal): Promise<TopicDescription | null> {
   try {
     return decodeTopicDescription(await http.json<unknown>({ method: 'GET', path: PATHS.topic(topic), signal }));
   } catch (error) {

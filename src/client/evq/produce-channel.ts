@@ -9,6 +9,7 @@
 
 import { CLOSE_CODES } from '../../protocol/ws-frames.js';
 import type { BrokerControl } from '../../protocol/ws-control.js';
+import type { PartitionAppendReply } from '../../protocol/http.js';
 import { EvqConnectionError, EvqError, errorFromWire } from '../../errors.js';
 import { Backoff, sleep } from '../backoff.js';
 import type { BackoffOptions } from '../backoff.js';
@@ -28,12 +29,18 @@ export interface ChannelOptions {
   backoff?: BackoffOptions;
 }
 
-/** The broker's answer to one batch. */
+/**
+ * The broker's answer to one batch: `partition`, `baseOffset` and `lastOffset` are its first part's; when keyed
+ * messages went to several partitions, `parts` has every part and `placement` each message's partition.
+ */
 export interface BatchAck {
+  partition: number;
   baseOffset: number;
   lastOffset: number;
   delayed: boolean;
   duplicate: boolean;
+  parts?: PartitionAppendReply[] | undefined;
+  placement?: number[] | undefined;
 }
 
 interface Pending {
@@ -261,10 +268,13 @@ export class ProduceChannel {
       this.#backoff.reset();
       const delayed = message.delayed === true;
       this.#settle(pending, undefined, {
+        partition: message.partition ?? 0,
         baseOffset: delayed ? -1 : message.baseOffset,
         lastOffset: delayed ? -1 : message.lastOffset,
         delayed,
         duplicate: message.duplicate === true,
+        parts: message.partitions,
+        placement: message.placement,
       });
     } else if (message.op === 'error' && message.req !== undefined) {
       const pending = this.#pending.get(message.req);

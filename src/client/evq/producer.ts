@@ -13,7 +13,7 @@ import { gzip } from 'node:zlib';
 import { Batcher } from '../../core/batcher.js';
 import type { BatchInfo } from '../../core/batcher.js';
 import type { BufferPool } from '../../core/buffer-pool.js';
-import { EvqError } from '../../errors.js';
+import { EvqError, EvqUsageError } from '../../errors.js';
 import { validateMessage, validateTopicName } from '../../protocol/validate.js';
 import { encodeProduceFrame } from '../../protocol/ws-frames.js';
 import type { ProduceFrame } from '../../protocol/ws-frames.js';
@@ -24,6 +24,7 @@ import type { ProduceMessage, ProduceOptions, ProduceResult } from '../types.js'
 import type { Endpoint } from './endpoint.js';
 import { encodedRecordBytes, writeBatch, writeProduceFrame } from './frame-writer.js';
 import type { PooledBytes } from './frame-writer.js';
+import { ackOutcomes } from './ack-offsets.js';
 import { ProduceChannel } from './produce-channel.js';
 import type { BatchAck } from './produce-channel.js';
 import { settingsOf } from '../produce-settings.js';
@@ -72,8 +73,16 @@ export async function produce(
   options: ProduceOptions = {},
 ): Promise<ProduceResult> {
   validateTopicName(topic);
+  checkPartition(options.partition);
   const run = new ProduceRun(ctx, topic, settingsOf(options), options);
   return run.run(messages);
+}
+
+/** An explicit partition: a whole number from 0 (the broker says whether the topic has it). */
+function checkPartition(partition: number | undefined): void {
+  if (partition !== undefined && (!Number.isSafeInteger(partition) || partition < 0 || partition > 0xffffffff)) {
+    throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `invalid partition ${String(partition)}: expected a whole number >= 0`);
+  }
 }
 
 class ProduceRun {
@@ -191,17 +200,8 @@ class ProduceRun {
   /** Sends the items as one batch; one outcome per item. */
   async #sendAll(items: readonly Item[], key: string | null): Promise<Outcome[]> {
     const ack = await this.#send(items, key);
-    const count = items.length;
-    const outcomes = new Array<Outcome>(count);
-    if (ack.delayed) return outcomes.fill(DELAYED);
-    if (ack.lastOffset - ack.baseOffset + 1 !== count) {
-      throw new EvqError(
-        'EVQ_ERR_INTERNAL',
-        `the broker acknowledged offsets ${ack.baseOffset}..${ack.lastOffset} for a batch of ${count} messages`,
-      );
-    }
-    for (let i = 0; i < count; i++) outcomes[i] = { kind: 'ack', offset: ack.baseOffset + i, delayed: false };
-    return outcomes;
+    if (ack.delayed) return new Array<Outcome>(items.length).fill(DELAYED);
+    return ackOutcomes(ack, items.length);
   }
 
   /** After a batch was refused for good: each message alone, so only the bad ones are rejected. */
@@ -269,7 +269,15 @@ class ProduceRun {
   }
 
   #meta(key: string | null): Omit<ProduceFrame, 'batch'> {
-    return { req: 0, topic: this.#topic, gzip: this.#settings.gzip, dueAt: this.#settings.dueAt, idempotencyKey: key };
+    const partition = this.#options.partition;
+    return {
+      req: 0,
+      topic: this.#topic,
+      gzip: this.#settings.gzip,
+      dueAt: this.#settings.dueAt,
+      idempotencyKey: key,
+      ...(partition === undefined ? {} : { partition }),
+    };
   }
 
   #messagesOf(items: readonly Item[]): ProduceMessage[] {

@@ -2,8 +2,9 @@
  * A push subscription over its own WebSocket connection (binary subprotocol): deliver and sparse frames are
  * decoded into records and queued in a bounded `QueuedIterator`; when the consumer falls behind, the socket
  * is paused, so TCP backpressure reaches the broker (which then serves the subscriber from its log instead
- * of buffering). After a lost connection it reconnects with backoff and subscribes again from the offset
- * after the last record it received: nothing is missed or repeated.
+ * of buffering). It reads one partition (`partition`) or every partition of the topic, and keeps the next
+ * offset of each. After a lost connection it reconnects with backoff and subscribes again from there, each
+ * partition from the offset after the last record it received of it (`offsets`): nothing is missed or repeated.
  */
 
 import { LIMITS } from '../../core/limits.js';
@@ -12,16 +13,15 @@ import type { BrokerControl } from '../../protocol/ws-control.js';
 import { TRUSTED_CODEC_LIMITS, forEachRecord } from '../../protocol/record-codec.js';
 import type { StartPosition } from '../../protocol/http.js';
 import { validateTopicName } from '../../protocol/validate.js';
-import { EvqError, errorFromWire } from '../../errors.js';
+import { EvqError, EvqUsageError, errorFromWire } from '../../errors.js';
 import { Backoff, sleep } from '../backoff.js';
 import { connectionLostError, timeoutError } from '../errors.js';
 import { QueuedIterator } from '../queued-iterator.js';
 import type { QueuedIteratorStats } from '../queued-iterator.js';
-import type { EvqRecord, SubscribeOptions, Subscription } from '../types.js';
+import type { EvqRecord, PartitionPosition, SubscribeOptions, Subscription } from '../types.js';
 import type { Endpoint } from './endpoint.js';
 import type { HttpApi } from './http.js';
 import { unauthorizedError } from './http.js';
-import { resolveFrom } from './positions.js';
 import { checkFrom } from '../options.js';
 import { WsConnection, brokeProtocol } from './ws-connection.js';
 
@@ -45,8 +45,9 @@ export class EvqSubscription implements Subscription {
   readonly #backoff = new Backoff();
   readonly #stop = new AbortController();
   #conn: WsConnection | undefined;
-  /** Next offset to deliver: known once the broker confirmed the first subscription. */
-  #next: number | null = null;
+  /** Next offset to deliver per partition: known once the broker confirmed the first subscription. */
+  readonly #next = new Map<number, number>();
+  #confirmed = false;
   #ended = false;
   #reconnects = 0;
   #reconnecting = false;
@@ -61,6 +62,10 @@ export class EvqSubscription implements Subscription {
   constructor(ctx: SubscriptionContext, topic: string, options: SubscribeOptions = {}) {
     validateTopicName(topic);
     checkFrom(options.from ?? 'latest');
+    const partition = options.partition;
+    if (partition !== undefined && (!Number.isSafeInteger(partition) || partition < 0 || partition > 0xffffffff)) {
+      throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `invalid partition ${String(partition)}: expected a whole number >= 0`);
+    }
     this.topic = topic;
     this.#ctx = ctx;
     this.#options = options;
@@ -93,7 +98,17 @@ export class EvqSubscription implements Subscription {
 
   /** Queue counters and reconnects (tests and progress displays). */
   stats(): QueuedIteratorStats & { reconnects: number; pauses: number; next: number | null } {
-    return { ...this.#queue.stats(), reconnects: this.#reconnects, pauses: this.#pauses, next: this.#next };
+    return { ...this.#queue.stats(), reconnects: this.#reconnects, pauses: this.#pauses, next: this.#mainNext() };
+  }
+
+  /** The next offset of each partition read so far, in partition order. */
+  positions(): PartitionPosition[] {
+    return [...this.#next].map(([partition, next]) => ({ partition, next })).sort((a, b) => a.partition - b.partition);
+  }
+
+  /** The next offset of the partition asked for (partition 0 without one): what a topic of one partition reports. */
+  #mainNext(): number | null {
+    return this.#next.get(this.#options.partition ?? 0) ?? null;
   }
 
   async close(): Promise<void> {
@@ -107,18 +122,18 @@ export class EvqSubscription implements Subscription {
   }
 
   async #start(): Promise<void> {
-    let from: StartPosition;
     try {
-      from = await resolveFrom(this.#ctx.http, this.topic, this.#options.from ?? 'latest', this.#stop.signal);
-      if (this.#ended) return;
-      await this.#subscribe(from);
+      await this.#subscribe(this.#options.from ?? 'latest', undefined);
     } catch (error) {
       if (!this.#ended) this.#end(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
-  /** Opens a connection and subscribes from `from`; resolves once the broker has confirmed. */
-  async #subscribe(from: StartPosition): Promise<void> {
+  /**
+   * Opens a connection and subscribes from `from` (in each partition, but those `offsets` names); resolves once
+   * the broker has confirmed.
+   */
+  async #subscribe(from: StartPosition, offsets: Record<string, number> | undefined): Promise<void> {
     const conn = await WsConnection.open(this.#ctx.endpoint, {
       token: this.#ctx.token,
       timeoutMs: this.#ctx.timeoutMs,
@@ -142,12 +157,15 @@ export class EvqSubscription implements Subscription {
       this.#ctx.timeoutMs,
     );
     const filter = this.#options.filter;
+    const partition = this.#options.partition;
     conn.sendControl({
       op: 'subscribe',
       sub: SUB,
       topic: this.topic,
       from,
       ...(filter !== undefined && filter.trim() !== '' ? { filter } : {}),
+      ...(partition === undefined ? {} : { partition }),
+      ...(offsets === undefined ? {} : { offsets }),
     });
     const error = await answered;
     clearTimeout(timer);
@@ -163,8 +181,10 @@ export class EvqSubscription implements Subscription {
 
   #onControl(message: BrokerControl): void {
     if (message.op === 'subscribed' && message.sub === SUB) {
-      if (this.#next === null) this.#resolveReady(message.offset);
-      this.#next = Math.max(this.#next ?? 0, message.offset);
+      if (!this.#confirmed) this.#resolveReady(message.offset);
+      this.#confirmed = true;
+      const starts = message.partitions ?? [{ partition: this.#options.partition ?? 0, offset: message.offset }];
+      for (const start of starts) this.#next.set(start.partition, Math.max(this.#next.get(start.partition) ?? 0, start.offset));
       this.#backoff.reset();
       this.#onAnswer?.(null);
     } else if ((message.op === 'error' || message.op === 'closed') && (message.sub === SUB || message.sub === undefined)) {
@@ -180,16 +200,20 @@ export class EvqSubscription implements Subscription {
       const frame = decodeDeliveryFrame(data);
       if (frame.sub !== SUB) return;
       const offsets = frame.offsets;
+      const partition = frame.partition;
+      // a partition the topic got after the subscription started is read from its start
+      let next = this.#next.get(partition) ?? null;
       let i = 0;
       let full = false;
       const visit = (record: EvqRecord): void => {
         if (offsets !== null) record.offset = offsets[i++] as number;
-        if (this.#next !== null && record.offset < this.#next) return; // already delivered (a resent batch)
-        this.#next = record.offset + 1;
+        if (next !== null && record.offset < next) return; // already delivered (a resent batch)
+        next = record.offset + 1;
         if (!this.#queue.push(record)) full = true;
       };
-      const fromOffset = offsets === null && this.#next !== null ? this.#next : 0;
-      forEachRecord(frame.batch, this.topic, visit, { fromOffset, limits: TRUSTED_CODEC_LIMITS });
+      const fromOffset = offsets === null && next !== null ? next : 0;
+      forEachRecord(frame.batch, this.topic, visit, { fromOffset, limits: TRUSTED_CODEC_LIMITS, partition });
+      if (next !== null) this.#next.set(partition, next);
       if (full) this.#pause();
     } catch (error) {
       this.#end(error instanceof EvqError ? error : new EvqError('EVQ_ERR_MALFORMED', String(error), { cause: error }));
@@ -211,13 +235,25 @@ export class EvqSubscription implements Subscription {
       return;
     }
     if (code === CLOSE_CODES.slowConsumer) {
-      const last = this.#next === null ? null : this.#next - 1;
-      const resume = this.#next ?? 0;
+      const positions = this.positions();
+      const why = reason || 'too far behind';
+      if (positions.length > 1) {
+        const each = positions.map((p) => `${p.partition} at ${p.next}`).join(', ');
+        this.#end(
+          new EvqError(
+            'EVQ_ERR_SLOW_CONSUMER',
+            `the broker dropped the subscription to "${this.topic}" as a slow consumer (${why}): resume each partition with --partition P --from N (${each})`,
+          ),
+        );
+        return;
+      }
+      const next = this.#mainNext();
+      const last = next === null ? null : next - 1;
       const after = last === null || last < 0 ? 'before any record arrived' : `after offset ${last}`;
       this.#end(
         new EvqError(
           'EVQ_ERR_SLOW_CONSUMER',
-          `the broker dropped the subscription to "${this.topic}" as a slow consumer ${after} (${reason || 'too far behind'}): resume with --from ${resume}`,
+          `the broker dropped the subscription to "${this.topic}" as a slow consumer ${after} (${why}): resume with --from ${next ?? 0}`,
         ),
       );
       return;
@@ -257,7 +293,8 @@ export class EvqSubscription implements Subscription {
   }
 
   async #reconnectLoop(lost: EvqError): Promise<void> {
-    this.#notify({ type: 'disconnected', error: lost, lastOffset: this.#next === null ? null : this.#next - 1 });
+    const next = this.#mainNext();
+    this.#notify({ type: 'disconnected', error: lost, lastOffset: next === null ? null : next - 1, positions: this.positions() });
     const max = this.#options.maxReconnectAttempts ?? Number.POSITIVE_INFINITY;
     let last: unknown = lost;
     for (let attempt = 1; !this.#ended; attempt++) {
@@ -274,11 +311,10 @@ export class EvqSubscription implements Subscription {
       const delayMs = this.#backoff.next();
       this.#notify({ type: 'reconnecting', attempt, delayMs });
       if (!(await sleep(delayMs, this.#stop.signal)) || this.#ended) return;
-      const from = this.#next ?? 'latest';
       try {
-        await this.#subscribe(from);
+        await this.#resubscribe();
         this.#reconnects++;
-        this.#notify({ type: 'reconnected', from: this.#next ?? 0 });
+        this.#notify({ type: 'reconnected', from: this.#mainNext() ?? 0, positions: this.positions() });
         return;
       } catch (error) {
         if (this.#ended) return;
@@ -289,6 +325,18 @@ export class EvqSubscription implements Subscription {
         }
       }
     }
+  }
+
+  /**
+   * Subscribes again where each partition stopped: one partition from its next offset; every partition with
+   * `offsets` (partitions the topic got meanwhile start at their beginning). Before any confirmation, as asked.
+   */
+  #resubscribe(): Promise<void> {
+    if (!this.#confirmed) return this.#subscribe(this.#options.from ?? 'latest', undefined);
+    if (this.#options.partition !== undefined) return this.#subscribe(this.#mainNext() ?? 'latest', undefined);
+    const offsets: Record<string, number> = {};
+    for (const [partition, next] of this.#next) offsets[String(partition)] = next;
+    return this.#subscribe('earliest', offsets);
   }
 
   #notify(status: Parameters<NonNullable<SubscribeOptions['onStatus']>>[0]): void {

@@ -6,7 +6,7 @@
 import { BufferPool } from '../../core/buffer-pool.js';
 import { EvqError, EvqUsageError } from '../../errors.js';
 import { PATHS } from '../../protocol/http.js';
-import { decodeGroupDescription, decodeGroupList, decodeGroupReset, decodeTopicList } from '../../protocol/http-replies.js';
+import { decodeGroupDescription, decodeGroupList, decodeGroupReset, decodeTopicChange, decodeTopicList } from '../../protocol/http-replies.js';
 import { validateGroupName, validateTopicName } from '../../protocol/validate.js';
 import type {
   GroupDescription,
@@ -20,6 +20,8 @@ import type {
   ProduceOptions,
   ProduceResult,
   SubscribeOptions,
+  TopicChange,
+  TopicDescription,
   TopicInfo,
   TopicSettings,
 } from '../types.js';
@@ -29,6 +31,7 @@ import { consumeTopic } from './partitions-consumer.js';
 import { consumeSettings } from '../options.js';
 import type { Endpoint } from './endpoint.js';
 import { HttpApi } from './http.js';
+import { topicInfo } from './positions.js';
 import { produce } from './producer.js';
 import { EvqSubscription } from './subscription.js';
 
@@ -116,8 +119,31 @@ export class EvqTransport implements EvqClient {
         'evq serve has no retention per topic: its --retention-bytes and --retention-age apply to every topic',
       );
     }
-    const body = await this.#http.json<{ created: boolean }>({ method: 'PUT', path: PATHS.topic(topic) });
+    const partitions = settings.partitions;
+    if (partitions !== undefined) checkPartitionCount(partitions);
+    const body = await this.#http.json<{ created: boolean }>({
+      method: 'PUT',
+      path: PATHS.topic(topic),
+      ...(partitions === undefined ? {} : { body: JSON.stringify({ partitions }), headers: { 'content-type': 'application/json' } }),
+    });
     return body.created;
+  }
+
+  async alterTopic(topic: string, settings: { partitions: number }): Promise<TopicChange> {
+    validateTopicName(topic);
+    checkPartitionCount(settings.partitions);
+    const body = await this.#http.json<unknown>({
+      method: 'PATCH',
+      path: PATHS.topic(topic),
+      body: JSON.stringify({ partitions: settings.partitions }),
+      headers: { 'content-type': 'application/json' },
+    });
+    return decodeTopicChange(body, 'PATCH /topics/{topic}');
+  }
+
+  async describeTopic(topic: string): Promise<TopicDescription | null> {
+    validateTopicName(topic);
+    return topicInfo(this.#http, topic);
   }
 
   async deleteTopic(topic: string): Promise<void> {
@@ -167,6 +193,13 @@ export class EvqTransport implements EvqClient {
   /** The caller's signal combined with this client's own (aborted by `close()`). */
   #signal(signal: AbortSignal | undefined): AbortSignal {
     return signal === undefined ? this.#closing.signal : AbortSignal.any([signal, this.#closing.signal]);
+  }
+}
+
+/** A partition count asked for: a whole number from 1. */
+function checkPartitionCount(partitions: number): void {
+  if (!Number.isSafeInteger(partitions) || partitions < 1) {
+    throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `invalid partition count ${String(partitions)}: expected a whole number >= 1`);
   }
 }
 

@@ -5,7 +5,7 @@
  */
 
 import { connect as natsConnect, DiscardPolicy, nanos, StorageType } from 'nats';
-import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
+import type { JetStreamClient, JetStreamManager, NatsConnection, StreamInfo } from 'nats';
 import { connect as netConnect } from 'node:net';
 import { Scheduler } from '../../core/scheduler.js';
 import { EvqConnectionError, EvqError, EvqUsageError } from '../../errors.js';
@@ -22,6 +22,8 @@ import type {
   ProduceResult,
   SubscribeOptions,
   Subscription,
+  TopicChange,
+  TopicDescription,
   TopicInfo,
   TopicSettings,
 } from '../types.js';
@@ -94,6 +96,7 @@ export class NatsTransport implements EvqClient {
     messages: Iterable<ProduceMessage> | AsyncIterable<ProduceMessage>,
     options: ProduceOptions = {},
   ): Promise<ProduceResult> {
+    if (options.partition !== undefined && options.partition !== 0) throw noPartition(options.partition);
     const subject = subjectOfTopic(topic);
     this.#publisher ??= new AckPublisher(this.#nc);
     this.#scheduler ??= new Scheduler<() => void>({ onDue: (release) => release() });
@@ -107,6 +110,7 @@ export class NatsTransport implements EvqClient {
   }
 
   subscribe(topic: string, options: SubscribeOptions = {}): Subscription {
+    if (options.partition !== undefined && options.partition !== 0) throw noPartition(options.partition);
     const stream = streamOfTopic(topic);
     const sub = new NatsSubscription(this.#js, this.#jsm, topic, stream, () => this.#ensureStream(topic), options);
     this.#subscriptions.add(sub);
@@ -127,26 +131,28 @@ export class NatsTransport implements EvqClient {
 
   async topics(): Promise<TopicInfo[]> {
     const out: TopicInfo[] = [];
-    for await (const info of this.#jsm.streams.list()) {
-      const { state } = info;
-      const offsets = {
-        startOffset: Math.max(0, state.first_seq - 1),
-        endOffset: state.last_seq,
-        messageCount: state.messages,
-        sizeBytes: state.bytes,
-      };
-      // a stream is one ordered log: one partition
-      out.push({
-        topic: topicOfStream(info.config.name),
-        ...offsets,
-        subscribers: state.consumer_count,
-        partitions: [{ partition: 0, ...offsets }],
-      });
-    }
+    for await (const info of this.#jsm.streams.list()) out.push(topicOfStreamInfo(info));
     return out.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
   }
 
+  async describeTopic(topic: string): Promise<TopicDescription | null> {
+    try {
+      return { ...topicOfStreamInfo(await this.#jsm.streams.info(streamOfTopic(topic))), groups: [] };
+    } catch (error) {
+      if (apiErrorCode(error) === STREAM_NOT_FOUND) return null;
+      throw error;
+    }
+  }
+
+  async alterTopic(topic: string, settings: { partitions: number }): Promise<TopicChange> {
+    const info = await this.describeTopic(topic);
+    if (info === null) throw new EvqError('EVQ_ERR_NOT_FOUND', `topic ${JSON.stringify(topic)} does not exist`);
+    if (settings.partitions === 1) return { topic, partitions: 1, previous: 1 };
+    throw onePartition(`evq topics alter --partitions ${settings.partitions}`);
+  }
+
   async createTopic(topic: string, settings: TopicSettings = {}): Promise<boolean> {
+    if (settings.partitions !== undefined && settings.partitions !== 1) throw onePartition(`--partitions ${settings.partitions}`);
     const created = await this.#addStream(topic, settings);
     this.#known.set(streamOfTopic(topic), Promise.resolve());
     return created;
@@ -244,6 +250,34 @@ export async function connectNats(url: URL, options: ConnectOptions & { timeoutM
       cause: error,
     });
   }
+}
+
+/** A stream as a topic: one ordered log, so one partition. */
+function topicOfStreamInfo(info: StreamInfo): TopicInfo {
+  const { state } = info;
+  const offsets = {
+    startOffset: Math.max(0, state.first_seq - 1),
+    endOffset: state.last_seq,
+    messageCount: state.messages,
+    sizeBytes: state.bytes,
+  };
+  return {
+    topic: topicOfStream(info.config.name),
+    ...offsets,
+    subscribers: state.consumer_count,
+    partitions: [{ partition: 0, ...offsets }],
+  };
+}
+
+function onePartition(what: string): EvqError {
+  return new EvqError(
+    'EVQ_ERR_NOT_IMPLEMENTED',
+    `${what} is not implemented over nats://: a JetStream stream is one partition (create one topic per partition, or use evq serve)`,
+  );
+}
+
+function noPartition(partition: number): EvqUsageError {
+  return new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `there is no partition ${partition} over nats://: a JetStream stream is one partition (0)`);
 }
 
 function groupsNotImplemented(what: string, instead: string): EvqError {

@@ -27,6 +27,8 @@ export function faultyClient(inner: EvqClient, plan: FaultPlan): EvqClient & { i
     resetGroup: (topic, group, to, options) => inner.resetGroup(topic, group, to, options),
     topics: () => inner.topics(),
     createTopic: (topic, settings) => inner.createTopic(topic, settings),
+    alterTopic: (topic, settings) => inner.alterTopic(topic, settings),
+    describeTopic: (topic) => inner.describeTopic(topic),
     deleteTopic: (topic) => inner.deleteTopic(topic),
     close: () => inner.close(),
     [Symbol.asyncDispose]: () => inner.close(),

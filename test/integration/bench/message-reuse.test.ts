@@ -34,6 +34,8 @@ function watchingClient(inner: EvqClient, watch: Watch): EvqClient {
     consume: (topic, options) => inner.consume(topic, options),
     topics: () => inner.topics(),
     createTopic: (topic, settings) => inner.createTopic(topic, settings),
+    alterTopic: (topic, settings) => inner.alterTopic(topic, settings),
+    describeTopic: (topic) => inner.describeTopic(topic),
     deleteTopic: (topic) => inner.deleteTopic(topic),
     groups: () => inner.groups(),
     describeGroup: (group: string) => inner.describeGroup(group),

@@ -106,6 +106,40 @@ describeNats('nats:// transport (JetStream)', () => {
     expect(record?.value.toString()).toBe('new');
   });
 
+  it("starts at a time: JetStream's opt_start_time, the first message the server stored at or after it", async () => {
+    await client.produce('since', Array.from({ length: 5 }, (_, i) => ({ value: `old${i}` })));
+    // the server's clock stamps each message: wait until it is surely past the first ones
+    const before = Date.now();
+    await waitFor(() => Date.now() > before + 5, { what: 'the clock to move past the first messages' });
+    const cut = Date.now();
+    await waitFor(() => Date.now() > cut + 5, { what: 'the clock to move past the cut' });
+    await client.produce('since', Array.from({ length: 3 }, (_, i) => ({ value: `new${i}` })));
+    const sub = client.subscribe('since', { from: { time: cut } });
+    expect(await sub.ready).toBe(5);
+    const records = await take(sub, 3);
+    expect(records.map((r) => `${r.offset} ${r.value.toString()}`)).toEqual(['5 new0', '6 new1', '7 new2']);
+    // past the end: the end (live); before the start: the start
+    const early = await take(client.subscribe('since', { from: { time: 0 } }), 1);
+    expect(early[0]?.offset).toBe(0);
+    const future = client.subscribe('since', { from: { time: Date.now() + 3_600_000 } });
+    await future.ready;
+    await client.produce('since', [{ value: 'later' }]);
+    // a start time still to come is the end (as on evq's broker): what is produced now arrives
+    expect((await take(future, 1)).map((r) => `${r.offset} ${r.value.toString()}`)).toEqual(['8 later']);
+  });
+
+  it('a stream is one partition: more is a clear refusal', async () => {
+    await expect(client.createTopic('parts', { partitions: 3 })).rejects.toMatchObject({ code: 'EVQ_ERR_NOT_IMPLEMENTED' });
+    await expect(client.createTopic('parts', { partitions: 1 })).resolves.toBe(true);
+    expect((await client.describeTopic('parts'))?.partitions).toHaveLength(1);
+    await expect(client.alterTopic('parts', { partitions: 2 })).rejects.toThrow(/a JetStream stream is one partition/);
+    await expect(client.produce('parts', [{ value: 'x' }], { partition: 1 })).rejects.toMatchObject({ code: 'EVQ_ERR_INVALID_ARGUMENT' });
+    const acks: MessageAck[] = [];
+    await client.produce('parts', [{ value: 'x' }], { partition: 0, onAck: (a) => acks.push(a) });
+    expect(acks).toEqual([{ index: 0, partition: 0, offset: 0, delayed: false }]);
+    expect(await client.describeTopic('no-such-stream')).toBeNull();
+  });
+
   it('lists topics with message counts and bytes, and deletes them', async () => {
     await client.produce(
       'counted.a',
@@ -187,8 +221,8 @@ describeNats('nats:// transport (JetStream)', () => {
     expect(Date.now()).toBeGreaterThanOrEqual(holds[0] as number);
     expect(result).toMatchObject({ acknowledged: 2, delayed: 2 });
     expect(acks).toEqual([
-      { index: 0, offset: 0, delayed: true },
-      { index: 1, offset: 1, delayed: true },
+      { index: 0, partition: 0, offset: 0, delayed: true },
+      { index: 1, partition: 0, offset: 1, delayed: true },
     ]);
     const records = await take(client.subscribe('later', { from: 'earliest' }), 2);
     expect(records.map((r) => r.value.toString())).toEqual(['one', 'two']);

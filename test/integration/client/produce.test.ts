@@ -188,8 +188,8 @@ describe('produce', () => {
     const result = await client.produce('later', [{ value: 'a' }, { value: 'b' }], { delayMs: 300, onAck: (a) => acks.push(a) });
     expect(result).toMatchObject({ acknowledged: 2, delayed: 2, firstOffset: null, lastOffset: null });
     expect(acks).toEqual([
-      { index: 0, offset: -1, delayed: true },
-      { index: 1, offset: -1, delayed: true },
+      { index: 0, partition: 0, offset: -1, delayed: true },
+      { index: 1, partition: 0, offset: -1, delayed: true },
     ]);
     expect((await readTopic(broker.url, 'later')).length).toBe(0);
     let records: any[] = [];

@@ -44,6 +44,11 @@ describe('parseFormat', () => {
     );
   });
 
+  it('{partition} is the partition of the record', () => {
+    expect(parseFormat('{partition}:{offset} {value}').format(record({ partition: 2 }))).toBe('2:42 {"amount": 120}');
+    expect(parseFormat('{partition}').format(record())).toBe('0');
+  });
+
   it('a null key and missing headers print as empty text and {}', () => {
     expect(parseFormat('[{key}] {headers} [{headers.none}]').format(record({ key: null, headers: null }))).toBe('[] {} []');
   });

@@ -23,7 +23,15 @@ describe('ProduceTally', () => {
     ]);
     expect(events).toEqual(['ack 0@10', 'ack 1@11', 'ack 2@12', 'reject 3 EVQ_ERR_MESSAGE_TOO_LARGE']);
     expect(tally.settled).toBe(true);
-    expect(tally.result(5, 100)).toEqual({ acknowledged: 3, rejected: 1, firstOffset: 10, lastOffset: 12, elapsedMs: 5, wireBytes: 100 });
+    expect(tally.result(5, 100)).toEqual({
+      acknowledged: 3,
+      rejected: 1,
+      firstOffset: 10,
+      lastOffset: 12,
+      partitions: [{ partition: 0, count: 3, firstOffset: 10, lastOffset: 12 }],
+      elapsedMs: 5,
+      wireBytes: 100,
+    });
   });
 
   it('keeps the first message neither acknowledged nor rejected, and delayed acks out of the offsets', () => {
@@ -55,5 +63,21 @@ describe('ProduceTally', () => {
     expect(calls).toBe(1);
     expect(tally.callbackError?.error).toBe(boom);
     expect(tally.acknowledged).toBe(3);
+  });
+
+  it('tells each ack its partition and counts the offsets per partition', () => {
+    const acks: string[] = [];
+    const tally = new ProduceTally({ onAck: (a: MessageAck) => acks.push(`${a.partition}:${a.offset}`) });
+    tally.complete(0, items(0, 4), [
+      { kind: 'ack', offset: 7, delayed: false, partition: 2 },
+      { kind: 'ack', offset: 0, delayed: false, partition: 0 },
+      { kind: 'ack', offset: 8, delayed: false, partition: 2 },
+      { kind: 'ack', offset: 3, delayed: false },
+    ]);
+    expect(acks).toEqual(['2:7', '0:0', '2:8', '0:3']);
+    expect(tally.result(0, 0).partitions).toEqual([
+      { partition: 0, count: 2, firstOffset: 0, lastOffset: 3 },
+      { partition: 2, count: 2, firstOffset: 7, lastOffset: 8 },
+    ]);
   });
 });

@@ -140,7 +140,7 @@ function fakeClient(log: { produced: ProduceMessage[]; options?: ProduceOptions;
         } else {
           log.produced.push(m);
           first ??= offset;
-          options.onAck?.({ index, offset, delayed: false });
+          options.onAck?.({ index, partition: 0, offset, delayed: false });
           offset++;
           acknowledged++;
         }
@@ -156,6 +156,8 @@ function fakeClient(log: { produced: ProduceMessage[]; options?: ProduceOptions;
     },
     topics: async () => [],
     createTopic: async () => true,
+    alterTopic: async (topic) => ({ topic, partitions: 1, previous: 1 }),
+    describeTopic: async () => null,
     deleteTopic: async () => undefined,
     groups: async () => [],
     describeGroup: async () => {

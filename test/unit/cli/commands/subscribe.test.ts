@@ -38,6 +38,21 @@ describe('evq subscribe: parsing', () => {
     expect((await parse(['t', '--from=17'])).plan?.from).toBe(17);
   });
 
+  it('reads --partition, --since and --from TIME; --since with --from is a usage error', async () => {
+    expect((await parse(['t', '--partition', '2', '--from', '7'])).plan).toMatchObject({ partition: 2, from: 7 });
+    expect((await parse(['t', '-p', '0'])).plan).toMatchObject({ partition: 0, from: 'latest' });
+    expect((await parse(['t'])).plan?.partition).toBeUndefined();
+    const before = Date.now();
+    const since = (await parse(['t', '--since', '5m'])).plan?.from as { time: number };
+    expect(since.time).toBeGreaterThanOrEqual(before - 300_000);
+    expect(since.time).toBeLessThanOrEqual(Date.now() - 300_000);
+    expect((await parse(['t', '--from', '2026-12-01T09:00:00Z'])).plan?.from).toEqual({ time: Date.UTC(2026, 11, 1, 9) });
+    const both = await parse(['t', '--since', '5m', '--from', 'earliest']);
+    expect(exitCodeFor(both.err, captureOutput())).toBe(2);
+    expect(both.errOut).toMatch(/--since.*cannot be used with.*--from/);
+    expect((await parse(['t', '--partition', '-1'])).errOut).toMatch(/--partition.*whole number from 0/);
+  });
+
   it('positionOption refuses what is not a position', () => {
     expect(positionOption('0')).toBe(0);
     expect(() => positionOption('-0')).toThrow(/-0 reads nothing/);
@@ -157,6 +172,32 @@ describe('evq subscribe: running', () => {
     expect(exitCodeFor(err, captureOutput())).toBe(1);
     expect((err as Error).message).toBe(
       "the broker dropped this subscription after offset 41: it read too slowly (slow consumer); resume with: evq subscribe t --from 42 --filter 'key == '\\''a'\\'''",
+    );
+  });
+
+  it('resumeCommand of every partition of a topic of several: one command per partition, run together', async () => {
+    const { plan } = await parse(['t', '-f', 'key == "a"']);
+    const positions = [
+      { partition: 0, next: 5 },
+      { partition: 1, next: 0 },
+      { partition: 2, next: 9 },
+    ];
+    expect(resumeCommand(plan!, rec(8, 'x'), positions)).toBe(
+      '(evq subscribe t --partition 0 --from 5 --filter \'key == "a"\' & evq subscribe t --partition 1 --from 0 --filter \'key == "a"\'' +
+        ' & evq subscribe t --partition 2 --from 9 --filter \'key == "a"\' & wait)',
+    );
+    // one partition: as before partitions
+    expect(resumeCommand((await parse(['t'])).plan!, rec(8, 'x'), [{ partition: 0, next: 9 }])).toBe('evq subscribe t --from 9');
+    expect(resumeCommand((await parse(['t', '-p', '2'])).plan!, { ...rec(8, 'x'), partition: 2 }, [])).toBe('evq subscribe t --partition 2 --from 9');
+  });
+
+  it('--from OFFSET without --partition on a topic of several partitions: one usage line', async () => {
+    const refusal = new EvqError('EVQ_ERR_INVALID_ARGUMENT', 'topic "t" has 3 partitions: an offset to start from needs a partition');
+    const { plan } = await parse(['t', '--from', '5']);
+    const err = await runSubscribe(plan!, captureOutput(), env(fakeSubscription([], refusal), {})).catch((x: unknown) => x);
+    expect(exitCodeFor(err, captureOutput())).toBe(2);
+    expect((err as Error).message).toBe(
+      '--from 5 needs --partition N: topic t has 3 partitions, each with its own offsets (earliest, latest, -N and times apply to each)',
     );
   });
 
