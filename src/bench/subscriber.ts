@@ -5,9 +5,7 @@
  * across them). It times every message: end to end from its intended send time (corrected for coordinated
  * omission) and from its actual send time (uncorrected).
  *
- * The readers: on a topic of one partition the client library's subscription (`client.subscribe`); on one of
- * more, the bench's own partition-aware subscription (partition-subscription.ts, until the client's carries
- * partitions); for a group, `client.consume(topic, { group, follow: true })` per member, started together,
+ * The readers: the client library's subscription (`client.subscribe`, every partition); for a group, `client.consume(topic, { group, follow: true })` per member, started together,
  * and the producers wait until every member has joined and every partition has an owner (broker-admin.ts).
  */
 
@@ -17,7 +15,6 @@ import { waitForGroup } from './broker-admin.js';
 import { LatencyHistogram } from './histogram.js';
 import { matchPpm } from './match.js';
 import type { Meters } from './meters.js';
-import { PartitionSubscription } from './partition-subscription.js';
 import type { SubscriberStats } from './result.js';
 import { perSecond } from './result.js';
 import type { Scenario } from './scenario.js';
@@ -58,7 +55,7 @@ export class BenchSubscriber {
   readonly e2eUncorrected = new LatencyHistogram();
   readonly #stamp = emptyStamp();
   readonly #stop = new AbortController();
-  #subscription: Subscription | PartitionSubscription | undefined;
+  #subscription: Subscription | undefined;
   #loops: Promise<void>[] = [];
   /** Measured messages received and their bytes; warm-up ones; messages not of this run. */
   received = 0;
@@ -113,20 +110,6 @@ export class BenchSubscriber {
       return;
     }
     const reader = this.#readers[0] as ReaderTally;
-    if (this.#partitions > 1) {
-      const subscription = new PartitionSubscription({
-        url,
-        token: scenario.token,
-        topic: scenario.topic,
-        filter: scenario.filter,
-        timeoutMs: scenario.timeoutMs,
-        onRecord: (record) => this.#onRecord(record, reader),
-      });
-      this.#subscription = subscription;
-      this.#loops.push(subscription.ended.then((error) => (error === null ? undefined : this.#onEnd(error))).finally(() => this.#ended()));
-      await subscription.ready;
-      return;
-    }
     const options = { from: 'latest' as const, ...(scenario.filter === null ? {} : { filter: scenario.filter }) };
     const subscription = client.subscribe(scenario.topic, options);
     this.#subscription = subscription;
