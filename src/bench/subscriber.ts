@@ -90,7 +90,7 @@ export class BenchSubscriber {
   }
 
   /** Starts reading; resolves once messages produced from then on will be read (a group: all members joined). */
-  async start(client: EvqClient, url = this.#scenario.url): Promise<void> {
+  async start(client: EvqClient): Promise<void> {
     const scenario = this.#scenario;
     if (scenario.group !== null) {
       const group = scenario.group;
@@ -106,7 +106,7 @@ export class BenchSubscriber {
         });
         this.#loops.push(this.#read(records, reader));
       }
-      await waitForGroup(scenario, this.#partitions, () => this.#failure);
+      await waitForGroup(client, scenario, this.#partitions, () => this.#failure);
       return;
     }
     const reader = this.#readers[0] as ReaderTally;
