@@ -42,7 +42,10 @@ export async function createTopic(ctx: BrokerContext, topic: string, req: Incomi
     if (asked !== null && asked !== existing.partitionCount) {
       throw new EvqError(
         'EVQ_ERR_CONFLICT',
-        `topic "${topic}" exists with ${existing.partitionCount} partition${existing.partitionCount === 1 ? '' : 's'}: grow it with PATCH (evq topics alter ${topic} --partitions ${asked})`,
+        `topic "${topic}" exists with ${existing.partitionCount} partition${existing.partitionCount === 1 ? '' : 's'}: ` +
+          (asked > existing.partitionCount
+            ? `grow it with PATCH (evq topics alter ${topic} --partitions ${asked})`
+            : `a topic never has fewer partitions: delete it and create it again to have ${asked}`),
       );
     }
     const reply: TopicChange = { topic, partitions: existing.partitionCount, created: false };

@@ -46,6 +46,10 @@ describe('topics with partitions over HTTP', () => {
     const other = await createTopic(broker.url, 'orders', 5);
     expect(other.status).toBe(409);
     expect(((await other.json()) as any).error.message).toMatch(/evq topics alter orders --partitions 5/);
+    // fewer is never a way to grow: the answer says so instead of suggesting an alter that would fail
+    const fewer = await createTopic(broker.url, 'orders', 2);
+    expect(fewer.status).toBe(409);
+    expect(((await fewer.json()) as any).error.message).toMatch(/never has fewer partitions: delete it and create it again to have 2/);
 
     const { topics } = await getJson(`${broker.url}/topics`);
     expect(topics).toEqual([
