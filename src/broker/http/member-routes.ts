@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LIMITS } from '../../core/limits.js';
 import type { Filter } from '../../core/filter/index.js';
 import { EvqError, EvqUsageError } from '../../errors.js';
-import { CONTENT_TYPES, HEADERS } from '../../protocol/http.js';
+import { CONTENT_TYPES, HEADERS, MEDIA_TYPES } from '../../protocol/http.js';
 import type {
   GroupDescription,
   GroupPartition,
@@ -11,6 +11,7 @@ import type {
   StartPosition,
 } from '../../protocol/http.js';
 import type { EvqRecord } from '../../protocol/record.js';
+import { encodeMemberBatches } from '../../protocol/member-batches.js';
 import { recordJson } from '../../protocol/wire-record.js';
 import { validateGroupName, validateTopicName } from '../../protocol/validate.js';
 import type { BrokerContext } from '../context.js';
@@ -96,6 +97,7 @@ export async function readMember(
   const waitMs = queryWait(url, ctx.limits);
   const from = queryFrom(url, 'earliest');
   const signal = closeSignal(req, res);
+  const binary = wantsBatches(req);
   const read = ctx.coordinator.beginRead(group, member);
   try {
     const deadline = Date.now() + waitMs;
@@ -105,19 +107,19 @@ export async function readMember(
       const { generation, assignment, turn } = now as NonNullable<typeof now>;
       const page = await readPage(ctx, group, assignment, turn, from, limit, filter, signal);
       if (page.records.length > 0 || Date.now() >= deadline || signal.aborted) {
-        replyPage(res, page, generation);
+        replyPage(res, page, generation, binary);
         return;
       }
       const woke = await waitForChange(ctx, assignment, page, read.onChange, deadline - Date.now(), signal);
       if (woke === 'timeout') {
-        replyPage(res, page, generation);
+        replyPage(res, page, generation, binary);
         return;
       }
       if (woke === 'rebalance') {
         // the partitions moved: an empty page in the new generation (the member learns its partitions from it)
         const after = read.current();
         if (after === null) ctx.coordinator.heartbeat(group, member);
-        replyPage(res, { records: [], next: {}, ends: new Map(), missed: 0 }, (after as NonNullable<typeof after>).generation);
+        replyPage(res, { records: [], next: {}, ends: new Map(), missed: 0 }, (after as NonNullable<typeof after>).generation, binary);
         return;
       }
     }
@@ -207,11 +209,22 @@ async function waitForChange(
   });
 }
 
-function replyPage(res: ServerResponse, page: Page, generation: number): void {
-  let body = '';
-  for (const record of page.records) body += `${recordJson(record)}\n`;
+/** Whether the request's Accept names the binary body of member reads (else NDJSON, as curl gets it). */
+function wantsBatches(req: IncomingMessage): boolean {
+  const accept = req.headers.accept;
+  if (accept === undefined) return false;
+  return accept.split(',').some((part) => part.split(';')[0]?.trim().toLowerCase() === MEDIA_TYPES.batches);
+}
+
+function replyPage(res: ServerResponse, page: Page, generation: number, binary: boolean): void {
+  let body: string | Buffer;
+  if (binary) body = encodeMemberBatches(page.records);
+  else {
+    body = '';
+    for (const record of page.records) body += `${recordJson(record)}\n`;
+  }
   const headers: Record<string, string | number> = {
-    'content-type': CONTENT_TYPES.ndjson,
+    'content-type': binary ? CONTENT_TYPES.batches : CONTENT_TYPES.ndjson,
     'content-length': Buffer.byteLength(body),
     [HEADERS.generation]: String(generation),
     [HEADERS.nextOffsets]: JSON.stringify(page.next),

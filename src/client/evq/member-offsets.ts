@@ -23,20 +23,59 @@ function keyOf(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
 }
 
+/** topic → partition → a value: looked up without building a string key per record. */
+type ByPartition<T> = Map<string, Map<number, T>>;
+
+interface Last {
+  /** Index in the page of the partition's last record in the range scanned. */
+  index: number;
+  /** The largest offset of the partition's records in that range. */
+  offset: number;
+}
+
+function getAt<T>(map: ByPartition<T>, topic: string, partition: number): T | undefined {
+  return map.get(topic)?.get(partition);
+}
+
+function setAt<T>(map: ByPartition<T>, topic: string, partition: number, value: T): void {
+  let inner = map.get(topic);
+  if (inner === undefined) map.set(topic, (inner = new Map()));
+  inner.set(partition, value);
+}
+
+/**
+ * Per partition, its last record among `records[0, end)`: one map update per run of records of one partition
+ * (a page holds its partitions one after the other), not per record.
+ */
+function lastOfEach(records: readonly RecordAt[], end: number): ByPartition<Last> {
+  const out: ByPartition<Last> = new Map();
+  let max = -1;
+  for (let i = 0; i < end; i++) {
+    const r = records[i] as RecordAt;
+    if (r.offset > max) max = r.offset;
+    const after = i + 1 < end ? (records[i + 1] as RecordAt) : undefined;
+    if (after !== undefined && after.partition === r.partition && after.topic === r.topic) continue;
+    // the end of a run of the partition
+    const seen = getAt(out, r.topic, r.partition);
+    setAt(out, r.topic, r.partition, { index: i, offset: seen === undefined || seen.offset < max ? max : seen.offset });
+    max = -1;
+  }
+  return out;
+}
+
 export class PageOffsets {
   /** The generation the page was read in: its commit names it. */
   readonly generation: number;
   readonly #records: readonly RecordAt[];
-  readonly #next: ReadonlyMap<string, PartitionNext>;
-  /** Per partition, the index of its last record in the page. */
-  readonly #lastIndex = new Map<string, number>();
+  readonly #next: readonly PartitionNext[];
+  /** Per partition, its last record in the page: computed at the first commit, not per record read. */
+  #lastAll: ByPartition<Last> | null = null;
   #taken = 0;
 
   constructor(generation: number, records: readonly RecordAt[], next: readonly PartitionNext[]) {
     this.generation = generation;
     this.#records = records;
-    this.#next = new Map(next.map((n) => [keyOf(n.topic, n.partition), n]));
-    records.forEach((r, i) => this.#lastIndex.set(keyOf(r.topic, r.partition), i));
+    this.#next = next;
   }
 
   /** Records of the page taken so far (the first `taken`, in page order). */
@@ -56,21 +95,28 @@ export class PageOffsets {
 
   /** What to commit now, in topic then partition order (see the file's comment). */
   offsets(): PartitionNext[] {
-    const out = new Map<string, PartitionNext>();
-    for (const [key, n] of this.#next) {
-      const last = this.#lastIndex.get(key);
-      if (last === undefined || last < this.#taken) out.set(key, { ...n });
+    const lastAll = (this.#lastAll ??= lastOfEach(this.#records, this.#records.length));
+    const taken = this.#taken;
+    const out: ByPartition<PartitionNext> = new Map();
+    /** Partitions of the header taken whole: their page's next offset. */
+    const whole: ByPartition<true> = new Map();
+    for (const n of this.#next) {
+      const last = getAt(lastAll, n.topic, n.partition);
+      if (last === undefined || last.index < taken) {
+        setAt(out, n.topic, n.partition, { ...n });
+        setAt(whole, n.topic, n.partition, true);
+      }
     }
-    for (let i = 0; i < this.#taken; i++) {
-      const r = this.#records[i] as RecordAt;
-      const key = keyOf(r.topic, r.partition);
-      // a partition taken whole has its page's next offset above; else (or when the header left it out) the
-      // offset after its last record taken
-      if (this.#next.has(key) && (this.#lastIndex.get(key) as number) < this.#taken) continue;
-      const seen = out.get(key);
-      if (seen === undefined || seen.offset < r.offset + 1) out.set(key, { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
+    // a partition taken in part (or that the header left out): the offset after its last record taken
+    for (const [topic, inner] of lastOfEach(this.#records, taken)) {
+      for (const [partition, last] of inner) {
+        if (getAt(whole, topic, partition) === true) continue;
+        setAt(out, topic, partition, { topic, partition, offset: last.offset + 1 });
+      }
     }
-    return [...out.values()].sort(byPartition);
+    const list: PartitionNext[] = [];
+    for (const inner of out.values()) for (const n of inner.values()) list.push(n);
+    return list.sort(byPartition);
   }
 }
 

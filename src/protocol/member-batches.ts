@@ -1,0 +1,96 @@
+/**
+ * The binary body of a member read (`GET /groups/{g}/members/{id}/messages` with
+ * `Accept: application/vnd.evq.batches`): the page's records as evq's own record batches (`record-codec.ts`,
+ * encoded by `batch-encode.ts`, the encoding WebSocket deliver frames carry), so that a member decodes a page
+ * without a JSON.parse and a base64 decode per record. All integers big-endian; the body is 0 or more sections
+ *
+ * ```text
+ *   4        partition       u32
+ *   4        topicLength     u32, 1 to 249
+ *   …        topic           the topic's name (ASCII)
+ *   4        batchLength     u32, bytes of the batch (its own byteLength)
+ *   …        batch           a record batch; record i has offset baseOffset + i
+ * ```
+ *
+ * Records come in page order. A batch holds consecutive offsets only, so the records of one partition that a
+ * filter left gaps between take several sections. A decoder checks every length against the body and each
+ * batch whole (`decodeBatch`): anything else is `EVQ_ERR_MALFORMED`.
+ */
+import { LIMITS } from '../core/limits.js';
+import { EvqError } from '../errors.js';
+import { encodeBatch } from './batch-encode.js';
+import { TRUSTED_CODEC_LIMITS, decodeBatch } from './record-codec.js';
+import type { CodecLimits } from './record-codec.js';
+import type { EvqRecord, TimestampedMessage } from './record.js';
+import { isValidTopicName } from './validate.js';
+
+/** Bytes of a section before its batch, the topic name aside. */
+const SECTION_FIXED_BYTES = 12;
+
+/** Encodes the records of a page, in their order, as sections of runs of consecutive offsets of one partition. */
+export function encodeMemberBatches(records: readonly EvqRecord[]): Buffer {
+  const parts: Buffer[] = [];
+  let i = 0;
+  while (i < records.length) {
+    const first = records[i] as EvqRecord;
+    let end = i + 1;
+    while (end < records.length) {
+      const r = records[end] as EvqRecord;
+      if (r.partition !== first.partition || r.topic !== first.topic || r.offset !== first.offset + (end - i)) break;
+      end++;
+    }
+    const run: TimestampedMessage[] = records.slice(i, end);
+    const batch = encodeBatch(first.offset, run);
+    const topic = Buffer.from(first.topic, 'utf8');
+    const head = Buffer.allocUnsafe(SECTION_FIXED_BYTES + topic.length);
+    head.writeUInt32BE(first.partition, 0);
+    head.writeUInt32BE(topic.length, 4);
+    topic.copy(head, 8);
+    head.writeUInt32BE(batch.length, 8 + topic.length);
+    parts.push(head, batch);
+    i = end;
+  }
+  return Buffer.concat(parts);
+}
+
+/**
+ * Decodes a binary member-read body into its records (values are views into `body`). `limits` default to
+ * the structural checks only, as for WebSocket deliveries (the broker's configured limits may be larger).
+ * Throws `EVQ_ERR_MALFORMED` for any length past the body, a bad topic name or batch, or bytes left over.
+ */
+export function decodeMemberBatches(body: Buffer, limits: CodecLimits = TRUSTED_CODEC_LIMITS): EvqRecord[] {
+  const records: EvqRecord[] = [];
+  let pos = 0;
+  let section = 0;
+  while (pos < body.length) {
+    if (body.length - pos < SECTION_FIXED_BYTES) throw malformed(`section ${section} is cut short`);
+    const partition = body.readUInt32BE(pos);
+    const topicLength = body.readUInt32BE(pos + 4);
+    if (topicLength === 0 || topicLength > LIMITS.maxTopicNameLength || topicLength > body.length - pos - SECTION_FIXED_BYTES) {
+      throw malformed(`section ${section} has an invalid topic name length`);
+    }
+    const topic = body.toString('latin1', pos + 8, pos + 8 + topicLength);
+    if (!isValidTopicName(topic)) throw malformed(`section ${section} has an invalid topic name`);
+    if (partition >= LIMITS.maxPartitions) throw malformed(`section ${section} names partition ${partition}, past the limit`);
+    const lengthAt = pos + 8 + topicLength;
+    const batchLength = body.readUInt32BE(lengthAt);
+    const batchStart = lengthAt + 4;
+    if (batchLength > body.length - batchStart) throw malformed(`section ${section} has a batch length past the end of the body`);
+    const batch = body.subarray(batchStart, batchStart + batchLength);
+    let decoded: EvqRecord[];
+    try {
+      decoded = decodeBatch(batch, topic, limits, partition);
+    } catch (err) {
+      if (err instanceof EvqError) throw malformed(`section ${section}: ${err.message}`);
+      throw err;
+    }
+    for (let r = 0; r < decoded.length; r++) records.push(decoded[r] as EvqRecord);
+    pos = batchStart + batchLength;
+    section++;
+  }
+  return records;
+}
+
+function malformed(message: string): EvqError {
+  return new EvqError('EVQ_ERR_MALFORMED', `malformed member read body: ${message}; the broker and the client may be of different versions`);
+}
