@@ -29,13 +29,74 @@ export function placementQuery(from: StartPosition): Record<string, string | num
   return { from: String(from) };
 }
 
-export async function* consumeGroup(
+/** A page handed out: its records, and the tally that counts those the caller took. */
+interface HeldPage {
+  records: readonly EvqRecord[];
+  tally: PageOffsets;
+}
+
+/**
+ * The records of {@link consumeGroupPages} one by one. Not an async generator: a record of a page already
+ * read is handed out with one settled promise, not a generator's resumption per record (the group read path
+ * is bound by the reader's CPU). `return()` (a `break`) ends the pages, which commits what was taken.
+ */
+export function consumeGroup(
   http: HttpApi,
   topic: string,
   group: string,
   options: ConsumeOptions,
   settings: ConsumeSettings,
-): AsyncGenerator<EvqRecord, void, undefined> {
+): AsyncIterableIterator<EvqRecord> {
+  const pages = consumeGroupPages(http, topic, group, options, settings);
+  const signal = options.signal;
+  let held: HeldPage | null = null;
+  let index = 0;
+  let done = false;
+  const end = (): Promise<IteratorResult<EvqRecord>> => {
+    done = true;
+    held = null;
+    return pages.return(undefined).then(() => ({ done: true, value: undefined }));
+  };
+  const iterator: AsyncIterableIterator<EvqRecord> = {
+    next(): Promise<IteratorResult<EvqRecord>> {
+      if (done) return Promise.resolve({ done: true, value: undefined });
+      const page = held;
+      if (page !== null && index < page.records.length) {
+        // the caller asked for another record: stop here when aborted (what was taken is committed)
+        if (index > 0 && aborted(signal)) return end();
+        page.tally.take();
+        return Promise.resolve({ done: false, value: page.records[index++] as EvqRecord });
+      }
+      held = null;
+      return pages.next().then((result) => {
+        if (result.done === true) {
+          done = true;
+          return { done: true, value: undefined };
+        }
+        held = result.value;
+        index = 0;
+        return iterator.next();
+      });
+    },
+    return(): Promise<IteratorResult<EvqRecord>> {
+      if (done) return Promise.resolve({ done: true, value: undefined });
+      return end();
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}
+
+/** The member's pages, each held (uncommitted) until the next is asked for; the caller takes records of it through its tally. */
+async function* consumeGroupPages(
+  http: HttpApi,
+  topic: string,
+  group: string,
+  options: ConsumeOptions,
+  settings: ConsumeSettings,
+): AsyncGenerator<HeldPage, void, undefined> {
   const { filter, signal } = options;
   const { limit, pageSize, follow, commit, waitMs, allowMissing } = settings;
   if (limit === 0 || aborted(signal)) return;
@@ -106,10 +167,9 @@ export async function* consumeGroup(
       if (page.missed > 0) options.onMissed?.({ topic, group, missed: page.missed });
       const tally = new PageOffsets(page.generation, page.records, page.next);
       held = tally;
-      for (const record of page.records) {
-        delivered++;
-        tally.take();
-        yield record;
+      if (page.records.length > 0) {
+        delivered += page.records.length;
+        yield { records: page.records, tally };
         if (aborted(signal)) return;
       }
       await commitHeld();
