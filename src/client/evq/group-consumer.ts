@@ -15,6 +15,7 @@ import { CommitError, TopicGoneError } from '../errors.js';
 import type { ConsumeSettings } from '../options.js';
 import { sleep } from '../backoff.js';
 import type { HttpApi } from './http.js';
+import { decodeMemberSection, type MemberSection } from '../../protocol/member-batches.js';
 import { GroupMember, isCode, type MemberPage } from './group-member.js';
 import { CommittedOffsets, describeOffsets, PageOffsets, type PartitionNext } from './member-offsets.js';
 
@@ -31,7 +32,10 @@ export function placementQuery(from: StartPosition): Record<string, string | num
 
 /** A page handed out: its records, and the tally that counts those the caller took. */
 interface HeldPage {
+  /** The records handed out now: the page's (NDJSON), or those of its section being handed out. */
   records: readonly EvqRecord[];
+  /** A binary page's sections, decoded one at a time as the caller gets to them. */
+  sections: readonly MemberSection[];
   tally: PageOffsets;
 }
 
@@ -51,6 +55,10 @@ export function consumeGroup(
   const signal = options.signal;
   let held: HeldPage | null = null;
   let index = 0;
+  /** The next section of `held` to decode. */
+  let section = 0;
+  /** Records handed out of `held`. */
+  let given = 0;
   let done = false;
   const end = (): Promise<IteratorResult<EvqRecord>> => {
     done = true;
@@ -61,10 +69,23 @@ export function consumeGroup(
     next(): Promise<IteratorResult<EvqRecord>> {
       if (done) return Promise.resolve({ done: true, value: undefined });
       const page = held;
+      if (page !== null && index >= page.records.length && section < page.sections.length) {
+        try {
+          page.records = decodeMemberSection(page.sections[section] as MemberSection, section);
+        } catch (error) {
+          // a malformed section: the read fails as a failed read would (what was taken is committed, the member leaves)
+          done = true;
+          held = null;
+          return pages.throw(error).then(() => ({ done: true, value: undefined }));
+        }
+        section++;
+        index = 0;
+      }
       if (page !== null && index < page.records.length) {
         // the caller asked for another record: stop here when aborted (what was taken is committed)
-        if (index > 0 && aborted(signal)) return end();
+        if (given > 0 && aborted(signal)) return end();
         page.tally.take();
+        given++;
         return Promise.resolve({ done: false, value: page.records[index++] as EvqRecord });
       }
       held = null;
@@ -75,6 +96,8 @@ export function consumeGroup(
         }
         held = result.value;
         index = 0;
+        section = 0;
+        given = 0;
         return iterator.next();
       });
     },
@@ -165,16 +188,17 @@ async function* consumeGroupPages(
         continue;
       }
       if (page.missed > 0) options.onMissed?.({ topic, group, missed: page.missed });
-      const tally = new PageOffsets(page.generation, page.records, page.next);
+      const tally =
+        page.records !== null ? new PageOffsets(page.generation, page.records, page.next) : PageOffsets.ofRuns(page.generation, page.sections, page.next);
       held = tally;
-      if (page.records.length > 0) {
-        delivered += page.records.length;
-        yield { records: page.records, tally };
+      if (page.count > 0) {
+        delivered += page.count;
+        yield { records: page.records ?? [], sections: page.sections, tally };
         if (aborted(signal)) return;
       }
       await commitHeld();
       const at = `${page.generation} ${JSON.stringify(page.next)}`;
-      if (page.records.length === 0 && !follow && at === previous) break;
+      if (page.count === 0 && !follow && at === previous) break;
       previous = at;
     }
     finished = true;

@@ -43,22 +43,38 @@ function setAt<T>(map: ByPartition<T>, topic: string, partition: number, value: 
   inner.set(partition, value);
 }
 
-/**
- * Per partition, its last record among `records[0, end)`: one map update per run of records of one partition
- * (a page holds its partitions one after the other), not per record.
- */
-function lastOfEach(records: readonly RecordAt[], end: number): ByPartition<Last> {
-  const out: ByPartition<Last> = new Map();
-  let max = -1;
-  for (let i = 0; i < end; i++) {
+/** Records of one partition with consecutive offsets, one after the other in a page. */
+export interface RecordRun {
+  topic: string;
+  partition: number;
+  /** Offset of the run's first record. */
+  offset: number;
+  count: number;
+}
+
+/** The runs of consecutive offsets of one partition that `records` make, in order. */
+function runsOf(records: readonly RecordAt[]): RecordRun[] {
+  const runs: RecordRun[] = [];
+  let run: RecordRun | undefined;
+  for (let i = 0; i < records.length; i++) {
     const r = records[i] as RecordAt;
-    if (r.offset > max) max = r.offset;
-    const after = i + 1 < end ? (records[i + 1] as RecordAt) : undefined;
-    if (after !== undefined && after.partition === r.partition && after.topic === r.topic) continue;
-    // the end of a run of the partition
-    const seen = getAt(out, r.topic, r.partition);
-    setAt(out, r.topic, r.partition, { index: i, offset: seen === undefined || seen.offset < max ? max : seen.offset });
-    max = -1;
+    if (run !== undefined && run.partition === r.partition && run.topic === r.topic && run.offset + run.count === r.offset) run.count++;
+    else runs.push((run = { topic: r.topic, partition: r.partition, offset: r.offset, count: 1 }));
+  }
+  return runs;
+}
+
+/** Per partition, its last record among the first `end` records of the page: one map update per run, not per record. */
+function lastOfEach(runs: readonly RecordRun[], end: number): ByPartition<Last> {
+  const out: ByPartition<Last> = new Map();
+  let start = 0;
+  for (let i = 0; i < runs.length && start < end; i++) {
+    const run = runs[i] as RecordRun;
+    const inRange = Math.min(run.count, end - start);
+    const offset = run.offset + inRange - 1;
+    const seen = getAt(out, run.topic, run.partition);
+    setAt(out, run.topic, run.partition, { index: start + inRange - 1, offset: seen === undefined || seen.offset < offset ? offset : seen.offset });
+    start += run.count;
   }
   return out;
 }
@@ -66,7 +82,8 @@ function lastOfEach(records: readonly RecordAt[], end: number): ByPartition<Last
 export class PageOffsets {
   /** The generation the page was read in: its commit names it. */
   readonly generation: number;
-  readonly #records: readonly RecordAt[];
+  #runs: readonly RecordRun[];
+  #count: number;
   readonly #next: readonly PartitionNext[];
   /** Per partition, its last record in the page: computed at the first commit, not per record read. */
   #lastAll: ByPartition<Last> | null = null;
@@ -74,8 +91,17 @@ export class PageOffsets {
 
   constructor(generation: number, records: readonly RecordAt[], next: readonly PartitionNext[]) {
     this.generation = generation;
-    this.#records = records;
+    this.#runs = runsOf(records);
+    this.#count = records.length;
     this.#next = next;
+  }
+
+  /** A page known by its runs (the sections of a binary member read), its records not decoded. */
+  static ofRuns(generation: number, runs: readonly RecordRun[], next: readonly PartitionNext[]): PageOffsets {
+    const page = new PageOffsets(generation, [], next);
+    page.#runs = runs;
+    page.#count = runs.reduce((n, r) => n + r.count, 0);
+    return page;
   }
 
   /** Records of the page taken so far (the first `taken`, in page order). */
@@ -85,17 +111,17 @@ export class PageOffsets {
 
   /** The caller took the next record of the page. */
   take(): void {
-    if (this.#taken < this.#records.length) this.#taken++;
+    if (this.#taken < this.#count) this.#taken++;
   }
 
   /** Whether every record of the page was taken. */
   get complete(): boolean {
-    return this.#taken >= this.#records.length;
+    return this.#taken >= this.#count;
   }
 
   /** What to commit now, in topic then partition order (see the file's comment). */
   offsets(): PartitionNext[] {
-    const lastAll = (this.#lastAll ??= lastOfEach(this.#records, this.#records.length));
+    const lastAll = (this.#lastAll ??= lastOfEach(this.#runs, this.#count));
     const taken = this.#taken;
     const out: ByPartition<PartitionNext> = new Map();
     /** Partitions of the header taken whole: their page's next offset. */
@@ -108,7 +134,7 @@ export class PageOffsets {
       }
     }
     // a partition taken in part (or that the header left out): the offset after its last record taken
-    for (const [topic, inner] of lastOfEach(this.#records, taken)) {
+    for (const [topic, inner] of lastOfEach(this.#runs, taken)) {
       for (const [partition, last] of inner) {
         if (getAt(whole, topic, partition) === true) continue;
         setAt(out, topic, partition, { topic, partition, offset: last.offset + 1 });
