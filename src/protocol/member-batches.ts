@@ -55,16 +55,21 @@ export function encodeMemberBatches(records: readonly EvqRecord[]): Buffer {
     }
     const run: TimestampedMessage[] = records.slice(i, end);
     const batch = encodeBatch(first.offset, run);
-    const topic = Buffer.from(first.topic, 'utf8');
-    const head = Buffer.allocUnsafe(SECTION_FIXED_BYTES + topic.length);
-    head.writeUInt32BE(first.partition, 0);
-    head.writeUInt32BE(topic.length, 4);
-    topic.copy(head, 8);
-    head.writeUInt32BE(batch.length, 8 + topic.length);
-    parts.push(head, batch);
+    parts.push(sectionHead(first.topic, first.partition, batch.length), batch);
     i = end;
   }
   return Buffer.concat(parts);
+}
+
+/** The bytes of a section before its batch (the broker sends stored batches after it as they are). */
+export function sectionHead(topic: string, partition: number, batchLength: number): Buffer {
+  const name = Buffer.from(topic, 'latin1');
+  const head = Buffer.allocUnsafe(SECTION_FIXED_BYTES + name.length);
+  head.writeUInt32BE(partition, 0);
+  head.writeUInt32BE(name.length, 4);
+  name.copy(head, 8);
+  head.writeUInt32BE(batchLength, 8 + name.length);
+  return head;
 }
 
 /**

@@ -98,6 +98,26 @@ describe('the binary body of a member read', () => {
     const all = plain(ndjson.records);
     for (const r of plain(limited.records)) expect(all).toContainEqual(r);
 
+    // committed offsets inside the stored batches: the binary answer cuts them at the committed offset
+    const commit = await fetch(`${url}/groups/g/members/${encodeURIComponent(member)}/commit`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({
+        generation: Number(binary.generation),
+        offsets: [
+          { topic: 'events', partition: 0, offset: 1 },
+          { topic: 'events', partition: 2, offset: 2 },
+        ],
+      }),
+    });
+    expect(commit.status, await commit.clone().text()).toBe(200);
+    const afterBin = await read(url, 'g', member, MEDIA_TYPES.batches);
+    expect(afterBin.records.map((r) => `${r.partition}/${r.offset}`).sort()).toEqual(['0/1', '0/2', '2/2']);
+    expect(plain(afterBin.records)).toEqual(plain((await read(url, 'g', member, null)).records));
+    const cut = await read(url, 'g', member, MEDIA_TYPES.batches, '?limit=1');
+    expect(cut.records).toHaveLength(1);
+    expect(all).toContainEqual(plain(cut.records)[0]);
+
     // an Accept of something else is NDJSON, as curl gets it
     expect((await read(url, 'g', member, 'application/json')).contentType).toMatch(/^application\/x-ndjson/);
   });
