@@ -43,6 +43,8 @@ export const CONTENT_TYPES = {
   text: 'text/plain; charset=utf-8',
   prometheus: 'text/plain; version=0.0.4; charset=utf-8',
   octetStream: 'application/octet-stream',
+  /** A member read's binary body (protocol/member-batches.ts), sent when the request's Accept names it. */
+  batches: 'application/vnd.evq.batches',
 } as const;
 
 /**
@@ -54,6 +56,8 @@ export const MEDIA_TYPES = {
   json: 'application/json',
   ndjson: 'application/x-ndjson',
   octetStream: 'application/octet-stream',
+  /** `Accept` of a member read that wants the binary body (protocol/member-batches.ts) instead of NDJSON. */
+  batches: 'application/vnd.evq.batches',
   /** curl's default for `-d`: accepted by the seed route `POST /produce/{topic}` only, and only without `Origin`. */
   form: 'application/x-www-form-urlencoded',
 } as const;

@@ -2,9 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LIMITS } from '../../core/limits.js';
 import type { Filter } from '../../core/filter/index.js';
 import { EvqError, EvqUsageError } from '../../errors.js';
-import { CONTENT_TYPES, HEADERS } from '../../protocol/http.js';
+import { CONTENT_TYPES, HEADERS, MEDIA_TYPES } from '../../protocol/http.js';
 import type { GroupDescription, GroupPartition, GroupPartitionOffsets, MemberCommit, StartPosition } from '../../protocol/http.js';
 import type { EvqRecord } from '../../protocol/record.js';
+import { encodeMemberBatches, sectionHead } from '../../protocol/member-batches.js';
 import { recordJson } from '../../protocol/wire-record.js';
 import { validateGroupName, validateTopicName } from '../../protocol/validate.js';
 import type { BrokerContext } from '../context.js';
@@ -12,6 +13,7 @@ import type { AppendEvent } from '../storage/log.js';
 import { resolvePosition } from '../reader.js';
 import { groupLag, groupMissed } from '../groups/offset-store.js';
 import { readSmallJson } from './group-routes.js';
+import { readRawRun } from './member-raw-read.js';
 import { replyJson } from './replies.js';
 import { closeSignal } from './topic-routes.js';
 import { queryFilter, queryFrom, queryLimit, queryWait } from './request.js';
@@ -66,6 +68,10 @@ export function leaveGroup(ctx: BrokerContext, group: string, member: string, re
 
 interface Page {
   records: EvqRecord[];
+  /** An unfiltered binary read: the body's sections (heads and stored batches), `records` then empty. */
+  raw: Buffer[] | null;
+  /** Records in the page. */
+  count: number;
   /** topic → partition → the next offset to commit once the page is taken. */
   next: Record<string, Record<string, number>>;
   /** topic → partition → end offset when read (to know whether an append came since). */
@@ -95,6 +101,7 @@ export async function readMember(
   const waitMs = queryWait(url, ctx.limits);
   const from = queryFrom(url, 'earliest');
   const signal = closeSignal(req, res);
+  const binary = wantsBatches(req);
   const read = ctx.coordinator.beginRead(group, member);
   try {
     const deadline = Date.now() + waitMs;
@@ -102,21 +109,26 @@ export async function readMember(
       const now = read.current();
       if (now === null) ctx.coordinator.heartbeat(group, member); // gone while it waited: throws EVQ_ERR_UNKNOWN_MEMBER
       const { generation, assignment, turn } = now as NonNullable<typeof now>;
-      const page = await readPage(ctx, group, assignment, turn, from, limit, filter, signal);
-      if (page.records.length > 0 || Date.now() >= deadline || signal.aborted) {
-        replyPage(res, page, generation);
+      const page = await readPage(ctx, group, assignment, turn, from, limit, filter, signal, binary && filter === null);
+      if (page.count > 0 || Date.now() >= deadline || signal.aborted) {
+        replyPage(res, page, generation, binary);
         return;
       }
       const woke = await waitForChange(ctx, assignment, page, read.onChange, deadline - Date.now(), signal);
       if (woke === 'timeout') {
-        replyPage(res, page, generation);
+        replyPage(res, page, generation, binary);
         return;
       }
       if (woke === 'rebalance') {
         // the partitions moved: an empty page in the new generation (the member learns its partitions from it)
         const after = read.current();
         if (after === null) ctx.coordinator.heartbeat(group, member);
-        replyPage(res, { records: [], next: {}, ends: new Map(), missed: 0 }, (after as NonNullable<typeof after>).generation);
+        replyPage(
+          res,
+          { records: [], raw: null, count: 0, next: {}, ends: new Map(), missed: 0 },
+          (after as NonNullable<typeof after>).generation,
+          binary,
+        );
         return;
       }
     }
@@ -134,13 +146,14 @@ async function readPage(
   limit: number,
   filter: Filter | null,
   signal: AbortSignal,
+  raw: boolean,
 ): Promise<Page> {
-  const page: Page = { records: [], next: Object.create(null) as Page['next'], ends: new Map(), missed: 0 };
+  const page: Page = { records: [], raw: raw ? [] : null, count: 0, next: Object.create(null) as Page['next'], ends: new Map(), missed: 0 };
   const n = assignment.length;
   for (let i = 0; i < n; i++) {
     const { topic, partition } = assignment[(turn + i) % n] as GroupPartition;
     const committed = ctx.groups.get(topic, group, partition)?.committed;
-    if (page.records.length >= limit) {
+    if (page.count >= limit) {
       // the page is full: a partition not read still says where it stands (every owned partition is listed)
       const log = ctx.store.get(topic)?.partition(partition);
       if (log === undefined) continue;
@@ -150,20 +163,30 @@ async function readPage(
       continue;
     }
     if (committed !== undefined) page.missed += groupMissed(ctx.store.get(topic)?.partition(partition), committed);
+    if (page.raw !== null) {
+      const log = ctx.store.get(topic)?.partition(partition);
+      if (log === undefined) continue; // deleted (or changed) under the read: the rebalance gives the new partitions
+      const run = await readRawRun(log, committed ?? (await resolvePosition(log, from)), limit - page.count);
+      for (const batch of run.batches) page.raw.push(sectionHead(topic, partition, batch.length), batch);
+      page.count += run.count;
+      if (run.count > 0) {
+        ctx.metrics.messagesOut.add({ topic }, run.count);
+        ctx.metrics.bytesOut.add({ topic }, run.bytes);
+      }
+      (page.next[topic] ??= Object.create(null) as Record<string, number>)[String(partition)] = run.nextOffset;
+      page.ends.set(`${topic}\u0000${partition}`, run.nextOffset);
+      continue;
+    }
     let result;
     try {
-      result = await ctx.reader.read(topic, partition, committed ?? from, {
-        limit: limit - page.records.length,
-        filter,
-        waitMs: 0,
-        signal,
-      });
+      result = await ctx.reader.read(topic, partition, committed ?? from, { limit: limit - page.count, filter, waitMs: 0, signal });
     } catch (err) {
       // a topic deleted (or changed) under the read: the rebalance it starts gives the member its new partitions
       if (err instanceof EvqError && (err.code === 'EVQ_ERR_NOT_FOUND' || err.code === 'EVQ_ERR_INVALID_ARGUMENT')) continue;
       throw err;
     }
     for (const record of result.records) page.records.push(record);
+    page.count += result.records.length;
     (page.next[topic] ??= Object.create(null) as Record<string, number>)[String(partition)] = result.nextOffset;
     page.ends.set(`${topic}\u0000${partition}`, result.nextOffset);
   }
@@ -211,11 +234,23 @@ async function waitForChange(
   });
 }
 
-function replyPage(res: ServerResponse, page: Page, generation: number): void {
-  let body = '';
-  for (const record of page.records) body += `${recordJson(record)}\n`;
+/** Whether the request's Accept names the binary body of member reads (else NDJSON, as curl gets it). */
+function wantsBatches(req: IncomingMessage): boolean {
+  const accept = req.headers.accept;
+  if (accept === undefined) return false;
+  return accept.split(',').some((part) => part.split(';')[0]?.trim().toLowerCase() === MEDIA_TYPES.batches);
+}
+
+function replyPage(res: ServerResponse, page: Page, generation: number, binary: boolean): void {
+  let body: string | Buffer;
+  if (page.raw !== null) body = Buffer.concat(page.raw);
+  else if (binary) body = encodeMemberBatches(page.records);
+  else {
+    body = '';
+    for (const record of page.records) body += `${recordJson(record)}\n`;
+  }
   const headers: Record<string, string | number> = {
-    'content-type': CONTENT_TYPES.ndjson,
+    'content-type': binary ? CONTENT_TYPES.batches : CONTENT_TYPES.ndjson,
     'content-length': Buffer.byteLength(body),
     [HEADERS.generation]: String(generation),
     [HEADERS.nextOffsets]: JSON.stringify(page.next),

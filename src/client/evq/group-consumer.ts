@@ -15,6 +15,7 @@ import { CommitError, TopicGoneError } from '../errors.js';
 import type { ConsumeSettings } from '../options.js';
 import { sleep } from '../backoff.js';
 import type { HttpApi } from './http.js';
+import { decodeMemberSection, type MemberSection } from '../../protocol/member-batches.js';
 import { GroupMember, isCode, type MemberPage } from './group-member.js';
 import { CommittedOffsets, describeOffsets, PageOffsets, type PartitionNext } from './member-offsets.js';
 
@@ -29,13 +30,96 @@ export function placementQuery(from: StartPosition): Record<string, string | num
   return { from: String(from) };
 }
 
-export async function* consumeGroup(
+/** A page handed out: its records, and the tally that counts those the caller took. */
+interface HeldPage {
+  /** The records handed out now: the page's (NDJSON), or those of its section being handed out. */
+  records: readonly EvqRecord[];
+  /** A binary page's sections, decoded one at a time as the caller gets to them. */
+  sections: readonly MemberSection[];
+  tally: PageOffsets;
+}
+
+/**
+ * The records of {@link consumeGroupPages} one by one. Not an async generator: a record of a page already
+ * read is handed out with one settled promise, not a generator's resumption per record (the group read path
+ * is bound by the reader's CPU). `return()` (a `break`) ends the pages, which commits what was taken.
+ */
+export function consumeGroup(
   http: HttpApi,
   topic: string,
   group: string,
   options: ConsumeOptions,
   settings: ConsumeSettings,
-): AsyncGenerator<EvqRecord, void, undefined> {
+): AsyncIterableIterator<EvqRecord> {
+  const pages = consumeGroupPages(http, topic, group, options, settings);
+  const signal = options.signal;
+  let held: HeldPage | null = null;
+  let index = 0;
+  /** The next section of `held` to decode. */
+  let section = 0;
+  /** Records handed out of `held`. */
+  let given = 0;
+  let done = false;
+  const end = (): Promise<IteratorResult<EvqRecord>> => {
+    done = true;
+    held = null;
+    return pages.return(undefined).then(() => ({ done: true, value: undefined }));
+  };
+  const iterator: AsyncIterableIterator<EvqRecord> = {
+    next(): Promise<IteratorResult<EvqRecord>> {
+      if (done) return Promise.resolve({ done: true, value: undefined });
+      const page = held;
+      if (page !== null && index >= page.records.length && section < page.sections.length) {
+        try {
+          page.records = decodeMemberSection(page.sections[section] as MemberSection, section);
+        } catch (error) {
+          // a malformed section: the read fails as a failed read would (what was taken is committed, the member leaves)
+          done = true;
+          held = null;
+          return pages.throw(error).then(() => ({ done: true, value: undefined }));
+        }
+        section++;
+        index = 0;
+      }
+      if (page !== null && index < page.records.length) {
+        // the caller asked for another record: stop here when aborted (what was taken is committed)
+        if (given > 0 && aborted(signal)) return end();
+        page.tally.take();
+        given++;
+        return Promise.resolve({ done: false, value: page.records[index++] as EvqRecord });
+      }
+      held = null;
+      return pages.next().then((result) => {
+        if (result.done === true) {
+          done = true;
+          return { done: true, value: undefined };
+        }
+        held = result.value;
+        index = 0;
+        section = 0;
+        given = 0;
+        return iterator.next();
+      });
+    },
+    return(): Promise<IteratorResult<EvqRecord>> {
+      if (done) return Promise.resolve({ done: true, value: undefined });
+      return end();
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}
+
+/** The member's pages, each held (uncommitted) until the next is asked for; the caller takes records of it through its tally. */
+async function* consumeGroupPages(
+  http: HttpApi,
+  topic: string,
+  group: string,
+  options: ConsumeOptions,
+  settings: ConsumeSettings,
+): AsyncGenerator<HeldPage, void, undefined> {
   const { filter, signal } = options;
   const { limit, pageSize, follow, commit, waitMs, allowMissing } = settings;
   if (limit === 0 || aborted(signal)) return;
@@ -104,17 +188,17 @@ export async function* consumeGroup(
         continue;
       }
       if (page.missed > 0) options.onMissed?.({ topic, group, missed: page.missed });
-      const tally = new PageOffsets(page.generation, page.records, page.next);
+      const tally =
+        page.records !== null ? new PageOffsets(page.generation, page.records, page.next) : PageOffsets.ofRuns(page.generation, page.sections, page.next);
       held = tally;
-      for (const record of page.records) {
-        delivered++;
-        tally.take();
-        yield record;
+      if (page.count > 0) {
+        delivered += page.count;
+        yield { records: page.records ?? [], sections: page.sections, tally };
         if (aborted(signal)) return;
       }
       await commitHeld();
       const at = `${page.generation} ${JSON.stringify(page.next)}`;
-      if (page.records.length === 0 && !follow && at === previous) break;
+      if (page.count === 0 && !follow && at === previous) break;
       previous = at;
     }
     finished = true;

@@ -62,3 +62,27 @@ it('describeOffsets names partitions, and topics when there are several', () => 
   expect(describeOffsets([n(0, 12), n(2, 7)])).toBe('partition 0 offset 12, partition 2 offset 7');
   expect(describeOffsets([n(0, 1), { topic: 'audit', partition: 0, offset: 2 }])).toBe('orders/0 offset 1, audit/0 offset 2');
 });
+
+describe('PageOffsets.ofRuns: a binary page known by its sections', () => {
+  it('commits at every step what the same page known record by record commits', () => {
+    // partition 2 offsets 10-11, then 14 (a filter's gap), partition 0 offsets 0-2, partition 2 again at 20
+    const records = [r(2, 10), r(2, 11), r(2, 14), r(0, 0), r(0, 1), r(0, 2), r(2, 20)];
+    const next = [n(0, 3), n(1, 50), n(2, 21)];
+    const runs = [
+      { topic: 'orders', partition: 2, offset: 10, count: 2 },
+      { topic: 'orders', partition: 2, offset: 14, count: 1 },
+      { topic: 'orders', partition: 0, offset: 0, count: 3 },
+      { topic: 'orders', partition: 2, offset: 20, count: 1 },
+    ];
+    const byRecords = new PageOffsets(4, records, next);
+    const byRuns = PageOffsets.ofRuns(4, runs, next);
+    for (let i = 0; i <= records.length; i++) {
+      expect(byRuns.taken).toBe(i);
+      expect(byRuns.complete).toBe(i === records.length);
+      expect(byRuns.offsets()).toEqual(byRecords.offsets());
+      byRecords.take();
+      byRuns.take();
+    }
+    expect(byRuns.offsets()).toEqual(next);
+  });
+});
