@@ -51,12 +51,7 @@ export interface GroupView {
  * (before groups had members) has one anonymous reader per group: enough for `--members 1` on a topic of one
  * partition, a clear error otherwise. `stopped` ends the wait early (a member failed).
  */
-export async function waitForGroup(
-  client: EvqClient,
-  scenario: Scenario,
-  partitions: number,
-  stopped: () => Error | null,
-): Promise<void> {
+export async function waitForGroup(client: EvqClient, scenario: Scenario, partitions: number, stopped: () => Error | null): Promise<void> {
   const group = scenario.group as string;
   const members = scenario.subscribers;
   const deadline = Date.now() + scenario.timeoutMs;

@@ -65,7 +65,8 @@ export class Tally {
       const last = this.lastOffset ?? this.firstOffset;
       return last === this.firstOffset ? ` (offset ${last})` : ` (offsets ${this.firstOffset}..${last})`;
     }
-    const range = (p: PartitionAcks): string => (p.firstOffset === p.lastOffset ? String(p.firstOffset) : `${p.firstOffset}..${p.lastOffset}`);
+    const range = (p: PartitionAcks): string =>
+      p.firstOffset === p.lastOffset ? String(p.firstOffset) : `${p.firstOffset}..${p.lastOffset}`;
     if (parts.length === 1) {
       const only = parts[0] as PartitionAcks;
       return ` (partition ${only.partition}, offset${only.firstOffset === only.lastOffset ? '' : 's'} ${range(only)})`;

@@ -60,12 +60,25 @@ export function describeLines(info: TopicDescription): string[] {
     '',
     ...columns(
       ['PARTITION', 'MESSAGES', 'SIZE', 'START', 'END'],
-      info.partitions.map((p) => [String(p.partition), String(p.messageCount), formatSize(p.sizeBytes), String(p.startOffset), String(p.endOffset)]),
+      info.partitions.map((p) => [
+        String(p.partition),
+        String(p.messageCount),
+        formatSize(p.sizeBytes),
+        String(p.startOffset),
+        String(p.endOffset),
+      ]),
       [],
     ),
   ];
   if (info.groups.length > 0) {
-    lines.push('', ...columns(['GROUP', 'COMMITTED', 'LAG'], info.groups.map((g) => [g.group, String(g.committed), String(g.lag)]), [0]));
+    lines.push(
+      '',
+      ...columns(
+        ['GROUP', 'COMMITTED', 'LAG'],
+        info.groups.map((g) => [g.group, String(g.committed), String(g.lag)]),
+        [0],
+      ),
+    );
   }
   return lines;
 }

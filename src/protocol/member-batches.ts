@@ -133,5 +133,8 @@ function wrapped<T>(index: number, run: () => T): T {
 }
 
 function malformed(message: string): EvqError {
-  return new EvqError('EVQ_ERR_MALFORMED', `malformed member read body: ${message}; the broker and the client may be of different versions`);
+  return new EvqError(
+    'EVQ_ERR_MALFORMED',
+    `malformed member read body: ${message}; the broker and the client may be of different versions`,
+  );
 }

@@ -59,7 +59,8 @@ describe('a topic of 3 partitions from the command line', () => {
     // the last two of each partition, whatever order the partitions come in
     const ends = new Map<number, number>();
     for (const line of lines((await runCli(['topics', 'p3', '--json'], { url: broker.url })).out)) {
-      for (const part of JSON.parse(line).partitions as Array<{ partition: number; endOffset: number }>) ends.set(part.partition, part.endOffset);
+      for (const part of JSON.parse(line).partitions as Array<{ partition: number; endOffset: number }>)
+        ends.set(part.partition, part.endOffset);
     }
     expect(sorted(last.out).map((l) => l.split(' ')[0])).toEqual(
       [0, 1, 2].flatMap((n) => [`${n}:${(ends.get(n) ?? 0) - 2}`, `${n}:${(ends.get(n) ?? 0) - 1}`]),
@@ -79,9 +80,12 @@ describe('a topic of 3 partitions from the command line', () => {
     const refused = await runCli(['subscribe', 'q3', '--from', '1', '--count', '1'], { url: broker.url });
     expect(refused.code).toBe(2);
     expect(lines(refused.err)).toEqual([expect.stringMatching(/^error: --from 1 needs --partition N: topic q3 has 3 partitions/)]);
-    const one = await runCli(['subscribe', 'q3', '--partition', '2', '--from', '1', '--count', '2', '--format', '{partition}:{offset} {value}'], {
-      url: broker.url,
-    });
+    const one = await runCli(
+      ['subscribe', 'q3', '--partition', '2', '--from', '1', '--count', '2', '--format', '{partition}:{offset} {value}'],
+      {
+        url: broker.url,
+      },
+    );
     expect(one.code).toBe(0);
     expect(one.out).toBe('2:1 b\n2:2 c\n');
   });
@@ -127,7 +131,10 @@ describe('a topic of 3 partitions from the command line', () => {
     const list = JSON.parse((await runCli(['topics'], { url: broker.url })).out) as Array<{ topic: string; partitions: unknown[] }>;
     expect(list.find((t) => t.topic === 'g')?.partitions).toHaveLength(4);
     const described = await runCli(['topics', 'describe', 'g'], { url: broker.url });
-    expect(JSON.parse(described.out)).toMatchObject({ topic: 'g', partitions: [{ partition: 0 }, { partition: 1 }, { partition: 2 }, { partition: 3 }] });
+    expect(JSON.parse(described.out)).toMatchObject({
+      topic: 'g',
+      partitions: [{ partition: 0 }, { partition: 1 }, { partition: 2 }, { partition: 3 }],
+    });
     const missing = await runCli(['topics', 'nope'], { url: broker.url });
     expect(missing.code).toBe(1);
     expect(lines(missing.err)).toEqual([expect.stringMatching(/^error: topic nope does not exist/)]);

@@ -75,16 +75,20 @@ export function makeTopicsCommand(output: Output): Command {
     'evq topics create --url nats://127.0.0.1:4222 orders --retention-bytes 1gb --retention-age 7d',
   ]);
   create.action(
-    async (topic: string, flags: ConnectionFlags & { partitions?: number; retentionBytes?: number; retentionAge?: number }, cmd: Command) => {
-    validateTopicName(topic);
-    const settings: TopicSettings = {};
-    if (flags.partitions !== undefined) settings.partitions = flags.partitions;
-    if (flags.retentionBytes !== undefined) settings.retentionBytes = flags.retentionBytes;
-    if (flags.retentionAge !== undefined) settings.retentionAgeMs = flags.retentionAge;
-    const plan: CreateTopicPlan = { ...connectionOf(cmd), topic, settings };
-    const { runCreateTopic } = await import('../run-topics.js');
-    await runCreateTopic(plan, output);
-  },
+    async (
+      topic: string,
+      flags: ConnectionFlags & { partitions?: number; retentionBytes?: number; retentionAge?: number },
+      cmd: Command,
+    ) => {
+      validateTopicName(topic);
+      const settings: TopicSettings = {};
+      if (flags.partitions !== undefined) settings.partitions = flags.partitions;
+      if (flags.retentionBytes !== undefined) settings.retentionBytes = flags.retentionBytes;
+      if (flags.retentionAge !== undefined) settings.retentionAgeMs = flags.retentionAge;
+      const plan: CreateTopicPlan = { ...connectionOf(cmd), topic, settings };
+      const { runCreateTopic } = await import('../run-topics.js');
+      await runCreateTopic(plan, output);
+    },
   );
   command.addCommand(create);
 

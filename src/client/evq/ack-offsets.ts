@@ -30,7 +30,9 @@ export function ackOutcomes(ack: BatchAck, count: number): Outcome[] {
   let total = 0;
   for (const part of ack.parts) {
     if (part.lastOffset - part.baseOffset + 1 !== part.count || next.has(part.partition)) {
-      throw internal(`the broker acknowledged partition ${part.partition} with offsets ${part.baseOffset}..${part.lastOffset} for ${part.count} messages`);
+      throw internal(
+        `the broker acknowledged partition ${part.partition} with offsets ${part.baseOffset}..${part.lastOffset} for ${part.count} messages`,
+      );
     }
     next.set(part.partition, { offset: part.baseOffset, last: part.lastOffset });
     total += part.count;

@@ -189,7 +189,9 @@ async function* consumeGroupPages(
       }
       if (page.missed > 0) options.onMissed?.({ topic, group, missed: page.missed });
       const tally =
-        page.records !== null ? new PageOffsets(page.generation, page.records, page.next) : PageOffsets.ofRuns(page.generation, page.sections, page.next);
+        page.records !== null
+          ? new PageOffsets(page.generation, page.records, page.next)
+          : PageOffsets.ofRuns(page.generation, page.sections, page.next);
       held = tally;
       if (page.count > 0) {
         delivered += page.count;

@@ -73,7 +73,10 @@ function lastOfEach(runs: readonly RecordRun[], end: number): ByPartition<Last> 
     const inRange = Math.min(run.count, end - start);
     const offset = run.offset + inRange - 1;
     const seen = getAt(out, run.topic, run.partition);
-    setAt(out, run.topic, run.partition, { index: start + inRange - 1, offset: seen === undefined || seen.offset < offset ? offset : seen.offset });
+    setAt(out, run.topic, run.partition, {
+      index: start + inRange - 1,
+      offset: seen === undefined || seen.offset < offset ? offset : seen.offset,
+    });
     start += run.count;
   }
   return out;

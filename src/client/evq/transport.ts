@@ -6,7 +6,13 @@
 import { BufferPool } from '../../core/buffer-pool.js';
 import { EvqError, EvqUsageError } from '../../errors.js';
 import { PATHS } from '../../protocol/http.js';
-import { decodeGroupDescription, decodeGroupList, decodeGroupReset, decodeTopicChange, decodeTopicList } from '../../protocol/http-replies.js';
+import {
+  decodeGroupDescription,
+  decodeGroupList,
+  decodeGroupReset,
+  decodeTopicChange,
+  decodeTopicList,
+} from '../../protocol/http-replies.js';
 import { validateGroupName, validateTopicName } from '../../protocol/validate.js';
 import type {
   GroupDescription,

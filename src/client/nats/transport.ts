@@ -277,7 +277,10 @@ function onePartition(what: string): EvqError {
 }
 
 function noPartition(partition: number): EvqUsageError {
-  return new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `there is no partition ${partition} over nats://: a JetStream stream is one partition (0)`);
+  return new EvqUsageError(
+    'EVQ_ERR_INVALID_ARGUMENT',
+    `there is no partition ${partition} over nats://: a JetStream stream is one partition (0)`,
+  );
 }
 
 function groupsNotImplemented(what: string, instead: string): EvqError {

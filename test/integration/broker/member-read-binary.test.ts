@@ -53,14 +53,18 @@ async function read(url: string, group: string, member: string, accept: string |
 
 /** The records as plain data, by partition then offset (the first partition read turns from one read to the next). */
 function plain(records: readonly EvqRecord[]): unknown[] {
-  return [...records].sort((a, b) => a.partition - b.partition || a.offset - b.offset).map((r) => ({ ...r, headers: r.headers === null ? null : { ...r.headers }, value: r.value.toString('hex') }));
+  return [...records]
+    .sort((a, b) => a.partition - b.partition || a.offset - b.offset)
+    .map((r) => ({ ...r, headers: r.headers === null ? null : { ...r.headers }, value: r.value.toString('hex') }));
 }
 
 describe('the binary body of a member read', () => {
   it('holds the same records, partitions, offsets, keys, headers and values as the NDJSON answer, with the same headers', async () => {
     broker = await startTestBroker();
     const url = broker.url;
-    expect((await fetch(`${url}/topics/events`, { method: 'PUT', headers: json, body: JSON.stringify({ partitions: 3 }) })).status).toBe(201);
+    expect((await fetch(`${url}/topics/events`, { method: 'PUT', headers: json, body: JSON.stringify({ partitions: 3 }) })).status).toBe(
+      201,
+    );
     await produce(url, 'events', 0, [
       { value: 'plain' },
       { value: 'ünïcødé ✓ 😀', key: 'clé', headers: { type: 'a', 'x-é': 'välue', empty: '' } },
@@ -125,7 +129,9 @@ describe('the binary body of a member read', () => {
   it('is an empty body for an empty page, with the same headers', async () => {
     broker = await startTestBroker();
     const url = broker.url;
-    expect((await fetch(`${url}/topics/empty`, { method: 'PUT', headers: json, body: JSON.stringify({ partitions: 2 }) })).status).toBe(201);
+    expect((await fetch(`${url}/topics/empty`, { method: 'PUT', headers: json, body: JSON.stringify({ partitions: 2 }) })).status).toBe(
+      201,
+    );
     const join = await fetch(`${url}/groups/g/members`, { method: 'POST', headers: json, body: JSON.stringify({ topics: ['empty'] }) });
     const member = ((await jsonOf(join)) as GroupMembership).memberId;
     const res = await fetch(`${url}/groups/g/members/${encodeURIComponent(member)}/messages`, { headers: { accept: MEDIA_TYPES.batches } });

@@ -107,13 +107,19 @@ describeNats('nats:// transport (JetStream)', () => {
   });
 
   it("starts at a time: JetStream's opt_start_time, the first message the server stored at or after it", async () => {
-    await client.produce('since', Array.from({ length: 5 }, (_, i) => ({ value: `old${i}` })));
+    await client.produce(
+      'since',
+      Array.from({ length: 5 }, (_, i) => ({ value: `old${i}` })),
+    );
     // the server's clock stamps each message: wait until it is surely past the first ones
     const before = Date.now();
     await waitFor(() => Date.now() > before + 5, { what: 'the clock to move past the first messages' });
     const cut = Date.now();
     await waitFor(() => Date.now() > cut + 5, { what: 'the clock to move past the cut' });
-    await client.produce('since', Array.from({ length: 3 }, (_, i) => ({ value: `new${i}` })));
+    await client.produce(
+      'since',
+      Array.from({ length: 3 }, (_, i) => ({ value: `new${i}` })),
+    );
     const sub = client.subscribe('since', { from: { time: cut } });
     expect(await sub.ready).toBe(5);
     const records = await take(sub, 3);

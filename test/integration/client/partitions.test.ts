@@ -74,7 +74,9 @@ describe('a topic of 3 partitions through the client', () => {
     expect(perPartition.size).toBeGreaterThan(1);
     for (const offsets of perPartition.values()) expect(offsets).toEqual(offsets.map((_, i) => i));
     expect(result.partitions).toEqual(
-      [...perPartition].sort(([a], [b]) => a - b).map(([partition, offsets]) => ({ partition, count: offsets.length, firstOffset: 0, lastOffset: offsets.length - 1 })),
+      [...perPartition]
+        .sort(([a], [b]) => a - b)
+        .map(([partition, offsets]) => ({ partition, count: offsets.length, firstOffset: 0, lastOffset: offsets.length - 1 })),
     );
     // what the broker stored agrees with the acks
     const stored = await take(client.subscribe('keyed', { from: 'earliest' }), 60);
@@ -86,7 +88,14 @@ describe('a topic of 3 partitions through the client', () => {
     const { client } = await setup();
     await client.createTopic('explicit', { partitions: 3 });
     const acks: MessageAck[] = [];
-    await client.produce('explicit', [{ value: 'a', key: 'x' }, { value: 'b', key: 'y' }], { partition: 2, onAck: (a) => acks.push(a) });
+    await client.produce(
+      'explicit',
+      [
+        { value: 'a', key: 'x' },
+        { value: 'b', key: 'y' },
+      ],
+      { partition: 2, onAck: (a) => acks.push(a) },
+    );
     expect(acks.map((a) => `${a.partition}:${a.offset}`)).toEqual(['2:0', '2:1']);
     await expect(client.produce('explicit', [{ value: 'c' }], { partition: 3 })).rejects.toMatchObject({
       code: 'EVQ_ERR_INVALID_ARGUMENT',
@@ -97,7 +106,11 @@ describe('a topic of 3 partitions through the client', () => {
     const { client } = await setup();
     await client.createTopic('read', { partitions: 3 });
     for (let p = 0; p < 3; p++) {
-      await client.produce('read', [0, 1, 2].map((i) => ({ value: `p${p}-${i}`, timestamp: 1_000 * (i + 1) })), { partition: p });
+      await client.produce(
+        'read',
+        [0, 1, 2].map((i) => ({ value: `p${p}-${i}`, timestamp: 1_000 * (i + 1) })),
+        { partition: p },
+      );
     }
     const all = await take(client.subscribe('read', { from: 'earliest' }), 9);
     expect(byPartition(all)).toEqual([0, 1, 2].flatMap((p) => [0, 1, 2].map((i) => `${p}:${i} p${p}-${i}`)));

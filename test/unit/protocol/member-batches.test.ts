@@ -47,10 +47,10 @@ describe('the binary body of member reads', () => {
     expect(decodeMemberBatches(Buffer.alloc(0))).toEqual([]);
   });
 
-  it('refuses every body cut short inside a section (at a section\'s end it is a shorter page)', () => {
+  it("refuses every body cut short inside a section (at a section's end it is a shorter page)", () => {
     const body = encodeMemberBatches(page());
     const ends = new Set<number>();
-    for (let at = 0; at < body.length; ) {
+    for (let at = 0; at < body.length;) {
       const topicLength = body.readUInt32BE(at + 4);
       at += 12 + topicLength + body.readUInt32BE(at + 8 + topicLength);
       ends.add(at);

@@ -188,7 +188,9 @@ describe('evq subscribe: running', () => {
     );
     // one partition: as before partitions
     expect(resumeCommand((await parse(['t'])).plan!, rec(8, 'x'), [{ partition: 0, next: 9 }])).toBe('evq subscribe t --from 9');
-    expect(resumeCommand((await parse(['t', '-p', '2'])).plan!, { ...rec(8, 'x'), partition: 2 }, [])).toBe('evq subscribe t --partition 2 --from 9');
+    expect(resumeCommand((await parse(['t', '-p', '2'])).plan!, { ...rec(8, 'x'), partition: 2 }, [])).toBe(
+      'evq subscribe t --partition 2 --from 9',
+    );
   });
 
   it('--from OFFSET without --partition on a topic of several partitions: one usage line', async () => {

@@ -108,7 +108,7 @@ describe('evq topics', () => {
     ]);
   });
 
-  it('create --partitions and alter say what they did; a shrink is the broker\'s one line', async () => {
+  it("create --partitions and alter say what they did; a shrink is the broker's one line", async () => {
     const calls: string[] = [];
     const conn = { url: 'http://x', token: undefined, timeoutMs: 10_000 };
     const out = captureOutput();
@@ -152,11 +152,16 @@ async function parse(args: string[]): Promise<{ err?: unknown; errOut: string; o
   };
   quiet(program);
   const topics = program.commands.find((c) => c.name() === 'topics')!;
-  topics.action((topic: string | undefined, flags: { json?: boolean; url: string }) =>
-    void ran.push(topic === undefined ? `list json=${flags.json === true} url=${flags.url}` : `describe ${topic}`),
+  topics.action(
+    (topic: string | undefined, flags: { json?: boolean; url: string }) =>
+      void ran.push(topic === undefined ? `list json=${flags.json === true} url=${flags.url}` : `describe ${topic}`),
   );
-  topics.commands.find((c) => c.name() === 'create')!.action((t: string, flags: { partitions?: number }) => void ran.push(`create ${t} ${flags.partitions}`));
-  topics.commands.find((c) => c.name() === 'alter')!.action((t: string, flags: { partitions?: number }) => void ran.push(`alter ${t} ${flags.partitions}`));
+  topics.commands
+    .find((c) => c.name() === 'create')!
+    .action((t: string, flags: { partitions?: number }) => void ran.push(`create ${t} ${flags.partitions}`));
+  topics.commands
+    .find((c) => c.name() === 'alter')!
+    .action((t: string, flags: { partitions?: number }) => void ran.push(`alter ${t} ${flags.partitions}`));
   topics.commands.find((c) => c.name() === 'delete')!.action((t: string) => void ran.push(`delete ${t}`));
   try {
     await program.parseAsync(['node', 'evq', 'topics', ...args]);

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { ackOutcomes } from '../../../../src/client/evq/ack-offsets.js';
 import type { BatchAck } from '../../../../src/client/evq/produce-channel.js';
 
-const ack = (fields: Partial<BatchAck>): BatchAck => ({ partition: 0, baseOffset: 0, lastOffset: 0, delayed: false, duplicate: false, ...fields });
+const ack = (fields: Partial<BatchAck>): BatchAck => ({
+  partition: 0,
+  baseOffset: 0,
+  lastOffset: 0,
+  delayed: false,
+  duplicate: false,
+  ...fields,
+});
 const positions = (outcomes: ReturnType<typeof ackOutcomes>): string[] =>
   outcomes.map((o) => (o.kind === 'ack' ? `${o.partition ?? 0}:${o.offset}` : o.kind));
 
