@@ -93,6 +93,12 @@ export class LinePrinter {
     }
   }
 
+  /** Writes what is buffered now; the promise (when the stream is full) resolves once it has taken it. */
+  flush(): Promise<void> | undefined {
+    this.#flush();
+    return this.#drain;
+  }
+
   /** Writes what is buffered and waits until the stream has taken it. */
   async end(): Promise<void> {
     this.#flush();

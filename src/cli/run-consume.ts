@@ -25,7 +25,11 @@ export async function runConsume(plan: ConsumePlan, output: Output, env: CliEnv 
   const removeSignalHandlers = onInterrupt(() => stop(), EXIT.ok);
 
   const options: ConsumeOptions = { from: plan.from, follow: plan.follow, allowMissing: plan.allowMissing, signal: abort.signal };
-  if (plan.group !== undefined) options.group = plan.group;
+  if (plan.group !== undefined) {
+    options.group = plan.group;
+    // a commit covers only lines that reached stdout: a kill after it never loses a committed line
+    options.beforeCommit = () => printer.flush();
+  }
   if (plan.partition !== undefined) options.partition = plan.partition;
   if (plan.sessionTimeoutMs !== undefined) options.sessionTimeoutMs = plan.sessionTimeoutMs;
   options.onMissed = (m) =>

@@ -213,6 +213,11 @@ export interface ConsumeOptions {
    * several. For a group, only places partitions that have no committed offset yet.
    */
   from?: From;
+  /**
+   * With a group: awaited before the client commits records it has handed out. A caller that buffers what it
+   * does with them (the CLI's stdout) writes them out here, so nothing is committed that a kill would lose.
+   */
+  beforeCommit?: () => Promise<void> | undefined;
   /** Most records in all. */
   limit?: number;
   filter?: string;

@@ -140,6 +140,8 @@ async function* consumeGroupPages(
     if (page === null || !commit) return;
     const offsets = committed.pending(page.offsets());
     if (offsets.length === 0) return;
+    const written = options.beforeCommit?.();
+    if (written !== undefined) await written;
     let outcome;
     try {
       outcome = await member.commit(page.generation, offsets);

@@ -126,7 +126,11 @@ export async function* consumeJetStream(
       try {
         for await (const msg of batch) {
           received++;
-          if (toAck !== undefined) toAck.ack();
+          if (toAck !== undefined) {
+            const written = options.beforeCommit?.();
+            if (written !== undefined) await written;
+            toAck.ack();
+          }
           toAck = commit ? msg : undefined;
           atEnd = msg.info.pending === 0;
           const record = decodeRecord(topic, msg);
@@ -151,6 +155,7 @@ export async function* consumeJetStream(
     // commit that fails rejects the caller's break as a read would (after a read's own failure, that one wins)
     if (toAck !== undefined) {
       const last = toAck;
+      await options.beforeCommit?.()?.catch(() => undefined);
       const acked = last.ackAck();
       if (failed) await acked.catch(() => undefined);
       else await acked.catch((error: unknown) => Promise.reject(new CommitError(topic, group ?? '', last.seq, error)));

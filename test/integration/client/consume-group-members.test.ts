@@ -216,3 +216,28 @@ describe('a consumer group of two members on a 3-partition topic', () => {
     expect(new Set(last.map((r) => r.partition))).toEqual(new Set([0, 1, 2]));
   });
 });
+
+describe('a group member commits only what its caller has written out', () => {
+  it('awaits beforeCommit before each commit: the committed offsets never pass what the caller had taken then', async () => {
+    const b = await setup();
+    await produce(b.url, range(0, 60));
+    const c = await newClient(b.url);
+    let taken = 0;
+    const checks: Array<{ taken: number; committed: number }> = [];
+    const beforeCommit = async (): Promise<void> => {
+      const d = await describeGroup(b.url, 'careful');
+      const committed = (d?.partitions ?? []).reduce((sum, p) => sum + (p.committed ?? 0), 0);
+      checks.push({ taken, committed });
+    };
+    for await (const r of c.consume('orders', { group: 'careful', pageSize: 10, beforeCommit })) {
+      expect(r.topic).toBe('orders');
+      taken++;
+    }
+    expect(taken).toBe(60);
+    // one call per page at least, and at each the commit so far is behind what had been taken
+    expect(checks.length).toBeGreaterThanOrEqual(6);
+    for (const check of checks) expect(check.committed).toBeLessThan(check.taken);
+    const after = await describeGroup(b.url, 'careful');
+    expect((after?.partitions ?? []).reduce((sum, p) => sum + (p.committed ?? 0), 0)).toBe(60);
+  });
+});
