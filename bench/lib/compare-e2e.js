@@ -8,20 +8,9 @@ import { rawJetStreamBaseline } from '../_jetstream-raw.js';
 import { natsCoreBaseline } from '../_nats-core.js';
 import { createWsLoad, metric } from '../_ws-load.js';
 import { benchFigures, benchProblems, deliveryProblems, msFromUs, ratioOf } from './compare-checks.js';
+import { oneProducerArgs } from './compare-settings.js';
 
 /** @typedef {import('./compare-report.js').CompareContext} CompareContext */
-
-/** @param {CompareContext} ctx */
-const commonArgs = ({ settings: s }) => [
-  '--producers',
-  '1',
-  '--size',
-  String(s.size),
-  '--duration',
-  `${s.seconds}s`,
-  '--warmup',
-  `${s.warmup}s`,
-];
 
 /**
  * Target 1: ROUNDS rounds of evq 1 -> 1, JetStream raw publish and NATS core pub/sub, in alternating order.
@@ -38,7 +27,7 @@ export async function measureE2e(ctx) {
     const order = round % 2 === 0 ? ['evq', 'raw', 'core'] : ['core', 'raw', 'evq'];
     for (const kind of order) {
       if (kind === 'evq') {
-        const bench = await runEvqBench(servers.always.httpUrl, [...commonArgs(ctx), '--subscribers', '1'], {
+        const bench = await runEvqBench(servers.always.httpUrl, [...oneProducerArgs(ctx.settings), '--subscribers', '1'], {
           timeoutMs: (s.seconds + s.warmup + 60) * 1000,
         });
         ctx.problem(...benchProblems(`evq bench 1 -> 1 (round ${round + 1})`, bench));
@@ -102,7 +91,7 @@ export async function measureLatency(ctx, e2e) {
   const halfRate = Math.max(1000, Math.floor(0.5 * e2e.sustainedPerSec));
   const fsyncs0 = await metric(always, 'evq_fsync_seconds_count');
   const fsyncSeconds0 = await metric(always, 'evq_fsync_seconds_sum');
-  const half = await runEvqBench(always.httpUrl, [...commonArgs(ctx), '--subscribers', '1', '--rate', String(halfRate)], {
+  const half = await runEvqBench(always.httpUrl, [...oneProducerArgs(ctx.settings), '--subscribers', '1', '--rate', String(halfRate)], {
     timeoutMs: (s.seconds + s.warmup + 60) * 1000,
   });
   ctx.problem(...benchProblems('evq bench --rate', half));

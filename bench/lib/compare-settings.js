@@ -96,3 +96,12 @@ export function compareSettings(env) {
     },
   };
 }
+
+/**
+ * The `evq bench` flags every 1-producer target shares: the message size, the duration and the warm-up.
+ * @param {CompareSettings} s
+ * @returns {string[]}
+ */
+export function oneProducerArgs(s) {
+  return ['--producers', '1', '--size', String(s.size), '--duration', `${s.seconds}s`, '--warmup', `${s.warmup}s`];
+}
