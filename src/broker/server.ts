@@ -7,7 +7,7 @@ import { SystemClock, systemClock, type Clock } from '../core/clock.js';
 import { LIMITS } from '../core/limits.js';
 import { TokenAuth, isLoopback } from './auth.js';
 import { GroupCoordinator, type CoordinatorLimits } from './groups/coordinator.js';
-import { OffsetStore, groupLag } from './groups/offset-store.js';
+import { OffsetStore, topicGroupLag } from './groups/offset-store.js';
 import type { BrokerContext, BrokerLimits } from './context.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { DelayQueue } from './delay-queue.js';
@@ -162,10 +162,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
       metrics.subscribers.set({ topic }, wsHub.subscriberCount(topic));
     }
     for (const g of groups.groupsOf()) {
-      const t = store.get(g.topic);
-      let lag = 0;
-      for (const p of g.partitions) lag += groupLag(t?.partition(p.partition), p.committed);
-      metrics.groupLag.set({ topic: g.topic, group: g.group }, lag);
+      // the same figure as GET /groups: every partition, one without a commit from its log's start
+      metrics.groupLag.set({ topic: g.topic, group: g.group }, topicGroupLag(store.get(g.topic)?.partitions ?? [], g.partitions));
     }
   });
 

@@ -260,6 +260,30 @@ export function groupLag(log: { startOffset: number; endOffset: number } | undef
   return Math.max(0, log.endOffset - Math.max(committed, log.startOffset));
 }
 
+/** A group's figures on one partition (`committed` null: nothing committed yet, counted from the log's start). */
+export function partitionFigures(
+  log: { startOffset: number; endOffset: number } | undefined,
+  committed: number | null,
+): { committed: number | null; endOffset: number; lag: number; missed: number } {
+  return {
+    committed,
+    endOffset: log?.endOffset ?? committed ?? 0,
+    lag: groupLag(log, committed ?? log?.startOffset ?? 0),
+    missed: committed === null ? 0 : groupMissed(log, committed),
+  };
+}
+
+/** A group's lag on a topic: the sum over its partitions (one without a commit counts from its log's start). */
+export function topicGroupLag(
+  logs: ReadonlyArray<{ partition: number; startOffset: number; endOffset: number }>,
+  commits: ReadonlyArray<{ partition: number; committed: number }>,
+): number {
+  const byPartition = new Map(commits.map((c) => [c.partition, c.committed]));
+  let lag = 0;
+  for (const log of logs) lag += partitionFigures(log, byPartition.get(log.partition) ?? null).lag;
+  return lag;
+}
+
 function keyOf(topic: string, group: string, partition: number): string {
   return `${topic}\u0000${group}\u0000${partition}`;
 }

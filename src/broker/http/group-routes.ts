@@ -7,7 +7,7 @@ import { validateGroupName, validateTopicName } from '../../protocol/validate.js
 import type { BrokerContext } from '../context.js';
 import type { Log } from '../storage/log.js';
 import type { GroupState } from '../groups/offset-store.js';
-import { groupLag, groupMissed } from '../groups/offset-store.js';
+import { groupLag, groupMissed, partitionFigures } from '../groups/offset-store.js';
 import { readBody } from './body.js';
 import { checkContentType } from './content-type.js';
 import { replyJson } from './replies.js';
@@ -131,14 +131,7 @@ export function groupInfo(ctx: BrokerContext, entry: { topic: string; group: str
   }
   const byPartition = new Map(entry.partitions.map((p) => [p.partition, p.committed]));
   const partitions: GroupInfoPartition[] = t.partitions.map((log) => {
-    const committed = byPartition.get(log.partition) ?? null;
-    return {
-      partition: log.partition,
-      committed,
-      endOffset: log.endOffset,
-      lag: groupLag(log, committed ?? log.startOffset),
-      missed: committed === null ? 0 : groupMissed(log, committed),
-    };
+    return { partition: log.partition, ...partitionFigures(log, byPartition.get(log.partition) ?? null) };
   });
   const sum = (f: (p: GroupInfoPartition, i: number) => number): number => partitions.reduce((n, p, i) => n + f(p, i), 0);
   return {

@@ -11,7 +11,7 @@ import { validateGroupName, validateTopicName } from '../../protocol/validate.js
 import type { BrokerContext } from '../context.js';
 import type { AppendEvent } from '../storage/log.js';
 import { resolvePosition } from '../reader.js';
-import { groupLag, groupMissed } from '../groups/offset-store.js';
+import { groupMissed, partitionFigures } from '../groups/offset-store.js';
 import { readSmallJson } from './group-routes.js';
 import { readRawRun } from './member-raw-read.js';
 import { replyJson } from './replies.js';
@@ -74,8 +74,6 @@ interface Page {
   count: number;
   /** topic → partition → the next offset to commit once the page is taken. */
   next: Record<string, Record<string, number>>;
-  /** topic → partition → end offset when read (to know whether an append came since). */
-  ends: Map<string, number>;
   /** Records retention removed between committed offsets and the logs' starts, skipped by this read. */
   missed: number;
 }
@@ -123,12 +121,7 @@ export async function readMember(
         // the partitions moved: an empty page in the new generation (the member learns its partitions from it)
         const after = read.current();
         if (after === null) ctx.coordinator.heartbeat(group, member);
-        replyPage(
-          res,
-          { records: [], raw: null, count: 0, next: {}, ends: new Map(), missed: 0 },
-          (after as NonNullable<typeof after>).generation,
-          binary,
-        );
+        replyPage(res, { records: [], raw: null, count: 0, next: {}, missed: 0 }, (after as NonNullable<typeof after>).generation, binary);
         return;
       }
     }
@@ -148,23 +141,20 @@ async function readPage(
   signal: AbortSignal,
   raw: boolean,
 ): Promise<Page> {
-  const page: Page = { records: [], raw: raw ? [] : null, count: 0, next: Object.create(null) as Page['next'], ends: new Map(), missed: 0 };
+  const page: Page = { records: [], raw: raw ? [] : null, count: 0, next: Object.create(null) as Page['next'], missed: 0 };
   const n = assignment.length;
   for (let i = 0; i < n; i++) {
     const { topic, partition } = assignment[(turn + i) % n] as GroupPartition;
     const committed = ctx.groups.get(topic, group, partition)?.committed;
+    const log = ctx.store.get(topic)?.partition(partition);
     if (page.count >= limit) {
       // the page is full: a partition not read still says where it stands (every owned partition is listed)
-      const log = ctx.store.get(topic)?.partition(partition);
       if (log === undefined) continue;
-      const at = committed ?? (await resolvePosition(log, from));
-      (page.next[topic] ??= Object.create(null) as Record<string, number>)[String(partition)] = at;
-      page.ends.set(`${topic}\u0000${partition}`, at);
+      setNext(page, topic, partition, committed ?? (await resolvePosition(log, from)));
       continue;
     }
-    if (committed !== undefined) page.missed += groupMissed(ctx.store.get(topic)?.partition(partition), committed);
+    if (committed !== undefined) page.missed += groupMissed(log, committed);
     if (page.raw !== null) {
-      const log = ctx.store.get(topic)?.partition(partition);
       if (log === undefined) continue; // deleted (or changed) under the read: the rebalance gives the new partitions
       const run = await readRawRun(log, committed ?? (await resolvePosition(log, from)), limit - page.count);
       for (const batch of run.batches) page.raw.push(sectionHead(topic, partition, batch.length), batch);
@@ -173,8 +163,7 @@ async function readPage(
         ctx.metrics.messagesOut.add({ topic }, run.count);
         ctx.metrics.bytesOut.add({ topic }, run.bytes);
       }
-      (page.next[topic] ??= Object.create(null) as Record<string, number>)[String(partition)] = run.nextOffset;
-      page.ends.set(`${topic}\u0000${partition}`, run.nextOffset);
+      setNext(page, topic, partition, run.nextOffset);
       continue;
     }
     let result;
@@ -187,10 +176,14 @@ async function readPage(
     }
     for (const record of result.records) page.records.push(record);
     page.count += result.records.length;
-    (page.next[topic] ??= Object.create(null) as Record<string, number>)[String(partition)] = result.nextOffset;
-    page.ends.set(`${topic}\u0000${partition}`, result.nextOffset);
+    setNext(page, topic, partition, result.nextOffset);
   }
   return page;
+}
+
+/** Where the page leaves a partition: the offset to commit once it is taken (and where an append is new). */
+function setNext(page: Page, topic: string, partition: number, next: number): void {
+  (page.next[topic] ??= Object.create(null) as Record<string, number>)[String(partition)] = next;
 }
 
 /** Waits for an append to one of `assignment`'s partitions past what the page read, a rebalance, the deadline or an abort. */
@@ -228,7 +221,7 @@ async function waitForChange(
     // an append between the read and now: look again at once
     for (const { topic, partition } of assignment) {
       const log = ctx.store.get(topic)?.partition(partition);
-      const read = page.ends.get(`${topic}\u0000${partition}`);
+      const read = page.next[topic]?.[String(partition)];
       if (log !== undefined && read !== undefined && log.endOffset > read) finish('append');
     }
   });
@@ -329,15 +322,11 @@ export function describeWholeGroup(ctx: BrokerContext, group: string, res: Serve
     const numbers = new Set<number>(commits.filter((c) => c.topic === topic).map((c) => c.partition));
     for (let p = 0; p < (t?.partitionCount ?? 0); p++) numbers.add(p);
     for (const partition of [...numbers].sort((a, b) => a - b)) {
-      const log = t?.partition(partition);
       const committed = ctx.groups.get(topic, group, partition)?.committed ?? null;
       partitions.push({
         topic,
         partition,
-        committed,
-        endOffset: log?.endOffset ?? committed ?? 0,
-        lag: groupLag(log, committed ?? log?.startOffset ?? 0),
-        missed: committed === null ? 0 : groupMissed(log, committed),
+        ...partitionFigures(t?.partition(partition), committed),
         owner: live?.owner(topic, partition) ?? null,
       });
     }

@@ -372,3 +372,25 @@ describe('consumer groups with several members', () => {
     expect((await jsonOf(refused)).error.message).toMatch(/stop it first/);
   });
 });
+
+describe('the lag of a group on a topic of several partitions', () => {
+  it('is the same in /metrics (evq_group_lag) as in GET /groups: a partition without a commit counts from its start', async () => {
+    broker = await startTestBroker();
+    const { url } = broker;
+    await createTopic(url, 'orders', 3);
+    await produce(url, 'orders', 30);
+    const m = await joinAs(url, 'lagging', { topics: ['orders'] });
+    const page = await readMember(url, 'lagging', m.memberId, '?limit=5');
+    expect(page.records.length).toBe(5);
+    // commit only the partition the page read first: the other two have no commit at all
+    const [topic, parts] = Object.entries(page.next)[0] as [string, Record<string, number>];
+    const [partition, offset] = Object.entries(parts)[0] as [string, number];
+    expect((await commit(url, 'lagging', m.memberId, page.generation, { [topic]: { [partition]: offset } })).status).toBe(200);
+
+    const groups = (await getJson(`${url}/groups`)) as { groups: Array<{ group: string; lag: number }> };
+    const lag = groups.groups.find((g) => g.group === 'lagging')?.lag;
+    expect(lag).toBe(30 - offset);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toContain(`evq_group_lag{topic="orders",group="lagging"} ${30 - offset}`);
+  });
+});
