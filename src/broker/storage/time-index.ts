@@ -32,8 +32,8 @@
 import { crc32 } from 'node:zlib';
 import { isTimestamp } from '../../protocol/batch-layout.js';
 
-export const TIME_INDEX_MAGIC = 0x45565154;
-export const TIME_INDEX_VERSION = 1;
+const TIME_INDEX_MAGIC = 0x45565154;
+const TIME_INDEX_VERSION = 1;
 export const TIME_INDEX_HEADER_BYTES = 48;
 export const TIME_INDEX_ENTRY_BYTES = 12;
 

@@ -18,7 +18,7 @@ import type { ReadContext } from './log-reader.js';
 import type { Segment } from './segment.js';
 
 /** Size of the file reads of the scan: a few index intervals. */
-export const TIME_SCAN_CHUNK_BYTES = 16 * 1024;
+const TIME_SCAN_CHUNK_BYTES = 16 * 1024;
 
 /** Where the search runs: the log's segments (oldest first, the last one active) and its offsets. */
 export interface TimeSearchTarget extends ReadContext {
