@@ -52,7 +52,7 @@ export function headerOption(value: string, previous: Record<string, string> = {
  */
 export function positionOption(value: string): From {
   const text = value.trim();
-  if (looksLikeTime(text)) return { time: usage(() => parseTimePoint(text)) };
+  if (looksLikeTime(text)) return { time: wrap(parseTimePoint)(text) };
   if (text === 'earliest' || text === 'latest') return text;
   // kcat's -o beginning|end
   if (text === 'beginning') return 'earliest';
@@ -73,17 +73,7 @@ export function positionOption(value: string): From {
 
 /** Reads `--since 5m` (the nats CLI's flag): a read starts at the first record stamped at or after now minus it. */
 export function sinceOption(value: string, now: number = Date.now()): From {
-  return { time: usage(() => parseSince(value, now)) };
-}
-
-/** Runs a parser of the core, turning its usage error into commander's (one line naming the flag). */
-function usage<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    if (err instanceof EvqUsageError) throw new InvalidArgumentError(err.message);
-    throw err;
-  }
+  return { time: wrap((v) => parseSince(v, now))(value) };
 }
 
 /**

@@ -32,6 +32,13 @@ export function checkFrom(from: From): void {
   );
 }
 
+/** An explicit partition: a whole number from 0 (the broker says whether the topic has it). */
+export function checkPartition(partition: number | undefined): void {
+  if (partition !== undefined && (!Number.isSafeInteger(partition) || partition < 0 || partition > 0xffffffff)) {
+    throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `invalid partition ${String(partition)}: expected a whole number >= 0`);
+  }
+}
+
 const DEFAULT_PAGE_SIZE = LIMITS.defaultReadLimit;
 
 /** The session timeouts a member may ask for (the broker's bounds). */

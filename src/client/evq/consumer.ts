@@ -9,7 +9,7 @@ import { PATHS } from '../../protocol/http.js';
 import type { StartPosition } from '../../protocol/http.js';
 import type { ConsumeOptions, EvqRecord } from '../types.js';
 import type { HttpApi, ReadPage } from './http.js';
-import { resolveFrom } from './positions.js';
+import { resolveFrom, startQuery } from './positions.js';
 import { topicAbsence } from '../../errors.js';
 import { CommitError, TopicGoneError } from '../errors.js';
 import type { ConsumeSettings } from '../options.js';
@@ -137,12 +137,6 @@ export async function* consume(
     if (failed) await commitTaken().catch(() => undefined);
     else if (!finished || uncommitted !== null) await commitTaken();
   }
-}
-
-/** The query parameter of a start position: `from` (earliest, latest, an offset), or `time` (ms since the epoch). */
-function startQuery(from: StartPosition): { from: string } | { time: number } | { last: number } {
-  if (typeof from !== 'object') return { from: String(from) };
-  return 'time' in from ? { time: from.time } : { last: from.last };
 }
 
 /** Whether the caller has aborted (a function: the compiler would otherwise narrow `signal.aborted`). */

@@ -9,11 +9,11 @@
  */
 
 import { topicAbsence } from '../../errors.js';
-import type { StartPosition } from '../../protocol/http.js';
 import type { ConsumeOptions, EvqRecord } from '../types.js';
 import { CommitError, TopicGoneError } from '../errors.js';
 import type { ConsumeSettings } from '../options.js';
 import { sleep } from '../backoff.js';
+import { startQuery } from './positions.js';
 import type { HttpApi } from './http.js';
 import { decodeMemberSection, type MemberSection } from '../../protocol/member-batches.js';
 import { GroupMember, isCode, type MemberPage } from './group-member.js';
@@ -23,12 +23,6 @@ import { CommittedOffsets, describeOffsets, PageOffsets, type PartitionNext } fr
 const MISSING_POLL_MS = 250;
 /** A read refused by a rebalance in progress is asked again after this pause (not in a tight loop). */
 const REBALANCE_PAUSE_MS = 50;
-
-/** The query parameters that place partitions the group has no commit for (`from`, `last` or `time`). */
-export function placementQuery(from: StartPosition): Record<string, string | number> {
-  if (typeof from === 'object') return 'time' in from ? { time: from.time } : { last: from.last };
-  return { from: String(from) };
-}
 
 /** A page handed out: its records, and the tally that counts those the caller took. */
 interface HeldPage {
@@ -57,8 +51,6 @@ export function consumeGroup(
   let index = 0;
   /** The next section of `held` to decode. */
   let section = 0;
-  /** Records handed out of `held`. */
-  let given = 0;
   let done = false;
   const end = (): Promise<IteratorResult<EvqRecord>> => {
     done = true;
@@ -83,9 +75,8 @@ export function consumeGroup(
       }
       if (page !== null && index < page.records.length) {
         // the caller asked for another record: stop here when aborted (what was taken is committed)
-        if (given > 0 && aborted(signal)) return end();
+        if (page.tally.taken > 0 && aborted(signal)) return end();
         page.tally.take();
-        given++;
         return Promise.resolve({ done: false, value: page.records[index++] as EvqRecord });
       }
       held = null;
@@ -97,7 +88,6 @@ export function consumeGroup(
         held = result.value;
         index = 0;
         section = 0;
-        given = 0;
         return iterator.next();
       });
     },
@@ -125,7 +115,7 @@ async function* consumeGroupPages(
   if (limit === 0 || aborted(signal)) return;
   const member = new GroupMember(http, { group, topics: [topic], sessionTimeoutMs: options.sessionTimeoutMs, clientId: 'evq-consume' });
   const committed = new CommittedOffsets();
-  const placement = placementQuery(options.from ?? 'earliest');
+  const placement = startQuery(options.from ?? 'earliest'); // only places partitions the group has no commit for
   let delivered = 0;
   /** The page being handed out, until it is committed (or dropped by a rebalance). */
   let held: PageOffsets | null = null;

@@ -30,3 +30,9 @@ export async function resolveFrom(http: HttpApi, topic: string, from: From, sign
   if (info === null) return 0;
   return Math.max(info.startOffset, info.endOffset - from.last);
 }
+
+/** The query parameters of a read that starts at `from` (`from`, or `time`, or `last`: the broker resolves each per partition). */
+export function startQuery(from: StartPosition): { from: string } | { time: number } | { last: number } {
+  if (typeof from !== 'object') return { from: String(from) };
+  return 'time' in from ? { time: from.time } : { last: from.last };
+}

@@ -13,7 +13,8 @@ import { gzip } from 'node:zlib';
 import { Batcher } from '../../core/batcher.js';
 import type { BatchInfo } from '../../core/batcher.js';
 import type { BufferPool } from '../../core/buffer-pool.js';
-import { EvqError, EvqUsageError } from '../../errors.js';
+import { EvqError } from '../../errors.js';
+import { checkPartition } from '../options.js';
 import { validateMessage, validateTopicName } from '../../protocol/validate.js';
 import { encodeProduceFrame } from '../../protocol/ws-frames.js';
 import type { ProduceFrame } from '../../protocol/ws-frames.js';
@@ -76,13 +77,6 @@ export async function produce(
   checkPartition(options.partition);
   const run = new ProduceRun(ctx, topic, settingsOf(options), options);
   return run.run(messages);
-}
-
-/** An explicit partition: a whole number from 0 (the broker says whether the topic has it). */
-function checkPartition(partition: number | undefined): void {
-  if (partition !== undefined && (!Number.isSafeInteger(partition) || partition < 0 || partition > 0xffffffff)) {
-    throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `invalid partition ${String(partition)}: expected a whole number >= 0`);
-  }
 }
 
 class ProduceRun {

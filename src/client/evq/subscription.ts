@@ -13,7 +13,7 @@ import type { BrokerControl } from '../../protocol/ws-control.js';
 import { TRUSTED_CODEC_LIMITS, forEachRecord } from '../../protocol/record-codec.js';
 import type { StartPosition } from '../../protocol/http.js';
 import { validateTopicName } from '../../protocol/validate.js';
-import { EvqError, EvqUsageError, errorFromWire } from '../../errors.js';
+import { EvqError, errorFromWire } from '../../errors.js';
 import { Backoff, sleep } from '../backoff.js';
 import { connectionLostError, timeoutError } from '../errors.js';
 import { QueuedIterator } from '../queued-iterator.js';
@@ -22,7 +22,7 @@ import type { EvqRecord, PartitionPosition, SubscribeOptions, Subscription } fro
 import type { Endpoint } from './endpoint.js';
 import type { HttpApi } from './http.js';
 import { unauthorizedError } from './http.js';
-import { checkFrom } from '../options.js';
+import { checkFrom, checkPartition } from '../options.js';
 import { WsConnection, brokeProtocol } from './ws-connection.js';
 
 export interface SubscriptionContext {
@@ -62,10 +62,7 @@ export class EvqSubscription implements Subscription {
   constructor(ctx: SubscriptionContext, topic: string, options: SubscribeOptions = {}) {
     validateTopicName(topic);
     checkFrom(options.from ?? 'latest');
-    const partition = options.partition;
-    if (partition !== undefined && (!Number.isSafeInteger(partition) || partition < 0 || partition > 0xffffffff)) {
-      throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `invalid partition ${String(partition)}: expected a whole number >= 0`);
-    }
+    checkPartition(options.partition);
     this.topic = topic;
     this.#ctx = ctx;
     this.#options = options;
