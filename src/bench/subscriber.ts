@@ -14,7 +14,7 @@ import { LIMITS } from '../core/limits.js';
 import { waitForGroup } from './broker-admin.js';
 import { LatencyHistogram } from './histogram.js';
 import { matchPpm } from './match.js';
-import type { Meters } from './meters.js';
+import { mergedHistogram, type Meters } from './meters.js';
 import type { SubscriberStats } from './result.js';
 import { perSecond } from './result.js';
 import type { Scenario } from './scenario.js';
@@ -50,9 +50,9 @@ export class BenchSubscriber {
   readonly #partitions: number;
   readonly #verifier: SequenceVerifier;
   readonly #readers: ReaderTally[];
-  /** End to end from the intended send time (corrected) and from the actual one, µs (measured messages). */
-  readonly e2e = new LatencyHistogram();
-  readonly e2eUncorrected = new LatencyHistogram();
+  /** End to end from the intended send time (corrected) and from the actual one, µs (measured messages): a group's are its members'. */
+  readonly #e2e = new LatencyHistogram();
+  readonly #e2eUncorrected = new LatencyHistogram();
   readonly #stamp = emptyStamp();
   readonly #stop = new AbortController();
   #subscription: Subscription | undefined;
@@ -175,9 +175,11 @@ export class BenchSubscriber {
       this.received++;
       this.bytes += record.value.length;
       this.lastReceiveMs = now;
-      this.e2e.record(e2e);
-      this.e2eUncorrected.record(uncorrected);
-      if (this.#readers.length > 1) {
+      if (this.#readers.length === 1) {
+        this.#e2e.record(e2e);
+        this.#e2eUncorrected.record(uncorrected);
+      } else {
+        // each message's latency is recorded once, by its member; the subscriber's figures merge them when asked
         reader.received++;
         reader.bytes += record.value.length;
         reader.lastReceiveMs = now;
@@ -205,6 +207,16 @@ export class BenchSubscriber {
     return new Promise((resolve) => {
       this.#onComplete = resolve;
     });
+  }
+
+  /** End to end from the intended send time, µs: the subscriber's, or its group members' merged. */
+  get e2e(): LatencyHistogram {
+    return this.#readers.length === 1 ? this.#e2e : mergedHistogram(this.#readers.map((r) => r.e2e));
+  }
+
+  /** End to end from the actual send time, µs. */
+  get e2eUncorrected(): LatencyHistogram {
+    return this.#readers.length === 1 ? this.#e2eUncorrected : mergedHistogram(this.#readers.map((r) => r.e2eUncorrected));
   }
 
   get complete(): boolean {
