@@ -44,10 +44,17 @@ describe('coordinated-omission correction', () => {
       paused = true;
       const from = performance.now();
       broker.kill('SIGSTOP');
-      resume = setTimeout(() => {
+      // a timer may fire a fraction of a millisecond early by performance.now(): re-arm for what is left
+      const end = (): void => {
+        const elapsed = performance.now() - from;
+        if (elapsed < PAUSE_MS) {
+          resume = setTimeout(end, Math.max(1, Math.ceil(PAUSE_MS - elapsed)));
+          return;
+        }
         broker.kill('SIGCONT');
-        pausedFor = performance.now() - from;
-      }, PAUSE_MS);
+        pausedFor = elapsed;
+      };
+      resume = setTimeout(end, PAUSE_MS);
     };
     const result = await runBench(scenario, { onProgress, progressIntervalMs: 20 });
     clearTimeout(resume);
