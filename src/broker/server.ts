@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join, resolve } from 'node:path';
-import { EvqError, EvqUsageError } from '../errors.js';
+import { EvqUsageError } from '../errors.js';
 import { SystemClock, systemClock, type Clock } from '../core/clock.js';
 import { LIMITS } from '../core/limits.js';
 import { TokenAuth, isLoopback } from './auth.js';
@@ -10,6 +10,8 @@ import { GroupCoordinator, type CoordinatorLimits } from './groups/coordinator.j
 import { OffsetStore, topicGroupLag } from './groups/offset-store.js';
 import type { BrokerContext, BrokerLimits } from './context.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { startKafkaListener, type KafkaListener } from './kafka/listener.js';
+import { listen } from './listen.js';
 import { DelayQueue } from './delay-queue.js';
 import { DEFAULT_MEMORY_RETENTION_BYTES } from './storage/memory-topic-log.js';
 import { ConnectionGuard } from './http/connection-guard.js';
@@ -56,6 +58,12 @@ export interface BrokerOptions {
   clock?: Clock;
   /** Limits of consumer groups (members per group, groups, session timeouts); defaults from LIMITS. */
   groupLimits?: Partial<CoordinatorLimits>;
+  /** Open a Kafka listener on this port beside the HTTP one (0 picks a free port); absent: none. */
+  kafkaPort?: number | undefined;
+  /** The host Kafka Metadata names (default: the bind address). */
+  kafkaAdvertisedHost?: string | undefined;
+  /** Told why the Kafka listener closed a connection (a request it does not take). */
+  onKafkaConnectionError?: (message: string) => void;
 }
 
 /** A running broker. */
@@ -63,6 +71,9 @@ export interface Broker {
   readonly url: string;
   readonly host: string;
   readonly port: number;
+  /** The Kafka listener's address (`kafka://host:port`, the advertised host), or null without `kafkaPort`. */
+  readonly kafkaUrl: string | null;
+  readonly kafkaPort: number | null;
   /** What opening the topic logs repaired or found damaged (for the start-up report). */
   readonly recovery: RecoveryReport[];
   /** Calls `listener` when a read finds damage in a sealed segment not known at start. Returns the unsubscribe function. */
@@ -198,9 +209,21 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   const retentionTimer = setInterval(() => void store.enforceRetention(clock.now()).catch(() => undefined), 60_000);
   retentionTimer.unref();
 
+  let kafka: KafkaListener | null = null;
   try {
     await listen(server, host, options.port ?? 7070);
+    if (options.kafkaPort !== undefined) {
+      kafka = await startKafkaListener(ctx, {
+        host,
+        port: options.kafkaPort,
+        advertisedHost: options.kafkaAdvertisedHost,
+        maxConnections: options.maxConnections ?? LIMITS.maxConnections,
+        token: token ?? null,
+        onConnectionError: options.onKafkaConnectionError,
+      });
+    }
   } catch (err) {
+    server.close();
     clearInterval(retentionTimer);
     coordinator.close();
     await delays.close().catch(() => undefined);
@@ -216,6 +239,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     url: `http://${urlHost}:${address.port}`,
     host: address.address,
     port: address.port,
+    kafkaUrl: kafka === null ? null : `kafka://${kafka.advertised}`,
+    kafkaPort: kafka?.port ?? null,
     recovery: [...store.recovery, delays.recovery],
     onCorruption: (listener) => {
       // damage met while starting (the idempotency scan reads the tail of each log) is told first
@@ -234,6 +259,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
         clearInterval(retentionTimer);
         const stopped = new Promise<void>((done) => server.close(() => done()));
         server.closeIdleConnections();
+        await kafka?.close();
         await wsHub.close();
         // requests in flight get a moment to finish; then their sockets go
         const grace = setTimeout(() => {
@@ -288,30 +314,4 @@ async function openState(
     await store.close().catch(() => undefined);
     throw err;
   }
-}
-
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const onError = (err: NodeJS.ErrnoException): void => {
-      server.off('listening', onListening);
-      if (err.code === 'EADDRINUSE')
-        reject(
-          new EvqError('EVQ_ERR_UNAVAILABLE', `port ${port} on ${host} is already in use: stop the other process or pick another --port`, {
-            cause: err,
-          }),
-        );
-      else if (err.code === 'EACCES')
-        reject(new EvqError('EVQ_ERR_UNAVAILABLE', `not allowed to listen on ${host}:${port}: pick a port above 1023`, { cause: err }));
-      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND')
-        reject(new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `cannot listen on ${host}: no such address on this machine`, { cause: err }));
-      else reject(err);
-    };
-    const onListening = (): void => {
-      server.off('error', onError);
-      resolvePromise();
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, host);
-  });
 }

@@ -29,6 +29,8 @@ export async function runServe(flags: ServeFlags, output: Output): Promise<void>
     defaultPartitions: flags.defaultPartitions,
     maxConnections: flags.maxConnections,
     headersTimeoutMs: flags.headersTimeoutMs,
+    kafkaPort: flags.kafkaPort,
+    kafkaAdvertisedHost: flags.kafkaAdvertisedHost,
   });
   const broker = await started.catch((err: unknown) => {
     throw flags.memory === true ? err : dataDirError(err, flags.dataDir);
@@ -55,7 +57,8 @@ export async function runServe(flags: ServeFlags, output: Output): Promise<void>
     process.on('SIGTERM', stop);
   });
   // the one line a script waits for (and parses, with --port 0): on stdout, once a SIGTERM is a clean stop
-  output.data(`evq broker listening on ${broker.url} (${where})`);
+  const urls = broker.kafkaUrl === null ? broker.url : `${broker.url} and ${broker.kafkaUrl}`;
+  output.data(`evq broker listening on ${urls} (${where})`);
   await stopped;
 }
 

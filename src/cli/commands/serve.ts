@@ -21,6 +21,8 @@ export interface ServeFlags {
   headersTimeoutMs: number;
   allowHost?: string[];
   allowOrigin?: string[];
+  kafkaPort?: number;
+  kafkaAdvertisedHost?: string;
 }
 
 /** A repeatable flag whose every value is checked by `parse` (a bad one is a usage error, exit 2). */
@@ -40,6 +42,12 @@ export function makeServeCommand(output: Output): Command {
     .description('start the broker in the foreground; SIGINT or SIGTERM stop it cleanly')
     .option('--host <host>', 'address to bind (anything but loopback needs --token)', '127.0.0.1')
     .option('-p, --port <port>', 'port to listen on (0 picks a free one)', integerOption(0, 65535), 7070)
+    .option(
+      '--kafka-port <port>',
+      'also speak Kafka on this port, for kcat, kafkajs, librdkafka (0 picks a free one)',
+      integerOption(0, 65535),
+    )
+    .option('--kafka-advertised-host <host>', 'the host Kafka clients are told to connect to (default: --host)')
     .option('-d, --data-dir <dir>', 'directory of the topic logs', './evq-data')
     .option('--memory', 'keep topics in memory only (nothing on disk; 256mb per partition unless --retention-bytes)')
     .addOption(
@@ -95,6 +103,7 @@ export function makeServeCommand(output: Output): Command {
     'evq serve',
     'evq serve --port 0 --data-dir /tmp/evq --fsync interval',
     'evq serve --memory --retention-bytes 256mb',
+    'evq serve --kafka-port 9092                     # kcat -b 127.0.0.1:9092 -L',
     'EVQ_TOKEN=s3cret evq serve --host 0.0.0.0',
     'evq serve --allow-host evq.internal --allow-origin https://evq.internal   # behind a reverse proxy',
     'evq serve --allow-origin http://localhost:5173                           # a dev page may subscribe',
