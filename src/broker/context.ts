@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import type { ClassicGroups } from './groups/classic-groups.js';
 import type { GroupCoordinator } from './groups/coordinator.js';
 import type { OffsetStore } from './groups/offset-store.js';
 import type { Ingest, IngestLimits } from './ingest.js';
@@ -24,6 +25,8 @@ export interface BrokerContext {
   groups: OffsetStore;
   /** The members of groups, their generations and assignments. */
   coordinator: GroupCoordinator;
+  /** The groups of Kafka clients (the classic protocol: client-side assignment); their offsets are in `groups` too. */
+  kafkaGroups: ClassicGroups;
   metrics: BrokerMetrics;
   limits: BrokerLimits;
   clock: Clock;

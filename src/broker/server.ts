@@ -6,6 +6,7 @@ import { EvqUsageError } from '../errors.js';
 import { SystemClock, systemClock, type Clock } from '../core/clock.js';
 import { LIMITS } from '../core/limits.js';
 import { TokenAuth, isLoopback } from './auth.js';
+import { ClassicGroups } from './groups/classic-groups.js';
 import { GroupCoordinator, type CoordinatorLimits } from './groups/coordinator.js';
 import { OffsetStore, topicGroupLag } from './groups/offset-store.js';
 import type { BrokerContext, BrokerLimits } from './context.js';
@@ -138,6 +139,12 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     defaultSessionTimeoutMs: LIMITS.defaultSessionTimeoutMs,
     ...options.groupLimits,
   });
+  const kafkaGroups = new ClassicGroups(options.clock ?? new SystemClock({ unref: true }), {
+    minSessionTimeoutMs: LIMITS.minSessionTimeoutMs,
+    maxSessionTimeoutMs: LIMITS.maxSessionTimeoutMs,
+    maxGroupMembers: options.groupLimits?.maxGroupMembers ?? LIMITS.maxGroupMembers,
+    maxGroups: options.groupLimits?.maxGroups ?? LIMITS.maxGroups,
+  });
   let hub: WsHub | undefined;
   const ctx: BrokerContext = {
     store,
@@ -145,6 +152,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     reader,
     groups,
     coordinator,
+    kafkaGroups,
     metrics,
     limits,
     clock,
@@ -226,6 +234,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     server.close();
     clearInterval(retentionTimer);
     coordinator.close();
+    kafkaGroups.close();
     await delays.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     await lock?.release();
@@ -269,6 +278,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
         clearTimeout(grace);
         await delays.close();
         coordinator.close();
+        kafkaGroups.close();
         await groups.close();
         await store.close();
         await lock?.release();

@@ -6,7 +6,7 @@ import type { FileIO } from '../storage/file-io.js';
 import { readJsonFile, writeFileAtomic } from '../storage/atomic-file.js';
 
 const FILE = 'groups.json';
-/** The format written: `{"version": 2, "offsets": [{topic, group, partition, committed, updatedAt}]}`. */
+/** The format written: `{"version": 2, "offsets": [{topic, group, partition, committed, updatedAt, metadata?}]}`. */
 const VERSION = 2;
 
 /** A group's committed offset on one partition of a topic. */
@@ -17,6 +17,8 @@ export interface GroupState {
   /** The next offset the group reads: everything below it is committed. */
   committed: number;
   updatedAt: number;
+  /** The metadata string a Kafka client committed with the offset (given back as it came); absent: none. */
+  metadata?: string;
 }
 
 /** One offset of a commit of several (a member's page). */
@@ -24,6 +26,8 @@ export interface OffsetCommit {
   topic: string;
   partition: number;
   offset: number;
+  /** Kept with the offset (Kafka's committed metadata). */
+  metadata?: string;
 }
 
 /**
@@ -131,7 +135,7 @@ export class OffsetStore {
     }
     const undo: Array<[string, GroupState | undefined, GroupState]> = [];
     const states: GroupState[] = [];
-    for (const { topic, partition, offset } of offsets) {
+    for (const { topic, partition, offset, metadata } of offsets) {
       const key = keyOf(topic, group, partition);
       const current = this.#offsets.get(key);
       if (current !== undefined && offset <= current.committed && !force) {
@@ -139,6 +143,7 @@ export class OffsetStore {
         continue;
       }
       const state: GroupState = { topic, group, partition, committed: offset, updatedAt: now };
+      if (metadata !== undefined && metadata !== '') state.metadata = metadata;
       this.#offsets.set(key, state);
       undo.push([key, current, state]);
       states.push(state);
@@ -233,7 +238,7 @@ function loadEntries(saved: { version?: unknown; groups?: unknown; offsets?: unk
   const out: GroupState[] = [];
   for (const item of raw as Array<Partial<GroupState> | null>) {
     if (item === null || typeof item !== 'object') continue;
-    const { topic, group, committed, updatedAt } = item;
+    const { topic, group, committed, updatedAt, metadata } = item;
     const partition = v2 ? item.partition : 0;
     if (typeof topic !== 'string' || typeof group !== 'string' || !Number.isSafeInteger(committed)) continue;
     if (typeof partition !== 'number' || !Number.isSafeInteger(partition) || partition < 0) continue;
@@ -243,6 +248,7 @@ function loadEntries(saved: { version?: unknown; groups?: unknown; offsets?: unk
       partition,
       committed: committed as number,
       updatedAt: Number.isSafeInteger(updatedAt) ? (updatedAt as number) : 0,
+      ...(typeof metadata === 'string' && metadata !== '' ? { metadata } : {}),
     });
   }
   return out;

@@ -42,6 +42,12 @@ export async function joinGroup(ctx: BrokerContext, group: string, req: Incoming
   if (clientId !== undefined && (typeof clientId !== 'string' || !/^[A-Za-z0-9._-]{1,100}$/.test(clientId))) {
     throw malformed('"clientId" must be 1 to 100 letters, digits, ".", "_" or "-"');
   }
+  if (ctx.kafkaGroups.has(group)) {
+    throw new EvqError(
+      'EVQ_ERR_CONFLICT',
+      `group "${group}" has members that came through the Kafka listener: a group is joined through one door at a time; pick another group name`,
+    );
+  }
   const membership = ctx.coordinator.join(group, {
     topics: topics as string[],
     sessionTimeoutMs: sessionTimeoutMs as number | undefined,
