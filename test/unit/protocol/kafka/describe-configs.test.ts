@@ -110,6 +110,50 @@ describe('DescribeConfigs v0–v3', () => {
     roundTrip(version, response, writeDescribeConfigsResponse, readDescribeConfigsResponse, at(version));
   });
 
+  it("v3 (which kafkajs lacks) lays an entry out as Kafka's schema does: type and documentation after the synonyms", () => {
+    const str = (t: string) => Buffer.concat([Buffer.from([0, Buffer.byteLength(t)]), Buffer.from(t)]);
+    const int32 = (v: number) => Buffer.from([v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff]);
+    const one: DescribeConfigsResponse = {
+      throttleTimeMs: 0,
+      results: [
+        {
+          errorCode: 0,
+          errorMessage: null,
+          resourceType: 2,
+          resourceName: 't',
+          configs: [
+            {
+              name: 'k',
+              value: 'v',
+              readOnly: true,
+              configSource: 1,
+              isSensitive: false,
+              synonyms: [{ name: 's', value: null, source: 5 }],
+              configType: 3,
+              documentation: 'd',
+            },
+          ],
+        },
+      ],
+    };
+    const expected = Buffer.concat([
+      int32(0),
+      int32(1),
+      Buffer.from([0, 0, 0xff, 0xff, 2]),
+      str('t'),
+      int32(1),
+      str('k'),
+      str('v'),
+      Buffer.from([1, 1, 0]),
+      int32(1),
+      str('s'),
+      Buffer.from([0xff, 0xff, 5]),
+      Buffer.from([3]),
+      str('d'),
+    ]);
+    expect(roundTrip(3, one, writeDescribeConfigsResponse, readDescribeConfigsResponse)).toEqual(expected);
+  });
+
   it.each([0, 1, 2])("kafkajs's v%i decoder reads our response", async (version) => {
     const body = roundTrip(version, response, writeDescribeConfigsResponse, readDescribeConfigsResponse, at(version));
     const decoder = require(`kafkajs/src/protocol/requests/describeConfigs/v${version}/response`) as {

@@ -82,6 +82,54 @@ describe('DescribeGroups v0–v4', () => {
     roundTrip(version, response, writeDescribeGroupsResponse, readDescribeGroupsResponse, at(version));
   });
 
+  it("v4 (which kafkajs lacks) lays a response out as Kafka's schema does: instance id after member id, operations last", () => {
+    const str = (t: string) => Buffer.concat([Buffer.from([0, Buffer.byteLength(t)]), Buffer.from(t)]);
+    const int32 = (v: number) => Buffer.from([v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff]);
+    const one: DescribeGroupsResponse = {
+      throttleTimeMs: 1,
+      groups: [
+        {
+          errorCode: 0,
+          groupId: 'g',
+          groupState: 'Stable',
+          protocolType: 'consumer',
+          protocolData: 'range',
+          members: [
+            {
+              memberId: 'm',
+              groupInstanceId: 'i',
+              clientId: 'c',
+              clientHost: 'h',
+              memberMetadata: Buffer.from([7]),
+              memberAssignment: Buffer.from([8, 9]),
+            },
+          ],
+          authorizedOperations: 0x0f,
+        },
+      ],
+    };
+    const expected = Buffer.concat([
+      int32(1),
+      int32(1),
+      Buffer.from([0, 0]),
+      str('g'),
+      str('Stable'),
+      str('consumer'),
+      str('range'),
+      int32(1),
+      str('m'),
+      str('i'),
+      str('c'),
+      str('h'),
+      int32(1),
+      Buffer.from([7]),
+      int32(2),
+      Buffer.from([8, 9]),
+      int32(0x0f),
+    ]);
+    expect(roundTrip(4, one, writeDescribeGroupsResponse, readDescribeGroupsResponse)).toEqual(expected);
+  });
+
   it.each([0, 1, 2])("kafkajs's v%i decoder reads our response", async (version) => {
     const body = roundTrip(version, response, writeDescribeGroupsResponse, readDescribeGroupsResponse, at(version));
     const decoder = require(`kafkajs/src/protocol/requests/describeGroups/v${version}/response`) as {
