@@ -252,3 +252,203 @@ for (const version of [1, 2, 3]) {
     },
   });
 }
+
+// Admin, group-listing, producer-id and SASL requests: every version of CODEC_VERSIONS that kafkajs 2.2.4
+// has an encoder for (it lacks DeleteTopics v2–v3, DescribeGroups v3–v4, DescribeConfigs v3). The `.json`
+// states the body in evq's field names (src/protocol/kafka/<api>.ts); byte fields are hex.
+{
+  /**
+   * @param {string} name fixture name
+   * @param {string} api kafkajs's directory under src/protocol/requests/
+   * @param {number} apiKey
+   * @param {number} version
+   * @param {unknown} args what kafkajs's request function takes
+   * @param {unknown} body what a decoder must find
+   */
+  async function captureRequest(name, api, apiKey, version, args, body) {
+    const request = require(`kafkajs/src/protocol/requests/${api}/v${version}/request`)(args);
+    const frame = (await encodeRequest({ correlationId: 11, clientId: CLIENT_ID, request })).buffer;
+    await save(name, frame, {
+      source: `kafkajs 2.2.4 src/protocol/requests/${api}/v${version}/request.js`,
+      header: { apiKey, apiVersion: version, correlationId: 11, clientId: CLIENT_ID },
+      body,
+    });
+  }
+
+  // CreateTopics v0–v3: `orders` by count (3 partitions, replication 1, two configs), `audit` by assignment
+  for (let version = 0; version <= 3; version++) {
+    await captureRequest(
+      `kafkajs-create-topics-v${version}`,
+      'createTopics',
+      19,
+      version,
+      {
+        topics: [
+          {
+            topic: 'orders',
+            numPartitions: 3,
+            replicationFactor: 1,
+            configEntries: [
+              { name: 'cleanup.policy', value: 'compact' },
+              { name: 'retention.ms', value: '86400000' },
+            ],
+          },
+          {
+            topic: 'audit',
+            replicaAssignment: [
+              { partition: 0, replicas: [1, 2] },
+              { partition: 1, replicas: [2] },
+            ],
+          },
+        ],
+        validateOnly: true,
+        timeout: 3000,
+      },
+      {
+        topics: [
+          {
+            name: 'orders',
+            numPartitions: 3,
+            replicationFactor: 1,
+            assignments: [],
+            configs: [
+              { name: 'cleanup.policy', value: 'compact' },
+              { name: 'retention.ms', value: '86400000' },
+            ],
+          },
+          {
+            name: 'audit',
+            numPartitions: -1,
+            replicationFactor: -1,
+            assignments: [
+              { partitionIndex: 0, brokerIds: [1, 2] },
+              { partitionIndex: 1, brokerIds: [2] },
+            ],
+            configs: [],
+          },
+        ],
+        timeoutMs: 3000,
+        validateOnly: version >= 1,
+      },
+    );
+  }
+
+  for (const version of [0, 1]) {
+    await captureRequest(
+      `kafkajs-delete-topics-v${version}`,
+      'deleteTopics',
+      20,
+      version,
+      { topics: ['orders', 'audit'], timeout: 3000 },
+      { topicNames: ['orders', 'audit'], timeoutMs: 3000 },
+    );
+  }
+
+  // CreatePartitions v0–v1: `orders` to 6 with 3 new partitions placed, `audit` to 4 placed by the broker
+  // (kafkajs sends no assignments as a null array)
+  for (const version of [0, 1]) {
+    await captureRequest(
+      `kafkajs-create-partitions-v${version}`,
+      'createPartitions',
+      37,
+      version,
+      {
+        topicPartitions: [
+          { topic: 'orders', count: 6, assignments: [[1], [2], [1, 2]] },
+          { topic: 'audit', count: 4 },
+        ],
+        validateOnly: false,
+        timeout: 3000,
+      },
+      {
+        topics: [
+          { name: 'orders', count: 6, assignments: [[1], [2], [1, 2]] },
+          { name: 'audit', count: 4, assignments: null },
+        ],
+        timeoutMs: 3000,
+        validateOnly: false,
+      },
+    );
+  }
+
+  for (const version of [0, 1, 2]) {
+    await captureRequest(`kafkajs-list-groups-v${version}`, 'listGroups', 16, version, undefined, {});
+  }
+
+  for (const version of [0, 1, 2]) {
+    await captureRequest(
+      `kafkajs-describe-groups-v${version}`,
+      'describeGroups',
+      15,
+      version,
+      { groupIds: ['billing', 'audit-readers'] },
+      { groups: ['billing', 'audit-readers'], includeAuthorizedOperations: false },
+    );
+  }
+
+  for (const version of [0, 1]) {
+    await captureRequest(`kafkajs-delete-groups-v${version}`, 'deleteGroups', 42, version, ['billing', 'audit-readers'], {
+      groupsNames: ['billing', 'audit-readers'],
+    });
+  }
+
+  // DescribeConfigs v0–v2: two keys of topic `orders`, every key of broker 1 (kafkajs: a null array)
+  for (const version of [0, 1, 2]) {
+    await captureRequest(
+      `kafkajs-describe-configs-v${version}`,
+      'describeConfigs',
+      32,
+      version,
+      {
+        resources: [
+          { type: 2, name: 'orders', configNames: ['cleanup.policy', 'retention.ms'] },
+          { type: 4, name: '1' },
+        ],
+        includeSynonyms: true,
+      },
+      {
+        resources: [
+          { resourceType: 2, resourceName: 'orders', configurationKeys: ['cleanup.policy', 'retention.ms'] },
+          { resourceType: 4, resourceName: '1', configurationKeys: null },
+        ],
+        includeSynonyms: version >= 1,
+        includeDocumentation: false,
+      },
+    );
+  }
+
+  // InitProducerId: v0 as an idempotent producer (null transactional id), v1 as a transactional one
+  for (const [version, transactionalId] of /** @type {const} */ ([
+    [0, null],
+    [1, 'orders-tx'],
+  ])) {
+    await captureRequest(
+      `kafkajs-init-producer-id-v${version}`,
+      'initProducerId',
+      22,
+      version,
+      { transactionalId, transactionTimeout: 60000 },
+      { transactionalId, transactionTimeoutMs: 60000 },
+    );
+  }
+
+  for (const [version, mechanism] of /** @type {const} */ ([
+    [0, 'PLAIN'],
+    [1, 'SCRAM-SHA-256'],
+  ])) {
+    await captureRequest(`kafkajs-sasl-handshake-v${version}`, 'saslHandshake', 17, version, { mechanism }, { mechanism });
+  }
+
+  // SaslAuthenticate v0–v1 carrying kafkajs's PLAIN token (it frames the token as BYTES itself)
+  const plain = await require('kafkajs/src/protocol/sasl/plain/request')({ username: 'alice', password: 's3cret' }).encode();
+  for (const version of [0, 1]) {
+    await captureRequest(
+      `kafkajs-sasl-authenticate-v${version}`,
+      'saslAuthenticate',
+      36,
+      version,
+      { authBytes: plain },
+      { authBytesHex: Buffer.from('\u0000alice\u0000s3cret').toString('hex') },
+    );
+  }
+}
