@@ -22,6 +22,7 @@ import {
 import { KafkaCodecError } from '../../protocol/kafka/codec-error.js';
 import { frame, readRequestHeader, writeResponseHeader } from '../../protocol/kafka/header.js';
 import { KafkaReader } from '../../protocol/kafka/reader.js';
+import { handleDeleteGroups, handleDescribeGroups, handleListGroups } from './admin-groups.js';
 import type { KafkaContext } from './context.js';
 import { handleFetch } from './fetch.js';
 import { handleListOffsets } from './list-offsets.js';
@@ -34,6 +35,9 @@ const HANDLERS: Partial<Record<ApiName, KafkaHandler>> = {
   Fetch: handleFetch,
   ListOffsets: handleListOffsets,
   Metadata: handleMetadata,
+  ListGroups: handleListGroups,
+  DescribeGroups: handleDescribeGroups,
+  DeleteGroups: handleDeleteGroups,
 };
 
 /** APIs a connection may use before it has authenticated. */
