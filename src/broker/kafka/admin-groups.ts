@@ -14,7 +14,7 @@ import {
 } from '../../protocol/kafka/describe-groups.js';
 import { readDeleteGroupsRequest, writeDeleteGroupsResponse } from '../../protocol/kafka/delete-groups.js';
 import { readListGroupsRequest, writeListGroupsResponse } from '../../protocol/kafka/list-groups.js';
-import { validateGroupName } from '../../protocol/validate.js';
+import { isValidGroupName } from '../../protocol/validate.js';
 import type { KafkaContext } from './context.js';
 import { kafkaErrorCode } from './errors.js';
 import type { KafkaAnswer, KafkaRequest } from './request.js';
@@ -84,11 +84,7 @@ export async function handleDeleteGroups(ctx: KafkaContext, { header, body }: Ka
 }
 
 async function deleteGroup(ctx: KafkaContext, groupId: string): Promise<number> {
-  try {
-    validateGroupName(groupId);
-  } catch {
-    return KAFKA_ERROR.INVALID_GROUP_ID;
-  }
+  if (!isValidGroupName(groupId)) return KAFKA_ERROR.INVALID_GROUP_ID;
   if (ctx.broker.kafkaGroups.has(groupId) || ctx.broker.coordinator.memberCount(groupId) > 0) return KAFKA_ERROR.NON_EMPTY_GROUP;
   try {
     return (await ctx.broker.groups.forgetGroup(groupId)) ? KAFKA_ERROR.NONE : KAFKA_ERROR.GROUP_ID_NOT_FOUND;

@@ -25,6 +25,8 @@ import { KafkaReader } from '../../protocol/kafka/reader.js';
 import { handleDeleteGroups, handleDescribeGroups, handleListGroups } from './admin-groups.js';
 import type { KafkaContext } from './context.js';
 import { handleFetch } from './fetch.js';
+import { handleFindCoordinator, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleSyncGroup } from './groups.js';
+import { handleOffsetCommit, handleOffsetFetch } from './offsets.js';
 import { handleListOffsets } from './list-offsets.js';
 import { handleMetadata } from './metadata.js';
 import { handleProduce } from './produce.js';
@@ -35,6 +37,13 @@ const HANDLERS: Partial<Record<ApiName, KafkaHandler>> = {
   Fetch: handleFetch,
   ListOffsets: handleListOffsets,
   Metadata: handleMetadata,
+  OffsetCommit: handleOffsetCommit,
+  OffsetFetch: handleOffsetFetch,
+  FindCoordinator: handleFindCoordinator,
+  JoinGroup: handleJoinGroup,
+  Heartbeat: handleHeartbeat,
+  LeaveGroup: handleLeaveGroup,
+  SyncGroup: handleSyncGroup,
   ListGroups: handleListGroups,
   DescribeGroups: handleDescribeGroups,
   DeleteGroups: handleDeleteGroups,
