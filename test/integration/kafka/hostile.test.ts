@@ -192,12 +192,13 @@ describe('the Kafka listener against a hostile peer', () => {
     const records = encodeRecordBatch({ records: [{ timestamp: Date.now(), key: Buffer.from('k'), value: Buffer.from('a value') }] });
     const at = records.indexOf('a value'); // a byte of the value, covered by the CRC
     expect(at).toBeGreaterThan(0);
-    records[at] ^= 0x20;
+    const flip = (): void => void records.writeUInt8(records.readUInt8(at) ^ 0x20, at);
+    flip();
     const answer = await produce(topic, records, 5);
     expect(answer.topics[0]?.partitions[0]).toMatchObject({ index: 0, errorCode: KAFKA_ERROR.CORRUPT_MESSAGE, baseOffset: -1 });
     expect(await endOffset(topic)).toBe(0);
     // the same batch unharmed is written
-    records[at] ^= 0x20;
+    flip();
     const ok = await produce(topic, records, 6);
     expect(ok.topics[0]?.partitions[0]).toMatchObject({ errorCode: KAFKA_ERROR.NONE, baseOffset: 0 });
     expect(await endOffset(topic)).toBe(1);
