@@ -1,5 +1,5 @@
 /**
- * kafkajs 2.2.4's producer against the Kafka listener, at acks -1, 1 and 0: keyed messages with headers and
+ * kafkajs 2.2.4's producer against the Kafka listener, at acks -1, 1 and 0 (and gzip): keyed messages with headers and
  * their own timestamps land in the partition kafkajs's DefaultPartitioner (murmur2) picks, and read back
  * through evq's HTTP API and through kcat with key, headers, value and CreateTime as sent. A kafkajs
  * consumer needs a group (not this file's), so reading is evq's and kcat's. The admin's
@@ -14,7 +14,7 @@ import { bootstrap, hasKcat, killKcat, runKcat } from '../../helpers/kcat.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const require = createRequire(import.meta.url);
-const { Kafka, logLevel } = require('kafkajs') as typeof import('kafkajs');
+const { CompressionTypes, Kafka, logLevel } = require('kafkajs') as typeof import('kafkajs');
 
 let broker: TestBroker;
 let kafka: KafkaClient;
@@ -109,6 +109,18 @@ describe('kafkajs producer against the Kafka listener', () => {
           .join(',')}\n`,
     );
     expect(res.stdout.equals(Buffer.from(expected.join(''), 'utf8'))).toBe(true);
+  });
+
+  it('gzip batches (kafkajs compresses them itself) are read back as sent', async () => {
+    const topic = 'kafkajs-gzip';
+    const sent = Array.from({ length: 500 }, (_, i) => ({
+      key: 'gz',
+      value: `${'compressible '.repeat(10)}${i}`,
+      headers: { i: String(i) },
+    }));
+    await producer.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages: sent });
+    const { records } = await readAll(broker.url, topic, '?limit=1000');
+    expect(records.map((r) => [r.key, r.value, r.headers])).toEqual(sent.map((m) => [m.key, m.value, m.headers]));
   });
 
   it('a message sent to a topic that does not exist creates it (Metadata allows auto-creation), one partition', async () => {
