@@ -7,26 +7,24 @@
  * MESSAGE_TOO_LARGE; pipelined requests are answered in request order (a long-polling Fetch before a
  * Metadata: the Metadata reply comes after the Fetch reply).
  */
-import { connect, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY } from '../../../src/protocol/kafka/api-keys.js';
 import { readApiVersionsResponse } from '../../../src/protocol/kafka/api-versions.js';
 import { KAFKA_ERROR } from '../../../src/protocol/kafka/error-codes.js';
 import { readFetchResponse, writeFetchRequest } from '../../../src/protocol/kafka/fetch.js';
-import { frame, readResponseHeader, writeRequestHeader } from '../../../src/protocol/kafka/header.js';
+import { readResponseHeader } from '../../../src/protocol/kafka/header.js';
 import { readMetadataResponse, writeMetadataRequest } from '../../../src/protocol/kafka/metadata.js';
 import { readProduceResponse, writeProduceRequest, type ProduceResponse } from '../../../src/protocol/kafka/produce.js';
 import { KafkaReader } from '../../../src/protocol/kafka/reader.js';
 import { encodeRecordBatch } from '../../../src/protocol/kafka/record-batch.js';
-import type { KafkaWriter } from '../../../src/protocol/kafka/writer.js';
 import { startTestBroker, type TestBroker } from '../../helpers/broker.js';
+import { closedByBroker, closePeers, connectPeer, requestFrame, type KafkaPeer } from '../../helpers/kafka-peer.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const MAX_MESSAGE_BYTES = 1024;
 
 let broker: TestBroker;
 const refusals: string[] = [];
-const peers: Peer[] = [];
 
 beforeAll(async () => {
   broker = await startTestBroker({
@@ -40,47 +38,13 @@ afterAll(async () => {
   await broker?.close();
 });
 afterEach(() => {
-  for (const peer of peers.splice(0)) peer.socket.destroy();
+  closePeers();
   refusals.length = 0;
 });
 
-/** A raw TCP peer: what it sends, the response frames it got (without size prefix), whether it was closed. */
-interface Peer {
-  socket: Socket;
-  frames: Buffer[];
-  closed: boolean;
-  send(bytes: Buffer): void;
-}
-
-async function peer(): Promise<Peer> {
-  const socket = connect(broker.kafkaPort as number, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  const p: Peer = { socket, frames: [], closed: false, send: (bytes) => void socket.write(bytes) };
-  let pending = Buffer.alloc(0);
-  socket.on('data', (chunk: Buffer) => {
-    pending = Buffer.concat([pending, chunk]);
-    while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
-      p.frames.push(pending.subarray(4, 4 + pending.readInt32BE(0)));
-      pending = pending.subarray(4 + pending.readInt32BE(0));
-    }
-  });
-  socket.on('error', () => undefined);
-  socket.on('close', () => (p.closed = true));
-  peers.push(p);
-  return p;
-}
-
-function request(apiKey: number, apiVersion: number, correlationId: number, body: (w: KafkaWriter) => void): Buffer {
-  return frame((w) => {
-    writeRequestHeader(w, { apiKey, apiVersion, correlationId, clientId: 'hostile' });
-    body(w);
-  });
-}
-
-const closedBy = (p: Peer, what: string): Promise<boolean> => waitFor(() => p.closed, { what });
+const peer = (): Promise<KafkaPeer> => connectPeer(broker.kafkaPort as number);
+const request = requestFrame;
+const closedBy = closedByBroker;
 
 async function endOffset(topic: string): Promise<number> {
   return ((await (await fetch(`${broker.url}/topics/${topic}`)).json()) as { endOffset: number }).endOffset;
