@@ -4,19 +4,19 @@
  * exactly once while nobody is killed, commit, and a restarted group resumes after its commit. A member that
  * joins or leaves mid-stream moves partitions without losing a message. evq's own API shows the group.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../../helpers/broker.js';
+import { bootstrap, hasKcat, killKcat, runKcat, startKcat, type KcatProcess } from '../../helpers/kcat.js';
 import { waitFor } from '../../helpers/wait.js';
 
-const hasKcat = spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 0;
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Kafka, logLevel } = require('kafkajs') as typeof import('kafkajs');
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
+  await killKcat();
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
@@ -35,63 +35,32 @@ async function createTopic(b: TestBroker, topic: string, partitions: number): Pr
   expect(res.status).toBeLessThan(300);
 }
 
-/** Produces `values` (key = value) with kcat -P, all acknowledged (acks=all) before it exits (spawned, not spawnSync: the broker runs in this process). */
+/** Produces `values` (key = value) with kcat -P, all acknowledged (acks=all) before it exits. */
 async function kcatProduce(b: TestBroker, topic: string, values: string[]): Promise<void> {
-  const child = spawn('kcat', ['-b', `127.0.0.1:${b.kafkaPort}`, '-P', '-t', topic, '-K:', '-X', 'acks=all'], {
-    stdio: ['pipe', 'ignore', 'pipe'],
+  const r = await runKcat(bootstrap(b.kafkaUrl), ['-P', '-t', topic, '-K:', '-X', 'acks=all'], {
+    stdin: values.map((v) => `${v}:${v}\n`).join(''),
   });
-  cleanups.push(() => void child.kill('SIGKILL'));
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  child.stdin?.end(values.map((v) => `${v}:${v}\n`).join(''));
-  expect(await exited, stderr).toBe(0);
-}
-
-interface Member {
-  child: ChildProcess;
-  lines: string[];
-  stderr: string;
+  expect(r.code, r.err).toBe(0);
 }
 
 /** A kcat group member printing `partition offset value` per message, unbuffered. */
-function kcatMember(b: TestBroker, group: string, topic: string, assignor: string): Member {
-  const child = spawn(
-    'kcat',
-    [
-      '-b',
-      `127.0.0.1:${b.kafkaPort}`,
-      '-G',
-      group,
-      '-u',
-      '-X',
-      'auto.offset.reset=earliest',
-      '-X',
-      `partition.assignment.strategy=${assignor}`,
-      '-f',
-      '%p %o %s\n',
-      topic,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const member: Member = { child, lines: [], stderr: '' };
-  let rest = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    const parts = (rest + chunk.toString()).split('\n');
-    rest = parts.pop() ?? '';
-    member.lines.push(...parts);
-  });
-  child.stderr?.on('data', (chunk: Buffer) => (member.stderr += chunk.toString()));
-  cleanups.push(() => void child.kill('SIGKILL'));
-  return member;
+function kcatMember(b: TestBroker, group: string, topic: string, assignor: string): KcatProcess {
+  const args = ['-G', group, '-u', '-X', 'auto.offset.reset=earliest', '-X', `partition.assignment.strategy=${assignor}`];
+  return startKcat(bootstrap(b.kafkaUrl), [...args, '-f', '%p %o %s\n', topic], { timeoutMs: 60_000 });
 }
 
+/** The values a member printed. */
+const read = (member: KcatProcess): string[] =>
+  member
+    .out()
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => l.split(' ')[2] as string);
+
 /** Stops a kcat member cleanly (it commits and leaves the group) and waits for it to exit. */
-async function stop(member: Member): Promise<void> {
-  if (member.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => member.child.once('exit', resolve));
-  member.child.kill('SIGTERM');
-  await exited;
+async function stop(member: KcatProcess): Promise<void> {
+  member.kill('SIGTERM');
+  await member.done;
 }
 
 const values = (from: number, n: number): string[] => Array.from({ length: n }, (_, i) => `m${from + i}`);
@@ -113,11 +82,11 @@ describe.skipIf(!hasKcat)('kcat -G: a group of two members over 4 partitions', (
           timeoutMs: 20_000,
         },
       );
-      await waitFor(() => one.lines.length + two.lines.length >= 4000, {
-        what: () => `4000 messages between the members (have ${one.lines.length} + ${two.lines.length})`,
+      await waitFor(() => read(one).length + read(two).length >= 4000, {
+        what: () => `4000 messages between the members (have ${read(one).length} + ${read(two).length})`,
         timeoutMs: 30_000,
       });
-      const all = [...one.lines, ...two.lines].map((l) => l.split(' ')[2]);
+      const all = [...read(one), ...read(two)];
       expect(new Set(all).size).toBe(4000);
       expect(all).toHaveLength(4000);
       // the group settles with two partitions each (evq's API shows the members' assignments)
@@ -136,11 +105,11 @@ describe.skipIf(!hasKcat)('kcat -G: a group of two members over 4 partitions', (
 
       await kcatProduce(b, 'orders', values(4000, 100));
       const again = kcatMember(b, 'billing', 'orders', assignor);
-      await waitFor(() => again.lines.length >= 100, {
-        what: () => `the 100 new messages (have ${again.lines.length})`,
+      await waitFor(() => read(again).length >= 100, {
+        what: () => `the 100 new messages (have ${read(again).length})`,
         timeoutMs: 30_000,
       });
-      expect(again.lines.map((l) => l.split(' ')[2]).sort()).toEqual(values(4000, 100).sort());
+      expect(read(again).sort()).toEqual(values(4000, 100).sort());
       await stop(again);
     },
   );
@@ -154,10 +123,7 @@ describe.skipIf(!hasKcat)('kcat -G: a group of two members over 4 partitions', (
       timeoutMs: 20_000,
     });
     const two = kcatMember(b, 'mixed', 'orders', 'roundrobin');
-    await waitFor(() => /INCONSISTENT_GROUP_PROTOCOL|Inconsistent group protocol/i.test(two.stderr), {
-      what: () => `kcat to report the inconsistent protocol (stderr: ${two.stderr.slice(-300)})`,
-      timeoutMs: 20_000,
-    });
+    await two.waitForErr((err) => /INCONSISTENT_GROUP_PROTOCOL|Inconsistent group protocol/i.test(err), 20_000);
     await stop(one);
   });
 });
