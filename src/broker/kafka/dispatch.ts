@@ -24,6 +24,7 @@ import { frame, readRequestHeader, writeResponseHeader } from '../../protocol/ka
 import { KafkaReader } from '../../protocol/kafka/reader.js';
 import type { KafkaContext } from './context.js';
 import { handleFetch } from './fetch.js';
+import { handleInitProducerId } from './init-producer-id.js';
 import { handleListOffsets } from './list-offsets.js';
 import { handleMetadata } from './metadata.js';
 import { handleProduce } from './produce.js';
@@ -34,6 +35,7 @@ const HANDLERS: Partial<Record<ApiName, KafkaHandler>> = {
   Fetch: handleFetch,
   ListOffsets: handleListOffsets,
   Metadata: handleMetadata,
+  InitProducerId: handleInitProducerId,
 };
 
 /** APIs a connection may use before it has authenticated. */
