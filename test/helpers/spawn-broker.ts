@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 
 export const EVQ_BIN = fileURLToPath(new URL('../../bin/evq.js', import.meta.url));
 
-const READY_LINE = /^evq broker listening on (http:\/\/\S+) \(/m;
+// with --kafka-port the line names the Kafka listener too: `… on http://h:p and kafka://h:p (…)`
+const READY_LINE = /^evq broker listening on (http:\/\/\S+)(?: and kafka:\/\/\S+)? \(/m;
 
 export interface Exit {
   code: number | null;

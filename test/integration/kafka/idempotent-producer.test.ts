@@ -8,125 +8,33 @@ import { createRequire } from 'node:module';
 import { connect, type Socket } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { API_KEY, responseHeaderVersion } from '../../../src/protocol/kafka/api-keys.js';
+import { API_KEY } from '../../../src/protocol/kafka/api-keys.js';
 import { KAFKA_ERROR } from '../../../src/protocol/kafka/error-codes.js';
-import { frame, readResponseHeader, writeRequestHeader } from '../../../src/protocol/kafka/header.js';
-import { readInitProducerIdResponse, writeInitProducerIdRequest } from '../../../src/protocol/kafka/init-producer-id.js';
-import { readProduceResponse, writeProduceRequest, type ProducePartitionResponse } from '../../../src/protocol/kafka/produce.js';
-import { KafkaReader } from '../../../src/protocol/kafka/reader.js';
-import { decodeRecordBatch, encodeRecordBatch, splitBatches } from '../../../src/protocol/kafka/record-batch.js';
+import { decodeRecordBatch, splitBatches } from '../../../src/protocol/kafka/record-batch.js';
 import { readFetchResponse, writeFetchRequest } from '../../../src/protocol/kafka/fetch.js';
 import { KAFKA_PRODUCER_HEADER } from '../../../src/protocol/kafka/record-translation.js';
 import { makeTempDir, readAll, startTestBroker, type TestBroker } from '../../helpers/broker.js';
+import { RawClient } from '../../helpers/kafka-raw-client.js';
 
 const require = createRequire(import.meta.url);
 const { Kafka, logLevel } = require('kafkajs') as typeof import('kafkajs');
 
-const PRODUCE_VERSION = 7;
 const FETCH_VERSION = 11;
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+async function open(port: number): Promise<RawClient> {
+  const client = await RawClient.open(port);
+  cleanups.push(() => client.close());
+  return client;
+}
+
 async function broker(dataDir?: string): Promise<TestBroker> {
   const b = await startTestBroker({ kafkaPort: 0, ...(dataDir === undefined ? {} : { dataDir }) });
   cleanups.push(() => b.close());
   return b;
-}
-
-/** A raw Kafka connection: frames out, answers matched by correlation id. */
-class RawClient {
-  #next = 1;
-  #buffer = Buffer.alloc(0);
-  readonly #waiting = new Map<number, (body: KafkaReader) => void>();
-
-  private constructor(private readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.#buffer = Buffer.concat([this.#buffer, chunk]);
-      while (this.#buffer.length >= 4 && this.#buffer.length >= 4 + this.#buffer.readInt32BE(0)) {
-        const size = this.#buffer.readInt32BE(0);
-        const body = this.#buffer.subarray(4, 4 + size);
-        this.#buffer = this.#buffer.subarray(4 + size);
-        const correlationId = body.readInt32BE(0);
-        this.#waiting.get(correlationId)?.(new KafkaReader(body));
-        this.#waiting.delete(correlationId);
-      }
-    });
-  }
-
-  static async open(port: number): Promise<RawClient> {
-    const socket = connect(port, '127.0.0.1');
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    const client = new RawClient(socket);
-    cleanups.push(() => void socket.destroy());
-    return client;
-  }
-
-  /** A request frame and the promise of its answer's body (after the response header). */
-  request(
-    apiKey: number,
-    apiVersion: number,
-    write: (w: import('../../../src/protocol/kafka/writer.js').KafkaWriter) => void,
-  ): {
-    bytes: Buffer;
-    correlationId: number;
-  } {
-    const correlationId = this.#next++;
-    return {
-      correlationId,
-      bytes: frame((w) => {
-        writeRequestHeader(w, { apiKey, apiVersion, correlationId, clientId: 'raw' });
-        write(w);
-      }),
-    };
-  }
-
-  /** Sends `bytes` and waits for the answer to `correlationId` (several frames may be sent at once). */
-  answer(correlationId: number, apiKey: number, apiVersion: number): Promise<KafkaReader> {
-    return new Promise((resolve) => {
-      this.#waiting.set(correlationId, (body) => {
-        readResponseHeader(body, responseHeaderVersion(apiKey, apiVersion));
-        resolve(body);
-      });
-    });
-  }
-
-  send(...frames: Buffer[]): void {
-    this.socket.write(Buffer.concat(frames));
-  }
-
-  async initProducerId(transactionalId: string | null = null): Promise<{ errorCode: number; producerId: number; producerEpoch: number }> {
-    const { bytes, correlationId } = this.request(API_KEY.InitProducerId, 1, (w) =>
-      writeInitProducerIdRequest(w, 1, { transactionalId, transactionTimeoutMs: 60_000 }),
-    );
-    const answer = this.answer(correlationId, API_KEY.InitProducerId, 1);
-    this.send(bytes);
-    return readInitProducerIdResponse(await answer, 1);
-  }
-
-  /** A Produce frame of one idempotent batch to partition 0 of `topic`, with a fresh correlation id each call. */
-  produceFrame(topic: string, producerId: number, baseSequence: number, values: string[]): { bytes: Buffer; correlationId: number } {
-    const records = encodeRecordBatch({
-      records: values.map((v) => ({ timestamp: Date.now(), key: null, value: Buffer.from(v) })),
-      producerId,
-      producerEpoch: 0,
-      baseSequence,
-    });
-    return this.request(API_KEY.Produce, PRODUCE_VERSION, (w) =>
-      writeProduceRequest(w, PRODUCE_VERSION, {
-        transactionalId: null,
-        acks: -1,
-        timeoutMs: 10_000,
-        topics: [{ name: topic, partitions: [{ index: 0, records }] }],
-      }),
-    );
-  }
-
-  async produceAnswer(correlationId: number): Promise<ProducePartitionResponse> {
-    const body = await this.answer(correlationId, API_KEY.Produce, PRODUCE_VERSION);
-    return readProduceResponse(body, PRODUCE_VERSION).topics[0]!.partitions[0]!;
-  }
 }
 
 /** The values of every record of `topic`, read through evq's HTTP API, and their headers. */
@@ -141,7 +49,7 @@ async function stored(b: TestBroker, topic: string): Promise<{ values: string[];
 describe('InitProducerId', () => {
   it('gives each call a new producer id at epoch 0', async () => {
     const b = await broker();
-    const client = await RawClient.open(b.kafkaPort!);
+    const client = await open(b.kafkaPort!);
     const first = await client.initProducerId();
     const second = await client.initProducerId();
     expect(first).toMatchObject({ errorCode: KAFKA_ERROR.NONE, producerEpoch: 0 });
@@ -150,7 +58,7 @@ describe('InitProducerId', () => {
 
   it('refuses a transactional id with TRANSACTIONAL_ID_AUTHORIZATION_FAILED: evq has no transactions', async () => {
     const b = await broker();
-    const client = await RawClient.open(b.kafkaPort!);
+    const client = await open(b.kafkaPort!);
     expect(await client.initProducerId('tx-1')).toEqual({
       throttleTimeMs: 0,
       errorCode: KAFKA_ERROR.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
@@ -230,7 +138,7 @@ describe('kafkajs idempotent producer', () => {
 
   it('a Kafka fetch does not return the producer header evq readers see', async () => {
     const b = await broker();
-    const client = await RawClient.open(b.kafkaPort!);
+    const client = await open(b.kafkaPort!);
     const { producerId } = await client.initProducerId();
     const p = client.produceFrame('hidden', producerId, 0, ['x', 'y']);
     const produced = client.produceAnswer(p.correlationId);
@@ -271,7 +179,7 @@ describe('kafkajs idempotent producer', () => {
 describe('a Produce frame sent twice', () => {
   it('is appended once, and both answers give the same base offset, also while the first is being written', async () => {
     const b = await broker();
-    const client = await RawClient.open(b.kafkaPort!);
+    const client = await open(b.kafkaPort!);
     const { producerId } = await client.initProducerId();
     const first = client.produceFrame('retry', producerId, 0, ['a', 'b']);
     const answer = client.produceAnswer(first.correlationId);
@@ -300,7 +208,7 @@ describe('a Produce frame sent twice', () => {
     const dataDir = await makeTempDir();
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const before = await broker(dataDir);
-    let client = await RawClient.open(before.kafkaPort!);
+    let client = await open(before.kafkaPort!);
     const { producerId } = await client.initProducerId();
     for (const [seq, value] of [
       [0, 'a'],
@@ -314,7 +222,7 @@ describe('a Produce frame sent twice', () => {
     await before.close();
 
     const after = await broker(dataDir);
-    client = await RawClient.open(after.kafkaPort!);
+    client = await open(after.kafkaPort!);
     const frames = [
       client.produceFrame('restart', producerId, 1, ['b']),
       client.produceFrame('restart', producerId, 0, ['a']),
@@ -336,7 +244,7 @@ describe('a Produce frame sent twice', () => {
 describe('sequence errors', () => {
   it('a gap is OUT_OF_ORDER_SEQUENCE_NUMBER and writes nothing; an unknown producer past 0 is UNKNOWN_PRODUCER_ID', async () => {
     const b = await broker();
-    const client = await RawClient.open(b.kafkaPort!);
+    const client = await open(b.kafkaPort!);
     const { producerId } = await client.initProducerId();
     const frames = [
       client.produceFrame('gaps', producerId, 0, ['a']),
