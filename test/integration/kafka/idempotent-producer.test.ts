@@ -4,6 +4,7 @@
  * and both answers name the same base offset, also when the retry comes after a restart on the same data;
  * a gap in the sequences is OUT_OF_ORDER_SEQUENCE_NUMBER; a transactional InitProducerId is refused.
  */
+import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { connect, type Socket } from 'node:net';
 import { rm } from 'node:fs/promises';
@@ -17,6 +18,7 @@ import { makeTempDir, readAll, startTestBroker, type TestBroker } from '../../he
 import { RawClient } from '../../helpers/kafka-raw-client.js';
 
 const require = createRequire(import.meta.url);
+const hasKcat = spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 0;
 const { Kafka, logLevel } = require('kafkajs') as typeof import('kafkajs');
 
 const FETCH_VERSION = 11;
@@ -173,6 +175,53 @@ describe('kafkajs idempotent producer', () => {
       ['x', []],
       ['y', []],
     ]);
+  });
+});
+
+describe('librdkafka (kcat) idempotent producer', () => {
+  it.skipIf(!hasKcat)('delivers each line once, batches larger than evq appends at once included', async () => {
+    const b = await broker();
+    const lines = Array.from({ length: 5000 }, (_, i) => `line ${i}`);
+    const exit = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(
+        'kcat',
+        [
+          '-b',
+          `127.0.0.1:${b.kafkaPort}`,
+          '-P',
+          '-t',
+          'kcat',
+          '-X',
+          'enable.idempotence=true',
+          '-X',
+          'batch.num.messages=2500',
+          '-X',
+          'linger.ms=50',
+        ],
+        { stdio: ['pipe', 'ignore', 'pipe'] },
+      );
+      cleanups.push(() => void child.kill('SIGKILL'));
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('exit', (code) => resolve({ code, stderr }));
+      child.stdin.end(lines.join('\n') + '\n');
+    });
+    expect(exit.code, exit.stderr).toBe(0);
+    const values: string[] = [];
+    const batchSizes: number[] = [];
+    for (let from = 0; from < lines.length; from += 1000) {
+      const { records } = await readAll(b.url, 'kcat', `?from=${from}&limit=1000`);
+      for (const r of records) {
+        values.push(r.value as string);
+        const marker = r.headers?.[KAFKA_PRODUCER_HEADER] as string | undefined;
+        if (marker !== undefined) batchSizes.push(Number(marker.split(':')[4]));
+      }
+    }
+    expect(values).toEqual(lines);
+    // librdkafka's batches were idempotent ones, each marked on its last record, some larger than the
+    // 1,000 messages evq appends at once (so appended in parts)
+    expect(batchSizes.reduce((a, n) => a + n, 0)).toBe(lines.length);
+    expect(Math.max(...batchSizes)).toBeGreaterThan(1000);
   });
 });
 
