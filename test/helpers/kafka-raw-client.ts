@@ -88,12 +88,11 @@ export class RawClient {
 
   /** A Produce frame of one idempotent batch to partition 0 of `topic`, with a fresh correlation id each call. */
   produceFrame(topic: string, producerId: number, baseSequence: number, values: string[]): { bytes: Buffer; correlationId: number } {
-    const records = encodeRecordBatch({
-      records: values.map((v) => ({ timestamp: Date.now(), key: null, value: Buffer.from(v) })),
-      producerId,
-      producerEpoch: 0,
-      baseSequence,
-    });
+    return this.produceRecordsFrame(topic, idempotentBatch(producerId, baseSequence, values));
+  }
+
+  /** A Produce frame (acks -1) carrying `records` (one or more RecordBatch v2) to partition 0 of `topic`. */
+  produceRecordsFrame(topic: string, records: Buffer): { bytes: Buffer; correlationId: number } {
     return this.request(API_KEY.Produce, PRODUCE_VERSION, (w) =>
       writeProduceRequest(w, PRODUCE_VERSION, {
         transactionalId: null,
@@ -104,8 +103,30 @@ export class RawClient {
     );
   }
 
+  /** Sends one Produce frame and waits for its answer. */
+  async produce(frame: { bytes: Buffer; correlationId: number }): Promise<ProducePartitionResponse> {
+    const answer = this.produceAnswer(frame.correlationId);
+    this.send(frame.bytes);
+    return answer;
+  }
+
   async produceAnswer(correlationId: number): Promise<ProducePartitionResponse> {
     const body = await this.answer(correlationId, API_KEY.Produce, PRODUCE_VERSION);
     return readProduceResponse(body, PRODUCE_VERSION).topics[0]!.partitions[0]!;
   }
+}
+
+/** One RecordBatch v2 of `values` (unkeyed, stamped now) from `producerId`, epoch `epoch`, at `baseSequence`. */
+export function idempotentBatch(
+  producerId: number,
+  baseSequence: number,
+  values: string[],
+  options: { epoch?: number; headers?: { key: string; value: Buffer | null }[] } = {},
+): Buffer {
+  return encodeRecordBatch({
+    records: values.map((v) => ({ timestamp: Date.now(), key: null, value: Buffer.from(v), headers: options.headers ?? [] })),
+    producerId,
+    producerEpoch: options.epoch ?? 0,
+    baseSequence,
+  });
 }

@@ -11,11 +11,11 @@ import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { API_KEY } from '../../../src/protocol/kafka/api-keys.js';
 import { KAFKA_ERROR } from '../../../src/protocol/kafka/error-codes.js';
-import { decodeRecordBatch, splitBatches } from '../../../src/protocol/kafka/record-batch.js';
+import { decodeRecordBatch, encodeRecordBatch, splitBatches } from '../../../src/protocol/kafka/record-batch.js';
 import { readFetchResponse, writeFetchRequest } from '../../../src/protocol/kafka/fetch.js';
 import { KAFKA_PRODUCER_HEADER } from '../../../src/protocol/kafka/record-translation.js';
 import { makeTempDir, readAll, startTestBroker, type TestBroker } from '../../helpers/broker.js';
-import { RawClient } from '../../helpers/kafka-raw-client.js';
+import { RawClient, idempotentBatch } from '../../helpers/kafka-raw-client.js';
 
 const require = createRequire(import.meta.url);
 const hasKcat = spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 0;
@@ -310,5 +310,44 @@ describe('sequence errors', () => {
       KAFKA_ERROR.NONE,
     ]);
     expect((await stored(b, 'gaps')).values).toEqual(['a', 'b']);
+  });
+});
+
+describe('what an idempotent produce may not carry', () => {
+  it('two batches of one producer in one partition are one step: in sequence they are taken, a gap between them writes neither', async () => {
+    const b = await broker();
+    const client = await open(b.kafkaPort!);
+    const { producerId } = await client.initProducerId();
+    const both = Buffer.concat([idempotentBatch(producerId, 0, ['a', 'b']), idempotentBatch(producerId, 2, ['c'])]);
+    expect(await client.produce(client.produceRecordsFrame('two', both))).toMatchObject({ errorCode: KAFKA_ERROR.NONE, baseOffset: 0 });
+    // the same two again: a retry
+    expect(await client.produce(client.produceRecordsFrame('two', both))).toMatchObject({ errorCode: KAFKA_ERROR.NONE, baseOffset: 0 });
+    const gap = Buffer.concat([idempotentBatch(producerId, 3, ['d']), idempotentBatch(producerId, 5, ['f'])]);
+    expect((await client.produce(client.produceRecordsFrame('two', gap))).errorCode).toBe(KAFKA_ERROR.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    expect((await stored(b, 'two')).values).toEqual(['a', 'b', 'c']);
+  });
+
+  it('an older epoch is INVALID_PRODUCER_EPOCH; delayed records and the evq-kafka-producer header are INVALID_RECORD', async () => {
+    const b = await broker();
+    const client = await open(b.kafkaPort!);
+    const { producerId } = await client.initProducerId();
+    const epoch1 = idempotentBatch(producerId, 0, ['new epoch'], { epoch: 1 });
+    expect((await client.produce(client.produceRecordsFrame('refused', epoch1))).errorCode).toBe(KAFKA_ERROR.NONE);
+    const epoch0 = idempotentBatch(producerId, 1, ['fenced']);
+    expect((await client.produce(client.produceRecordsFrame('refused', epoch0))).errorCode).toBe(KAFKA_ERROR.INVALID_PRODUCER_EPOCH);
+    const delayed = idempotentBatch(producerId, 1, ['later'], { epoch: 1, headers: [{ key: 'evq-delay', value: Buffer.from('5m') }] });
+    expect((await client.produce(client.produceRecordsFrame('refused', delayed))).errorCode).toBe(KAFKA_ERROR.INVALID_RECORD);
+    const forged = encodeRecordBatch({
+      records: [
+        {
+          timestamp: Date.now(),
+          key: null,
+          value: Buffer.from('x'),
+          headers: [{ key: KAFKA_PRODUCER_HEADER, value: Buffer.from('1:0:0:0:1') }],
+        },
+      ],
+    });
+    expect((await client.produce(client.produceRecordsFrame('refused', forged))).errorCode).toBe(KAFKA_ERROR.INVALID_RECORD);
+    expect((await stored(b, 'refused')).values).toEqual(['new epoch']);
   });
 });
