@@ -130,6 +130,10 @@ export const LIMITS = {
   idempotencyRebuildReadBytes: 16 * MiB,
   /** Most records of one topic looked at when the idempotency index is rebuilt at start. */
   maxIdempotencyRebuildRecords: 2_000_000,
+  /** Idempotent Kafka producers remembered per partition (the least recently seen is forgotten past it). */
+  maxKafkaProducersPerPartition: 10_000,
+  /** Most records of one partition read back (from its end) to rebuild its Kafka producers' sequences. */
+  maxKafkaProducerRebuildRecords: 2_000_000,
   /** Default interval between two retention checks of the topics. */
   retentionCheckIntervalMs: 60_000,
   /** Most topics one broker serves. */

@@ -1,4 +1,5 @@
 import type { BrokerContext } from '../context.js';
+import type { ProducerState } from './producer-state.js';
 
 /** How the Kafka listener describes itself and what it bounds. */
 export interface KafkaListenerConfig {
@@ -24,4 +25,6 @@ export interface KafkaListenerConfig {
 export interface KafkaContext {
   broker: BrokerContext;
   config: KafkaListenerConfig;
+  /** Idempotent producers: the ids handed out and their sequences per partition. */
+  producers: ProducerState;
 }

@@ -27,6 +27,7 @@ import type { KafkaContext } from './context.js';
 import { handleFetch } from './fetch.js';
 import { handleFindCoordinator, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleSyncGroup } from './groups.js';
 import { handleOffsetCommit, handleOffsetFetch } from './offsets.js';
+import { handleInitProducerId } from './init-producer-id.js';
 import { handleListOffsets } from './list-offsets.js';
 import { handleMetadata } from './metadata.js';
 import { handleProduce } from './produce.js';
@@ -47,6 +48,7 @@ const HANDLERS: Partial<Record<ApiName, KafkaHandler>> = {
   ListGroups: handleListGroups,
   DescribeGroups: handleDescribeGroups,
   DeleteGroups: handleDeleteGroups,
+  InitProducerId: handleInitProducerId,
 };
 
 /** APIs a connection may use before it has authenticated. */

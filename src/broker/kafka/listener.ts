@@ -7,6 +7,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { listen } from '../listen.js';
 import { KafkaConnection } from './connection.js';
 import type { KafkaContext, KafkaListenerConfig } from './context.js';
+import { ProducerState } from './producer-state.js';
 import type { BrokerContext } from '../context.js';
 
 export interface KafkaListenerOptions extends Partial<Omit<KafkaListenerConfig, 'advertisedPort' | 'advertisedHost'>> {
@@ -52,7 +53,7 @@ export async function startKafkaListener(broker: BrokerContext, options: KafkaLi
     maxFetchBytes: options.maxFetchBytes ?? KAFKA_DEFAULTS.maxFetchBytes,
     token: options.token ?? null,
   };
-  const ctx: KafkaContext = { broker, config };
+  const ctx: KafkaContext = { broker, config, producers: new ProducerState() };
   const onError = options.onConnectionError ?? (() => undefined);
   server.on('connection', (socket: Socket) => {
     if (connections.size >= options.maxConnections) {

@@ -24,6 +24,14 @@ export interface TranslatedRecord {
 /** Headers of a Kafka record that ask for delayed delivery, as evq's own `evq-delay` and `evq-at` do. */
 export const KAFKA_DELAY_HEADERS = { delay: 'evq-delay', at: ['evq-deliver-at', 'evq-at'] } as const;
 
+/**
+ * The header the broker puts on the last record it appends of an idempotent producer's batch:
+ * `<producer id>:<epoch>:<first sequence>:<last sequence>:<records appended>`, so that the producer's
+ * sequences are read back from the log after a restart. evq's readers see it; Kafka fetches leave it out,
+ * and a Kafka record that carries it is refused.
+ */
+export const KAFKA_PRODUCER_HEADER = 'evq-kafka-producer';
+
 function invalid(message: string): KafkaCodecError {
   return new KafkaCodecError('INVALID_RECORD', message);
 }
@@ -44,7 +52,9 @@ export function translateKafkaBatch(batch: RecordBatch): TranslatedRecord[] {
     if (record.headers.length > 0) {
       headers = Object.create(null) as Record<string, string>;
       for (const h of record.headers) {
-        if (FORBIDDEN_HEADER_NAMES.has(h.key)) throw invalid(`record ${i} has a header named "${h.key}", a name evq refuses`);
+        if (FORBIDDEN_HEADER_NAMES.has(h.key) || h.key === KAFKA_PRODUCER_HEADER) {
+          throw invalid(`record ${i} has a header named "${h.key}", a name evq refuses`);
+        }
         if (h.key in headers) throw invalid(`record ${i} has header "${h.key.slice(0, 100)}" twice: evq keeps one value per header name`);
         if (h.value !== null && !isUtf8(h.value)) {
           throw invalid(
@@ -67,8 +77,9 @@ export function translateKafkaBatch(batch: RecordBatch): TranslatedRecord[] {
 
 /**
  * One evq batch (record-codec format, as stored) as one Kafka RecordBatch v2 with the same base offset and
- * the same records: keys and header values as their UTF-8 bytes, CreateTime the record's timestamp. A fetch
- * inside it returns it whole, as Kafka does (the client skips the records before the offset it asked for).
+ * the same records: keys and header values as their UTF-8 bytes (without {@link KAFKA_PRODUCER_HEADER}),
+ * CreateTime the record's timestamp. A fetch inside it returns it whole, as Kafka does (the client skips
+ * the records before the offset it asked for).
  */
 export function evqBatchToKafka(stored: Buffer, topic: string, options: ForEachRecordOptions = {}): Buffer {
   const records: EncodeRecord[] = [];
@@ -81,7 +92,9 @@ export function evqBatchToKafka(stored: Buffer, topic: string, options: ForEachR
       let headers: KafkaHeader[] | undefined;
       if (record.headers !== null) {
         headers = [];
-        for (const name in record.headers) headers.push({ key: name, value: Buffer.from(record.headers[name] as string, 'utf8') });
+        for (const name in record.headers) {
+          if (name !== KAFKA_PRODUCER_HEADER) headers.push({ key: name, value: Buffer.from(record.headers[name] as string, 'utf8') });
+        }
       }
       records.push({
         timestamp: record.timestamp,
