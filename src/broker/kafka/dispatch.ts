@@ -22,18 +22,27 @@ import {
 import { KafkaCodecError } from '../../protocol/kafka/codec-error.js';
 import { frame, readRequestHeader, writeResponseHeader } from '../../protocol/kafka/header.js';
 import { KafkaReader } from '../../protocol/kafka/reader.js';
+import { handleCreatePartitions, handleCreateTopics, handleDeleteTopics } from './admin-topics.js';
 import type { KafkaContext } from './context.js';
+import { handleDescribeConfigs } from './describe-configs.js';
 import { handleFetch } from './fetch.js';
 import { handleListOffsets } from './list-offsets.js';
 import { handleMetadata } from './metadata.js';
 import { handleProduce } from './produce.js';
 import type { KafkaHandler, KafkaSession } from './request.js';
+import { handleSaslAuthenticate, handleSaslHandshake } from './sasl.js';
 
 const HANDLERS: Partial<Record<ApiName, KafkaHandler>> = {
   Produce: handleProduce,
   Fetch: handleFetch,
   ListOffsets: handleListOffsets,
   Metadata: handleMetadata,
+  SaslHandshake: handleSaslHandshake,
+  CreateTopics: handleCreateTopics,
+  DeleteTopics: handleDeleteTopics,
+  DescribeConfigs: handleDescribeConfigs,
+  SaslAuthenticate: handleSaslAuthenticate,
+  CreatePartitions: handleCreatePartitions,
 };
 
 /** APIs a connection may use before it has authenticated. */
