@@ -59,13 +59,18 @@ export function validateTopicName(name: unknown): asserts name is string {
  * `EvqUsageError('EVQ_ERR_INVALID_ARGUMENT')` that says what is allowed.
  */
 export function validateGroupName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || !isValidTopicName(name) || name.length > LIMITS.maxGroupNameLength) {
+  if (!isValidGroupName(name)) {
     const shown = typeof name === 'string' ? `${quote(name)} ` : '';
     throw new EvqUsageError(
       'EVQ_ERR_INVALID_ARGUMENT',
       `invalid group name ${shown}: use 1 to ${LIMITS.maxGroupNameLength} characters of a-z, A-Z, 0-9, ".", "_" and "-"`.replace(' :', ':'),
     );
   }
+}
+
+/** Whether `name` is a valid group name (see {@link validateGroupName}). */
+export function isValidGroupName(name: unknown): name is string {
+  return isValidTopicName(name) && name.length <= LIMITS.maxGroupNameLength;
 }
 
 /** Whether `name` is a valid topic name (see {@link validateTopicName}). */

@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 
 export const EVQ_BIN = fileURLToPath(new URL('../../bin/evq.js', import.meta.url));
 
-const READY_LINE = /^evq broker listening on (http:\/\/\S+) \(/m;
+// `evq broker listening on http://H:P (…)`, or `… on http://H:P and kafka://H:P (…)` with --kafka-port
+const READY_LINE = /^evq broker listening on (http:\/\/\S+)(?: and (kafka:\/\/\S+))? \(/m;
 
 export interface Exit {
   code: number | null;
@@ -27,6 +28,8 @@ export interface SpawnedBroker {
   /** `http://127.0.0.1:PORT`, parsed from the ready line. */
   readonly url: string;
   readonly port: number;
+  /** `kafka://127.0.0.1:PORT` from the ready line when started with `--kafka-port`, else null. */
+  readonly kafkaUrl: string | null;
   readonly dataDir: string;
   readonly child: ChildProcess;
   /** Everything written to stdout / stderr so far. */
@@ -89,7 +92,7 @@ function start(args: string[], env?: Record<string, string>): { tracked: Tracked
 export async function spawnBroker(dataDir: string, options: SpawnOptions = {}): Promise<SpawnedBroker> {
   const { tracked, out } = start(['serve', '--port', '0', '--data-dir', dataDir, ...(options.args ?? [])], options.env);
   const { child, exited } = tracked;
-  const url = await new Promise<string>((resolve, reject) => {
+  const [url, kafkaUrl] = await new Promise<[string, string | null]>((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup();
       child.kill('SIGKILL');
@@ -99,7 +102,7 @@ export async function spawnBroker(dataDir: string, options: SpawnOptions = {}): 
       const match = READY_LINE.exec(out.stdout);
       if (match === null) return;
       cleanup();
-      resolve(match[1] as string);
+      resolve([match[1] as string, match[2] ?? null]);
     };
     const onExit = (): void => {
       cleanup();
@@ -119,6 +122,7 @@ export async function spawnBroker(dataDir: string, options: SpawnOptions = {}): 
     pid,
     url,
     port: Number(new URL(url).port),
+    kafkaUrl,
     dataDir,
     child,
     stdout: () => out.stdout,

@@ -63,6 +63,9 @@ export interface ClassicMemberInfo {
   groupInstanceId: string | null;
   clientId: string;
   clientHost: string;
+  joinedAt: number;
+  lastSeenAt: number;
+  sessionTimeoutMs: number;
   /** The member's metadata for the group's protocol. */
   metadata: Buffer;
   assignment: Buffer;
@@ -93,6 +96,7 @@ interface Member {
   rebalanceTimeoutMs: number;
   protocols: ClassicProtocol[];
   assignment: Buffer;
+  joinedAt: number;
   lastSeen: number;
   /** Set while the member waits at the join barrier. */
   awaitingJoin: ((result: JoinResult) => void) | null;
@@ -148,6 +152,9 @@ export class ClassicGroups {
         groupInstanceId: m.groupInstanceId,
         clientId: m.clientId,
         clientHost: m.clientHost,
+        joinedAt: m.joinedAt,
+        lastSeenAt: m.lastSeen,
+        sessionTimeoutMs: m.sessionTimeoutMs,
         metadata: m.protocols.find((p) => p.name === group.protocol)?.metadata ?? EMPTY,
         assignment: m.assignment,
       })),
@@ -194,6 +201,7 @@ export class ClassicGroups {
         rebalanceTimeoutMs: request.rebalanceTimeoutMs,
         protocols: request.protocols,
         assignment: EMPTY,
+        joinedAt: this.clock.now(),
         lastSeen: this.clock.now(),
         awaitingJoin: null,
         awaitingSync: null,

@@ -1,3 +1,4 @@
+import { classicMemberCount } from '../groups/classic-view.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LIMITS } from '../../core/limits.js';
 import { EvqError, EvqUsageError, topicNotFound } from '../../errors.js';
@@ -113,7 +114,8 @@ export function listGroups(ctx: BrokerContext, res: ServerResponse): void {
 export function groupInfo(ctx: BrokerContext, entry: { topic: string; group: string; partitions: GroupState[] }): GroupInfo {
   const { topic, group } = entry;
   const t = ctx.store.get(topic);
-  const members = ctx.groups.members(topic, group) + ctx.coordinator.memberCount(group, topic);
+  const members =
+    ctx.groups.members(topic, group) + ctx.coordinator.memberCount(group, topic) + classicMemberCount(ctx.kafkaGroups, group, topic);
   const updatedAt = Math.max(...entry.partitions.map((p) => p.updatedAt));
   if (t === undefined || t.partitionCount === 1) {
     const state = entry.partitions.find((p) => p.partition === 0) ?? (entry.partitions[0] as GroupState);
@@ -173,7 +175,7 @@ export async function resetGroup(
   const targets: number[] = [];
   for (const log of logs) targets.push(await resetTarget(log, topic, parsed?.to, t.partitionCount > 1));
   const readers = ctx.groups.members(topic, group);
-  const joined = ctx.coordinator.memberCount(group);
+  const joined = ctx.coordinator.memberCount(group) + classicMemberCount(ctx.kafkaGroups, group);
   if (readers + joined > 0 && !dryRun) {
     const [n, what] =
       readers > 0 ? [readers, `consumer${readers === 1 ? '' : 's'} reading "${topic}" now`] : [joined, `member${joined === 1 ? '' : 's'}`];

@@ -11,6 +11,7 @@ import { validateGroupName, validateTopicName } from '../../protocol/validate.js
 import type { BrokerContext } from '../context.js';
 import type { AppendEvent } from '../storage/log.js';
 import { resolvePosition } from '../reader.js';
+import { classicGroupView, classicMemberCount } from '../groups/classic-view.js';
 import { groupMissed, partitionFigures } from '../groups/offset-store.js';
 import { readSmallJson } from './group-routes.js';
 import { readRawRun } from './member-raw-read.js';
@@ -313,7 +314,7 @@ export async function commitMember(
 /** GET /groups/{group}: members, assignments and, per partition, the committed offset, lag and owner. 404 without members or commits. */
 export function describeWholeGroup(ctx: BrokerContext, group: string, res: ServerResponse): void {
   validateGroupName(group);
-  const live = ctx.coordinator.describe(group);
+  const live = ctx.coordinator.describe(group) ?? classicGroupView(ctx.kafkaGroups, group);
   const commits = ctx.groups.ofGroup(group);
   if (live === null && commits.length === 0) {
     throw new EvqError(
@@ -350,7 +351,7 @@ export function describeWholeGroup(ctx: BrokerContext, group: string, res: Serve
 /** DELETE /groups/{group}: forgets the committed offsets of a group without members; 409 while it has some. */
 export async function deleteWholeGroup(ctx: BrokerContext, group: string, res: ServerResponse): Promise<void> {
   validateGroupName(group);
-  const members = ctx.coordinator.memberCount(group);
+  const members = ctx.coordinator.memberCount(group) + classicMemberCount(ctx.kafkaGroups, group);
   if (members > 0) {
     throw new EvqError(
       'EVQ_ERR_CONFLICT',

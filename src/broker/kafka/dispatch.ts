@@ -22,10 +22,13 @@ import {
 import { KafkaCodecError } from '../../protocol/kafka/codec-error.js';
 import { frame, readRequestHeader, writeResponseHeader } from '../../protocol/kafka/header.js';
 import { KafkaReader } from '../../protocol/kafka/reader.js';
+import { handleDeleteGroups, handleDescribeGroups, handleListGroups } from './admin-groups.js';
 import { handleCreatePartitions, handleCreateTopics, handleDeleteTopics } from './admin-topics.js';
 import type { KafkaContext } from './context.js';
 import { handleDescribeConfigs } from './describe-configs.js';
 import { handleFetch } from './fetch.js';
+import { handleFindCoordinator, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleSyncGroup } from './groups.js';
+import { handleOffsetCommit, handleOffsetFetch } from './offsets.js';
 import { handleListOffsets } from './list-offsets.js';
 import { handleMetadata } from './metadata.js';
 import { handleProduce } from './produce.js';
@@ -37,6 +40,16 @@ const HANDLERS: Partial<Record<ApiName, KafkaHandler>> = {
   Fetch: handleFetch,
   ListOffsets: handleListOffsets,
   Metadata: handleMetadata,
+  OffsetCommit: handleOffsetCommit,
+  OffsetFetch: handleOffsetFetch,
+  FindCoordinator: handleFindCoordinator,
+  JoinGroup: handleJoinGroup,
+  Heartbeat: handleHeartbeat,
+  LeaveGroup: handleLeaveGroup,
+  SyncGroup: handleSyncGroup,
+  ListGroups: handleListGroups,
+  DescribeGroups: handleDescribeGroups,
+  DeleteGroups: handleDeleteGroups,
   SaslHandshake: handleSaslHandshake,
   CreateTopics: handleCreateTopics,
   DeleteTopics: handleDeleteTopics,

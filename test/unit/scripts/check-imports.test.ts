@@ -55,6 +55,19 @@ describe('scripts/check-imports.js', () => {
     ]);
   });
 
+  it("lets protocol, and only protocol, import the Kafka codec's packages", () => {
+    const src = tree({
+      'core/a.ts': "import { Decompress } from 'fzstd';\nexport const a = Decompress;\n",
+      'protocol/p.ts':
+        "import snappyjs from 'snappyjs';\nimport lz4js from 'lz4js';\nimport { Decompress } from 'fzstd';\nexport const p = [snappyjs, lz4js, Decompress];\n",
+      'protocol/q.ts': "import ws from 'ws';\nexport const q = ws;\n",
+    });
+    expect(checkImports(src).problems).toEqual([
+      "src/core/a.ts:1: core is pure (no I/O) and imports 'fzstd'",
+      "src/protocol/q.ts:1: protocol is pure (no I/O) and imports 'ws'",
+    ]);
+  });
+
   it('reports an import cycle, a dynamic import included (a leaf importing the entry module)', () => {
     const src = tree({
       'cli/main.ts': "import { onInterrupt } from './signals.js';\nexport function forceExit(): void {}\nexport const m = onInterrupt;\n",

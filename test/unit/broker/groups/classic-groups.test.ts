@@ -93,7 +93,7 @@ describe('ClassicGroups: the classic consumer-group protocol', () => {
     expect((await groups.join('g', request('', ['range'], { protocolType: 'connect' }))).error).toBe('INCONSISTENT_GROUP_PROTOCOL');
     expect((await groups.join('h', request('', ['range'], { sessionTimeoutMs: 10 }))).error).toBe('INVALID_SESSION_TIMEOUT');
     expect((await groups.join('g', request('nobody'))).error).toBe('UNKNOWN_MEMBER_ID');
-    expect(groups.sync('g', a.memberId, 7, new Map())).resolves.toMatchObject({ error: 'ILLEGAL_GENERATION' });
+    await expect(groups.sync('g', a.memberId, 7, new Map())).resolves.toMatchObject({ error: 'ILLEGAL_GENERATION' });
   });
 
   it('commits: fenced by member and generation, taken while preparing a rebalance, refused while the assignment is awaited', async () => {

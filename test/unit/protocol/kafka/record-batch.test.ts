@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KafkaCodecError } from '../../../../src/protocol/kafka/codec-error.js';
-import { COMPRESSION } from '../../../../src/protocol/kafka/compression.js';
+import { COMPRESSION, compress, decompress } from '../../../../src/protocol/kafka/compression.js';
 import { crc32c } from '../../../../src/protocol/kafka/crc32c.js';
 import {
   RECORD_BATCH_HEADER_BYTES,
@@ -28,6 +28,17 @@ const kafkajsBatchDecoder = require('kafkajs/src/protocol/recordBatch/v0/decoder
   records: { key: Buffer | null; value: Buffer | null; headers: Record<string, Buffer>; offset: string; timestamp: string }[];
 }>;
 const KafkajsDecoder = require('kafkajs/src/protocol/decoder') as new (buf: Buffer) => unknown;
+
+/** evq's snappy and lz4 as kafkajs plug-ins (`CompressionCodecs`: kafkajs ships neither), as an application adds them. */
+const { CompressionCodecs } = require('kafkajs') as {
+  CompressionCodecs: Record<number, () => { compress(e: KafkajsEncoder): Promise<Buffer>; decompress(b: Buffer): Promise<Buffer> }>;
+};
+for (const id of [COMPRESSION.snappy, COMPRESSION.lz4]) {
+  CompressionCodecs[id] = () => ({
+    compress: async (encoder) => compress(id, encoder.buffer),
+    decompress: async (buffer) => decompress(id, buffer, 1 << 20),
+  });
+}
 const Long = require('kafkajs/src/utils/long') as { fromValue(v: number): unknown };
 
 const LIMITS = { maxRecords: 10_000, maxUncompressedBytes: 1 << 20 };
@@ -93,15 +104,15 @@ function codecError(fn: () => unknown): KafkaCodecError {
 }
 
 describe('RecordBatch v2', () => {
-  it('encodes three keyed records with headers to kafkajs bytes, uncompressed and gzip', async () => {
-    for (const compression of [COMPRESSION.none, COMPRESSION.gzip]) {
+  it('encodes three keyed records with headers to kafkajs bytes, uncompressed, gzip, snappy and lz4', async () => {
+    for (const compression of [COMPRESSION.none, COMPRESSION.gzip, COMPRESSION.snappy, COMPRESSION.lz4]) {
       const ours = encodeRecordBatch({ records: three, compression, ...kafkajsShape });
       expect(ours).toEqual(await kafkajsBatch(compression));
     }
   });
 
-  it('decodes every field of a kafkajs batch, and kafkajs decodes ours', async () => {
-    for (const compression of [COMPRESSION.none, COMPRESSION.gzip]) {
+  it('decodes every field of a kafkajs batch, and kafkajs decodes ours, with every codec evq encodes', async () => {
+    for (const compression of [COMPRESSION.none, COMPRESSION.gzip, COMPRESSION.snappy, COMPRESSION.lz4]) {
       const batch = decodeRecordBatch(await kafkajsBatch(compression), { ...LIMITS, denseOffsets: true });
       expect(batch).toMatchObject({
         baseOffset: 0,
@@ -272,12 +283,20 @@ describe('RecordBatch v2 against corrupt input', () => {
     expect(codecError(() => decodeRecordBatch(gaps, { ...LIMITS, denseOffsets: true })).kafkaError).toBe('INVALID_RECORD');
   });
 
-  it('snappy, lz4, zstd and unknown codecs are UNSUPPORTED_COMPRESSION_TYPE; a gzip bomb is refused at the limit', () => {
-    for (const codec of [2, 3, 4, 5]) {
+  it('unknown codecs are UNSUPPORTED_COMPRESSION_TYPE, records that are not the codec’s CORRUPT_MESSAGE; a gzip bomb is refused at the limit', () => {
+    for (const codec of [5, 6, 7]) {
       const buf = Buffer.from(good);
       buf.writeInt16BE(codec, 21);
       expect(codecError(() => decodeRecordBatch(withCrc(buf), LIMITS)).kafkaError).toBe('UNSUPPORTED_COMPRESSION_TYPE');
       expect(() => encodeRecordBatch({ records: three, compression: codec })).toThrow(KafkaCodecError);
+    }
+    expect(codecError(() => encodeRecordBatch({ records: three, compression: COMPRESSION.zstd })).kafkaError).toBe(
+      'UNSUPPORTED_COMPRESSION_TYPE',
+    );
+    for (const codec of [COMPRESSION.snappy, COMPRESSION.lz4, COMPRESSION.zstd]) {
+      const buf = Buffer.from(good); // uncompressed records labelled with a codec
+      buf.writeInt16BE(codec, 21);
+      expect(codecError(() => decodeRecordBatch(withCrc(buf), LIMITS)).kafkaError).toBe('CORRUPT_MESSAGE');
     }
     const bomb = encodeRecordBatch({
       records: [{ timestamp: T0, key: null, value: Buffer.alloc(1 << 20) }],
