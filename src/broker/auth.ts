@@ -19,7 +19,12 @@ export class TokenAuth {
   /** True when no token is required, or the request carries the right one. */
   check(req: IncomingMessage, url: URL): boolean {
     if (this.#digest === null) return true;
-    const presented = bearer(req.headers.authorization) ?? url.searchParams.get('token');
+    return this.matches(bearer(req.headers.authorization) ?? url.searchParams.get('token'));
+  }
+
+  /** True when no token is required, or `presented` is the token (a SASL/PLAIN password, say). */
+  matches(presented: string | null): boolean {
+    if (this.#digest === null) return true;
     if (presented === null || presented.length > 4096) return false;
     return timingSafeEqual(this.#digest, digest(presented));
   }

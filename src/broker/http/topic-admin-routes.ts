@@ -4,6 +4,7 @@ import { EvqError, EvqUsageError, topicNotFound } from '../../errors.js';
 import type { TopicChange, TopicDescription, TopicList, TopicTimeOffsets } from '../../protocol/http.js';
 import { validateTopicName } from '../../protocol/validate.js';
 import type { BrokerContext } from '../context.js';
+import { removeTopic } from '../topic-removal.js';
 import { groupInfo } from './group-routes.js';
 import { readBody } from './body.js';
 import { checkContentType } from './content-type.js';
@@ -92,11 +93,7 @@ export async function offsetsForTime(ctx: BrokerContext, topic: string, res: Ser
 /** DELETE /topics/{topic}: the log and its groups are removed. */
 export async function deleteTopic(ctx: BrokerContext, topic: string, res: ServerResponse): Promise<void> {
   validateTopicName(topic);
-  const deleted = await ctx.store.delete(topic);
-  if (!deleted) throw topicNotFound(topic, 'missing');
-  await ctx.groups.forgetTopic(topic);
-  ctx.metrics.forgetTopic(topic);
-  ctx.topicDeleted(topic);
+  if (!(await removeTopic(ctx, topic))) throw topicNotFound(topic, 'missing');
   replyJson(res, 200, { topic, deleted: true });
 }
 

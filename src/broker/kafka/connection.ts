@@ -9,6 +9,7 @@ import { FRAME_SIZE_BYTES, frameSize } from '../../protocol/kafka/header.js';
 import type { KafkaContext } from './context.js';
 import { ConnectionRefusal, dispatch } from './dispatch.js';
 import type { KafkaSession } from './request.js';
+import { MAX_UNAUTHENTICATED_FRAME_BYTES, saslRawTokenReply } from './sasl.js';
 
 interface Pending {
   done: boolean;
@@ -37,6 +38,8 @@ export class KafkaConnection {
       remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`,
       authenticated: ctx.config.token === null,
       saslMechanism: null,
+      saslStage: 'start',
+      closeAfterReplies: false,
     };
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
@@ -64,7 +67,9 @@ export class KafkaConnection {
         if (this.#prefixFilled < FRAME_SIZE_BYTES) return;
         let size: number;
         try {
-          size = frameSize(this.#prefix, this.ctx.config.maxFrameBytes) as number;
+          // before SASL only small frames are read, as Kafka does: an unauthenticated peer allocates little
+          const limit = this.session.authenticated ? this.ctx.config.maxFrameBytes : MAX_UNAUTHENTICATED_FRAME_BYTES;
+          size = frameSize(this.#prefix, limit) as number;
         } catch (error) {
           this.#refuse((error as Error).message);
           return;
@@ -86,6 +91,14 @@ export class KafkaConnection {
   }
 
   #start(frame: Buffer): void {
+    if (this.session.saslStage === 'raw-token') {
+      // after a SaslHandshake v0: the bare SASL token, no Kafka header (KIP-43)
+      const reply = saslRawTokenReply(this.ctx, frame, this.session);
+      if (reply === null) return this.#refuse('SASL/PLAIN authentication failed (after SaslHandshake v0)');
+      this.#pending.push({ done: true, reply });
+      this.#flush();
+      return;
+    }
     const pending: Pending = { done: false, reply: null };
     this.#pending.push(pending);
     if (this.#pending.length >= this.ctx.config.maxInFlight) this.#pause();
@@ -111,6 +124,15 @@ export class KafkaConnection {
     while (this.#pending.length > 0 && (this.#pending[0] as Pending).done) {
       const { reply } = this.#pending.shift() as Pending;
       if (reply !== null && !this.socket.write(reply)) this.#pause();
+    }
+    if (this.session.closeAfterReplies && this.#pending.length === 0) {
+      // a refusal Kafka answers and then hangs up on (a failed SASL authentication): the reply goes out first
+      this.#closed = true;
+      this.#abort.abort();
+      this.socket.end(() => this.socket.destroy());
+      setTimeout(() => this.socket.destroy(), 5000).unref(); // a peer that does not read its reply
+
+      return;
     }
     this.#maybeResume();
   }

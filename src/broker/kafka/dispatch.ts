@@ -23,7 +23,9 @@ import { KafkaCodecError } from '../../protocol/kafka/codec-error.js';
 import { frame, readRequestHeader, writeResponseHeader } from '../../protocol/kafka/header.js';
 import { KafkaReader } from '../../protocol/kafka/reader.js';
 import { handleDeleteGroups, handleDescribeGroups, handleListGroups } from './admin-groups.js';
+import { handleCreatePartitions, handleCreateTopics, handleDeleteTopics } from './admin-topics.js';
 import type { KafkaContext } from './context.js';
+import { handleDescribeConfigs } from './describe-configs.js';
 import { handleFetch } from './fetch.js';
 import { handleFindCoordinator, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleSyncGroup } from './groups.js';
 import { handleOffsetCommit, handleOffsetFetch } from './offsets.js';
@@ -32,6 +34,7 @@ import { handleListOffsets } from './list-offsets.js';
 import { handleMetadata } from './metadata.js';
 import { handleProduce } from './produce.js';
 import type { KafkaHandler, KafkaSession } from './request.js';
+import { handleSaslAuthenticate, handleSaslHandshake } from './sasl.js';
 
 const HANDLERS: Partial<Record<ApiName, KafkaHandler>> = {
   Produce: handleProduce,
@@ -49,6 +52,12 @@ const HANDLERS: Partial<Record<ApiName, KafkaHandler>> = {
   DescribeGroups: handleDescribeGroups,
   DeleteGroups: handleDeleteGroups,
   InitProducerId: handleInitProducerId,
+  SaslHandshake: handleSaslHandshake,
+  CreateTopics: handleCreateTopics,
+  DeleteTopics: handleDeleteTopics,
+  DescribeConfigs: handleDescribeConfigs,
+  SaslAuthenticate: handleSaslAuthenticate,
+  CreatePartitions: handleCreatePartitions,
 };
 
 /** APIs a connection may use before it has authenticated. */

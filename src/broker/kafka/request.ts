@@ -11,6 +11,14 @@ export interface KafkaSession {
   authenticated: boolean;
   /** The mechanism chosen by SaslHandshake (null before). */
   saslMechanism: string | null;
+  /**
+   * Where SASL is: `start` (no handshake yet), `authenticate` (after a v1 handshake: SaslAuthenticate next),
+   * `raw-token` (after a v0 handshake: the next frame is the bare SASL token, no Kafka header, KIP-43),
+   * `done` (authenticated; no second exchange, the session lifetime is unlimited).
+   */
+  saslStage: 'start' | 'authenticate' | 'raw-token' | 'done';
+  /** Set by a handler whose reply must be the last: the connection closes once the replies so far are out. */
+  closeAfterReplies: boolean;
 }
 
 /** A request as a handler gets it: the parsed header, the body still to read, the connection's state. */

@@ -16,7 +16,7 @@ import { LIMITS } from '../../core/limits.js';
 import { EvqError, EvqStorageError, EvqUsageError } from '../../errors.js';
 import { isValidTopicName, validateTopicName } from '../../protocol/validate.js';
 import { ListenerSet } from './listener-set.js';
-import { MemoryTopicLog } from './memory-topic-log.js';
+import { DEFAULT_MEMORY_RETENTION_BYTES, MemoryTopicLog } from './memory-topic-log.js';
 import { TopicLog } from './topic-log.js';
 import { storageFailure } from './storage-errors.js';
 import { readJsonFile, writeJsonFile } from './atomic-file.js';
@@ -42,6 +42,15 @@ interface StoreLimits {
 
 export interface TopicStoreOptions extends TopicLogOptions, StoreLimits {}
 export interface MemoryTopicStoreOptions extends MemoryTopicLogOptions, StoreLimits {}
+
+/** See {@link TopicStore.settings}. */
+export interface TopicStoreSettings {
+  readonly retentionBytes: number | null;
+  readonly retentionAgeMs: number | null;
+  readonly segmentBytes: number;
+  readonly defaultPartitions: number;
+  readonly maxPartitions: number;
+}
 
 /** A topic was created, deleted, or given more partitions (`partitions`: its count now). */
 export interface TopicEvent {
@@ -133,6 +142,21 @@ export class TopicStore {
   /** `true` when topics are on disk. */
   get durable(): boolean {
     return this.io !== null;
+  }
+
+  /**
+   * The settings every topic of this store has (read-only; what Kafka's DescribeConfigs reports): retention
+   * (null: none), the segment size, the partitions of a topic created by a first produce, the most of one topic.
+   */
+  get settings(): TopicStoreSettings {
+    const o = this.options as TopicStoreOptions;
+    return {
+      retentionBytes: o.retentionBytes ?? (this.io === null ? DEFAULT_MEMORY_RETENTION_BYTES : null),
+      retentionAgeMs: o.retentionAgeMs ?? null,
+      segmentBytes: o.segmentBytes ?? LIMITS.segmentBytes,
+      defaultPartitions: o.defaultPartitions ?? LIMITS.defaultPartitions,
+      maxPartitions: o.maxPartitions ?? LIMITS.maxPartitions,
+    };
   }
 
   /** Number of topics. */
