@@ -11,7 +11,6 @@ import { bootstrap, hasKcat, killKcat, runKcat, startKcat, type KcatProcess } fr
 import { waitFor } from '../../helpers/wait.js';
 
 const require = createRequire(import.meta.url);
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Kafka, logLevel } = require('kafkajs') as typeof import('kafkajs');
 
 const cleanups: (() => Promise<void> | void)[] = [];
