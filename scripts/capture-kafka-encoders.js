@@ -3,7 +3,7 @@
 /**
  * Writes golden request frames with kafkajs's own encoders (kafkajs 2.2.4, the devDependency), offline:
  * Produce v3 with a 3-record batch (keys, headers) uncompressed and gzip, Produce v7 from an idempotent
- * producer (gzip), a RecordBatch alone, Metadata v0–v6 naming two topics, Fetch v4, v7 and v11, and
+ * producer (gzip), Produce v0 (magic 0) and v2 (magic 1, uncompressed and gzip) with legacy message sets, a RecordBatch alone, Metadata v0–v6 naming two topics, Fetch v4, v7 and v11, and
  * ListOffsets v1–v3. Each `.bin` is a whole frame
  * (size prefix included) as kafkajs sends it; the `.json` beside it states the fields a decoder must find.
  * test/unit/protocol/kafka/fixtures.test.ts decodes them with evq's codec and re-encodes what it can.
@@ -129,6 +129,32 @@ for (const [name, version, compression, producer] of /** @type {const} */ ([
 ])) {
   const { frame, description } = await produce(version, compression, producer);
   await save(name, frame, description);
+}
+
+// Produce v0 and v2 carry legacy message sets (magic 0 and 1, no headers), compressed as one wrapper message
+for (const [name, version, compression] of /** @type {const} */ ([
+  ['kafkajs-produce-v0-none', 0, 0],
+  ['kafkajs-produce-v2-none', 2, 0],
+  ['kafkajs-produce-v2-gzip', 2, 1],
+])) {
+  const request = require(`kafkajs/src/protocol/requests/produce/v${version}/request`)({
+    acks: 1,
+    timeout: 30000,
+    compression,
+    topicData: [{ topic: 'orders', partitions: [{ partition: 1, messages }] }],
+  });
+  const frame = (await encodeRequest({ correlationId: 9, clientId: CLIENT_ID, request })).buffer;
+  await save(name, frame, {
+    source: `kafkajs 2.2.4 src/protocol/requests/produce/v${version}/request.js (messageSet, message v${version === 2 ? 1 : 0})`,
+    header: { apiKey: 0, apiVersion: version, correlationId: 9, clientId: CLIENT_ID },
+    body: { acks: 1, timeoutMs: 30000, topic: 'orders', partition: 1, magic: version === 2 ? 1 : 0, compression },
+    // magic 0 has no timestamps; nor headers in either
+    records: messages.map((m) => ({
+      timestamp: version === 2 ? m.timestamp : -1,
+      key: m.key === null ? null : m.key.toString('utf8'),
+      valueHex: m.value.toString('hex'),
+    })),
+  });
 }
 
 // the batch alone, as kafkajs's producer builds it (uncompressed)

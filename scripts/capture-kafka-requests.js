@@ -17,7 +17,9 @@
  * Produce frame, as `kcat-produce-<codec>-v<version>.bin`. It advertises Produce from v0: librdkafka 2.0
  * compresses with gzip, snappy or lz4 only when the broker's Produce range overlaps 0..0 (its
  * `compr_req` check in rdkafka_msgset_writer.c; later librdkafka asks only for a maximum at least 0), and
- * sends such a batch uncompressed otherwise. KCAT_DEBUG=msg,feature shows kcat's debug log on stderr.
+ * sends such a batch uncompressed otherwise. KCAT_FALLBACK=0.9.0 runs kcat as a client of Kafka 0.9
+ * (`-X api.version.request=false -X broker.version.fallback=0.9.0`: no ApiVersions, Metadata v0, Produce v1
+ * with a legacy message set of magic 0). KCAT_DEBUG=msg,feature shows kcat's debug log on stderr.
  * Existing files are never overwritten.
  */
 import { spawn } from 'node:child_process';
@@ -161,7 +163,20 @@ if (client === 'kcat') {
 } else if (client === 'kcat-produce') {
   child = spawn(
     'kcat',
-    ['-b', broker, '-P', '-t', 'orders', '-K:', '-z', codec ?? 'none', ...(process.env.KCAT_DEBUG ? ['-d', process.env.KCAT_DEBUG] : [])],
+    [
+      '-b',
+      broker,
+      '-P',
+      '-t',
+      'orders',
+      '-K:',
+      '-z',
+      codec ?? 'none',
+      ...(process.env.KCAT_FALLBACK
+        ? ['-X', 'api.version.request=false', '-X', `broker.version.fallback=${process.env.KCAT_FALLBACK}`]
+        : []),
+      ...(process.env.KCAT_DEBUG ? ['-d', process.env.KCAT_DEBUG] : []),
+    ],
     { stdio: ['pipe', 'ignore', process.env.KCAT_DEBUG ? 'inherit' : 'ignore'] },
   );
   child.on('error', (error) => done(error));

@@ -91,10 +91,13 @@ export class RawClient {
     return this.produceRecordsFrame(topic, idempotentBatch(producerId, baseSequence, values));
   }
 
-  /** A Produce frame (acks -1) carrying `records` (one or more RecordBatch v2) to partition 0 of `topic`. */
-  produceRecordsFrame(topic: string, records: Buffer): { bytes: Buffer; correlationId: number } {
-    return this.request(API_KEY.Produce, PRODUCE_VERSION, (w) =>
-      writeProduceRequest(w, PRODUCE_VERSION, {
+  /**
+   * A Produce frame (acks -1) carrying `records` (one or more RecordBatch v2, or under v0–2 a legacy message
+   * set) to partition 0 of `topic`.
+   */
+  produceRecordsFrame(topic: string, records: Buffer, version = PRODUCE_VERSION): { bytes: Buffer; correlationId: number } {
+    return this.request(API_KEY.Produce, version, (w) =>
+      writeProduceRequest(w, version, {
         transactionalId: null,
         acks: -1,
         timeoutMs: 10_000,
@@ -104,15 +107,15 @@ export class RawClient {
   }
 
   /** Sends one Produce frame and waits for its answer. */
-  async produce(frame: { bytes: Buffer; correlationId: number }): Promise<ProducePartitionResponse> {
-    const answer = this.produceAnswer(frame.correlationId);
+  async produce(frame: { bytes: Buffer; correlationId: number }, version = PRODUCE_VERSION): Promise<ProducePartitionResponse> {
+    const answer = this.produceAnswer(frame.correlationId, version);
     this.send(frame.bytes);
     return answer;
   }
 
-  async produceAnswer(correlationId: number): Promise<ProducePartitionResponse> {
-    const body = await this.answer(correlationId, API_KEY.Produce, PRODUCE_VERSION);
-    return readProduceResponse(body, PRODUCE_VERSION).topics[0]!.partitions[0]!;
+  async produceAnswer(correlationId: number, version = PRODUCE_VERSION): Promise<ProducePartitionResponse> {
+    const body = await this.answer(correlationId, API_KEY.Produce, version);
+    return readProduceResponse(body, version).topics[0]!.partitions[0]!;
   }
 }
 

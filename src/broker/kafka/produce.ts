@@ -1,5 +1,6 @@
 /**
- * Produce: every RecordBatch v2 of a partition is decoded (magic, CRC-32C, codec, dense offset deltas),
+ * Produce: every RecordBatch v2 of a partition (or, Produce v0–2, every legacy message of magic 0/1, with
+ * its CRC-32) is decoded (magic, CRC-32C, codec, dense offset deltas),
  * checked and translated before anything of the partition is written, so a bad batch writes nothing
  * (CORRUPT_MESSAGE, INVALID_RECORD, MESSAGE_TOO_LARGE). The records are then appended to the partition the
  * client chose through the broker's one intake (Ingest), in request order, and answered once acknowledged:
@@ -19,7 +20,8 @@ import { parseTimePoint } from '../../core/time-spec.js';
 import { KafkaCodecError } from '../../protocol/kafka/codec-error.js';
 import { KAFKA_ERROR } from '../../protocol/kafka/error-codes.js';
 import { readProduceRequest, writeProduceResponse, type ProducePartitionResponse } from '../../protocol/kafka/produce.js';
-import { decodeRecordBatch, splitBatches, type RecordBatch } from '../../protocol/kafka/record-batch.js';
+import { decodeLegacyEntry } from '../../protocol/kafka/message-set.js';
+import { decodeRecordBatch, RECORD_BATCH_MAGIC, splitBatches, type RecordBatch } from '../../protocol/kafka/record-batch.js';
 import type { MessageInput } from '../../protocol/record.js';
 import { isValidTopicName } from '../../protocol/validate.js';
 import { KAFKA_PRODUCER_HEADER, translateKafkaBatch } from '../../protocol/kafka/record-translation.js';
@@ -47,7 +49,7 @@ export async function handleProduce(ctx: KafkaContext, { header, body }: KafkaRe
   const started = request.topics.map((t) => ({
     name: t.name,
     partitions: t.partitions.map((p) =>
-      refusal !== KAFKA_ERROR.NONE ? Promise.resolve(failed(p.index, refusal)) : producePartition(ctx, t.name, p.index, p.records),
+      refusal !== KAFKA_ERROR.NONE ? Promise.resolve(failed(p.index, refusal)) : producePartition(ctx, version, t.name, p.index, p.records),
     ),
   }));
   const topics: { name: string; partitions: ProducePartitionResponse[] }[] = [];
@@ -60,14 +62,20 @@ function failed(index: number, errorCode: number): ProducePartitionResponse {
   return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
 }
 
-async function producePartition(ctx: KafkaContext, name: string, index: number, records: Buffer | null): Promise<ProducePartitionResponse> {
+async function producePartition(
+  ctx: KafkaContext,
+  version: number,
+  name: string,
+  index: number,
+  records: Buffer | null,
+): Promise<ProducePartitionResponse> {
   const { store, ingest, limits } = ctx.broker;
   if (!isValidTopicName(name)) return failed(index, KAFKA_ERROR.INVALID_TOPIC_EXCEPTION);
   let immediate: MessageInput[];
   let delayed: { dueAt: number; message: MessageInput }[];
   let producer: ProducerBatch | null;
   try {
-    ({ immediate, delayed, producer } = decodePartition(records, limits.maxBatchBytes, ctx.broker.clock.now()));
+    ({ immediate, delayed, producer } = decodePartition(records, version, limits.maxBatchBytes, ctx.broker.clock.now()));
     if (producer !== null && delayed.length > 0) {
       throw new KafkaCodecError(
         'INVALID_RECORD',
@@ -181,20 +189,29 @@ function producerOf(sofar: ProducerBatch | null, batch: RecordBatch, first: bool
   return { ...sofar, lastSeq };
 }
 
+/**
+ * The entry `[at, end)` of a RECORDS field: a RecordBatch v2, or under Produce v0–2 a legacy message (Kafka
+ * takes either there; from v3 on only RecordBatch v2).
+ */
+function decodeEntry(records: Buffer, version: number, maxBatchBytes: number, at: number, end: number): RecordBatch {
+  const magic = end - at > 16 ? (records[at + 16] as number) : -1;
+  const limits = { maxRecords: MAX_BATCH_RECORDS, maxUncompressedBytes: maxBatchBytes, denseOffsets: true };
+  if (magic === RECORD_BATCH_MAGIC) return decodeRecordBatch(records, limits, at, end);
+  if (version >= 3) {
+    throw new KafkaCodecError('INVALID_RECORD', `Produce v${version} takes RecordBatch v2 (magic 2) only, this entry has magic ${magic}`);
+  }
+  return decodeLegacyEntry(records, limits, at, end);
+}
+
 /** Every batch of a RECORDS field, decoded and translated; throws before anything is appended. */
-function decodePartition(records: Buffer | null, maxBatchBytes: number, now: number): DecodedPartition {
+function decodePartition(records: Buffer | null, version: number, maxBatchBytes: number, now: number): DecodedPartition {
   if (records === null || records.length === 0) throw new KafkaCodecError('CORRUPT_MESSAGE', 'a produce without records');
   const immediate: MessageInput[] = [];
   const delayed: { dueAt: number; message: MessageInput }[] = [];
   let producer: ProducerBatch | null = null;
   let first = true;
   for (const [at, end] of splitBatches(records)) {
-    const batch: RecordBatch = decodeRecordBatch(
-      records,
-      { maxRecords: MAX_BATCH_RECORDS, maxUncompressedBytes: maxBatchBytes, denseOffsets: true },
-      at,
-      end,
-    );
+    const batch = decodeEntry(records, version, maxBatchBytes, at, end);
     if (batch.transactional || batch.control) {
       throw new KafkaCodecError('INVALID_RECORD', 'transactional and control batches are not supported: evq has no transactions');
     }

@@ -87,7 +87,7 @@ export const FIRST_FLEXIBLE_VERSION: Readonly<Record<ApiName, number | null>> = 
  * at their last classic version. The listener advertises the part of it that it implements.
  */
 export const CODEC_VERSIONS: Readonly<Partial<Record<ApiName, readonly [min: number, max: number]>>> = {
-  Produce: [3, 7],
+  Produce: [0, 7],
   Fetch: [4, 11],
   ListOffsets: [1, 3],
   Metadata: [0, 6],

@@ -54,8 +54,13 @@ function gunzip(data: Buffer, maxBytes: number): Buffer {
   }
 }
 
+export interface DecompressOptions {
+  /** Take LZ4 frames whose header checksum covers the magic bytes too (Kafka's magic 0 messages, KAFKA-3160). */
+  lz4LegacyHeaderChecksum?: boolean;
+}
+
 /** Inflates a record block; more than `maxBytes` out, or bytes that are not the codec's, is CORRUPT_MESSAGE. */
-export function decompress(id: number, data: Buffer, maxBytes: number): Buffer {
+export function decompress(id: number, data: Buffer, maxBytes: number, options: DecompressOptions = {}): Buffer {
   switch (id) {
     case COMPRESSION.none:
       return data;
@@ -64,7 +69,7 @@ export function decompress(id: number, data: Buffer, maxBytes: number): Buffer {
     case COMPRESSION.snappy:
       return uncompressSnappy(data, maxBytes);
     case COMPRESSION.lz4:
-      return uncompressLz4(data, maxBytes);
+      return uncompressLz4(data, maxBytes, options.lz4LegacyHeaderChecksum === true);
     case COMPRESSION.zstd:
       return uncompressZstd(data, maxBytes);
     default:

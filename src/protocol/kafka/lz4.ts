@@ -121,8 +121,12 @@ function decodeBlock(data: Buffer, at: number, end: number, out: Output, floor: 
   }
 }
 
-/** Inflates a record block of LZ4 frames; more than `maxBytes` out, or bytes that are not LZ4 frames, is CORRUPT_MESSAGE. */
-export function uncompressLz4(data: Buffer, maxBytes: number): Buffer {
+/**
+ * Inflates a record block of LZ4 frames; more than `maxBytes` out, or bytes that are not LZ4 frames, is
+ * CORRUPT_MESSAGE. `legacyHeaderChecksum` also takes a header checksum computed from the frame's magic on
+ * (what Kafka's magic 0 messages carry, KAFKA-3160).
+ */
+export function uncompressLz4(data: Buffer, maxBytes: number, legacyHeaderChecksum = false): Buffer {
   const out = new Output(data.length * 4, maxBytes);
   let at = 0;
   do {
@@ -135,13 +139,13 @@ export function uncompressLz4(data: Buffer, maxBytes: number): Buffer {
       continue;
     }
     if (magic !== MAGIC) throw corrupt(`has magic ${magic.toString(16)}, not an LZ4 frame's 184d2204`);
-    at = decodeFrame(data, at + 4, out);
+    at = decodeFrame(data, at + 4, out, legacyHeaderChecksum);
   } while (at < data.length);
   return out.buf.subarray(0, out.length);
 }
 
 /** Decodes the frame whose descriptor starts at `at`; returns where the next frame starts. */
-function decodeFrame(data: Buffer, at: number, out: Output): number {
+function decodeFrame(data: Buffer, at: number, out: Output, legacyHeaderChecksum: boolean): number {
   const start = out.length;
   if (at + 3 > data.length) throw corrupt('ends inside the frame descriptor');
   const flg = data[at] as number;
@@ -162,7 +166,10 @@ function decodeFrame(data: Buffer, at: number, out: Output): number {
     contentSize = Number(size);
   }
   const hc = data[descriptorEnd] as number;
-  if (((xxh32(data, at, descriptorEnd) >>> 8) & 0xff) !== hc) throw corrupt('frame descriptor checksum does not match');
+  const checksumOf = (from: number): number => (xxh32(data, from, descriptorEnd) >>> 8) & 0xff;
+  if (checksumOf(at) !== hc && !(legacyHeaderChecksum && checksumOf(at - 4) === hc)) {
+    throw corrupt('frame descriptor checksum does not match');
+  }
   at = descriptorEnd + 1;
   for (;;) {
     if (at + 4 > data.length) throw corrupt('ends inside a block size');

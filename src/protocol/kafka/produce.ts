@@ -1,18 +1,20 @@
 /**
- * Produce (key 0), versions 3–7 (3 is the first with RecordBatch v2 records; 8 adds record errors; 9 is
- * flexible). Versions 3–7 share the request layout; 5 adds log_start_offset to the response, 6 and 7 only
- * change meaning (throttling, zstd allowed).
+ * Produce (key 0), versions 0–7 (0–2 carry legacy message sets of magic 0/1, message-set.ts; 3 is the
+ * first with RecordBatch v2 records and a transactional id; 8 adds record errors; 9 is flexible). The
+ * request layout changes only at 3; the response gains throttle_time_ms at 1, log_append_time_ms at 2 and
+ * log_start_offset at 5; 6 and 7 only change meaning (throttling, zstd allowed).
  *
  * ```text
- * request:  transactional_id NULLABLE_STRING, acks INT16, timeout_ms INT32,
+ * request:  transactional_id NULLABLE_STRING v3+, acks INT16, timeout_ms INT32,
  *           topic_data ARRAY(name STRING, partition_data ARRAY(index INT32, records NULLABLE_BYTES))
  * response: responses ARRAY(name STRING, partition_responses ARRAY(index INT32, error_code INT16,
- *             base_offset INT64, log_append_time_ms INT64, log_start_offset INT64 v5+)),
- *           throttle_time_ms INT32
+ *             base_offset INT64, log_append_time_ms INT64 v2+, log_start_offset INT64 v5+)),
+ *           throttle_time_ms INT32 v1+
  * ```
  *
  * A partition's records are returned as a view of the request's bytes: split them with `splitBatches`
- * and decode each with `decodeRecordBatch` (record-batch.ts), which check CRC and limits. Pure.
+ * and decode each with `decodeRecordBatch` (record-batch.ts) or, magic 0/1, `decodeLegacyEntry`
+ * (message-set.ts), which check CRC and limits. Pure.
  */
 import type { KafkaReader } from './reader.js';
 import type { KafkaWriter } from './writer.js';
@@ -58,13 +60,13 @@ export interface ProduceResponse {
 
 export const PRODUCE_LIMITS = { maxTopics: 10_000, maxPartitions: 100_000 } as const;
 
-/** Reads a Produce request body of `version` (3–7). */
+/** Reads a Produce request body of `version` (0–7). */
 export function readProduceRequest(
   r: KafkaReader,
-  _version: number,
+  version: number,
   limits: { maxTopics: number; maxPartitions: number } = PRODUCE_LIMITS,
 ): ProduceRequest {
-  const transactionalId = r.nullableString();
+  const transactionalId = version >= 3 ? r.nullableString() : null;
   const acks = r.int16();
   const timeoutMs = r.int32();
   const topics = r.array(
@@ -80,27 +82,29 @@ export function readProduceRequest(
   return { transactionalId, acks, timeoutMs, topics };
 }
 
-export function writeProduceRequest(w: KafkaWriter, _version: number, request: ProduceRequest): void {
-  w.nullableString(request.transactionalId).int16(request.acks).int32(request.timeoutMs);
+export function writeProduceRequest(w: KafkaWriter, version: number, request: ProduceRequest): void {
+  if (version >= 3) w.nullableString(request.transactionalId);
+  w.int16(request.acks).int32(request.timeoutMs);
   w.array(request.topics, (x, t) => {
     x.string(t.name);
     x.array(t.partitions, (y, p) => y.int32(p.index).nullableBytes(p.records));
   });
 }
 
-/** Writes a Produce response body of `version` (3–7). */
+/** Writes a Produce response body of `version` (0–7). */
 export function writeProduceResponse(w: KafkaWriter, version: number, response: ProduceResponse): void {
   w.array(response.topics, (x, t) => {
     x.string(t.name);
     x.array(t.partitions, (y, p) => {
-      y.int32(p.index).int16(p.errorCode).int64(p.baseOffset).int64(p.logAppendTimeMs);
+      y.int32(p.index).int16(p.errorCode).int64(p.baseOffset);
+      if (version >= 2) y.int64(p.logAppendTimeMs);
       if (version >= 5) y.int64(p.logStartOffset);
     });
   });
-  w.int32(response.throttleTimeMs);
+  if (version >= 1) w.int32(response.throttleTimeMs);
 }
 
-/** Reads a Produce response body of `version` (3–7). */
+/** Reads a Produce response body of `version` (0–7). */
 export function readProduceResponse(r: KafkaReader, version: number): ProduceResponse {
   const topics = r.array(
     (x): ProduceTopicResponse => ({
@@ -110,13 +114,13 @@ export function readProduceResponse(r: KafkaReader, version: number): ProduceRes
           index: y.int32(),
           errorCode: y.int16(),
           baseOffset: y.int64Number(),
-          logAppendTimeMs: y.int64Number(),
+          logAppendTimeMs: version >= 2 ? y.int64Number() : -1,
           logStartOffset: version >= 5 ? y.int64Number() : -1,
         }),
-        { max: PRODUCE_LIMITS.maxPartitions, minBytes: version >= 5 ? 30 : 22 },
+        { max: PRODUCE_LIMITS.maxPartitions, minBytes: version >= 5 ? 30 : version >= 2 ? 22 : 14 },
       ),
     }),
     { max: PRODUCE_LIMITS.maxTopics, minBytes: 6 },
   );
-  return { topics, throttleTimeMs: r.int32() };
+  return { topics, throttleTimeMs: version >= 1 ? r.int32() : 0 };
 }

@@ -41,6 +41,8 @@ export const RECORD_BATCH_HEADER_BYTES = 61;
 export const RECORD_BATCH_LOG_OVERHEAD = 12;
 /** The CRC covers the batch from this byte. */
 const CRC_START = 21;
+/** The fewest bytes after the length of an entry of a RECORDS field: a magic 0 message with null key and value. */
+const MIN_ENTRY_LENGTH = 14;
 /** The fewest bytes a record takes: length, attributes, timestampDelta, offsetDelta, key, value, header count. */
 const MIN_RECORD_BYTES = 7;
 
@@ -143,7 +145,9 @@ export function readBatchHeader(buf: Buffer, at = 0): RecordBatchHeader {
 
 /**
  * The extents of the batches in a RECORDS field, each `[start, end)`. A produced RECORDS field must be
- * whole batches (`allowPartial` false); a fetched one may end in a cut batch, which is left out.
+ * whole batches (`allowPartial` false); a fetched one may end in a cut batch, which is left out. Legacy
+ * messages (magic 0/1, message-set.ts) are framed the same way (offset, then the bytes that follow), so an
+ * entry is taken from the size of the smallest of them; the decoders check the rest.
  */
 export function splitBatches(buf: Buffer, allowPartial = false): [number, number][] {
   const out: [number, number][] = [];
@@ -154,7 +158,7 @@ export function splitBatches(buf: Buffer, allowPartial = false): [number, number
       throw corrupt(`${buf.length - at} trailing bytes after the last batch`);
     }
     const length = buf.readInt32BE(at + 8);
-    if (length < RECORD_BATCH_HEADER_BYTES - RECORD_BATCH_LOG_OVERHEAD) throw corrupt(`batchLength ${length} at byte ${at}`);
+    if (length < MIN_ENTRY_LENGTH) throw corrupt(`batchLength ${length} at byte ${at}`);
     const end = at + RECORD_BATCH_LOG_OVERHEAD + length;
     if (end > buf.length) {
       if (allowPartial) break;

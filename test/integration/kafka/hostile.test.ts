@@ -114,7 +114,7 @@ describe('the Kafka listener against a hostile peer', () => {
     for (const [apiKey, version] of [
       [0x7777, 0],
       [API_KEY.Metadata, 99],
-      [API_KEY.Produce, 2],
+      [API_KEY.Produce, 8],
     ] as const) {
       const p = await peer();
       p.send(request(apiKey, version, 1, () => undefined));

