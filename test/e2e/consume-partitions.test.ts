@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { killSpawned, makeTempDir, removeTempDirs, spawnBroker, type SpawnedBroker } from '../helpers/spawn-broker.js';
 import { killCli, lines, runCli, startCli } from '../helpers/spawn-cli.js';
 import { waitFor } from '../helpers/wait.js';
+import { createTopic } from '../helpers/broker.js';
 
 let broker: SpawnedBroker;
 
@@ -22,15 +23,6 @@ afterAll(async () => {
   await killSpawned();
   await removeTempDirs();
 });
-
-async function createTopic(topic: string, partitions: number): Promise<void> {
-  const res = await fetch(`${broker.url}/topics/${topic}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ partitions }),
-  });
-  expect(res.status).toBe(201);
-}
 
 /** Appends NDJSON lines to a topic (to one partition when given). */
 async function append(topic: string, messages: Array<Record<string, unknown>>, partition?: number): Promise<void> {
@@ -49,7 +41,7 @@ const keyed = (vs: string[]): Array<Record<string, unknown>> => vs.map((value, i
 
 describe('evq consume over partitions, no group', () => {
   it('reads every partition to its end (each in order); --partition N one; --from OFFSET needs --partition', async () => {
-    await createTopic('parts', 3);
+    await createTopic(broker.url, 'parts', 3);
     for (let p = 0; p < 3; p++)
       await append(
         'parts',
@@ -74,7 +66,7 @@ describe('evq consume over partitions, no group', () => {
   });
 
   it('--from TIME, --from @MS and --since start at the first record stamped at or after that time in each partition', async () => {
-    await createTopic('stamped', 2);
+    await createTopic(broker.url, 'stamped', 2);
     const now = Date.now();
     const t0 = Date.UTC(2026, 0, 1, 9);
     for (let p = 0; p < 2; p++) {
@@ -103,7 +95,7 @@ describe('evq consume over partitions, no group', () => {
 
 describe('evq consume --group over partitions', () => {
   it('two members at once print each message exactly once; one killed, the survivor prints the rest', async () => {
-    await createTopic('shared', 3);
+    await createTopic(broker.url, 'shared', 3);
     const args = ['consume', 'shared', '--group', 'workers', '--follow', '--session-timeout', '1s'];
     const a = startCli(args, { url: broker.url, timeoutMs: 60_000 });
     const b = startCli(args, { url: broker.url, timeoutMs: 60_000 });

@@ -57,6 +57,16 @@ export async function postBatch(
   return { status: res.status, json: await res.json() };
 }
 
+/** Creates `topic` with `partitions` partitions over HTTP; throws unless the broker answers 201. */
+export async function createTopic(url: string, topic: string, partitions = 1): Promise<void> {
+  const res = await fetch(`${url}/topics/${encodeURIComponent(topic)}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ partitions }),
+  });
+  if (res.status !== 201) throw new Error(`PUT /topics/${topic}: ${res.status} ${await res.text()}`);
+}
+
 /** Reads records as NDJSON. */
 export async function readAll(
   url: string,

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GroupDescription, GroupMembership, GroupPartition } from '../../../src/protocol/http.js';
-import { getJson, jsonOf, makeTempDir, startTestBroker, type TestBroker } from '../../helpers/broker.js';
+import { createTopic, getJson, jsonOf, makeTempDir, startTestBroker, type TestBroker } from '../../helpers/broker.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/data-dir-v1/', import.meta.url));
@@ -23,11 +23,6 @@ afterEach(async () => {
 });
 
 const json = { 'content-type': 'application/json' };
-
-async function createTopic(url: string, topic: string, partitions: number): Promise<void> {
-  const res = await fetch(`${url}/topics/${topic}`, { method: 'PUT', headers: json, body: JSON.stringify({ partitions }) });
-  expect(res.status).toBe(201);
-}
 
 async function joinAs(url: string, group: string, body: Record<string, unknown>): Promise<GroupMembership> {
   const res = await fetch(`${url}/groups/${group}/members`, { method: 'POST', headers: json, body: JSON.stringify(body) });

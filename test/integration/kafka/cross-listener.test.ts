@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { partitionForKey } from '../../../src/core/partitioner.js';
-import { readAll, startTestBroker, type TestBroker } from '../../helpers/broker.js';
+import { createTopic, readAll, startTestBroker, type TestBroker } from '../../helpers/broker.js';
 import { bootstrap, hasKcat, killKcat, runKcat } from '../../helpers/kcat.js';
 import { killCli, lines, runCli } from '../../helpers/spawn-cli.js';
 import { expectQuietFor, waitFor } from '../../helpers/wait.js';
@@ -26,15 +26,6 @@ afterEach(async () => {
   await killCli();
 });
 
-async function createTopic(topic: string, partitions: number): Promise<void> {
-  const res = await fetch(`${broker.url}/topics/${topic}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ partitions }),
-  });
-  expect(res.status).toBe(201);
-}
-
 async function endOffset(topic: string): Promise<number> {
   return ((await (await fetch(`${broker.url}/topics/${topic}`)).json()) as { endOffset: number }).endOffset;
 }
@@ -50,7 +41,7 @@ async function kcatRead(topic: string): Promise<string[]> {
 describe.skipIf(!hasKcat)('across the HTTP and Kafka listeners', () => {
   it('evq produce and the HTTP batch API → kcat -C: keys, headers, partitions and offsets preserved', async () => {
     const topic = 'evq-to-kcat';
-    await createTopic(topic, 3);
+    await createTopic(broker.url, topic, 3);
     const cli = await runCli(['produce', topic, '--key', 'clé-1', '--header', 'source=cli', '--header', 'ü=ö', 'one', 'two'], {
       url: broker.url,
     });
@@ -84,7 +75,7 @@ describe.skipIf(!hasKcat)('across the HTTP and Kafka listeners', () => {
 
   it('kcat -P → evq consume --format json: partition, offset, key, headers and value as kcat produced them', async () => {
     const topic = 'kcat-to-evq';
-    await createTopic(topic, 3);
+    await createTopic(broker.url, topic, 3);
     const input = Buffer.concat([
       Buffer.from('k1:first ✓\nk2:second\nk3:third\nk1:fourth\n', 'utf8'),
       Buffer.from('k2:'),
@@ -118,7 +109,7 @@ describe.skipIf(!hasKcat)('across the HTTP and Kafka listeners', () => {
 
   it('kcat -P -H evq-delay=2s: the record is not there at once, and is there after the delay', async () => {
     const topic = 'kcat-delayed';
-    await createTopic(topic, 1);
+    await createTopic(broker.url, topic, 1);
     const before = Date.now();
     const produced = await runKcat(kafka, ['-P', '-t', topic, '-K:', '-H', 'evq-delay=2s'], { stdin: 'later:hello from the past\n' });
     expect(produced.code).toBe(0);

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import type { Admin, Kafka as KafkaClient, Producer } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { partitionForKey } from '../../../src/core/partitioner.js';
-import { readAll, startTestBroker, type TestBroker } from '../../helpers/broker.js';
+import { createTopic, readAll, startTestBroker, type TestBroker } from '../../helpers/broker.js';
 import { bootstrap, hasKcat, killKcat, runKcat } from '../../helpers/kcat.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -37,15 +37,6 @@ afterEach(async () => {
   admin = null;
 });
 
-async function createTopic(topic: string, partitions: number): Promise<void> {
-  const res = await fetch(`${broker.url}/topics/${topic}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ partitions }),
-  });
-  expect(res.status).toBe(201);
-}
-
 async function endOffset(topic: string): Promise<number> {
   const info = (await (await fetch(`${broker.url}/topics/${topic}`)).json()) as { endOffset: number };
   return info.endOffset;
@@ -67,7 +58,7 @@ describe('kafkajs producer against the Kafka listener', () => {
   for (const acks of [-1, 1, 0] as const) {
     it(`acks ${acks}: keyed messages with headers land in murmur2's partition with key, headers, value and CreateTime`, async () => {
       const topic = `kafkajs-acks-${acks === -1 ? 'all' : acks}`;
-      await createTopic(topic, 3);
+      await createTopic(broker.url, topic, 3);
       const sent = messages(`a${acks}`);
       const answer = await producer.send({ topic, acks, messages: sent });
       if (acks !== 0) {
@@ -131,7 +122,7 @@ describe('kafkajs producer against the Kafka listener', () => {
 
   it('admin.fetchTopicOffsetsByTimestamp gives, per partition, the first offset stamped at or after the time', async () => {
     const topic = 'kafkajs-by-time';
-    await createTopic(topic, 2);
+    await createTopic(broker.url, topic, 2);
     const sent = Array.from({ length: 20 }, (_, i) => ({ key: `t${i % 2}`, value: `v${i}`, timestamp: String(T0 + i * 1000) }));
     await producer.send({ topic, acks: -1, messages: sent });
     admin = kafka.admin();

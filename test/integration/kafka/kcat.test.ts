@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { partitionForKey } from '../../../src/core/partitioner.js';
-import { startTestBroker, type TestBroker } from '../../helpers/broker.js';
+import { createTopic, startTestBroker, type TestBroker } from '../../helpers/broker.js';
 import { bootstrap, hasKcat, killKcat, runKcat } from '../../helpers/kcat.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -21,15 +21,6 @@ afterAll(async () => {
   await broker?.close();
 });
 afterEach(killKcat);
-
-async function createTopic(topic: string, partitions: number): Promise<void> {
-  const res = await fetch(`${broker.url}/topics/${topic}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ partitions }),
-  });
-  expect(res.status).toBe(201);
-}
 
 /** Lines of text output, without the empty string after the last newline. */
 function lines(text: string): string[] {
@@ -53,7 +44,7 @@ async function consume(topic: string, args: string[]): Promise<string[]> {
 
 describe.skipIf(!hasKcat)('kcat against the Kafka listener', () => {
   it('-L names the one broker as controller at its advertised address, and every topic with its partitions', async () => {
-    await createTopic('listed', 4);
+    await createTopic(broker.url, 'listed', 4);
     const res = await runKcat(kafka, ['-L']);
     expect(res.code).toBe(0);
     expect(res.out).toContain(`broker 1 at 127.0.0.1:${broker.kafkaPort} (controller)`);
@@ -63,7 +54,7 @@ describe.skipIf(!hasKcat)('kcat against the Kafka listener', () => {
 
   it('100,000 keyed lines come back each exactly once, in the partition murmur2 gives their key, in produced order per key', async () => {
     const topic = 'lines';
-    await createTopic(topic, 4);
+    await createTopic(broker.url, topic, 4);
     const produced: string[] = [];
     for (let i = 0; i < 100_000; i++) {
       const key = i % 7 === 0 ? `clé-${i % 101}-ü` : `k${(i * 7919) % 1009}`;
@@ -102,7 +93,7 @@ describe.skipIf(!hasKcat)('kcat against the Kafka listener', () => {
 
   it('-o s@MS starts each partition at the first record stamped at or after MS', async () => {
     const topic = 'by-time';
-    await createTopic(topic, 2);
+    await createTopic(broker.url, topic, 2);
     const wave = (n: number): string => Array.from({ length: 50 }, (_, i) => `key-${i % 5}:wave ${n} #${i}`).join('\n') + '\n';
     await produce(topic, wave(1));
     // a time after every record of the first wave and before every record of the second
@@ -135,7 +126,7 @@ describe.skipIf(!hasKcat)('kcat against the Kafka listener', () => {
 
   it('a record evq cannot keep as it came (a key that is not UTF-8) is refused as INVALID_RECORD and nothing is written', async () => {
     const topic = 'not-utf8';
-    await createTopic(topic, 1);
+    await createTopic(broker.url, topic, 1);
     const res = await runKcat(kafka, ['-P', '-t', topic, '-K:'], { stdin: Buffer.from([0xff, 0xfe, 0x3a, 0x76, 0x0a]) });
     expect(res.err).toContain('Delivery failed for message: Broker: Broker failed to validate record');
     expect(res.code).toBe(1);

@@ -8,7 +8,7 @@ import { API_KEY } from '../../../src/protocol/kafka/api-keys.js';
 import { KAFKA_ERROR } from '../../../src/protocol/kafka/error-codes.js';
 import { readFetchResponse, writeFetchRequest } from '../../../src/protocol/kafka/fetch.js';
 import { decodeRecordBatch, splitBatches } from '../../../src/protocol/kafka/record-batch.js';
-import { postMessage, startTestBroker, type TestBroker } from '../../helpers/broker.js';
+import { createTopic, postMessage, startTestBroker, type TestBroker } from '../../helpers/broker.js';
 import { bootstrap, hasKcat, killKcat, startKcat } from '../../helpers/kcat.js';
 import { closePeers, connectPeer, requestFrame } from '../../helpers/kafka-peer.js';
 import { expectQuietFor, waitFor } from '../../helpers/wait.js';
@@ -26,19 +26,10 @@ afterEach(async () => {
   await killKcat();
 });
 
-async function createTopic(topic: string, partitions: number): Promise<void> {
-  const res = await fetch(`${broker.url}/topics/${topic}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ partitions }),
-  });
-  expect(res.status).toBe(201);
-}
-
 describe('Fetch long-polls until an append', () => {
   it('a Fetch of two empty partitions waiting 20 s is answered when the second gets a record over HTTP', async () => {
     const topic = 'wake-up';
-    await createTopic(topic, 2);
+    await createTopic(broker.url, topic, 2);
     const peer = await connectPeer(broker.kafkaPort as number);
     const partition = (p: number) => ({
       partition: p,
@@ -85,7 +76,7 @@ describe('Fetch long-polls until an append', () => {
 
   it.skipIf(!hasKcat)('kcat -C following a topic prints a record produced over HTTP', async () => {
     const topic = 'followed';
-    await createTopic(topic, 1);
+    await createTopic(broker.url, topic, 1);
     // -u: kcat's stdout is a pipe here, which stdio would buffer until exit
     const kcat = startKcat(bootstrap(broker.kafkaUrl), ['-C', '-u', '-t', topic, '-o', 'beginning', '-f', '%k:%s\n'], {
       timeoutMs: 20_000,
