@@ -8,7 +8,7 @@
 import { connect } from '../client/connect.js';
 import type { EvqClient, GroupDescription } from '../client/types.js';
 import { EvqError } from '../errors.js';
-import type { Scenario } from './scenario.js';
+import { brokerKind, type Scenario } from './scenario.js';
 
 /**
  * Makes sure the topic exists (with `scenario.partitions` when given) and answers its partition count. A topic
@@ -16,7 +16,7 @@ import type { Scenario } from './scenario.js';
  * Over nats:// nothing is asked: a stream is one partition.
  */
 export async function prepareTopic(scenario: Scenario): Promise<number> {
-  if (/^nats:/i.test(scenario.url)) return 1;
+  if (brokerKind(scenario.url) === 'nats') return 1;
   const client = await connect(scenario.url, { token: scenario.token, timeoutMs: scenario.timeoutMs });
   try {
     try {

@@ -34,8 +34,11 @@ export interface BenchConfig {
   matchRatio: number | null;
   warmupMs: number;
   workers: number;
-  /** `ws` (evq's batched client), `nats` (the same client over NATS JetStream) or `http` (single POSTs). */
-  transport: Transport | 'nats';
+  /**
+   * `ws` (evq's batched client), `nats` (the same client over NATS JetStream), `kafka` (the same client over
+   * Kafka's protocol, kafkajs) or `http` (single POSTs).
+   */
+  transport: Transport | 'nats' | 'kafka';
   /** Requests in flight per connection (HTTP transport). */
   pipelining: number;
   timeoutMs: number;

@@ -137,12 +137,19 @@ export function benchTopic(): string {
 }
 
 /** Checks a scenario and fills in its defaults. Throws EvqUsageError (exit 2) naming the bad option. */
+/** Which broker a URL reaches: evq's own (http, https, ws, wss), NATS JetStream or a Kafka cluster. */
+export function brokerKind(url: string): 'evq' | 'nats' | 'kafka' {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url.trim())?.[1]?.toLowerCase();
+  return scheme === 'nats' ? 'nats' : scheme === 'kafka' ? 'kafka' : 'evq';
+}
+
 export function parseScenario(input: ScenarioInput): Scenario {
   if (typeof input.url !== 'string' || input.url.trim() === '') throw invalid('a broker URL is needed (--url, or --embedded)');
   const topic = input.topic ?? benchTopic();
   validateTopicName(topic);
   const producers = whole('--producers', input.producers, SCENARIO_DEFAULTS.producers, 1, SCENARIO_LIMITS.maxClients);
-  const isNats = /^nats:/i.test(input.url.trim());
+  const broker = brokerKind(input.url);
+  const isNats = broker === 'nats';
   const partitions = input.partitions === undefined ? null : whole('--partitions', input.partitions, 1, 1, LIMITS.maxPartitions);
   if (partitions !== null && partitions > 1 && isNats) {
     throw invalid('--partitions needs an evq broker (http://): a JetStream stream is one partition; leave --partitions out');
@@ -190,8 +197,10 @@ export function parseScenario(input: ScenarioInput): Scenario {
   }
   const transport = input.transport ?? SCENARIO_DEFAULTS.transport;
   if (transport !== 'ws' && transport !== 'http') throw invalid(`--transport must be ws or http, got ${String(transport)}`);
-  if (transport === 'http' && isNats) {
-    throw invalid('--transport http needs an evq broker (http://): over nats:// the producers publish to JetStream; leave --transport out');
+  if (transport === 'http' && broker !== 'evq') {
+    throw invalid(
+      `--transport http needs an evq broker (http://): over ${broker}:// the producers publish with the ${broker === 'nats' ? 'JetStream' : 'Kafka'} client; leave --transport out`,
+    );
   }
   const pipelining = whole('--pipelining', input.pipelining, SCENARIO_DEFAULTS.pipelining, 1, SCENARIO_LIMITS.maxPipelining);
   const timeoutMs = whole('--timeout', input.timeoutMs, SCENARIO_DEFAULTS.timeoutMs, 1, 3_600_000);
@@ -256,7 +265,10 @@ export function configOf(scenario: Scenario): BenchConfig {
     warmupMs: scenario.warmupMs,
     workers: scenario.workers,
     // the batched client's transport is named after the broker behind the URL
-    transport: scenario.transport === 'ws' && /^nats:/i.test(scenario.url) ? 'nats' : scenario.transport,
+    transport:
+      scenario.transport === 'ws' && brokerKind(scenario.url) !== 'evq'
+        ? (brokerKind(scenario.url) as 'nats' | 'kafka')
+        : scenario.transport,
     pipelining: scenario.pipelining,
     timeoutMs: scenario.timeoutMs,
     drainTimeoutMs: scenario.drainTimeoutMs,

@@ -130,4 +130,14 @@ describe('parseScenario', () => {
     expect(usage({ group: 'a b' })).toMatch(/group/i);
     expect(usage({ url: 'nats://127.0.0.1:4222', group: 'g1' })).toMatch(/^--group needs an evq broker/);
   });
+
+  it('over kafka:// the transport is named kafka, partitions and groups are taken, --transport http is a usage error', () => {
+    const s = parseScenario({ url: 'kafka://127.0.0.1:9092,127.0.0.2:9092', partitions: 6, group: 'g1', members: 3 });
+    expect(configOf(s)).toMatchObject({ transport: 'kafka', partitions: 6, group: 'g1', members: 3 });
+    expect(configOf(parseScenario({ url: 'nats://127.0.0.1:4222' })).transport).toBe('nats');
+    expect(configOf(parseScenario({ url: URL })).transport).toBe('ws');
+    expect(usage({ url: 'kafka://127.0.0.1:9092', transport: 'http' })).toBe(
+      '--transport http needs an evq broker (http://): over kafka:// the producers publish with the Kafka client; leave --transport out',
+    );
+  });
 });
