@@ -4,7 +4,8 @@
  * Writes golden request frames with kafkajs's own encoders (kafkajs 2.2.4, the devDependency), offline:
  * Produce v3 with a 3-record batch (keys, headers) uncompressed and gzip, Produce v7 from an idempotent
  * producer (gzip), Produce v0 (magic 0) and v2 (magic 1, uncompressed and gzip) with legacy message sets, a RecordBatch alone, Metadata v0–v6 naming two topics, Fetch v4, v7 and v11, and
- * ListOffsets v1–v3. Each `.bin` is a whole frame
+ * ListOffsets v1–v3, the admin, group-membership and offset APIs, and the consumer protocol's subscription
+ * and assignment blobs (bare, not frames). Each `.bin` is a whole frame
  * (size prefix included) as kafkajs sends it; the `.json` beside it states the fields a decoder must find.
  * test/unit/protocol/kafka/fixtures.test.ts decodes them with evq's codec and re-encodes what it can.
  *
@@ -476,5 +477,222 @@ for (const version of [1, 2, 3]) {
       { authBytes: plain },
       { authBytesHex: Buffer.from('\u0000alice\u0000s3cret').toString('hex') },
     );
+  }
+
+  // Group-membership and offset requests: every version of the codecs (find-coordinator.ts, join-group.ts,
+  // sync-group.ts, heartbeat.ts, offset-commit.ts) that kafkajs 2.2.4 has an encoder for. The protocols'
+  // metadata and the assignments are the consumer-protocol blobs kafkajs's RoundRobinAssigner builds
+  // (kafkajs/src/consumer/assignerProtocol.js); byte fields are hex in the `.json`.
+  const { MemberMetadata, MemberAssignment } = require('kafkajs/src/consumer/assignerProtocol');
+  const MEMBER = 'evq-fixture-6b1f4c2e-0f3a-4d57-9a8e-1c2b3d4e5f60';
+  const OTHER = 'evq-fixture-0c9d8e7f-1a2b-4c3d-8e4f-5a6b7c8d9e0f';
+
+  // FindCoordinator: v0 a group (no key type), v1 a group, v2 a transactional id
+  for (const [version, key, keyType] of /** @type {const} */ ([
+    [0, 'billing', 0],
+    [1, 'billing', 0],
+    [2, 'orders-tx', 1],
+  ])) {
+    await captureRequest(
+      `kafkajs-find-coordinator-v${version}`,
+      'findCoordinator',
+      10,
+      version,
+      version === 0 ? { groupId: key } : { coordinatorKey: key, coordinatorType: keyType },
+      { key, keyType },
+    );
+  }
+
+  // JoinGroup v0–v5: two protocols with kafkajs's subscriptions; v0–v3 a first join (empty member id),
+  // v4–v5 the join again with the id the broker gave (MEMBER_ID_REQUIRED); v5 a static member `pod-0`
+  const protocols = [
+    { name: 'RoundRobinAssigner', metadata: MemberMetadata.encode({ version: 0, topics: ['orders', 'audit'] }) },
+    { name: 'range', metadata: MemberMetadata.encode({ version: 0, topics: ['orders'], userData: Buffer.from([0x00, 0xff]) }) },
+  ];
+  for (let version = 0; version <= 5; version++) {
+    const memberId = version >= 4 ? MEMBER : '';
+    const groupInstanceId = version >= 5 ? 'pod-0' : null;
+    await captureRequest(
+      `kafkajs-join-group-v${version}`,
+      'joinGroup',
+      11,
+      version,
+      {
+        groupId: 'billing',
+        sessionTimeout: 30000,
+        rebalanceTimeout: 60000,
+        memberId,
+        groupInstanceId,
+        protocolType: 'consumer',
+        groupProtocols: protocols,
+      },
+      {
+        groupId: 'billing',
+        sessionTimeoutMs: 30000,
+        rebalanceTimeoutMs: version >= 1 ? 60000 : 30000,
+        memberId,
+        groupInstanceId,
+        protocolType: 'consumer',
+        protocols: protocols.map((p) => ({ name: p.name, metadataHex: p.metadata.toString('hex') })),
+      },
+    );
+  }
+
+  // SyncGroup v0–v3: the leader's assignments of two members (kafkajs's MemberAssignment); v3 static `pod-0`
+  const assignments = [
+    { memberId: MEMBER, memberAssignment: MemberAssignment.encode({ version: 0, assignment: { orders: [0, 2], audit: [1] } }) },
+    { memberId: OTHER, memberAssignment: MemberAssignment.encode({ version: 0, assignment: { orders: [1] } }) },
+  ];
+  for (let version = 0; version <= 3; version++) {
+    const groupInstanceId = version >= 3 ? 'pod-0' : null;
+    await captureRequest(
+      `kafkajs-sync-group-v${version}`,
+      'syncGroup',
+      14,
+      version,
+      { groupId: 'billing', generationId: 7, memberId: MEMBER, groupInstanceId, groupAssignment: assignments },
+      {
+        groupId: 'billing',
+        generationId: 7,
+        memberId: MEMBER,
+        groupInstanceId,
+        assignments: assignments.map((a) => ({ memberId: a.memberId, assignmentHex: a.memberAssignment.toString('hex') })),
+      },
+    );
+  }
+
+  for (let version = 0; version <= 3; version++) {
+    const groupInstanceId = version >= 3 ? 'pod-0' : null;
+    await captureRequest(
+      `kafkajs-heartbeat-v${version}`,
+      'heartbeat',
+      12,
+      version,
+      { groupId: 'billing', groupGenerationId: 7, memberId: MEMBER, groupInstanceId },
+      { groupId: 'billing', generationId: 7, memberId: MEMBER, groupInstanceId },
+    );
+  }
+
+  // LeaveGroup v0–v1 (evq's codec; kafkajs's v2–v3 leave several members)
+  for (const version of [0, 1]) {
+    await captureRequest(
+      `kafkajs-leave-group-v${version}`,
+      'leaveGroup',
+      13,
+      version,
+      { groupId: 'billing', memberId: MEMBER },
+      { groupId: 'billing', memberId: MEMBER },
+    );
+  }
+
+  // OffsetCommit v2–v5: three partitions of two topics (an offset beyond 2^32, metadata null, text and
+  // empty); v2–v4 a retention of one day (v5 has none)
+  for (let version = 2; version <= 5; version++) {
+    await captureRequest(
+      `kafkajs-offset-commit-v${version}`,
+      'offsetCommit',
+      8,
+      version,
+      {
+        groupId: 'billing',
+        groupGenerationId: 7,
+        memberId: MEMBER,
+        retentionTime: 86400000,
+        topics: [
+          {
+            topic: 'orders',
+            partitions: [
+              { partition: 0, offset: '42' },
+              { partition: 2, offset: String(2 ** 40), metadata: 'checkpoint-7' },
+            ],
+          },
+          { topic: 'audit', partitions: [{ partition: 1, offset: '0', metadata: '' }] },
+        ],
+      },
+      {
+        groupId: 'billing',
+        generationId: 7,
+        memberId: MEMBER,
+        retentionTimeMs: version <= 4 ? 86400000 : -1,
+        topics: [
+          {
+            name: 'orders',
+            partitions: [
+              { partitionIndex: 0, committedOffset: 42, committedMetadata: null },
+              { partitionIndex: 2, committedOffset: 2 ** 40, committedMetadata: 'checkpoint-7' },
+            ],
+          },
+          { name: 'audit', partitions: [{ partitionIndex: 1, committedOffset: 0, committedMetadata: '' }] },
+        ],
+      },
+    );
+  }
+
+  // OffsetFetch v1–v4 for three partitions of two topics; and v4 with no topics, which kafkajs writes as a
+  // null array (writeNullableArray): every partition the group committed
+  for (let version = 1; version <= 4; version++) {
+    await captureRequest(
+      `kafkajs-offset-fetch-v${version}`,
+      'offsetFetch',
+      9,
+      version,
+      {
+        groupId: 'billing',
+        topics: [
+          { topic: 'orders', partitions: [{ partition: 0 }, { partition: 2 }] },
+          { topic: 'audit', partitions: [{ partition: 1 }] },
+        ],
+      },
+      {
+        groupId: 'billing',
+        topics: [
+          { name: 'orders', partitionIndexes: [0, 2] },
+          { name: 'audit', partitionIndexes: [1] },
+        ],
+      },
+    );
+  }
+  await captureRequest(
+    'kafkajs-offset-fetch-v4-all-topics',
+    'offsetFetch',
+    9,
+    4,
+    { groupId: 'billing', topics: [] },
+    { groupId: 'billing', topics: null },
+  );
+
+  // The consumer protocol's blobs alone (not frames), as kafkajs's assigners build them: RoundRobinAssigner's
+  // v0 subscription and assignment (user data defaults to empty BYTES, not null); a v1 subscription, which
+  // kafkajs writes without owned_partitions; a v1 assignment with user data
+  for (const [name, bytes, decoded] of /** @type {const} */ ([
+    [
+      'kafkajs-consumer-subscription-v0',
+      MemberMetadata.encode({ version: 0, topics: ['orders', 'audit'] }),
+      { version: 0, topics: ['orders', 'audit'], userDataHex: '', ownedPartitions: [] },
+    ],
+    [
+      'kafkajs-consumer-subscription-v1',
+      MemberMetadata.encode({ version: 1, topics: ['orders'], userData: Buffer.from([0x00, 0xff, 0x10]) }),
+      { version: 1, topics: ['orders'], userDataHex: '00ff10', ownedPartitions: [] },
+    ],
+    [
+      'kafkajs-consumer-assignment-v0',
+      MemberAssignment.encode({ version: 0, assignment: { orders: [0, 2], audit: [1] } }),
+      {
+        version: 0,
+        assigned: [
+          { topic: 'orders', partitions: [0, 2] },
+          { topic: 'audit', partitions: [1] },
+        ],
+        userDataHex: '',
+      },
+    ],
+    [
+      'kafkajs-consumer-assignment-v1',
+      MemberAssignment.encode({ version: 1, assignment: { orders: [1] }, userData: Buffer.from('gen-7') }),
+      { version: 1, assigned: [{ topic: 'orders', partitions: [1] }], userDataHex: Buffer.from('gen-7').toString('hex') },
+    ],
+  ])) {
+    await save(name, bytes, { source: 'kafkajs 2.2.4 src/consumer/assignerProtocol.js', ...decoded });
   }
 }
