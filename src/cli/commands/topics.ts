@@ -69,7 +69,7 @@ export function makeTopicsCommand(output: Output): Command {
     .option('--replication-factor <n>', "kafka://: copies of each partition (default: the cluster's)", integerOption(1, 32))
     .option(
       '--retention-bytes <size>',
-      'over nats:// or kafka://: keep at most this much (the stream\'s max_bytes, the topic\'s retention.bytes)',
+      "over nats:// or kafka://: keep at most this much (the stream's max_bytes, the topic's retention.bytes)",
       sizeOption,
     )
     .option(

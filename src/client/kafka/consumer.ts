@@ -281,7 +281,10 @@ async function caughtUp(
 ): Promise<boolean> {
   if (assigned.length === 0) return true;
   try {
-    const [ends, committed] = await Promise.all([topicOffsets(ctx.admin, topic), ctx.admin.fetchOffsets({ groupId: group, topics: [topic] })]);
+    const [ends, committed] = await Promise.all([
+      topicOffsets(ctx.admin, topic),
+      ctx.admin.fetchOffsets({ groupId: group, topics: [topic] }),
+    ]);
     const committedOf = new Map<number, number>();
     for (const t of committed) for (const p of t.partitions) committedOf.set(p.partition, Number(p.offset));
     for (const partition of assigned) {

@@ -102,7 +102,8 @@ export function kafkaError(error: unknown, url: string, timeoutMs: number, what 
     );
   }
   if (names.some((n) => n === 'KafkaJSConnectionError' || n === 'KafkaJSConnectionClosedError') || net !== undefined) {
-    const reason = net === 'ECONNREFUSED' ? 'connection refused' : net === 'ENOTFOUND' || net === 'EAI_AGAIN' ? 'host not found' : firstMessage(errors);
+    const reason =
+      net === 'ECONNREFUSED' ? 'connection refused' : net === 'ENOTFOUND' || net === 'EAI_AGAIN' ? 'host not found' : firstMessage(errors);
     return new EvqConnectionError(
       'EVQ_ERR_UNREACHABLE',
       `no Kafka broker answers at ${url} (${reason}): check the address, or start one with \`evq serve --kafka-port 9092\``,

@@ -67,7 +67,10 @@ export class KafkaSubscription implements Subscription {
       if (only !== undefined && !start.has(only)) {
         throw new EvqError('EVQ_ERR_NOT_FOUND', `topic "${this.topic}" has no partition ${only}`);
       }
-      this.#reader = new PartitionReader(this.#ctx.cluster, this.#ctx.admin, this.topic, start, { maxWaitMs: LIVE_WAIT_MS, partition: only });
+      this.#reader = new PartitionReader(this.#ctx.cluster, this.#ctx.admin, this.topic, start, {
+        maxWaitMs: LIVE_WAIT_MS,
+        partition: only,
+      });
       return start.get(only ?? 0) ?? 0;
     } catch (error) {
       throw this.#ctx.toError(error);

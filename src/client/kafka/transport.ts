@@ -330,11 +330,17 @@ function groupsNotImplemented(what: string): EvqError {
 export function kafkaBrokers(url: string): string[] {
   const match = /^kafka:\/\/(?:([^@/]*)@)?([^/?#]+)\/?$/i.exec(url.trim());
   if (match === null) {
-    throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `invalid Kafka URL ${JSON.stringify(url.slice(0, 100))}: expected kafka://host:9092[,host2:9092]`);
+    throw new EvqUsageError(
+      'EVQ_ERR_INVALID_ARGUMENT',
+      `invalid Kafka URL ${JSON.stringify(url.slice(0, 100))}: expected kafka://host:9092[,host2:9092]`,
+    );
   }
   const hosts = (match[2] as string).split(',').map((h) => h.trim());
   if (hosts.length > 100 || hosts.some((h) => !/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i.test(h))) {
-    throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `invalid Kafka URL ${JSON.stringify(url.slice(0, 100))}: expected kafka://host:9092[,host2:9092]`);
+    throw new EvqUsageError(
+      'EVQ_ERR_INVALID_ARGUMENT',
+      `invalid Kafka URL ${JSON.stringify(url.slice(0, 100))}: expected kafka://host:9092[,host2:9092]`,
+    );
   }
   return hosts.map((h) => (/:\d{1,5}$/.test(h) && !h.endsWith(']') ? h : `${h}:9092`));
 }
