@@ -36,6 +36,7 @@ import { createCluster, Kafka, logLevel, Partitioners, registerCodecs } from './
 import type { InternalCluster, KafkaClient } from './library.js';
 import { topicOffsets } from './partition-reader.js';
 import type { PartitionOffsets } from './partition-reader.js';
+import { probeBrokers } from './probe.js';
 import { produceKafka } from './producer.js';
 import type { SendingProducer } from './producer.js';
 import { KafkaSubscription } from './subscription.js';
@@ -373,6 +374,11 @@ export async function connectKafka(url: string, options: ConnectOptions & { time
       ? { sasl: { mechanism: 'plain' as const, username: user === undefined ? 'evq' : decodeURIComponent(user), password: options.token } }
       : {}),
   });
+  try {
+    await probeBrokers(brokers, timeoutMs);
+  } catch (error) {
+    throw kafkaError(error, name, timeoutMs, 'answer');
+  }
   const admin = kafka.admin();
   try {
     await deadline(
