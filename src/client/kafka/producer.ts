@@ -114,8 +114,9 @@ class KafkaProduceRun {
       sizeOf: (item) => item.bytes,
       lingerMs: this.#settings.lingerMs,
       eager: true,
-      // the idempotent producer keeps one request in flight (kafkajs's rule); batches in order otherwise too
-      maxInFlight: this.#settings.idempotent ? 1 : this.#settings.maxInFlight,
+      // one send at a time: kafkajs's concurrent sends reach the wire in any order (each awaits metadata and
+      // locks first), which would reorder a partition's batches; its idempotent producer needs it too
+      maxInFlight: 1,
     });
     this.#batcher = batcher;
     this.#stop.batcher = batcher;
