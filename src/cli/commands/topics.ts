@@ -56,6 +56,7 @@ export function makeTopicsCommand(output: Output): Command {
     'evq topics create orders --partitions 6',
     'evq topics alter orders --partitions 12',
     'evq topics delete orders-old',
+    'evq topics --url kafka://127.0.0.1:9092',
   ]);
 
   const create = new Command('create')

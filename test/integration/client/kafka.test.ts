@@ -92,7 +92,9 @@ describe('kafka:// produce', () => {
   it('refuses zstd (evq has no zstd encoder), acks 1 with idempotent, and acks over http://', async () => {
     const kafka = await client();
     await expect(kafka.produce('z', [{ value: 'x' }], { compression: 'zstd' })).rejects.toThrow(/zstd compression cannot be produced/);
-    await expect(kafka.produce('z', [{ value: 'x' }], { idempotent: true, acks: 1 })).rejects.toThrow(/idempotent producer waits for acks all/);
+    await expect(kafka.produce('z', [{ value: 'x' }], { idempotent: true, acks: 1 })).rejects.toThrow(
+      /idempotent producer waits for acks all/,
+    );
     const http = await connect(broker.url, { timeoutMs: 5000 });
     clients.push(http);
     await expect(http.produce('z', [{ value: 'x' }], { acks: 1 })).rejects.toThrow(/acks 1 is for kafka:\/\//);
@@ -141,7 +143,10 @@ describe('kafka:// reads', () => {
     await kafka.produce('live', [{ value: 'old' }]);
     const sub = kafka.subscribe('live');
     await sub.ready;
-    await kafka.produce('live', [{ value: 'new-1', key: 'a' }, { value: 'new-2', key: 'b' }]);
+    await kafka.produce('live', [
+      { value: 'new-1', key: 'a' },
+      { value: 'new-2', key: 'b' },
+    ]);
     const got: string[] = [];
     for await (const r of sub) {
       got.push(r.value.toString());
@@ -153,7 +158,10 @@ describe('kafka:// reads', () => {
   it('consume --group commits what was taken: a second run resumes after it and ends at lag 0', async () => {
     const kafka = await client();
     await kafka.createTopic('grp', { partitions: 3 });
-    await kafka.produce('grp', Array.from({ length: 60 }, (_, i) => ({ key: `k${i}`, value: `g${i}` })));
+    await kafka.produce(
+      'grp',
+      Array.from({ length: 60 }, (_, i) => ({ key: `k${i}`, value: `g${i}` })),
+    );
     const first = await collect(kafka.consume('grp', { group: 'billing', limit: 25, sessionTimeoutMs: 3000 }));
     expect(first).toHaveLength(25);
     const second = await collect(kafka.consume('grp', { group: 'billing', sessionTimeoutMs: 3000 }));
