@@ -42,7 +42,9 @@ function probeOne(hostPort: string, timeoutMs: number): Promise<void> {
       // a size and a correlation id: something Kafka-shaped answered (kafkajs reads the rest)
       if (seen >= 8) done();
     });
-    socket.once('error', (error: NodeJS.ErrnoException) => done(new ProbeError(error.code ?? 'ECONNRESET', error.message, { cause: error })));
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      done(new ProbeError(error.code ?? 'ECONNRESET', error.message, { cause: error })),
+    );
     socket.once('close', () => done(new ProbeError('ECONNRESET', 'the server closed the connection without answering')));
   });
 }
