@@ -10,7 +10,7 @@ export function withConnectionOptions(command: Command): Command {
   return command
     .option(
       '-u, --url <url>',
-      'broker URL: http://HOST:PORT for evq serve, nats://HOST:4222 for NATS JetStream (env EVQ_URL)',
+      'broker URL: http://HOST:PORT for evq serve, nats://HOST:4222 for NATS JetStream, kafka://HOST:9092[,HOST2:9092] for Kafka (env EVQ_URL)',
       process.env.EVQ_URL ?? 'http://127.0.0.1:7070',
     )
     .option('--token <token>', 'access token (env EVQ_TOKEN)', process.env.EVQ_TOKEN);

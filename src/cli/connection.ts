@@ -10,6 +10,8 @@ import { explainError } from './error-text.js';
 export function brokerUrl(input: string): string {
   // host:port (kcat's -b, nats' -s without a scheme): an evq broker over http://
   const trimmed = input.trim();
+  // kafka://a:9092,b:9092 lists several brokers, which no WHATWG URL can: checked by the kafka transport
+  if (/^kafka:\/\/[^/\s]+\/?$/i.test(trimmed)) return trimmed.replace(/\/+$/, '');
   const text = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/i.test(trimmed) ? `http://${trimmed}` : input;
   let url: URL;
   try {
@@ -17,13 +19,13 @@ export function brokerUrl(input: string): string {
   } catch {
     throw new EvqUsageError(
       'EVQ_ERR_INVALID_ARGUMENT',
-      `invalid --url "${input}": expected a URL like http://127.0.0.1:7070 (or nats://127.0.0.1:4222)`,
+      `invalid --url "${input}": expected a URL like http://127.0.0.1:7070 (or nats://127.0.0.1:4222, kafka://127.0.0.1:9092)`,
     );
   }
   if (!/^(https?|wss?|nats):$/.test(url.protocol)) {
     throw new EvqUsageError(
       'EVQ_ERR_INVALID_ARGUMENT',
-      `invalid --url "${input}": expected an http:// (or ws://) URL like http://127.0.0.1:7070, or nats://127.0.0.1:4222 for NATS JetStream`,
+      `invalid --url "${input}": expected an http:// (or ws://) URL like http://127.0.0.1:7070, nats://127.0.0.1:4222 for NATS JetStream, or kafka://127.0.0.1:9092 for a Kafka cluster`,
     );
   }
   return text.replace(/\/+$/, '');

@@ -116,7 +116,7 @@ export function formatOption(): Option {
 /** `--filter` in --help of subscribe and consume: where it runs, and what crosses the network. */
 export const FILTER_HELP =
   'only messages matching this predicate (docs/FILTERS.md); it runs on an evq broker, so only matches cross the network; ' +
-  'over nats:// it runs in the client, so every message crosses the network';
+  'over nats:// and kafka:// it runs in the client, so every message crosses the network';
 
 export const FORMAT_HELP =
   '\nTemplate placeholders: {topic} {partition} {offset} {timestamp} (ms since the epoch) {time} (ISO 8601, UTC)\n' +

@@ -85,6 +85,7 @@ export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv 
     lingerMs: plan.lingerMs,
     idempotent: plan.idempotent,
     compression: plan.compression,
+    ...(plan.acks === 'all' ? {} : { acks: plan.acks }),
     maxMessageBytes: plan.maxMessageBytes,
     signal: abort.signal,
     ...(plan.partition === undefined ? {} : { partition: plan.partition }),

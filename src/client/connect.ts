@@ -1,7 +1,8 @@
 /**
  * `connect(url)`: one transport per URL scheme, all behind the same `EvqClient` interface, so the CLI has no
  * transport-specific branches. `http://`, `https://`, `ws://` and `wss://` reach evq's own broker; `nats://`
- * reaches NATS JetStream (src/client/nats/).
+ * reaches NATS JetStream (src/client/nats/);
+ * `kafka://` any Kafka-compatible cluster (src/client/kafka/, on kafkajs).
  */
 
 import { LIMITS } from '../core/limits.js';
@@ -34,6 +35,8 @@ const TRANSPORTS: Readonly<Record<string, TransportFactory>> = {
   'wss:': evq,
   // loaded only when used: the nats package costs ~100 ms of start-up that evq:// commands never need
   'nats:': async (url, options) => (await import('./nats/transport.js')).connectNats(url, options),
+  // kafkajs too is loaded only for kafka:// (its URL may list several brokers: kafka://a:9092,b:9092)
+  'kafka:': async (url, options) => (await import('./kafka/transport.js')).connectKafka(url.href, options),
 };
 
 /** The URL schemes `connect` takes. */
@@ -49,7 +52,8 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `timeoutMs must be a number > 0, got ${String(timeoutMs)}`);
   }
-  const parsed = parseUrl(url);
+  // kafka://a:9092,b:9092 is no WHATWG URL (a list of hosts): the transport reads it itself
+  const parsed = /^\s*kafka:\/\//i.test(String(url)) ? kafkaUrl(String(url)) : parseUrl(url);
   const factory = TRANSPORTS[parsed.protocol];
   if (factory === undefined) {
     throw new EvqUsageError(
@@ -58,6 +62,11 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
     );
   }
   return factory(parsed, { ...options, timeoutMs });
+}
+
+/** A kafka:// URL as a URL object whose `href` is the text given (the transport parses its host list). */
+function kafkaUrl(url: string): URL {
+  return { protocol: 'kafka:', href: url.trim() } as URL;
 }
 
 function parseUrl(url: string): URL {

@@ -14,12 +14,20 @@ export interface Settings {
   /** Due time of every message (ms since the epoch), 0 = now. */
   dueAt: number;
   gzip: boolean;
+  /** The codec of the batches (`gzip` also sets `gzip`). */
+  compression: 'gzip' | 'snappy' | 'lz4' | 'zstd' | 'none';
+  /** Kafka's acks: -1 (all), 1, 0. */
+  acks: -1 | 0 | 1;
   retries: number;
   idempotent: boolean;
   limits: MessageLimits;
 }
 
-export function settingsOf(options: ProduceOptions): Settings {
+/** The codecs `compression` takes over kafka:// (only gzip and none over the other transports). */
+const KAFKA_CODECS = new Set(['gzip', 'snappy', 'lz4', 'zstd', 'none']);
+
+/** `kafka`: the options of a produce over kafka://, which takes every codec and every acks setting. */
+export function settingsOf(options: ProduceOptions, kafka = false): Settings {
   const int = (name: string, value: number, min: number, max: number): number => {
     if (!Number.isInteger(value) || value < min || value > max) {
       throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `${name} must be a whole number from ${min} to ${max}, got ${String(value)}`);
@@ -36,8 +44,19 @@ export function settingsOf(options: ProduceOptions): Settings {
     throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `a message can be delayed by at most ${LIMITS.maxDelayMs / 86_400_000} days`);
   }
   const compression = options.compression ?? 'none';
-  if (compression !== 'gzip' && compression !== 'none') {
-    throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `compression must be gzip or none, got ${String(compression)}`);
+  if (kafka ? !KAFKA_CODECS.has(compression) : compression !== 'gzip' && compression !== 'none') {
+    const kafkaOnly = KAFKA_CODECS.has(compression) ? ' (snappy, lz4 and zstd are for kafka:// URLs)' : '';
+    throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `compression must be gzip or none, got ${String(compression)}${kafkaOnly}`);
+  }
+  const acksOption = options.acks ?? 'all';
+  if (acksOption !== 'all' && acksOption !== 1 && acksOption !== 0) {
+    throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `acks must be all, 1 or 0, got ${String(acksOption)}`);
+  }
+  if (!kafka && acksOption !== 'all') {
+    throw new EvqUsageError(
+      'EVQ_ERR_INVALID_ARGUMENT',
+      `acks ${acksOption} is for kafka:// URLs: evq serve and JetStream acknowledge a message once it is stored (acks all)`,
+    );
   }
   const maxMessageBytes = int('maxMessageBytes', options.maxMessageBytes ?? LIMITS.maxMessageBytes, 1, 2 ** 31);
   return {
@@ -47,6 +66,8 @@ export function settingsOf(options: ProduceOptions): Settings {
     maxInFlight: int('maxInFlight', options.maxInFlight ?? LIMITS.defaultMaxInFlight, 1, 1024),
     dueAt,
     gzip: compression === 'gzip',
+    compression,
+    acks: acksOption === 'all' ? -1 : acksOption,
     retries: int('retries', options.retries ?? 5, 0, 1000),
     idempotent: options.idempotent === true,
     limits: { ...LIMITS, maxMessageBytes },

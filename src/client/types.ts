@@ -52,8 +52,13 @@ export interface ProduceOptions {
   at?: number;
   /** Send each batch with an idempotency key so a retried batch is never appended twice. */
   idempotent?: boolean;
-  /** Compress batches on the wire. */
-  compression?: 'gzip' | 'none';
+  /** Compress batches on the wire (snappy, lz4 and zstd over kafka:// only; zstd is decoded by evq, not encoded). */
+  compression?: 'gzip' | 'snappy' | 'lz4' | 'zstd' | 'none';
+  /**
+   * Over kafka://: which acknowledgement a batch waits for — `all` (every in-sync replica, the default), `1` (the
+   * leader) or `0` (none: a message is counted once sent, its offset unknown, -1). Other transports take `all` only.
+   */
+  acks?: 'all' | 1 | 0;
   /**
    * Append every message to this partition (from 0). Absent, the broker places each message: a keyed one by
    * `toPositive(murmur2(key)) % partitions` (Kafka's default partitioner), the unkeyed ones of a batch together.
@@ -256,6 +261,8 @@ export interface GroupMissed {
 export interface TopicSettings {
   /** Partitions of the topic (default 1, or the broker's `--default-partitions`); over nats:// a stream is one. */
   partitions?: number;
+  /** Copies of each partition (kafka:// only; absent: the cluster's default). */
+  replicationFactor?: number;
   /** Oldest messages are dropped past this many bytes. */
   retentionBytes?: number;
   /** Messages older than this (ms) are dropped. */

@@ -67,6 +67,13 @@ export const LIMITS = {
    * (measured against nats-server 2.9: 16,000 pending gave the same rate as 1,000 with 20× the ack p50).
    */
   natsMaxPendingAcks: 1000,
+  /**
+   * kafka://: most bytes a fetch asks the cluster for (all partitions), and per partition. A record batch the
+   * cluster sends compressed is inflated to at most `kafkaMaxInflatedBytes` (a larger one fails the read).
+   */
+  kafkaFetchMaxBytes: 8 * MiB,
+  kafkaFetchPartitionMaxBytes: 1 * MiB,
+  kafkaMaxInflatedBytes: 64 * MiB,
 
   // client: time
   /** Default time the client waits for the broker to answer (connect, each ack, each request): `--timeout`. */

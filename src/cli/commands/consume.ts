@@ -104,7 +104,7 @@ export function toConsumePlan(topic: string, flags: ConsumeFlags): ConsumePlan {
 export function makeConsumeCommand(output: Output): Command {
   const command = new Command('consume')
     .description(
-      'read messages of a topic by pull (HTTP, or JetStream pull consumers over nats://), optionally as a consumer group; ends at the end of the log',
+      'read messages of a topic by pull (HTTP, JetStream pull consumers over nats://, Fetch over kafka://), optionally as a consumer group; ends at the end of the log',
     )
     .argument('<topic>', 'topic to read')
     .option(
@@ -164,6 +164,7 @@ export function makeConsumeCommand(output: Output): Command {
     'evq consume orders --from -5 --follow --format json    # the last 5 of each partition',
     'evq consume orders -o beginning -c 10 -J             # kcat -C -o beginning -c 10 -J',
     'EVQ_URL=nats://127.0.0.1:4222 evq consume orders --group billing',
+    'evq consume orders --url kafka://127.0.0.1:9092 --group billing   # a Kafka consumer group: exits at lag 0',
   ]);
   return command.action(async (topic: string, flags: ConsumeFlags) => {
     const plan = toConsumePlan(topic, flags);

@@ -11,6 +11,9 @@ import { keyDelimiterOption, type LineParseOptions } from '../input.js';
 import { durationInRange, headerOption, integerOption, sizeInRange } from '../options.js';
 import type { Output } from '../output.js';
 
+/** `--compression`: gzip everywhere; snappy, lz4 (and zstd, which evq cannot encode) over kafka:// only. */
+export type Compression = 'gzip' | 'snappy' | 'lz4' | 'zstd' | 'none';
+
 export interface ProduceFlags {
   url: string;
   token?: string;
@@ -24,7 +27,8 @@ export interface ProduceFlags {
   delay?: number;
   at?: number;
   idempotent?: boolean;
-  compression: 'gzip' | 'none';
+  compression: Compression;
+  acks: 'all' | '1' | '0';
   deadLetter?: string;
   timeout: number;
   verbose?: boolean;
@@ -47,7 +51,9 @@ export interface ProducePlan {
   delayMs: number | undefined;
   at: number | undefined;
   idempotent: boolean;
-  compression: 'gzip' | 'none';
+  compression: Compression;
+  /** Kafka's acks (kafka:// only; evq serve and JetStream acknowledge every stored message). */
+  acks: 'all' | 1 | 0;
   deadLetter: string | undefined;
   verbose: boolean;
   /** `--partition N`: every message goes there (else the broker places each by its key). */
@@ -104,6 +110,7 @@ export function toProducePlan(topic: string, args: string[], flags: ProduceFlags
     at: flags.at,
     idempotent: flags.idempotent === true,
     compression: flags.compression,
+    acks: flags.acks === '1' ? 1 : flags.acks === '0' ? 0 : 'all',
     deadLetter: flags.deadLetter,
     verbose: flags.verbose === true,
     partition: flags.partition,
@@ -141,8 +148,20 @@ export function makeProduceCommand(output: Output): Command {
         atOption(value),
       ),
     )
-    .option('--idempotent', 'send each batch with an idempotency key, so a retried batch is never appended twice')
-    .addOption(new Option('--compression <codec>', 'compress batches on the wire').choices(['gzip', 'none']).default('none'))
+    .option(
+      '--idempotent',
+      "send each batch with an idempotency key, so a retried batch is never appended twice (kafka://: Kafka's idempotent producer)",
+    )
+    .addOption(
+      new Option('--compression <codec>', 'compress batches on the wire (snappy and lz4: kafka:// only)')
+        .choices(['gzip', 'snappy', 'lz4', 'zstd', 'none'])
+        .default('none'),
+    )
+    .addOption(
+      new Option('--acks <acks>', 'kafka://: wait for all in-sync replicas, the leader (1) or nothing (0)')
+        .choices(['all', '1', '0'])
+        .default('all'),
+    )
     .option(
       '--dead-letter <file>',
       'append messages the broker rejects for good (too large, invalid) to this file as JSON lines, with the reason',
@@ -176,6 +195,8 @@ export function makeProduceCommand(output: Output): Command {
     'seq 1 1000 | evq produce numbers',
     'evq produce orders --key customer-7 --verbose \'{"amount": 5}\'   # prints partition:offset',
     'evq consume orders --format json | evq produce orders-copy --json',
+    'seq 1 1000 | evq produce numbers --url kafka://127.0.0.1:9092 --compression lz4 --acks all --idempotent',
+    'evq produce orders --url kafka://127.0.0.1:9092 --acks 1 --key customer-7 \'{"amount": 5}\'',
   ]);
   return command.action(async (topic: string, args: string[], flags: ProduceFlags) => {
     const plan = toProducePlan(topic, args, flags);

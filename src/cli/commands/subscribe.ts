@@ -80,7 +80,7 @@ export function makeSubscribeCommand(output: Output): Command {
   const command = new Command('subscribe')
     .alias('sub')
     .description(
-      'print messages of a topic as they arrive (WebSocket push: the filter runs on the broker; over nats://, a JetStream ordered consumer: it runs in the client)',
+      'print messages of a topic as they arrive (WebSocket push: the filter runs on the broker; over nats://, a JetStream ordered consumer, and over kafka://, a fetch of every partition without a group: it runs in the client)',
     )
     .argument('<topic>', 'topic to subscribe to (it need not exist yet)')
     .option('-f, --filter <expr>', FILTER_HELP, filterOption)
@@ -119,6 +119,7 @@ export function makeSubscribeCommand(output: Output): Command {
     'evq subscribe orders',
     'evq subscribe orders --filter \'value.amount > 100 && headers.type == "deposit"\'',
     'evq subscribe orders --url nats://127.0.0.1:4222 --from earliest --count 100',
+    "evq subscribe orders --url kafka://127.0.0.1:9092 --since 5m --filter 'value.amount > 100'",
     "evq subscribe orders --from -10 --count 10 --format '{time} {partition}:{offset} {key} {value}'",
     'evq subscribe orders --since 5m',
     'evq subscribe orders --partition 2 --from 1200',

@@ -56,6 +56,7 @@ export function makeTopicsCommand(output: Output): Command {
     'evq topics create orders --partitions 6',
     'evq topics alter orders --partitions 12',
     'evq topics delete orders-old',
+    'evq topics --url kafka://127.0.0.1:9092',
   ]);
 
   const create = new Command('create')
@@ -66,23 +67,34 @@ export function makeTopicsCommand(output: Output): Command {
       "partitions of the topic (default 1, or evq serve's --default-partitions; grow it later with evq topics alter)",
       integerOption(1, MAX_PARTITIONS),
     )
-    .option('--retention-bytes <size>', 'over nats://: the stream keeps at most this much (its max_bytes)', sizeOption)
-    .option('--retention-age <duration>', 'over nats://: the stream drops messages older than this (its max_age)', durationOption);
+    .option('--replication-factor <n>', "kafka://: copies of each partition (default: the cluster's)", integerOption(1, 32))
+    .option(
+      '--retention-bytes <size>',
+      "over nats:// or kafka://: keep at most this much (the stream's max_bytes, the topic's retention.bytes)",
+      sizeOption,
+    )
+    .option(
+      '--retention-age <duration>',
+      "over nats:// or kafka://: drop messages older than this (the stream's max_age, the topic's retention.ms)",
+      durationOption,
+    );
   withClientOptions(create);
   withExamples(create, [
     'evq topics create orders',
     'evq topics create orders --partitions 6',
     'evq topics create --url nats://127.0.0.1:4222 orders --retention-bytes 1gb --retention-age 7d',
+    'evq topics create --url kafka://127.0.0.1:9092 orders --partitions 6 --replication-factor 3 --retention-age 7d',
   ]);
   create.action(
     async (
       topic: string,
-      flags: ConnectionFlags & { partitions?: number; retentionBytes?: number; retentionAge?: number },
+      flags: ConnectionFlags & { partitions?: number; replicationFactor?: number; retentionBytes?: number; retentionAge?: number },
       cmd: Command,
     ) => {
       validateTopicName(topic);
       const settings: TopicSettings = {};
       if (flags.partitions !== undefined) settings.partitions = flags.partitions;
+      if (flags.replicationFactor !== undefined) settings.replicationFactor = flags.replicationFactor;
       if (flags.retentionBytes !== undefined) settings.retentionBytes = flags.retentionBytes;
       if (flags.retentionAge !== undefined) settings.retentionAgeMs = flags.retentionAge;
       const plan: CreateTopicPlan = { ...connectionOf(cmd), topic, settings };

@@ -88,7 +88,7 @@ describe('evq produce: parsing', () => {
     [['t', '--batch-size', '0'], /--batch-size.*expected a whole number from 1 to 1000/],
     [['t', '--batch-size', '5000'], /--batch-size/],
     [['t', '--linger', 'soon'], /--linger.*invalid duration "soon"/],
-    [['t', '--compression', 'zstd'], /--compression.*gzip, none/],
+    [['t', '--compression', 'brotli'], /--compression.*gzip, snappy, lz4, zstd, none/],
     [['t', '--at', 'tomorrow'], /--at.*expected a time like/],
     [['t', '--delay', '5s', '--at', '4102444800000'], /--delay.*cannot be used with.*--at/],
     [['t', '--header', 'novalue'], /--header.*name=value/],
