@@ -20,6 +20,7 @@ import type {
   GroupDescription,
   GroupInfo,
   GroupReset,
+  GroupResetTo,
   ProduceMessage,
   ProduceOptions,
   ProduceResult,
@@ -32,6 +33,7 @@ import type {
 } from '../types.js';
 import { consumeKafka } from './consumer.js';
 import { kafkaError, kafkaErrorType } from './errors.js';
+import { describeKafkaGroup, listKafkaGroups, resetKafkaGroup } from './groups.js';
 import { createCluster, Kafka, logLevel, Partitioners, registerCodecs } from './library.js';
 import type { InternalCluster, KafkaClient } from './library.js';
 import { topicOffsets } from './partition-reader.js';
@@ -270,15 +272,28 @@ export class KafkaTransport implements EvqClient {
   }
 
   async groups(): Promise<GroupInfo[]> {
-    throw groupsNotImplemented('evq groups');
+    try {
+      return await listKafkaGroups(this.#admin);
+    } catch (error) {
+      throw this.#error(error);
+    }
   }
 
-  async describeGroup(): Promise<GroupDescription> {
-    throw groupsNotImplemented('evq groups describe');
+  async describeGroup(group: string): Promise<GroupDescription> {
+    try {
+      return await describeKafkaGroup(this.#admin, group);
+    } catch (error) {
+      throw this.#error(error);
+    }
   }
 
-  async resetGroup(): Promise<GroupReset> {
-    throw groupsNotImplemented('evq groups reset');
+  async resetGroup(topic: string, group: string, to: GroupResetTo, options: { dryRun?: boolean } = {}): Promise<GroupReset> {
+    validateTopicName(topic);
+    try {
+      return await resetKafkaGroup(this.#admin, topic, group, to, options.dryRun === true);
+    } catch (error) {
+      throw this.#error(error);
+    }
   }
 
   async close(): Promise<void> {
@@ -318,13 +333,6 @@ function topicInfo(topic: string, offsets: PartitionOffsets[]): TopicInfo {
     subscribers: 0,
     partitions,
   };
-}
-
-function groupsNotImplemented(what: string): EvqError {
-  return new EvqError(
-    'EVQ_ERR_NOT_IMPLEMENTED',
-    `${what} is not implemented over kafka:// yet: use kafka-consumer-groups.sh (or kcat -L) against the cluster`,
-  );
 }
 
 /** The `host:port` list of a `kafka://host:port[,host2:port…]` URL (port 9092 when left out). */

@@ -194,6 +194,49 @@ describe('kafka:// topics', () => {
   });
 });
 
+describe('kafka:// groups', () => {
+  it('lists a group with its committed offsets and lag per partition, describes it, and resets it (refused while a member reads)', async () => {
+    const kafka = await client();
+    await kafka.createTopic('grouped', { partitions: 2 });
+    await kafka.produce(
+      'grouped',
+      Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
+    );
+    expect(await collect(kafka.consume('grouped', { group: 'ledger', limit: 20, sessionTimeoutMs: 3000 }))).toHaveLength(20);
+    await kafka.produce('grouped', [{ key: 'k0', value: 'late' }]);
+    const [row] = (await kafka.groups()).filter((g) => g.group === 'ledger');
+    expect(row).toMatchObject({ group: 'ledger', topic: 'grouped', committed: 20, endOffset: 21, lag: 1, members: 0 });
+    expect(row?.partitions?.map((p) => p.partition)).toEqual([0, 1]);
+    // the same store seen from evq's HTTP API
+    const http = (await getJson(`${broker.url}/groups`)) as { groups: { group: string; lag: number }[] };
+    expect(http.groups.find((g) => g.group === 'ledger')?.lag).toBe(1);
+
+    const described = await kafka.describeGroup('ledger');
+    expect(described).toMatchObject({ group: 'ledger', state: 'empty', members: [] });
+    expect(described.partitions.reduce((n, p) => n + (p.committed ?? 0), 0)).toBe(20);
+    await expect(kafka.describeGroup('nobody-here')).rejects.toMatchObject({ code: 'EVQ_ERR_NOT_FOUND' });
+
+    const dry = await kafka.resetGroup('grouped', 'ledger', 'earliest', { dryRun: true });
+    expect(dry).toMatchObject({ previous: 20, committed: 0, lag: 21, dryRun: true });
+    expect((await kafka.groups()).find((g) => g.group === 'ledger')?.committed).toBe(20);
+    const reset = await kafka.resetGroup('grouped', 'ledger', 'earliest');
+    expect(reset).toMatchObject({ previous: 20, committed: 0, lag: 21, dryRun: false });
+    expect(await collect(kafka.consume('grouped', { group: 'ledger', sessionTimeoutMs: 3000 }))).toHaveLength(21);
+
+    // a member that is reading: the reset is refused, nothing moves
+    const reading = kafka.consume('grouped', { group: 'ledger', follow: true, sessionTimeoutMs: 3000 });
+    const iterator = reading[Symbol.asyncIterator]();
+    const waiting = iterator.next();
+    await kafka.produce('grouped', [{ key: 'k1', value: 'wakes the member' }]);
+    expect((await waiting).value?.value.toString()).toBe('wakes the member');
+    const members = (await kafka.describeGroup('ledger')).members;
+    expect(members).toHaveLength(1);
+    expect(members[0]?.assignment.map((a) => a.partition).sort()).toEqual([0, 1]);
+    await expect(kafka.resetGroup('grouped', 'ledger', 'earliest')).rejects.toMatchObject({ code: 'EVQ_ERR_CONFLICT' });
+    await iterator.return?.();
+  });
+});
+
 describe('kafka:// connection failures', () => {
   let silent: Server | undefined;
   const sockets = new Set<Socket>();
