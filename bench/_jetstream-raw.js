@@ -1,4 +1,4 @@
-// The raw JetStream publish baseline: JetStream driven as fast as the `nats` client can drive it, without
+// The raw JetStream publish baseline: JetStream driven as fast as the nats.js client can drive it, without
 // evq in between (the "fast pattern"): plain `nc.publish()` on the stream's subject, each with a reply
 // subject under one shared inbox (`<inbox>.<id>`), one wildcard subscription collecting the publish
 // acknowledgements, and at most `window` acknowledgements outstanding (a new publish for each ack that
@@ -6,7 +6,8 @@
 // rate at which an ordered consumer (the kind evq's nats:// subscriptions use, with the same 1,000 messages
 // per pull) reads back what was stored, counting messages and nothing else.
 import { randomBytes } from 'node:crypto';
-import { connect, createInbox, StorageType } from 'nats';
+import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
+import { connect, createInbox } from '@nats-io/transport-node';
 import { quantile } from './_bench-util.js';
 import { measuredPhase, untilFinished } from './_measured-phase.js';
 
@@ -55,7 +56,7 @@ export async function rawJetStreamBaseline(
   const stream = `rawbench${id}`;
   const subject = `rawbench.${id}`;
   try {
-    const jsm = await nc.jetstreamManager({ timeout: 10_000 });
+    const jsm = await jetstreamManager(nc, { timeout: 10_000 });
     await jsm.streams.add({ name: stream, subjects: [subject], storage: StorageType.File });
 
     const payload = Buffer.alloc(size, 'raw-jetstream-bench ');
@@ -131,7 +132,7 @@ export async function rawJetStreamBaseline(
     sub.unsubscribe();
 
     const info = await jsm.streams.info(stream);
-    const read = await readAll(nc.jetstream({ timeout: 10_000 }), stream, info.state.messages, readTimeoutMs);
+    const read = await readAll(jetstream(nc, { timeout: 10_000 }), stream, info.state.messages, readTimeoutMs);
     await jsm.streams.delete(stream).catch(() => undefined);
     const latencies = Array.from(samples.subarray(0, sampleCount)).sort((a, b) => a - b);
     return {

@@ -1,11 +1,11 @@
 // The nats-server core pub/sub baseline of bench/compare.js (the "nats-server core pub/sub with the
-// `nats` client", a broker that keeps nothing): one connection publishing plain `nc.publish()` on a plain
+// nats.js client", a broker that keeps nothing): one connection publishing plain `nc.publish()` on a plain
 // subject, another subscribed to it with a callback, both in this process (as `evq bench` runs its producer
 // and subscriber in one process by default). The publisher stays at most `maxLag` messages ahead of the
 // subscriber (bounded memory; core NATS would otherwise cut off a slow consumer). Every message carries its
 // sequence number in its first 4 bytes, so the subscriber counts what was lost or reordered.
 import { randomBytes } from 'node:crypto';
-import { connect } from 'nats';
+import { connect } from '@nats-io/transport-node';
 import { measuredPhase, untilFinished } from './_measured-phase.js';
 
 /**

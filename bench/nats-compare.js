@@ -54,7 +54,9 @@ const MAX_WALL_SECONDS = 300 + 8 * (SECONDS + WARMUP);
 /** The command line both brokers get (plus --url, and --rate / --subscribers per run). */
 const COMMON = ['--producers', '1', '--size', String(SIZE), '--duration', `${SECONDS}s`, '--warmup', `${WARMUP}s`];
 const BENCH_TIMEOUT_MS = (SECONDS + WARMUP + 60) * 1000;
-const natsClientVersion = JSON.parse(readFileSync(new URL('../node_modules/nats/package.json', import.meta.url), 'utf8')).version;
+const natsClientVersion = JSON.parse(
+  readFileSync(new URL('../node_modules/@nats-io/transport-node/package.json', import.meta.url), 'utf8'),
+).version;
 
 // ------------------------------------------------------------------------------------------ servers and cleanup
 

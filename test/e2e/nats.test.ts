@@ -43,7 +43,7 @@ describe('--help says where the filter runs over nats://', () => {
       const help = await runCli([command, '--help']);
       expect(help.code).toBe(0);
       expect(help.out.replace(/\s+/g, ' ')).toMatch(
-        /--filter <expr> [^-]*over nats:\/\/ it runs in the client, so every message crosses the network/,
+        /--filter <expr> [^-]*over nats:\/\/ (and kafka:\/\/ )?it runs in the client, so every message crosses the network/,
       );
     }
   });

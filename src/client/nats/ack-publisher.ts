@@ -6,8 +6,8 @@
  * batches are pending (the Batcher's window).
  */
 
-import { createInbox } from 'nats';
-import type { Msg, MsgHdrs, NatsConnection, Subscription as NatsSub } from 'nats';
+import { createInbox } from '@nats-io/transport-node';
+import type { Msg, MsgHdrs, NatsConnection, Subscription as NatsSub } from '@nats-io/transport-node';
 import { EvqConnectionError, EvqError } from '../../errors.js';
 
 export interface Publication {

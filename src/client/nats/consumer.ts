@@ -10,8 +10,8 @@
  * a read never creates it.
  */
 
-import { AckPolicy, DeliverPolicy } from 'nats';
-import type { Consumer, ConsumerConfig, JetStreamClient, JetStreamManager, JsMsg, StreamState } from 'nats';
+import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
+import type { Consumer, ConsumerConfig, JetStreamClient, JetStreamManager, JsMsg, StreamState } from '@nats-io/jetstream';
 import { compileFilter } from '../../core/filter/index.js';
 import { validateGroupName } from '../../protocol/validate.js';
 import type { ConsumeSettings } from '../options.js';

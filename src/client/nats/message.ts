@@ -5,8 +5,9 @@
  * Offsets are JetStream stream sequences minus one: a JetStream sequence starts at 1, an evq offset at 0.
  */
 
-import { headers as natsHeaders } from 'nats';
-import type { JsMsg, MsgHdrs } from 'nats';
+import type { JsMsg } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import type { MsgHdrs } from '@nats-io/transport-node';
 import type { EvqRecord, ProduceMessage } from '../types.js';
 
 export const KEY_HEADER = 'Evq-Key';

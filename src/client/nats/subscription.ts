@@ -7,8 +7,8 @@
  */
 
 import { EvqUsageError } from '../../errors.js';
-import { DeliverPolicy } from 'nats';
-import type { ConsumerMessages, JetStreamClient, JetStreamManager, OrderedConsumerOptions } from 'nats';
+import { DeliverPolicy } from '@nats-io/jetstream';
+import type { ConsumerMessages, JetStreamClient, JetStreamManager, OrderedConsumerOptions } from '@nats-io/jetstream';
 import { LIMITS } from '../../core/limits.js';
 import { compileFilter } from '../../core/filter/index.js';
 import type { Filter } from '../../core/filter/index.js';

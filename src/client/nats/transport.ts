@@ -4,8 +4,10 @@
  * stream sequences minus one. Delayed messages are held in this process until due (producer.ts).
  */
 
-import { connect as natsConnect, DiscardPolicy, nanos, StorageType } from 'nats';
-import type { JetStreamClient, JetStreamManager, NatsConnection, StreamInfo } from 'nats';
+import { DiscardPolicy, jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager, StreamInfo } from '@nats-io/jetstream';
+import { connect as natsConnect, nanos } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { connect as netConnect } from 'node:net';
 import { Scheduler } from '../../core/scheduler.js';
 import { EvqConnectionError, EvqError, EvqUsageError } from '../../errors.js';
@@ -50,7 +52,7 @@ export class NatsTransport implements EvqClient {
     this.url = url;
     this.#nc = nc;
     this.#jsm = jsm;
-    this.#js = nc.jetstream({ timeout: timeoutMs });
+    this.#js = jetstream(nc, { timeout: timeoutMs });
     this.#timeoutMs = timeoutMs;
   }
 
@@ -241,7 +243,7 @@ export async function connectNats(url: URL, options: ConnectOptions & { timeoutM
     throw new EvqConnectionError(code, `cannot connect to NATS at nats://${server}: ${message}`, { cause: error });
   }
   try {
-    const jsm = await nc.jetstreamManager({ timeout: options.timeoutMs });
+    const jsm = await jetstreamManager(nc, { timeout: options.timeoutMs });
     return new NatsTransport(`nats://${server}`, nc, jsm, options.timeoutMs);
   } catch (error) {
     await nc.close();

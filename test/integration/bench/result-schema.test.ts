@@ -61,7 +61,7 @@ describe('--json result schema', () => {
     broken.publish.extra = 1;
     broken.config.transport = 'udp';
     expect(validate(schema, broken)).toEqual([
-      '$.config.transport: expected one of ["ws","nats","http"], got "udp"',
+      '$.config.transport: expected one of ["ws","nats","kafka","http"], got "udp"',
       '$.publish: unexpected "extra"',
       '$.latency.e2e.p99: expected number, got string',
       '$.verification: missing "lost"',

@@ -3,7 +3,8 @@
  * loopback port, with its store in a temp dir. Without nats-server the file fails under CI (`CI` set) and is
  * skipped, with a message, elsewhere.
  */
-import { connect as natsConnect } from 'nats';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect as natsConnect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connect } from '../../../src/client/connect.js';
 import type { EvqClient, EvqRecord, MessageAck, MessageRejection, Subscription } from '../../../src/client/types.js';
@@ -329,7 +330,7 @@ describeNats('nats:// transport (JetStream)', () => {
     await expect(client.createTopic('kept', { retentionBytes: 5 })).resolves.toBe(false);
     const nc = await natsConnect({ servers: url.slice('nats://'.length) });
     try {
-      const info = await (await nc.jetstreamManager()).streams.info('kept');
+      const info = await (await jetstreamManager(nc)).streams.info('kept');
       expect(info.config).toMatchObject({ max_bytes: 1024 * 1024, max_age: 3_600_000 * 1_000_000, subjects: ['evq.kept'] });
     } finally {
       await nc.close();
