@@ -46,7 +46,7 @@ export function settingsOf(options: ProduceOptions, kafka = false): Settings {
   const compression = options.compression ?? 'none';
   if (kafka ? !KAFKA_CODECS.has(compression) : compression !== 'gzip' && compression !== 'none') {
     const kafkaOnly = KAFKA_CODECS.has(compression) ? ' (snappy, lz4 and zstd are for kafka:// URLs)' : '';
-    throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `compression must be gzip or none, got ${String(compression)}${kafkaOnly}`);
+    throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `--compression must be gzip or none here, got ${String(compression)}${kafkaOnly}`);
   }
   const acksOption = options.acks ?? 'all';
   if (acksOption !== 'all' && acksOption !== 1 && acksOption !== 0) {
