@@ -147,18 +147,24 @@ export function messagesView(root, route, app) {
     return { kind: 'end' };
   }
 
-  /** Reads the page `direction` asks for and shows it. @param {'here' | 'older' | 'newer'} direction */
-  async function go(direction) {
+  /**
+   * Reads the page `direction` asks for and shows it: `here` is where the controls say (or `asked`, the
+   * address's position, which may be finer than the controls show: a time to the millisecond).
+   * @param {'here' | 'older' | 'newer'} direction @param {Position} [asked]
+   */
+  async function go(direction, asked) {
     replace(problem);
     /** @type {Position} */
     let position;
     try {
       position =
-        direction === 'here'
-          ? positionFromControls()
-          : direction === 'newer'
-            ? { kind: 'offsets', offsets: page.next }
-            : { kind: 'offsets', offsets: page.first };
+        asked !== undefined
+          ? asked
+          : direction === 'here'
+            ? positionFromControls()
+            : direction === 'newer'
+              ? { kind: 'offsets', offsets: page.next }
+              : { kind: 'offsets', offsets: page.first };
     } catch (err) {
       app.showError(err, problem);
       return;
@@ -339,7 +345,7 @@ export function messagesView(root, route, app) {
       page.first = position.offsets;
       page.next = position.offsets;
       await go('newer');
-    } else await go('here');
+    } else await go('here', position);
   }
 
   void open();
