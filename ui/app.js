@@ -1,11 +1,12 @@
 /**
  * The console's shell: takes the token from the address, reads how the broker was started
- * (`/ui/config.json`), and routes the fragment (`#/topics`, `#/topics/NAME/messages?…`) to a view. A view is
+ * (`/ui/config.json`), and routes the fragment (`#/topics`, `#/topics/NAME/messages?…`, `#/topics/NAME/tail`) to a view. A view is
  * `(root, route, app) => cleanup?`; when the broker wants a token the view's error shows the token prompt.
  */
 import { ApiError, getToken, setToken, takeTokenFromUrl } from './api.js';
 import { h, replace } from './dom.js';
 import { messagesView } from './messages.js';
+import { tailView } from './tail.js';
 import { topicsView } from './topics.js';
 
 /** @typedef {{ readOnly: boolean, showError: (err: unknown, where?: Element) => void, rerender: () => void }} App */
@@ -51,6 +52,8 @@ function render() {
   replace(main);
   if (route.path[0] === 'topics' && route.path.length === 3 && route.path[2] === 'messages') {
     cleanup = messagesView(main, route, app) ?? null;
+  } else if (route.path[0] === 'topics' && route.path.length === 3 && route.path[2] === 'tail') {
+    cleanup = tailView(main, route, app) ?? null;
   } else {
     cleanup = topicsView(main, route, app) ?? null;
   }

@@ -360,8 +360,8 @@ function localInputTime(ms) {
   return d.toISOString().slice(0, 19);
 }
 
-/** @param {WireRecord} r */
-function recordRow(r) {
+/** One record as a row of the table (also the live tail's). @param {WireRecord} r */
+export function recordRow(r) {
   const headers = r.headers ?? {};
   const names = Object.keys(headers);
   return h(
