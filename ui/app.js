@@ -6,6 +6,7 @@
 import { ApiError, getToken, setToken, takeTokenFromUrl } from './api.js';
 import { h, replace } from './dom.js';
 import { messagesView } from './messages.js';
+import { produceView } from './produce.js';
 import { tailView } from './tail.js';
 import { topicsView } from './topics.js';
 
@@ -54,6 +55,8 @@ function render() {
     cleanup = messagesView(main, route, app) ?? null;
   } else if (route.path[0] === 'topics' && route.path.length === 3 && route.path[2] === 'tail') {
     cleanup = tailView(main, route, app) ?? null;
+  } else if (route.path[0] === 'topics' && route.path.length === 3 && route.path[2] === 'produce') {
+    cleanup = produceView(main, route, app) ?? null;
   } else {
     cleanup = topicsView(main, route, app) ?? null;
   }
