@@ -47,7 +47,7 @@ export default tseslint.config(
   {
     // type-aware: every file linted belongs to tsconfig.json (src, test) or tsconfig.js.json (the JavaScript)
     languageOptions: {
-      parserOptions: { project: ['./tsconfig.json', './tsconfig.js.json'], tsconfigRootDir: import.meta.dirname },
+      parserOptions: { project: ['./tsconfig.json', './tsconfig.js.json', './tsconfig.ui.json'], tsconfigRootDir: import.meta.dirname },
     },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {
@@ -85,5 +85,21 @@ export default tseslint.config(
     files: ['src/cli/**/*.ts'],
     ignores: ['src/cli/main.ts'],
     rules: { 'no-restricted-syntax': noExitCode },
+  },
+  {
+    // the web console: a message, key, header or topic name is data, never markup, and nothing is evaluated
+    files: ['ui/**/*.js'],
+    rules: {
+      'no-eval': 'error',
+      'no-implied-eval': 'error',
+      'no-new-func': 'error',
+      'no-restricted-properties': [
+        'error',
+        ...['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'srcdoc', 'write', 'writeln', 'createContextualFragment'].map((property) => ({
+          property,
+          message: 'The console never inserts HTML: build nodes with ui/dom.js (text goes in as textContent).',
+        })),
+      ],
+    },
   },
 );

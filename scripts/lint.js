@@ -33,6 +33,12 @@ const CHECKS = [
     command: BIN('tsc'),
     args: ['-p', 'tsconfig.js.json', '--incremental', '--tsBuildInfoFile', `${CACHE}/js.tsbuildinfo`],
   },
+  {
+    name: 'ui-types',
+    what: 'tsc, the web console (ui/) from its JSDoc, against the DOM',
+    command: BIN('tsc'),
+    args: ['-p', 'tsconfig.ui.json', '--incremental', '--tsBuildInfoFile', `${CACHE}/ui.tsbuildinfo`],
+  },
   { name: 'imports', what: 'layers and import cycles of src/', command: process.execPath, args: ['scripts/check-imports.js'] },
   {
     name: 'format',

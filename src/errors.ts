@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   EVQ_ERR_UNAUTHORIZED: { status: 401, exit: EXIT.failure },
   /** A browser request (Origin, Sec-Fetch-Site) from a page the broker does not trust: no other site may drive it. */
   EVQ_ERR_FORBIDDEN_ORIGIN: { status: 403, exit: EXIT.failure },
+  /** A mutating request from the web console of a broker started with --ui-read-only. */
+  EVQ_ERR_READ_ONLY: { status: 403, exit: EXIT.failure },
   EVQ_ERR_NOT_FOUND: { status: 404, exit: EXIT.failure },
   EVQ_ERR_METHOD_NOT_ALLOWED: { status: 405, exit: EXIT.failure },
   EVQ_ERR_CONFLICT: { status: 409, exit: EXIT.failure },

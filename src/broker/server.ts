@@ -27,6 +27,7 @@ import { RequestGuard } from './request-guard.js';
 import { nodeFileIO, type FileIO } from './storage/file-io.js';
 import type { CorruptionReport, FsyncMode, RecoveryReport } from './storage/log.js';
 import { TopicStore } from './storage/topic-store.js';
+import { ConsoleFiles } from './ui/console.js';
 import { WsHub } from './ws/hub.js';
 
 export interface BrokerOptions {
@@ -63,6 +64,10 @@ export interface BrokerOptions {
   kafkaPort?: number | undefined;
   /** The host Kafka Metadata names (default: the bind address). */
   kafkaAdvertisedHost?: string | undefined;
+  /** Serve the web console under /ui/ (default true; `--no-ui` turns it off). */
+  ui?: boolean;
+  /** `--ui-read-only`: the console hides its mutating actions and the broker refuses them when they come from it. */
+  uiReadOnly?: boolean;
   /** Told why the Kafka listener closed a connection (a request it does not take). */
   onKafkaConnectionError?: (message: string) => void;
 }
@@ -75,6 +80,8 @@ export interface Broker {
   /** The Kafka listener's address (`kafka://host:port`, the advertised host), or null without `kafkaPort`. */
   readonly kafkaUrl: string | null;
   readonly kafkaPort: number | null;
+  /** `http://host:port/ui/`, the web console's address, or null with `ui: false`. */
+  readonly consoleUrl: string | null;
   /** What opening the topic logs repaired or found damaged (for the start-up report). */
   readonly recovery: RecoveryReport[];
   /** Calls `listener` when a read finds damage in a sealed segment not known at start. Returns the unsubscribe function. */
@@ -199,7 +206,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   server.maxHeadersCount = LIMITS.maxHttpHeaderCount;
   const guard = new ConnectionGuard(options.maxConnections ?? LIMITS.maxConnections, metrics);
   guard.attach(server, LIMITS.connectionRefusalHeadroom);
-  const handleRequest = createRequestHandler(ctx, auth, requestGuard);
+  const consoleFiles = options.ui === false ? null : new ConsoleFiles({ readOnly: options.uiReadOnly === true });
+  const handleRequest = createRequestHandler(ctx, auth, requestGuard, consoleFiles);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (!guard.refuseRequest(req, res)) handleRequest(req, res);
   });
@@ -250,6 +258,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     port: address.port,
     kafkaUrl: kafka === null ? null : `kafka://${kafka.advertised}`,
     kafkaPort: kafka?.port ?? null,
+    consoleUrl: consoleFiles === null ? null : `http://${urlHost}:${address.port}/ui/`,
     recovery: [...store.recovery, delays.recovery],
     onCorruption: (listener) => {
       // damage met while starting (the idempotency scan reads the tail of each log) is told first

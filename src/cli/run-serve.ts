@@ -31,6 +31,8 @@ export async function runServe(flags: ServeFlags, output: Output): Promise<void>
     headersTimeoutMs: flags.headersTimeoutMs,
     kafkaPort: flags.kafkaPort,
     kafkaAdvertisedHost: flags.kafkaAdvertisedHost,
+    ui: flags.ui !== false,
+    uiReadOnly: flags.uiReadOnly === true,
   });
   const broker = await started.catch((err: unknown) => {
     throw flags.memory === true ? err : dataDirError(err, flags.dataDir);
@@ -59,7 +61,17 @@ export async function runServe(flags: ServeFlags, output: Output): Promise<void>
   // the one line a script waits for (and parses, with --port 0): on stdout, once a SIGTERM is a clean stop
   const urls = broker.kafkaUrl === null ? broker.url : `${broker.url} and ${broker.kafkaUrl}`;
   output.data(`evq broker listening on ${urls} (${where})`);
+  if (broker.consoleUrl !== null)
+    output.info(`evq console: ${consoleLink(broker.consoleUrl, flags.token)}${flags.uiReadOnly ? ' (read-only)' : ''}`);
   await stopped;
+}
+
+/**
+ * The console's address, with the token in the fragment when there is one: a fragment never reaches the
+ * server (nor a proxy's logs); the console keeps it for the tab and takes it out of the address bar.
+ */
+export function consoleLink(url: string, token: string | undefined): string {
+  return token === undefined || token === '' ? url : `${url}#token=${encodeURIComponent(token)}`;
 }
 
 /** The errno code of an error or of one in its cause chain (a storage error wraps the file system's). */

@@ -6,6 +6,8 @@
 import type { ErrorDetails } from '../errors.js';
 
 export const HEADERS = {
+  /** Sent by the web console on every request it makes: under `evq serve --ui-read-only` the broker refuses its mutating ones. */
+  console: 'evq-console',
   /** The key of a message produced with a single-message POST. */
   key: 'evq-key',
   /** Prefix of a message header in a single-message POST: `evq-header-type: deposit` sets header `type`. */

@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LIMITS } from '../../core/limits.js';
 import { EvqError } from '../../errors.js';
-import { CONTENT_TYPES } from '../../protocol/http.js';
+import { CONTENT_TYPES, HEADERS } from '../../protocol/http.js';
 import type { TokenAuth } from '../auth.js';
 import type { BrokerContext } from '../context.js';
 import type { RequestGuard } from '../request-guard.js';
+import type { ConsoleFiles } from '../ui/console.js';
 import { commitGroup, describeGroup, listGroups, readGroup, resetGroup } from './group-routes.js';
 import { commitMember, deleteWholeGroup, describeWholeGroup, heartbeatMember, joinGroup, leaveGroup, readMember } from './member-routes.js';
 import { replyError, replyJson, replyText, toEvqError } from './replies.js';
@@ -23,6 +24,11 @@ export function pathSegments(pathname: string): string[] {
   });
 }
 
+/** True for a request that changes something: any method but GET and HEAD, and a group read that commits. */
+function mutates(method: string, url: URL): boolean {
+  return (method !== 'GET' && method !== 'HEAD') || url.searchParams.has('autocommit');
+}
+
 /** Parses a request URL without trusting the Host header. */
 export function requestUrl(req: IncomingMessage): URL {
   const raw = req.url ?? '/';
@@ -39,9 +45,10 @@ export function createRequestHandler(
   ctx: BrokerContext,
   auth: TokenAuth,
   guard: RequestGuard,
+  consoleFiles: ConsoleFiles | null = null,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    handle(ctx, auth, guard, req, res).catch((err: unknown) => {
+    handle(ctx, auth, guard, consoleFiles, req, res).catch((err: unknown) => {
       const evq = toEvqError(err);
       ctx.metrics.rejected.add({ reason: evq.code }, 1);
       replyError(res, evq);
@@ -49,7 +56,14 @@ export function createRequestHandler(
   };
 }
 
-async function handle(ctx: BrokerContext, auth: TokenAuth, guard: RequestGuard, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  ctx: BrokerContext,
+  auth: TokenAuth,
+  guard: RequestGuard,
+  consoleFiles: ConsoleFiles | null,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   // Host and Origin first: a page of another site gets nothing read and nothing done, token or not
   const refusal = guard.check(req);
   if (refusal !== null) {
@@ -65,11 +79,23 @@ async function handle(ctx: BrokerContext, auth: TokenAuth, guard: RequestGuard, 
     return;
   }
   const url = requestUrl(req);
+  // the console's files hold no data and need no token (it asks for one); Host and Origin were checked above
+  if (consoleFiles !== null && (url.pathname === '/ui' || url.pathname.startsWith('/ui/'))) {
+    await consoleFiles.serve(req, res, url.pathname);
+    return;
+  }
   if (!auth.check(req, url)) {
     req.resume();
     throw new EvqError('EVQ_ERR_UNAUTHORIZED', 'missing or wrong token: pass it as "Authorization: Bearer <token>"');
   }
   const method = req.method ?? 'GET';
+  if (consoleFiles?.readOnly === true && req.headers[HEADERS.console] !== undefined && mutates(method, url)) {
+    req.resume();
+    throw new EvqError(
+      'EVQ_ERR_READ_ONLY',
+      `the console is read-only (evq serve --ui-read-only): ${method} ${url.pathname.slice(0, 200)} is refused from it`,
+    );
+  }
   const [root, topic, sub, group, action, ...rest] = pathSegments(url.pathname);
 
   const allow = (...methods: string[]): void => {

@@ -23,6 +23,9 @@ export interface ServeFlags {
   allowOrigin?: string[];
   kafkaPort?: number;
   kafkaAdvertisedHost?: string;
+  /** false with --no-ui */
+  ui: boolean;
+  uiReadOnly?: boolean;
 }
 
 /** A repeatable flag whose every value is checked by `parse` (a bad one is a usage error, exit 2). */
@@ -98,7 +101,9 @@ export function makeServeCommand(output: Output): Command {
       'request headers must arrive within this (slow clients get 408)',
       durationInRange(1, 3_600_000),
       LIMITS.headersTimeoutMs,
-    );
+    )
+    .option('--no-ui', 'do not serve the web console under /ui/')
+    .option('--ui-read-only', 'the web console only looks: it shows no create, delete or produce, and the broker refuses them from it');
   withExamples(command, [
     'evq serve',
     'evq serve --port 0 --data-dir /tmp/evq --fsync interval',
@@ -107,6 +112,7 @@ export function makeServeCommand(output: Output): Command {
     'EVQ_TOKEN=s3cret evq serve --host 0.0.0.0',
     'evq serve --allow-host evq.internal --allow-origin https://evq.internal   # behind a reverse proxy',
     'evq serve --allow-origin http://localhost:5173                           # a dev page may subscribe',
+    'evq serve --token s3cret --ui-read-only          # open the printed console URL: it carries the token',
   ]);
   type Flags = Omit<ServeFlags, 'retentionAgeMs' | 'headersTimeoutMs'> & { retentionAge?: number; headersTimeout: number };
   return command.action(async (flags: Flags) => {
