@@ -25,6 +25,9 @@ export interface ReadResult {
   nextOffset: number;
   /** The partition's end offset when it was read. */
   endOffset: number;
+  /** Records looked at (all of them, matched or not) and their value bytes. */
+  scanned: number;
+  scannedBytes: number;
 }
 
 /**
@@ -42,8 +45,9 @@ export async function resolvePosition(log: Log, from: StartPosition): Promise<nu
 
 /**
  * Pull reads: records of a topic from a position, optionally filtered, optionally waiting (long poll) for
- * records to arrive. A filtered read scans at most LIMITS.maxScanRecords before it returns, so one request can
- * never pin the broker; `nextOffset` tells where the scan stopped.
+ * records to arrive. A read scans at most LIMITS.maxScanRecords records, LIMITS.maxScanBytes value bytes and
+ * LIMITS.maxScanMs before it returns what it has, so one request can never pin the broker; `nextOffset` tells
+ * where the scan stopped.
  */
 export class Reader {
   #longPolls = 0;
@@ -109,8 +113,16 @@ export class Reader {
     const records: EvqRecord[] = [];
     let offset = Math.max(from, log.startOffset);
     let scanned = 0;
+    let scannedBytes = 0;
     let bytes = 0;
-    while (records.length < options.limit && offset < log.endOffset && scanned < LIMITS.maxScanRecords) {
+    const deadline = Date.now() + LIMITS.maxScanMs;
+    while (
+      records.length < options.limit &&
+      offset < log.endOffset &&
+      scanned < LIMITS.maxScanRecords &&
+      scannedBytes < LIMITS.maxScanBytes &&
+      (scanned === 0 || Date.now() < deadline)
+    ) {
       let chunk: EvqRecord[];
       try {
         chunk = await log.read(offset, { maxRecords: Math.min(options.limit, 10_000), maxBytes: LIMITS.readStepBytes });
@@ -124,6 +136,7 @@ export class Reader {
         if (record.offset < offset) continue;
         offset = record.offset + 1;
         scanned++;
+        scannedBytes += record.value.length;
         if (options.filter && !options.filter(record)) continue;
         records.push(record);
         bytes += record.value.length;
@@ -134,7 +147,7 @@ export class Reader {
       this.metrics.messagesOut.add({ topic }, records.length);
       this.metrics.bytesOut.add({ topic }, bytes);
     }
-    return { records, nextOffset: offset, endOffset: log.endOffset };
+    return { records, nextOffset: offset, endOffset: log.endOffset, scanned, scannedBytes };
   }
 
   /**

@@ -130,6 +130,8 @@ export function replyRecords(res: ServerResponse, result: ReadResult, extraHeade
     'content-length': Buffer.byteLength(body),
     [HEADERS.nextOffset]: String(result.nextOffset),
     [HEADERS.endOffset]: String(result.endOffset),
+    [HEADERS.scanned]: String(result.scanned),
+    [HEADERS.scannedBytes]: String(result.scannedBytes),
     ...extraHeaders,
   });
   res.end(body);

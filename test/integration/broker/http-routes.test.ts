@@ -67,6 +67,11 @@ describe('HTTP produce and read', () => {
     expect(page.next).toBe(8);
     const filtered = await readAll(broker.url, 'nums', `?filter=${encodeURIComponent('value.kind == "odd" && value.n > 10')}`);
     expect(filtered.records.map((r) => JSON.parse(r.value).n)).toEqual([11, 13, 15, 17, 19]);
+    // what a scan looked at, matched or not: every record and its value bytes
+    const scan = await fetch(`${broker.url}/topics/nums/messages?filter=${encodeURIComponent('value.n == 3')}`);
+    expect(scan.headers.get('evq-scanned')).toBe('20');
+    expect(scan.headers.get('evq-scanned-bytes')).toBe(String(values.reduce((sum, v) => sum + Buffer.byteLength(v), 0)));
+    await scan.text();
     const latest = await readAll(broker.url, 'nums', '?from=latest');
     expect(latest.records).toEqual([]);
     expect(latest.next).toBe(20);
