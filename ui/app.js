@@ -4,6 +4,7 @@
  * `(root, route, app) => cleanup?`; when the broker wants a token the view's error shows the token prompt.
  */
 import { ApiError, getToken, setToken, takeTokenFromUrl } from './api.js';
+import { delayedView } from './delayed.js';
 import { h, replace } from './dom.js';
 import { messagesView } from './messages.js';
 import { produceView } from './produce.js';
@@ -57,6 +58,8 @@ function render() {
     cleanup = tailView(main, route, app) ?? null;
   } else if (route.path[0] === 'topics' && route.path.length === 3 && route.path[2] === 'produce') {
     cleanup = produceView(main, route, app) ?? null;
+  } else if (route.path[0] === 'delayed') {
+    cleanup = delayedView(main, route, app) ?? null;
   } else {
     cleanup = topicsView(main, route, app) ?? null;
   }
