@@ -17,6 +17,8 @@ export interface ReadOptions {
   waitMs?: number;
   /** Ends a long poll early (the client went away). */
   signal?: AbortSignal;
+  /** Most records looked at (default and ceiling LIMITS.maxScanRecords). */
+  maxScan?: number;
 }
 
 export interface ReadResult {
@@ -116,10 +118,11 @@ export class Reader {
     let scannedBytes = 0;
     let bytes = 0;
     const deadline = Date.now() + LIMITS.maxScanMs;
+    const maxScan = Math.min(options.maxScan ?? LIMITS.maxScanRecords, LIMITS.maxScanRecords);
     while (
       records.length < options.limit &&
       offset < log.endOffset &&
-      scanned < LIMITS.maxScanRecords &&
+      scanned < maxScan &&
       scannedBytes < LIMITS.maxScanBytes &&
       (scanned === 0 || Date.now() < deadline)
     ) {
@@ -137,10 +140,11 @@ export class Reader {
         offset = record.offset + 1;
         scanned++;
         scannedBytes += record.value.length;
-        if (options.filter && !options.filter(record)) continue;
-        records.push(record);
-        bytes += record.value.length;
-        if (records.length >= options.limit) break;
+        if (!options.filter || options.filter(record)) {
+          records.push(record);
+          bytes += record.value.length;
+        }
+        if (records.length >= options.limit || scanned >= maxScan) break;
       }
     }
     if (records.length > 0) {
