@@ -56,7 +56,8 @@ describe.skipIf(!browserTestsEnabled())('the console: delayed messages', () => {
     await page.fill('#d-filter', '');
     await page.fill('#d-topic', 'other');
     await page.press('#d-topic', 'Enter');
-    await page.locator('#summary', { hasText: '1 match' }).waitFor();
+    await page.locator('table.delayed tbody tr[data-id] td.topic', { hasText: 'other' }).waitFor();
+    expect(await page.locator('#summary').textContent()).toBe('3 messages waiting · 1 match');
     expect(await rows.nth(0).locator('td.value').textContent()).toBe('plain');
     browser.expectClean(page);
     await page.fill('#d-filter', 'value.amount >');
