@@ -100,9 +100,9 @@ export function sendJson(method, path, body) {
 }
 
 /**
- * A read of records (NDJSON) with the offsets the broker puts in its headers.
+ * A read of records (NDJSON) with the offsets the broker puts in its headers, and what it looked at.
  * @param {string} path
- * @returns {Promise<{ records: WireRecord[], next: number | null, end: number | null }>}
+ * @returns {Promise<{ records: WireRecord[], next: number | null, end: number | null, scanned: number, scannedBytes: number }>}
  */
 export async function readRecords(path) {
   const res = await request(path);
@@ -113,7 +113,13 @@ export async function readRecords(path) {
     const v = res.headers.get(name);
     return v === null ? null : Number(v);
   };
-  return { records, next: header('evq-next-offset'), end: header('evq-end-offset') };
+  return {
+    records,
+    next: header('evq-next-offset'),
+    end: header('evq-end-offset'),
+    scanned: header('evq-scanned') ?? 0,
+    scannedBytes: header('evq-scanned-bytes') ?? 0,
+  };
 }
 
 /** The path of a topic's route. @param {string} topic @param {string} [rest] */

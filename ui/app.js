@@ -6,6 +6,7 @@
  */
 import { ApiError, getToken, setToken, takeTokenFromUrl } from './api.js';
 import { benchView } from './bench.js';
+import { delayedView } from './delayed.js';
 import { h, replace } from './dom.js';
 import { messagesView } from './messages.js';
 import { produceView } from './produce.js';
@@ -61,6 +62,8 @@ function render() {
     cleanup = produceView(main, route, app) ?? null;
   } else if (route.path[0] === 'bench') {
     cleanup = benchView(main, route, app) ?? null;
+  } else if (route.path[0] === 'delayed') {
+    cleanup = delayedView(main, route, app) ?? null;
   } else {
     cleanup = topicsView(main, route, app) ?? null;
   }

@@ -2,18 +2,26 @@
  * The messages of a topic: pages of records, forward and backward, from the end, the start, an offset or
  * a time, of one partition or all of them; each record with partition, offset, time, key, headers and value
  * (JSON pretty-printed, text as text, binary as hex). The filter runs on the broker (the read routes'
- * `filter` parameter); the position and the filter live in the address, so a page can be shared.
+ * `filter` parameter); the position and the filter live in the address, so a page can be shared. A filtered
+ * read goes on, read after read of at most SCAN_STEP records, until the page is full or the log ends,
+ * showing its progress (scanned, matched, bytes, elapsed) with a Stop button. Each record can be copied as
+ * an `evq produce` or curl command and replayed; the loaded rows export as NDJSON (record-actions.js).
  *
  * Address: `#/topics/T/messages?partition=all|N&from=end|start|N|P:N,P:N&time=ISO&filter=EXPR&limit=N`.
  */
 import { ApiError, getJson, readRecords, topicPath } from './api.js';
 import { formatCount, h, replace } from './dom.js';
-import { renderValue } from './values.js';
+import { downloadNdjson, recordActions } from './record-actions.js';
+import { scanProgress } from './scan-progress.js';
+import { recordRow } from './record-row.js';
 
 const LIMITS = [20, 50, 100, 200];
 /** Offsets a backward filtered page looks at per read, and reads per page at most. */
 const BACK_WINDOW = 2000;
 const BACK_READS = 25;
+/** Records a filtered forward read asks the broker to look at per read (progress shows between reads), and reads per page at most. */
+const SCAN_STEP = 10_000;
+const SCAN_READS = 1000;
 
 /**
  * @typedef {import('./api.js').WireRecord} WireRecord
@@ -30,6 +38,8 @@ export function messagesView(root, route, app) {
   let parts = [];
   /** Per partition shown: the first offset of this page and where the next page starts. */
   let page = { first: new Map(), next: new Map() };
+  /** @type {WireRecord[]} the rows shown (what Export writes) */
+  let loaded = [];
 
   const partitionSelect = /** @type {HTMLSelectElement} */ (h('select', { id: 'partition', 'aria-label': 'Partition' }));
   const fromSelect = /** @type {HTMLSelectElement} */ (
@@ -66,6 +76,21 @@ export function messagesView(root, route, app) {
   const older = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', id: 'older', onclick: () => void go('older') }, '← Older'));
   const newer = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', id: 'newer', onclick: () => void go('newer') }, 'Newer →'));
   const problem = h('div', { id: 'problem' });
+  const progress = scanProgress();
+  const copyBox = h('div', { id: 'copy-box', class: 'copy-box', hidden: true });
+  const actionResult = h('div', { id: 'action-result', 'aria-live': 'polite' });
+  const exportButton = /** @type {HTMLButtonElement} */ (
+    h(
+      'button',
+      {
+        type: 'button',
+        id: 'export',
+        disabled: true,
+        onclick: () => downloadNdjson(loaded, `${topic}-${loaded[0]?.offset ?? 0}.ndjson`),
+      },
+      'Export NDJSON',
+    )
+  );
   const summary = h('p', { class: 'muted', id: 'summary', 'aria-live': 'polite' });
   const rows = h('tbody');
 
@@ -91,7 +116,10 @@ export function messagesView(root, route, app) {
       h('button', { type: 'submit' }, 'Read'),
     ),
     problem,
-    h('div', { class: 'pager' }, older, newer, summary),
+    progress.box,
+    h('div', { class: 'pager' }, older, newer, exportButton, summary),
+    actionResult,
+    copyBox,
     h(
       'div',
       { class: 'scroll' },
@@ -104,7 +132,7 @@ export function messagesView(root, route, app) {
           h(
             'tr',
             null,
-            ['Partition', 'Offset', 'Time', 'Key', 'Headers', 'Value'].map((label) => h('th', { scope: 'col' }, label)),
+            ['Partition', 'Offset', 'Time', 'Key', 'Headers', 'Value', ''].map((label) => h('th', { scope: 'col' }, label)),
           ),
         ),
         rows,
@@ -171,6 +199,7 @@ export function messagesView(root, route, app) {
     }
     const filter = filterInput.value.trim();
     const each = perPartition();
+    progress.start(filter !== '');
     try {
       const results = await Promise.all(chosen().map((p) => readPart(p, position, direction === 'older', filter, each)));
       if (stopped) return;
@@ -187,7 +216,13 @@ export function messagesView(root, route, app) {
       writeAddress(direction === 'here' ? position : { kind: 'offsets', offsets: page.first }, filter);
     } catch (err) {
       if (!stopped) app.showError(err, problem);
+    } finally {
+      progress.finish();
     }
+  }
+
+  function scanStopped() {
+    return stopped || progress.stopped();
   }
 
   /**
@@ -211,9 +246,32 @@ export function messagesView(root, route, app) {
     if (position.kind === 'start') at = { from: 'earliest' };
     else if (position.kind === 'time') at = { time: String(position.time) };
     else at = { from: String(position.offsets.get(p.partition) ?? p.startOffset) };
-    const read = await readRecords(base({ ...at, limit: String(n) }));
-    const first = read.records[0]?.offset ?? read.next ?? p.startOffset;
-    return { part: p, records: read.records, first, next: read.next ?? first, end: read.end ?? p.endOffset };
+    if (filter === '') {
+      const read = await readRecords(base({ ...at, limit: String(n) }));
+      const first = read.records[0]?.offset ?? read.next ?? p.startOffset;
+      return { part: p, records: read.records, first, next: read.next ?? first, end: read.end ?? p.endOffset };
+    }
+    // filtered: read on from where the broker stopped looking until the page is full, the log ends, or Stop
+    /** @type {WireRecord[]} */
+    const records = [];
+    /** @type {number | null} */
+    let next = null;
+    /** @type {number | null} the first offset looked at */
+    let looked = null;
+    let end = p.endOffset;
+    for (let i = 0; i < SCAN_READS; i++) {
+      const read = await readRecords(base({ ...at, limit: String(n - records.length), scan: String(SCAN_STEP) }));
+      progress.account(read);
+      records.push(...read.records);
+      end = read.end ?? end;
+      if (read.next === null) break;
+      looked ??= read.next - read.scanned;
+      next = read.next;
+      if (records.length >= n || next >= end || scanStopped()) break;
+      at = { from: String(next) };
+    }
+    const first = records[0]?.offset ?? looked ?? p.startOffset;
+    return { part: p, records, first, next: next ?? first, end };
   }
 
   /**
@@ -237,7 +295,9 @@ export function messagesView(root, route, app) {
     } else {
       for (let i = 0; i < BACK_READS && cur > start && got.length < n; i++) {
         const from = Math.max(start, cur - BACK_WINDOW);
+        if (scanStopped()) break;
         const read = await readRecords(path({ from: String(from), limit: String(Math.min(10000, cur - from)) }));
+        progress.account(read);
         const upTo = cur;
         got = read.records.filter((r) => r.offset < upTo).concat(got);
         cur = from;
@@ -257,10 +317,12 @@ export function messagesView(root, route, app) {
         ? h(
             'tr',
             null,
-            h('td', { colspan: 6, class: 'muted' }, filterInput.value.trim() === '' ? 'No messages here.' : 'No message matches here.'),
+            h('td', { colspan: 7, class: 'muted' }, filterInput.value.trim() === '' ? 'No messages here.' : 'No message matches here.'),
           )
-        : records.map(recordRow),
+        : records.map((r) => recordRow(r, recordActions(r, topic, app, copyBox, actionResult))),
     );
+    loaded = records;
+    exportButton.disabled = records.length === 0;
     const atStart = results.every((r) => r.first <= r.part.startOffset);
     const atEnd = results.every((r) => r.next >= r.end);
     older.disabled = atStart;
@@ -351,6 +413,7 @@ export function messagesView(root, route, app) {
   void open();
   return () => {
     stopped = true;
+    progress.stop();
   };
 }
 
@@ -360,32 +423,4 @@ function localInputTime(ms) {
   return d.toISOString().slice(0, 19);
 }
 
-/** One record as a row of the table (also the live tail's). @param {WireRecord} r */
-export function recordRow(r) {
-  const headers = r.headers ?? {};
-  const names = Object.keys(headers);
-  return h(
-    'tr',
-    { 'data-offset': String(r.offset), 'data-partition': String(r.partition ?? 0) },
-    h('td', { class: 'num' }, String(r.partition ?? 0)),
-    h('td', { class: 'num' }, String(r.offset)),
-    h(
-      'td',
-      { class: 'time' },
-      h('time', { datetime: new Date(r.timestamp).toISOString() }, new Date(r.timestamp).toISOString().replace('T', ' ').replace('Z', '')),
-    ),
-    h('td', { class: 'key' }, r.key === undefined || r.key === null ? h('span', { class: 'muted' }, '—') : r.key),
-    h(
-      'td',
-      { class: 'headers' },
-      names.length === 0
-        ? h('span', { class: 'muted' }, '—')
-        : h(
-            'dl',
-            null,
-            names.map((name) => [h('dt', null, name), h('dd', null, String(headers[name]))]),
-          ),
-    ),
-    h('td', { class: 'value' }, renderValue(r)),
-  );
-}
+export { recordRow };

@@ -1,6 +1,7 @@
 /**
- * A record's value as the console shows it: JSON objects and arrays pretty-printed, text as text, bytes that
- * are not UTF-8 (`valueBase64`) as a hex dump. Always as text nodes, never markup.
+ * A record's value as the console shows it: JSON objects and arrays pretty-printed and collapsible (a
+ * `<details>`: open when short, folded past COLLAPSE_LINES lines), text as text, bytes that are not UTF-8
+ * (`valueBase64`) as a hex dump. Always as text nodes, never markup.
  */
 import { h } from './dom.js';
 
@@ -8,6 +9,8 @@ import { h } from './dom.js';
 const MAX_HEX_BYTES = 4096;
 /** Characters shown of a value before "show all". */
 const MAX_TEXT = 20_000;
+/** A JSON value of more lines than this starts folded. */
+const COLLAPSE_LINES = 12;
 
 /** @param {import('./api.js').WireRecord} r @returns {HTMLElement} */
 export function renderValue(r) {
@@ -16,8 +19,18 @@ export function renderValue(r) {
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
-      const pretty = JSON.stringify(JSON.parse(text), null, 2);
-      return h('pre', { class: 'json', 'data-kind': 'json' }, clip(pretty));
+      const parsed = JSON.parse(text);
+      const pretty = JSON.stringify(parsed, null, 2);
+      const lines = pretty.split('\n').length;
+      const size = Array.isArray(parsed)
+        ? `[…] ${parsed.length} item${parsed.length === 1 ? '' : 's'}`
+        : `{…} ${Object.keys(parsed).length} key${Object.keys(parsed).length === 1 ? '' : 's'}`;
+      return h(
+        'details',
+        { class: 'json-value', open: lines <= COLLAPSE_LINES },
+        h('summary', null, `${size}, ${lines} lines`),
+        h('pre', { class: 'json', 'data-kind': 'json' }, clip(pretty)),
+      );
     } catch {
       // not JSON after all: text
     }

@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import type { DelayQueue } from './delay-queue.js';
 import type { ClassicGroups } from './groups/classic-groups.js';
 import type { GroupCoordinator } from './groups/coordinator.js';
 import type { OffsetStore } from './groups/offset-store.js';
@@ -22,6 +23,8 @@ export interface BrokerContext {
   store: TopicStore;
   ingest: Ingest;
   reader: Reader;
+  /** Delayed messages waiting until they are due (listed, cancelled and delivered early by GET/DELETE/POST /delayed). */
+  delays: DelayQueue;
   /** Committed offsets of every group, per (group, topic, partition), and the anonymous group reads in flight. */
   groups: OffsetStore;
   /** The members of groups, their generations and assignments. */

@@ -5,7 +5,7 @@ import { Scheduler, type ScheduleId } from '../core/scheduler.js';
 import { TRUSTED_CODEC_LIMITS, decodeBatch } from '../protocol/record-codec.js';
 import { encodeBatch } from '../protocol/batch-encode.js';
 import type { MessageInput, TimestampedMessage } from '../protocol/record.js';
-import type { DelaySink, Ingest } from './ingest.js';
+import type { DelaySink, Ingest, ProduceResult } from './ingest.js';
 import type { BrokerMetrics } from './metrics.js';
 import type { Log } from './storage/log.js';
 
@@ -27,7 +27,27 @@ interface Pending {
   dueAt: number;
   idempotencyKey: string | null;
   messages: MessageInput[];
+  /** Indexes of `messages` cancelled, or delivered ahead of time: not delivered when the entry falls due. */
+  removed: Set<number>;
   handle: ScheduleId | null;
+}
+
+/** One message waiting in the delay queue, as the listing routes show it. */
+export interface DelayedMessage {
+  /** `<request id>.<index in its request>`: stable across restarts and compactions. */
+  id: string;
+  topic: string;
+  dueAt: number;
+  message: MessageInput;
+}
+
+/** The pending requests' messages, for a listing: each request's due time, topic and messages not removed. */
+export interface DelayedEntryView {
+  id: string;
+  topic: string;
+  dueAt: number;
+  messages: readonly MessageInput[];
+  removed: ReadonlySet<number>;
 }
 
 const OP = 'evq-delay-op';
@@ -35,6 +55,7 @@ const ID = 'evq-delay-id';
 const TOPIC = 'evq-delay-topic';
 const DUE = 'evq-delay-due';
 const KEY = 'evq-delay-idempotency-key';
+const INDEX = 'evq-delay-index';
 /** A failed delivery (the disk, say) is tried again after this long; it is never dropped. */
 const RETRY_MS = 1000;
 
@@ -92,6 +113,76 @@ export class DelayQueue implements DelaySink {
     return this.#journal.recovery;
   }
 
+  /** The pending requests, in no particular order (a listing sorts and filters them: see delay-listing.ts). */
+  entries(): IterableIterator<DelayedEntryView> {
+    return this.#pending.values();
+  }
+
+  /**
+   * Cancels one waiting message (`<request id>.<index>`): it is never delivered, also after a restart (a
+   * `cancel` record in the journal; a `done` one when it was its request's last). False when no such message
+   * is waiting (delivered, cancelled, or never there). Runs in the delivery chain: a delivery in flight
+   * finishes first, and then the message is no longer waiting.
+   */
+  cancel(id: string): Promise<boolean> {
+    return this.#inChain(async () => {
+      const found = this.#find(id);
+      if (found === null) return false;
+      await this.#remove(found.entry, found.index);
+      return true;
+    });
+  }
+
+  /**
+   * Delivers one waiting message now (appended to its topic as when it falls due), then marks it so in the
+   * journal (a crash between the two delivers it again when due: at least once). Null when no such message
+   * is waiting.
+   */
+  deliverNow(id: string): Promise<ProduceResult | null> {
+    return this.#inChain(async () => {
+      const found = this.#find(id);
+      if (found === null) return null;
+      const result = await this.ingest.appendDue(found.entry.topic, [found.entry.messages[found.index] as MessageInput]);
+      await this.#remove(found.entry, found.index);
+      return result;
+    });
+  }
+
+  #find(id: string): { entry: Pending; index: number } | null {
+    const dot = id.lastIndexOf('.');
+    if (dot <= 0) return null;
+    const entry = this.#pending.get(id.slice(0, dot));
+    const index = Number(id.slice(dot + 1));
+    if (entry === undefined || !Number.isSafeInteger(index) || index < 0 || index >= entry.messages.length) return null;
+    if (entry.removed.has(index)) return null;
+    return { entry, index };
+  }
+
+  /** Marks one message of a pending request removed, durably; the request's last one ends the request. */
+  async #remove(entry: Pending, index: number): Promise<void> {
+    const now = this.clock.now();
+    if (entry.removed.size + 1 >= entry.messages.length) {
+      await this.#journal.append([doneRecord(entry.id, now)]);
+      if (entry.handle !== null) this.#scheduler.cancel(entry.handle);
+      entry.handle = null;
+      this.#pending.delete(entry.id);
+      return;
+    }
+    await this.#journal.append([cancelRecord(entry.id, index, now)]);
+    entry.removed.add(index);
+  }
+
+  /** Runs `task` in the delivery chain (after deliveries and compactions in flight; they wait for it). */
+  #inChain<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new EvqError('EVQ_ERR_UNAVAILABLE', 'the broker is shutting down'));
+    const run = this.#delivering.then(task);
+    this.#delivering = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
   async add(topic: string, messages: MessageInput[], dueAt: number, idempotencyKey: string | null = null): Promise<void> {
     if (this.#closed) throw new EvqError('EVQ_ERR_UNAVAILABLE', 'the broker is shutting down');
     if (this.#pending.size >= this.maxPending) {
@@ -99,7 +190,7 @@ export class DelayQueue implements DelaySink {
     }
     if (this.#compaction !== null) await this.#compaction;
     const id = `${this.clock.now().toString(36)}-${(this.#seq++).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-    const entry: Pending = { id, topic, dueAt, idempotencyKey, messages, handle: null };
+    const entry: Pending = { id, topic, dueAt, idempotencyKey, messages, removed: new Set(), handle: null };
     await this.#journal.append([addRecord(entry, this.clock.now())]);
     this.#schedule(entry);
   }
@@ -125,7 +216,8 @@ export class DelayQueue implements DelaySink {
   async #deliver(entry: Pending): Promise<void> {
     if (this.#closed || !this.#pending.has(entry.id)) return;
     try {
-      await this.ingest.appendDue(entry.topic, entry.messages);
+      const remaining = entry.messages.filter((_, i) => !entry.removed.has(i));
+      if (remaining.length > 0) await this.ingest.appendDue(entry.topic, remaining);
       await this.#journal.append([doneRecord(entry.id, this.clock.now())]);
       this.#pending.delete(entry.id);
     } catch {
@@ -153,6 +245,11 @@ export class DelayQueue implements DelaySink {
           entries.delete(id);
           continue;
         }
+        if (h[OP] === 'cancel') {
+          const index = Number(h[INDEX]);
+          if (Number.isSafeInteger(index)) entries.get(id)?.removed.add(index);
+          continue;
+        }
         const topic = h[TOPIC];
         const dueAt = Number(h[DUE]);
         if (topic === undefined || !Number.isSafeInteger(dueAt)) continue;
@@ -164,7 +261,7 @@ export class DelayQueue implements DelaySink {
         }));
         const idempotencyKey = h[KEY] ?? null;
         if (idempotencyKey !== null) this.ingest.rememberDelayed(topic, idempotencyKey, dueAt, messages.length, record.timestamp);
-        entries.set(id, { id, topic, dueAt, idempotencyKey, messages, handle: null });
+        entries.set(id, { id, topic, dueAt, idempotencyKey, messages, removed: new Set(), handle: null });
       }
     }
     for (const entry of entries.values()) this.#schedule(entry);
@@ -183,7 +280,7 @@ export class DelayQueue implements DelaySink {
         const now = this.clock.now();
         const pending = [...this.#pending.values()];
         for (let i = 0; i < pending.length; i += 100) {
-          await journal.append(pending.slice(i, i + 100).map((entry) => addRecord(entry, now)));
+          await journal.append(pending.slice(i, i + 100).flatMap((entry) => [addRecord(entry, now), ...cancelRecords(entry, now)]));
         }
         await this.store.commit(next);
         const old = this.#journal;
@@ -216,6 +313,15 @@ function addRecord(entry: Pending, now: number): MessageInput {
     },
     timestamp: now,
   };
+}
+
+/** The cancel records of the messages of `entry` already removed (a compaction carries them over). */
+function cancelRecords(entry: Pending, now: number): MessageInput[] {
+  return [...entry.removed].map((index) => cancelRecord(entry.id, index, now));
+}
+
+function cancelRecord(id: string, index: number, now: number): MessageInput {
+  return { value: Buffer.alloc(0), headers: { [OP]: 'cancel', [ID]: id, [INDEX]: String(index) }, timestamp: now };
 }
 
 function doneRecord(id: string, now: number): MessageInput {

@@ -17,6 +17,8 @@ export interface ReadOptions {
   waitMs?: number;
   /** Ends a long poll early (the client went away). */
   signal?: AbortSignal;
+  /** Most records looked at (default and ceiling LIMITS.maxScanRecords). */
+  maxScan?: number;
 }
 
 export interface ReadResult {
@@ -25,6 +27,9 @@ export interface ReadResult {
   nextOffset: number;
   /** The partition's end offset when it was read. */
   endOffset: number;
+  /** Records looked at (all of them, matched or not) and their value bytes. */
+  scanned: number;
+  scannedBytes: number;
 }
 
 /**
@@ -42,8 +47,9 @@ export async function resolvePosition(log: Log, from: StartPosition): Promise<nu
 
 /**
  * Pull reads: records of a topic from a position, optionally filtered, optionally waiting (long poll) for
- * records to arrive. A filtered read scans at most LIMITS.maxScanRecords before it returns, so one request can
- * never pin the broker; `nextOffset` tells where the scan stopped.
+ * records to arrive. A read scans at most LIMITS.maxScanRecords records, LIMITS.maxScanBytes value bytes and
+ * LIMITS.maxScanMs before it returns what it has, so one request can never pin the broker; `nextOffset` tells
+ * where the scan stopped.
  */
 export class Reader {
   #longPolls = 0;
@@ -109,8 +115,17 @@ export class Reader {
     const records: EvqRecord[] = [];
     let offset = Math.max(from, log.startOffset);
     let scanned = 0;
+    let scannedBytes = 0;
     let bytes = 0;
-    while (records.length < options.limit && offset < log.endOffset && scanned < LIMITS.maxScanRecords) {
+    const deadline = Date.now() + LIMITS.maxScanMs;
+    const maxScan = Math.min(options.maxScan ?? LIMITS.maxScanRecords, LIMITS.maxScanRecords);
+    while (
+      records.length < options.limit &&
+      offset < log.endOffset &&
+      scanned < maxScan &&
+      scannedBytes < LIMITS.maxScanBytes &&
+      (scanned === 0 || Date.now() < deadline)
+    ) {
       let chunk: EvqRecord[];
       try {
         chunk = await log.read(offset, { maxRecords: Math.min(options.limit, 10_000), maxBytes: LIMITS.readStepBytes });
@@ -124,17 +139,19 @@ export class Reader {
         if (record.offset < offset) continue;
         offset = record.offset + 1;
         scanned++;
-        if (options.filter && !options.filter(record)) continue;
-        records.push(record);
-        bytes += record.value.length;
-        if (records.length >= options.limit) break;
+        scannedBytes += record.value.length;
+        if (!options.filter || options.filter(record)) {
+          records.push(record);
+          bytes += record.value.length;
+        }
+        if (records.length >= options.limit || scanned >= maxScan) break;
       }
     }
     if (records.length > 0) {
       this.metrics.messagesOut.add({ topic }, records.length);
       this.metrics.bytesOut.add({ topic }, bytes);
     }
-    return { records, nextOffset: offset, endOffset: log.endOffset };
+    return { records, nextOffset: offset, endOffset: log.endOffset, scanned, scannedBytes };
   }
 
   /**

@@ -158,6 +158,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     store,
     ingest,
     reader,
+    delays,
     groups,
     coordinator,
     kafkaGroups,

@@ -125,6 +125,11 @@ export const LIMITS = {
   delayJournalRecordHeadroomBytes: 1 * MiB,
   /** Most delayed messages waiting in the broker at once (past it a delayed produce is refused). */
   maxDelayedPending: 1_000_000,
+  /** Default and largest page of `GET /delayed` (waiting messages listed). */
+  defaultDelayedListLimit: 100,
+  maxDelayedListLimit: 1000,
+  /** Most buckets of `GET /delayed/histogram`. */
+  maxDelayedHistogramBuckets: 200,
   /** Bytes around a damaged spot searched per step for the next good frame (resynchronisation of a segment). */
   resyncWindowBytes: 1 * MiB,
   /** With `--fsync interval`, the longest time an acknowledged write may wait for its fsync. */
@@ -177,6 +182,10 @@ export const LIMITS = {
   readStepBytes: 1 * MiB,
   /** Most records one filtered read looks at before it returns what it has (and where to go on). */
   maxScanRecords: 100_000,
+  /** Most value bytes one filtered read looks at before it returns what it has (and where to go on). */
+  maxScanBytes: 64 * MiB,
+  /** Longest time one filtered read scans before it returns what it has (and where to go on). */
+  maxScanMs: 2000,
   /** Most records one read returns. */
   maxReadLimit: 10_000,
   /** Default number of records one read returns. */

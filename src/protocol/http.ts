@@ -20,6 +20,9 @@ export const HEADERS = {
   idempotencyKey: 'evq-idempotency-key',
   /** On reads: the offset to ask for next. */
   nextOffset: 'evq-next-offset',
+  /** On reads: records the read looked at (matched by its filter or not), and their value bytes. */
+  scanned: 'evq-scanned',
+  scannedBytes: 'evq-scanned-bytes',
   /** On reads: the topic's end offset (lower than before only when the topic was deleted and created again, or the broker lost its unsynced tail). */
   endOffset: 'evq-end-offset',
   /** On group reads: the group's committed offset after the read. */
@@ -214,6 +217,43 @@ export interface TopicTimeOffsets {
   topic: string;
   time: number;
   partitions: Array<{ partition: number; offset: number; timestamp: number | null }>;
+}
+
+/**
+ * A message waiting in the delay queue (`GET /delayed`): `id` names it for `DELETE /delayed/{id}` and
+ * `POST /delayed/{id}/deliver`; `value` as text when it is UTF-8, else `valueBase64`.
+ */
+export interface DelayedWireMessage {
+  id: string;
+  topic: string;
+  dueAt: number;
+  /** When it was produced (ms since the epoch), from its `evq-produced-at` header; null when it has none. */
+  producedAt: number | null;
+  key: string | null;
+  headers: Record<string, string> | null;
+  value?: string;
+  valueBase64?: string;
+}
+
+/** The body of `GET /delayed`: a page in due order, and where the next one starts (`?after=`), null at the end. */
+export interface DelayedList {
+  delayed: DelayedWireMessage[];
+  next: string | null;
+  /** Waiting messages looked at for this page (the topic and the filter ran on each). */
+  scanned: number;
+  /** Messages waiting in all, of every topic. */
+  waiting: number;
+}
+
+/** The body of `GET /delayed/histogram`: the matching waiting messages' due times in equal buckets. */
+export interface DelayedHistogramReply {
+  from: number | null;
+  to: number | null;
+  bucketMs: number;
+  counts: number[];
+  matched: number;
+  scanned: number;
+  complete: boolean;
 }
 
 /** The body of an error reply (HTTP) and of an error frame (WebSocket). */

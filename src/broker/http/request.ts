@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { EvqError, EvqUsageError } from '../../errors.js';
+import { LIMITS } from '../../core/limits.js';
 import { compileFilter, type Filter } from '../../core/filter/index.js';
 import { parseDuration } from '../../core/durations.js';
 import { HEADERS, type StartPosition } from '../../protocol/http.js';
@@ -57,6 +58,17 @@ export function queryFilter(url: URL, limits: BrokerLimits): Filter | null {
   const text = url.searchParams.get('filter');
   if (text === null || text.trim() === '') return null;
   return compileFilter(text, { maxLength: limits.maxFilterLength });
+}
+
+/** `?scan=N`: most records a read looks at (1 to LIMITS.maxScanRecords, the default); a client that shows a scan's progress asks for fewer. */
+export function queryScan(url: URL): number {
+  const text = url.searchParams.get('scan');
+  if (text === null) return LIMITS.maxScanRecords;
+  const n = parseOffset(text, 'scan');
+  if (n < 1 || n > LIMITS.maxScanRecords) {
+    throw new EvqUsageError('EVQ_ERR_INVALID_ARGUMENT', `invalid scan ${text.slice(0, 20)}: expected 1 to ${LIMITS.maxScanRecords}`);
+  }
+  return n;
 }
 
 export function queryFlag(url: URL, name: string): boolean {

@@ -7,6 +7,7 @@ import type { BrokerContext } from '../context.js';
 import type { RequestGuard } from '../request-guard.js';
 import type { ConsoleFiles } from '../ui/console.js';
 import { describeBenchRun, listBenchRuns, updateBenchRun } from './bench-routes.js';
+import { cancelDelayedRoute, delayedHistogramRoute, deliverDelayedRoute, listDelayedRoute } from './delayed-routes.js';
 import { commitGroup, describeGroup, listGroups, readGroup, resetGroup } from './group-routes.js';
 import { commitMember, deleteWholeGroup, describeWholeGroup, heartbeatMember, joinGroup, leaveGroup, readMember } from './member-routes.js';
 import { replyError, replyJson, replyText, toEvqError } from './replies.js';
@@ -169,6 +170,31 @@ async function handle(
         await commitMember(ctx, topic, group, req, res);
         return;
       }
+    }
+  }
+  if (root === 'delayed' && group === undefined) {
+    // /delayed, /delayed/histogram, /delayed/{id}, /delayed/{id}/deliver: `topic` is the id
+    if (topic === undefined) {
+      allow('GET');
+      listDelayedRoute(ctx, res, url);
+      return;
+    }
+    if (topic === 'histogram' && sub === undefined) {
+      allow('GET');
+      delayedHistogramRoute(ctx, res, url);
+      return;
+    }
+    if (sub === undefined) {
+      allow('DELETE');
+      req.resume();
+      await cancelDelayedRoute(ctx, topic, res);
+      return;
+    }
+    if (sub === 'deliver') {
+      allow('POST');
+      req.resume();
+      await deliverDelayedRoute(ctx, topic, res);
+      return;
     }
   }
   if (root === 'produce' && topic !== undefined && sub === undefined) {

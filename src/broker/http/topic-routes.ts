@@ -16,6 +16,7 @@ import {
   queryFrom,
   queryLimit,
   queryPartition,
+  queryScan,
   requestPartition,
   queryWait,
   requestDueAt,
@@ -98,9 +99,10 @@ export async function readMessages(
   const limit = queryLimit(url, ctx.limits);
   const filter = queryFilter(url, ctx.limits);
   const waitMs = queryWait(url, ctx.limits);
+  const maxScan = queryScan(url);
   const signal = closeSignal(req, res);
   const partition = readPartition(ctx, topic, url);
-  const result = await ctx.reader.read(topic, partition, from, { limit, filter, waitMs, signal });
+  const result = await ctx.reader.read(topic, partition, from, { limit, filter, waitMs, signal, maxScan });
   replyRecords(res, result);
 }
 
@@ -130,6 +132,8 @@ export function replyRecords(res: ServerResponse, result: ReadResult, extraHeade
     'content-length': Buffer.byteLength(body),
     [HEADERS.nextOffset]: String(result.nextOffset),
     [HEADERS.endOffset]: String(result.endOffset),
+    [HEADERS.scanned]: String(result.scanned),
+    [HEADERS.scannedBytes]: String(result.scannedBytes),
     ...extraHeaders,
   });
   res.end(body);

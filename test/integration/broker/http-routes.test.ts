@@ -67,6 +67,17 @@ describe('HTTP produce and read', () => {
     expect(page.next).toBe(8);
     const filtered = await readAll(broker.url, 'nums', `?filter=${encodeURIComponent('value.kind == "odd" && value.n > 10')}`);
     expect(filtered.records.map((r) => JSON.parse(r.value).n)).toEqual([11, 13, 15, 17, 19]);
+    // what a scan looked at, matched or not: every record and its value bytes
+    const scan = await fetch(`${broker.url}/topics/nums/messages?filter=${encodeURIComponent('value.n == 3')}`);
+    expect(scan.headers.get('evq-scanned')).toBe('20');
+    expect(scan.headers.get('evq-scanned-bytes')).toBe(String(values.reduce((sum, v) => sum + Buffer.byteLength(v), 0)));
+    await scan.text();
+    // a read that asks to look at fewer stops there and says where to go on
+    const step = await fetch(`${broker.url}/topics/nums/messages?scan=8&filter=${encodeURIComponent('value.n > 5')}`);
+    expect(step.headers.get('evq-scanned')).toBe('8');
+    expect(step.headers.get('evq-next-offset')).toBe('8');
+    expect((await step.text()).trim().split('\n')).toHaveLength(2);
+    expect((await fetch(`${broker.url}/topics/nums/messages?scan=0`)).status).toBe(400);
     const latest = await readAll(broker.url, 'nums', '?from=latest');
     expect(latest.records).toEqual([]);
     expect(latest.next).toBe(20);

@@ -1,18 +1,37 @@
 /**
  * The console's messages view in chromium against a real broker: pages backward and forward from the end,
  * from an offset and from a time, one partition or all; each record's partition, offset, time, key, headers
- * and value (JSON pretty-printed, text as text, bytes as hex); a filter run on the broker that narrows the
- * page, one it refuses (its message and column shown); the position and filter in the address; and a
- * payload that would run script if it were markup, shown as text.
+ * and value (JSON pretty-printed and collapsible, text as text, bytes as hex); a filter run on the broker
+ * that narrows the page, one it refuses (its message and column shown); the position and filter in the
+ * address; a payload that would run script if it were markup, shown as text; copy as `evq produce` and
+ * as curl (run in sh, they produce the same record again), export as NDJSON, replay, and a filtered scan's
+ * progress with its Stop button.
  */
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserTestsEnabled } from '../../helpers/browser.js';
-import { createTopic, postMessage, startTestBroker, type TestBroker } from '../../helpers/broker.js';
+import { createTopic, postMessage, readAll, startTestBroker, type TestBroker } from '../../helpers/broker.js';
 import { startConsoleBrowser, type ConsoleBrowser } from '../../helpers/console-page.js';
+import { EVQ_BIN } from '../../helpers/spawn-broker.js';
 
 /** The little of the page's DOM the scripts below use (tsconfig has no DOM lib). */
 declare const document: { getElementById(id: string): { textContent: string | null } | null };
+declare const navigator: { clipboard: { readText(): Promise<string> } };
+
+/** A value, key and header a shell would expand or split if they were not quoted. */
+const SHELL_VALUE = `it's "$HOME" \`id\` $(echo no) \\ end\nsecond line 'quoted'`;
+const SHELL_KEY = "k'ey $USER";
+const SHELL_HEADER = "it's $PATH";
+
+/** Runs a copied command in sh, `evq` being this checkout's bin/evq.js. */
+async function runInShell(command: string): Promise<string> {
+  const script = `evq() { ${JSON.stringify(process.execPath)} ${JSON.stringify(EVQ_BIN)} "$@"; }\n${command}\n`;
+  const { stdout } = await promisify(execFile)('sh', ['-c', script], { timeout: 10_000 });
+  return stdout;
+}
 
 let browser: ConsoleBrowser;
 let broker: TestBroker;
@@ -71,6 +90,9 @@ describe.skipIf(!browserTestsEnabled())('the console: messages', () => {
       });
       expect(res.status).toBe(201);
     }
+    await produceLines('shell', [{ value: SHELL_VALUE, key: SHELL_KEY, headers: { note: SHELL_HEADER } }]);
+    const big = range(0, 29_999).map((n) => ({ value: JSON.stringify({ n }) }));
+    for (let i = 0; i < big.length; i += 1000) await produceLines('big', big.slice(i, i + 1000));
     await produceLines('xss', [
       { value: XSS, key: XSS, headers: { [XSS.replace(/[^a-z]/g, '')]: XSS } },
       { value: JSON.stringify({ html: XSS }) },
@@ -205,6 +227,119 @@ describe.skipIf(!browserTestsEnabled())('the console: messages', () => {
     expect(await page.locator('tr[data-offset="1"] pre').textContent()).toBe(JSON.stringify({ html: XSS }, null, 2));
     expect(await page.locator('main img').count()).toBe(0);
     // the dialog handler (console-page.ts) logs any alert as an error
+    browser.expectClean(page);
+    await page.close();
+  });
+  it('folds a long JSON value and opens it on a click', async () => {
+    await produceLines('long', [{ value: JSON.stringify({ items: range(1, 20) }) }, { value: '{"short":true}' }]);
+    const page = await browser.open(`${broker.url}/ui/#/topics/long/messages`, 'table.messages tbody tr[data-offset]');
+    const long = page.locator('tr[data-offset="0"] details.json-value');
+    expect(await long.evaluate((d) => (d as unknown as { open: boolean }).open)).toBe(false);
+    expect(await long.locator('summary').textContent()).toBe('{…} 1 key, 24 lines');
+    expect(await long.locator('pre[data-kind="json"]').isVisible()).toBe(false);
+    await long.locator('summary').click();
+    expect(await long.locator('pre[data-kind="json"]').isVisible()).toBe(true);
+    expect(await page.locator('tr[data-offset="1"] details.json-value pre').isVisible()).toBe(true);
+    await page.locator('tr[data-offset="1"] details.json-value summary').click();
+    expect(await page.locator('tr[data-offset="1"] details.json-value pre').isVisible()).toBe(false);
+    browser.expectClean(page);
+    await page.close();
+  });
+
+  it('copies a record as evq produce and as curl, quoted for sh: run, each produces the same record again', async () => {
+    const page = await browser.open(`${broker.url}/ui/#/topics/shell/messages`, 'table.messages tbody tr[data-offset]');
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: broker.url });
+    await page.click('tr[data-offset="0"] button.copy-evq');
+    await page.locator('#copy-status', { hasText: 'copied' }).waitFor();
+    const evqCommand = (await page.locator('#copy-text').textContent()) ?? '';
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(evqCommand);
+    expect(evqCommand.startsWith(`evq produce 'shell' --url '${broker.url}' --key `)).toBe(true);
+    await runInShell(evqCommand);
+
+    await page.click('tr[data-offset="0"] button.copy-curl');
+    await page.locator('#copy-status', { hasText: 'copied' }).waitFor();
+    const curl = (await page.locator('#copy-text').textContent()) ?? '';
+    expect(curl.startsWith(`curl -sS -X POST '${broker.url}/topics/shell/batch'`)).toBe(true);
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(curl);
+    expect(JSON.parse(await runInShell(curl))).toMatchObject({ topic: 'shell', count: 1 });
+
+    const { records } = await readAll(broker.url, 'shell');
+    expect(records).toHaveLength(3);
+    for (const r of records) {
+      expect(r.value).toBe(SHELL_VALUE);
+      expect(r.key).toBe(SHELL_KEY);
+      expect(r.headers).toEqual({ note: SHELL_HEADER });
+    }
+    browser.expectClean(page);
+    await page.close();
+  });
+
+  it('exports the loaded rows as an NDJSON download', async () => {
+    const page = await browser.open(`${broker.url}/ui/#/topics/orders/messages?from=10&limit=20`, 'table.messages tbody tr[data-offset]');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+    expect(download.suggestedFilename()).toBe('orders-10.ndjson');
+    const lines = (await readFile(await download.path(), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((r) => r.offset)).toEqual(range(10, 29));
+    expect(lines[0]).toMatchObject({ topic: 'orders', partition: 0, offset: 10, key: 'c-3', headers: { type: 'deposit' } });
+    expect(JSON.parse(lines[0].value)).toEqual({ n: 10, amount: 100, tags: ['a'] });
+    browser.expectClean(page);
+    await page.close();
+  });
+
+  it('replays a message to another topic behind a confirmation; no replay in a read-only console', async () => {
+    const page = await browser.open(`${broker.url}/ui/#/topics/orders/messages?from=5&limit=20`, 'table.messages tbody tr[data-offset]');
+    await page.click('tr[data-offset="5"] button.replay');
+    await page.locator('dialog.confirm').waitFor();
+    expect(await page.inputValue('#replay-topic')).toBe('orders');
+    await page.fill('#replay-topic', 'replayed');
+    await page.locator('dialog.confirm').getByRole('button', { name: 'Replay' }).click();
+    await page.locator('#action-result .ok').waitFor();
+    expect(await page.locator('#action-result .ok').textContent()).toBe('Replayed to “replayed”: partition 0, offset 0.');
+    const { records } = await readAll(broker.url, 'replayed');
+    expect(records.map((r) => [r.key, r.headers, JSON.parse(r.value).n])).toEqual([['c-5', { type: 'refund' }, 5]]);
+    browser.expectClean(page);
+    await page.close();
+
+    await using readOnly = await startTestBroker({ memory: true, uiReadOnly: true });
+    expect((await postMessage(readOnly.url, 'ro', 'x')).status).toBe(201);
+    const ro = await browser.open(`${readOnly.url}/ui/#/topics/ro/messages`, 'table.messages tbody tr[data-offset]');
+    expect(await ro.locator('button.replay').count()).toBe(0);
+    expect(await ro.locator('button.copy-curl').count()).toBe(1);
+    browser.expectClean(ro);
+    await ro.close();
+  });
+
+  it('shows a filtered scan’s progress read after read, and Stop ends it where it is', async () => {
+    const page = await browser.open(`${broker.url}/ui/#/topics/big/messages?from=start`, 'table.messages tbody tr[data-offset]');
+    await page.fill('#filter', 'value.n == 29999');
+    await page.press('#filter', 'Enter');
+    await page.locator('#scan-text', { hasText: 'done' }).waitFor();
+    expect(await page.locator('#scan-text').textContent()).toMatch(/^scanned 30,000 · matched 1 · \d+(\.\d)? KiB · \d+\.\d s · done$/);
+    expect(await offsets(page)).toEqual([29_999]);
+    expect(await page.locator('#scan-stop').isDisabled()).toBe(true);
+
+    // hold the second read until Stop is pressed: the scan ends after it, with what it found
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let reached = (): void => undefined;
+    const atSecond = new Promise<void>((resolve) => (reached = resolve));
+    await page.route(/\/topics\/big\/messages\?.*from=10000/, async (route) => {
+      reached();
+      await held;
+      await route.continue();
+    });
+    await page.fill('#filter', 'value.n < 0');
+    await page.press('#filter', 'Enter');
+    await atSecond;
+    expect(await page.locator('#scan-text').textContent()).toMatch(/^scanned 10,000 · matched 0 · .* · scanning…$/);
+    await page.click('#scan-stop');
+    release();
+    await page.locator('#scan-text', { hasText: 'stopped' }).waitFor();
+    expect(await page.locator('#scan-text').textContent()).toMatch(/^scanned 20,000 · matched 0 · .* · stopped$/);
+    expect(await page.locator('#newer').isDisabled()).toBe(false);
     browser.expectClean(page);
     await page.close();
   });
