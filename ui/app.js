@@ -1,11 +1,12 @@
 /**
  * The console's shell: takes the token from the address, reads how the broker was started
- * (`/ui/config.json`), and routes the fragment (`#/topics`, `#/topics/NAME/messages?…`, `#/topics/NAME/tail`) to a view. A view is
+ * (`/ui/config.json`), and routes the fragment (`#/` the overview, `#/topics`, `#/topics/NAME/messages?…`, `#/topics/NAME/tail`) to a view. A view is
  * `(root, route, app) => cleanup?`; when the broker wants a token the view's error shows the token prompt.
  */
 import { ApiError, getToken, setToken, takeTokenFromUrl } from './api.js';
 import { h, replace } from './dom.js';
 import { messagesView } from './messages.js';
+import { overviewView } from './overview.js';
 import { produceView } from './produce.js';
 import { tailView } from './tail.js';
 import { topicsView } from './topics.js';
@@ -46,12 +47,14 @@ function render() {
   cleanup = null;
   const route = currentRoute();
   for (const link of document.querySelectorAll('nav a[data-view]')) {
-    const active = link.getAttribute('data-view') === (route.path[0] ?? 'topics');
+    const active = link.getAttribute('data-view') === (route.path[0] ?? 'overview');
     if (active) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
   replace(main);
-  if (route.path[0] === 'topics' && route.path.length === 3 && route.path[2] === 'messages') {
+  if (route.path.length === 0 || route.path[0] === 'overview') {
+    cleanup = overviewView(main, route, app) ?? null;
+  } else if (route.path[0] === 'topics' && route.path.length === 3 && route.path[2] === 'messages') {
     cleanup = messagesView(main, route, app) ?? null;
   } else if (route.path[0] === 'topics' && route.path.length === 3 && route.path[2] === 'tail') {
     cleanup = tailView(main, route, app) ?? null;

@@ -364,3 +364,46 @@ export interface GroupDescription {
   /** Every partition of the group's topics (subscribed by a member or with a commit), in topic then partition order. */
   partitions: GroupPartitionOffsets[];
 }
+
+/** The body of `GET /info`: how the broker runs, its totals now, and its message rates of the last minutes. */
+export interface BrokerInfo {
+  version: string;
+  /** When the broker started and for how long it has run (ms). */
+  startedAt: number;
+  uptimeMs: number;
+  /** The data directory (absolute), or null with `--memory`. */
+  dataDir: string | null;
+  memory: boolean;
+  fsync: 'always' | 'interval' | 'never';
+  listeners: {
+    /** `http://host:port`: HTTP and WebSocket. */
+    http: string;
+    /** `kafka://host:port` (the advertised address), or null without `--kafka-port`. */
+    kafka: string | null;
+    /** `http://host:port/ui/`, or null with `--no-ui`. */
+    console: string | null;
+  };
+  totals: {
+    topics: number;
+    partitions: number;
+    /** Messages retained, over every partition. */
+    messages: number;
+    /** Bytes of the logs, over every partition. */
+    bytes: number;
+    /** Groups with a committed offset or members now. */
+    groups: number;
+    /** Open connections: HTTP (keep-alive ones included, WebSocket ones too), WebSocket, Kafka. */
+    connections: { http: number; websocket: number; kafka: number };
+    /** WebSocket subscriptions now. */
+    subscribers: number;
+    /** Delayed messages waiting for their time. */
+    delayedPending: number;
+  };
+  /** Since the broker started, over every topic (the counters of GET /metrics, deleted topics included). */
+  counters: { messagesIn: number; bytesIn: number; messagesOut: number; bytesOut: number };
+  /**
+   * The last minutes, one sample every `intervalMs`, oldest first: `times[i]` (ms since the epoch) ends a
+   * sample; `produced[i]` and `delivered[i]` are the messages appended and delivered in it.
+   */
+  rates: { intervalMs: number; times: number[]; produced: number[]; delivered: number[] };
+}
