@@ -1,10 +1,11 @@
 /**
  * The console's shell: takes the token from the address, reads how the broker was started
- * (`/ui/config.json`), and routes the fragment (`#/` the overview, `#/topics`, `#/topics/NAME/messages?…`, `#/topics/NAME/tail`) to a view. A view is
+ * (`/ui/config.json`), and routes the fragment (`#/` the overview, `#/groups[/NAME]`, `#/topics`, `#/topics/NAME/messages?…`, `#/topics/NAME/tail`) to a view. A view is
  * `(root, route, app) => cleanup?`; when the broker wants a token the view's error shows the token prompt.
  */
 import { ApiError, getToken, setToken, takeTokenFromUrl } from './api.js';
 import { h, replace } from './dom.js';
+import { groupsView, groupView } from './groups.js';
 import { messagesView } from './messages.js';
 import { overviewView } from './overview.js';
 import { produceView } from './produce.js';
@@ -54,6 +55,10 @@ function render() {
   replace(main);
   if (route.path.length === 0 || route.path[0] === 'overview') {
     cleanup = overviewView(main, route, app) ?? null;
+  } else if (route.path[0] === 'groups' && route.path.length === 1) {
+    cleanup = groupsView(main, route, app) ?? null;
+  } else if (route.path[0] === 'groups' && route.path.length === 2) {
+    cleanup = groupView(main, route, app) ?? null;
   } else if (route.path[0] === 'topics' && route.path.length === 3 && route.path[2] === 'messages') {
     cleanup = messagesView(main, route, app) ?? null;
   } else if (route.path[0] === 'topics' && route.path.length === 3 && route.path[2] === 'tail') {

@@ -7,6 +7,7 @@
 import { getJson } from './api.js';
 import { lineChart } from './chart.js';
 import { formatBytes, formatCount, h, replace } from './dom.js';
+import { formatDuration } from './durations.js';
 
 const REFRESH_MS = 2000;
 /** The "now" rate: the mean over the last samples (seconds). */
@@ -135,16 +136,4 @@ function total(id, label, value, detail) {
     h('span', { class: 'label muted' }, label),
     detail === undefined ? null : h('span', { class: 'detail muted' }, detail),
   );
-}
-
-/** `3d 4h`, `2h 5m`, `4m 12s`, `9s`. @param {number} ms */
-export function formatDuration(ms) {
-  const s = Math.floor(ms / 1000);
-  const d = Math.floor(s / 86400);
-  const hours = Math.floor((s % 86400) / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  if (d > 0) return `${d}d ${hours}h`;
-  if (hours > 0) return `${hours}h ${m}m`;
-  if (m > 0) return `${m}m ${s % 60}s`;
-  return `${s}s`;
 }

@@ -352,6 +352,12 @@ export interface GroupPartitionOffsets extends GroupPartition {
   missed: number;
   /** The member that owns the partition now (null: none). */
   owner: string | null;
+  /**
+   * The lag in time: when the oldest record the group has not read was stamped (ms since the epoch); null
+   * with no lag (or past the first partitions looked up: LIMITS.maxGroupAgeReads). Absent in what other
+   * brokers answer (a Kafka cluster's groups).
+   */
+  oldestUnreadAt?: number | null;
 }
 
 /** The body of `GET /groups/{group}`. */

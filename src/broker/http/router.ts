@@ -134,7 +134,7 @@ async function handle(
     if (sub === undefined) {
       allow('GET', 'DELETE');
       if (method === 'DELETE') await deleteWholeGroup(ctx, topic, res);
-      else describeWholeGroup(ctx, topic, res);
+      else await describeWholeGroup(ctx, topic, res);
       return;
     }
     if (sub === 'members' && group === undefined) {
