@@ -1,9 +1,11 @@
 /**
  * The console's shell: takes the token from the address, reads how the broker was started
- * (`/ui/config.json`), and routes the fragment (`#/` the overview, `#/groups[/NAME]`, `#/topics`, `#/topics/NAME/messages?…`, `#/topics/NAME/tail`) to a view. A view is
+ * (`/ui/config.json`), and routes the fragment (`#/` the overview, `#/groups[/NAME]`, `#/topics`,
+ * `#/topics/NAME/messages?…`, `#/topics/NAME/tail`, `#/bench[/RUN]`) to a view. A view is
  * `(root, route, app) => cleanup?`; when the broker wants a token the view's error shows the token prompt.
  */
 import { ApiError, getToken, setToken, takeTokenFromUrl } from './api.js';
+import { benchView } from './bench.js';
 import { h, replace } from './dom.js';
 import { groupsView, groupView } from './groups.js';
 import { messagesView } from './messages.js';
@@ -65,6 +67,8 @@ function render() {
     cleanup = tailView(main, route, app) ?? null;
   } else if (route.path[0] === 'topics' && route.path.length === 3 && route.path[2] === 'produce') {
     cleanup = produceView(main, route, app) ?? null;
+  } else if (route.path[0] === 'bench') {
+    cleanup = benchView(main, route, app) ?? null;
   } else {
     cleanup = topicsView(main, route, app) ?? null;
   }

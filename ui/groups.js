@@ -124,7 +124,7 @@ export function groupView(root, route, app) {
   const members = h('div', { id: 'members' });
   const partitions = h('tbody');
   const more = h('p', { class: 'muted' });
-  const chartBox = h('div', { class: 'chart', id: 'lag-chart', role: 'img', 'aria-label': `Lag of group ${name} over time` });
+  const chartBox = h('div', { class: 'live-chart', id: 'lag-chart', role: 'img', 'aria-label': `Lag of group ${name} over time` });
   const problem = h('div');
   /** @type {ReturnType<typeof resetForm> | null} */
   const reset = app.readOnly ? null : resetForm(name, app, () => void load());

@@ -28,7 +28,12 @@ export function overviewView(root, _route, app) {
   const facts = h('dl', { class: 'facts' });
   const totals = h('div', { class: 'totals' });
   const now = h('p', { class: 'muted', id: 'rate-now', 'aria-live': 'off' });
-  const chartBox = h('div', { class: 'chart', id: 'rate-chart', role: 'img', 'aria-label': 'Messages per second, produced and delivered' });
+  const chartBox = h('div', {
+    class: 'live-chart',
+    id: 'rate-chart',
+    role: 'img',
+    'aria-label': 'Messages per second, produced and delivered',
+  });
   const problem = h('div');
   replace(
     root,

@@ -6,6 +6,7 @@ import type { Ingest, IngestLimits } from './ingest.js';
 import type { BrokerMetrics } from './metrics.js';
 import type { Reader } from './reader.js';
 import type { TopicStore } from './storage/topic-store.js';
+import type { BenchBoard } from './bench-board.js';
 
 /** The broker's limits as configured (defaults from LIMITS, some changed by flags). */
 export interface BrokerLimits extends IngestLimits {
@@ -28,6 +29,8 @@ export interface BrokerContext {
   /** The groups of Kafka clients (the classic protocol: client-side assignment); their offsets are in `groups` too. */
   kafkaGroups: ClassicGroups;
   metrics: BrokerMetrics;
+  /** The `evq bench` runs reporting to this broker (for the console). */
+  benchRuns: BenchBoard;
   limits: BrokerLimits;
   clock: Clock;
   /** Subscriber counts per topic, for GET /topics (filled by the WebSocket hub). */

@@ -30,6 +30,7 @@ import type { CorruptionReport, FsyncMode, RecoveryReport } from './storage/log.
 import { TopicStore } from './storage/topic-store.js';
 import { ConsoleFiles } from './ui/console.js';
 import { WsHub } from './ws/hub.js';
+import { BenchBoard } from './bench-board.js';
 
 export interface BrokerOptions {
   host?: string;
@@ -162,6 +163,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     coordinator,
     kafkaGroups,
     metrics,
+    benchRuns: new BenchBoard(() => clock.now()),
     limits,
     clock,
     subscriberCount: (topic) => hub?.subscriberCount(topic) ?? 0,

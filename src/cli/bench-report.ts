@@ -15,14 +15,17 @@ const MAX_CLIENT_ROWS = 10;
 
 /** The scenario in one line. */
 export function describeScenario(result: BenchResult): string {
-  const c = result.config;
+  return describeConfig(result.config, result.verification.partitions ?? 1);
+}
+
+/** The scenario line of a run's settings, also before it has run (`partitions`: what the topic has). */
+export function describeConfig(c: BenchResult['config'], partitions: number): string {
   const readers =
     c.group !== null && c.group !== undefined
       ? `group ${c.group} (${plural(c.members ?? c.subscribers, 'member')})`
       : plural(c.subscribers, 'subscriber');
   const parts = [`${plural(c.producers, 'producer')} → ${readers}`];
   // the partitions when asked for or more than one (a run on a topic of one reads as before partitions)
-  const partitions = result.verification.partitions ?? 1;
   if ((c.partitions !== null && c.partitions !== undefined) || partitions > 1) parts.push(plural(partitions, 'partition'));
   const what = c.payloadFile !== null ? `payloads of ${c.payloadFile}` : `${formatBytes(c.size ?? 0)}`;
   parts.push(

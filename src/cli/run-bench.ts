@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { buildShapes } from '../bench/payload.js';
-import { parseScenario } from '../bench/scenario.js';
+import { configOf, parseScenario } from '../bench/scenario.js';
 import type { BenchResult } from '../bench/result.js';
 import { runBench, type RunOptions } from '../bench/runner.js';
+import { benchRunReporter, type BenchRunReporter } from '../client/evq/bench-runs.js';
 import { formatDuration } from '../core/durations.js';
 import { ERROR_CODES, EXIT, EvqError, isEvqErrorCode, type EvqErrorCode } from '../errors.js';
 import { renderComparison } from './bench-compare.js';
@@ -10,7 +11,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from './bench-embedded.js';
 import { readResult, writeCsvResult, writeJsonResult } from './bench-files.js';
 import { formatCount } from './bench-format.js';
 import { startBenchLive } from './bench-live.js';
-import { formatMetric, renderReport } from './bench-report.js';
+import { describeConfig, formatMetric, renderReport } from './bench-report.js';
 import type { BenchPlan } from './commands/bench.js';
 import { explainError } from './error-text.js';
 import { onInterrupt } from './signals.js';
@@ -51,15 +52,33 @@ export async function runBenchCommand(plan: BenchPlan, output: Output = createOu
   const abort = new AbortController();
   let result: BenchResult;
   const live = startBenchLive(output, { subscribers: plan.scenario.subscribers ?? 1 });
+  let reporter: BenchRunReporter | null = null;
   const removeSignalHandlers = onInterrupt(() => {
     output.info('stopping: finishing the messages in flight, then reporting (Ctrl-C again to quit now)');
     abort.abort();
   }, EXIT.failure);
   try {
     const scenario = parseScenario({ ...plan.scenario, url, payloads });
+    // a broker of the user's (not the embedded one, gone with the run) shows the run live in its console
+    if (embedded === undefined) {
+      const title = describeConfig(configOf(scenario), scenario.partitions ?? 1);
+      reporter = benchRunReporter(url, scenario.token, title, scenario.timeoutMs);
+    }
     result = await runBench(scenario, {
       signal: abort.signal,
-      onProgress: (p) => live.onProgress(p),
+      onProgress: (p) => {
+        live.onProgress(p);
+        reporter?.point({
+          elapsedMs: p.elapsedMs,
+          phase: p.phase,
+          publishRate: p.publishRate,
+          deliverRate: p.deliverRate,
+          p99Us: p.p99Us,
+          acked: p.acked,
+          delivered: p.delivered,
+          errors: p.errors,
+        });
+      },
       embedded: plan.embedded,
       evqVersion: env.evqVersion ?? evqVersion(),
       ...env.run,
@@ -95,6 +114,11 @@ export async function runBenchCommand(plan: BenchPlan, output: Output = createOu
   if (plan.csv !== null && !(plan.csv === '-' && readerGone)) await writeCsvResult(plan.csv, result, stdout);
 
   const failure = failureOf(result);
+  await reporter?.finish({
+    ok: failure === undefined,
+    verdict: failure?.message ?? 'every message exactly once, in order; every threshold held',
+    reports: [plan.json, plan.csv].filter((f): f is string => f !== null && f !== '-'),
+  });
   if (failure !== undefined) throw failure;
   return result;
 }

@@ -82,6 +82,8 @@ export const ROUTE_BODY_TYPES = {
   join: [MEDIA_TYPES.json],
   /** POST /groups/{group}/members/{member}/commit: `{"generation": G, "offsets": [{topic, partition, offset}]}`. */
   memberCommit: [MEDIA_TYPES.json],
+  /** POST /bench/runs/{id}: a running `evq bench` reports its progress (`BenchRunUpdate`). */
+  benchRun: [MEDIA_TYPES.json],
 } as const satisfies Record<string, readonly string[]>;
 
 export type BodyRoute = keyof typeof ROUTE_BODY_TYPES;
@@ -111,6 +113,10 @@ export const PATHS = {
   memberMessages: (group: string, member: string) => `/groups/${encodeURIComponent(group)}/members/${encodeURIComponent(member)}/messages`,
   /** POST: commit the member's offsets, fenced by its generation. */
   memberCommit: (group: string, member: string) => `/groups/${encodeURIComponent(group)}/members/${encodeURIComponent(member)}/commit`,
+  /** GET: the `evq bench` runs that reported to this broker, newest first (`BenchRunList`). */
+  benchRuns: () => '/bench/runs',
+  /** GET: one run with its per-second points (`BenchRunInfo`); POST: a running bench's update (`BenchRunUpdate`). */
+  benchRun: (id: string) => `/bench/runs/${encodeURIComponent(id)}`,
   ws: () => '/ws',
   healthz: () => '/healthz',
   metrics: () => '/metrics',
@@ -412,4 +418,55 @@ export interface BrokerInfo {
    * sample; `produced[i]` and `delivered[i]` are the messages appended and delivered in it.
    */
   rates: { intervalMs: number; times: number[]; produced: number[]; delivered: number[] };
+}
+
+/** One second of a running `evq bench`, as it reports it to the broker it measures (and the console draws). */
+export interface BenchRunPoint {
+  /** Since the start of the run (warm-up included). */
+  elapsedMs: number;
+  phase: 'warmup' | 'measuring' | 'draining';
+  /** msgs/s over the last second. */
+  publishRate: number;
+  deliverRate: number;
+  /** The 99th percentile so far (µs; end to end, or ack without subscribers), or null before the first. */
+  p99Us: number | null;
+  acked: number;
+  delivered: number;
+  errors: number;
+}
+
+/**
+ * The body of `POST /bench/runs/{id}`: the first names the run (`title`: its scenario line), each adds a point,
+ * the last says how it ended (`finished`). At most 4 KiB.
+ */
+export interface BenchRunUpdate {
+  title?: string;
+  point?: BenchRunPoint;
+  finished?: {
+    ok: boolean;
+    /** One line: the verification and thresholds (`every message exactly once, in order`, or why not). */
+    verdict: string;
+    /** Where the report was written (`--json`, `--html` file paths), as the bench was told them. */
+    reports: string[];
+  };
+}
+
+/** A run as `GET /bench/runs` lists it. */
+export interface BenchRunSummary {
+  id: string;
+  title: string;
+  startedAt: number;
+  updatedAt: number;
+  last: BenchRunPoint | null;
+  finished: BenchRunUpdate['finished'] | null;
+}
+
+/** The body of `GET /bench/runs`. */
+export interface BenchRunList {
+  runs: BenchRunSummary[];
+}
+
+/** The body of `GET /bench/runs/{id}`: the run and its points, oldest first. */
+export interface BenchRunInfo extends BenchRunSummary {
+  points: BenchRunPoint[];
 }

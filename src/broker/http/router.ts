@@ -7,6 +7,7 @@ import type { TokenAuth } from '../auth.js';
 import type { BrokerContext } from '../context.js';
 import type { RequestGuard } from '../request-guard.js';
 import type { ConsoleFiles } from '../ui/console.js';
+import { describeBenchRun, listBenchRuns, updateBenchRun } from './bench-routes.js';
 import { commitGroup, describeGroup, listGroups, readGroup, resetGroup } from './group-routes.js';
 import { commitMember, deleteWholeGroup, describeWholeGroup, heartbeatMember, joinGroup, leaveGroup, readMember } from './member-routes.js';
 import { replyError, replyJson, replyText, toEvqError } from './replies.js';
@@ -122,6 +123,18 @@ async function handle(
   if (root === 'info' && topic === undefined && info !== null) {
     allow('GET', 'HEAD');
     replyJson(res, 200, info());
+    return;
+  }
+  if (root === 'bench' && topic === 'runs' && group === undefined) {
+    // /bench/runs[/{id}]: `sub` is the run id
+    if (sub === undefined) {
+      allow('GET');
+      listBenchRuns(ctx.benchRuns, res);
+    } else {
+      allow('GET', 'POST');
+      if (method === 'POST') await updateBenchRun(ctx.benchRuns, sub, req, res);
+      else describeBenchRun(ctx.benchRuns, sub, res);
+    }
     return;
   }
   if (root === 'groups' && topic === undefined) {

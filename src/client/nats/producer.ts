@@ -19,10 +19,10 @@ import type { BatchInfo } from '../../core/batcher.js';
 import type { Scheduler } from '../../core/scheduler.js';
 import { EvqError, EvqUsageError } from '../../errors.js';
 import { validateMessage } from '../../protocol/validate.js';
-import { ClientLimitError, ownRefusal, produceFailure, toEvqError } from '../errors.js';
-import { produceInto } from '../feed.js';
+import { ClientLimitError, ownRefusal, toEvqError } from '../errors.js';
 import { settingsOf } from '../produce-settings.js';
 import type { Settings } from '../produce-settings.js';
+import { runProduce } from '../produce-run.js';
 import { ProduceStop } from '../produce-stop.js';
 import { ProduceTally } from '../produce-tally.js';
 import type { Outcome } from '../produce-tally.js';
@@ -98,8 +98,6 @@ class JetStreamProduceRun {
   }
 
   async run(messages: Iterable<ProduceMessage> | AsyncIterable<ProduceMessage>): Promise<ProduceResult> {
-    const signal = this.#options.signal;
-    const onAbort = (): void => this.#stop.fail(new EvqError('EVQ_ERR_CLOSED', 'the produce was aborted', { cause: signal?.reason }));
     // a batch is only a group of publishes here: the pending acks (batch × window) are capped, in 4 or more
     // groups so that publishing goes on while the oldest group's acks come back
     const pendingAcks = Math.min(this.#settings.batchSize * this.#settings.maxInFlight, LIMITS.natsMaxPendingAcks);
@@ -114,27 +112,18 @@ class JetStreamProduceRun {
       maxInFlight: Math.max(1, Math.floor(pendingAcks / batchSize)),
     });
     this.#batcher = batcher;
-    this.#stop.batcher = batcher;
-    await produceInto(messages, {
+    return runProduce(messages, {
       batcher,
+      stop: this.#stop,
+      tally: this.#tally,
       check: (index, message) => this.#check(index, message),
-      failed: () => this.#stop.failed,
-      fail: (error) => this.#stop.fail(toEvqError(error)),
-      watch: (iterator) => this.#stop.watch(iterator),
-      signal,
-      onAbort,
+      signal: this.#options.signal,
+      topic: this.#topic,
+      idempotent: this.#settings.idempotent,
+      startedAt: this.#started,
+      wireBytes: () => this.#wireBytes,
+      maxInFlight: () => this.#maxInFlight,
     });
-    if (this.#tally.callbackError !== undefined) throw this.#tally.callbackError.error;
-    const stats = batcher.stats();
-    const result: ProduceResult = {
-      ...this.#tally.result(performance.now() - this.#started, this.#wireBytes),
-      delayed: this.#tally.delayed,
-      batches: stats.batches,
-      maxInFlight: Math.max(1, Math.min(this.#maxInFlight, stats.batches)),
-    };
-    if (this.#stop.error !== undefined)
-      throw produceFailure(this.#topic, this.#stop.error, result, this.#tally.firstUnacknowledged, this.#settings.idempotent);
-    return result;
   }
 
   /** A message as a publication, or a refused one (kept for `onReject`); undefined when it fails the produce. */

@@ -1,0 +1,55 @@
+/**
+ * The run of a producer that stops as a whole through a {@link ProduceStop} (the NATS and Kafka producers):
+ * feeds the input through the batcher, then answers the tally's result, or throws the first failure with
+ * what was acknowledged before it.
+ */
+import type { Batcher } from '../core/batcher.js';
+import { EvqError } from '../errors.js';
+import { produceFailure, toEvqError } from './errors.js';
+import { produceInto } from './feed.js';
+import type { ProduceStop } from './produce-stop.js';
+import type { ProduceTally } from './produce-tally.js';
+import type { ProduceMessage, ProduceResult } from './types.js';
+
+export interface ProduceRun<I> {
+  batcher: Batcher<I, I>;
+  stop: ProduceStop;
+  tally: ProduceTally;
+  /** A message as the batcher's item, or undefined when it fails the produce (or is refused alone). */
+  check: (index: number, message: ProduceMessage) => I | undefined;
+  signal: AbortSignal | undefined;
+  topic: string;
+  idempotent: boolean;
+  /** `performance.now()` when the produce started. */
+  startedAt: number;
+  /** Bytes sent so far, and the most batches that were in flight at once (read once the input is done). */
+  wireBytes: () => number;
+  maxInFlight: () => number;
+}
+
+export async function runProduce<I>(
+  messages: Iterable<ProduceMessage> | AsyncIterable<ProduceMessage>,
+  run: ProduceRun<I>,
+): Promise<ProduceResult> {
+  const { batcher, stop, tally, signal } = run;
+  stop.batcher = batcher;
+  await produceInto(messages, {
+    batcher,
+    check: run.check,
+    failed: () => stop.failed,
+    fail: (error) => stop.fail(toEvqError(error)),
+    watch: (iterator) => stop.watch(iterator),
+    signal,
+    onAbort: () => stop.fail(new EvqError('EVQ_ERR_CLOSED', 'the produce was aborted', { cause: signal?.reason })),
+  });
+  if (tally.callbackError !== undefined) throw tally.callbackError.error;
+  const stats = batcher.stats();
+  const result: ProduceResult = {
+    ...tally.result(performance.now() - run.startedAt, run.wireBytes()),
+    delayed: tally.delayed,
+    batches: stats.batches,
+    maxInFlight: Math.max(1, Math.min(run.maxInFlight(), stats.batches)),
+  };
+  if (stop.error !== undefined) throw produceFailure(run.topic, stop.error, result, tally.firstUnacknowledged, run.idempotent);
+  return result;
+}
