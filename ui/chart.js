@@ -23,6 +23,12 @@ const HEIGHT = 220;
  * @typedef {{ update: (times: number[], columns: number[][]) => void, destroy: () => void }} Chart
  */
 
+/** `[last - seconds, last]` of the x values (seconds), or the window up to now before any. @param {ArrayLike<number>} xs @param {number} seconds */
+function lastWindow(xs, seconds) {
+  const last = xs.length > 0 ? xs[xs.length - 1] : Date.now() / 1000;
+  return /** @type {[number, number]} */ ([last - seconds, last]);
+}
+
 /** @param {string} color */
 function resolveColor(color) {
   if (!color.startsWith('--')) return color;
@@ -45,7 +51,8 @@ export function lineChart(target, spec) {
     width: width(),
     height: spec.height ?? HEIGHT,
     scales: {
-      x: { time: true, range: spec.windowMs === undefined ? undefined : (_u, _min, max) => [max - spec.windowMs / 1000, max] },
+      // the window ends at the last sample (read from the data: uPlot pads the range of a single point)
+      x: { time: true, range: spec.windowMs === undefined ? undefined : (u) => lastWindow(u.data[0], spec.windowMs / 1000) },
       y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] },
     },
     axes: [axis, { ...axis, label: spec.label, size: 60 }],
@@ -55,7 +62,7 @@ export function lineChart(target, spec) {
         label: s.label,
         stroke: resolveColor(s.color),
         width: 2,
-        points: { show: false },
+        // uPlot shows the points only while they are sparse: one sample is a dot, not nothing
         value: (/** @type {unknown} */ _u, /** @type {number | null} */ v) =>
           v === null ? '–' : `${v.toLocaleString('en-US')}${spec.unit ?? ''}`,
       })),
