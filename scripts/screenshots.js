@@ -69,8 +69,9 @@ try {
   await mkdir(OUT, { recursive: true });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
   const themes = process.env.EVQ_SCREENSHOT_DARK === '1' ? ['light', 'dark'] : ['light'];
-  const { runs } = await (await fetch(`${url}/bench/runs`)).json();
+  const { runs } = /** @type {{ runs: { id: string }[] }} */ (await (await fetch(`${url}/bench/runs`)).json());
   const views = [
+    ['overview', '#/', '#rate-chart canvas'],
     ['topics', '#/topics', 'main tbody tr'],
     ['messages', '#/topics/orders/messages?partition=all&from=end', 'main tbody tr'],
     [
@@ -80,6 +81,7 @@ try {
     ],
     ['tail', '#/topics/orders/tail', 'main h1'],
     ['produce', '#/topics/orders/produce', 'form.produce'],
+    ['groups', '#/groups/billing', '#lag-chart canvas'],
     ['bench', `#/bench/${runs[0]?.id ?? ''}`, 'svg.bench-chart'],
   ];
   for (const theme of themes) {

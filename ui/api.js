@@ -31,7 +31,7 @@ export function takeTokenFromUrl() {
     token = '';
   }
   if (token !== '' && token.length <= MAX_TOKEN) setToken(token);
-  const rest = match[2] === undefined || match[2] === '' ? '#/topics' : `#${match[2]}`;
+  const rest = match[2] === undefined || match[2] === '' ? '#/' : `#${match[2]}`;
   history.replaceState(null, '', `${location.pathname}${location.search}${rest}`);
 }
 

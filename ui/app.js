@@ -1,14 +1,16 @@
 /**
  * The console's shell: takes the token from the address, reads how the broker was started
- * (`/ui/config.json`), and routes the fragment (`#/topics`, `#/topics/NAME/messages?…`, `#/topics/NAME/tail`,
- * `#/bench[/RUN]`) to a view. A view is
+ * (`/ui/config.json`), and routes the fragment (`#/` the overview, `#/groups[/NAME]`, `#/topics`,
+ * `#/topics/NAME/messages?…`, `#/topics/NAME/tail`, `#/bench[/RUN]`) to a view. A view is
  * `(root, route, app) => cleanup?`; when the broker wants a token the view's error shows the token prompt.
  */
 import { ApiError, getToken, setToken, takeTokenFromUrl } from './api.js';
 import { benchView } from './bench.js';
 import { delayedView } from './delayed.js';
 import { h, replace } from './dom.js';
+import { groupsView, groupView } from './groups.js';
 import { messagesView } from './messages.js';
+import { overviewView } from './overview.js';
 import { produceView } from './produce.js';
 import { tailView } from './tail.js';
 import { topicsView } from './topics.js';
@@ -49,12 +51,18 @@ function render() {
   cleanup = null;
   const route = currentRoute();
   for (const link of document.querySelectorAll('nav a[data-view]')) {
-    const active = link.getAttribute('data-view') === (route.path[0] ?? 'topics');
+    const active = link.getAttribute('data-view') === (route.path[0] ?? 'overview');
     if (active) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
   replace(main);
-  if (route.path[0] === 'topics' && route.path.length === 3 && route.path[2] === 'messages') {
+  if (route.path.length === 0 || route.path[0] === 'overview') {
+    cleanup = overviewView(main, route, app) ?? null;
+  } else if (route.path[0] === 'groups' && route.path.length === 1) {
+    cleanup = groupsView(main, route, app) ?? null;
+  } else if (route.path[0] === 'groups' && route.path.length === 2) {
+    cleanup = groupView(main, route, app) ?? null;
+  } else if (route.path[0] === 'topics' && route.path.length === 3 && route.path[2] === 'messages') {
     cleanup = messagesView(main, route, app) ?? null;
   } else if (route.path[0] === 'topics' && route.path.length === 3 && route.path[2] === 'tail') {
     cleanup = tailView(main, route, app) ?? null;

@@ -8,6 +8,8 @@ type Labels = Record<string, string>;
 
 class Family {
   readonly values = new Map<string, { labels: Labels; value: number }>();
+  /** Everything added since the broker started, over every label (kept when a topic's series are dropped). */
+  total = 0;
   constructor(
     readonly name: string,
     readonly help: string,
@@ -15,6 +17,7 @@ class Family {
   ) {}
 
   add(labels: Labels, delta: number): void {
+    this.total += delta;
     const key = labelKey(labels);
     const entry = this.values.get(key);
     if (entry === undefined) this.values.set(key, { labels, value: delta });

@@ -18,6 +18,7 @@ import { DEFAULT_MEMORY_RETENTION_BYTES } from './storage/memory-topic-log.js';
 import { ConnectionGuard } from './http/connection-guard.js';
 import { createRequestHandler } from './http/router.js';
 import { IdempotencyIndex } from './idempotency.js';
+import { brokerInfo, RateSampler } from './info.js';
 import { Ingest } from './ingest.js';
 import { rebuildIdempotency } from './idempotency-rebuild.js';
 import { openJournalStore } from './journal-store.js';
@@ -210,7 +211,26 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   const guard = new ConnectionGuard(options.maxConnections ?? LIMITS.maxConnections, metrics);
   guard.attach(server, LIMITS.connectionRefusalHeadroom);
   const consoleFiles = options.ui === false ? null : new ConsoleFiles({ readOnly: options.uiReadOnly === true });
-  const handleRequest = createRequestHandler(ctx, auth, requestGuard, consoleFiles);
+  const sampler = new RateSampler(metrics, clock);
+  const startedAt = clock.now();
+  // the listeners are known once they listen (below): GET /info reads them at each request
+  let listeners = { http: '', kafka: null as string | null, console: null as string | null };
+  let kafka: KafkaListener | null = null;
+  const info = () =>
+    brokerInfo(
+      ctx,
+      {
+        startedAt,
+        dataDir: memory ? null : dataDir,
+        fsync: options.fsync ?? 'always',
+        listeners: () => listeners,
+        connections: () => ({ http: guard.open, websocket: wsHub.connectionCount, kafka: kafka?.connectionCount ?? 0 }),
+        subscribers: () => wsHub.subscriptionCount,
+        delayedPending: () => delays.pending,
+      },
+      sampler,
+    );
+  const handleRequest = createRequestHandler(ctx, auth, requestGuard, consoleFiles, info);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (!guard.refuseRequest(req, res)) handleRequest(req, res);
   });
@@ -228,7 +248,6 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   const retentionTimer = setInterval(() => void store.enforceRetention(clock.now()).catch(() => undefined), 60_000);
   retentionTimer.unref();
 
-  let kafka: KafkaListener | null = null;
   try {
     await listen(server, host, options.port ?? 7070);
     if (options.kafkaPort !== undefined) {
@@ -254,6 +273,12 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   const address = server.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closing: Promise<void> | null = null;
+  listeners = {
+    http: `http://${urlHost}:${address.port}`,
+    kafka: kafka === null ? null : `kafka://${kafka.advertised}`,
+    console: consoleFiles === null ? null : `http://${urlHost}:${address.port}/ui/`,
+  };
+  sampler.start();
 
   return {
     url: `http://${urlHost}:${address.port}`,
@@ -278,6 +303,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     close: () => {
       closing ??= (async () => {
         clearInterval(retentionTimer);
+        sampler.stop();
         const stopped = new Promise<void>((done) => server.close(() => done()));
         server.closeIdleConnections();
         await kafka?.close();

@@ -174,6 +174,8 @@ export const LIMITS = {
   maxMemberTopics: 64,
   /** Largest JSON body of a group request (join, an anonymous commit, reset). */
   maxGroupBodyBytes: 4 * KiB,
+  /** Partitions of a group whose oldest unread record GET /groups/{group} looks up (one small log read each), at most. */
+  maxGroupAgeReads: 256,
   /** Largest JSON body of a member's commit (one offset per partition it owns: about 60 bytes each). */
   maxMemberCommitBytes: 256 * KiB,
 

@@ -398,6 +398,12 @@ export interface GroupPartitionOffsets extends GroupPartition {
   missed: number;
   /** The member that owns the partition now (null: none). */
   owner: string | null;
+  /**
+   * The lag in time: when the oldest record the group has not read was stamped (ms since the epoch); null
+   * with no lag (or past the first partitions looked up: LIMITS.maxGroupAgeReads). Absent in what other
+   * brokers answer (a Kafka cluster's groups).
+   */
+  oldestUnreadAt?: number | null;
 }
 
 /** The body of `GET /groups/{group}`. */
@@ -409,6 +415,49 @@ export interface GroupDescription {
   members: GroupMemberInfo[];
   /** Every partition of the group's topics (subscribed by a member or with a commit), in topic then partition order. */
   partitions: GroupPartitionOffsets[];
+}
+
+/** The body of `GET /info`: how the broker runs, its totals now, and its message rates of the last minutes. */
+export interface BrokerInfo {
+  version: string;
+  /** When the broker started and for how long it has run (ms). */
+  startedAt: number;
+  uptimeMs: number;
+  /** The data directory (absolute), or null with `--memory`. */
+  dataDir: string | null;
+  memory: boolean;
+  fsync: 'always' | 'interval' | 'never';
+  listeners: {
+    /** `http://host:port`: HTTP and WebSocket. */
+    http: string;
+    /** `kafka://host:port` (the advertised address), or null without `--kafka-port`. */
+    kafka: string | null;
+    /** `http://host:port/ui/`, or null with `--no-ui`. */
+    console: string | null;
+  };
+  totals: {
+    topics: number;
+    partitions: number;
+    /** Messages retained, over every partition. */
+    messages: number;
+    /** Bytes of the logs, over every partition. */
+    bytes: number;
+    /** Groups with a committed offset or members now. */
+    groups: number;
+    /** Open connections: HTTP (keep-alive ones included, WebSocket ones too), WebSocket, Kafka. */
+    connections: { http: number; websocket: number; kafka: number };
+    /** WebSocket subscriptions now. */
+    subscribers: number;
+    /** Delayed messages waiting for their time. */
+    delayedPending: number;
+  };
+  /** Since the broker started, over every topic (the counters of GET /metrics, deleted topics included). */
+  counters: { messagesIn: number; bytesIn: number; messagesOut: number; bytesOut: number };
+  /**
+   * The last minutes, one sample every `intervalMs`, oldest first: `times[i]` (ms since the epoch) ends a
+   * sample; `produced[i]` and `delivered[i]` are the messages appended and delivered in it.
+   */
+  rates: { intervalMs: number; times: number[]; produced: number[]; delivered: number[] };
 }
 
 /** One second of a running `evq bench`, as it reports it to the broker it measures (and the console draws). */

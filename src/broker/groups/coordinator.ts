@@ -244,6 +244,11 @@ export class GroupCoordinator {
     group.changed.emit(group.generation);
   }
 
+  /** The names of the groups that have members now. */
+  groupNames(): string[] {
+    return [...this.#groups.keys()].filter((name) => (this.#groups.get(name)?.members.size ?? 0) > 0);
+  }
+
   /** Members of a group now (those subscribed to `topic`, when given). */
   memberCount(groupName: string, topic?: string): number {
     const group = this.#groups.get(groupName);

@@ -312,7 +312,7 @@ export async function commitMember(
 }
 
 /** GET /groups/{group}: members, assignments and, per partition, the committed offset, lag and owner. 404 without members or commits. */
-export function describeWholeGroup(ctx: BrokerContext, group: string, res: ServerResponse): void {
+export async function describeWholeGroup(ctx: BrokerContext, group: string, res: ServerResponse): Promise<void> {
   validateGroupName(group);
   const live = ctx.coordinator.describe(group) ?? classicGroupView(ctx.kafkaGroups, group);
   const commits = ctx.groups.ofGroup(group);
@@ -335,9 +335,11 @@ export function describeWholeGroup(ctx: BrokerContext, group: string, res: Serve
         partition,
         ...partitionFigures(t?.partition(partition), committed),
         owner: live?.owner(topic, partition) ?? null,
+        oldestUnreadAt: null,
       });
     }
   }
+  await stampOldestUnread(ctx, partitions);
   const reply: GroupDescription = {
     group,
     generation: live?.generation ?? 0,
@@ -346,6 +348,29 @@ export function describeWholeGroup(ctx: BrokerContext, group: string, res: Serve
     partitions,
   };
   replyJson(res, 200, reply);
+}
+
+/**
+ * The lag in time: for each partition with lag (the first LIMITS.maxGroupAgeReads of them), the timestamp of
+ * the oldest record the group has not read — the one at its committed offset, or the log's start when it has
+ * none or retention removed it. One record read from the log each, not counted as delivered; a damaged range
+ * leaves it null.
+ */
+async function stampOldestUnread(ctx: BrokerContext, partitions: GroupPartitionOffsets[]): Promise<void> {
+  const behind = partitions.filter((p) => p.lag > 0).slice(0, LIMITS.maxGroupAgeReads);
+  await Promise.all(
+    behind.map(async (p) => {
+      const log = ctx.store.get(p.topic)?.partition(p.partition);
+      if (log === undefined) return;
+      const from = Math.min(Math.max(p.committed ?? log.startOffset, log.startOffset), log.endOffset);
+      try {
+        const [first] = await log.read(from, { maxRecords: 1, maxBytes: 1 });
+        p.oldestUnreadAt = first?.timestamp ?? null;
+      } catch {
+        p.oldestUnreadAt = null;
+      }
+    }),
+  );
 }
 
 /** DELETE /groups/{group}: forgets the committed offsets of a group without members; 409 while it has some. */

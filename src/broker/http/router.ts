@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LIMITS } from '../../core/limits.js';
 import { EvqError } from '../../errors.js';
 import { CONTENT_TYPES, HEADERS } from '../../protocol/http.js';
+import type { BrokerInfo } from '../../protocol/http.js';
 import type { TokenAuth } from '../auth.js';
 import type { BrokerContext } from '../context.js';
 import type { RequestGuard } from '../request-guard.js';
@@ -48,9 +49,10 @@ export function createRequestHandler(
   auth: TokenAuth,
   guard: RequestGuard,
   consoleFiles: ConsoleFiles | null = null,
+  info: (() => BrokerInfo) | null = null,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    handle(ctx, auth, guard, consoleFiles, req, res).catch((err: unknown) => {
+    handle(ctx, auth, guard, consoleFiles, info, req, res).catch((err: unknown) => {
       const evq = toEvqError(err);
       ctx.metrics.rejected.add({ reason: evq.code }, 1);
       replyError(res, evq);
@@ -63,6 +65,7 @@ async function handle(
   auth: TokenAuth,
   guard: RequestGuard,
   consoleFiles: ConsoleFiles | null,
+  info: (() => BrokerInfo) | null,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -118,6 +121,11 @@ async function handle(
     replyText(res, 200, ctx.metrics.render(), CONTENT_TYPES.prometheus);
     return;
   }
+  if (root === 'info' && topic === undefined && info !== null) {
+    allow('GET', 'HEAD');
+    replyJson(res, 200, info());
+    return;
+  }
   if (root === 'bench' && topic === 'runs' && group === undefined) {
     // /bench/runs[/{id}]: `sub` is the run id
     if (sub === undefined) {
@@ -140,7 +148,7 @@ async function handle(
     if (sub === undefined) {
       allow('GET', 'DELETE');
       if (method === 'DELETE') await deleteWholeGroup(ctx, topic, res);
-      else describeWholeGroup(ctx, topic, res);
+      else await describeWholeGroup(ctx, topic, res);
       return;
     }
     if (sub === 'members' && group === undefined) {

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -17,6 +18,16 @@ import { header } from '../http/request.js';
 
 /** Where the console's files are: `<package>/ui/`, from `src/broker/ui/` and from `dist/broker/ui/` alike. */
 export const CONSOLE_DIR = fileURLToPath(new URL('../../../ui/', import.meta.url));
+
+/**
+ * Files of npm packages the console uses, served under `/ui/vendor/` from where Node resolves them (the
+ * package's node_modules, hoisted or not): uPlot's ES module and stylesheet for the overview's charts. Nothing
+ * is fetched from elsewhere, at build time or run time.
+ */
+export const VENDOR_FILES: Readonly<Record<string, string>> = {
+  'vendor/uPlot.esm.js': 'uplot/dist/uPlot.esm.js',
+  'vendor/uPlot.min.css': 'uplot/dist/uPlot.min.css',
+};
 
 /** Most files and bytes read from the directory: it is ours, but a stray build output must not fill memory. */
 const MAX_FILES = 200;
@@ -111,7 +122,7 @@ export class ConsoleFiles {
   }
 
   #load(): Promise<Map<string, ConsoleFile>> {
-    this.#files ??= readConsoleDir(this.#dir);
+    this.#files ??= readConsoleDir(this.#dir).then(addVendorFiles);
     return this.#files;
   }
 }
@@ -132,6 +143,22 @@ async function readConsoleDir(dir: string): Promise<Map<string, ConsoleFile>> {
     }
   };
   await walk('', 0);
+  return files;
+}
+
+/** Adds VENDOR_FILES to `files` (one that does not resolve is left out: its page then says it cannot load it). */
+async function addVendorFiles(files: Map<string, ConsoleFile>): Promise<Map<string, ConsoleFile>> {
+  const require = createRequire(import.meta.url);
+  for (const [name, specifier] of Object.entries(VENDOR_FILES)) {
+    let path: string;
+    try {
+      path = require.resolve(specifier);
+    } catch {
+      continue;
+    }
+    if ((await stat(path)).size > MAX_FILE_BYTES) continue;
+    files.set(name, makeFile(extname(name), await readFile(path)));
+  }
   return files;
 }
 

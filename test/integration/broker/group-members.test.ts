@@ -274,7 +274,9 @@ describe('consumer groups with several members', () => {
     expect(old.partitions).toBeUndefined();
     expect((await getJson(`${url}/groups`)).groups).toEqual([old]);
     const described = await describe_(url, 'billing');
-    expect(described.partitions).toEqual([{ topic: 'orders', partition: 0, committed: 5, endOffset: 12, lag: 7, missed: 0, owner: null }]);
+    expect(described.partitions).toEqual([
+      { topic: 'orders', partition: 0, committed: 5, endOffset: 12, lag: 7, missed: 0, owner: null, oldestUnreadAt: expect.any(Number) },
+    ]);
     const a = await joinAs(url, 'billing', { topics: ['orders'] });
     const page = await readMember(url, 'billing', a.memberId, '?limit=3');
     expect(page.records.map((r) => r.offset)).toEqual([5, 6, 7]);

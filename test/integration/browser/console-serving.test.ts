@@ -98,10 +98,14 @@ describe.skipIf(!browserTestsEnabled())('the console is served by evq serve', ()
     expect((await get(`${off.url}/ui/`)).status).toBe(404);
   });
 
-  it('opens on the topics view in chromium with no console error', async () => {
+  it('opens on the overview in chromium with no console error; the topics view is a click away', async () => {
     const b = await broker();
     expect((await postMessage(b.url, 'orders', 'x')).status).toBe(201);
-    const page = await browser.open(b.consoleUrl as string, 'table.topics tbody tr');
+    const page = await browser.open(b.consoleUrl as string, '[data-total="topics"]');
+    expect(await page.locator('main h1').textContent()).toBe('Overview');
+    expect(await page.locator('[data-total="topics"] .value').textContent()).toBe('1');
+    await page.getByRole('link', { name: 'Topics' }).click();
+    await page.locator('table.topics tbody tr').first().waitFor();
     expect(await page.locator('main h1').textContent()).toBe('Topics');
     expect(await page.locator('table.topics tbody tr th').allTextContents()).toEqual(['orders']);
     browser.expectClean(page);
@@ -116,8 +120,8 @@ describe.skipIf(!browserTestsEnabled())('the console is served by evq serve', ()
     const produced = await postMessage(spawned.url, 'orders', 'hello', { authorization: 'Bearer s3cret/+&' });
     expect(produced.status).toBe(201);
 
-    const page = await browser.open(line, 'table.topics tbody tr');
-    expect(await page.locator('table.topics tbody tr th').allTextContents()).toEqual(['orders']);
+    const page = await browser.open(line, '[data-total="topics"]');
+    expect(await page.locator('[data-total="topics"] .value').textContent()).toBe('1');
     // out of the address bar and the history, kept for this tab only
     expect(page.url()).not.toContain('token');
     expect(await page.evaluate(() => sessionStorage.getItem('evq.token'))).toBe('s3cret/+&');
@@ -132,8 +136,8 @@ describe.skipIf(!browserTestsEnabled())('the console is served by evq serve', ()
     expect(await other.locator('form.token-form .error').textContent()).toContain('refused');
     await other.fill('#token', 's3cret/+&');
     await other.click('form.token-form button');
-    await other.locator('table.topics tbody tr').first().waitFor();
-    expect(await other.locator('table.topics tbody tr th').allTextContents()).toEqual(['orders']);
+    await other.locator('[data-total="topics"]').waitFor();
+    expect(await other.locator('[data-total="topics"] .value').textContent()).toBe('1');
     // the two 401s (no token, the wrong one) are the page's only log lines
     expect(browser.logOf(other).split('\n')).toEqual([
       'error: Failed to load resource: the server responded with a status of 401 (Unauthorized)',
@@ -146,7 +150,7 @@ describe.skipIf(!browserTestsEnabled())('the console is served by evq serve', ()
   it('--ui-read-only: no create, no delete in the page, and the broker refuses them from the console (EVQ_ERR_READ_ONLY)', async () => {
     const b = await broker({ uiReadOnly: true });
     expect((await postMessage(b.url, 'orders', 'x')).status).toBe(201);
-    const page = await browser.open(b.consoleUrl as string, 'table.topics tbody tr');
+    const page = await browser.open(`${b.consoleUrl as string}#/topics`, 'table.topics tbody tr');
     expect(await page.locator('#mode').isVisible()).toBe(true);
     expect(await page.locator('form.create').count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Delete' }).count()).toBe(0);

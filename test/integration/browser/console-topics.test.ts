@@ -37,7 +37,7 @@ describe.skipIf(!browserTestsEnabled())('the console: topics', () => {
   });
 
   it('lists every topic with partitions, messages, size, offsets and subscribers, and one produced after the page loaded', async () => {
-    const page = await browser.open(`${broker.url}/ui/`, 'table.topics tbody tr');
+    const page = await browser.open(`${broker.url}/ui/#/topics`, 'table.topics tbody tr');
     expect(await topicNames(page)).toEqual(['alpha', 'orders']);
     const orders = page.locator('tr[data-topic="orders"] td');
     expect(await orders.allTextContents()).toEqual(['1', '3', expect.stringMatching(/^\d+ B$/), '0…2', '0', 'Delete']);
@@ -73,7 +73,7 @@ describe.skipIf(!browserTestsEnabled())('the console: topics', () => {
   });
 
   it('creates a topic with partitions, and deletes one only once the dialog naming it is confirmed', async () => {
-    const page = await browser.open(`${broker.url}/ui/`, 'table.topics tbody tr');
+    const page = await browser.open(`${broker.url}/ui/#/topics`, 'table.topics tbody tr');
     await page.fill('#new-topic', 'payments');
     await page.fill('#new-partitions', '3');
     await page.getByRole('button', { name: 'Create' }).click();
