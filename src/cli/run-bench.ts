@@ -15,7 +15,7 @@ import type { BenchPlan } from './commands/bench.js';
 import { explainError } from './error-text.js';
 import { onInterrupt } from './signals.js';
 import { createOutput, type Output } from './output.js';
-import { evqVersion } from './version.js';
+import { evqCommit, evqVersion, maskedCommand } from './version.js';
 
 /**
  * `evq bench`: starts the embedded broker if asked, runs the scenario with a live line on stderr, then prints
@@ -30,6 +30,8 @@ export interface BenchEnv {
   evqVersion: string;
   /** Passed to runBench (tests: the compiled worker, a fault-injecting client). */
   run: Pick<RunOptions, 'workerUrl' | 'connect' | 'progressIntervalMs'>;
+  /** The arguments after `evq` (default: this process's, when it runs `evq bench`), for the report. */
+  argv: readonly string[] | null;
 }
 
 export async function runBenchCommand(plan: BenchPlan, output: Output = createOutput(), env: Partial<BenchEnv> = {}): Promise<BenchResult> {
@@ -62,6 +64,8 @@ export async function runBenchCommand(plan: BenchPlan, output: Output = createOu
       onProgress: (p) => live.onProgress(p),
       embedded: plan.embedded,
       evqVersion: env.evqVersion ?? evqVersion(),
+      evqCommit: evqCommit(),
+      command: commandOf(env.argv),
       ...env.run,
     });
   } catch (error) {
@@ -97,6 +101,12 @@ export async function runBenchCommand(plan: BenchPlan, output: Output = createOu
   const failure = failureOf(result);
   if (failure !== undefined) throw failure;
   return result;
+}
+
+function commandOf(argv: readonly string[] | null | undefined): string[] | null {
+  if (argv === null) return null;
+  const args = argv ?? process.argv.slice(2);
+  return args[0] === 'bench' ? maskedCommand(args) : null;
 }
 
 /** The lines of a payload file: one payload each (a trailing \r dropped, empty lines skipped). */
