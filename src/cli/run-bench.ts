@@ -20,7 +20,7 @@ import { evqCommit, evqVersion, maskedCommand } from './version.js';
 /**
  * `evq bench`: starts the embedded broker if asked, runs the scenario with a live line on stderr, then prints
  * the report (stdout; stderr when stdout carries `--json -` or `--csv`), writes `--json` and `--csv`, prints
- * the `--compare` table, and fails (exit 1, after everything was written) when a message was lost,
+ * the `--compare` table, writes the `--html` report, and fails (exit 1, after everything was written) when a message was lost,
  * duplicated or reordered, an error happened, or a threshold broke — saying which. The first Ctrl-C stops
  * producing and still reports; the second quits at once.
  */
@@ -97,6 +97,10 @@ export async function runBenchCommand(plan: BenchPlan, output: Output = createOu
   }
   if (plan.json !== null && !(plan.json === '-' && readerGone)) await writeJsonResult(plan.json, result, stdout);
   if (plan.csv !== null && !(plan.csv === '-' && readerGone)) await writeCsvResult(plan.csv, result, stdout);
+  if (plan.html !== null) {
+    const { writeHtmlReport } = await import('./bench-html.js');
+    await writeHtmlReport(plan.html, [{ label: result.config.topic, result }]);
+  }
 
   const failure = failureOf(result);
   if (failure !== undefined) throw failure;

@@ -40,6 +40,7 @@ describe('evq bench: parsing', () => {
       embedded: null,
       payloadFile: null,
       json: null,
+      html: null,
       csv: null,
       compare: null,
     });
