@@ -87,7 +87,7 @@ export function runEvqBench(url, args, { bin = EVQ_BIN, timeoutMs = 120_000 } = 
         finish(new Error(`${command}: exited (${signal ?? code}) without a result\n${output.trim()}`));
         return;
       }
-      if (result.schema !== 'evq-bench/1') {
+      if (!String(result.schema).startsWith('evq-bench/')) {
         finish(new Error(`${command}: unexpected result schema ${JSON.stringify(result.schema)}`));
         return;
       }

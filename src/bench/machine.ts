@@ -13,7 +13,7 @@ function hdrVersion(): string {
   }
 }
 
-export function machineInfo(evqVersion: string): MachineInfo {
+export function machineInfo(evqVersion: string, evqCommit: string | null = null): MachineInfo {
   const cpuList = cpus();
   return {
     platform: platform(),
@@ -22,6 +22,6 @@ export function machineInfo(evqVersion: string): MachineInfo {
     cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
     totalMemoryBytes: totalmem(),
     loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
-    versions: { node: process.versions.node, v8: process.versions.v8, evq: evqVersion, hdrHistogram: hdrVersion() },
+    versions: { node: process.versions.node, v8: process.versions.v8, evq: evqVersion, hdrHistogram: hdrVersion(), evqCommit },
   };
 }

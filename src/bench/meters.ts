@@ -9,6 +9,7 @@
 import { LatencyHistogram } from './histogram.js';
 import type { ProducerStats } from './result.js';
 import { perSecond } from './result.js';
+import { IntervalHistograms } from './intervals.js';
 import { TIMELINE, Timeline } from './timeline.js';
 import { toMicros } from './time.js';
 import type { ErrorLog } from './error-log.js';
@@ -23,6 +24,8 @@ export function mergedHistogram(parts: readonly LatencyHistogram[]): LatencyHist
 /** One thread's aggregates. */
 export class Meters {
   readonly timeline = new Timeline();
+  /** Latency per second (end to end, acknowledgement), shared by the thread's clients. */
+  readonly intervals = new IntervalHistograms();
   /** Counters for the live progress line (warm-up included). */
   sent = 0;
   acked = 0;
@@ -38,6 +41,7 @@ export class Meters {
   start(measuredFromMs: number): void {
     this.measuredFromMs = measuredFromMs;
     this.timeline.start(measuredFromMs);
+    this.intervals.start(measuredFromMs);
   }
 }
 
@@ -111,7 +115,9 @@ export class ProducerMeter {
     this.#meters.acked++;
     this.#meters.timeline.add(TIMELINE.acked, nowMs);
     if (this.#warm[slot] === 1) return;
-    this.ack.record(toMicros(nowMs - (this.#sentAt[slot] as number)));
+    const us = toMicros(nowMs - (this.#sentAt[slot] as number));
+    this.ack.record(us);
+    this.#meters.intervals.record('ack', nowMs, us);
     this.acked++;
     this.ackedBytes += bytes;
     this.lastAckMs = nowMs;

@@ -14,6 +14,7 @@ import { HttpProducer, requestTemplates } from './http-producer.js';
 import { Meters, mergedHistogram, type ProducerMeter } from './meters.js';
 import { Pacer, PaceTimer } from './pacer.js';
 import { MessageFactory, type Shapes } from './payload.js';
+import type { IntervalEntry } from './intervals.js';
 import type { ErrorEntry, ProducerStats, SubscriberStats, TimelineEntry } from './result.js';
 import { messagesOf, type Scenario } from './scenario.js';
 import { BenchSubscriber } from './subscriber.js';
@@ -50,6 +51,7 @@ export interface NodeReport {
   verification: VerifierCounts & { foreign: number; undeliveredReasons: string[] };
   histograms: { e2e: EncodedHistogram; e2eUncorrected: EncodedHistogram; ack: EncodedHistogram; sendLag: EncodedHistogram };
   timeline: TimelineEntry[];
+  intervals: IntervalEntry[];
   errors: ErrorEntry[];
   publish: {
     sent: number;
@@ -224,6 +226,7 @@ export class BenchNode implements NodeHandle {
         sendLag: mergedHistogram(meters.map((p) => p.sendLag)).encode(),
       },
       timeline: m.timeline.entries(),
+      intervals: m.intervals.entries(),
       errors: this.#errors.entries(),
       publish: {
         sent: sum(meters.map((p) => p.sent)),

@@ -3,12 +3,20 @@
  * docs/BENCH-SCHEMA.md, schema in docs/bench-result.schema.json). Latencies are in microseconds.
  */
 
-import type { LatencySummary } from './histogram.js';
+import type { EncodedHistogram, LatencySummary } from './histogram.js';
+import type { IntervalEntry } from './intervals.js';
 
-export type { LatencySummary } from './histogram.js';
+export type { EncodedHistogram, LatencySummary } from './histogram.js';
+export type { IntervalEntry } from './intervals.js';
 
-/** The `schema` field of every result: bumped when a field changes meaning or goes away. */
-export const RESULT_SCHEMA = 'evq-bench/1';
+/**
+ * The `schema` field of every result: bumped when a field changes meaning or goes away. evq-bench/2 added the
+ * whole histograms and the per-second ones (`histograms`, `intervals`); a result of evq-bench/1 reads the same
+ * without them.
+ */
+export const RESULT_SCHEMA = 'evq-bench/2';
+/** Every schema a saved result may carry and still be read (`--compare`, `evq bench report`). */
+export const READABLE_SCHEMAS = ['evq-bench/1', 'evq-bench/2'] as const;
 
 export type Transport = 'ws' | 'http';
 
@@ -62,7 +70,14 @@ export interface MachineInfo {
   totalMemoryBytes: number;
   /** 1, 5 and 15 minute load averages when the run started. */
   loadAverage: number[];
-  versions: { node: string; v8: string; evq: string; hdrHistogram: string };
+  versions: {
+    node: string;
+    v8: string;
+    evq: string;
+    hdrHistogram: string;
+    /** The git commit evq runs from (a git checkout), else null; absent in evq-bench/1. */
+    evqCommit?: string | null;
+  };
 }
 
 export interface Throughput {
@@ -182,7 +197,8 @@ export interface ThresholdOutcome {
 }
 
 export interface BenchResult {
-  schema: typeof RESULT_SCHEMA;
+  /** `evq-bench/2` as written; a result read back may be of an earlier schema (see READABLE_SCHEMAS). */
+  schema: (typeof READABLE_SCHEMAS)[number];
   /** No errors, nothing lost, duplicated or reordered, every threshold met. */
   ok: boolean;
   interrupted: boolean;
@@ -208,6 +224,15 @@ export interface BenchResult {
   clients: { producers: ProducerStats[]; subscribers: SubscriberStats[] };
   clientRates: { producers: RateSpread; subscribers: RateSpread };
   timeline: TimelineEntry[];
+  /** The command line as typed (a `--token` value replaced by `***`); null from the library, absent in evq-bench/1. */
+  command?: string[] | null;
+  /**
+   * The whole histograms behind `latency` (µs, measured messages): HdrHistogram's compressed base64 with the
+   * exact count, min, max and sum. Absent in an evq-bench/1 result.
+   */
+  histograms?: { e2e: EncodedHistogram; e2eUncorrected: EncodedHistogram; ack: EncodedHistogram; sendLag: EncodedHistogram };
+  /** One entry per second with a latency: that second's end-to-end and ack histograms. Absent in evq-bench/1. */
+  intervals?: IntervalEntry[];
   verification: Verification;
   errors: ErrorEntry[];
   thresholds: ThresholdOutcome[];

@@ -17,6 +17,7 @@ import { RESULT_SCHEMA, perSecond, rateSpread, type BenchResult, type Verificati
 import { evaluateThresholds } from './thresholds.js';
 import { ErrorLog } from './error-log.js';
 import { Timeline } from './timeline.js';
+import { IntervalHistograms } from './intervals.js';
 import { monoMs } from './time.js';
 import { WorkerNode } from './worker-node.js';
 
@@ -47,6 +48,10 @@ export interface RunOptions {
   /** How the broker was started, for the report (null: the user's). */
   embedded?: { memory: boolean; fsync: string } | null;
   evqVersion?: string;
+  /** The git commit evq runs from, when known (the report's header). */
+  evqCommit?: string | null;
+  /** The command line as typed, for the report (secrets already masked). */
+  command?: string[] | null;
   /** Connects the clients (in-process runs only): tests inject a fault-injecting client. */
   connect?: ConnectFn;
 }
@@ -75,7 +80,7 @@ export function assignClients(
 export async function runBench(scenario: Scenario, options: RunOptions = {}): Promise<BenchResult> {
   const startedAt = new Date();
   const t0 = monoMs();
-  const machine = machineInfo(options.evqVersion ?? 'unknown');
+  const machine = machineInfo(options.evqVersion ?? 'unknown', options.evqCommit ?? null);
   const shapes = buildShapes(scenario);
   const runId = randomInt(1, 2 ** 32 - 1);
   // the topic first (created with its partitions, or as it is): every node reads it with that many
@@ -202,6 +207,7 @@ function buildResult(
     sendLag: new LatencyHistogram(),
   };
   const timeline = new Timeline();
+  const intervals = new IntervalHistograms();
   const errors = new ErrorLog();
   for (const r of reports) {
     merged.e2e.add(r.histograms.e2e);
@@ -209,6 +215,7 @@ function buildResult(
     merged.ack.add(r.histograms.ack);
     merged.sendLag.add(r.histograms.sendLag);
     timeline.merge(r.timeline);
+    intervals.merge(r.intervals);
     errors.merge(r.errors);
   }
   const total = (pick: (r: NodeReport) => number): number => reports.reduce((n, r) => n + pick(r), 0);
@@ -301,6 +308,14 @@ function buildResult(
       subscribers: rateSpread(subscribers.map((s) => s.msgsPerSec)),
     },
     timeline: timeline.entries(),
+    command: options.command ?? null,
+    histograms: {
+      e2e: merged.e2e.encode(),
+      e2eUncorrected: merged.e2eUncorrected.encode(),
+      ack: merged.ack.encode(),
+      sendLag: merged.sendLag.encode(),
+    },
+    intervals: intervals.entries(),
     verification,
     errors: errors.entries(),
     thresholds: [],

@@ -175,6 +175,7 @@ export class BenchSubscriber {
       this.received++;
       this.bytes += record.value.length;
       this.lastReceiveMs = now;
+      meters.intervals.record('e2e', now, e2e);
       if (this.#readers.length === 1) {
         this.#e2e.record(e2e);
         this.#e2eUncorrected.record(uncorrected);

@@ -99,25 +99,42 @@ export async function writeCsvResult(path: string, result: BenchResult, stdout: 
   }
 }
 
-/** Reads an earlier `--json` result; a file that is not one is an error that says so. */
-export async function readResult(path: string): Promise<BenchResult> {
+/** The largest result file read back (a day-long run's JSON is well below). */
+export const MAX_RESULT_FILE_BYTES = 512 * 1024 * 1024;
+
+/**
+ * Reads an earlier `--json` result (any readable schema: evq-bench/1 or 2); a file that is not one is an error
+ * that says so. `use` names what reads it, for the messages.
+ */
+export async function readResult(
+  path: string,
+  use: { purpose: string; flag: string } = { purpose: 'to compare with', flag: '--compare' },
+): Promise<BenchResult> {
   let text: string;
   try {
+    const size = (await stat(path)).size;
+    if (size > MAX_RESULT_FILE_BYTES) {
+      throw new EvqError(
+        'EVQ_ERR_LIMIT_EXCEEDED',
+        `${path} is ${Math.round(size / 2 ** 20)} MiB: results of up to ${MAX_RESULT_FILE_BYTES / 2 ** 20} MiB are read`,
+      );
+    }
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new EvqError('EVQ_ERR_NOT_FOUND', `cannot read ${path} to compare with: ${(error as Error).message}`, { cause: error });
+    if (error instanceof EvqError) throw error;
+    throw new EvqError('EVQ_ERR_NOT_FOUND', `cannot read ${path} ${use.purpose}: ${(error as Error).message}`, { cause: error });
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new EvqError('EVQ_ERR_MALFORMED', `${path} is not JSON: --compare takes a file written by evq bench --json`);
+    throw new EvqError('EVQ_ERR_MALFORMED', `${path} is not JSON: ${use.flag} takes a file written by evq bench --json`);
   }
   const schema = (parsed as { schema?: unknown } | null)?.schema;
   if (typeof schema !== 'string' || schema.split('/')[0] !== RESULT_SCHEMA.split('/')[0]) {
     throw new EvqError(
       'EVQ_ERR_MALFORMED',
-      `${path} is not an evq bench result (no "schema": "${RESULT_SCHEMA}"): --compare takes a file written by evq bench --json`,
+      `${path} is not an evq bench result (no "schema": "${RESULT_SCHEMA}"): ${use.flag} takes a file written by evq bench --json`,
     );
   }
   return parsed as BenchResult;

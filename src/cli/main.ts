@@ -1,6 +1,7 @@
 import { Command, CommanderError } from './commander.js';
 import { EXIT, EvqError, type ExitCode } from '../errors.js';
 import { makeBenchCommand } from './commands/bench.js';
+import { makeBenchReportCommand } from './commands/bench-report.js';
 import { makeConsumeCommand } from './commands/consume.js';
 import { makeGroupsCommand } from './commands/groups.js';
 import { makeProduceCommand } from './commands/produce.js';
@@ -27,7 +28,8 @@ export function buildProgram(output: Output = createOutput()): Command {
     .addCommand(makeConsumeCommand(quiet.output))
     .addCommand(makeTopicsCommand(quiet.output))
     .addCommand(makeGroupsCommand(quiet.output))
-    .addCommand(makeBenchCommand(quiet.output));
+    // `evq bench report`: a subcommand of bench (commands do not import each other)
+    .addCommand(makeBenchCommand(quiet.output).addCommand(makeBenchReportCommand(quiet.output)));
   program.hook('preAction', () => {
     quiet.set(program.opts<{ quiet?: boolean }>().quiet === true);
   });

@@ -16,12 +16,12 @@ import type { BenchPlan } from './commands/bench.js';
 import { explainError } from './error-text.js';
 import { onInterrupt } from './signals.js';
 import { createOutput, type Output } from './output.js';
-import { evqVersion } from './version.js';
+import { evqCommit, evqVersion, maskedCommand } from './version.js';
 
 /**
  * `evq bench`: starts the embedded broker if asked, runs the scenario with a live line on stderr, then prints
  * the report (stdout; stderr when stdout carries `--json -` or `--csv`), writes `--json` and `--csv`, prints
- * the `--compare` table, and fails (exit 1, after everything was written) when a message was lost,
+ * the `--compare` table, writes the `--html` report, and fails (exit 1, after everything was written) when a message was lost,
  * duplicated or reordered, an error happened, or a threshold broke — saying which. The first Ctrl-C stops
  * producing and still reports; the second quits at once.
  */
@@ -31,6 +31,8 @@ export interface BenchEnv {
   evqVersion: string;
   /** Passed to runBench (tests: the compiled worker, a fault-injecting client). */
   run: Pick<RunOptions, 'workerUrl' | 'connect' | 'progressIntervalMs'>;
+  /** The arguments after `evq` (default: this process's, when it runs `evq bench`), for the report. */
+  argv: readonly string[] | null;
 }
 
 export async function runBenchCommand(plan: BenchPlan, output: Output = createOutput(), env: Partial<BenchEnv> = {}): Promise<BenchResult> {
@@ -81,6 +83,8 @@ export async function runBenchCommand(plan: BenchPlan, output: Output = createOu
       },
       embedded: plan.embedded,
       evqVersion: env.evqVersion ?? evqVersion(),
+      evqCommit: evqCommit(),
+      command: commandOf(env.argv),
       ...env.run,
     });
   } catch (error) {
@@ -112,6 +116,10 @@ export async function runBenchCommand(plan: BenchPlan, output: Output = createOu
   }
   if (plan.json !== null && !(plan.json === '-' && readerGone)) await writeJsonResult(plan.json, result, stdout);
   if (plan.csv !== null && !(plan.csv === '-' && readerGone)) await writeCsvResult(plan.csv, result, stdout);
+  if (plan.html !== null) {
+    const { writeHtmlReport } = await import('./bench-html.js');
+    await writeHtmlReport(plan.html, [{ label: result.config.topic, result }]);
+  }
 
   const failure = failureOf(result);
   await reporter?.finish({
@@ -121,6 +129,12 @@ export async function runBenchCommand(plan: BenchPlan, output: Output = createOu
   });
   if (failure !== undefined) throw failure;
   return result;
+}
+
+function commandOf(argv: readonly string[] | null | undefined): string[] | null {
+  if (argv === null) return null;
+  const args = argv ?? process.argv.slice(2);
+  return args[0] === 'bench' ? maskedCommand(args) : null;
 }
 
 /** The lines of a payload file: one payload each (a trailing \r dropped, empty lines skipped). */

@@ -37,6 +37,7 @@ export interface BenchFlags {
   pipelining: number;
   timeout: number;
   json?: string;
+  html?: string;
   csv?: string | true;
   compare?: string;
   threshold?: string[];
@@ -51,6 +52,8 @@ export interface BenchPlan {
   payloadFile: string | null;
   /** Where to write the result as JSON (`-`: stdout). */
   json: string | null;
+  /** Where to write the self-contained HTML report. */
+  html: string | null;
   /** Where to append the summary as CSV (`-`: stdout). */
   csv: string | null;
   /** A previous `--json` result to compare with. */
@@ -142,6 +145,7 @@ export function toBenchPlan(flags: BenchFlags): BenchPlan {
     embedded: embedded ? { memory: flags.memory === true, fsync: flags.fsync ?? 'always' } : null,
     payloadFile: flags.payloadFile ?? null,
     json: flags.json ?? null,
+    html: flags.html ?? null,
     csv: flags.csv === undefined ? null : flags.csv === true ? '-' : flags.csv,
     compare: flags.compare ?? null,
   };
@@ -232,6 +236,7 @@ export function makeBenchCommand(output?: Output): Command {
         .default(SCENARIO_DEFAULTS.timeoutMs, '10s'),
     )
     .option('--json <file>', 'write the whole result as JSON (- for stdout)')
+    .option('--html <file>', 'write a self-contained HTML report with charts (opens offline; see also: evq bench report)')
     .option('--csv [file]', 'append the summary as a CSV row to this file (stdout without one)')
     .option('--compare <old.json>', 'print each figure beside the one of an earlier --json result')
     .option('--threshold <expr>', "fail (exit 1) unless it holds: 'p99<5ms', 'rate>100k', 'lost==0' (repeatable)", collect);
@@ -252,6 +257,7 @@ export function makeBenchCommand(output?: Output): Command {
     'evq bench --embedded --partitions 6 --group bench --members 3 --duration 10s',
     "evq bench --embedded --filter 'value.amount > 100' --match-ratio 10% --subscribers 10",
     'evq bench --embedded --json run.json && evq bench --embedded --compare run.json',
+    'evq bench --embedded --duration 30s --warmup 5s --rate 20k --html report.html',
   ]);
   return command.action(async (flags: BenchFlags) => {
     const plan = toBenchPlan(flags);

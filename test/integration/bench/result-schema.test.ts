@@ -10,6 +10,8 @@ import { parseScenario, type ScenarioInput } from '../../../src/bench/scenario.j
 import type { BenchResult } from '../../../src/bench/result.js';
 import { startTestBroker, type TestBroker } from '../../helpers/broker.js';
 import { validate } from '../../helpers/json-schema.js';
+import { mergeIntervals } from '../../../src/bench/report/series.js';
+import { LatencyHistogram } from '../../../src/bench/histogram.js';
 
 const schema = JSON.parse(readFileSync(new URL('../../../docs/bench-result.schema.json', import.meta.url), 'utf8')) as Record<
   string,
@@ -44,6 +46,13 @@ describe('--json result schema', () => {
     expect(validate(schema, result)).toEqual([]);
     expect(result.thresholds).toHaveLength(3);
     expect(result.timeline.some((s) => s.second < 0)).toBe(true);
+    // evq-bench/2: the whole histograms are the summaries', and the seconds merged give them back exactly
+    expect(result.schema).toBe('evq-bench/2');
+    for (const kind of ['e2e', 'e2eUncorrected', 'ack', 'sendLag'] as const)
+      expect(LatencyHistogram.decode(result.histograms![kind]).summary()).toEqual(result.latency[kind]);
+    expect(mergeIntervals(result.intervals!, 'e2e').summary()).toEqual(result.latency.e2e);
+    expect(mergeIntervals(result.intervals!, 'ack').summary()).toEqual(result.latency.ack);
+    expect(result.intervals!.every((e) => e.second >= 0)).toBe(true);
   });
 
   it('http without subscribers, and a run with errors', async () => {

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBench } from '../../../src/bench/runner.js';
 import { parseScenario } from '../../../src/bench/scenario.js';
+import { mergeIntervals } from '../../../src/bench/report/series.js';
 import { killSpawned, makeTempDir, removeTempDirs, spawnBroker, type SpawnedBroker } from '../../helpers/spawn-broker.js';
 
 const WORKER_URL = new URL('../../../dist/bench/worker.js', import.meta.url);
@@ -56,6 +57,9 @@ describe('worker threads', () => {
       ok: true,
     });
     expect(result.timeline.reduce((n, s) => n + s.delivered, 0)).toBe(90_000);
+    // the per-second histograms of both workers, merged, are the whole ones
+    expect(mergeIntervals(result.intervals!, 'e2e').summary()).toEqual(e2e);
+    expect(mergeIntervals(result.intervals!, 'ack').summary()).toEqual(result.latency.ack);
     expect(result.ok).toBe(true);
   });
 

@@ -40,6 +40,7 @@ describe('evq bench: parsing', () => {
       embedded: null,
       payloadFile: null,
       json: null,
+      html: null,
       csv: null,
       compare: null,
     });
@@ -248,7 +249,7 @@ describe('evq bench: a run (embedded broker, in this thread under the TypeScript
     expect(out.infos.some((l) => /^embedded broker on http:\/\/127\.0\.0\.1:\d+ \(in memory\)$/.test(l))).toBe(true);
     const written = JSON.parse(await readFile(json, 'utf8')) as BenchResult;
     expect(written).toMatchObject({
-      schema: 'evq-bench/1',
+      schema: 'evq-bench/2',
       ok: true,
       target: { embedded: { memory: true, fsync: 'always' } },
       machine: { versions: { evq: '9.9.9' } },
@@ -285,7 +286,7 @@ describe('evq bench: a run (embedded broker, in this thread under the TypeScript
     const out = captureOutput();
     const { plan } = await parse(['--embedded', '--memory', '--messages', '500', '--json', '-']);
     await runBenchCommand(plan!, out, { stdout: { write: (s: string) => ((stdout += s), true) } as unknown as NodeJS.WritableStream });
-    expect(JSON.parse(stdout)).toMatchObject({ schema: 'evq-bench/1', publish: { messages: 500 } });
+    expect(JSON.parse(stdout)).toMatchObject({ schema: 'evq-bench/2', publish: { messages: 500 } });
     expect(out.datas).toEqual([]);
     expect(out.infos.join('\n')).toMatch(/verification/);
   });
