@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
 import { buildShapes } from '../bench/payload.js';
 import { configOf, parseScenario } from '../bench/scenario.js';
 import type { BenchResult } from '../bench/result.js';
@@ -125,7 +126,7 @@ export async function runBenchCommand(plan: BenchPlan, output: Output = createOu
   await reporter?.finish({
     ok: failure === undefined,
     verdict: failure?.message ?? 'every message exactly once, in order; every threshold held',
-    reports: [plan.json, plan.csv].filter((f): f is string => f !== null && f !== '-'),
+    reports: [plan.html, plan.json, plan.csv].filter((f): f is string => f !== null && f !== '-').map((f) => resolvePath(f)),
   });
   if (failure !== undefined) throw failure;
   return result;
