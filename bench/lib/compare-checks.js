@@ -7,7 +7,8 @@ const MB = 1_000_000;
 
 /**
  * One figure held against its target.
- * @typedef {{ name: string, ratio?: number | null, value?: number | null, target: number, pass: boolean }} Check
+ * @typedef {{ name: string, ratio?: number | null, value?: number | null, target: number, pass: boolean, atMost?: boolean }} Check
+ * (`atMost`: the figure must stay at or under the target)
  */
 
 /**
@@ -20,7 +21,7 @@ export const ratioAtLeast = (name, ratio, target) => ({ name, ratio: round(ratio
  * A ratio that must stay at or under `target`.
  * @param {string} name @param {number} ratio @param {number} target @returns {Check}
  */
-export const ratioAtMost = (name, ratio, target) => ({ name, ratio: round(ratio, 3), target, pass: ratio <= target });
+export const ratioAtMost = (name, ratio, target) => ({ name, ratio: round(ratio, 3), target, pass: ratio <= target, atMost: true });
 
 /**
  * A measured value (ms, bytes) that must stay at or under `target`; 0 or less counts as not measured.
@@ -32,6 +33,7 @@ export const valueAtMost = (name, value, target, { digits, positive = false } = 
   value: digits === undefined ? value : round(value, digits),
   target,
   pass: (!positive || value > 0) && value <= target,
+  atMost: true,
 });
 
 /** `a / b`, NaN when either is not a number or `b` is not positive. @param {number} a @param {number} b */

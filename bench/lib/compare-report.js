@@ -3,6 +3,7 @@
 // end, and the JSON file (every raw figure, the checks, the machine, load and commit) in bench/results/.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeCompareHtml } from './compare-html.js';
 import { cpus, freemem, loadavg, platform, release, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -134,9 +135,11 @@ export function createReporter(settings) {
       for (const p of problems) console.log(`!! ${p}`);
       mkdirSync(dirname(settings.out), { recursive: true });
       writeFileSync(settings.out, `${JSON.stringify(result, null, 2)}\n`);
+      const htmlOut = settings.out.replace(/\.json$/, '') + '.html';
+      writeCompareHtml(htmlOut, result);
       console.log(
         `\n${result.passed} of ${of} targets met; ${result.ok ? 'no run lost anything' : 'FAILED: a run erred or lost messages'} ` +
-          `(${result.wallSeconds} s, load average ${loadBefore.one} -> ${loadAfter.one} on ${loadAfter.cores} cores); written to ${settings.out}`,
+          `(${result.wallSeconds} s, load average ${loadBefore.one} -> ${loadAfter.one} on ${loadAfter.cores} cores); written to ${settings.out} and ${htmlOut}`,
       );
       return result.ok;
     },

@@ -1,0 +1,64 @@
+// @ts-check
+// bench/results/latest.html beside latest.json: every target of `npm run bench:compare` as bars against its
+// goal (green when met, red when not), with what was measured and the machine it ran on. One static file: no
+// script, no network, styles inline, every text escaped; light and dark, printable.
+import { writeFileSync } from 'node:fs';
+
+/** @param {unknown} text */
+const esc = (text) =>
+  String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+
+/**
+ * One check as a bar: the measured figure against its goal, the goal at the bar's middle, so a ratio of 2× the
+ * goal fills it (an at-most goal reads the other way: under it is good).
+ * @param {import('./compare-checks.js').Check} c
+ */
+function bar(c) {
+  const measured = c.ratio ?? c.value ?? null;
+  const atMost = c.atMost === true;
+  const fraction = measured === null || !Number.isFinite(measured) || c.target <= 0 ? 0 : Math.min(1, measured / c.target / 2);
+  const width = (fraction * 100).toFixed(1);
+  return `<div class="check ${c.pass ? 'pass' : 'fail'}">
+  <span class="name">${esc(c.name)}</span>
+  <span class="track"><span class="fill" style="width:${width}%"></span><span class="goal"></span></span>
+  <span class="figure">${esc(measured === null ? 'not measured' : measured)} ${atMost ? '≤' : 'vs'} ${esc(c.target)} ${c.pass ? 'PASS' : 'FAIL'}</span>
+</div>`;
+}
+
+/** @param {string} path @param {Record<string, any>} result what latest.json holds */
+export function writeCompareHtml(path, result) {
+  const targets =
+    /** @type {{ id: number, title: string, pass: boolean, checks: import('./compare-checks.js').Check[], detail: string }[]} */ (
+      result.targets ?? []
+    );
+  const rows = targets
+    .map(
+      (t) => `<section class="target ${t.pass ? 'pass' : 'fail'}">
+<h2>${esc(t.id)}. ${esc(t.title)} <span class="verdict">${t.pass ? 'PASS' : 'FAIL'}</span></h2>
+<p class="detail">${esc(t.detail)}</p>
+${t.checks.map(bar).join('\n')}
+</section>`,
+    )
+    .join('\n');
+  const machine = result.machine ?? {};
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark"><title>evq bench:compare · ${esc(result.passed)} of ${esc(targets.length)} targets met</title>
+<style>
+:root{color-scheme:light dark;--fg:#1b1f24;--muted:#5b6470;--line:#d8dde3;--pass:#1a7f37;--fail:#c4302b;font:14px/1.45 system-ui,'Liberation Sans',sans-serif}
+@media (prefers-color-scheme:dark){:root{--fg:#e3e6ea;--muted:#98a2ad;--line:#2c323a;--pass:#3fb950;--fail:#ff6b63}}
+body{margin:1.5rem;max-width:980px;color:var(--fg)}h1{font-size:1.3rem}h2{font-size:1rem;margin:0 0 .2rem}
+.target{border-top:1px solid var(--line);padding:.7rem 0}.verdict{font-size:.8rem}.pass .verdict{color:var(--pass)}.fail .verdict{color:var(--fail)}
+.detail,.muted{color:var(--muted);margin:.1rem 0 .4rem}.check{display:grid;grid-template-columns:16rem 1fr 14rem;gap:.6rem;align-items:center;margin:.2rem 0}
+.track{position:relative;height:.8rem;border:1px solid var(--line)}.fill{position:absolute;inset:0 auto 0 0}.check.pass .fill{background:var(--pass)}.check.fail .fill{background:var(--fail)}
+.goal{position:absolute;left:50%;top:-3px;bottom:-3px;border-left:2px dashed var(--fg)}.figure{font-variant-numeric:tabular-nums}
+@media print{body{margin:0}.target{break-inside:avoid}}
+</style></head><body>
+<h1>evq bench:compare — ${esc(result.passed)} of ${esc(targets.length)} targets met${result.ok === false ? ' · a run erred or lost messages' : ''}</h1>
+<p class="muted">${esc(result.date ?? '')} · commit ${esc(result.git?.commit ?? 'unknown')}${result.git?.dirty === true ? ' (with changes)' : ''} · ${esc(machine.cpus ?? '')} cores (${esc(machine.cpuModel ?? '')}) · Node ${esc(machine.node ?? '')} · load ${esc((machine.loadAverageBefore ?? []).join(' '))} → ${esc((machine.loadAverageAfter ?? []).join(' '))} · ${esc(result.wallSeconds)} s. The dashed line is each goal; a bar at its end is twice the goal. Every raw figure is in latest.json.</p>
+${(result.problems ?? []).map((/** @type {string} */ p) => `<p class="fail">${esc(p)}</p>`).join('\n')}
+${rows}
+</body></html>
+`;
+  writeFileSync(path, html);
+}
