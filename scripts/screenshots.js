@@ -83,6 +83,7 @@ try {
     ['produce', '#/topics/orders/produce', 'form.produce'],
     ['groups', '#/groups/billing', '#lag-chart canvas'],
     ['bench', `#/bench/${runs[0]?.id ?? ''}`, 'svg.bench-chart'],
+    ['delayed', '#/delayed', '.histogram .bucket'],
   ];
   for (const theme of themes) {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: /** @type {'light' | 'dark'} */ (theme) });
