@@ -1,6 +1,6 @@
 /**
- * The topics view: a sortable, searchable table of every topic (partitions, messages, size, offsets,
- * subscribers), refreshed every few seconds; create (name, partitions) and delete with a confirmation that
+ * The topics view: a sortable, searchable table of every topic (partitions, messages, size, offsets, produce
+ * rate over the last refresh, subscribers) and the broker's retention, refreshed every few seconds; create (name, partitions) and delete with a confirmation that
  * names the topic, both hidden when the console is read-only.
  */
 import { getJson, request, sendJson, topicPath } from './api.js';
@@ -14,6 +14,46 @@ const REFRESH_MS = 3000;
  *   subscribers: number, partitions: PartitionInfo[] }} TopicInfo
  */
 
+/**
+ * Each topic's produce rate, msgs/s over the last refresh: how far its end offsets moved (a topic first seen,
+ * or one whose offsets went back — deleted and made again —, has none yet). Kept for the page, not per view.
+ * @type {Map<string, number>}
+ */
+const rates = new Map();
+/** @type {Map<string, { end: number, at: number }>} */
+const lastSeen = new Map();
+
+/** @param {TopicInfo[]} topics @param {number} now */
+function updateRates(topics, now) {
+  for (const t of topics) {
+    const before = lastSeen.get(t.topic);
+    if (before !== undefined && now > before.at && t.endOffset >= before.end)
+      rates.set(t.topic, ((t.endOffset - before.end) * 1000) / (now - before.at));
+    else if (before === undefined || t.endOffset < before.end) rates.delete(t.topic);
+    lastSeen.set(t.topic, { end: t.endOffset, at: now });
+  }
+}
+
+/** "1 GiB a partition, 7 d" from GET /info's retention. @param {{ bytesPerPartition: number | null, ageMs: number | null }} r */
+function retentionText(r) {
+  const parts = [];
+  if (r.bytesPerPartition !== null) parts.push(`${formatBytes(r.bytesPerPartition)} a partition`);
+  if (r.ageMs !== null) parts.push(`${formatAge(r.ageMs)}`);
+  return parts.length === 0 ? 'Retention: none (every message is kept)' : `Retention (every topic): ${parts.join(', ')}`;
+}
+
+/** @param {number} ms */
+function formatAge(ms) {
+  const units = /** @type {const} */ ([
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ]);
+  for (const [unit, size] of units) if (ms >= size && ms % size === 0) return `${ms / size} ${unit}`;
+  return `${ms} ms`;
+}
+
 /** The columns: header, sort key, cell. @type {{ id: string, label: string, key: (t: TopicInfo) => string | number, numeric: boolean }[]} */
 const COLUMNS = [
   { id: 'topic', label: 'Topic', key: (t) => t.topic, numeric: false },
@@ -21,6 +61,7 @@ const COLUMNS = [
   { id: 'messages', label: 'Messages', key: (t) => t.messageCount, numeric: true },
   { id: 'size', label: 'Size', key: (t) => t.sizeBytes, numeric: true },
   { id: 'offsets', label: 'Offsets', key: (t) => t.endOffset, numeric: true },
+  { id: 'rate', label: 'Produced/s', key: (t) => rates.get(t.topic) ?? -1, numeric: true },
   { id: 'subscribers', label: 'Subscribers', key: (t) => t.subscribers, numeric: true },
 ];
 
@@ -45,6 +86,7 @@ export function topicsView(root, route, app) {
   const body = h('tbody');
   const head = h('tr');
   const status = h('p', { class: 'muted', 'aria-live': 'polite' });
+  const retention = h('p', { class: 'muted', id: 'retention' });
   const problem = h('div');
 
   const table = h('table', { class: 'topics' }, h('thead', null, head), body);
@@ -55,6 +97,11 @@ export function topicsView(root, route, app) {
     problem,
     h('div', { class: 'scroll' }, table),
     status,
+    retention,
+  );
+  getJson('/info').then(
+    (info) => replace(retention, retentionText(info.retention)),
+    () => replace(retention),
   );
 
   function createForm() {
@@ -161,6 +208,7 @@ export function topicsView(root, route, app) {
           h('td', { class: 'num' }, formatCount(t.messageCount)),
           h('td', { class: 'num' }, formatBytes(t.sizeBytes)),
           h('td', { class: 'num' }, offsets(t)),
+          h('td', { class: 'num rate' }, rates.has(t.topic) ? formatCount(Math.round(rates.get(t.topic) ?? 0)) : '–'),
           h('td', { class: 'num' }, formatCount(t.subscribers)),
           app.readOnly
             ? null
@@ -187,6 +235,7 @@ export function topicsView(root, route, app) {
       const reply = await getJson('/topics');
       if (stopped) return;
       topics = reply.topics;
+      updateRates(topics, Date.now());
       replace(problem);
       draw();
     } catch (err) {

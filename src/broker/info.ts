@@ -89,6 +89,7 @@ export interface InfoSources {
   startedAt: number;
   dataDir: string | null;
   fsync: BrokerInfo['fsync'];
+  retention: BrokerInfo['retention'];
   listeners(): BrokerInfo['listeners'];
   connections(): BrokerInfo['totals']['connections'];
   subscribers(): number;
@@ -113,6 +114,7 @@ export function brokerInfo(ctx: BrokerContext, sources: InfoSources, sampler: Ra
     dataDir: sources.dataDir,
     memory: sources.dataDir === null,
     fsync: sources.fsync,
+    retention: sources.retention,
     listeners: sources.listeners(),
     totals: {
       topics: topics.length,

@@ -223,6 +223,10 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
         startedAt,
         dataDir: memory ? null : dataDir,
         fsync: options.fsync ?? 'always',
+        retention: {
+          bytesPerPartition: options.retentionBytes ?? (memory ? DEFAULT_MEMORY_RETENTION_BYTES : null),
+          ageMs: options.retentionAgeMs ?? null,
+        },
         listeners: () => listeners,
         connections: () => ({ http: guard.open, websocket: wsHub.connectionCount, kafka: kafka?.connectionCount ?? 0 }),
         subscribers: () => wsHub.subscriptionCount,

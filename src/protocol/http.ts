@@ -427,6 +427,8 @@ export interface BrokerInfo {
   dataDir: string | null;
   memory: boolean;
   fsync: 'always' | 'interval' | 'never';
+  /** Retention of every partition's log (`evq serve --retention-bytes/--retention-age`); null: unbounded. */
+  retention: { bytesPerPartition: number | null; ageMs: number | null };
   listeners: {
     /** `http://host:port`: HTTP and WebSocket. */
     http: string;

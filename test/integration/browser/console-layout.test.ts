@@ -45,7 +45,7 @@ describe.skipIf(!browserTestsEnabled())('the console: phone width and keyboard',
     const page = await browser.open(`${broker.url}/ui/${hash}`, ready);
     await page.setViewportSize({ width: 390, height: 844 });
     await page.locator(ready).first().waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
     expect(overflow).toBeLessThanOrEqual(0);
     browser.expectClean(page);
   });
@@ -55,14 +55,15 @@ describe.skipIf(!browserTestsEnabled())('the console: phone width and keyboard',
     const focused: string[] = [];
     for (let i = 0; i < 8; i++) {
       await page.keyboard.press('Tab');
+      // what has the focus, and whether it shows a ring (a string: the page's code, not this file's)
       focused.push(
-        await page.evaluate(() => {
-          const el = document.activeElement as HTMLElement | null;
+        (await page.evaluate(`(() => {
+          const el = document.activeElement;
           if (el === null) return '';
           const style = getComputedStyle(el);
           const ring = style.outlineStyle !== 'none' && style.outlineWidth !== '0px' ? 'ring' : 'no-ring';
-          return `${el.tagName.toLowerCase()}:${(el.getAttribute('href') ?? el.id ?? '').slice(0, 30)}:${ring}`;
-        }),
+          return el.tagName.toLowerCase() + ':' + (el.getAttribute('href') ?? el.id ?? '').slice(0, 30) + ':' + ring;
+        })()`)) as string,
       );
     }
     expect(focused.slice(0, 3).map((f) => f.split(':')[0])).toEqual(['a', 'a', 'a']);

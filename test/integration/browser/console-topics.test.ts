@@ -40,13 +40,21 @@ describe.skipIf(!browserTestsEnabled())('the console: topics', () => {
     const page = await browser.open(`${broker.url}/ui/#/topics`, 'table.topics tbody tr');
     expect(await topicNames(page)).toEqual(['alpha', 'orders']);
     const orders = page.locator('tr[data-topic="orders"] td');
-    expect(await orders.allTextContents()).toEqual(['1', '3', expect.stringMatching(/^\d+ B$/), '0…2', '0', 'Delete']);
+    // the produce rate needs two refreshes to be known
+    expect(await orders.allTextContents()).toEqual(['1', '3', expect.stringMatching(/^\d+ B$/), '0…2', '–', '0', 'Delete']);
     expect(await page.locator('tr[data-topic="alpha"] td').nth(0).textContent()).toBe('2');
-    expect(await page.locator('#main p.muted').last().textContent()).toBe('2 of 2 topics');
+    expect(await page.locator('#main p.muted').nth(-2).textContent()).toBe('2 of 2 topics');
+    // a memory broker keeps 64 MiB a partition by default
+    expect(await page.locator('#retention').textContent()).toMatch(/^Retention \(every topic\): [\d.]+ MiB a partition$/);
 
     expect((await postMessage(broker.url, 'late', 'y')).status).toBe(201);
     await page.locator('tr[data-topic="late"]').waitFor({ timeout: 10_000 });
     expect(await topicNames(page)).toEqual(['alpha', 'late', 'orders']);
+
+    // 300 messages between two refreshes: a produce rate above 0 for that topic, none for the others
+    expect((await postBatch(broker.url, 'orders', Array.from({ length: 300 }, (_, i) => `m${i}`))).status).toBe(201);
+    await page.locator('tr[data-topic="orders"] td.rate').filter({ hasText: /^[1-9][\d,]*$/ }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('tr[data-topic="alpha"] td.rate').textContent()).toBe('0');
     browser.expectClean(page);
     await page.close();
   });
