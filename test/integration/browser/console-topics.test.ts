@@ -52,8 +52,19 @@ describe.skipIf(!browserTestsEnabled())('the console: topics', () => {
     expect(await topicNames(page)).toEqual(['alpha', 'late', 'orders']);
 
     // 300 messages between two refreshes: a produce rate above 0 for that topic, none for the others
-    expect((await postBatch(broker.url, 'orders', Array.from({ length: 300 }, (_, i) => `m${i}`))).status).toBe(201);
-    await page.locator('tr[data-topic="orders"] td.rate').filter({ hasText: /^[1-9][\d,]*$/ }).waitFor({ timeout: 10_000 });
+    expect(
+      (
+        await postBatch(
+          broker.url,
+          'orders',
+          Array.from({ length: 300 }, (_, i) => `m${i}`),
+        )
+      ).status,
+    ).toBe(201);
+    await page
+      .locator('tr[data-topic="orders"] td.rate')
+      .filter({ hasText: /^[1-9][\d,]*$/ })
+      .waitFor({ timeout: 10_000 });
     expect(await page.locator('tr[data-topic="alpha"] td.rate').textContent()).toBe('0');
     browser.expectClean(page);
     await page.close();
