@@ -42,6 +42,13 @@ export async function startEvqServe({ fsync = 'always', bin = EVQ_BIN, timeoutMs
   };
 }
 
+/**
+ * Every result of this process's runs, in order, with its command line: bench:compare renders each one's
+ * charts beside latest.html.
+ * @type {{ command: string, result: any }[]}
+ */
+export const finishedRuns = [];
+
 /** The bench processes running now, so that an interrupted benchmark can stop them (see stopRunningBenches). */
 const running = new Set();
 
@@ -91,6 +98,7 @@ export function runEvqBench(url, args, { bin = EVQ_BIN, timeoutMs = 120_000 } = 
         finish(new Error(`${command}: unexpected result schema ${JSON.stringify(result.schema)}`));
         return;
       }
+      finishedRuns.push({ command, result });
       finish(null, { result, exitCode: code, signal, command, output });
     });
   });

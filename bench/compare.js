@@ -304,4 +304,4 @@ try {
   await stopAll();
 }
 
-process.exitCode = report.finish(targets.length) ? exitCode : 1;
+process.exitCode = (await report.finish(targets.length)) ? exitCode : 1;

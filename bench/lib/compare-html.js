@@ -14,19 +14,36 @@ const esc = (text) =>
  * @param {import('./compare-checks.js').Check} c
  */
 function bar(c) {
+  // a check with no figure is a yes/no one (nothing lost, every message once): its bar is full or empty
+  const yesNo = c.ratio === undefined && c.value === undefined;
   const measured = c.ratio ?? c.value ?? null;
   const atMost = c.atMost === true;
-  const fraction = measured === null || !Number.isFinite(measured) || c.target <= 0 ? 0 : Math.min(1, measured / c.target / 2);
+  const fraction = yesNo
+    ? c.pass
+      ? 1
+      : 0
+    : measured === null || !Number.isFinite(measured) || c.target <= 0
+      ? 0
+      : Math.min(1, measured / c.target / 2);
   const width = (fraction * 100).toFixed(1);
+  const figure = yesNo
+    ? c.pass
+      ? 'yes'
+      : 'no'
+    : `${esc(measured === null ? 'not measured' : measured)} ${atMost ? '≤' : 'vs'} ${esc(c.target)}`;
   return `<div class="check ${c.pass ? 'pass' : 'fail'}">
   <span class="name">${esc(c.name)}</span>
-  <span class="track"><span class="fill" style="width:${width}%"></span><span class="goal"></span></span>
-  <span class="figure">${esc(measured === null ? 'not measured' : measured)} ${atMost ? '≤' : 'vs'} ${esc(c.target)} ${c.pass ? 'PASS' : 'FAIL'}</span>
+  <span class="track"><span class="fill" style="width:${width}%"></span>${yesNo ? '' : '<span class="goal"></span>'}</span>
+  <span class="figure">${figure} ${c.pass ? 'PASS' : 'FAIL'}</span>
 </div>`;
 }
 
-/** @param {string} path @param {Record<string, any>} result what latest.json holds */
-export function writeCompareHtml(path, result) {
+/**
+ * @param {string} path
+ * @param {Record<string, any>} result what latest.json holds
+ * @param {{ command: string, file: string }[]} [runs] each evq bench run's own report (paths relative to `path`)
+ */
+export function writeCompareHtml(path, result, runs = []) {
   const targets =
     /** @type {{ id: number, title: string, pass: boolean, checks: import('./compare-checks.js').Check[], detail: string }[]} */ (
       result.targets ?? []
@@ -58,6 +75,13 @@ body{margin:1.5rem;max-width:980px;color:var(--fg)}h1{font-size:1.3rem}h2{font-s
 <p class="muted">${esc(result.date ?? '')} · commit ${esc(result.git?.commit ?? 'unknown')}${result.git?.dirty === true ? ' (with changes)' : ''} · ${esc(machine.cpus ?? '')} cores (${esc(machine.cpuModel ?? '')}) · Node ${esc(machine.node ?? '')} · load ${esc((machine.loadAverageBefore ?? []).join(' '))} → ${esc((machine.loadAverageAfter ?? []).join(' '))} · ${esc(result.wallSeconds)} s. The dashed line is each goal; a bar at its end is twice the goal. Every raw figure is in latest.json.</p>
 ${(result.problems ?? []).map((/** @type {string} */ p) => `<p class="fail">${esc(p)}</p>`).join('\n')}
 ${rows}
+${
+  runs.length === 0
+    ? ''
+    : `<section class="runs"><h2>Every evq bench run, with its charts</h2><ol>${runs
+        .map((r) => `<li><a href="${esc(encodeURI(r.file))}">${esc(r.command)}</a></li>`)
+        .join('')}</ol></section>`
+}
 </body></html>
 `;
   writeFileSync(path, html);

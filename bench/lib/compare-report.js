@@ -2,10 +2,11 @@
 // The one reporter of bench/compare.js: the lines printed while it measures, the table of verdicts at the
 // end, and the JSON file (every raw figure, the checks, the machine, load and commit) in bench/results/.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { finishedRuns } from '../_evq-bench.js';
 import { writeCompareHtml } from './compare-html.js';
 import { cpus, freemem, loadavg, platform, release, totalmem } from 'node:os';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineLoad, round } from '../_bench-util.js';
 
@@ -46,6 +47,26 @@ function gitCommit() {
   } catch {
     return { commit: null, dirty: null };
   }
+}
+
+/**
+ * Each evq bench run of this comparison as its own HTML report (`evq bench --html`'s page), in
+ * `<latest>-runs/N.html`; answers their paths relative to the page that links them.
+ * @param {string} htmlOut @returns {Promise<{ command: string, file: string }[]>}
+ */
+async function writeRunReports(htmlOut) {
+  if (finishedRuns.length === 0) return [];
+  const { writeHtmlReport } = await import('../../dist/cli/bench-html.js');
+  const dir = htmlOut.replace(/\.html$/, '') + '-runs';
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const out = [];
+  for (const [i, run] of finishedRuns.entries()) {
+    const file = join(dir, `${i + 1}.html`);
+    await writeHtmlReport(file, [{ label: run.command, result: run.result }]);
+    out.push({ command: run.command, file: `${basename(dir)}/${i + 1}.html` });
+  }
+  return out;
 }
 
 /** @param {CompareSettings} settings */
@@ -122,7 +143,7 @@ export function createReporter(settings) {
     },
 
     /** Prints the table and the summary, writes the JSON; true when no run erred or lost anything. @param {number} of targets in the table */
-    finish(of) {
+    async finish(of) {
       targets.sort((a, b) => a.id - b.id);
       console.log('\n   target  result  what: measured (ratio) (target)');
       for (const t of targets) console.log(`   ${String(t.id).padEnd(8)}${t.pass ? 'PASS' : 'FAIL'}    ${t.title}: ${t.detail}`);
@@ -136,7 +157,7 @@ export function createReporter(settings) {
       mkdirSync(dirname(settings.out), { recursive: true });
       writeFileSync(settings.out, `${JSON.stringify(result, null, 2)}\n`);
       const htmlOut = settings.out.replace(/\.json$/, '') + '.html';
-      writeCompareHtml(htmlOut, result);
+      writeCompareHtml(htmlOut, result, await writeRunReports(htmlOut));
       console.log(
         `\n${result.passed} of ${of} targets met; ${result.ok ? 'no run lost anything' : 'FAILED: a run erred or lost messages'} ` +
           `(${result.wallSeconds} s, load average ${loadBefore.one} -> ${loadAfter.one} on ${loadAfter.cores} cores); written to ${settings.out} and ${htmlOut}`,

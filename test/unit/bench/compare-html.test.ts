@@ -42,6 +42,9 @@ describe('bench:compare latest.html', () => {
       expect(html).toContain('style="width:60.5%"');
       expect(html).toContain('2.01 ≤ 1.5 FAIL');
       expect(html).toContain('4.84 vs 4 PASS');
+      // a yes/no check: a full bar, no goal line
+      expect(html).toContain('yes PASS');
+      expect(html).toContain('style="width:100.0%"');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
