@@ -4,6 +4,7 @@
  * what was acknowledged before it.
  */
 import type { Batcher } from '../core/batcher.js';
+import type { Scheduler } from '../core/scheduler.js';
 import { EvqError } from '../errors.js';
 import { produceFailure, toEvqError } from './errors.js';
 import { produceInto } from './feed.js';
@@ -52,4 +53,40 @@ export async function runProduce<I>(
   };
   if (stop.error !== undefined) throw produceFailure(run.topic, stop.error, result, tally.firstUnacknowledged, run.idempotent);
   return result;
+}
+
+/**
+ * A produce delayed in this process (NATS and Kafka have no delayed delivery): one wait for the due time, made
+ * once in the core Scheduler and shared by every batch; `release` (a failure, an abort) ends it at once, and
+ * nothing is sent then.
+ */
+export class DueGate {
+  #due: Promise<void> | undefined;
+  #release: (() => void) | undefined;
+
+  constructor(
+    private readonly dueAt: number,
+    private readonly scheduler: Scheduler<() => void>,
+    private readonly onHold: ((hold: { until: number }) => void) | undefined,
+  ) {}
+
+  /** Resolves at the due time; undefined for a produce that is not delayed. */
+  wait(): Promise<void> | undefined {
+    if (this.dueAt === 0) return undefined;
+    if (this.#due === undefined) {
+      this.onHold?.({ until: this.dueAt });
+      this.#due = new Promise((resolve) => {
+        const id = this.scheduler.schedule(this.dueAt, resolve);
+        this.#release = () => {
+          this.scheduler.cancel(id);
+          resolve();
+        };
+      });
+    }
+    return this.#due;
+  }
+
+  release(): void {
+    this.#release?.();
+  }
 }

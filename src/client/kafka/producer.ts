@@ -21,7 +21,7 @@ import { validateMessage } from '../../protocol/validate.js';
 import { ClientLimitError, ownRefusal, toEvqError } from '../errors.js';
 import { settingsOf } from '../produce-settings.js';
 import type { Settings } from '../produce-settings.js';
-import { runProduce } from '../produce-run.js';
+import { DueGate, runProduce } from '../produce-run.js';
 import { ProduceStop } from '../produce-stop.js';
 import { ProduceTally } from '../produce-tally.js';
 import type { Outcome } from '../produce-tally.js';
@@ -88,8 +88,7 @@ class KafkaProduceRun {
   readonly #tally: ProduceTally;
   readonly #stop: ProduceStop;
   readonly #started = performance.now();
-  #due: Promise<void> | undefined;
-  #release: (() => void) | undefined;
+  readonly #due: DueGate;
   #batcher: Batcher<Item, Item> | undefined;
   #wireBytes = 0;
   #maxInFlight = 0;
@@ -101,7 +100,8 @@ class KafkaProduceRun {
     this.#settings = settings;
     this.#options = options;
     this.#tally = new ProduceTally({ onAck: options.onAck, onReject: options.onReject });
-    this.#stop = new ProduceStop(this.#tally, () => this.#release?.());
+    this.#due = new DueGate(settings.dueAt, ctx.scheduler, options.onHold);
+    this.#stop = new ProduceStop(this.#tally, () => this.#due.release());
   }
 
   async run(messages: Iterable<ProduceMessage> | AsyncIterable<ProduceMessage>): Promise<ProduceResult> {
@@ -155,7 +155,7 @@ class KafkaProduceRun {
       item.refused === undefined ? { kind: 'failed' } : { kind: 'rejected', ...item.refused },
     );
     try {
-      const due = this.#dueGate();
+      const due = this.#due.wait();
       if (due !== undefined) await due;
       const toSend = items.filter((item) => item.refused === undefined);
       const lastItem = toSend[toSend.length - 1];
@@ -203,21 +203,5 @@ class KafkaProduceRun {
       if (this.#tally.callbackError !== undefined) this.#stop.fail(toEvqError(this.#tally.callbackError.error));
     }
     return items;
-  }
-
-  #dueGate(): Promise<void> | undefined {
-    const dueAt = this.#settings.dueAt;
-    if (dueAt === 0) return undefined;
-    if (this.#due === undefined) {
-      this.#options.onHold?.({ until: dueAt });
-      this.#due = new Promise((resolve) => {
-        const id = this.#ctx.scheduler.schedule(dueAt, resolve);
-        this.#release = () => {
-          this.#ctx.scheduler.cancel(id);
-          resolve();
-        };
-      });
-    }
-    return this.#due;
   }
 }

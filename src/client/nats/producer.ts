@@ -22,7 +22,7 @@ import { validateMessage } from '../../protocol/validate.js';
 import { ClientLimitError, ownRefusal, toEvqError } from '../errors.js';
 import { settingsOf } from '../produce-settings.js';
 import type { Settings } from '../produce-settings.js';
-import { runProduce } from '../produce-run.js';
+import { DueGate, runProduce } from '../produce-run.js';
 import { ProduceStop } from '../produce-stop.js';
 import { ProduceTally } from '../produce-tally.js';
 import type { Outcome } from '../produce-tally.js';
@@ -77,8 +77,7 @@ class JetStreamProduceRun {
   readonly #runId: string | undefined;
   readonly #started = performance.now();
   /** Resolves at the delivery time of a delayed produce (undefined: send at once). */
-  #due: Promise<void> | undefined;
-  #release: (() => void) | undefined;
+  readonly #due: DueGate;
   readonly #stop: ProduceStop;
   #batcher: Batcher<Item, Item> | undefined;
   #wireBytes = 0;
@@ -93,7 +92,8 @@ class JetStreamProduceRun {
     this.#tally = new ProduceTally({ onAck: options.onAck, onReject: options.onReject });
     // a failure ends the wait for the delivery time at once (nothing is published then), except a refused
     // message: the messages before it are still sent, when they are due
-    this.#stop = new ProduceStop(this.#tally, () => this.#release?.());
+    this.#due = new DueGate(settings.dueAt, ctx.scheduler, options.onHold);
+    this.#stop = new ProduceStop(this.#tally, () => this.#due.release());
     this.#runId = settings.idempotent ? randomUUID() : undefined;
   }
 
@@ -160,7 +160,7 @@ class JetStreamProduceRun {
       item.refused === undefined ? { kind: 'failed' } : { kind: 'rejected', ...item.refused },
     );
     try {
-      const due = this.#dueGate();
+      const due = this.#due.wait();
       if (due !== undefined) await due;
       const toSend = items.filter((item) => item.refused === undefined);
       if (toSend.length > 0 && this.#stop.sendable((toSend[toSend.length - 1] as Item).index)) {
@@ -194,23 +194,5 @@ class JetStreamProduceRun {
       if (this.#tally.callbackError !== undefined) this.#stop.fail(toEvqError(this.#tally.callbackError.error));
     }
     return items;
-  }
-
-  /** For a delayed produce, a promise of the delivery time (made once, in the core Scheduler). */
-  #dueGate(): Promise<void> | undefined {
-    const dueAt = this.#settings.dueAt;
-    if (dueAt === 0) return undefined;
-    if (this.#due === undefined) {
-      this.#options.onHold?.({ until: dueAt });
-      this.#due = new Promise((resolve) => {
-        const id = this.#ctx.scheduler.schedule(dueAt, resolve);
-        // a failure (an abort) ends the wait at once: nothing is published then
-        this.#release = () => {
-          this.#ctx.scheduler.cancel(id);
-          resolve();
-        };
-      });
-    }
-    return this.#due;
   }
 }
