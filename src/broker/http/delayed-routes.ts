@@ -62,7 +62,13 @@ function notWaiting(id: string): EvqError {
 function delayedQuery(ctx: BrokerContext, url: URL): DelayedQuery {
   const topic = url.searchParams.get('topic');
   if (topic !== null && topic !== '') validateTopicName(topic);
-  return { topic: topic === null || topic === '' ? null : topic, filter: queryFilter(url, ctx.limits), maxScan: LIMITS.maxScanRecords };
+  return {
+    topic: topic === null || topic === '' ? null : topic,
+    filter: queryFilter(url, ctx.limits),
+    maxScan: LIMITS.maxScanRecords,
+    maxScanBytes: LIMITS.maxScanBytes,
+    maxScanMs: LIMITS.maxScanMs,
+  };
 }
 
 function boundedInt(url: URL, name: string, fallback: number, max: number): number {
