@@ -20,8 +20,13 @@ export class ApiError extends Error {
   }
 }
 
-/** Moves `#token=…` from the address into sessionStorage and out of the address bar (and history). */
-export function takeTokenFromUrl() {
+/**
+ * Moves `#token=…` from the address into sessionStorage and out of the address bar (and history). With
+ * `keepHeld` (a link followed inside an open tab) a token the tab holds already is kept: a link cannot swap
+ * the tab's identity behind the user's back (a refused token asks again).
+ * @param {boolean} [keepHeld]
+ */
+export function takeTokenFromUrl(keepHeld = false) {
   const match = /^#token=([^&]*)(?:&(.*))?$/.exec(location.hash);
   if (match === null) return;
   let token = '';
@@ -30,7 +35,7 @@ export function takeTokenFromUrl() {
   } catch {
     token = '';
   }
-  if (token !== '' && token.length <= MAX_TOKEN) setToken(token);
+  if (token !== '' && token.length <= MAX_TOKEN && !(keepHeld && getToken() !== null)) setToken(token);
   const rest = match[2] === undefined || match[2] === '' ? '#/' : `#${match[2]}`;
   history.replaceState(null, '', `${location.pathname}${location.search}${rest}`);
 }

@@ -132,7 +132,7 @@ async function start() {
   document.getElementById('mode').hidden = !app.readOnly;
   document.body.classList.toggle('read-only', app.readOnly);
   window.addEventListener('hashchange', () => {
-    takeTokenFromUrl();
+    takeTokenFromUrl(true);
     render();
   });
   render();

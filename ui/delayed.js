@@ -7,7 +7,7 @@
  * Address: `#/delayed?topic=T&filter=EXPR`.
  */
 import { getJson, request } from './api.js';
-import { confirmDialog, formatCount, h, replace } from './dom.js';
+import { confirmDialog, formatCount, h, replace, isoTime } from './dom.js';
 import { renderValue } from './values.js';
 
 const PAGE = 100;
@@ -186,7 +186,7 @@ export function delayedView(root, route, app) {
       h(
         'td',
         { class: 'time' },
-        h('time', { datetime: new Date(d.dueAt).toISOString() }, new Date(d.dueAt).toISOString().replace('T', ' ').replace('Z', '')),
+        h('time', { datetime: isoTime(d.dueAt) }, isoTime(d.dueAt).replace('T', ' ').replace('Z', '')),
         h('div', { class: 'muted' }, relative(d.dueAt - Date.now())),
       ),
       h('td', { class: 'topic' }, h('a', { href: `#/topics/${encodeURIComponent(d.topic)}/messages` }, d.topic)),
@@ -222,7 +222,7 @@ export function delayedView(root, route, app) {
   async function cancel(d) {
     const yes = await confirmDialog(
       'Cancel this delayed message?',
-      `It waits for topic “${d.topic}”, due ${new Date(d.dueAt).toISOString()}. Cancelled, it is never delivered.`,
+      `It waits for topic “${d.topic}”, due ${isoTime(d.dueAt)}. Cancelled, it is never delivered.`,
       'Cancel the message',
     );
     if (!yes || stopped) return;
@@ -239,7 +239,7 @@ export function delayedView(root, route, app) {
   async function deliver(d) {
     const yes = await confirmDialog(
       'Deliver this message now?',
-      `It is appended to topic “${d.topic}” now instead of at ${new Date(d.dueAt).toISOString()}.`,
+      `It is appended to topic “${d.topic}” now instead of at ${isoTime(d.dueAt)}.`,
       'Deliver now',
     );
     if (!yes || stopped) return;
@@ -268,7 +268,7 @@ export function delayedView(root, route, app) {
       histogram,
       hist.counts.map((count, i) => {
         const start = from + i * hist.bucketMs;
-        const label = `${count} due ${new Date(start).toISOString()} – ${new Date(start + hist.bucketMs).toISOString()}`;
+        const label = `${count} due ${isoTime(start)} – ${isoTime(start + hist.bucketMs)}`;
         const bar = h('div', { class: 'bar', title: label, 'data-count': String(count) });
         // CSSOM, not a style attribute: the CSP allows it without 'unsafe-inline'
         bar.style.height = `${count === 0 ? 0 : Math.max(4, Math.round((count / max) * 100))}%`;
@@ -281,8 +281,14 @@ export function delayedView(root, route, app) {
     );
     replace(
       histogramAxis,
-      h('span', null, new Date(from).toISOString().replace('T', ' ').slice(0, 19)),
-      h('span', null, new Date(/** @type {number} */ (hist.to)).toISOString().replace('T', ' ').slice(0, 19)),
+      h('span', null, isoTime(from).replace('T', ' ').slice(0, 19)),
+      h(
+        'span',
+        null,
+        isoTime(/** @type {number} */ (hist.to))
+          .replace('T', ' ')
+          .slice(0, 19),
+      ),
     );
   }
 

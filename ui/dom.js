@@ -96,3 +96,13 @@ export function confirmDialog(title, body, confirmLabel) {
     dialog.showModal();
   });
 }
+
+/**
+ * An instant as `YYYY-MM-DDTHH:MM:SS.mmmZ`, or its number as given when a Date cannot hold it (past year
+ * 275760: a stored timestamp may be any safe integer), so one odd record never breaks a page.
+ * @param {number} ms
+ */
+export function isoTime(ms) {
+  const d = new Date(ms);
+  return Number.isFinite(d.getTime()) ? d.toISOString() : String(ms);
+}

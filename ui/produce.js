@@ -6,7 +6,7 @@
  * Address: `#/topics/T/produce`.
  */
 import { request, topicPath } from './api.js';
-import { h, replace } from './dom.js';
+import { h, replace, isoTime } from './dom.js';
 
 const MAX_COUNT = 1000;
 const MAX_HEADERS = 64;
@@ -68,7 +68,7 @@ export function produceView(root, route, app) {
                 'p',
                 { class: 'ok' },
                 reply.delayed
-                  ? `${reply.count} message${reply.count === 1 ? '' : 's'} waiting until ${new Date(reply.dueAt).toISOString()}`
+                  ? `${reply.count} message${reply.count === 1 ? '' : 's'} waiting until ${isoTime(reply.dueAt)}`
                   : `Produced ${reply.count} message${reply.count === 1 ? '' : 's'} to partition ${reply.partition}, offsets ${reply.baseOffset}…${reply.lastOffset}`,
               ),
             );

@@ -1,5 +1,5 @@
 /** One record as a row of a table of records: the messages view's and the live tail's. */
-import { h } from './dom.js';
+import { h, isoTime } from './dom.js';
 import { renderValue } from './values.js';
 
 /** @typedef {import('./api.js').WireRecord} WireRecord */
@@ -13,11 +13,7 @@ export function recordRow(r, last) {
     { 'data-offset': String(r.offset), 'data-partition': String(r.partition ?? 0) },
     h('td', { class: 'num' }, String(r.partition ?? 0)),
     h('td', { class: 'num' }, String(r.offset)),
-    h(
-      'td',
-      { class: 'time' },
-      h('time', { datetime: new Date(r.timestamp).toISOString() }, new Date(r.timestamp).toISOString().replace('T', ' ').replace('Z', '')),
-    ),
+    h('td', { class: 'time' }, h('time', { datetime: isoTime(r.timestamp) }, isoTime(r.timestamp).replace('T', ' ').replace('Z', ''))),
     h('td', { class: 'key' }, r.key === undefined || r.key === null ? h('span', { class: 'muted' }, '—') : r.key),
     h(
       'td',

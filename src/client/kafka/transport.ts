@@ -69,7 +69,14 @@ export class KafkaTransport implements EvqClient {
   #readCluster(): Promise<InternalCluster> {
     this.#cluster ??= (async () => {
       const cluster = createCluster(this.#kafka);
-      await cluster.connect();
+      try {
+        await cluster.connect();
+      } catch (error) {
+        // a failed connect is not kept: the next read tries again with a fresh cluster
+        this.#cluster = undefined;
+        await cluster.disconnect().catch(() => undefined);
+        throw error;
+      }
       return cluster;
     })();
     return this.#cluster;
@@ -379,7 +386,7 @@ export async function connectKafka(url: string, options: ConnectOptions & { time
     retry: { retries: 2, initialRetryTime: 100, maxRetryTime: Math.min(timeoutMs, 5000) },
     logLevel: logLevel.NOTHING,
     ...(options.token !== undefined
-      ? { sasl: { mechanism: 'plain' as const, username: user === undefined ? 'evq' : decodeURIComponent(user), password: options.token } }
+      ? { sasl: { mechanism: 'plain' as const, username: user === undefined ? 'evq' : userName(user), password: options.token } }
       : {}),
   });
   try {
@@ -401,4 +408,16 @@ export async function connectKafka(url: string, options: ConnectOptions & { time
     throw kafkaError(error, name, timeoutMs, 'answer');
   }
   return new KafkaTransport(name, kafka, admin, timeoutMs);
+}
+
+/** The user name of a `kafka://user@host` URL, %-decoded; a malformed escape is a usage error. */
+function userName(user: string): string {
+  try {
+    return decodeURIComponent(user);
+  } catch {
+    throw new EvqUsageError(
+      'EVQ_ERR_INVALID_ARGUMENT',
+      `the user name in the kafka:// URL has a malformed %-escape: ${user.slice(0, 100)}`,
+    );
+  }
 }

@@ -230,6 +230,20 @@ describe.skipIf(!browserTestsEnabled())('the console: messages', () => {
     browser.expectClean(page);
     await page.close();
   });
+  it('a record stamped past what a Date holds (a stored timestamp may be any safe integer) shows its number, the page goes on', async () => {
+    const res = await fetch(`${broker.url}/topics/far-future/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: `${JSON.stringify({ value: 'later', timestamp: 9_000_000_000_000_000 })}\n${JSON.stringify({ value: 'now' })}\n`,
+    });
+    expect(res.status).toBe(201);
+    const page = await browser.open(`${broker.url}/ui/#/topics/far-future/messages`, 'table.messages tbody tr[data-offset]');
+    await page.locator('tr[data-offset="1"]').waitFor();
+    expect(await page.locator('tr[data-offset="0"] time').textContent()).toBe('9000000000000000');
+    browser.expectClean(page);
+    await page.close();
+  });
+
   it('folds a long JSON value and opens it on a click', async () => {
     await produceLines('long', [{ value: JSON.stringify({ items: range(1, 20) }) }, { value: '{"short":true}' }]);
     const page = await browser.open(`${broker.url}/ui/#/topics/long/messages`, 'table.messages tbody tr[data-offset]');
