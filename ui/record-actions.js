@@ -25,11 +25,13 @@ function brokerUrl() {
  * @param {WireRecord} r @param {string} topic
  */
 export function produceCommand(r, topic) {
-  if (typeof r.value !== 'string') return null;
-  const args = ['evq', 'produce', shellQuote(topic), '--url', shellQuote(brokerUrl())];
+  // a NUL cannot be in a command-line argument either
+  if (typeof r.value !== 'string' || r.value.includes('\0')) return null;
+  // the topic after the flags: a topic may start with "-", which would read as an option first
+  const args = ['evq', 'produce', '--url', shellQuote(brokerUrl())];
   if (r.key !== undefined && r.key !== null) args.push('--key', shellQuote(r.key));
   for (const [name, value] of Object.entries(r.headers ?? {})) args.push('--header', shellQuote(`${name}=${value}`));
-  args.push('--', shellQuote(r.value));
+  args.push('--', shellQuote(topic), shellQuote(r.value));
   return args.join(' ');
 }
 

@@ -151,8 +151,11 @@ export class DelayQueue implements DelaySink {
   #find(id: string): { entry: Pending; index: number } | null {
     const dot = id.lastIndexOf('.');
     if (dot <= 0) return null;
+    const digits = id.slice(dot + 1);
+    // only `<request>.<n>` with n in digits names a message ("X." or "X.1e0" would read as a number too)
+    if (!/^\d{1,9}$/.test(digits)) return null;
     const entry = this.#pending.get(id.slice(0, dot));
-    const index = Number(id.slice(dot + 1));
+    const index = Number(digits);
     if (entry === undefined || !Number.isSafeInteger(index) || index < 0 || index >= entry.messages.length) return null;
     if (entry.removed.has(index)) return null;
     return { entry, index };

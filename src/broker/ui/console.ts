@@ -122,7 +122,13 @@ export class ConsoleFiles {
   }
 
   #load(): Promise<Map<string, ConsoleFile>> {
-    this.#files ??= readConsoleDir(this.#dir).then(addVendorFiles);
+    this.#files ??= readConsoleDir(this.#dir)
+      .then(addVendorFiles)
+      .catch((error: unknown) => {
+        // not kept: the next request reads the files again
+        this.#files = null;
+        throw error;
+      });
     return this.#files;
   }
 }
