@@ -24,7 +24,11 @@
 //      default c22df79, built from `git archive` in the temp dir: bench/lib/compare-baseline.js), each with its
 //      own fresh broker and evq bench: delivered/s ratio >= 0.95 (bench/lib/compare-partitions.js);
 //  10. one producer at full speed, a 6-partition topic, a 3-member consumer group: delivered/s over
-//      published/s >= 0.95, lag at the end beside (FAIL "could not run" when the group cannot form).
+//      published/s >= 0.95, lag at the end beside (FAIL "could not run" when the group cannot form);
+//  11. the Kafka listener: kcat -P / evq produce and kcat -C / evq consume of 1 M keyed lines on one broker,
+//      each >= 0.8 (bench/kafka-listener.js; "could not run" without kcat);
+//  12. the console in chromium: a first load <= 300 KB, the messages view's first page of a 1,000,000-message
+//      topic <= 300 ms (bench/console.js; "could not run" without chromium).
 // The compared runs of 1, 2-3, 4 and 6 alternate, ROUNDS times; a ratio is the median of the per-round
 // ratios. Prints one line per target (ratio, target, PASS/FAIL) and writes every raw figure, the ratios and
 // the machine (cpus, load average, node, git commit, date) to bench/results/latest.json. Exit code 0 also
@@ -53,6 +57,7 @@ import { createReporter } from './lib/compare-report.js';
 import { TARGETS, compareSettings } from './lib/compare-settings.js';
 import { measureGroupCommit, measureHttp } from './lib/compare-throughput.js';
 import { measureBaseline, measureGroupKeepUp } from './lib/compare-partitions.js';
+import { measureConsole, measureKafkaListener } from './lib/compare-scripts.js';
 
 /** @typedef {import('./lib/compare-report.js').Target} Target */
 /** @typedef {import('./lib/compare-report.js').CompareContext} CompareContext */
@@ -201,6 +206,48 @@ const TABLE = [
             detail:
               `${shortRate(m.deliveredPerSec)}/s delivered of ${shortRate(m.publishedPerSec)}/s published: ${times(m.ratio)} (>= ${TARGETS.groupKeepUp}); ` +
               `lag ${fmt(m.lag)} at the end, drained in ${m.drainMs} ms${m.exactlyOnce ? '' : '; NOT exactly once'}`,
+          },
+  },
+  {
+    id: 11,
+    needs: [],
+    title: 'Kafka listener: kcat -P / -C against evq produce / consume on one broker',
+    heading: `11. kcat -P -X acks=all and kcat -C -e of ${fmt(settings.kafkaMessages)} keyed lines, against evq produce and evq consume, one evq serve --fsync always (bench/kafka-listener.js)`,
+    measure: () => measureKafkaListener(settings),
+    check: (m) =>
+      m.notRun !== null
+        ? {
+            checks: [{ name: 'kcat -P / evq produce', ratio: null, target: TARGETS.kafkaListener, pass: false }],
+            detail: `could not run: ${m.notRun}`,
+          }
+        : {
+            checks: [
+              ratioAtLeast('kcat -P / evq produce', m.produce.ratio, TARGETS.kafkaListener),
+              ratioAtLeast('kcat -C / evq consume', m.consume.ratio, TARGETS.kafkaListener),
+            ],
+            detail:
+              `produce ${shortRate(m.produce.kcatPerSec)}/s vs ${shortRate(m.produce.evqPerSec)}/s: ${times(m.produce.ratio)}; ` +
+              `read ${shortRate(m.consume.kcatPerSec)}/s vs ${shortRate(m.consume.evqPerSec)}/s: ${times(m.consume.ratio)} (>= ${TARGETS.kafkaListener})`,
+          },
+  },
+  {
+    id: 12,
+    needs: [],
+    title: `console: first load and first page of a ${fmt(settings.consoleMessages)}-message topic`,
+    heading: `12. the console in chromium: a first load's bytes, and the messages view's first page of a ${fmt(settings.consoleMessages)}-message topic (bench/console.js)`,
+    measure: () => measureConsole(settings),
+    check: (m) =>
+      m.notRun !== null
+        ? {
+            checks: [{ name: 'first load bytes', value: null, target: TARGETS.consoleFirstLoadBytes, pass: false, atMost: true }],
+            detail: `could not run: ${m.notRun}`,
+          }
+        : {
+            checks: [
+              valueAtMost('first load bytes', m.firstLoadBytes, TARGETS.consoleFirstLoadBytes, { positive: true }),
+              valueAtMost('messages view first page ms', m.messagesViewMs, TARGETS.consoleFirstPageMs, { positive: true }),
+            ],
+            detail: `${fmt(m.firstLoadBytes)} bytes (<= ${fmt(TARGETS.consoleFirstLoadBytes)}); first page in ${m.messagesViewMs} ms (<= ${TARGETS.consoleFirstPageMs}), ${m.filteredViewMs} ms filtered; ${fmt(m.topics + 1)} topics drawn in ${m.topicsViewMs} ms`,
           },
   },
   {

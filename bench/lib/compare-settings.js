@@ -24,6 +24,8 @@ const MB = 1_000_000;
  * @property {string} baseline      the commit target 9 holds today's evq against (EVQ_COMPARE_BASELINE, default c22df79: before partitions)
  * @property {number} groupPartitions  partitions of target 10's topic
  * @property {number} groupMembers     members of target 10's group
+ * @property {number} kafkaMessages    lines of target 11 (EVQ_COMPARE_KAFKA_MESSAGES, default 1,000,000)
+ * @property {number} consoleMessages  messages of target 12's topic (EVQ_COMPARE_CONSOLE_MESSAGES, default 1,000,000)
  */
 
 /** The targets: ratios are evq / the other, `…Ms` and `…Bytes` are ceilings. */
@@ -41,6 +43,11 @@ export const TARGETS = {
   startup: 1.5,
   partitionsCost: 0.95,
   groupKeepUp: 0.95,
+  /** kcat -P / evq produce and kcat -C / evq consume of the same 1 M lines, one broker. */
+  kafkaListener: 0.8,
+  /** The console: bytes of a first load, ms to the messages view's first page of a 1,000,000-message topic. */
+  consoleFirstLoadBytes: 300_000,
+  consoleFirstPageMs: 300,
 };
 
 /** Baseline of target 9: the last commit before partitions. */
@@ -80,6 +87,8 @@ export function compareSettings(env) {
       baseline,
       groupPartitions: 6,
       groupMembers: 3,
+      kafkaMessages: Math.max(1000, Math.min(10_000_000, Number(env.EVQ_COMPARE_KAFKA_MESSAGES ?? 1_000_000) || 1_000_000)),
+      consoleMessages: Math.max(1000, Math.min(10_000_000, Number(env.EVQ_COMPARE_CONSOLE_MESSAGES ?? 1_000_000) || 1_000_000)),
       rounds,
       seconds,
       pipeLines,
