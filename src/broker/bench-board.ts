@@ -5,7 +5,7 @@
  * it is kept: a client can add points to a run, never make the board grow past its bounds.
  */
 import { EvqError } from '../errors.js';
-import type { BenchRunInfo, BenchRunPoint, BenchRunSummary, BenchRunUpdate } from '../protocol/http.js';
+import type { BenchRunInfo, BenchRunPoint, BenchRunSummary, BenchRunUpdate } from '../protocol/http-broker-state.js';
 
 export const BENCH_BOARD_LIMITS = {
   runs: 20,

@@ -6,7 +6,7 @@
  * tell; the route needs the token like them.
  */
 import { readFileSync } from 'node:fs';
-import type { BrokerInfo } from '../protocol/http.js';
+import type { BrokerInfo } from '../protocol/http-broker-state.js';
 import type { Clock } from '../core/clock.js';
 import type { BrokerContext } from './context.js';
 import type { BrokerMetrics } from './metrics.js';

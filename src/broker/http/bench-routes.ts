@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EvqError } from '../../errors.js';
-import type { BenchRunList } from '../../protocol/http.js';
+import type { BenchRunList } from '../../protocol/http-broker-state.js';
 import type { BenchBoard } from '../bench-board.js';
 import { readSmallJson } from './group-routes.js';
 import { replyJson } from './replies.js';

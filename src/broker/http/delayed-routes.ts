@@ -5,7 +5,8 @@
 import type { ServerResponse } from 'node:http';
 import { LIMITS } from '../../core/limits.js';
 import { EvqError, EvqUsageError } from '../../errors.js';
-import { HEADERS, type DelayedHistogramReply, type DelayedList, type DelayedWireMessage } from '../../protocol/http.js';
+import { HEADERS } from '../../protocol/http.js';
+import type { DelayedHistogramReply, DelayedList, DelayedWireMessage } from '../../protocol/http-broker-state.js';
 import { readUtf8 } from '../../protocol/utf8.js';
 import { validateTopicName } from '../../protocol/validate.js';
 import type { BrokerContext } from '../context.js';

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LIMITS } from '../../core/limits.js';
 import { EvqError } from '../../errors.js';
 import { CONTENT_TYPES, HEADERS } from '../../protocol/http.js';
-import type { BrokerInfo } from '../../protocol/http.js';
+import type { BrokerInfo } from '../../protocol/http-broker-state.js';
 import type { TokenAuth } from '../auth.js';
 import type { BrokerContext } from '../context.js';
 import type { RequestGuard } from '../request-guard.js';

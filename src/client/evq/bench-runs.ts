@@ -5,7 +5,8 @@
  * nothing more is sent; the run itself is never failed by it.
  */
 import { randomBytes } from 'node:crypto';
-import { MEDIA_TYPES, PATHS, type BenchRunPoint, type BenchRunUpdate } from '../../protocol/http.js';
+import { MEDIA_TYPES, PATHS } from '../../protocol/http.js';
+import type { BenchRunPoint, BenchRunUpdate } from '../../protocol/http-broker-state.js';
 import { evqEndpoint } from './endpoint.js';
 import { HttpApi } from './http.js';
 
