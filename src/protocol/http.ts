@@ -302,6 +302,29 @@ export interface GroupReset {
   partitions?: Array<{ partition: number; previous: number | null; committed: number; lag: number }>;
 }
 
+/**
+ * A reset's reply from each partition's move: on a topic of one partition its figures, on a topic of more
+ * (`many`) their sums (`previous` over the partitions that had a commit; null when none had) and `partitions`.
+ */
+export function groupResetOf(
+  topic: string,
+  group: string,
+  parts: NonNullable<GroupReset['partitions']>,
+  dryRun: boolean,
+  many: boolean,
+): GroupReset {
+  const known = parts.filter((p) => p.previous !== null);
+  const reply: GroupReset = {
+    topic,
+    group,
+    previous: known.length === 0 ? null : known.reduce((n, p) => n + (p.previous as number), 0),
+    committed: parts.reduce((n, p) => n + p.committed, 0),
+    lag: parts.reduce((n, p) => n + p.lag, 0),
+    dryRun,
+  };
+  return many ? { ...reply, partitions: parts } : reply;
+}
+
 /** A partition of a topic that a group member owns. */
 export interface GroupPartition {
   topic: string;

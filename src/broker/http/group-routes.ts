@@ -2,8 +2,8 @@ import { classicMemberCount } from '../groups/classic-view.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LIMITS } from '../../core/limits.js';
 import { EvqError, EvqUsageError, topicNotFound } from '../../errors.js';
-import { HEADERS, type BodyRoute } from '../../protocol/http.js';
-import type { GroupCommit, GroupInfo, GroupInfoPartition, GroupList, GroupReset } from '../../protocol/http.js';
+import { HEADERS, groupResetOf, type BodyRoute } from '../../protocol/http.js';
+import type { GroupCommit, GroupInfo, GroupInfoPartition, GroupList } from '../../protocol/http.js';
 import { validateGroupName, validateTopicName } from '../../protocol/validate.js';
 import type { BrokerContext } from '../context.js';
 import type { Log } from '../storage/log.js';
@@ -201,23 +201,7 @@ export async function resetGroup(
     committed: committed[i] as number,
     lag: groupLag(log, committed[i] as number),
   }));
-  if (t.partitionCount === 1) {
-    const only = parts[0] as (typeof parts)[number];
-    const reply: GroupReset = { topic, group, previous: only.previous, committed: only.committed, lag: only.lag, dryRun };
-    replyJson(res, 200, reply);
-    return;
-  }
-  const known = parts.filter((p) => p.previous !== null);
-  const reply: GroupReset = {
-    topic,
-    group,
-    previous: known.length === 0 ? null : known.reduce((n, p) => n + (p.previous as number), 0),
-    committed: parts.reduce((n, p) => n + p.committed, 0),
-    lag: parts.reduce((n, p) => n + p.lag, 0),
-    dryRun,
-    partitions: parts,
-  };
-  replyJson(res, 200, reply);
+  replyJson(res, 200, groupResetOf(topic, group, parts, dryRun, t.partitionCount > 1));
 }
 
 /** The offset a reset target stands for in the log as it is now. */

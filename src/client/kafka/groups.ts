@@ -7,7 +7,14 @@
  */
 import type { Admin } from 'kafkajs';
 import { EvqError } from '../../errors.js';
-import type { GroupDescription, GroupInfo, GroupMemberInfo, GroupReset, GroupResetTo } from '../../protocol/http.js';
+import {
+  groupResetOf,
+  type GroupDescription,
+  type GroupInfo,
+  type GroupMemberInfo,
+  type GroupReset,
+  type GroupResetTo,
+} from '../../protocol/http.js';
 import { readConsumerAssignment } from '../../protocol/kafka/consumer-protocol.js';
 import { topicOffsets, type PartitionOffsets } from './partition-reader.js';
 
@@ -158,14 +165,5 @@ export async function resetKafkaGroup(admin: Admin, topic: string, group: string
     committed: targets[i] as number,
     lag: o.high - (targets[i] as number),
   }));
-  const known = parts.filter((p) => p.previous !== null);
-  const reply: GroupReset = {
-    topic,
-    group,
-    previous: known.length === 0 ? null : known.reduce((n, p) => n + (p.previous as number), 0),
-    committed: parts.reduce((n, p) => n + p.committed, 0),
-    lag: parts.reduce((n, p) => n + p.lag, 0),
-    dryRun,
-  };
-  return many ? { ...reply, partitions: parts } : reply;
+  return groupResetOf(topic, group, parts, dryRun, many);
 }
