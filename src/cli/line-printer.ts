@@ -11,6 +11,8 @@ export class LinePrinter {
   #pos = 0;
   #scheduled = false;
   #drain: Promise<void> | undefined;
+  /** The last write not yet handed to the OS (its callback not called): a flush waits for it. */
+  #written: Promise<void> | undefined;
   #broken = false;
   #onBroken: (() => void) | undefined;
   lines = 0;
@@ -72,9 +74,17 @@ export class LinePrinter {
 
   #write(buffer: Buffer): void {
     if (this.#broken) return;
-    let ok: boolean;
+    let ok = true;
     try {
-      ok = this.#stream.write(buffer);
+      // the callback comes once the OS has the bytes: write() returning true says only that Node's buffer
+      // took them (a pipe whose reader is slow queues them in this process, and a kill would lose them)
+      const written = new Promise<void>((resolve) => {
+        ok = this.#stream.write(buffer, () => resolve());
+      });
+      this.#written = written;
+      void written.then(() => {
+        if (this.#written === written) this.#written = undefined;
+      });
     } catch {
       this.#onError();
       return;
@@ -93,10 +103,13 @@ export class LinePrinter {
     }
   }
 
-  /** Writes what is buffered now; the promise (when the stream is full) resolves once it has taken it. */
+  /**
+   * Writes what is buffered now; the promise (when a write is still queued in this process) resolves once the
+   * OS has every line written so far — what a commit after it covers is really out.
+   */
   flush(): Promise<void> | undefined {
     this.#flush();
-    return this.#drain;
+    return this.#written ?? this.#drain;
   }
 
   /** Writes what is buffered and waits until the stream has taken it. */

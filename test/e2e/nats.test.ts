@@ -145,11 +145,11 @@ describeNats('the command line over NATS JetStream', () => {
     expect(lines(filtered.out)).toEqual(values(15, 20));
   });
 
-  // Skipped as a known bug, not a flake to retry: on 2 of about 6 full runs on 2026-12-02 the restarted group
-  // started after the last line printed (2001 > 2000; 2342 > 2278), i.e. JetStream had records acknowledged that
-  // the killed reader never wrote out. The CLI now flushes its lines before every ack (beforeCommit), so the
-  // cause is elsewhere (the restart at the ack floor in src/client/nats/consumer.ts is the next suspect).
-  it.skip('consume --group killed (SIGKILL) mid-way resumes on restart: no gap, duplicates only within the last page', async () => {
+  // This failed on 2 of ~6 runs (the restarted group began after the last line printed): the printer's flush
+  // waited only for 'drain', but write() returns true while a slow pipe's bytes still sit in this process,
+  // so an ack could go out before its lines reached the OS and a SIGKILL lost them. The flush now waits for
+  // the write's callback (src/cli/line-printer.ts).
+  it('consume --group killed (SIGKILL) mid-way resumes on restart: no gap, duplicates only within the last page', async () => {
     const n = 50_000;
     expect((await runCli(['produce', 'ledger'], { url, stdin: values(0, n).join('\n'), timeoutMs: 30_000 })).code).toBe(0);
     const first = startCli(['consume', 'ledger', '--group', 'billing'], { url, timeoutMs: 30_000 });
