@@ -188,7 +188,9 @@ describe('kafkajs consumer groups', () => {
     const group = (await (await fetch(`${b.url}/groups/audit`)).json()) as { members: { protocol: string; assignment: unknown[] }[] };
     expect(group.members.map((m) => m.protocol)).toEqual(['kafka', 'kafka']);
     expect(group.members.reduce((n, m) => n + m.assignment.length, 0)).toBe(4);
-  });
+    // three rebalances (a join, a join, a leave), each bounded by the members' 10 s rebalance timeout, and three
+    // waits of at most 30 s: vitest's default 30 s for the whole test cut it short on a loaded machine (46 s once)
+  }, 120_000);
 
   it('admin: listGroups, describeGroups, fetchOffsets (with the committed metadata), deleteGroups once empty', async () => {
     const b = await broker();
