@@ -93,7 +93,7 @@ export function closeSocket(ws) {
   });
 }
 
-/** p50, p99 and max (ms) of latencies stored as [latency, weight, latency, weight, ...] across lists. */
+/** p50, p99, p99.9 and max (ms) of latencies stored as [latency, weight, latency, weight, ...] across lists. */
 function weightedPercentiles(lists) {
   const pairs = [];
   let total = 0;
@@ -113,7 +113,7 @@ function weightedPercentiles(lists) {
     }
     return Number.NaN;
   };
-  return { p50: at(0.5), p99: at(0.99), max: pairs.length > 0 ? pairs[pairs.length - 1][0] : Number.NaN };
+  return { p50: at(0.5), p99: at(0.99), p999: at(0.999), max: pairs.length > 0 ? pairs[pairs.length - 1][0] : Number.NaN };
 }
 
 // ------------------------------------------------------------------------------------------ servers
@@ -121,16 +121,16 @@ function weightedPercentiles(lists) {
 /**
  * Starts `evq serve --port 0 --fsync <fsync>` in a temporary data dir (removed by stop()).
  * @param {'always' | 'interval' | 'never'} fsync
- * @param {{ evqBin?: string, cpuProfDir?: string, env?: NodeJS.ProcessEnv }} [options]
+ * @param {{ evqBin?: string, cpuProfDir?: string, env?: NodeJS.ProcessEnv, args?: string[] }} [options]  args: more `evq serve` flags
  */
-export async function startBroker(fsync, { evqBin = DEFAULT_EVQ_BIN, cpuProfDir, env = process.env } = {}) {
+export async function startBroker(fsync, { evqBin = DEFAULT_EVQ_BIN, cpuProfDir, env = process.env, args = [] } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'evq-bench-broker-'));
   const nodeArgs = cpuProfDir
     ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir, '--cpu-prof-name', `broker-${fsync}-${Date.now()}.cpuprofile`]
     : [];
   let server;
   try {
-    server = await spawnNode([evqBin, 'serve', '--port', '0', '--data-dir', dataDir, '--fsync', fsync], {
+    server = await spawnNode([evqBin, 'serve', '--port', '0', '--data-dir', dataDir, '--fsync', fsync, ...args], {
       ready: /evq broker listening on (http:\/\/\S+)/,
       nodeArgs,
       env: { ...env, NO_COLOR: '1' },
@@ -212,14 +212,23 @@ export function createWsLoad({
   /**
    * Sends produce frames of `batch` messages over one WebSocket, at most `window` in flight, until `stopAt`
    * (performance.now()) or `maxFrames`; each frame's messages carry its send time (unless `groups`).
-   * `mayOpen()` (optional) can hold the next frame back (subscribers too far behind). `done` resolves once
-   * everything sent is answered.
+   * `mayOpen()` (optional) can hold the next frame back (subscribers too far behind). With `rate` (messages
+   * per second) frame k is sent no sooner than k * batch / rate seconds after the start (an open-loop
+   * schedule: a late frame goes as soon as it may). `done` resolves once everything sent is answered.
    */
   class Producer {
-    constructor(ws, topic, { window = defaultWindow, mayOpen = () => true } = {}) {
+    /**
+     * @param {WebSocket} ws @param {string} topic
+     * @param {{ window?: number, mayOpen?: () => boolean, rate?: number, counter?: { messages: number } }} [options]  counter: the messages sent are added to it too
+     */
+    constructor(ws, topic, { window = defaultWindow, mayOpen = () => true, rate = 0, counter = { messages: 0 } } = {}) {
       this.ws = ws;
+      this.counter = counter;
       this.window = window;
       this.mayOpen = mayOpen;
+      this.frameMs = rate > 0 ? (batch * 1000) / rate : 0;
+      /** @type {NodeJS.Timeout | null} */
+      this.timer = null;
       // a ring of frames, so that a frame is not rewritten while ws may still hold it (zero mask: no copy)
       this.frames = [];
       const probe = encodeProduceFrame({ req: 0, topic, gzip: false, dueAt: 0, idempotencyKey: null }, TEMPLATE_BATCH);
@@ -263,6 +272,14 @@ export function createWsLoad({
           return;
         }
         if (!this.mayOpen()) return;
+        if (this.frameMs > 0) {
+          const due = this.startedAt + this.req * this.frameMs;
+          const now = performance.now();
+          if (now < due) {
+            if (this.timer === null) this.timer = setTimeout(() => ((this.timer = null), this.pump()), Math.max(0, due - now - 0.5));
+            return;
+          }
+        }
         this.#send();
       }
     }
@@ -276,6 +293,7 @@ export function createWsLoad({
       this.sentAt.set(req, now);
       this.inFlight++;
       this.sentMessages += batch;
+      this.counter.messages += batch;
       this.ws.send(frame, { binary: true });
     }
 
@@ -304,6 +322,7 @@ export function createWsLoad({
     #finish(error) {
       if (!this.running) return;
       this.running = false;
+      if (this.timer !== null) clearTimeout(this.timer);
       this.finishedAt = this.lastAckAt ?? performance.now();
       if (error) this.reject(error);
       else this.resolve(this);
@@ -464,14 +483,15 @@ export function createWsLoad({
    * `window` frames in flight and never more than `lagFrames` frames ahead of the slowest subscriber; then
    * every subscriber must receive every acknowledged message (of its group). `rate` is messages delivered
    * per second over all subscribers; `fanoutRate` is messages published × subscribers per second (what the
-   * broker matched against a subscription, delivered or filtered out).
+   * broker matched against a subscription, delivered or filtered out). With `rate`, the producer keeps to
+   * that many messages per second (the latency at a given load, not at full speed).
    */
   async function deliveryRun(
     server,
     kind,
     topic,
     count,
-    { seconds = defaultSeconds, maxFrames = Infinity, window = defaultWindow, lagFrames = defaultLag, filtered = false } = {},
+    { seconds = defaultSeconds, maxFrames = Infinity, window = defaultWindow, lagFrames = defaultLag, filtered = false, rate = 0 } = {},
   ) {
     if (filtered && (groups === 0 || kind !== 'evq')) throw new Error('a filtered run needs groups > 0 and evq');
     const subs = [];
@@ -489,7 +509,11 @@ export function createWsLoad({
       for (const s of subs) if (s.received / s.share < min) min = s.received / s.share;
       return min;
     };
-    const producer = new Producer(producerSocket, topic, { window, mayOpen: () => producer.sentMessages - slowest() < lagFrames * batch });
+    const producer = new Producer(producerSocket, topic, {
+      window,
+      rate,
+      mayOpen: () => producer.sentMessages - slowest() < lagFrames * batch,
+    });
     /** @type {(value?: unknown) => void} */
     let wake = () => {};
     for (const s of subs) {
@@ -529,9 +553,113 @@ export function createWsLoad({
       publishRate: expected / secs,
       p50: lat.p50,
       p99: lat.p99,
+      p999: lat.p999,
       max: lat.max,
       cpu: usage,
       errors: subs.filter((s) => s.error).map((s) => s.error.message),
+    };
+  }
+
+  /**
+   * `topics` topics, each with `producers` producers and `subscribers` subscribers of its own (evq only):
+   * the scale curves. Every producer sends at full speed for `seconds`, at most `window` frames in flight
+   * and its topic never more than `lagFrames` frames ahead of the topic's slowest subscriber (both spread
+   * over the producers and topics, so that the messages in flight stay about the same at every size); then
+   * each subscriber must receive everything acknowledged on its topic. `rate` is deliveries per second over
+   * all subscribers, `publishRate` acknowledged messages per second; p50/p99 the delivery latency.
+   */
+  async function scaleRun(
+    server,
+    name,
+    { topics = 1, producers = 1, subscribers = 1, seconds = defaultSeconds, window = defaultWindow, lagFrames = defaultLag } = {},
+  ) {
+    const perProducer = Math.max(1, Math.floor(window / (topics * producers)));
+    // the deliveries queued stay about the same at every size: fewer frames ahead with more subscribers
+    const perTopicLag = Math.max(2, Math.floor(lagFrames / (topics * subscribers))) * batch;
+    /** @type {(value?: unknown) => void} */
+    let wake = () => {};
+    /** @type {{ subs: Subscriber[], producers: Producer[], expected: () => number }[]} */
+    const groups = [];
+    let id = 0;
+    for (let t = 0; t < topics; t++) {
+      const topic = topics === 1 ? name : `${name}-${t}`;
+      /** @type {Subscriber[]} */
+      const subs = [];
+      for (let i = 0; i < subscribers; i++) subs.push(await Subscriber.evq(server.wsUrl, topic, ++id));
+      /** @type {Producer[]} */
+      const list = [];
+      const slowest = () => {
+        let min = Infinity;
+        for (const s of subs) if (s.received < min) min = s.received;
+        return min;
+      };
+      // what the topic's producers sent, counted as they send (not summed over 1,000 producers per frame),
+      // and the producers held back by the slowest subscriber: only those are pumped when it moves on
+      const topicSent = { messages: 0 };
+      /** @type {Set<Producer>} */
+      const held = new Set();
+      for (let i = 0; i < producers; i++) {
+        const ws = await open(server.wsUrl, [SUBPROTOCOL_BINARY]);
+        /** @type {Producer} */
+        const producer = new Producer(ws, topic, {
+          window: perProducer,
+          counter: topicSent,
+          mayOpen: () => {
+            if (topicSent.messages - slowest() < perTopicLag) return true;
+            held.add(producer);
+            return false;
+          },
+        });
+        list.push(producer);
+      }
+      for (const s of subs) {
+        s.onProgress = () => {
+          if (held.size === 0) return wake();
+          const waiting = [...held];
+          held.clear();
+          for (const p of waiting) p.pump();
+          wake();
+        };
+      }
+      groups.push({ subs, producers: list, expected: () => list.reduce((n, p) => n + p.ackedMessages, 0) });
+    }
+    const all = groups.flatMap((g) => g.subs);
+    const cpu = cpuMeter(server.pid);
+    const start = performance.now();
+    const stopAt = start + seconds * 1000;
+    await Promise.all(groups.flatMap((g) => g.producers.map((p) => p.run({ stopAt }))));
+    const caughtUp = () => groups.every((g) => g.subs.every((s) => s.received >= g.expected()));
+    const deadline = performance.now() + DRAIN_TIMEOUT_MS;
+    while (!caughtUp() && all.every((s) => !s.closedEarly) && performance.now() < deadline) {
+      await new Promise((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 50);
+      });
+    }
+    const end = Math.max(start + 1, ...all.map((s) => s.lastAt));
+    const usage = cpu();
+    await Promise.all([...groups.flatMap((g) => g.producers.map((p) => p.ws)), ...all.map((s) => s.ws)].map(closeSocket));
+    const published = groups.reduce((n, g) => n + g.expected(), 0);
+    const delivered = all.reduce((n, s) => n + s.received, 0);
+    const wanted = groups.reduce((n, g) => n + g.expected() * g.subs.length, 0);
+    const lat = weightedPercentiles(all.map((s) => s.latencies));
+    const secs = (end - start) / 1000;
+    return {
+      topics,
+      producers: topics * producers,
+      subscribers: all.length,
+      published,
+      delivered,
+      lost: wanted - delivered,
+      gaps: all.reduce((n, s) => n + s.gaps, 0),
+      seconds: secs,
+      rate: delivered / secs,
+      publishRate: published / secs,
+      p50: lat.p50,
+      p99: lat.p99,
+      max: lat.max,
+      cpu: usage,
+      errors: all.filter((s) => s.error).map((s) => s.error.message),
     };
   }
 
@@ -541,5 +669,5 @@ export function createWsLoad({
     await deliveryRun(server, kind, `warmup-delivery${filtered ? '-filtered' : ''}`, 2, { seconds: WARMUP_MS / 1000, filtered });
   }
 
-  return { batch, valueBytes, groups, produceRun, deliveryRun, warmUp };
+  return { batch, valueBytes, groups, produceRun, deliveryRun, scaleRun, warmUp };
 }

@@ -4,8 +4,10 @@
 // produced with `kcat -P -K: -X acks=all` to one topic and with `evq produce` to another, and read back to the
 // end with `kcat -C -e` and `evq consume`. Each run is checked (every line back), timed by wall clock, and
 // printed as messages per second with the ratio kcat / evq (the baseline: evq's own client, same run, same
-// broker). Needs Debian's kcat and a build (`npm run bench -- kafka-listener` builds). Prints human lines and
-// a final `RESULT {json}` line.
+// broker). Then `evq bench` 1 -> 1 (100-byte messages, EVQ_BENCH_SECONDS, default 4 s) through the Kafka
+// listener (`--url kafka://…`: the kafka:// transport, kafkajs) against the native `evq bench` on the same
+// broker, and a publish-only kafka:// run beside (what the Kafka client library itself costs). Needs Debian's
+// kcat and a build (`npm run bench -- kafka-listener` builds). Prints human lines and a final `RESULT {json}` line.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
@@ -14,8 +16,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { fmt, machineLoad, round, spawnReady } from './_bench-util.js';
+import { runEvqBench } from './_evq-bench.js';
 
 const N = Math.min(Number(process.env.EVQ_BENCH_MESSAGES ?? 1_000_000), 10_000_000);
+const SECONDS = Math.min(Math.max(Number(process.env.EVQ_BENCH_SECONDS ?? 4) || 4, 1), 60);
 const EVQ = fileURLToPath(new URL('../bin/evq.js', import.meta.url));
 if (spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status !== 0) {
   console.error('kafka-listener: kcat is not installed (apt-get install kcat)');
@@ -75,7 +79,36 @@ try {
       ratio: round(rate(k) / rate(e), 2),
     };
   }
-  console.log(`RESULT ${JSON.stringify({ messages: N, ...result })}`);
+  // evq bench through the listener (kafka://) against the native evq bench, same broker
+  const benchArgs = ['--producers', '1', '--size', '100', '--duration', `${SECONDS}s`, '--warmup', '1s'];
+  /** @type {Record<string, { publishedPerSec: number, deliveredPerSec: number | null, e2eP99Ms: number | null }>} */
+  const bench = {};
+  for (const [name, url, subscribers] of [
+    ['native', http, '1'],
+    ['kafka', `kafka://${kafka}`, '1'],
+    ['kafkaPublishOnly', `kafka://${kafka}`, '0'],
+  ]) {
+    const run = await runEvqBench(url, [...benchArgs, '--subscribers', subscribers], { timeoutMs: (SECONDS + 60) * 1000 });
+    const r = run.result;
+    const v = r.verification;
+    if (run.exitCode !== 0 || v.lost > 0 || v.duplicated > 0 || v.reordered > 0) {
+      throw new Error(`${run.command}: exit ${run.exitCode}, ${v.lost} lost, ${v.duplicated} duplicated, ${v.reordered} reordered`);
+    }
+    bench[name] = {
+      publishedPerSec: Math.round(r.publish.msgsPerSec),
+      deliveredPerSec: subscribers === '0' ? null : Math.round(r.deliver.msgsPerSec),
+      e2eP99Ms: subscribers === '0' ? null : round(r.latency.e2e.p99 / 1000, 2),
+    };
+    console.log(
+      `  evq bench ${name.padEnd(16)} ${fmt(r.publish.msgsPerSec).padStart(9)} published/s` +
+        (subscribers === '0'
+          ? ' (publish only)'
+          : `, ${fmt(r.deliver.msgsPerSec).padStart(9)} delivered/s, e2e p99 ${(r.latency.e2e.p99 / 1000).toFixed(1)} ms`),
+    );
+  }
+  const benchRatio = round(/** @type {number} */ (bench.kafka.deliveredPerSec) / /** @type {number} */ (bench.native.deliveredPerSec), 3);
+  console.log(`  evq bench kafka:// / native: ${benchRatio.toFixed(2)} (delivered/s)`);
+  console.log(`RESULT ${JSON.stringify({ messages: N, ...result, bench: { ...bench, ratio: benchRatio } })}`);
 } finally {
   await server.stop();
   await rm(root, { recursive: true, force: true });

@@ -96,3 +96,13 @@ export function benchFigures(bench) {
     verification: r.verification,
   };
 }
+
+/**
+ * The verdict of a target that could not be measured here (kcat or chromium missing, a run that erred): a
+ * FAIL per check, with the reason.
+ * @param {string[]} names @param {number} target @param {string} why @returns {{ checks: Check[], detail: string }}
+ */
+export const notRun = (names, target, why) => ({
+  checks: names.map((name) => ({ name, ratio: null, target, pass: false })),
+  detail: `could not run: ${why}`,
+});

@@ -4,11 +4,11 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { finishedRuns } from '../_evq-bench.js';
-import { writeCompareHtml } from './compare-html.js';
 import { cpus, freemem, loadavg, platform, release, totalmem } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineLoad, round } from '../_bench-util.js';
+import { writeCompareHtml } from './compare-html.js';
 
 /** @typedef {import('./compare-settings.js').CompareSettings} CompareSettings */
 /** @typedef {import('./compare-checks.js').Check} Check */
@@ -100,7 +100,6 @@ export function createReporter(settings) {
       pipeLines: settings.pipeLines,
       retained: settings.retained,
       only: settings.only,
-      baseline: settings.baseline,
     },
     figures: {},
     targets,
@@ -140,6 +139,18 @@ export function createReporter(settings) {
       const { checks, detail } = target.check(measured);
       const title = typeof target.title === 'function' ? target.title(measured) : target.title;
       targets.push({ id: target.id, title, pass: checks.every((c) => c.pass), checks, detail });
+    },
+
+    /** A target whose measurement erred: a FAIL with the reason. @param {Target} target @param {string} why */
+    failed(target, why) {
+      const title = typeof target.title === 'function' ? `target ${target.id}` : target.title;
+      targets.push({
+        id: target.id,
+        title,
+        pass: false,
+        checks: [{ name: 'measured', ratio: null, target: 1, pass: false }],
+        detail: `could not run: ${why}`,
+      });
     },
 
     /** Prints the table and the summary, writes the JSON; true when no run erred or lost anything. @param {number} of targets in the table */

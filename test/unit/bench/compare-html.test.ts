@@ -52,4 +52,42 @@ describe('bench:compare latest.html', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('plots the scale curves of target 11 as inline charts with their tables, no script', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evq-compare-html-'));
+    try {
+      const path = join(dir, 'latest.html');
+      const point = (count: number, deliveredPerSec: number, p99Ms: number) => ({
+        count,
+        deliveredPerSec,
+        publishedPerSec: deliveredPerSec,
+        p50Ms: p99Ms / 2,
+        p99Ms,
+      });
+      writeCompareHtml(path, {
+        passed: 0,
+        targets: [],
+        figures: {
+          scale: {
+            sizes: [1, 10, 100, 1000],
+            curves: {
+              subscribers: [point(1, 400_000, 3), point(10, 1_400_000, 8), point(100, 1_800_000, 30), point(1000, 2_000_000, 130)],
+              '<b>topics</b>': [point(1, 400_000, 3), point(10, 300_000, 9), point(100, 250_000, 40), point(1000, 120_000, 900)],
+            },
+          },
+        },
+      });
+      const html = await readFile(path, 'utf8');
+      expect(html).toContain('Scale curves (target 11)');
+      // two charts per curve (deliveries/s and p99), each a line through its four points
+      expect(html.match(/<svg /g)).toHaveLength(4);
+      expect(html.match(/<circle /g)).toHaveLength(16);
+      expect(html).toContain('<td>1000</td><td>2000000</td>');
+      expect(html).toContain('&lt;b&gt;topics&lt;/b&gt;');
+      expect(html).not.toContain('<b>topics</b>');
+      expect(html).not.toMatch(/<script/i);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
