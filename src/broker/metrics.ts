@@ -33,7 +33,30 @@ class Family {
   }
 }
 
+/** Keys of one-label series by label name, then value: a topic's counters are added to on every delivery. */
+const oneLabelKeys = new Map<string, Map<string, string>>();
+/** Values cached per label name at most (past it the cache starts over: the keys are only a shortcut). */
+const ONE_LABEL_KEYS_KEPT = 10_000;
+
 function labelKey(labels: Labels): string {
+  let only: string | undefined;
+  let count = 0;
+  for (const name in labels) {
+    only = name;
+    if (++count > 1) break;
+  }
+  if (count === 1 && only !== undefined) {
+    const value = labels[only] as string;
+    let byValue = oneLabelKeys.get(only);
+    if (byValue === undefined) oneLabelKeys.set(only, (byValue = new Map()));
+    let key = byValue.get(value);
+    if (key === undefined) {
+      if (byValue.size >= ONE_LABEL_KEYS_KEPT) byValue.clear();
+      key = `${only}="${escapeLabel(value)}"`;
+      byValue.set(value, key);
+    }
+    return key;
+  }
   return Object.entries(labels)
     .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
     .join(',');
