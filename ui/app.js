@@ -123,8 +123,10 @@ function tokenPrompt(refused) {
 async function start() {
   takeTokenFromUrl();
   try {
-    const res = await fetch('config.json', { cache: 'no-store' });
-    const config = await res.json();
+    // the broker puts its settings in the page (no round trip first); config.json says the same
+    const meta = document.querySelector('meta[name="evq-config"]');
+    const config =
+      meta !== null ? JSON.parse(meta.getAttribute('content') ?? '{}') : await (await fetch('config.json', { cache: 'no-store' })).json();
     app.readOnly = config.readOnly === true;
   } catch {
     app.readOnly = true; // unknown: show nothing that changes anything

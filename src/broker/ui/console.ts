@@ -124,6 +124,7 @@ export class ConsoleFiles {
   #load(): Promise<Map<string, ConsoleFile>> {
     this.#files ??= readConsoleDir(this.#dir)
       .then(addVendorFiles)
+      .then((files) => withFirstLoadHints(files, this.readOnly))
       .catch((error: unknown) => {
         // not kept: the next request reads the files again
         this.#files = null;
@@ -165,6 +166,26 @@ async function addVendorFiles(files: Map<string, ConsoleFile>): Promise<Map<stri
     if ((await stat(path)).size > MAX_FILE_BYTES) continue;
     files.set(name, makeFile(extname(name), await readFile(path)));
   }
+  return files;
+}
+
+/**
+ * index.html as served: with a `modulepreload` link for every script of the console (the browser fetches them
+ * all at once instead of discovering each level of imports after the last), and the broker's console
+ * settings in a `<meta name="evq-config">` (the page needs no config.json round trip before it draws).
+ */
+function withFirstLoadHints(files: Map<string, ConsoleFile>, readOnly: boolean): Map<string, ConsoleFile> {
+  const index = files.get('index.html');
+  if (index === undefined) return files;
+  const html = index.body.toString('utf8');
+  const anchor = html.indexOf('<script type="module"');
+  if (anchor < 0) return files;
+  const scripts = [...files.keys()].filter((name) => name.endsWith('.js') && name !== 'app.js').sort();
+  const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  const hints =
+    `<meta name="evq-config" content="${escape(JSON.stringify({ readOnly }))}" />\n    ` +
+    scripts.map((name) => `<link rel="modulepreload" href="${escape(name)}" />\n    `).join('');
+  files.set('index.html', makeFile('.html', Buffer.from(html.slice(0, anchor) + hints + html.slice(anchor))));
   return files;
 }
 

@@ -5,7 +5,9 @@
  * asks for it when it has none; `--ui-read-only` hides every mutating action and the broker refuses them
  * from the console. In chromium (test/helpers/browser.ts), against real brokers on port 0.
  */
+import { readdir } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
+import { CONSOLE_DIR } from '../../../src/broker/ui/console.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { browserTestsEnabled } from '../../helpers/browser.js';
 import { postMessage, startTestBroker, type TestBroker } from '../../helpers/broker.js';
@@ -34,6 +36,7 @@ function get(url: string, headers: Record<string, string> = {}): Promise<Reply> 
 
 /** The little of the page's globals the scripts below use (tsconfig has no DOM lib). */
 declare const sessionStorage: { getItem(key: string): string | null };
+declare const performance: { getEntriesByType(type: string): { name: string }[] };
 declare const document: { cookie: string };
 
 let browser: ConsoleBrowser;
@@ -86,6 +89,29 @@ describe.skipIf(!browserTestsEnabled())('the console is served by evq serve', ()
     expect((await get(`${b.url}/ui`)).headers.location).toBe('/ui/');
     expect((await get(`${b.url}/ui/nothing.js`)).status).toBe(404);
     expect((await get(`${b.url}/ui/%2e%2e/package.json`)).status).toBe(404);
+  });
+
+  it('a first load: every script hinted at once, the settings in the page (no config.json), the newest page one read per partition', async () => {
+    const b = await broker({ uiReadOnly: true });
+    const html = (await get(`${b.url}/ui/`)).body.toString();
+    const hinted = [...html.matchAll(/<link rel="modulepreload" href="([^"]+)"/g)].map((m) => m[1]).sort();
+    const scripts = (await readdir(CONSOLE_DIR)).filter((f) => f.endsWith('.js') && f !== 'app.js');
+    expect(hinted).toEqual([...scripts, 'vendor/uPlot.esm.js'].sort());
+    expect(html).toContain('<meta name="evq-config" content="{&quot;readOnly&quot;:true}" />');
+
+    await fetch(`${b.url}/topics/big`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"partitions":3}' });
+    for (let i = 0; i < 90; i++) expect((await postMessage(b.url, 'big', `{"n":${i}}`)).status).toBe(201);
+    const page = await browser.open(`${b.consoleUrl as string}#/topics/big/messages?partition=all&from=end`, 'main tbody tr');
+    expect(await page.locator('#mode').isVisible()).toBe(true);
+    const requested = await page.evaluate(() =>
+      performance.getEntriesByType('resource').map((e) => e.name.slice(e.name.indexOf('/', 'http://'.length))),
+    );
+    expect(requested.filter((path) => path.includes('config.json'))).toEqual([]);
+    const reads = requested.filter((path) => path.includes('/messages?'));
+    expect(reads.sort()).toEqual([0, 1, 2].map((p) => `/topics/big/messages?partition=${p}&last=17&limit=17`));
+    expect(await page.locator('main tbody tr').count()).toBe(51);
+    browser.expectClean(page);
+    await page.close();
   });
 
   it('answers only its own names and origin (issue 9), and --no-ui serves nothing', async () => {
