@@ -8,7 +8,7 @@ import type { ProduceMessage } from '../client/types.js';
 import { EvqUsageError } from '../errors.js';
 import { shapeRecord, shapesForFilter, type MessageShape } from './filter-shapes.js';
 import { isMatch, matchPpm } from './match.js';
-import { heldMessages } from './produce-window.js';
+import { heldMessages, maxInFlightOf } from './produce-window.js';
 import type { Scenario } from './scenario.js';
 import { STAMP_BYTES, STAMP_FLAGS, STAMP_HEADER, STAMP_HEX_LENGTH, rewriteStamp, stampToHex, writeStamp, type Stamp } from './stamp.js';
 
@@ -116,7 +116,7 @@ export class MessageFactory {
     this.#stamp = { runId, producer, flags: 0, seq: 0, intendedMs: 0, sentMs: 0 };
     this.#template = (shapes.matching[0] ?? (shapes.other[0] as MessageShape)).value;
     this.#size = this.#template.length;
-    this.#ringLength = heldMessages(scenario.batchSize, this.#size);
+    this.#ringLength = heldMessages(scenario.batchSize, this.#size, maxInFlightOf(scenario.rate));
   }
 
   /** Whether message `seq` is shaped to match the filter. */

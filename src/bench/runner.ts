@@ -6,6 +6,8 @@
  */
 
 import { randomInt } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { prepareTopic } from './broker-admin.js';
 import { configOf, type Scenario } from './scenario.js';
 import { buildShapes } from './payload.js';
@@ -19,7 +21,7 @@ import { ErrorLog } from './error-log.js';
 import { Timeline } from './timeline.js';
 import { IntervalHistograms } from './intervals.js';
 import { monoMs } from './time.js';
-import { WorkerNode } from './worker-node.js';
+import { DEFAULT_WORKER_URL, WorkerNode } from './worker-node.js';
 
 export interface BenchProgress {
   phase: 'warmup' | 'measuring' | 'draining';
@@ -54,6 +56,12 @@ export interface RunOptions {
   command?: string[] | null;
   /** Connects the clients (in-process runs only): tests inject a fault-injecting client. */
   connect?: ConnectFn;
+  /**
+   * Without `workers`, at a fixed `rate`: the subscribers run in a worker thread of their own (`workerUrl`),
+   * the producers in this one — decoding what arrives then never delays the send schedule (the CLI's choice).
+   * Ignored with `connect`, without producers or subscribers, and when the compiled worker is not there.
+   */
+  subscriberThread?: boolean;
 }
 
 /** Lead time between the subscribers being ready and the first intended send (lets every worker be on time). */
@@ -77,6 +85,24 @@ export function assignClients(
   return out;
 }
 
+/**
+ * Whether the subscribers run in a thread of their own, apart from the producers (see `subscriberThread`): for
+ * a run at a fixed rate (a schedule to keep), when the compiled worker is there (not when run from the sources).
+ */
+function subscribersApart(scenario: Scenario, options: RunOptions): boolean {
+  const url = options.workerUrl ?? DEFAULT_WORKER_URL;
+  return (
+    options.subscriberThread === true &&
+    options.connect === undefined &&
+    scenario.workers === 0 &&
+    scenario.rate > 0 &&
+    scenario.producers > 0 &&
+    scenario.subscribers > 0 &&
+    url.protocol === 'file:' &&
+    existsSync(fileURLToPath(url))
+  );
+}
+
 export async function runBench(scenario: Scenario, options: RunOptions = {}): Promise<BenchResult> {
   const startedAt = new Date();
   const t0 = monoMs();
@@ -85,10 +111,17 @@ export async function runBench(scenario: Scenario, options: RunOptions = {}): Pr
   const runId = randomInt(1, 2 ** 32 - 1);
   // the topic first (created with its partitions, or as it is): every node reads it with that many
   const partitions = await prepareTopic(scenario);
-  const assignment = assignClients(scenario.producers, scenario.subscribers, scenario.workers, scenario.group !== null);
+  const split = subscribersApart(scenario, options);
+  const assignment = split
+    ? [
+        { producers: ids(scenario.producers), subscribers: [] },
+        { producers: [], subscribers: ids(scenario.subscribers) },
+      ]
+    : assignClients(scenario.producers, scenario.subscribers, scenario.workers, scenario.group !== null);
   const setups: NodeSetup[] = assignment.map((a, worker) => ({ scenario, shapes, runId, worker, partitions, ...a }));
-  const nodes: NodeHandle[] =
-    scenario.workers === 0
+  const nodes: NodeHandle[] = split
+    ? [new BenchNode(setups[0] as NodeSetup), new WorkerNode(setups[1] as NodeSetup, options.workerUrl)]
+    : scenario.workers === 0
       ? [new BenchNode(setups[0] as NodeSetup, options.connect)]
       : setups.map((setup) => new WorkerNode(setup, options.workerUrl));
 
@@ -323,6 +356,10 @@ function buildResult(
   result.thresholds = evaluateThresholds(scenario.thresholds, result);
   result.ok = result.errors.length === 0 && verification.ok && result.thresholds.every((t) => t.ok);
   return result;
+}
+
+function ids(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
 }
 
 function round1(x: number): number {

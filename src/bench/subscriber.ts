@@ -113,13 +113,29 @@ export class BenchSubscriber {
     const options = { from: 'latest' as const, ...(scenario.filter === null ? {} : { filter: scenario.filter }) };
     const subscription = client.subscribe(scenario.topic, options);
     this.#subscription = subscription;
-    this.#loops.push(this.#read(subscription, reader));
+    this.#loops.push(subscription.nextBatch === undefined ? this.#read(subscription, reader) : this.#readBatches(subscription, reader));
     await subscription.ready;
   }
 
   async #read(records: AsyncIterable<EvqRecord>, reader: ReaderTally): Promise<void> {
     try {
       for await (const record of records) this.#onRecord(record, reader);
+    } catch (error) {
+      if (!this.#closing) this.#onEnd(error);
+    } finally {
+      this.#ended();
+    }
+  }
+
+  /** As {@link #read}, a batch of records per await (a whole delivered frame): no promise per record. */
+  async #readBatches(subscription: Subscription, reader: ReaderTally): Promise<void> {
+    const nextBatch = (subscription.nextBatch as NonNullable<Subscription['nextBatch']>).bind(subscription);
+    try {
+      for (;;) {
+        const records = await nextBatch();
+        if (records.length === 0) break;
+        for (let i = 0; i < records.length; i++) this.#onRecord(records[i] as EvqRecord, reader);
+      }
     } catch (error) {
       if (!this.#closing) this.#onEnd(error);
     } finally {

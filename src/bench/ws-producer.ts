@@ -13,7 +13,7 @@ import { EvqError } from '../errors.js';
 import { ProducerMeter, type Meters } from './meters.js';
 import { DONE, type Pacer, type PaceTimer } from './pacer.js';
 import type { MessageFactory } from './payload.js';
-import { PRODUCE_WINDOW, heldMessages } from './produce-window.js';
+import { PRODUCE_WINDOW, heldMessages, maxInFlightOf } from './produce-window.js';
 import type { Scenario } from './scenario.js';
 import { monoMs } from './time.js';
 
@@ -28,7 +28,7 @@ export class WsProducer {
     this.#scenario = scenario;
     this.#factory = factory;
     this.#timer = timer;
-    this.meter = new ProducerMeter(id, meters, heldMessages(scenario.batchSize, 0));
+    this.meter = new ProducerMeter(id, meters, heldMessages(scenario.batchSize, 0, maxInFlightOf(scenario.rate)));
   }
 
   /** Produces until the pacer is done (or `signal` aborts); never rejects: failures go to the meter. */
@@ -77,7 +77,7 @@ export class WsProducer {
       await client.produce(this.#scenario.topic, messages, {
         batchSize: this.#scenario.batchSize,
         lingerMs: this.#scenario.lingerMs,
-        maxInFlight: PRODUCE_WINDOW.maxInFlight,
+        maxInFlight: maxInFlightOf(this.#scenario.rate),
         batchBytes: PRODUCE_WINDOW.batchBytes,
         onAck,
         signal,

@@ -31,7 +31,7 @@ export interface BenchEnv {
   stdout: NodeJS.WritableStream;
   evqVersion: string;
   /** Passed to runBench (tests: the compiled worker, a fault-injecting client). */
-  run: Pick<RunOptions, 'workerUrl' | 'connect' | 'progressIntervalMs'>;
+  run: Pick<RunOptions, 'workerUrl' | 'connect' | 'progressIntervalMs' | 'subscriberThread'>;
   /** The arguments after `evq` (default: this process's, when it runs `evq bench`), for the report. */
   argv: readonly string[] | null;
 }
@@ -86,6 +86,8 @@ export async function runBenchCommand(plan: BenchPlan, output: Output = createOu
       evqVersion: env.evqVersion ?? evqVersion(),
       evqCommit: evqCommit(),
       command: commandOf(env.argv),
+      // at a fixed rate, what the subscribers decode never delays the producers' schedule
+      subscriberThread: true,
       ...env.run,
     });
   } catch (error) {

@@ -52,6 +52,8 @@ export class QueuedIterator<T> implements AsyncIterableIterator<T> {
   #head = 0;
   #bytes = 0;
   #waiters: Waiter<T>[] = [];
+  /** A `nextBatch` waiting for items (woken by the next push, or the end). */
+  #batchWaiter: (() => void) | undefined;
   #ended = false;
   #error: unknown = null;
   #errorThrown = false;
@@ -96,6 +98,12 @@ export class QueuedIterator<T> implements AsyncIterableIterator<T> {
    */
   push(item: T): boolean {
     if (this.#ended) return false;
+    const batchWaiter = this.#batchWaiter;
+    if (batchWaiter !== undefined) {
+      // queued, not handed over: the waiting `nextBatch` takes it with whatever the source pushes in the same run
+      this.#batchWaiter = undefined;
+      batchWaiter();
+    }
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
       this.#delivered++;
@@ -137,6 +145,20 @@ export class QueuedIterator<T> implements AsyncIterableIterator<T> {
     this.#settleWaiters();
   }
 
+  /**
+   * Every item queued now (at most `max`), in one array: one promise per batch instead of one per item. With
+   * nothing queued, waits for the source's next push and takes what it pushed in that synchronous run (a
+   * whole decoded frame). Resolves with an empty array at the end; rejects with the error of `end` (once),
+   * after the queued items. Not to be mixed with a pending `next()`.
+   */
+  nextBatch(max: number = Number.POSITIVE_INFINITY): Promise<T[]> {
+    if (this.length > 0) return Promise.resolve(this.#takeBatch(max));
+    if (this.#ended) return this.#finish().then(() => []);
+    return new Promise<void>((resolve) => {
+      this.#batchWaiter = resolve;
+    }).then(() => (this.length > 0 ? this.#takeBatch(max) : this.#finish().then(() => [])));
+  }
+
   next(): Promise<IteratorResult<T>> {
     if (this.length > 0) {
       const item = this.#take();
@@ -170,6 +192,38 @@ export class QueuedIterator<T> implements AsyncIterableIterator<T> {
     }
   }
 
+  #takeBatch(max: number): T[] {
+    const n = Math.min(this.length, Math.max(1, max));
+    const head = this.#head;
+    const batch = this.#items.slice(head, head + n);
+    let bytes = 0;
+    for (let i = head; i < head + n; i++) bytes += this.#sizes[i] as number;
+    if (head + n === this.#items.length) {
+      this.#items = [];
+      this.#sizes = [];
+      this.#head = 0;
+    } else {
+      (this.#items as (T | undefined)[]).fill(undefined, head, head + n); // let them be collected
+      this.#head = head + n;
+      if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+        this.#items = this.#items.slice(this.#head);
+        this.#sizes = this.#sizes.slice(this.#head);
+        this.#head = 0;
+      }
+    }
+    this.#bytes -= bytes;
+    this.#delivered += n;
+    this.#resumeIfDrained();
+    return batch;
+  }
+
+  #resumeIfDrained(): void {
+    if (this.#paused && this.length <= this.#highWaterMark / 2 && this.#bytes <= this.#highWaterBytes / 2) {
+      this.#paused = false;
+      if (!this.#ended) this.#onDrain?.();
+    }
+  }
+
   #take(): T {
     const item = this.#items[this.#head] as T;
     const size = this.#sizes[this.#head] as number;
@@ -182,10 +236,7 @@ export class QueuedIterator<T> implements AsyncIterableIterator<T> {
       this.#sizes = this.#sizes.slice(this.#head);
       this.#head = 0;
     }
-    if (this.#paused && this.length <= this.#highWaterMark / 2 && this.#bytes <= this.#highWaterBytes / 2) {
-      this.#paused = false;
-      if (!this.#ended) this.#onDrain?.();
-    }
+    this.#resumeIfDrained();
     return item;
   }
 
@@ -198,6 +249,9 @@ export class QueuedIterator<T> implements AsyncIterableIterator<T> {
   }
 
   #settleWaiters(): void {
+    const batchWaiter = this.#batchWaiter;
+    this.#batchWaiter = undefined;
+    batchWaiter?.();
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const waiter of waiters) this.#finish().then(waiter.resolve, waiter.reject);

@@ -197,6 +197,13 @@ export interface Subscription extends AsyncIterable<EvqRecord> {
   readonly ready?: Promise<number>;
   /** The next offset of each partition read so far (empty before the broker confirmed), in partition order. */
   positions?(): PartitionPosition[];
+  /**
+   * Instead of iterating: every record queued now (at most `max`; with none queued, the next ones to arrive),
+   * one promise per batch of records rather than one per record. Resolves with an empty array once the
+   * subscription has ended; rejects with what ended it, as the iteration throws. Not to be mixed with the
+   * iteration.
+   */
+  nextBatch?(max?: number): Promise<EvqRecord[]>;
 }
 
 export interface ConsumeOptions {

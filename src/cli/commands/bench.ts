@@ -212,7 +212,7 @@ export function makeBenchCommand(output?: Output): Command {
     )
     .option(
       '--workers <n>',
-      'worker threads to run the clients in (0: in the main thread)',
+      'worker threads to run the clients in (0: in the main thread; at a fixed --rate the subscribers in one of their own)',
       integerOption(0, SCENARIO_LIMITS.maxWorkers),
       SCENARIO_DEFAULTS.workers,
     )

@@ -93,6 +93,10 @@ export class EvqSubscription implements Subscription {
     return this.#queue;
   }
 
+  nextBatch(max?: number): Promise<EvqRecord[]> {
+    return this.#queue.nextBatch(max);
+  }
+
   /** Queue counters and reconnects (tests and progress displays). */
   stats(): QueuedIteratorStats & { reconnects: number; pauses: number; next: number | null } {
     return { ...this.#queue.stats(), reconnects: this.#reconnects, pauses: this.#pauses, next: this.#mainNext() };

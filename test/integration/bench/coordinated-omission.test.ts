@@ -14,6 +14,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBench, type BenchProgress } from '../../../src/bench/runner.js';
 import { parseScenario } from '../../../src/bench/scenario.js';
+import { PACED_MAX_IN_FLIGHT } from '../../../src/bench/produce-window.js';
 import { killSpawned, makeTempDir, removeTempDirs, spawnBroker, type SpawnedBroker } from '../../helpers/spawn-broker.js';
 
 const PAUSE_MS = 500;
@@ -31,9 +32,10 @@ afterAll(async () => {
 
 describe('coordinated-omission correction', () => {
   it('a 500 ms pause of the broker: corrected p99 reaches the pause, uncorrected p99 stays far below it', async () => {
-    // batches of 10: what sits in the producer's window of 16 unacknowledged batches when the broker freezes
-    // (160 messages, sent before the pause: corrected and uncorrected alike) stays under 1% of the run
-    const scenario = parseScenario({ url: broker.url, rate: 20_000, durationMs: MEASURED_MS, warmupMs: 500, batchSize: 10 });
+    // batches of 1: what sits in the producer's window of unacknowledged batches when the broker freezes
+    // (PACED_MAX_IN_FLIGHT messages, sent before the pause: corrected and uncorrected alike) stays under 1% of the run
+    expect(PACED_MAX_IN_FLIGHT + 2).toBeLessThan(0.01 * 20 * MEASURED_MS);
+    const scenario = parseScenario({ url: broker.url, rate: 20_000, durationMs: MEASURED_MS, warmupMs: 500, batchSize: 1 });
     let pausedFor = 0;
     let paused = false;
     let resume: NodeJS.Timeout | undefined;

@@ -87,4 +87,61 @@ describe('QueuedIterator', () => {
     for await (const x of q) sum += x;
     expect(sum).toBe((200_000 * 199_999) / 2);
   });
+
+  describe('nextBatch', () => {
+    it('takes everything queued at once, and a waiting call takes all that one synchronous run pushed', async () => {
+      const q = new QueuedIterator<number>();
+      q.push(1);
+      q.push(2);
+      expect(await q.nextBatch()).toEqual([1, 2]);
+      const waiting = q.nextBatch();
+      for (let i = 3; i <= 6; i++) q.push(i); // one decoded frame
+      expect(await waiting).toEqual([3, 4, 5, 6]);
+      q.push(7);
+      q.push(8);
+      q.push(9);
+      expect(await q.nextBatch(2)).toEqual([7, 8]);
+      expect(await q.nextBatch()).toEqual([9]);
+      expect(q.stats()).toMatchObject({ delivered: 9, queued: 0, queuedBytes: 0 });
+    });
+
+    it('ends with an empty batch, after what was queued; an error once, after the queued items', async () => {
+      const q = new QueuedIterator<number>();
+      q.push(1);
+      q.end();
+      expect(await q.nextBatch()).toEqual([1]);
+      expect(await q.nextBatch()).toEqual([]);
+      const failing = new QueuedIterator<number>();
+      const waiting = failing.nextBatch();
+      failing.end(new Error('gone'));
+      await expect(waiting).rejects.toThrow('gone');
+      expect(await failing.nextBatch()).toEqual([]);
+      const stopped = new QueuedIterator<number>();
+      const pending = stopped.nextBatch();
+      stopped.stop();
+      expect(await pending).toEqual([]);
+    });
+
+    it('resumes the source (onDrain) once a batch takes the queue below half the high-water marks', async () => {
+      let drained = 0;
+      const q = new QueuedIterator<Buffer>({ highWaterMark: 4, highWaterBytes: 100, sizeOf: (b) => b.length, onDrain: () => drained++ });
+      for (let i = 0; i < 5; i++) q.push(Buffer.alloc(10));
+      expect(q.stats()).toMatchObject({ paused: true, queuedBytes: 50 });
+      expect(await q.nextBatch(2)).toHaveLength(2);
+      expect(drained).toBe(0);
+      expect(await q.nextBatch(1)).toHaveLength(1);
+      expect(drained).toBe(1);
+      expect(q.stats()).toMatchObject({ paused: false, queued: 2, queuedBytes: 20 });
+    });
+
+    it('keeps order across many batches with the read position compacted', async () => {
+      const q = new QueuedIterator<number>({ highWaterMark: 1_000_000 });
+      for (let i = 0; i < 200_000; i++) q.push(i);
+      q.end();
+      const seen: number[] = [];
+      for (let batch = await q.nextBatch(3000); batch.length > 0; batch = await q.nextBatch(3000)) seen.push(...batch);
+      expect(seen).toHaveLength(200_000);
+      expect(seen.every((x, i) => x === i)).toBe(true);
+    });
+  });
 });
