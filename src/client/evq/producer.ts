@@ -171,7 +171,11 @@ class ProduceRun {
     const first = (items[0] as Item).index;
     const count = items.length;
     let sent: Promise<BatchAck> | undefined;
-    if (this.#sendable(items)) sent = this.#send(items, this.#settings.idempotent ? `${this.#producerId}-${info.seq}` : null);
+    try {
+      if (this.#sendable(items)) sent = this.#send(items, this.#settings.idempotent ? `${this.#producerId}-${info.seq}` : null);
+    } catch (error) {
+      sent = Promise.reject(error); // still told to the tally, in its turn
+    }
     return this.#settleEncoded(sent, info.seq, first, count);
   }
 
