@@ -19,14 +19,36 @@ export interface TalliedItem {
   message: ProduceMessage;
 }
 
+/**
+ * What became of every message of a batch at once (no object per message): acknowledged at consecutive
+ * offsets from `baseOffset` on one partition, delayed (the broker holds them), or failed.
+ */
+export type BatchOutcome =
+  | { kind: 'acks'; partition: number; baseOffset: number }
+  | { kind: 'delayed' }
+  | { kind: 'failed' }
+  /** One outcome per message, in order (a batch spread over partitions); none of them is `rejected`. */
+  | { kind: 'each'; outcomes: readonly Outcome[] };
+
+/** A batch of the input positions `first..first + count - 1`, with the outcome they share. */
+interface RangeBatch {
+  first: number;
+  count: number;
+  outcome: BatchOutcome;
+}
+
+type Completed = { items: readonly TalliedItem[]; outcomes: readonly Outcome[] } | RangeBatch;
+
 export interface TallyCallbacks {
   onAck?: ((ack: MessageAck) => void) | undefined;
   onReject?: ((rejection: MessageRejection) => void) | undefined;
 }
 
+const FAILED: Outcome = { kind: 'failed' };
+
 export class ProduceTally {
   readonly #callbacks: TallyCallbacks;
-  readonly #completed = new Map<number, { items: readonly TalliedItem[]; outcomes: readonly Outcome[] }>();
+  readonly #completed = new Map<number, Completed>();
   #nextSeq = 0;
   acknowledged = 0;
   rejected = 0;
@@ -47,13 +69,27 @@ export class ProduceTally {
 
   /** Records the outcomes of batch `seq` (one per item) and delivers every batch now due, in order. */
   complete(seq: number, items: readonly TalliedItem[], outcomes: readonly Outcome[]): void {
-    this.#completed.set(seq, { items, outcomes });
+    this.#arrive(seq, { items, outcomes });
+  }
+
+  /**
+   * As {@link ProduceTally.complete} for a batch of the consecutive input positions `first..first + count - 1`
+   * whose messages are not kept (nothing can be rejected: no `onReject`), so that a producer can let go of
+   * them once the batch is encoded.
+   */
+  completeRange(seq: number, first: number, count: number, outcome: BatchOutcome): void {
+    this.#arrive(seq, { first, count, outcome });
+  }
+
+  #arrive(seq: number, arrived: Completed): void {
+    this.#completed.set(seq, arrived);
     for (;;) {
       const batch = this.#completed.get(this.#nextSeq);
       if (batch === undefined) return;
       this.#completed.delete(this.#nextSeq);
       this.#nextSeq++;
-      for (let i = 0; i < batch.items.length; i++) this.#deliver(batch.items[i] as TalliedItem, batch.outcomes[i] ?? { kind: 'failed' });
+      if ('first' in batch) this.#deliverRange(batch);
+      else for (let i = 0; i < batch.items.length; i++) this.#deliver(batch.items[i] as TalliedItem, batch.outcomes[i] ?? FAILED);
     }
   }
 
@@ -74,16 +110,59 @@ export class ProduceTally {
     };
   }
 
-  #deliver(item: TalliedItem, outcome: Outcome): void {
+  #deliverRange({ first, count, outcome }: RangeBatch): void {
+    if (count === 0) return;
+    if (outcome.kind === 'each') {
+      for (let i = 0; i < count; i++) this.#deliverAt(first + i, undefined, outcome.outcomes[i] ?? FAILED);
+      return;
+    }
     if (outcome.kind === 'failed') {
-      if (this.firstUnacknowledged === null || item.index < this.firstUnacknowledged) this.firstUnacknowledged = item.index;
+      if (this.firstUnacknowledged === null || first < this.firstUnacknowledged) this.firstUnacknowledged = first;
+      return;
+    }
+    this.acknowledged += count;
+    const onAck = this.#callbacks.onAck;
+    if (outcome.kind === 'delayed') {
+      this.delayed += count;
+      for (let i = 0; i < count && onAck !== undefined && this.callbackError === undefined; i++) {
+        this.#call(onAck, { index: first + i, partition: 0, offset: -1, delayed: true });
+      }
+      return;
+    }
+    const { partition, baseOffset } = outcome;
+    const lastOffset = baseOffset + count - 1;
+    if (this.firstOffset === null || baseOffset < this.firstOffset) this.firstOffset = baseOffset;
+    if (this.lastOffset === null || lastOffset > this.lastOffset) this.lastOffset = lastOffset;
+    let part = this.#lastPart !== undefined && this.#lastPart.partition === partition ? this.#lastPart : this.#partitions.get(partition);
+    if (part === undefined) {
+      part = { partition, count, firstOffset: baseOffset, lastOffset };
+      this.#partitions.set(partition, part);
+    } else {
+      part.count += count;
+      if (baseOffset < part.firstOffset) part.firstOffset = baseOffset;
+      if (lastOffset > part.lastOffset) part.lastOffset = lastOffset;
+    }
+    this.#lastPart = part;
+    for (let i = 0; i < count && onAck !== undefined && this.callbackError === undefined; i++) {
+      this.#call(onAck, { index: first + i, partition, offset: baseOffset + i, delayed: false });
+    }
+  }
+
+  #deliver(item: TalliedItem, outcome: Outcome): void {
+    this.#deliverAt(item.index, item.message, outcome);
+  }
+
+  /** `message` is undefined only where no outcome is `rejected` (a range's). */
+  #deliverAt(index: number, message: ProduceMessage | undefined, outcome: Outcome): void {
+    if (outcome.kind === 'failed') {
+      if (this.firstUnacknowledged === null || index < this.firstUnacknowledged) this.firstUnacknowledged = index;
       return;
     }
     if (outcome.kind === 'rejected') {
       this.rejected++;
       const onReject = this.#callbacks.onReject;
       if (onReject !== undefined && this.callbackError === undefined) {
-        this.#call(onReject, { index: item.index, message: item.message, code: outcome.code, reason: outcome.reason });
+        this.#call(onReject, { index, message: message as ProduceMessage, code: outcome.code, reason: outcome.reason });
       }
       return;
     }
@@ -109,7 +188,7 @@ export class ProduceTally {
     // per message: no closure and no ack object unless someone listens
     const onAck = this.#callbacks.onAck;
     if (onAck !== undefined && this.callbackError === undefined) {
-      this.#call(onAck, { index: item.index, partition, offset: outcome.offset, delayed: outcome.delayed });
+      this.#call(onAck, { index, partition, offset: outcome.offset, delayed: outcome.delayed });
     }
   }
 

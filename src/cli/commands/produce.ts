@@ -201,6 +201,12 @@ export function makeProduceCommand(output: Output): Command {
   return command.action(async (topic: string, args: string[], flags: ProduceFlags) => {
     const plan = toProducePlan(topic, args, flags);
     const { runProduce } = await import('../run-produce.js');
+    // lines of a stream to evq's own broker, without --dead-letter: its producer keeps nothing of a message
+    // once its batch is encoded (the NATS and Kafka producers, and --dead-letter, keep them until the ack)
+    if (plan.args.length === 0 && plan.deadLetter === undefined && !/^\s*(nats|kafka):/i.test(plan.url)) {
+      const { keepYoungGenerationSmall } = await import('../young-generation.js');
+      keepYoungGenerationSmall();
+    }
     await runProduce(plan, output);
   });
 }

@@ -8,16 +8,31 @@
  */
 
 import { EvqError } from '../../errors.js';
-import type { Outcome } from '../produce-tally.js';
+import type { BatchOutcome, Outcome } from '../produce-tally.js';
 import type { BatchAck } from './produce-channel.js';
+
+/** As {@link ackOutcomes}, without an object per message for a batch appended to one partition. */
+export function ackRange(ack: BatchAck, count: number): BatchOutcome {
+  if (!onOnePartition(ack)) return { kind: 'each', outcomes: ackOutcomes(ack, count) };
+  checkRange(ack, count);
+  return { kind: 'acks', partition: ack.partition, baseOffset: ack.baseOffset };
+}
+
+function onOnePartition(ack: BatchAck): boolean {
+  return ack.placement === undefined || ack.parts === undefined || ack.parts.length <= 1;
+}
+
+function checkRange(ack: BatchAck, count: number): void {
+  if (ack.lastOffset - ack.baseOffset + 1 !== count) {
+    throw internal(`the broker acknowledged offsets ${ack.baseOffset}..${ack.lastOffset} for a batch of ${count} messages`);
+  }
+}
 
 export function ackOutcomes(ack: BatchAck, count: number): Outcome[] {
   const outcomes = new Array<Outcome>(count);
   const placement = ack.placement;
-  if (placement === undefined || ack.parts === undefined || ack.parts.length <= 1) {
-    if (ack.lastOffset - ack.baseOffset + 1 !== count) {
-      throw internal(`the broker acknowledged offsets ${ack.baseOffset}..${ack.lastOffset} for a batch of ${count} messages`);
-    }
+  if (placement === undefined || ack.parts === undefined || onOnePartition(ack)) {
+    checkRange(ack, count);
     const partition = ack.partition;
     for (let i = 0; i < count; i++) outcomes[i] = { kind: 'ack', offset: ack.baseOffset + i, delayed: false, partition };
     return outcomes;

@@ -34,6 +34,45 @@ describe('ProduceTally', () => {
     });
   });
 
+  it('delivers a batch given as a range of input positions like one given item by item', () => {
+    const events: string[] = [];
+    const tally = new ProduceTally({
+      onAck: (a: MessageAck) => events.push(`ack ${a.index} ${a.partition}:${a.offset}${a.delayed ? ' delayed' : ''}`),
+    });
+    tally.completeRange(2, 5, 2, { kind: 'delayed' });
+    tally.completeRange(1, 3, 2, {
+      kind: 'each',
+      outcomes: [
+        { kind: 'ack', offset: 7, delayed: false, partition: 1 },
+        { kind: 'ack', offset: 12, delayed: false },
+      ],
+    });
+    expect(events).toEqual([]);
+    tally.completeRange(0, 0, 3, { kind: 'acks', partition: 0, baseOffset: 10 });
+    tally.completeRange(3, 7, 4, { kind: 'failed' });
+    expect(events).toEqual([
+      'ack 0 0:10',
+      'ack 1 0:11',
+      'ack 2 0:12',
+      'ack 3 1:7',
+      'ack 4 0:12',
+      'ack 5 0:-1 delayed',
+      'ack 6 0:-1 delayed',
+    ]);
+    expect(tally.settled).toBe(true);
+    expect(tally.firstUnacknowledged).toBe(7);
+    expect(tally.delayed).toBe(2);
+    expect(tally.result(0, 0)).toMatchObject({
+      acknowledged: 7,
+      firstOffset: 7,
+      lastOffset: 12,
+      partitions: [
+        { partition: 0, count: 4, firstOffset: 10, lastOffset: 12 },
+        { partition: 1, count: 1, firstOffset: 7, lastOffset: 7 },
+      ],
+    });
+  });
+
   it('keeps the first message neither acknowledged nor rejected, and delayed acks out of the offsets', () => {
     const tally = new ProduceTally({});
     tally.complete(0, items(0, 2), [

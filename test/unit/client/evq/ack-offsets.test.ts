@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ackOutcomes } from '../../../../src/client/evq/ack-offsets.js';
+import { ackOutcomes, ackRange } from '../../../../src/client/evq/ack-offsets.js';
 import type { BatchAck } from '../../../../src/client/evq/produce-channel.js';
 
 const ack = (fields: Partial<BatchAck>): BatchAck => ({
@@ -42,5 +42,16 @@ describe('ackOutcomes', () => {
     expect(() => ackOutcomes(ack({ parts, placement: [0, 1, 1] }), 3)).toThrow(/placed 3 messages|acknowledged 2 messages/);
     expect(() => ackOutcomes(ack({ parts, placement: [0, 0] }), 2)).toThrow(/partition 0, which its parts do not cover/);
     expect(() => ackOutcomes(ack({ parts, placement: [0, 3] }), 2)).toThrow(/partition 3/);
+  });
+
+  it('gives a one-part ack as one range (no outcome per message), a spread one message by message, and checks both', () => {
+    expect(ackRange(ack({ partition: 2, baseOffset: 10, lastOffset: 12 }), 3)).toEqual({ kind: 'acks', partition: 2, baseOffset: 10 });
+    const parts = [
+      { partition: 0, baseOffset: 5, lastOffset: 5, count: 1 },
+      { partition: 1, baseOffset: 0, lastOffset: 0, count: 1 },
+    ];
+    const spread = ackRange(ack({ baseOffset: 5, lastOffset: 5, parts, placement: [1, 0] }), 2);
+    expect(spread.kind === 'each' ? positions([...spread.outcomes]) : spread).toEqual(['1:0', '0:5']);
+    expect(() => ackRange(ack({ baseOffset: 0, lastOffset: 1 }), 3)).toThrow(/offsets 0..1 for a batch of 3/);
   });
 });
