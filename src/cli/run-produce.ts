@@ -68,7 +68,7 @@ export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv 
         };
   const messages: Iterable<ProduceMessage> | AsyncIterable<ProduceMessage> =
     input === undefined
-      ? fromArgs(plan.args, counting, onBadLine)
+      ? (argsList(plan.args, parse, tally) ?? fromArgs(plan.args, counting, onBadLine))
       : readMessages(input, counting, onBadLine, DEFAULT_MAX_LINE_BYTES, longLines);
 
   const verbose = plan.verbose ? new LinePrinter(env.stdout) : undefined;
@@ -178,6 +178,26 @@ function insertSorted(list: number[], n: number): void {
   let i = list.length;
   while (i > 0 && (list[i - 1] as number) > n) i--;
   list.splice(i, 0, n);
+}
+
+/**
+ * The message arguments as an array when every one of them parses (and they are read): the client sends a
+ * short array in one HTTP request instead of opening a WebSocket. Undefined when one does not parse: then
+ * `fromArgs` reads them one by one, so that the bad one is reported (or dead-lettered) in its place.
+ */
+function argsList(args: string[], parse: LineParser, tally: Tally): ProduceMessage[] | undefined {
+  if (args.length > LIMITS.httpProduceMaxMessages) return undefined;
+  const messages: ProduceMessage[] = [];
+  for (const arg of args) {
+    try {
+      messages.push(parse(Buffer.from(arg, 'utf8')));
+    } catch (err) {
+      if (err instanceof BadLineError) return undefined;
+      throw err;
+    }
+  }
+  tally.read += messages.length;
+  return messages;
 }
 
 function* fromArgs(

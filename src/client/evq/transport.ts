@@ -79,7 +79,7 @@ export class EvqTransport implements EvqClient {
     options?: ProduceOptions,
   ): Promise<ProduceResult> {
     if (this.#closed) return Promise.reject(closedError());
-    const ctx = { endpoint: this.#endpoint, token: this.#token, timeoutMs: this.#timeoutMs, pool: this.#pool };
+    const ctx = { endpoint: this.#endpoint, token: this.#token, timeoutMs: this.#timeoutMs, pool: this.#pool, http: this.#http };
     const running = produce(ctx, topic, messages, { ...options, signal: this.#signal(options?.signal) });
     const settled = running.then(
       () => undefined,
