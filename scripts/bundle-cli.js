@@ -15,7 +15,7 @@
  */
 import { build } from 'esbuild';
 import { readFile, rm } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,29 +33,120 @@ const COMMANDER_REQUIRE = "createRequire(import.meta.url)('commander')";
 const COMMANDER_CHILD_PROCESS = "const childProcess = require('node:child_process');";
 const LAZY_CHILD_PROCESS = "const childProcess = { spawn: (...args) => process.getBuiltinModule('node:child_process').spawn(...args) };";
 
+/** An import of one of node's modules: `import x, { a, b as c } from 'node:m';`, `import * as x from 'node:m';`. */
+const BUILTIN_IMPORT = /^import\s+(?!type\s)([\w$]+\s*,\s*)?(\{[^}]*\}|\*\s+as\s+[\w$]+|[\w$]+)\s+from\s+'(node:[\w/]+)';?$/gm;
+
+/**
+ * Its imports of node's modules as `process.getBuiltinModule` (Node 20.16+) calls: an `import` of one makes Node
+ * build an ES module facade of it (every export read, lazy ones loaded: ~1 ms each at start-up); reading only
+ * the names used keeps node's lazily loaded parts (fs.ReadStream, process.stdin…) unloaded.
+ */
+export function builtinsByGetter(text, file = '') {
+  return text.replace(BUILTIN_IMPORT, (_all, defaultPart, clause, name) => {
+    const get = `globalThis.process.getBuiltinModule(${JSON.stringify(name)})`; // globalThis: the module may name a binding `process`
+    const lazy = lazyFunctions(name, defaultPart, clause, text, file);
+    if (lazy !== undefined) return lazy;
+    const decls = [];
+    if (defaultPart !== undefined) decls.push(`const ${defaultPart.replace(/\s*,\s*$/, '')} = ${get};`);
+    if (clause.startsWith('{')) {
+      const names = clause
+        .slice(1, -1)
+        .split(',')
+        .map((n) => n.trim())
+        .filter((n) => n !== '' && !n.startsWith('type '))
+        .map((n) => n.replace(/^([\w$]+)\s+as\s+([\w$]+)$/, '$1: $2'));
+      if (names.length > 0) decls.push(`const { ${names.join(', ')} } = ${get};`);
+    } else decls.push(`const ${clause.replace(/^\*\s+as\s+/, '')} = ${get};`);
+    return decls.join(' ');
+  });
+}
+
+/**
+ * node's modules loaded only when one of the functions (or classes) imported from them is first called: loading
+ * node:crypto costs ~2.5 ms, node:http ~1 ms and net and streams with it ~5 ms, which `evq --help` never uses.
+ * None of them is on a hot path of the broker (crc32, in node:zlib, is).
+ */
+const LAZY_BUILTINS = new Set(['node:crypto', 'node:http', 'node:https']);
+/** node:zlib (~1 ms) too, in the client and the command line (the producer's gzip), not in the broker's crc32s. */
+const LAZY_IN_CLIENT = new Set(['node:zlib']);
+
+/**
+ * `import { a, b as c } from 'node:crypto'` as functions that load the module at their first call, when each
+ * name is a function of it (a class only where the file neither tests `instanceof` it nor `extends` it: `new`
+ * of the stand-in returns the real one's instance); else undefined.
+ */
+function lazyFunctions(name, defaultPart, clause, text, file) {
+  const lazy = LAZY_BUILTINS.has(name) || (LAZY_IN_CLIENT.has(name) && /^(client|cli)\//.test(file));
+  if (!lazy || defaultPart !== undefined || !clause.startsWith('{')) return undefined;
+  const mod = process.getBuiltinModule(name);
+  const specs = clause
+    .slice(1, -1)
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '' && !n.startsWith('type '))
+    .map((n) => {
+      const [imported, local = imported] = n.split(/\s+as\s+/);
+      return { imported, local };
+    });
+  const usable = ({ imported, local }) =>
+    typeof mod[imported] === 'function' && !new RegExp(`\\b(instanceof|extends)\\s+${local}\\b`).test(text);
+  if (!specs.every(usable)) return undefined;
+  const cache = `__evq_${name.replace(/\W/g, '_')}`;
+  const get = `(${cache} ??= globalThis.process.getBuiltinModule(${JSON.stringify(name)}))`;
+  const fns = specs.map(({ imported, local }) =>
+    /^[A-Z]/.test(imported)
+      ? `function ${local}(...args) { return new ${get}.${imported}(...args); }`
+      : `function ${local}(...args) { return ${get}.${imported}(...args); }`,
+  );
+  return [`let ${cache};`, ...fns].join(' ');
+}
+
+/**
+ * Modules imported with `await import()` (so that tsc's dist/ loads them only for the command that runs them)
+ * that the bundle has in its entry file instead: the client commands' code is small next to what each more file
+ * costs to resolve, load and link. The broker, the load generator and the NATS and Kafka transports stay split off.
+ */
+const STATIC_IN_BUNDLE = new Set([
+  'cli/run-produce.ts',
+  'cli/run-consume.ts',
+  'cli/run-subscribe.ts',
+  'cli/run-topics.ts',
+  'cli/run-groups.ts',
+  'client/index.ts',
+]);
+
+/** `await import('./x.js')` of a module of STATIC_IN_BUNDLE as a static import (`from` is the importer, relative to src/). */
+function dynamicToStatic(text, from) {
+  const imports = [];
+  const out = text.replace(/\bimport\('(\.{1,2}\/[\w./-]+)\.js'\)/g, (all, spec) => {
+    const target = join(dirname(from), `${spec}.ts`).replace(/\\/g, '/');
+    if (!STATIC_IN_BUNDLE.has(target)) return all;
+    const name = `__evqStatic${imports.length}`;
+    imports.push(`import * as ${name} from '${spec}.js';`);
+    return `Promise.resolve(${name})`;
+  });
+  return imports.length === 0 ? text : `${imports.join('\n')}\n${out}`;
+}
+
 /** @type {import('esbuild').Plugin} */
 const distUrls = {
   name: 'evq-dist-urls',
   setup(b) {
-    // every bare specifier but the bundled packages stays an import of node_modules
-    // node's own modules through process.getBuiltinModule (Node 20.16+): an `import` of one makes Node build an
-    // ES module facade of it (every export), ~1 ms each at start-up
-    b.onResolve({ filter: /^node:/ }, (args) => ({ path: args.path, namespace: 'evq-builtin' }));
-    b.onLoad({ filter: /.*/, namespace: 'evq-builtin' }, async (args) => {
-      const names = Object.keys(await import(args.path)).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
-      const lines = [`const m = process.getBuiltinModule(${JSON.stringify(args.path)});`, 'export default m;'];
-      for (const name of names) lines.push(`export const ${name} = m.${name};`);
-      return { contents: lines.join('\n'), loader: 'js' };
-    });
+    // every bare specifier but node's and the bundled packages stays an import of node_modules
     b.onResolve({ filter: /^[^./#]/ }, (args) => {
+      if (args.path.startsWith('node:')) return { path: args.path, external: true };
       const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
       return BUNDLED_PACKAGES.has(name) ? undefined : { path: args.path, external: true };
     });
-    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, async (args) => {
-      const text = await readFile(args.path, 'utf8');
-      if (!text.includes(COMMANDER_CHILD_PROCESS))
-        throw new Error(`bundle-cli: ${args.path} no longer has ${COMMANDER_CHILD_PROCESS}: update scripts/bundle-cli.js`);
-      return { contents: text.replace(COMMANDER_CHILD_PROCESS, LAZY_CHILD_PROCESS), loader: 'js' };
+    // the bundled packages' ES modules (chalk's)
+    b.onLoad({ filter: /[\\/]node_modules[\\/].*\.js$/ }, async (args) => {
+      let text = await readFile(args.path, 'utf8');
+      if (/[\\/]commander[\\/]lib[\\/]command\.js$/.test(args.path)) {
+        if (!text.includes(COMMANDER_CHILD_PROCESS))
+          throw new Error(`bundle-cli: ${args.path} no longer has ${COMMANDER_CHILD_PROCESS}: update scripts/bundle-cli.js`);
+        text = text.replace(COMMANDER_CHILD_PROCESS, LAZY_CHILD_PROCESS);
+      }
+      return { contents: builtinsByGetter(text), loader: 'js' };
     });
     b.onLoad({ filter: /\.ts$/ }, async (args) => {
       const file = relative(SRC, args.path);
@@ -68,7 +159,7 @@ const distUrls = {
       }
       const distFile = `../${file.replace(/\\/g, '/').replace(/\.ts$/, '.js')}`;
       text = text.replaceAll('import.meta.url', `new URL(${JSON.stringify(distFile)}, import.meta.url).href`);
-      return { contents: text, loader: 'ts' };
+      return { contents: builtinsByGetter(dynamicToStatic(text, file), file.replace(/\\/g, '/')), loader: 'ts' };
     });
   },
 };
@@ -78,7 +169,7 @@ await build({
   entryPoints: { evq: resolve(SRC, 'cli', 'main.ts') },
   outdir: OUT,
   bundle: true,
-  splitting: process.env.EVQ_SPLIT !== '0',
+  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
@@ -88,6 +179,6 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
   // a CommonJS package bundled into ES modules (commander) calls require() for node's own modules
-  banner: { js: "import { createRequire as __evqCreateRequire } from 'node:module'; const require = __evqCreateRequire(import.meta.url);" },
+  banner: { js: "const require = globalThis.process.getBuiltinModule('node:module').createRequire(import.meta.url);" },
   plugins: [distUrls],
 });
