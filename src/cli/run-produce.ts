@@ -25,7 +25,7 @@ export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv 
   const parse = lineParser(plan.parse);
   const deadLetters = plan.deadLetter === undefined ? undefined : new DeadLetterFile(plan.deadLetter);
   const input = plan.args.length > 0 ? undefined : await openInput(plan.file, env.stdin);
-  if (input === env.stdin && env.stdin.isTTY === true) {
+  if (input !== undefined && input === env.stdin && env.stdin.isTTY === true) {
     output.info('reading messages from the terminal, one per line; Ctrl-D ends, Ctrl-C cancels');
   }
 

@@ -113,8 +113,8 @@ class ProduceRun {
   readonly #options: ProduceOptions;
   readonly #channel: ProduceChannel | HttpProduceChannel;
   readonly #tally: ProduceTally;
-  /** Prefix of this run's idempotency keys: a random producer id. */
-  readonly #producerId = randomBytes(9).toString('base64url');
+  /** Prefix of this run's idempotency keys: a random producer id (made at the first, with `idempotent`). */
+  #producerId: string | undefined;
   readonly #started = Date.now();
   /** Resolves when the latest batch so far has been handed to the connection. */
   #dispatched: Promise<void> = Promise.resolve();
@@ -194,7 +194,7 @@ class ProduceRun {
     try {
       const toSend = refused === 0 ? items : items.filter((item) => item.refused === undefined);
       if (toSend.length > 0 && this.#sendable(toSend)) {
-        const key = this.#settings.idempotent ? `${this.#producerId}-${info.seq}` : null;
+        const key = this.#settings.idempotent ? `${(this.#producerId ??= randomBytes(9).toString('base64url'))}-${info.seq}` : null;
         let sent: Outcome[];
         try {
           sent = await this.#sendAll(toSend, key);
