@@ -132,6 +132,15 @@ function dynamicToStatic(text, from) {
 const distUrls = {
   name: 'evq-dist-urls',
   setup(b) {
+    // chalk's colour detection reads tty.isatty() when loaded, and node:tty loads node:net (~5 ms): evq gives every
+    // Chalk its level (src/cli/output.ts), so the bundle's chalk detects nothing
+    b.onResolve({ filter: /^#supports-color$/ }, (args) =>
+      /[\\/]chalk[\\/]/.test(args.importer) ? { path: 'supports-color', namespace: 'evq-no-color-detection' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'evq-no-color-detection' }, () => ({
+      contents: 'export default { stdout: false, stderr: false };',
+      loader: 'js',
+    }));
     // every bare specifier but node's and the bundled packages stays an import of node_modules
     b.onResolve({ filter: /^[^./#]/ }, (args) => {
       if (args.path.startsWith('node:')) return { path: args.path, external: true };
@@ -177,6 +186,8 @@ await build({
   // .mjs: Node knows them for ES modules without looking for a package.json "type" for each
   outExtension: { '.js': '.mjs' },
   sourcemap: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
   // a CommonJS package bundled into ES modules (commander) calls require() for node's own modules
   banner: { js: "const require = globalThis.process.getBuiltinModule('node:module').createRequire(import.meta.url);" },
