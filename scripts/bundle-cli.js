@@ -14,7 +14,7 @@
  * - dist/index.js, the library, is not bundled (tsc builds it).
  */
 import { build } from 'esbuild';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -155,6 +155,8 @@ const distUrls = {
           throw new Error(`bundle-cli: ${args.path} no longer has ${COMMANDER_CHILD_PROCESS}: update scripts/bundle-cli.js`);
         text = text.replace(COMMANDER_CHILD_PROCESS, LAZY_CHILD_PROCESS);
       }
+      // commander's require()s of node's modules: no `require` to give a bundled ES module without reading import.meta
+      text = text.replace(/\brequire\('(node:[\w/]+)'\)/g, (_all, name) => `globalThis.process.getBuiltinModule('${name}')`);
       return { contents: builtinsByGetter(text), loader: 'js' };
     });
     b.onLoad({ filter: /\.ts$/ }, async (args) => {
@@ -189,7 +191,11 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
-  // a CommonJS package bundled into ES modules (commander) calls require() for node's own modules
-  banner: { js: "const require = globalThis.process.getBuiltinModule('node:module').createRequire(import.meta.url);" },
   plugins: [distUrls],
 });
+// a require() esbuild could not bundle would throw "Dynamic require of … is not supported" when it runs
+for (const file of await readdir(OUT)) {
+  if (file.endsWith('.mjs') && (await readFile(join(OUT, file), 'utf8')).includes('__require(')) {
+    throw new Error(`bundle-cli: dist/bundle/${file} calls require() of a module that is not bundled: import it, or bundle it`);
+  }
+}
