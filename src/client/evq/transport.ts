@@ -1,6 +1,7 @@
 /**
  * The evq transport: an `EvqClient` over evq's own broker — HTTP (a keep-alive node:http agent) for reads, topics and
- * health, WebSocket with the binary subprotocol for produce and subscribe.
+ * health, WebSocket with the binary subprotocol for produce and subscribe (a produce of a short array goes over
+ * HTTP: producer.ts).
  */
 
 import { BufferPool } from '../../core/buffer-pool.js';
