@@ -66,9 +66,10 @@ export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv 
           data: (piece) => deadLetters.data(piece),
           end: () => deadLetters.end(),
         };
+  const argList = input === undefined ? argsList(plan.args, parse) : undefined;
   const messages: Iterable<ProduceMessage> | AsyncIterable<ProduceMessage> =
     input === undefined
-      ? (argsList(plan.args, parse, tally) ?? fromArgs(plan.args, counting, onBadLine))
+      ? (argList ?? fromArgs(plan.args, counting, onBadLine))
       : readMessages(input, counting, onBadLine, DEFAULT_MAX_LINE_BYTES, longLines);
 
   const verbose = plan.verbose ? new LinePrinter(env.stdout) : undefined;
@@ -130,6 +131,8 @@ export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv 
     await verbose?.end();
     await client.close().catch(() => undefined);
   }
+  // the argument list was read whole, unless the options were refused before the client read any of it
+  if (argList !== undefined) tally.read = failure instanceof EvqUsageError && tally.acknowledged === 0 ? 0 : argList.length;
   const deadLetterError = await deadLetters?.close();
   if (result !== undefined) tally.settle(result);
   const elapsedMs = result?.elapsedMs ?? performance.now() - started;
@@ -181,11 +184,11 @@ function insertSorted(list: number[], n: number): void {
 }
 
 /**
- * The message arguments as an array when every one of them parses (and they are read): the client sends a
- * short array in one HTTP request instead of opening a WebSocket. Undefined when one does not parse: then
- * `fromArgs` reads them one by one, so that the bad one is reported (or dead-lettered) in its place.
+ * The message arguments as an array when every one of them parses: the client sends a short array in one HTTP
+ * request instead of opening a WebSocket. Undefined when one does not parse: then `fromArgs` reads them one
+ * by one, so that the bad one is reported (or dead-lettered) in its place.
  */
-function argsList(args: string[], parse: LineParser, tally: Tally): ProduceMessage[] | undefined {
+function argsList(args: string[], parse: LineParser): ProduceMessage[] | undefined {
   if (args.length > LIMITS.httpProduceMaxMessages) return undefined;
   const messages: ProduceMessage[] = [];
   for (const arg of args) {
@@ -196,7 +199,6 @@ function argsList(args: string[], parse: LineParser, tally: Tally): ProduceMessa
       throw err;
     }
   }
-  tally.read += messages.length;
   return messages;
 }
 
