@@ -52,7 +52,16 @@ export interface CliEnv {
 }
 
 export function processEnv(): CliEnv {
-  return { connect: connectTo, stdin: process.stdin, stdout: process.stdout };
+  // read when used: process.stdin is a stream made on first use (`evq produce t x` reads none)
+  return {
+    connect: connectTo,
+    get stdin() {
+      return process.stdin;
+    },
+    get stdout() {
+      return process.stdout;
+    },
+  };
 }
 
 /** Connects, runs `fn` and closes; a failure becomes the one line that names the broker. */

@@ -13,23 +13,32 @@ import { withExamples } from './help.js';
 import { createOutput, type Output } from './output.js';
 import { evqVersion } from './version.js';
 
-/** The whole command line, built without side effects so tests can parse argv without spawning. */
-export function buildProgram(output: Output = createOutput()): Command {
+/** The subcommands, in the order `evq --help` lists them. */
+const COMMANDS: ReadonlyArray<[name: string, make: (output: Output) => Command]> = [
+  ['serve', makeServeCommand],
+  ['produce', makeProduceCommand],
+  ['subscribe', makeSubscribeCommand],
+  ['consume', makeConsumeCommand],
+  ['topics', makeTopicsCommand],
+  ['groups', makeGroupsCommand],
+  // `evq bench report`: a subcommand of bench (commands do not import each other)
+  ['bench', (output) => makeBenchCommand(output).addCommand(makeBenchReportCommand(output))],
+];
+
+/**
+ * The whole command line, built without side effects so tests can parse argv without spawning. With `only`
+ * (the name of a subcommand), that subcommand alone: what a command line that starts with it needs.
+ */
+export function buildProgram(output: Output = createOutput(), only?: string): Command {
   // -q/--quiet (kcat's -q), anywhere on the line: data and errors only, no notices or summaries on stderr
   const quiet = quietable(output);
   const program = new Command('evq')
     .description('an embedded, durable event broker, its client and a load generator in one command')
     .version(evqVersion(), '-V, --version')
     .option('-q, --quiet', 'print no notices or summaries on stderr (data and errors only)')
-    .showSuggestionAfterError(true)
-    .addCommand(makeServeCommand(quiet.output))
-    .addCommand(makeProduceCommand(quiet.output))
-    .addCommand(makeSubscribeCommand(quiet.output))
-    .addCommand(makeConsumeCommand(quiet.output))
-    .addCommand(makeTopicsCommand(quiet.output))
-    .addCommand(makeGroupsCommand(quiet.output))
-    // `evq bench report`: a subcommand of bench (commands do not import each other)
-    .addCommand(makeBenchCommand(quiet.output).addCommand(makeBenchReportCommand(quiet.output)));
+    .showSuggestionAfterError(true);
+  const wanted = COMMANDS.some(([name]) => name === only) ? only : undefined;
+  for (const [name, make] of COMMANDS) if (wanted === undefined || name === wanted) program.addCommand(make(quiet.output));
   program.hook('preAction', () => {
     quiet.set(program.opts<{ quiet?: boolean }>().quiet === true);
   });
@@ -96,7 +105,8 @@ export function exitCodeFor(err: unknown, output: Output): ExitCode {
 /** Runs the CLI; the only place that sets the process exit code. */
 export async function main(argv: readonly string[] = process.argv): Promise<void> {
   const output = createOutput();
-  const program = buildProgram(output);
+  // `evq produce …` builds only produce's command: building all of them is a few ms of every start-up
+  const program = buildProgram(output, argv[2]);
   try {
     await program.parseAsync(argv as string[]);
   } catch (err) {

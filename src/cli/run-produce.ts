@@ -25,7 +25,7 @@ export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv 
   const parse = lineParser(plan.parse);
   const deadLetters = plan.deadLetter === undefined ? undefined : new DeadLetterFile(plan.deadLetter);
   const input = plan.args.length > 0 ? undefined : await openInput(plan.file, env.stdin);
-  if (input === env.stdin && env.stdin.isTTY === true) {
+  if (input !== undefined && input === env.stdin && env.stdin.isTTY === true) {
     output.info('reading messages from the terminal, one per line; Ctrl-D ends, Ctrl-C cancels');
   }
 
@@ -66,9 +66,10 @@ export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv 
           data: (piece) => deadLetters.data(piece),
           end: () => deadLetters.end(),
         };
+  const argList = input === undefined ? argsList(plan.args, parse) : undefined;
   const messages: Iterable<ProduceMessage> | AsyncIterable<ProduceMessage> =
     input === undefined
-      ? fromArgs(plan.args, counting, onBadLine)
+      ? (argList ?? fromArgs(plan.args, counting, onBadLine))
       : readMessages(input, counting, onBadLine, DEFAULT_MAX_LINE_BYTES, longLines);
 
   const verbose = plan.verbose ? new LinePrinter(env.stdout) : undefined;
@@ -130,6 +131,8 @@ export async function runProduce(plan: ProducePlan, output: Output, env: CliEnv 
     await verbose?.end();
     await client.close().catch(() => undefined);
   }
+  // the argument list was read whole, unless the options were refused before the client read any of it
+  if (argList !== undefined) tally.read = failure instanceof EvqUsageError && tally.acknowledged === 0 ? 0 : argList.length;
   const deadLetterError = await deadLetters?.close();
   if (result !== undefined) tally.settle(result);
   const elapsedMs = result?.elapsedMs ?? performance.now() - started;
@@ -178,6 +181,25 @@ function insertSorted(list: number[], n: number): void {
   let i = list.length;
   while (i > 0 && (list[i - 1] as number) > n) i--;
   list.splice(i, 0, n);
+}
+
+/**
+ * The message arguments as an array when every one of them parses: the client sends a short array in one HTTP
+ * request instead of opening a WebSocket. Undefined when one does not parse: then `fromArgs` reads them one
+ * by one, so that the bad one is reported (or dead-lettered) in its place.
+ */
+function argsList(args: string[], parse: LineParser): ProduceMessage[] | undefined {
+  if (args.length > LIMITS.httpProduceMaxMessages) return undefined;
+  const messages: ProduceMessage[] = [];
+  for (const arg of args) {
+    try {
+      messages.push(parse(Buffer.from(arg, 'utf8')));
+    } catch (err) {
+      if (err instanceof BadLineError) return undefined;
+      throw err;
+    }
+  }
+  return messages;
 }
 
 function* fromArgs(

@@ -63,6 +63,14 @@ export const LIMITS = {
    */
   cliProduceMaxInFlight: 4,
   /**
+   * A produce of an array of at most this many messages, and of at most httpProduceMaxBytes of values, goes over
+   * HTTP (one POST per batch on the client's connection) instead of a WebSocket: `evq produce t x` then costs
+   * one round trip, not a second connection, an upgrade and loading `ws` (most of its start-up).
+   */
+  httpProduceMaxMessages: 100,
+  /** At most 1 MiB of values: their NDJSON (escaped, or base64) stays well under maxHttpBodyBytes. */
+  httpProduceMaxBytes: 1 * MiB,
+  /**
    * Most JetStream publish acks a producer awaits at once (nats://): more adds ack latency, not throughput
    * (measured against nats-server 2.9: 16,000 pending gave the same rate as 1,000 with 20× the ack p50).
    */

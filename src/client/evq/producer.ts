@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { Batcher } from '../../core/batcher.js';
+import { LIMITS } from '../../core/limits.js';
 import type { BatchInfo } from '../../core/batcher.js';
 import type { BufferPool } from '../../core/buffer-pool.js';
 import { EvqError } from '../../errors.js';
@@ -26,6 +27,8 @@ import type { Endpoint } from './endpoint.js';
 import { encodedRecordBytes, writeBatch, writeProduceFrame } from './frame-writer.js';
 import type { PooledBytes } from './frame-writer.js';
 import { ackOutcomes, ackRange } from './ack-offsets.js';
+import { HttpProduceChannel } from './http-produce-channel.js';
+import type { HttpApi } from './http.js';
 import { ProduceChannel } from './produce-channel.js';
 import type { BatchAck } from './produce-channel.js';
 import { settingsOf } from '../produce-settings.js';
@@ -52,6 +55,8 @@ export interface ProducerContext {
   token: string | undefined;
   timeoutMs: number;
   pool: BufferPool;
+  /** The client's HTTP side: a short list of messages is sent over it (see {@link overHttp}). */
+  http?: HttpApi;
 }
 
 /** The outcomes every message of a batch may share (the tally only reads them). */
@@ -77,8 +82,30 @@ export async function produce(
 ): Promise<ProduceResult> {
   validateTopicName(topic);
   checkPartition(options.partition);
-  const run = new ProduceRun(ctx, topic, settingsOf(options), options);
+  const settings = settingsOf(options);
+  const run = new ProduceRun(ctx, topic, settings, options, overHttp(ctx, messages, settings));
   return run.run(messages);
+}
+
+/**
+ * Whether a produce goes over HTTP rather than a WebSocket: an array of at most a few messages
+ * (`evq produce t a b c`), uncompressed — one request on the connection the client already has, where a
+ * WebSocket would cost a second connection, an upgrade and loading `ws`. A stream, or a longer list, takes the
+ * WebSocket (pipelined binary frames).
+ */
+function overHttp(
+  ctx: ProducerContext,
+  messages: Iterable<ProduceMessage> | AsyncIterable<ProduceMessage>,
+  settings: Settings,
+): HttpApi | undefined {
+  if (ctx.http === undefined || settings.gzip || !Array.isArray(messages) || messages.length > LIMITS.httpProduceMaxMessages)
+    return undefined;
+  let bytes = 0;
+  for (const message of messages as ProduceMessage[]) {
+    bytes += typeof message?.value === 'string' ? message.value.length * 3 : (message?.value?.length ?? 0);
+    if (bytes > LIMITS.httpProduceMaxBytes) return undefined;
+  }
+  return ctx.http;
 }
 
 class ProduceRun {
@@ -86,21 +113,24 @@ class ProduceRun {
   readonly #topic: string;
   readonly #settings: Settings;
   readonly #options: ProduceOptions;
-  readonly #channel: ProduceChannel;
+  readonly #channel: ProduceChannel | HttpProduceChannel;
   readonly #tally: ProduceTally;
-  /** Prefix of this run's idempotency keys: a random producer id. */
-  readonly #producerId = randomBytes(9).toString('base64url');
+  /** Prefix of this run's idempotency keys: a random producer id (made at the first, with `idempotent`). */
+  #producerId: string | undefined;
   readonly #started = Date.now();
   /** Resolves when the latest batch so far has been handed to the connection. */
   #dispatched: Promise<void> = Promise.resolve();
   readonly #stop: ProduceStop;
 
-  constructor(ctx: ProducerContext, topic: string, settings: Settings, options: ProduceOptions) {
+  constructor(ctx: ProducerContext, topic: string, settings: Settings, options: ProduceOptions, http: HttpApi | undefined) {
     this.#ctx = ctx;
     this.#topic = topic;
     this.#settings = settings;
     this.#options = options;
-    this.#channel = new ProduceChannel({ endpoint: ctx.endpoint, token: ctx.token, timeoutMs: ctx.timeoutMs, retries: settings.retries });
+    this.#channel =
+      http === undefined
+        ? new ProduceChannel({ endpoint: ctx.endpoint, token: ctx.token, timeoutMs: ctx.timeoutMs, retries: settings.retries })
+        : new HttpProduceChannel({ http, retries: settings.retries });
     this.#tally = new ProduceTally({ onAck: options.onAck, onReject: options.onReject });
     this.#stop = new ProduceStop(this.#tally, (error) => this.#channel.stopSending(error));
   }
@@ -204,7 +234,7 @@ class ProduceRun {
     try {
       const toSend = refused === 0 ? items : items.filter((item) => item.refused === undefined);
       if (toSend.length > 0 && this.#sendable(toSend)) {
-        const key = this.#settings.idempotent ? `${this.#producerId}-${info.seq}` : null;
+        const key = this.#settings.idempotent ? `${(this.#producerId ??= randomBytes(9).toString('base64url'))}-${info.seq}` : null;
         let sent: Outcome[];
         try {
           sent = await this.#sendAll(toSend, key);
@@ -267,6 +297,8 @@ class ProduceRun {
   #send(items: readonly Item[], key: string | null): Promise<BatchAck> {
     // the broker ignores idempotency keys of delayed messages: a delayed batch sent twice would be delivered twice
     const retryable = key !== null && this.#settings.dueAt === 0;
+    const channel = this.#channel;
+    if (channel instanceof HttpProduceChannel) return channel.send(this.#meta(key), this.#messagesOf(items), retryable);
     if (this.#settings.gzip) return this.#sendGzipped(items, key, retryable);
     // encoded and handed to the connection at once (batches are flushed in order): the socket has the frame
     // before the caller reads its next message
@@ -276,7 +308,7 @@ class ProduceRun {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#channel.send(frame, retryable);
+    return channel.send(frame, retryable);
   }
 
   async #sendGzipped(items: readonly Item[], key: string | null, retryable: boolean): Promise<BatchAck> {
@@ -296,7 +328,7 @@ class ProduceRun {
       }
       const frame: PooledBytes = { bytes: encodeProduceFrame(this.#meta(key), compressed), release: () => undefined };
       await turn;
-      return this.#channel.send(frame, retryable);
+      return (this.#channel as ProduceChannel).send(frame, retryable);
     } finally {
       myTurnDone();
     }

@@ -1,6 +1,7 @@
 /**
  * The evq transport: an `EvqClient` over evq's own broker — HTTP (a keep-alive node:http agent) for reads, topics and
- * health, WebSocket with the binary subprotocol for produce and subscribe.
+ * health, WebSocket with the binary subprotocol for produce and subscribe (a produce of a short array goes over
+ * HTTP: producer.ts).
  */
 
 import { BufferPool } from '../../core/buffer-pool.js';
@@ -79,7 +80,7 @@ export class EvqTransport implements EvqClient {
     options?: ProduceOptions,
   ): Promise<ProduceResult> {
     if (this.#closed) return Promise.reject(closedError());
-    const ctx = { endpoint: this.#endpoint, token: this.#token, timeoutMs: this.#timeoutMs, pool: this.#pool };
+    const ctx = { endpoint: this.#endpoint, token: this.#token, timeoutMs: this.#timeoutMs, pool: this.#pool, http: this.#http };
     const running = produce(ctx, topic, messages, { ...options, signal: this.#signal(options?.signal) });
     const settled = running.then(
       () => undefined,

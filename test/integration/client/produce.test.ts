@@ -1,4 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -277,4 +279,55 @@ describe('produce', () => {
     expect(error.message).toContain(`${acked.toLocaleString('en-US')} messages were acknowledged`);
     expect(error.firstUnacknowledged).toBe(acked);
   });
+
+  it('a short list of messages goes over plain HTTP: it is produced through a proxy that passes no WebSocket', async () => {
+    const { broker } = await setup();
+    const proxy = await httpOnlyProxy(broker.url);
+    try {
+      const viaProxy = await connect(proxy.url);
+      try {
+        const acks: MessageAck[] = [];
+        const messages: ProduceMessage[] = [
+          { value: 'one', key: 'k' },
+          { value: Buffer.from([0, 255]), headers: { type: 'bin' } },
+          { value: 'three' },
+        ];
+        const result = await viaProxy.produce('plain', messages, { batchSize: 2, onAck: (ack) => acks.push(ack) });
+        expect(result).toMatchObject({ acknowledged: 3, firstOffset: 0, lastOffset: 2, batches: 2 });
+        expect(acks.map((a) => [a.index, a.offset])).toEqual([
+          [0, 0],
+          [1, 1],
+          [2, 2],
+        ]);
+        // a stream takes the WebSocket, which this proxy does not pass
+        await expect(viaProxy.produce('plain', lines(3))).rejects.toThrow();
+      } finally {
+        await viaProxy.close();
+      }
+      const records = await readTopic(broker.url, 'plain');
+      expect(records.map((r) => [r.key, r.headers, r.value ?? r.valueBase64])).toEqual([
+        ['k', null, 'one'],
+        [null, { type: 'bin' }, Buffer.from([0, 255]).toString('base64')],
+        [null, null, 'three'],
+      ]);
+    } finally {
+      await new Promise((resolve) => proxy.server.close(resolve));
+    }
+  });
 });
+
+/** A reverse proxy to `target` for plain HTTP requests; a WebSocket upgrade gets no answer but a closed socket. */
+async function httpOnlyProxy(target: string): Promise<{ url: string; server: Server }> {
+  const to = new URL(target);
+  const server = createServer((req, res) => {
+    const upstream = request({ hostname: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (reply) => {
+      res.writeHead(reply.statusCode ?? 502, reply.headers);
+      reply.pipe(res);
+    });
+    upstream.once('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  server.on('upgrade', (_req, socket) => socket.destroy());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}

@@ -5,8 +5,8 @@ import { EvqError, EvqUsageError } from '../../../src/errors.js';
 import { captureOutput } from '../../helpers/cli.js';
 
 /** Parses argv without spawning; commander's own output is captured instead of printed. */
-async function parse(args: string[]): Promise<{ err: unknown; out: string; errOut: string }> {
-  const program = buildProgram();
+async function parse(args: string[], only?: string): Promise<{ err: unknown; out: string; errOut: string }> {
+  const program = buildProgram(undefined, only);
   let out = '';
   let errOut = '';
   const capture = (cmd: typeof program): void => {
@@ -31,6 +31,22 @@ describe('evq command line', () => {
       expect(out).toContain(name);
     }
     expect(out).toContain('Examples:');
+  });
+
+  it.each(['serve', 'produce', 'subscribe', 'consume', 'topics', 'groups', 'bench'])(
+    'evq %s --help reads the same when only that subcommand is built (as main builds it)',
+    async (name) => {
+      const all = await parse([name, '--help']);
+      const alone = await parse([name, '--help'], name);
+      expect(alone.out).toBe(all.out);
+      expect(alone.out).toContain(`Usage: evq ${name}`);
+    },
+  );
+
+  it('builds every subcommand for a first word that names none (a typo still gets its suggestion)', async () => {
+    const { err, errOut } = await parse(['prodce'], 'prodce');
+    expect(exitCodeFor(err, captureOutput())).toBe(2);
+    expect(errOut).toContain('Did you mean produce?');
   });
 
   it.each(['serve', 'produce', 'subscribe', 'consume', 'topics', 'bench'])('evq %s --help shows examples', async (name) => {
