@@ -202,7 +202,7 @@ class ProduceRun {
     const count = items.length;
     let sent: Promise<BatchAck> | undefined;
     try {
-      if (this.#sendable(items)) sent = this.#send(items, this.#settings.idempotent ? `${this.#producerId}-${info.seq}` : null);
+      if (this.#sendable(items)) sent = this.#send(items, this.#keyOf(info.seq));
     } catch (error) {
       sent = Promise.reject(error); // still told to the tally, in its turn
     }
@@ -234,7 +234,7 @@ class ProduceRun {
     try {
       const toSend = refused === 0 ? items : items.filter((item) => item.refused === undefined);
       if (toSend.length > 0 && this.#sendable(toSend)) {
-        const key = this.#settings.idempotent ? `${(this.#producerId ??= randomBytes(9).toString('base64url'))}-${info.seq}` : null;
+        const key = this.#keyOf(info.seq);
         let sent: Outcome[];
         try {
           sent = await this.#sendAll(toSend, key);
@@ -287,6 +287,13 @@ class ProduceRun {
       }
     }
     return outcomes;
+  }
+
+  /** The idempotency key of batch `seq` (null without `idempotent`): the producer id is made at the first. */
+  #keyOf(seq: number): string | null {
+    if (!this.#settings.idempotent) return null;
+    this.#producerId ??= randomBytes(9).toString('base64url');
+    return `${this.#producerId}-${seq}`;
   }
 
   /** Whether these items may still be sent (no failure, or they all come before a refused message). */

@@ -223,6 +223,19 @@ describe('produce', () => {
     expect((await readTopic(broker.url, 'abort')).length).toBe(acked);
   });
 
+  it('two idempotent produces of a stream are both stored: each has its own producer id in its keys', async () => {
+    const { broker, client } = await setup();
+    const first = await client.produce('twice', lines(30, 'a'), { idempotent: true, batchSize: 10 });
+    const second = await client.produce('twice', lines(30, 'b'), { idempotent: true, batchSize: 10 });
+    expect([first.acknowledged, second.acknowledged]).toEqual([30, 30]);
+    expect(second.firstOffset).toBe(30);
+    const records = await readTopic(broker.url, 'twice');
+    expect(records.map((r) => r.value)).toEqual([
+      ...Array.from({ length: 30 }, (_, i) => `a ${i}`),
+      ...Array.from({ length: 30 }, (_, i) => `b ${i}`),
+    ]);
+  });
+
   it('retries idempotent batches after a broker restart on the same data dir: no duplicate, no loss', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'evq-client-'));
     dirs.push(dataDir);
