@@ -134,7 +134,12 @@ describe('a broker that sends a malformed control frame, through connect(url)', 
   it('fails an idempotent produce with it instead of reconnecting and sending the batch again', async () => {
     const url = await fakeBroker(malformedAnswers);
     const client = await connect(url, { timeoutMs: 5000 });
-    const produced = client.produce('t', [{ value: 'a' }, { value: 'b' }], { idempotent: true, retries: 5 });
+    // a stream of messages (a short array would go as one HTTP POST): the WebSocket's produce frames
+    const messages = (function* () {
+      yield { value: 'a' };
+      yield { value: 'b' };
+    })();
+    const produced = client.produce('t', messages, { idempotent: true, retries: 5 });
     await expect(produced).rejects.toMatchObject({
       code: 'EVQ_ERR_MALFORMED',
       message: expect.stringContaining(`the broker at ${url} sent a malformed control frame (ack needs "req"`),
