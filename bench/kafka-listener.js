@@ -4,7 +4,8 @@
 // produced with `kcat -P -K: -X acks=all` to one topic and with `evq produce` to another, and read back to the
 // end with `kcat -C -e` and `evq consume`. Each run is checked (every line back), timed by wall clock, and
 // printed as messages per second with the ratio kcat / evq (the baseline: evq's own client, same run, same
-// broker). Then `evq bench` 1 -> 1 (100-byte messages, EVQ_BENCH_SECONDS, default 4 s) through the Kafka
+// broker), after a warm-up of 100,000 lines through each produce path (a cold broker's first path timed
+// would pay for compiling the broker's hot code). Then `evq bench` 1 -> 1 (100-byte messages, EVQ_BENCH_SECONDS, default 4 s) through the Kafka
 // listener (`--url kafka://…`: the kafka:// transport, kafkajs) against the native `evq bench` on the same
 // broker, and a publish-only kafka:// run beside (what the Kafka client library itself costs). Needs Debian's
 // kcat and a build (`npm run bench -- kafka-listener` builds). Prints human lines and a final `RESULT {json}` line.
@@ -29,6 +30,9 @@ const root = await mkdtemp(join(tmpdir(), 'evq-bench-kafka-'));
 const input = join(root, 'lines.txt');
 const lines = Array.from({ length: N }, (_, i) => `key${i % 100}:value-${i}-xxxxxxxxxxxxxxxxxxxxxxxx\n`);
 await writeFile(input, lines.join(''));
+// the warm-up: both produce paths (the Kafka listener's and evq's own) compiled before either is timed
+const warmInput = join(root, 'warm.txt');
+await writeFile(warmInput, lines.slice(0, Math.min(N, 100_000)).join(''));
 
 /** Runs `command args` with `stdinFile` as stdin, counts stdout lines; resolves with seconds and the count. */
 function timed(command, args, stdinFile) {
@@ -58,6 +62,8 @@ const server = await spawnReady(
 try {
   const [, http, kafka] = server.match;
   const rate = (r) => N / r.seconds;
+  await timed('kcat', ['-b', kafka, '-P', '-t', 'warm-kcat', '-K:', '-X', 'acks=all'], warmInput);
+  await timed(process.execPath, [EVQ, 'produce', 'warm-evq', '--url', http, '--key', 'k'], warmInput);
   const kcatP = await timed('kcat', ['-b', kafka, '-P', '-t', 'kcat', '-K:', '-X', 'acks=all'], input);
   const kcatC = await timed('kcat', ['-b', kafka, '-C', '-t', 'kcat', '-e', '-q', '-o', 'beginning', '-f', '%k:%s\n']);
   const evqP = await timed(process.execPath, [EVQ, 'produce', 'evq', '--url', http, '--key', 'k'], input);
