@@ -70,6 +70,9 @@ function lineChart(points, key, label) {
 ${ticks}<path d="${path}" class="line"/>${dots}</svg><figcaption>${esc(label)}</figcaption></figure>`;
 }
 
+/** A count with thousands separators. @param {number} n */
+const num = (n) => (Number.isFinite(n) ? n.toLocaleString('en-US') : String(n));
+
 /** Target 11's curves: a table and two charts (deliveries/s, p99) per curve. @param {Record<string, any> | undefined} scale */
 function scaleSection(scale) {
   if (scale === undefined || scale.curves === undefined) return '';
@@ -88,7 +91,7 @@ ${curves
 <table><thead><tr><th>${esc(key)}</th><th>delivered/s</th><th>published/s</th><th>p50 ms</th><th>p99 ms</th></tr></thead><tbody>${points
       .map(
         (p) =>
-          `<tr><td>${esc(p.count)}</td><td>${esc(p.deliveredPerSec)}</td><td>${esc(p.publishedPerSec)}</td><td>${esc(p.p50Ms)}</td><td>${esc(p.p99Ms)}</td></tr>`,
+          `<tr><td>${esc(num(p.count))}</td><td>${esc(num(p.deliveredPerSec))}</td><td>${esc(num(p.publishedPerSec))}</td><td>${esc(p.p50Ms)}</td><td>${esc(p.p99Ms)}</td></tr>`,
       )
       .join('')}</tbody></table>`,
   )

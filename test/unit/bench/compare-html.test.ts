@@ -82,7 +82,7 @@ describe('bench:compare latest.html', () => {
       // two charts per curve (deliveries/s and p99), each a line through its four points
       expect(html.match(/<svg /g)).toHaveLength(4);
       expect(html.match(/<circle /g)).toHaveLength(16);
-      expect(html).toContain('<td>1000</td><td>2000000</td>');
+      expect(html).toContain('<td>1,000</td><td>2,000,000</td>');
       expect(html).toContain('&lt;b&gt;topics&lt;/b&gt;');
       expect(html).not.toContain('<b>topics</b>');
       expect(html).not.toMatch(/<script/i);
