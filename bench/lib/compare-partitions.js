@@ -20,7 +20,7 @@ export async function measurePartitions(ctx) {
   const timeoutMs = (s.seconds + s.warmup + 60) * 1000;
   const one = [...oneProducerArgs(s), '--subscribers', '1'];
   const grouped = (/** @type {number} */ round) => [
-    ...oneProducerArgs(s).map((a, i, all) => (all[i - 1] === '--producers' ? String(s.groupProducers) : a)),
+    ...oneProducerArgs(s, s.groupProducers),
     '--partitions',
     String(s.groupPartitions),
     '--group',

@@ -41,7 +41,7 @@ export async function measureScale(ctx) {
       );
       for (const n of SCALE_SIZES) {
         const run = await load.scaleRun(broker, `scale-${curve.key}-${n}`, curve.shape(n));
-        ctx.problem(...deliveryProblems(`scale: ${n} ${curve.key}`, { lost: run.lost, gaps: run.gaps, errors: run.errors }));
+        ctx.problem(...deliveryProblems(`scale: ${n} ${curve.key}`, run));
         const point = {
           count: n,
           deliveredPerSec: Math.round(run.rate),

@@ -107,10 +107,11 @@ export function compareSettings(env) {
 }
 
 /**
- * The `evq bench` flags every 1-producer target shares: the message size, the duration and the warm-up.
- * @param {CompareSettings} s
+ * The `evq bench` flags every target's run shares: the producers (1 unless told), the message size, the
+ * duration and the warm-up.
+ * @param {CompareSettings} s @param {number} [producers]
  * @returns {string[]}
  */
-export function oneProducerArgs(s) {
-  return ['--producers', '1', '--size', String(s.size), '--duration', `${s.seconds}s`, '--warmup', `${s.warmup}s`];
+export function oneProducerArgs(s, producers = 1) {
+  return ['--producers', String(producers), '--size', String(s.size), '--duration', `${s.seconds}s`, '--warmup', `${s.warmup}s`];
 }

@@ -13,6 +13,7 @@ import { BadLineError, DEFAULT_MAX_LINE_BYTES, lineParser, openInput, readMessag
 import { onInterrupt } from './signals.js';
 import type { Output } from './output.js';
 import { startProgress } from './progress.js';
+import { valueFields } from '../protocol/wire-record.js';
 import { Tally, summary } from './produce-summary.js';
 
 /**
@@ -299,14 +300,7 @@ class DeadLetterFile implements LongLineSink {
   }
 
   write(meta: { line?: number | undefined; index?: number; code: string; reason: string }, message: ProduceMessage): void {
-    const record: Record<string, unknown> = { ...meta, key: message.key ?? null, headers: message.headers ?? null };
-    const value = message.value;
-    if (typeof value === 'string') record.value = value;
-    else {
-      const text = value.toString('utf8');
-      if (Buffer.from(text, 'utf8').equals(value)) record.value = text;
-      else record.valueBase64 = value.toString('base64');
-    }
+    const record = { ...meta, key: message.key ?? null, headers: message.headers ?? null, ...valueFields(message.value) };
     this.#append(`${JSON.stringify(record)}\n`);
   }
 

@@ -130,19 +130,7 @@ export class ProduceTally {
       return;
     }
     const { partition, baseOffset } = outcome;
-    const lastOffset = baseOffset + count - 1;
-    if (this.firstOffset === null || baseOffset < this.firstOffset) this.firstOffset = baseOffset;
-    if (this.lastOffset === null || lastOffset > this.lastOffset) this.lastOffset = lastOffset;
-    let part = this.#lastPart !== undefined && this.#lastPart.partition === partition ? this.#lastPart : this.#partitions.get(partition);
-    if (part === undefined) {
-      part = { partition, count, firstOffset: baseOffset, lastOffset };
-      this.#partitions.set(partition, part);
-    } else {
-      part.count += count;
-      if (baseOffset < part.firstOffset) part.firstOffset = baseOffset;
-      if (lastOffset > part.lastOffset) part.lastOffset = lastOffset;
-    }
-    this.#lastPart = part;
+    this.#counted(partition, baseOffset, baseOffset + count - 1, count);
     for (let i = 0; i < count && onAck !== undefined && this.callbackError === undefined; i++) {
       this.#call(onAck, { index: first + i, partition, offset: baseOffset + i, delayed: false });
     }
@@ -168,28 +156,30 @@ export class ProduceTally {
     }
     this.acknowledged++;
     const partition = outcome.partition ?? 0;
-    if (outcome.delayed) {
-      this.delayed++;
-    } else {
-      if (this.firstOffset === null || outcome.offset < this.firstOffset) this.firstOffset = outcome.offset;
-      if (this.lastOffset === null || outcome.offset > this.lastOffset) this.lastOffset = outcome.offset;
-      // a batch's messages mostly share a partition: the last one's entry is looked up only when it changes
-      let part = this.#lastPart !== undefined && this.#lastPart.partition === partition ? this.#lastPart : this.#partitions.get(partition);
-      if (part === undefined) {
-        part = { partition, count: 1, firstOffset: outcome.offset, lastOffset: outcome.offset };
-        this.#partitions.set(partition, part);
-      } else {
-        part.count++;
-        if (outcome.offset < part.firstOffset) part.firstOffset = outcome.offset;
-        if (outcome.offset > part.lastOffset) part.lastOffset = outcome.offset;
-      }
-      this.#lastPart = part;
-    }
+    if (outcome.delayed) this.delayed++;
+    else this.#counted(partition, outcome.offset, outcome.offset, 1);
     // per message: no closure and no ack object unless someone listens
     const onAck = this.#callbacks.onAck;
     if (onAck !== undefined && this.callbackError === undefined) {
       this.#call(onAck, { index, partition, offset: outcome.offset, delayed: outcome.delayed });
     }
+  }
+
+  /** `count` messages acknowledged on `partition` at offsets `first..last`: the run's and the partition's span. */
+  #counted(partition: number, first: number, last: number, count: number): void {
+    if (this.firstOffset === null || first < this.firstOffset) this.firstOffset = first;
+    if (this.lastOffset === null || last > this.lastOffset) this.lastOffset = last;
+    // a batch's messages mostly share a partition: the last one's entry is looked up only when it changes
+    let part = this.#lastPart !== undefined && this.#lastPart.partition === partition ? this.#lastPart : this.#partitions.get(partition);
+    if (part === undefined) {
+      part = { partition, count, firstOffset: first, lastOffset: last };
+      this.#partitions.set(partition, part);
+    } else {
+      part.count += count;
+      if (first < part.firstOffset) part.firstOffset = first;
+      if (last > part.lastOffset) part.lastOffset = last;
+    }
+    this.#lastPart = part;
   }
 
   /** Calls a caller's callback; the first one that throws stops the callbacks and fails the produce. */

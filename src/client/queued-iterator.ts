@@ -194,13 +194,20 @@ export class QueuedIterator<T> implements AsyncIterableIterator<T> {
 
   #takeBatch(max: number): T[] {
     const n = Math.min(this.length, Math.max(1, max));
+    const batch = this.#items.slice(this.#head, this.#head + n);
+    this.#advance(n);
+    return batch;
+  }
+
+  /** Takes the first `n` queued items off the queue (they were handed out). */
+  #advance(n: number): void {
     const head = this.#head;
-    const batch = this.#items.slice(head, head + n);
     let bytes = 0;
     for (let i = head; i < head + n; i++) bytes += this.#sizes[i] as number;
     if (head + n === this.#items.length) {
-      this.#items = [];
-      this.#sizes = [];
+      // emptied: truncated in place (no new arrays per item taken)
+      this.#items.length = 0;
+      this.#sizes.length = 0;
       this.#head = 0;
     } else {
       (this.#items as (T | undefined)[]).fill(undefined, head, head + n); // let them be collected
@@ -214,7 +221,6 @@ export class QueuedIterator<T> implements AsyncIterableIterator<T> {
     this.#bytes -= bytes;
     this.#delivered += n;
     this.#resumeIfDrained();
-    return batch;
   }
 
   #resumeIfDrained(): void {
@@ -226,17 +232,7 @@ export class QueuedIterator<T> implements AsyncIterableIterator<T> {
 
   #take(): T {
     const item = this.#items[this.#head] as T;
-    const size = this.#sizes[this.#head] as number;
-    (this.#items as (T | undefined)[])[this.#head] = undefined; // let it be collected
-    this.#head++;
-    this.#bytes -= size;
-    this.#delivered++;
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#sizes = this.#sizes.slice(this.#head);
-      this.#head = 0;
-    }
-    this.#resumeIfDrained();
+    this.#advance(1);
     return item;
   }
 

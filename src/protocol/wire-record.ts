@@ -12,20 +12,24 @@ import { checkHeaders } from './ndjson.js';
 import type { EvqRecord } from './record.js';
 import { readUtf8 } from './utf8.js';
 
+/** A message value as JSON: `value` (the text) when it is a string or UTF-8 bytes, else `valueBase64`. */
+export function valueFields(value: string | Buffer): { value: string } | { valueBase64: string } {
+  if (typeof value === 'string') return { value };
+  const text = readUtf8(value, 0, value.length);
+  return text !== null ? { value: text } : { valueBase64: value.toString('base64') };
+}
+
 /** A record as a JSON object: its value as text when it is UTF-8, else as `valueBase64`. */
 export function toWireRecord(record: EvqRecord): WireRecord {
-  const wire: WireRecord = {
+  return {
     topic: record.topic,
     partition: record.partition,
     offset: record.offset,
     timestamp: record.timestamp,
     key: record.key,
     headers: record.headers,
+    ...valueFields(record.value),
   };
-  const text = readUtf8(record.value, 0, record.value.length);
-  if (text !== null) wire.value = text;
-  else wire.valueBase64 = record.value.toString('base64');
-  return wire;
 }
 
 /** A record as one line of JSON (no newline). */

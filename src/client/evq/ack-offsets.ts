@@ -31,7 +31,7 @@ function checkRange(ack: BatchAck, count: number): void {
 export function ackOutcomes(ack: BatchAck, count: number): Outcome[] {
   const outcomes = new Array<Outcome>(count);
   const placement = ack.placement;
-  if (placement === undefined || ack.parts === undefined || onOnePartition(ack)) {
+  if (placement === undefined || ack.parts === undefined || ack.parts.length <= 1) {
     checkRange(ack, count);
     const partition = ack.partition;
     for (let i = 0; i < count; i++) outcomes[i] = { kind: 'ack', offset: ack.baseOffset + i, delayed: false, partition };

@@ -10,6 +10,7 @@
 import { EvqConnectionError, EvqError } from '../../errors.js';
 import { HEADERS, MEDIA_TYPES, PATHS } from '../../protocol/http.js';
 import type { ProduceReply } from '../../protocol/http.js';
+import { valueFields } from '../../protocol/wire-record.js';
 import type { ProduceFrame } from '../../protocol/ws-frames.js';
 import { Backoff, sleep } from '../backoff.js';
 import type { BackoffOptions } from '../backoff.js';
@@ -116,14 +117,7 @@ export class HttpProduceChannel {
 export function ndjsonBatch(messages: readonly ProduceMessage[]): Buffer {
   const lines: string[] = [];
   for (const message of messages) {
-    const line: Record<string, unknown> = {};
-    const value = message.value;
-    if (typeof value === 'string') line.value = value;
-    else {
-      const text = value.toString('utf8');
-      if (Buffer.from(text, 'utf8').equals(value)) line.value = text;
-      else line.valueBase64 = value.toString('base64');
-    }
+    const line: Record<string, unknown> = valueFields(message.value);
     if (message.key !== undefined && message.key !== null) line.key = message.key;
     if (message.headers !== undefined && message.headers !== null) line.headers = message.headers;
     if (message.timestamp !== undefined && message.timestamp !== 0) line.timestamp = message.timestamp;
